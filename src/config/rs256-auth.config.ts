@@ -1,0 +1,199 @@
+import type { ConfigService } from '@nestjs/config';
+import { Rs256AuthError } from '../errors/rs256-auth.error.js';
+import type { Rs256AuthModuleOptions, TokenExtractor } from '../interfaces/rs256-auth-options.interface.js';
+import { describeKeySource, loadPrivateKey, loadPublicKey, publicKeyOf, rsaThumbprint, type KeySource } from '../keys/key-loader.js';
+import { KeySet, verificationKey } from '../keys/key-set.js';
+import { bearerTokenExtractor } from '../token/bearer-token.extractor.js';
+
+/** The configuration in force after options and environment are merged, validated and the keys parsed. */
+export interface Rs256AuthConfig {
+  readonly keys: KeySet;
+  readonly issuer?: string;
+  /** Accepted audiences; the first is written into issued tokens. */
+  readonly audience?: readonly string[];
+  /** Lifetime of issued tokens, in seconds. */
+  readonly expiresIn: number;
+  readonly clockTolerance: number;
+  readonly requiredClaims: readonly string[];
+  readonly maxTokenLength: number;
+  readonly realm: string;
+  readonly jwtFromRequest: TokenExtractor;
+}
+
+/** The environment variable behind each option. */
+export const ENV = {
+  privateKeyPath: 'JWT_PRIVATE_KEY_PATH',
+  privateKey: 'JWT_PRIVATE_KEY',
+  privateKeyPassphrase: 'JWT_PRIVATE_KEY_PASSPHRASE',
+  publicKeyPath: 'JWT_PUBLIC_KEY_PATH',
+  publicKey: 'JWT_PUBLIC_KEY',
+  issuer: 'JWT_ISSUER',
+  audience: 'JWT_AUDIENCE',
+  expiresIn: 'JWT_EXPIRES_IN',
+  clockTolerance: 'JWT_CLOCK_TOLERANCE',
+  requiredClaims: 'JWT_REQUIRED_CLAIMS',
+  maxTokenLength: 'JWT_MAX_TOKEN_LENGTH',
+  realm: 'JWT_REALM',
+} as const satisfies Partial<Record<keyof Rs256AuthModuleOptions, string>>;
+
+type EnvOption = keyof typeof ENV;
+
+const DEFAULT_EXPIRES_IN = '15m';
+const DEFAULT_REQUIRED_CLAIMS = ['exp', 'iat', 'sub'];
+const DEFAULT_MAX_TOKEN_LENGTH = 8192;
+const DEFAULT_REALM = 'api';
+
+/** Option names that would turn RS256 into a shared-secret scheme; none of them has a meaning here. */
+const SECRET_OPTIONS = ['secret', 'secretOrKey', 'secretOrPrivateKey', 'secretOrKeyProvider'];
+const SECRET_ENV = 'JWT_SECRET';
+
+const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400, w: 604800 };
+
+/** Reads one setting: the option if given, else the environment variable; remembers which, for messages. */
+class Settings {
+  constructor(
+    private readonly options: Rs256AuthModuleOptions,
+    private readonly config?: ConfigService,
+  ) {}
+
+  get(name: EnvOption): { value: unknown; setting: string } {
+    const option = this.options[name];
+    if (option !== undefined) {
+      return { value: option, setting: `${name} option` };
+    }
+    const fromEnv: unknown = this.config?.get(ENV[name]);
+    // An empty variable (`JWT_ISSUER=` in a .env file) means "not set", not "the empty string".
+    return { value: fromEnv === '' ? undefined : fromEnv, setting: ENV[name] };
+  }
+
+  string(name: EnvOption): { value?: string; setting: string } {
+    const { value, setting } = this.get(name);
+    if (value !== undefined && typeof value !== 'string') {
+      throw invalid(setting, value, 'a string');
+    }
+    return { value, setting };
+  }
+
+  /** A list given as an array, or as a comma-separated string in the environment. */
+  list(name: EnvOption): { value?: string[]; setting: string } {
+    const { value, setting } = this.get(name);
+    if (value === undefined) {
+      return { setting };
+    }
+    const items = typeof value === 'string' ? value.split(',') : value;
+    if (!Array.isArray(items) || !items.every((item) => typeof item === 'string')) {
+      throw invalid(setting, value, 'a comma-separated list or an array of strings');
+    }
+    return { value: items.map((item) => item.trim()).filter((item) => item.length > 0), setting };
+  }
+
+  integer(name: EnvOption, fallback: number, min: number): number {
+    const { value, setting } = this.get(name);
+    if (value === undefined) {
+      return fallback;
+    }
+    const number = typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : value;
+    if (typeof number !== 'number' || !Number.isInteger(number) || number < min) {
+      throw invalid(setting, value, `a whole number of at least ${min}`);
+    }
+    return number;
+  }
+}
+
+function invalid(setting: string, value: unknown, expected: string): Rs256AuthError {
+  const shown = typeof value === 'string' ? `"${value}"` : typeof value;
+  return new Rs256AuthError('RS256_CONFIG_INVALID', `${setting} is ${shown}; expected ${expected}.`);
+}
+
+/** Parses a lifetime: seconds as a number or digits, or digits with one unit of s, m, h, d or w. */
+export function parseLifetime(value: unknown, setting: string): number {
+  if (typeof value === 'number' && Number.isInteger(value) && value > 0) {
+    return value;
+  }
+  const match = typeof value === 'string' ? /^\s*(\d+)\s*([smhdw]?)\s*$/.exec(value) : null;
+  const seconds = match ? Number(match[1]) * UNIT_SECONDS[match[2] || 's'] : 0;
+  if (seconds <= 0) {
+    throw invalid(setting, value, "a positive lifetime such as 900, '15m', '1h' or '7d'");
+  }
+  return seconds;
+}
+
+function keySource(path: { value?: string; setting: string }, inline: { value?: string; setting: string }): KeySource | undefined {
+  if (path.value !== undefined && inline.value !== undefined) {
+    throw new Rs256AuthError(
+      'RS256_CONFIG_INVALID',
+      `${path.setting} and ${inline.setting} are both set; set only one of them.`,
+    );
+  }
+  if (path.value !== undefined) {
+    return { setting: path.setting, path: path.value };
+  }
+  if (inline.value !== undefined) {
+    return { setting: inline.setting, inline: inline.value };
+  }
+  return undefined;
+}
+
+function refuseSecrets(options: Rs256AuthModuleOptions, config?: ConfigService): void {
+  const given = SECRET_OPTIONS.find((name) => name in options);
+  if (given) {
+    throw new Rs256AuthError(
+      'RS256_SECRET_REFUSED',
+      `The ${given} option is not accepted: RS256 signs with a private key and verifies with a public key. ` +
+        'Use privateKeyPath/publicKeyPath (JWT_PRIVATE_KEY_PATH/JWT_PUBLIC_KEY_PATH) instead.',
+    );
+  }
+  if (config?.get(SECRET_ENV)) {
+    throw new Rs256AuthError(
+      'RS256_SECRET_REFUSED',
+      `${SECRET_ENV} is set, but this module never uses a shared secret; remove it and set ` +
+        'JWT_PRIVATE_KEY_PATH/JWT_PUBLIC_KEY_PATH instead.',
+    );
+  }
+}
+
+function loadKeys(settings: Settings): KeySet {
+  const privateSource = keySource(settings.string('privateKeyPath'), settings.string('privateKey'));
+  const publicSource = keySource(settings.string('publicKeyPath'), settings.string('publicKey'));
+  if (!privateSource && !publicSource) {
+    throw new Rs256AuthError(
+      'RS256_NO_KEY',
+      'No key is configured: set JWT_PRIVATE_KEY_PATH (to sign and verify) or JWT_PUBLIC_KEY_PATH (to verify only), ' +
+        'or the privateKeyPath/publicKeyPath options.',
+    );
+  }
+  const privateKey = privateSource && loadPrivateKey(privateSource, settings.string('privateKeyPassphrase'));
+  const publicKey = publicSource ? loadPublicKey(publicSource) : publicKeyOf(privateKey!);
+  const kid = rsaThumbprint(publicKey);
+  if (privateKey && privateSource && publicSource && rsaThumbprint(publicKeyOf(privateKey)) !== kid) {
+    throw new Rs256AuthError(
+      'RS256_KEY_MISMATCH',
+      `The public key (${describeKeySource(publicSource)}) does not belong to the private key (${describeKeySource(privateSource)}); ` +
+        'tokens signed with this private key would never verify.',
+    );
+  }
+  return new KeySet([verificationKey(kid, publicKey)], privateKey && { kid, key: privateKey });
+}
+
+/**
+ * Merges module options over `ConfigService` values, validates them and loads the keys. Runs once, while the
+ * module is built, so a bad configuration stops start-up instead of failing the first request.
+ * @throws Rs256AuthError naming the setting (and path) at fault
+ */
+export function resolveRs256AuthConfig(options: Rs256AuthModuleOptions = {}, config?: ConfigService): Rs256AuthConfig {
+  refuseSecrets(options, config);
+  const settings = new Settings(options, config);
+  const audience = settings.list('audience').value;
+  const expiresIn = settings.get('expiresIn');
+  return {
+    keys: loadKeys(settings),
+    issuer: settings.string('issuer').value,
+    audience: audience && audience.length > 0 ? audience : undefined,
+    expiresIn: parseLifetime(expiresIn.value ?? DEFAULT_EXPIRES_IN, expiresIn.setting),
+    clockTolerance: settings.integer('clockTolerance', 0, 0),
+    requiredClaims: settings.list('requiredClaims').value ?? DEFAULT_REQUIRED_CLAIMS,
+    maxTokenLength: settings.integer('maxTokenLength', DEFAULT_MAX_TOKEN_LENGTH, 16),
+    realm: settings.string('realm').value ?? DEFAULT_REALM,
+    jwtFromRequest: options.jwtFromRequest ?? bearerTokenExtractor,
+  };
+}

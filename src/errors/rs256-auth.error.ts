@@ -1,0 +1,59 @@
+/**
+ * Stable codes of every failure the library reports. Start-up codes stop the application; token codes become a
+ * 401 (or 403 for `RS256_INSUFFICIENT_CLAIMS`) at the guard.
+ */
+export type Rs256AuthErrorCode =
+  // configuration, raised while the module is built
+  | 'RS256_CONFIG_INVALID'
+  | 'RS256_SECRET_REFUSED'
+  | 'RS256_NO_KEY'
+  | 'RS256_KEY_NOT_FOUND'
+  | 'RS256_KEY_UNREADABLE'
+  | 'RS256_KEY_NOT_PEM'
+  | 'RS256_KEY_NOT_RSA'
+  | 'RS256_KEY_TOO_SMALL'
+  | 'RS256_KEY_MISMATCH'
+  | 'RS256_PRIVATE_KEY_AS_PUBLIC'
+  | 'RS256_PUBLIC_KEY_AS_PRIVATE'
+  | 'RS256_PASSPHRASE_REQUIRED'
+  | 'RS256_PASSPHRASE_INVALID'
+  // use of the module
+  | 'RS256_NO_PRIVATE_KEY'
+  // token verification
+  | 'RS256_TOKEN_MISSING'
+  | 'RS256_TOKEN_TOO_LARGE'
+  | 'RS256_TOKEN_MALFORMED'
+  | 'RS256_TOKEN_ALGORITHM'
+  | 'RS256_TOKEN_CRIT_UNSUPPORTED'
+  | 'RS256_TOKEN_HEADER_KEY'
+  | 'RS256_TOKEN_KID_UNKNOWN'
+  | 'RS256_TOKEN_SIGNATURE'
+  | 'RS256_TOKEN_EXPIRED'
+  | 'RS256_TOKEN_NOT_YET_VALID'
+  | 'RS256_TOKEN_ISSUER'
+  | 'RS256_TOKEN_AUDIENCE'
+  | 'RS256_TOKEN_CLAIM_MISSING'
+  | 'RS256_TOKEN_CLAIM_INVALID'
+  | 'RS256_TOKEN_REJECTED'
+  | 'RS256_INSUFFICIENT_CLAIMS';
+
+/**
+ * The library's one error class. `message` names the setting, path or claim at fault and what was expected; it
+ * never contains key material or a token, so it is safe to log and, for token codes, to send to the client.
+ */
+export class Rs256AuthError extends Error {
+  override readonly name = 'Rs256AuthError';
+
+  constructor(
+    readonly code: Rs256AuthErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+
+  /** True for failures of a presented token (as opposed to configuration or usage errors). */
+  get isTokenError(): boolean {
+    return this.code.startsWith('RS256_TOKEN_');
+  }
+}

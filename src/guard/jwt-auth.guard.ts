@@ -1,0 +1,78 @@
+import {
+  ForbiddenException,
+  Inject,
+  Injectable,
+  UnauthorizedException,
+  type ExecutionContext,
+} from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { AuthGuard } from '@nestjs/passport';
+import type { Rs256AuthConfig } from '../config/rs256-auth.config.js';
+import { Rs256AuthError } from '../errors/rs256-auth.error.js';
+import { IS_PUBLIC_KEY, REQUIRED_CLAIMS_KEY, RS256_AUTH_CONFIG, RS256_STRATEGY } from '../rs256-auth.constants.js';
+import type { JwtClaims } from '../token/token-verifier.js';
+import { findUnmetRequirement, type ClaimRequirement } from './claim-requirements.js';
+import { bearerChallenge } from './www-authenticate.js';
+
+/**
+ * Protects routes with RS256 bearer tokens: per route with `@UseGuards(JwtAuthGuard)`, or app-wide with
+ * `{ provide: APP_GUARD, useClass: JwtAuthGuard }` plus `@Public()` on the open routes.
+ *
+ * Failures become a 401 with an RFC 6750 `WWW-Authenticate` header naming the reason, and unmet
+ * `@RequireClaims()` a 403 `insufficient_scope`. For other contexts (GraphQL, WebSockets) override
+ * `getRequest`, and `setChallenge` where there is no HTTP response to put a header on.
+ */
+@Injectable()
+export class JwtAuthGuard extends AuthGuard(RS256_STRATEGY) {
+  constructor(
+    protected readonly reflector: Reflector,
+    @Inject(RS256_AUTH_CONFIG) protected readonly config: Rs256AuthConfig,
+  ) {
+    super();
+  }
+
+  override async canActivate(context: ExecutionContext): Promise<boolean> {
+    if (this.reflector.getAllAndOverride<boolean | undefined>(IS_PUBLIC_KEY, [context.getHandler(), context.getClass()])) {
+      return true;
+    }
+    return (await super.canActivate(context)) as boolean;
+  }
+
+  /** Turns passport's outcome into `request.user` or the right HTTP error; see the class description. */
+  override handleRequest<TUser = unknown>(err: unknown, user: unknown, info: unknown, context: ExecutionContext): TUser {
+    if (err) {
+      throw err;
+    }
+    if (!user) {
+      throw this.unauthorized(context, info);
+    }
+    const requirements = this.reflector
+      .getAll<(ClaimRequirement | undefined)[]>(REQUIRED_CLAIMS_KEY, [context.getClass(), context.getHandler()])
+      .filter((requirement): requirement is ClaimRequirement => requirement !== undefined);
+    const unmet = requirements.length > 0 ? findUnmetRequirement(info as JwtClaims, requirements) : null;
+    if (unmet) {
+      this.setChallenge(
+        context,
+        bearerChallenge(this.config.realm, { code: 'insufficient_scope', description: unmet.description, scope: unmet.scope }),
+      );
+      throw new ForbiddenException(unmet.description);
+    }
+    return user as TUser;
+  }
+
+  /** Puts the challenge on the response; Express and Fastify responses both have `header(name, value)`. */
+  protected setChallenge(context: ExecutionContext, challenge: string): void {
+    const response = context.switchToHttp().getResponse<{ header?: (name: string, value: string) => unknown }>();
+    response.header?.('WWW-Authenticate', challenge);
+  }
+
+  private unauthorized(context: ExecutionContext, info: unknown): UnauthorizedException {
+    if (info instanceof Rs256AuthError && info.code === 'RS256_TOKEN_MISSING') {
+      this.setChallenge(context, bearerChallenge(this.config.realm));
+      return new UnauthorizedException('missing bearer token');
+    }
+    const description = info instanceof Rs256AuthError ? info.message : 'invalid token';
+    this.setChallenge(context, bearerChallenge(this.config.realm, { code: 'invalid_token', description }));
+    return new UnauthorizedException(description);
+  }
+}

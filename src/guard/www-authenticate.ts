@@ -1,0 +1,23 @@
+/** RFC 6750 §3 error codes this library sends. */
+export type BearerError = 'invalid_token' | 'insufficient_scope';
+
+// RFC 6750 §3: error_description and scope allow %x20-21 / %x23-5B / %x5D-7E only; anything else (quotes,
+// backslashes, non-ASCII, control characters) could break out of the quoted string, so it is replaced.
+function quoted(value: string): string {
+  return `"${value.replace(/[^\x20\x21\x23-\x5b\x5d-\x7e]/g, '?')}"`;
+}
+
+/**
+ * Builds a `WWW-Authenticate: Bearer` challenge (RFC 6750 §3). Without an error it is the bare challenge sent
+ * when a request carries no token.
+ */
+export function bearerChallenge(realm: string, error?: { code: BearerError; description: string; scope?: string }): string {
+  let challenge = `Bearer realm=${quoted(realm)}`;
+  if (error) {
+    challenge += `, error="${error.code}", error_description=${quoted(error.description)}`;
+    if (error.scope) {
+      challenge += `, scope=${quoted(error.scope)}`;
+    }
+  }
+  return challenge;
+}

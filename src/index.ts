@@ -1,0 +1,19 @@
+export type { Rs256AuthConfig } from './config/rs256-auth.config.js';
+export { Claims } from './decorators/claims.decorator.js';
+export { Public } from './decorators/public.decorator.js';
+export { RequireClaims } from './decorators/require-claims.decorator.js';
+export { Rs256AuthError, type Rs256AuthErrorCode } from './errors/rs256-auth.error.js';
+export type { ClaimRequirement } from './guard/claim-requirements.js';
+export { JwtAuthGuard } from './guard/jwt-auth.guard.js';
+export { Rs256Strategy } from './guard/rs256.strategy.js';
+export type {
+  Rs256AuthModuleExtras,
+  Rs256AuthModuleOptions,
+  TokenExtractor,
+} from './interfaces/rs256-auth-options.interface.js';
+export { KeySet, type SigningKey, type VerificationKey } from './keys/key-set.js';
+export { Rs256AuthModule } from './rs256-auth.module.js';
+export { ASYNC_OPTIONS_TYPE, OPTIONS_TYPE } from './rs256-auth.module-definition.js';
+export { IS_PUBLIC_KEY, REQUIRED_CLAIMS_KEY, RS256_AUTH_CONFIG, RS256_STRATEGY } from './rs256-auth.constants.js';
+export { bearerTokenExtractor } from './token/bearer-token.extractor.js';
+export { TokenVerifier, type JwtClaims } from './token/token-verifier.js';

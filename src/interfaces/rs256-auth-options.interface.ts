@@ -1,0 +1,119 @@
+/**
+ * Takes the token out of a request; return `null` or `undefined` when there is none. Extractors from
+ * `passport-jwt`'s `ExtractJwt` fit this type unchanged.
+ */
+export type TokenExtractor = (request: any) => string | null | undefined;
+
+/**
+ * Options of `Rs256AuthModule.forRoot()` / `forRootAsync()`. Every option is optional: an option left out is read
+ * from `ConfigService` under the environment variable named in its documentation, and an option given here
+ * overrides that variable.
+ */
+export interface Rs256AuthModuleOptions {
+  /**
+   * Path of the PEM file holding the RSA private key (PKCS#1 or PKCS#8, optionally encrypted). Without a private
+   * key the module runs in verify-only mode and `JwtService.sign` throws `RS256_NO_PRIVATE_KEY`.
+   * @env JWT_PRIVATE_KEY_PATH
+   * @default none (verify-only mode)
+   */
+  privateKeyPath?: string;
+
+  /**
+   * The private key PEM itself, for platforms that pass secrets as variables. Literal `\n` escapes and a
+   * base64-encoded PEM are accepted. Mutually exclusive with `privateKeyPath`.
+   * @env JWT_PRIVATE_KEY
+   * @default none
+   */
+  privateKey?: string;
+
+  /**
+   * Passphrase of an encrypted private key.
+   * @env JWT_PRIVATE_KEY_PASSPHRASE
+   * @default none
+   */
+  privateKeyPassphrase?: string;
+
+  /**
+   * Path of the PEM file holding the RSA public key (SPKI or PKCS#1) used to verify tokens.
+   * @env JWT_PUBLIC_KEY_PATH
+   * @default derived from the private key
+   */
+  publicKeyPath?: string;
+
+  /**
+   * The public key PEM itself (`\n` escapes and base64 accepted). Mutually exclusive with `publicKeyPath`.
+   * @env JWT_PUBLIC_KEY
+   * @default none
+   */
+  publicKey?: string;
+
+  /**
+   * `iss` written into issued tokens and required, exactly, in verified ones.
+   * @env JWT_ISSUER
+   * @default none (not written, not checked)
+   */
+  issuer?: string;
+
+  /**
+   * Accepted audiences. The first is written into issued tokens as `aud`; a verified token must name at least
+   * one of them. The environment variable is comma-separated.
+   * @env JWT_AUDIENCE
+   * @default none (not written, not checked)
+   */
+  audience?: string | string[];
+
+  /**
+   * Lifetime of issued tokens: seconds as a number, or a string such as `'900'`, `'15m'`, `'1h'`, `'7d'`.
+   * @env JWT_EXPIRES_IN
+   * @default '15m'
+   */
+  expiresIn?: string | number;
+
+  /**
+   * Seconds of leeway when checking `exp`, `nbf` and `iat` against the clock.
+   * @env JWT_CLOCK_TOLERANCE
+   * @default 0
+   */
+  clockTolerance?: number;
+
+  /**
+   * Claims every verified token must carry. The environment variable is comma-separated; an empty list
+   * requires none.
+   * @env JWT_REQUIRED_CLAIMS
+   * @default ['exp', 'iat', 'sub']
+   */
+  requiredClaims?: string[];
+
+  /**
+   * Largest accepted token, in bytes. Longer tokens are rejected before any decoding or crypto.
+   * @env JWT_MAX_TOKEN_LENGTH
+   * @default 8192
+   */
+  maxTokenLength?: number;
+
+  /**
+   * `realm` announced in `WWW-Authenticate` challenges.
+   * @env JWT_REALM
+   * @default 'api'
+   */
+  realm?: string;
+
+  /**
+   * Where the guard looks for the token. The default reads `Authorization: Bearer <token>` only (scheme
+   * case-insensitive); pass an extractor to also accept, say, a cookie or a query parameter.
+   * @default the Authorization header, Bearer scheme
+   * @example
+   * import { ExtractJwt } from 'passport-jwt';
+   * Rs256AuthModule.forRoot({ jwtFromRequest: ExtractJwt.fromExtractors([bearer, ExtractJwt.fromUrlQueryParameter('access_token')]) })
+   */
+  jwtFromRequest?: TokenExtractor;
+}
+
+/** Options that shape the module itself rather than its behaviour. */
+export interface Rs256AuthModuleExtras {
+  /**
+   * Register the module globally, so `JwtAuthGuard` and `JwtService` can be used in every module.
+   * @default true
+   */
+  isGlobal?: boolean;
+}

@@ -1,0 +1,32 @@
+import { JwtSecretRequestType, JwtService } from '@nestjs/jwt';
+import type { Rs256AuthConfig } from './config/rs256-auth.config.js';
+import { peekHeader } from './token/token-verifier.js';
+
+/**
+ * Configures `@nestjs/jwt`'s `JwtService` for RS256: the private key signs, the public key selected by the
+ * token's `kid` verifies. Keys are handed over as parsed `KeyObject`s through `secretOrKeyProvider`, which also
+ * wins over any `secret` a caller passes per call, so the split cannot be undone by accident.
+ */
+export function createJwtService(config: Rs256AuthConfig): JwtService {
+  const { keys } = config;
+  return new JwtService({
+    secretOrKeyProvider: (requestType, tokenOrPayload) =>
+      requestType === JwtSecretRequestType.SIGN
+        ? keys.signingKey().key
+        : keys.select(typeof tokenOrPayload === 'string' ? peekHeader(tokenOrPayload)?.kid : undefined).key,
+    signOptions: {
+      algorithm: 'RS256',
+      expiresIn: config.expiresIn,
+      issuer: config.issuer,
+      audience: config.audience?.[0],
+      keyid: keys.signingKid,
+    },
+    verifyOptions: {
+      algorithms: ['RS256'],
+      issuer: config.issuer,
+      // resolveRs256AuthConfig never leaves an empty list: no audience is `undefined`.
+      audience: config.audience as [string, ...string[]] | undefined,
+      clockTolerance: config.clockTolerance,
+    },
+  });
+}

@@ -1,0 +1,14 @@
+/** Injection token of the options passed to `forRoot`/`forRootAsync` (before the environment is merged in). */
+export const RS256_AUTH_MODULE_OPTIONS = 'RS256_AUTH:MODULE_OPTIONS';
+
+/** Injection token of the resolved, validated configuration with parsed keys. */
+export const RS256_AUTH_CONFIG = 'RS256_AUTH:CONFIG';
+
+/** Name under which the strategy registers with passport; `AuthGuard(RS256_STRATEGY)` is `JwtAuthGuard`'s base. */
+export const RS256_STRATEGY = 'rs256-jwt';
+
+/** Metadata key set by `@Public()`. */
+export const IS_PUBLIC_KEY = 'RS256_AUTH:IS_PUBLIC';
+
+/** Metadata key set by `@RequireClaims()`. */
+export const REQUIRED_CLAIMS_KEY = 'RS256_AUTH:REQUIRED_CLAIMS';

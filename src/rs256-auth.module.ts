@@ -1,0 +1,39 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { ConfigModule, ConfigService } from '@nestjs/config';
+import { JwtService } from '@nestjs/jwt';
+import { resolveRs256AuthConfig } from './config/rs256-auth.config.js';
+import { JwtAuthGuard } from './guard/jwt-auth.guard.js';
+import { Rs256Strategy } from './guard/rs256.strategy.js';
+import { createJwtService } from './jwt-service.factory.js';
+import { ConfigurableModuleClass, OPTIONS_TYPE } from './rs256-auth.module-definition.js';
+import { RS256_AUTH_CONFIG, RS256_AUTH_MODULE_OPTIONS } from './rs256-auth.constants.js';
+import { TokenVerifier } from './token/token-verifier.js';
+
+/**
+ * RS256 JWT authentication: loads and checks the keys once at start-up, exports a `JwtService` that signs with
+ * the private key and verifies with the public key, and the `JwtAuthGuard` that protects routes.
+ *
+ * `ConfigModule` is imported here so that `ConfigService` is available whether or not the application set up
+ * `@nestjs/config` itself; when it did, this is the same (global) `ConfigService`.
+ */
+@Module({
+  imports: [ConfigModule],
+  providers: [
+    {
+      provide: RS256_AUTH_CONFIG,
+      inject: [RS256_AUTH_MODULE_OPTIONS, ConfigService],
+      useFactory: resolveRs256AuthConfig,
+    },
+    { provide: JwtService, inject: [RS256_AUTH_CONFIG], useFactory: createJwtService },
+    TokenVerifier,
+    Rs256Strategy,
+    JwtAuthGuard,
+  ],
+  exports: [RS256_AUTH_CONFIG, JwtService, TokenVerifier, JwtAuthGuard],
+})
+export class Rs256AuthModule extends ConfigurableModuleClass {
+  /** Configures the module; with no options every setting is read from `ConfigService` (the environment). */
+  static override forRoot(options: typeof OPTIONS_TYPE = {}): DynamicModule {
+    return super.forRoot(options);
+  }
+}

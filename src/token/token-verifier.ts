@@ -1,0 +1,180 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { verify as verifySignature } from 'node:crypto';
+import type { Rs256AuthConfig } from '../config/rs256-auth.config.js';
+import { Rs256AuthError, type Rs256AuthErrorCode } from '../errors/rs256-auth.error.js';
+import { RS256_AUTH_CONFIG } from '../rs256-auth.constants.js';
+
+/** The verified claims of a token: the registered ones typed, any others as `unknown`. */
+export interface JwtClaims {
+  iss?: string;
+  sub?: string;
+  aud?: string | string[];
+  exp?: number;
+  nbf?: number;
+  iat?: number;
+  jti?: string;
+  [claim: string]: unknown;
+}
+
+/** A JOSE header as it arrives: untrusted until the signature is checked. */
+export type JoseHeader = Record<string, unknown>;
+
+const BASE64URL = /^[A-Za-z0-9_-]+$/;
+
+/**
+ * Header parameters that carry or point at a key (RFC 7515 §4.1.2-4.1.6). Keys come from the configuration
+ * only; a token that brings its own is an attack or a misconfigured issuer, and is refused either way.
+ */
+const KEY_HEADERS = ['jwk', 'jku', 'x5u', 'x5c'];
+
+const NUMERIC_DATE_CLAIMS = ['exp', 'nbf', 'iat'];
+const STRING_CLAIMS = ['iss', 'sub', 'jti'];
+
+function reject(code: Rs256AuthErrorCode, description: string): never {
+  throw new Rs256AuthError(code, description);
+}
+
+function decodeJson(segment: string, what: string): Record<string, unknown> {
+  // Buffer's base64url decoder skips characters outside the alphabet, so check the alphabet first: otherwise
+  // two different strings would decode to the same bytes.
+  if (!BASE64URL.test(segment) || segment.length % 4 === 1) {
+    reject('RS256_TOKEN_MALFORMED', `malformed token: ${what} is not base64url`);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(Buffer.from(segment, 'base64url').toString('utf8'));
+  } catch {
+    reject('RS256_TOKEN_MALFORMED', `malformed token: ${what} is not JSON`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    reject('RS256_TOKEN_MALFORMED', `malformed token: ${what} is not a JSON object`);
+  }
+  return value as Record<string, unknown>;
+}
+
+/**
+ * Decodes the header of a compact JWS without checking anything else; `undefined` if it cannot be read.
+ * For key selection only: nothing in it is trusted.
+ */
+export function peekHeader(token: string): JoseHeader | undefined {
+  const end = token.indexOf('.');
+  try {
+    return end > 0 ? decodeJson(token.slice(0, end), 'header') : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function checkClaimTypes(claims: JwtClaims): void {
+  for (const name of NUMERIC_DATE_CLAIMS) {
+    const value = claims[name];
+    if (value !== undefined && (typeof value !== 'number' || !Number.isFinite(value))) {
+      reject('RS256_TOKEN_CLAIM_INVALID', `claim '${name}' must be a NumericDate (a number of seconds)`);
+    }
+  }
+  for (const name of STRING_CLAIMS) {
+    if (claims[name] !== undefined && typeof claims[name] !== 'string') {
+      reject('RS256_TOKEN_CLAIM_INVALID', `claim '${name}' must be a string`);
+    }
+  }
+  const aud = claims.aud;
+  if (aud !== undefined && typeof aud !== 'string' && !(Array.isArray(aud) && aud.every((item) => typeof item === 'string'))) {
+    reject('RS256_TOKEN_CLAIM_INVALID', "claim 'aud' must be a string or an array of strings");
+  }
+}
+
+/**
+ * Verifies compact RS256 JWS tokens against the configured key set. Written on `crypto.verify` with keys parsed
+ * once at start-up, and strict where general-purpose JWT libraries are lenient: the algorithm is RS256 and
+ * nothing else, `crit` is refused, header-supplied keys are refused, claim types are checked, and oversized
+ * input is refused before any decoding.
+ */
+@Injectable()
+export class TokenVerifier {
+  constructor(@Inject(RS256_AUTH_CONFIG) private readonly config: Rs256AuthConfig) {}
+
+  /**
+   * Returns the token's claims if it is valid now.
+   * @param nowSeconds the clock, in seconds since the epoch (tests pass a fixed one)
+   * @throws Rs256AuthError with a `RS256_TOKEN_*` code whose message is safe to show the client
+   */
+  verify(token: string, nowSeconds = Date.now() / 1000): JwtClaims {
+    const claims = this.verifyIgnoringTime(token);
+    this.checkTime(claims, nowSeconds);
+    return claims;
+  }
+
+  /** Everything but the clock-dependent checks: structure, header, signature, claim types, iss, aud, required claims. */
+  private verifyIgnoringTime(token: string): JwtClaims {
+    const { config } = this;
+    if (token.length > config.maxTokenLength) {
+      reject('RS256_TOKEN_TOO_LARGE', `token exceeds ${config.maxTokenLength} bytes`);
+    }
+    const firstDot = token.indexOf('.');
+    const secondDot = token.indexOf('.', firstDot + 1);
+    if (firstDot <= 0 || secondDot < 0 || token.indexOf('.', secondDot + 1) !== -1) {
+      reject('RS256_TOKEN_MALFORMED', 'malformed token: expected three dot-separated segments');
+    }
+    const signature = token.slice(secondDot + 1);
+    if (signature.length === 0) {
+      reject('RS256_TOKEN_SIGNATURE', 'token is not signed');
+    }
+
+    const header = decodeJson(token.slice(0, firstDot), 'header');
+    if (header.alg !== 'RS256') {
+      reject('RS256_TOKEN_ALGORITHM', 'algorithm not accepted; only RS256 is');
+    }
+    if (header.crit !== undefined) {
+      // RFC 7515 §4.1.11: a recipient must reject a token whose critical extensions it does not understand; this
+      // verifier understands none.
+      reject('RS256_TOKEN_CRIT_UNSUPPORTED', 'unsupported critical header parameters');
+    }
+    if (KEY_HEADERS.some((name) => header[name] !== undefined)) {
+      reject('RS256_TOKEN_HEADER_KEY', 'keys supplied in the token header are not accepted');
+    }
+    const key = config.keys.select(header.kid);
+
+    if (!BASE64URL.test(signature)) {
+      reject('RS256_TOKEN_MALFORMED', 'malformed token: signature is not base64url');
+    }
+    const signatureBytes = Buffer.from(signature, 'base64url');
+    if (
+      signatureBytes.length !== key.signatureLength ||
+      !verifySignature('sha256', Buffer.from(token.slice(0, secondDot), 'latin1'), key.key, signatureBytes)
+    ) {
+      reject('RS256_TOKEN_SIGNATURE', 'invalid signature');
+    }
+
+    const claims: JwtClaims = decodeJson(token.slice(firstDot + 1, secondDot), 'payload');
+    checkClaimTypes(claims);
+    for (const name of config.requiredClaims) {
+      if (claims[name] === undefined) {
+        reject('RS256_TOKEN_CLAIM_MISSING', `missing claim '${name}'`);
+      }
+    }
+    if (config.issuer !== undefined && claims.iss !== config.issuer) {
+      reject('RS256_TOKEN_ISSUER', 'issuer not accepted');
+    }
+    if (config.audience !== undefined) {
+      const audiences = Array.isArray(claims.aud) ? claims.aud : claims.aud === undefined ? [] : [claims.aud];
+      if (!audiences.some((aud) => config.audience!.includes(aud))) {
+        reject('RS256_TOKEN_AUDIENCE', 'audience not accepted');
+      }
+    }
+    return claims;
+  }
+
+  private checkTime(claims: JwtClaims, now: number): void {
+    const tolerance = this.config.clockTolerance;
+    // RFC 7519 §4.1.4: the token must not be accepted on or after `exp`.
+    if (claims.exp !== undefined && now >= claims.exp + tolerance) {
+      reject('RS256_TOKEN_EXPIRED', 'token expired');
+    }
+    if (claims.nbf !== undefined && now + tolerance < claims.nbf) {
+      reject('RS256_TOKEN_NOT_YET_VALID', 'token not yet valid');
+    }
+    if (claims.iat !== undefined && now + tolerance < claims.iat) {
+      reject('RS256_TOKEN_NOT_YET_VALID', 'token issued in the future');
+    }
+  }
+}
