@@ -1,0 +1,72 @@
+import type { KeyObject } from 'node:crypto';
+import { Rs256AuthError } from '../errors/rs256-auth.error.js';
+
+/** A public key that verifies tokens, with the `kid` that selects it. */
+export interface VerificationKey {
+  readonly kid: string;
+  readonly key: KeyObject;
+  /** Length of an RS256 signature made with this key, in bytes (the modulus length). */
+  readonly signatureLength: number;
+}
+
+/** The private key that signs tokens, with the `kid` written into their header. */
+export interface SigningKey {
+  readonly kid: string;
+  readonly key: KeyObject;
+}
+
+export function verificationKey(kid: string, key: KeyObject): VerificationKey {
+  return { kid, key, signatureLength: Math.ceil((key.asymmetricKeyDetails?.modulusLength ?? 0) / 8) };
+}
+
+/**
+ * The keys in force: every public key that may verify a token, looked up by `kid`, and the private key that
+ * signs, if any. Everything that needs a key asks this object, so the set can later be replaced as a whole
+ * (rotation) without anyone holding on to a stale key. A `kid` is only ever a lookup here: never a path, URL
+ * or anything fetched.
+ */
+export class KeySet {
+  private readonly byKid: ReadonlyMap<string, VerificationKey>;
+
+  constructor(
+    readonly verificationKeys: readonly VerificationKey[],
+    private readonly signing?: SigningKey,
+  ) {
+    this.byKid = new Map(verificationKeys.map((entry) => [entry.kid, entry]));
+  }
+
+  /** The signing key; throws `RS256_NO_PRIVATE_KEY` in verify-only mode. */
+  signingKey(): SigningKey {
+    if (!this.signing) {
+      throw new Rs256AuthError(
+        'RS256_NO_PRIVATE_KEY',
+        'Cannot sign: no private key is configured (verify-only mode). Set JWT_PRIVATE_KEY_PATH or the privateKeyPath option.',
+      );
+    }
+    return this.signing;
+  }
+
+  /** `kid` that issued tokens carry, or `undefined` in verify-only mode. */
+  get signingKid(): string | undefined {
+    return this.signing?.kid;
+  }
+
+  /**
+   * The key that must have signed a token with this header `kid`. With a single key, a token without `kid` is
+   * checked against it; with several, the `kid` is required.
+   * @throws Rs256AuthError `RS256_TOKEN_KID_UNKNOWN`
+   */
+  select(kid: unknown): VerificationKey {
+    if (kid === undefined) {
+      if (this.verificationKeys.length === 1) {
+        return this.verificationKeys[0];
+      }
+      throw new Rs256AuthError('RS256_TOKEN_KID_UNKNOWN', 'token has no kid and several keys are configured');
+    }
+    const entry = typeof kid === 'string' ? this.byKid.get(kid) : undefined;
+    if (!entry) {
+      throw new Rs256AuthError('RS256_TOKEN_KID_UNKNOWN', 'token kid does not name a configured key');
+    }
+    return entry;
+  }
+}
