@@ -14,12 +14,13 @@ export function createJwtService(config: Rs256AuthConfig): JwtService {
       requestType === JwtSecretRequestType.SIGN
         ? keys.signingKey().key
         : keys.select(typeof tokenOrPayload === 'string' ? peekHeader(tokenOrPayload)?.kid : undefined).key,
+    // jsonwebtoken refuses sign options that are present but undefined, so unset ones are left out entirely.
     signOptions: {
       algorithm: 'RS256',
       expiresIn: config.expiresIn,
-      issuer: config.issuer,
-      audience: config.audience?.[0],
-      keyid: keys.signingKid,
+      ...(config.issuer !== undefined && { issuer: config.issuer }),
+      ...(config.audience !== undefined && { audience: config.audience[0] }),
+      ...(keys.signingKid !== undefined && { keyid: keys.signingKid }),
     },
     verifyOptions: {
       algorithms: ['RS256'],

@@ -1,0 +1,123 @@
+import { readFileSync } from 'node:fs';
+import { Test } from '@nestjs/testing';
+import { Rs256AuthError, type Rs256AuthErrorCode, type Rs256AuthModuleOptions } from '../src/index.js';
+import { appModule, WIRINGS, type Wiring } from './fixtures/app.js';
+import { createKeyFiles, type KeyFiles } from './support/keys.js';
+
+let keys: KeyFiles;
+beforeAll(() => {
+  keys = createKeyFiles();
+});
+afterAll(() => keys.cleanup());
+
+/** Compiles an app module the way Nest does at start-up and returns the error it stops with. */
+async function startupError(wiring: Wiring, config: { env?: Record<string, string>; options?: Rs256AuthModuleOptions }): Promise<Rs256AuthError> {
+  const attempt = Test.createTestingModule({ imports: [appModule({ wiring, ...config })] }).compile();
+  const error = await attempt.then(
+    () => {
+      throw new Error('start-up succeeded but should have failed');
+    },
+    (failure: unknown) => failure,
+  );
+  expect(error).toBeInstanceOf(Rs256AuthError);
+  return error as Rs256AuthError;
+}
+
+/** Every 24-character run of base64 in the key files: none may ever appear in a message. */
+function keyMaterial(): string[] {
+  const runs: string[] = [];
+  for (const path of [keys.privatePath, keys.encryptedPath, keys.publicPath, keys.otherPrivatePath, keys.ecPrivatePath]) {
+    for (const line of readFileSync(path, 'utf8').split('\n')) {
+      if (!line.startsWith('-----') && line.length >= 24) runs.push(line.slice(0, 24));
+    }
+  }
+  return runs;
+}
+
+type Case = [name: string, code: Rs256AuthErrorCode, config: () => Record<string, string>, mustMention: () => (string | RegExp)[]];
+
+const cases: Case[] = [
+  ['a missing private key file', 'RS256_KEY_NOT_FOUND', () => ({ JWT_PRIVATE_KEY_PATH: keys.missingPath }), () => ['JWT_PRIVATE_KEY_PATH', keys.missingPath, 'no such file']],
+  ['a missing public key file', 'RS256_KEY_NOT_FOUND', () => ({ JWT_PUBLIC_KEY_PATH: keys.missingPath }), () => ['JWT_PUBLIC_KEY_PATH', keys.missingPath]],
+  ['an unreadable path (a folder)', 'RS256_KEY_UNREADABLE', () => ({ JWT_PRIVATE_KEY_PATH: keys.dir }), () => ['JWT_PRIVATE_KEY_PATH', keys.dir, 'EISDIR']],
+  ['an HMAC secret instead of a key', 'RS256_KEY_NOT_PEM', () => ({ JWT_PRIVATE_KEY_PATH: keys.hmacSecretPath }), () => ['JWT_PRIVATE_KEY_PATH', keys.hmacSecretPath, 'HS256']],
+  ['an HMAC secret as the public key', 'RS256_KEY_NOT_PEM', () => ({ JWT_PUBLIC_KEY_PATH: keys.hmacSecretPath }), () => ['JWT_PUBLIC_KEY_PATH', keys.hmacSecretPath]],
+  ['PEM armour around something that is not a key', 'RS256_KEY_NOT_PEM', () => ({ JWT_PUBLIC_KEY_PATH: keys.garbagePemPath }), () => ['JWT_PUBLIC_KEY_PATH', keys.garbagePemPath, 'could not be parsed']],
+  ['an EC private key', 'RS256_KEY_NOT_RSA', () => ({ JWT_PRIVATE_KEY_PATH: keys.ecPrivatePath }), () => ['JWT_PRIVATE_KEY_PATH', keys.ecPrivatePath, 'ec, not RSA']],
+  ['an EC public key', 'RS256_KEY_NOT_RSA', () => ({ JWT_PUBLIC_KEY_PATH: keys.ecPublicPath }), () => ['JWT_PUBLIC_KEY_PATH', 'ec, not RSA']],
+  ['an Ed25519 public key', 'RS256_KEY_NOT_RSA', () => ({ JWT_PUBLIC_KEY_PATH: keys.ed25519PublicPath }), () => [keys.ed25519PublicPath, 'ed25519, not RSA']],
+  ['a 1024-bit private key', 'RS256_KEY_TOO_SMALL', () => ({ JWT_PRIVATE_KEY_PATH: keys.smallPrivatePath }), () => ['JWT_PRIVATE_KEY_PATH', keys.smallPrivatePath, '1024 bits', '2048']],
+  ['a 1024-bit public key', 'RS256_KEY_TOO_SMALL', () => ({ JWT_PUBLIC_KEY_PATH: keys.smallPublicPath }), () => ['JWT_PUBLIC_KEY_PATH', '1024 bits']],
+  [
+    'a public key that does not match the private key',
+    'RS256_KEY_MISMATCH',
+    () => ({ JWT_PRIVATE_KEY_PATH: keys.privatePath, JWT_PUBLIC_KEY_PATH: keys.otherPublicPath }),
+    () => ['JWT_PUBLIC_KEY_PATH', keys.otherPublicPath, 'JWT_PRIVATE_KEY_PATH', keys.privatePath],
+  ],
+  ['a private key where the public key belongs', 'RS256_PRIVATE_KEY_AS_PUBLIC', () => ({ JWT_PUBLIC_KEY_PATH: keys.privatePath }), () => ['JWT_PUBLIC_KEY_PATH', keys.privatePath, 'private key']],
+  ['a public key where the private key belongs', 'RS256_PUBLIC_KEY_AS_PRIVATE', () => ({ JWT_PRIVATE_KEY_PATH: keys.publicPath }), () => ['JWT_PRIVATE_KEY_PATH', keys.publicPath, 'public key']],
+  ['an encrypted key without passphrase', 'RS256_PASSPHRASE_REQUIRED', () => ({ JWT_PRIVATE_KEY_PATH: keys.encryptedPath }), () => ['JWT_PRIVATE_KEY_PATH', keys.encryptedPath, 'JWT_PRIVATE_KEY_PASSPHRASE']],
+  [
+    'an encrypted key with the wrong passphrase',
+    'RS256_PASSPHRASE_INVALID',
+    () => ({ JWT_PRIVATE_KEY_PATH: keys.encryptedPath, JWT_PRIVATE_KEY_PASSPHRASE: 'wrong' }),
+    () => ['JWT_PRIVATE_KEY_PATH', keys.encryptedPath, 'JWT_PRIVATE_KEY_PASSPHRASE'],
+  ],
+  ['no key at all', 'RS256_NO_KEY', () => ({}), () => ['JWT_PRIVATE_KEY_PATH', 'JWT_PUBLIC_KEY_PATH']],
+  ['a JWT_SECRET in the environment', 'RS256_SECRET_REFUSED', () => ({ JWT_PRIVATE_KEY_PATH: keys.privatePath, JWT_SECRET: 'shh' }), () => ['JWT_SECRET']],
+  ['an inline PEM that is not one', 'RS256_KEY_NOT_PEM', () => ({ JWT_PUBLIC_KEY: 'not a key at all' }), () => ['JWT_PUBLIC_KEY']],
+  [
+    'both a key path and an inline key',
+    'RS256_CONFIG_INVALID',
+    () => ({ JWT_PRIVATE_KEY_PATH: keys.privatePath, JWT_PRIVATE_KEY: readFileSync(keys.privatePath, 'utf8') }),
+    () => ['JWT_PRIVATE_KEY_PATH', 'JWT_PRIVATE_KEY', 'only one'],
+  ],
+  ['a lifetime that is not one', 'RS256_CONFIG_INVALID', () => ({ JWT_PRIVATE_KEY_PATH: keys.privatePath, JWT_EXPIRES_IN: '15 minutes' }), () => ['JWT_EXPIRES_IN', '"15 minutes"', '15m']],
+  ['a zero lifetime', 'RS256_CONFIG_INVALID', () => ({ JWT_PRIVATE_KEY_PATH: keys.privatePath, JWT_EXPIRES_IN: '0' }), () => ['JWT_EXPIRES_IN']],
+  ['a negative clock tolerance', 'RS256_CONFIG_INVALID', () => ({ JWT_PRIVATE_KEY_PATH: keys.privatePath, JWT_CLOCK_TOLERANCE: '-5' }), () => ['JWT_CLOCK_TOLERANCE', '"-5"']],
+  ['a size limit that is not a number', 'RS256_CONFIG_INVALID', () => ({ JWT_PRIVATE_KEY_PATH: keys.privatePath, JWT_MAX_TOKEN_LENGTH: 'big' }), () => ['JWT_MAX_TOKEN_LENGTH']],
+];
+
+describe.each(WIRINGS)('start-up checks (%s)', (wiring) => {
+  describe('from environment variables', () => {
+    it.each(cases)('%s stops start-up with %s', async (_name, code, config, mustMention) => {
+      const error = await startupError(wiring, { env: config() });
+      expect(error.code).toBe(code);
+      for (const fragment of mustMention()) {
+        expect(error.message).toMatch(fragment);
+      }
+      for (const run of keyMaterial()) {
+        expect(error.message).not.toContain(run);
+        expect(String(error.stack)).not.toContain(run);
+      }
+    });
+  });
+
+  describe('from module options, which name the option', () => {
+    it('a missing file', async () => {
+      const error = await startupError(wiring, { options: { privateKeyPath: keys.missingPath } });
+      expect(error.code).toBe('RS256_KEY_NOT_FOUND');
+      expect(error.message).toContain(`privateKeyPath option ("${keys.missingPath}")`);
+    });
+
+    it('a private key as the public key', async () => {
+      const error = await startupError(wiring, { options: { publicKeyPath: keys.otherPrivatePath } });
+      expect(error.code).toBe('RS256_PRIVATE_KEY_AS_PUBLIC');
+      expect(error.message).toContain('publicKeyPath option');
+    });
+
+    it.each(['secret', 'secretOrPrivateKey', 'secretOrKey', 'secretOrKeyProvider'])('a %s option', async (name) => {
+      const options = { privateKeyPath: keys.privatePath, [name]: 'shh' } as Rs256AuthModuleOptions;
+      const error = await startupError(wiring, { options });
+      expect(error.code).toBe('RS256_SECRET_REFUSED');
+      expect(error.message).toContain(`${name} option`);
+    });
+
+    it('an option of the wrong type', async () => {
+      const options = { privateKeyPath: keys.privatePath, clockTolerance: 1.5 };
+      const error = await startupError(wiring, { options });
+      expect(error.code).toBe('RS256_CONFIG_INVALID');
+      expect(error.message).toContain('clockTolerance option');
+    });
+  });
+});
