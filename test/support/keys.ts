@@ -1,4 +1,4 @@
-import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { generateKeyPairSync, type KeyExportOptions, type KeyObject } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -58,7 +58,7 @@ export function createKeyFiles(): KeyFiles {
   // 1024 bits is below the accepted minimum: exactly what the size check must catch.
   const small = rsaPair(1024);
   const passphrase = 'correct horse battery staple';
-  const pem = (key: KeyObject, options: Parameters<KeyObject['export']>[0]): string => key.export(options) as string;
+  const pem = (key: KeyObject, options: KeyExportOptions<'pem'>): string => key.export(options) as string;
   return {
     dir,
     main,
