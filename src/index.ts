@@ -7,10 +7,12 @@ export type { ClaimRequirement } from './guard/claim-requirements.js';
 export { JwtAuthGuard } from './guard/jwt-auth.guard.js';
 export { Rs256Strategy } from './guard/rs256.strategy.js';
 export type {
+  JwksOptions,
   Rs256AuthModuleExtras,
   Rs256AuthModuleOptions,
   TokenExtractor,
 } from './interfaces/rs256-auth-options.interface.js';
+export { toJwkSet, type RsaPublicJwk } from './jwks/jwk-set.js';
 export { KeySet, type SigningKey, type VerificationKey } from './keys/key-set.js';
 export { Rs256AuthModule } from './rs256-auth.module.js';
 export { ASYNC_OPTIONS_TYPE, OPTIONS_TYPE } from './rs256-auth.module-definition.js';

@@ -4,6 +4,7 @@ import { JwtService } from '@nestjs/jwt';
 import { resolveRs256AuthConfig } from './config/rs256-auth.config.js';
 import { JwtAuthGuard } from './guard/jwt-auth.guard.js';
 import { Rs256Strategy } from './guard/rs256.strategy.js';
+import { JwksRoute } from './jwks/jwks.route.js';
 import { createJwtService } from './jwt-service.factory.js';
 import { ConfigurableModuleClass, OPTIONS_TYPE } from './rs256-auth.module-definition.js';
 import { RS256_AUTH_CONFIG, RS256_AUTH_MODULE_OPTIONS } from './rs256-auth.constants.js';
@@ -28,6 +29,7 @@ import { TokenVerifier } from './token/token-verifier.js';
     TokenVerifier,
     Rs256Strategy,
     JwtAuthGuard,
+    JwksRoute,
   ],
   exports: [RS256_AUTH_CONFIG, JwtService, TokenVerifier, JwtAuthGuard],
 })

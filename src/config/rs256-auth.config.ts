@@ -18,6 +18,8 @@ export interface Rs256AuthConfig {
   readonly maxTokenLength: number;
   readonly realm: string;
   readonly jwtFromRequest: TokenExtractor;
+  /** Where the JWK Set is served; `undefined` when it is not. */
+  readonly jwks?: { readonly path: string; readonly maxAge: number };
 }
 
 /** The environment variable behind each option. */
@@ -34,14 +36,37 @@ export const ENV = {
   requiredClaims: 'JWT_REQUIRED_CLAIMS',
   maxTokenLength: 'JWT_MAX_TOKEN_LENGTH',
   realm: 'JWT_REALM',
-} as const satisfies Partial<Record<keyof Rs256AuthModuleOptions, string>>;
+  jwksEnabled: 'JWT_JWKS_ENABLED',
+  jwksPath: 'JWT_JWKS_PATH',
+  jwksMaxAge: 'JWT_JWKS_MAX_AGE',
+} as const satisfies Partial<Record<keyof FlatOptions, string>>;
 
 type EnvOption = keyof typeof ENV;
+
+/** The options with the nested `jwks` object flattened, so every setting is read the same way. */
+interface FlatOptions extends Omit<Rs256AuthModuleOptions, 'jwks'> {
+  jwksEnabled?: boolean;
+  jwksPath?: string;
+  jwksMaxAge?: number;
+}
+
+const OPTION_LABELS: Partial<Record<EnvOption, string>> = {
+  jwksEnabled: 'jwks option',
+  jwksPath: 'jwks.path option',
+  jwksMaxAge: 'jwks.maxAge option',
+};
+
+function flatten({ jwks, ...options }: Rs256AuthModuleOptions): FlatOptions {
+  const nested = typeof jwks === 'object' ? jwks : {};
+  return { ...options, jwksEnabled: jwks === undefined ? undefined : jwks !== false, jwksPath: nested.path, jwksMaxAge: nested.maxAge };
+}
 
 const DEFAULT_EXPIRES_IN = '15m';
 const DEFAULT_REQUIRED_CLAIMS = ['exp', 'iat', 'sub'];
 const DEFAULT_MAX_TOKEN_LENGTH = 8192;
 const DEFAULT_REALM = 'api';
+const DEFAULT_JWKS_PATH = '/.well-known/jwks.json';
+const DEFAULT_JWKS_MAX_AGE = 300;
 
 /** Option names that would turn RS256 into a shared-secret scheme; none of them has a meaning here. */
 const SECRET_OPTIONS = ['secret', 'secretOrKey', 'secretOrPrivateKey', 'secretOrKeyProvider'];
@@ -52,14 +77,14 @@ const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400, w
 /** Reads one setting: the option if given, else the environment variable; remembers which, for messages. */
 class Settings {
   constructor(
-    private readonly options: Rs256AuthModuleOptions,
+    private readonly options: FlatOptions,
     private readonly config?: ConfigService,
   ) {}
 
   get(name: EnvOption): { value: unknown; setting: string } {
     const option = this.options[name];
     if (option !== undefined) {
-      return { value: option, setting: `${name} option` };
+      return { value: option, setting: OPTION_LABELS[name] ?? `${name} option` };
     }
     const fromEnv: unknown = this.config?.get(ENV[name]);
     // An empty variable (`JWT_ISSUER=` in a .env file) means "not set", not "the empty string".
@@ -85,6 +110,17 @@ class Settings {
       throw invalid(setting, value, 'a comma-separated list or an array of strings');
     }
     return { value: items.map((item) => item.trim()).filter((item) => item.length > 0), setting };
+  }
+
+  boolean(name: EnvOption): boolean {
+    const { value, setting } = this.get(name);
+    if (value === undefined || typeof value === 'boolean') {
+      return value ?? false;
+    }
+    const word = typeof value === 'string' ? value.trim().toLowerCase() : undefined;
+    if (word === 'true' || word === '1' || word === 'yes') return true;
+    if (word === 'false' || word === '0' || word === 'no') return false;
+    throw invalid(setting, value, 'true or false');
   }
 
   integer(name: EnvOption, fallback: number, min: number): number {
@@ -182,7 +218,7 @@ function loadKeys(settings: Settings): KeySet {
  */
 export function resolveRs256AuthConfig(options: Rs256AuthModuleOptions = {}, config?: ConfigService): Rs256AuthConfig {
   refuseSecrets(options, config);
-  const settings = new Settings(options, config);
+  const settings = new Settings(flatten(options), config);
   const audience = settings.list('audience').value;
   const expiresIn = settings.get('expiresIn');
   return {
@@ -195,5 +231,14 @@ export function resolveRs256AuthConfig(options: Rs256AuthModuleOptions = {}, con
     maxTokenLength: settings.integer('maxTokenLength', DEFAULT_MAX_TOKEN_LENGTH, 16),
     realm: settings.string('realm').value ?? DEFAULT_REALM,
     jwtFromRequest: options.jwtFromRequest ?? bearerTokenExtractor,
+    jwks: settings.boolean('jwksEnabled') ? resolveJwks(settings) : undefined,
   };
+}
+
+function resolveJwks(settings: Settings): Rs256AuthConfig['jwks'] {
+  const path = settings.string('jwksPath');
+  if (path.value !== undefined && !path.value.startsWith('/')) {
+    throw invalid(path.setting, path.value, "a route starting with '/'");
+  }
+  return { path: path.value ?? DEFAULT_JWKS_PATH, maxAge: settings.integer('jwksMaxAge', DEFAULT_JWKS_MAX_AGE, 0) };
 }

@@ -107,6 +107,31 @@ export interface Rs256AuthModuleOptions {
    * Rs256AuthModule.forRoot({ jwtFromRequest: ExtractJwt.fromExtractors([bearer, ExtractJwt.fromUrlQueryParameter('access_token')]) })
    */
   jwtFromRequest?: TokenExtractor;
+
+  /**
+   * Serve the verification keys as an RFC 7517 JWK Set, so other services can verify this one's tokens. Public
+   * members only (`kty`, `n`, `e`, `kid`, `alg`, `use`), outside every guard. `true` uses the defaults below.
+   * @env JWT_JWKS_ENABLED (`true`/`false`), JWT_JWKS_PATH, JWT_JWKS_MAX_AGE
+   * @default false
+   */
+  jwks?: boolean | JwksOptions;
+}
+
+/** Where and how the JWK Set is served. */
+export interface JwksOptions {
+  /**
+   * Route of the JWK Set. Registered on the HTTP adapter directly, so a global prefix does not apply.
+   * @env JWT_JWKS_PATH
+   * @default '/.well-known/jwks.json'
+   */
+  path?: string;
+
+  /**
+   * `Cache-Control: public, max-age=<seconds>` sent with the set; verifiers refetch after it.
+   * @env JWT_JWKS_MAX_AGE
+   * @default 300
+   */
+  maxAge?: number;
 }
 
 /** Options that shape the module itself rather than its behaviour. */
