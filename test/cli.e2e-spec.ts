@@ -1,0 +1,95 @@
+import { spawnSync } from 'node:child_process';
+import { createPrivateKey, createPublicKey } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { calculateJwkThumbprint } from 'jose';
+
+// The built CLI, as `npx nestjs-rs256-auth` runs it (`npm test` builds first).
+const CLI = resolve(import.meta.dirname, '../dist/cli/main.js');
+
+function run(args: string[], env: Record<string, string> = {}): { status: number | null; stdout: string; stderr: string } {
+  const result = spawnSync(process.execPath, [CLI, ...args], { cwd: work, encoding: 'utf8', env: { PATH: process.env.PATH, ...env } });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+let work: string;
+beforeEach(() => {
+  work = mkdtempSync(join(tmpdir(), 'rs256-auth-cli-'));
+});
+afterEach(() => rmSync(work, { recursive: true, force: true }));
+
+describe('nestjs-rs256-auth keygen', () => {
+  it('writes a 2048-bit PKCS#8 private key (0600) and SPKI public key into keys/, and prints the kid', async () => {
+    const { status, stdout } = run(['keygen']);
+    expect(status).toBe(0);
+    const privatePem = readFileSync(join(work, 'keys/private.pem'), 'utf8');
+    const publicPem = readFileSync(join(work, 'keys/public.pem'), 'utf8');
+    expect(privatePem).toMatch(/^-----BEGIN PRIVATE KEY-----\n/);
+    expect(publicPem).toMatch(/^-----BEGIN PUBLIC KEY-----\n/);
+    expect(statSync(join(work, 'keys/private.pem')).mode & 0o777).toBe(0o600);
+    const privateKey = createPrivateKey(privatePem);
+    const publicKey = createPublicKey({ key: publicPem, format: 'pem', type: 'spki' });
+    expect(privateKey.asymmetricKeyDetails?.modulusLength).toBe(2048);
+    expect(createPublicKey(privateKey).export({ format: 'jwk' })).toEqual(publicKey.export({ format: 'jwk' }));
+    const kid = await calculateJwkThumbprint(publicKey.export({ format: 'jwk' }) as { kty: 'RSA'; n: string; e: string });
+    expect(stdout).toContain(`kid: ${kid}\n`);
+    expect(stdout).not.toContain('PRIVATE KEY');
+  });
+
+  it('honours --out and --bits', () => {
+    expect(run(['keygen', '--out', 'deep/nested', '--bits', '3072']).status).toBe(0);
+    const key = createPrivateKey(readFileSync(join(work, 'deep/nested/private.pem')));
+    expect(key.asymmetricKeyDetails?.modulusLength).toBe(3072);
+  });
+
+  it('encrypts the private key with the passphrase from --passphrase-env', () => {
+    expect(run(['keygen', '--passphrase-env', 'KEY_PASS'], { KEY_PASS: 's3cret' }).status).toBe(0);
+    const pem = readFileSync(join(work, 'keys/private.pem'), 'utf8');
+    expect(pem).toMatch(/^-----BEGIN ENCRYPTED PRIVATE KEY-----/);
+    expect(() => createPrivateKey({ key: pem, passphrase: 'wrong' })).toThrow();
+    expect(createPrivateKey({ key: pem, passphrase: 's3cret' }).asymmetricKeyType).toBe('rsa');
+  });
+
+  it('refuses to overwrite without --force, and overwrites with it (keeping mode 0600)', () => {
+    expect(run(['keygen']).status).toBe(0);
+    const before = readFileSync(join(work, 'keys/public.pem'), 'utf8');
+    const refused = run(['keygen']);
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toContain('already exist');
+    expect(refused.stderr).toContain('--force');
+    expect(readFileSync(join(work, 'keys/public.pem'), 'utf8')).toBe(before);
+    expect(run(['keygen', '--force']).status).toBe(0);
+    expect(readFileSync(join(work, 'keys/public.pem'), 'utf8')).not.toBe(before);
+    expect(statSync(join(work, 'keys/private.pem')).mode & 0o777).toBe(0o600);
+  });
+
+  it.each([
+    [['keygen', '--bits', '1024'], '--bits must be a whole number from 2048'],
+    [['keygen', '--bits', 'many'], '--bits must be a whole number'],
+    [['keygen', '--bogus'], "Unknown option '--bogus'"],
+    [['keygen', '--passphrase-env', 'NOT_SET_ANYWHERE'], 'NOT_SET_ANYWHERE is not set'],
+    [['keygen', '--passphrase-env', 'EMPTY'], 'EMPTY is not set or empty'],
+    [['generate'], 'Unknown command "generate"'],
+    [[], 'Unknown command'],
+  ])('exits 2 with a clear message on %j', (args, message) => {
+    const { status, stderr, stdout } = run(args, { EMPTY: '' });
+    expect(status).toBe(2);
+    expect(stderr).toContain(message);
+    expect(stdout).toBe('');
+  });
+
+  it('exits 1 when the folder cannot be written', () => {
+    writeFileSync(join(work, 'a-file'), 'x');
+    const { status, stderr } = run(['keygen', '--out', 'a-file/keys']);
+    expect(status).toBe(1);
+    expect(stderr).toContain('Cannot create the folder a-file/keys (ENOTDIR)');
+  });
+
+  it('prints usage with --help', () => {
+    const { status, stdout } = run(['--help']);
+    expect(status).toBe(0);
+    expect(stdout).toContain('Usage: nestjs-rs256-auth keygen');
+    expect(stdout).toContain('--passphrase-env VAR');
+  });
+});
