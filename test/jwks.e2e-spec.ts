@@ -63,7 +63,7 @@ describe.each(PLATFORMS.flatMap((platform) => WIRINGS.map((wiring) => [platform,
     });
 
     it('is off unless enabled', async () => {
-      for (const env of [{}, { JWT_JWKS_ENABLED: 'false' }]) {
+      for (const env of [{}, { JWT_JWKS_ENABLED: 'false' }] as Record<string, string>[]) {
         const { app, url } = await serve({ JWT_PRIVATE_KEY_PATH: keys.privatePath, ...env });
         try {
           // Under the global guard an unknown route is still answered by the guard or the router, never by a key set.

@@ -1,0 +1,185 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createLocalJWKSet, jwtVerify } from 'jose';
+import { request } from './support/http.js';
+
+const DIST = resolve(import.meta.dirname, '../dist');
+
+function freePort(): Promise<number> {
+  return new Promise((done, fail) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => done(port));
+    });
+    server.on('error', fail);
+  });
+}
+
+interface Demo {
+  url: string;
+  process: ChildProcess;
+  output: () => string;
+}
+
+/** Runs the built demo (`npm start` without the build) in `cwd` and waits until it listens. */
+async function startDemo(cwd: string): Promise<Demo> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [join(DIST, 'main.js')], {
+    cwd,
+    env: { PATH: process.env.PATH, PORT: String(port), HOST: '127.0.0.1', NO_COLOR: '1' },
+  });
+  let output = '';
+  child.stdout!.on('data', (chunk) => (output += chunk));
+  child.stderr!.on('data', (chunk) => (output += chunk));
+  await new Promise<void>((ready, fail) => {
+    const timer = setTimeout(() => fail(new Error(`demo did not start:\n${output}`)), 15000);
+    child.stdout!.on('data', () => {
+      if (output.includes('Listening on')) {
+        clearTimeout(timer);
+        ready();
+      }
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      fail(new Error(`demo exited with ${code}:\n${output}`));
+    });
+  });
+  return { url: `http://127.0.0.1:${port}`, process: child, output: () => output };
+}
+
+async function stopDemo(demo: Demo): Promise<void> {
+  demo.process.removeAllListeners('exit');
+  const exited = new Promise((done) => demo.process.once('exit', done));
+  demo.process.kill('SIGTERM');
+  await exited;
+}
+
+function createDevKeys(cwd: string): string {
+  const result = spawnSync(process.execPath, [join(DIST, 'demo/dev-keys.js')], { cwd, encoding: 'utf8' });
+  expect(result.status).toBe(0);
+  return result.stdout;
+}
+
+async function login(url: string, username: string, password: string): Promise<string> {
+  const response = await request(url, '/auth/login', { method: 'POST', body: { username, password } });
+  expect(response.status).toBe(200);
+  return response.body.access_token;
+}
+
+describe('the demo server, as npm start runs it', () => {
+  let cwd: string;
+  let demo: Demo;
+  let devKeysOutput: string;
+
+  beforeAll(async () => {
+    cwd = mkdtempSync(join(tmpdir(), 'rs256-auth-demo-'));
+    devKeysOutput = createDevKeys(cwd);
+    demo = await startDemo(cwd);
+  });
+  afterAll(async () => {
+    await stopDemo(demo);
+    rmSync(cwd, { recursive: true, force: true });
+  });
+
+  it('creates development keys once, saying so in one line', () => {
+    expect(existsSync(join(cwd, 'keys/private.pem'))).toBe(true);
+    expect(existsSync(join(cwd, 'keys/public.pem'))).toBe(true);
+    expect(devKeysOutput.trim().split('\n')).toEqual([expect.stringMatching(/development keys/)]);
+    const before = readFileSync(join(cwd, 'keys/public.pem'), 'utf8');
+    expect(createDevKeys(cwd)).toBe('');
+    expect(readFileSync(join(cwd, 'keys/public.pem'), 'utf8')).toBe(before);
+  });
+
+  it('GET /health is public', async () => {
+    expect(await request(demo.url, '/health')).toMatchObject({ status: 200, body: { status: 'ok' } });
+  });
+
+  it('POST /auth/login issues a Bearer token for the default user', async () => {
+    const response = await request(demo.url, '/auth/login', { method: 'POST', body: { username: 'demo', password: 'demo-password' } });
+    expect(response.status).toBe(200);
+    expect(response.body).toEqual({ access_token: expect.stringMatching(/^eyJ/), token_type: 'Bearer', expires_in: 900 });
+  });
+
+  it('POST /auth/login answers 401 to wrong credentials and unknown users', async () => {
+    for (const body of [{ username: 'demo', password: 'wrong' }, { username: 'nobody', password: 'demo-password' }]) {
+      expect((await request(demo.url, '/auth/login', { method: 'POST', body })).status).toBe(401);
+    }
+  });
+
+  it.each([
+    ['invalid JSON', '{"username":'],
+    ['a JSON array', '[1, 2]'],
+    ['a missing password', { username: 'demo' }],
+    ['a non-string username', { username: 7, password: 'demo-password' }],
+    ['an empty username', { username: '', password: 'demo-password' }],
+    ['an overlong password', { username: 'demo', password: 'x'.repeat(300) }],
+  ])('POST /auth/login answers 400 to %s', async (_name, body) => {
+    const response = await request(demo.url, '/auth/login', { method: 'POST', body });
+    expect(response.status).toBe(400);
+    expect(typeof response.body.message).toBe('string');
+  });
+
+  it('GET /profile returns the verified claims, and 401 with a challenge without a token', async () => {
+    const token = await login(demo.url, 'demo', 'demo-password');
+    const response = await request(demo.url, '/profile', { token });
+    expect(response.status).toBe(200);
+    expect(response.body).toMatchObject({ sub: 'demo', scope: 'profile orders:read', iss: 'nestjs-rs256-auth-demo' });
+    const anonymous = await request(demo.url, '/profile');
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.headers.get('www-authenticate')).toBe('Bearer realm="api"');
+  });
+
+  it('GET /orders needs the orders:read scope: 200 for demo, 403 insufficient_scope for guest', async () => {
+    const allowed = await request(demo.url, '/orders', { token: await login(demo.url, 'demo', 'demo-password') });
+    expect(allowed.status).toBe(200);
+    expect(allowed.body.owner).toBe('demo');
+    const denied = await request(demo.url, '/orders', { token: await login(demo.url, 'guest', 'guest-password') });
+    expect(denied.status).toBe(403);
+    expect(denied.headers.get('www-authenticate')).toContain('error="insufficient_scope"');
+  });
+
+  it('GET /.well-known/jwks.json lets jose verify the demo\'s tokens', async () => {
+    const jwks = await request(demo.url, '/.well-known/jwks.json');
+    expect(jwks.status).toBe(200);
+    const token = await login(demo.url, 'demo', 'demo-password');
+    const { payload } = await jwtVerify(token, createLocalJWKSet(jwks.body), {
+      algorithms: ['RS256'],
+      issuer: 'nestjs-rs256-auth-demo',
+      audience: 'nestjs-rs256-auth-demo',
+    });
+    expect(payload.sub).toBe('demo');
+  });
+
+  it('never writes a password or a token to its log', async () => {
+    const token = await login(demo.url, 'demo', 'demo-password');
+    await request(demo.url, '/profile', { token: `${token}x` });
+    expect(demo.output()).not.toContain('demo-password');
+    expect(demo.output()).not.toContain(token.split('.')[2].slice(0, 20));
+    expect(demo.output()).not.toContain('PRIVATE KEY');
+  });
+});
+
+describe('the demo with a .env file', () => {
+  it('takes settings from .env over the defaults', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'rs256-auth-demo-env-'));
+    try {
+      createDevKeys(cwd);
+      writeFileSync(join(cwd, '.env'), 'JWT_ISSUER=custom-issuer\nJWT_EXPIRES_IN=1h\nDEMO_USERS=alice:wonderland:profile\n');
+      const demo = await startDemo(cwd);
+      try {
+        const response = await request(demo.url, '/auth/login', { method: 'POST', body: { username: 'alice', password: 'wonderland' } });
+        expect(response.body.expires_in).toBe(3600);
+        const claims = JSON.parse(Buffer.from(response.body.access_token.split('.')[1], 'base64url').toString());
+        expect(claims.iss).toBe('custom-issuer');
+        expect((await request(demo.url, '/auth/login', { method: 'POST', body: { username: 'demo', password: 'demo-password' } })).status).toBe(401);
+      } finally {
+        await stopDemo(demo);
+      }
+    } finally {
+      rmSync(cwd, { recursive: true, force: true });
+    }
+  });
+});
