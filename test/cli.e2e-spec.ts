@@ -2,11 +2,12 @@ import { spawnSync } from 'node:child_process';
 import { createPrivateKey, createPublicKey } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { calculateJwkThumbprint } from 'jose';
+import { DIST } from './support/paths.js';
 
 // The built CLI, as `npx nestjs-rs256-auth` runs it (`npm test` builds first).
-const CLI = resolve(import.meta.dirname, '../dist/cli/main.js');
+const CLI = join(DIST, 'cli/main.js');
 
 function run(args: string[], env: Record<string, string> = {}): { status: number | null; stdout: string; stderr: string } {
   const result = spawnSync(process.execPath, [CLI, ...args], { cwd: work, encoding: 'utf8', env: { PATH: process.env.PATH, ...env } });

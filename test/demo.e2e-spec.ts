@@ -2,11 +2,10 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import { request } from './support/http.js';
-
-const DIST = resolve(import.meta.dirname, '../dist');
+import { DIST } from './support/paths.js';
 
 function freePort(): Promise<number> {
   return new Promise((done, fail) => {

@@ -1,10 +1,10 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { createKeyFiles, type KeyFiles } from './support/keys.js';
+import { ROOT as root } from './support/paths.js';
 
-const root = resolve(import.meta.dirname, '..');
 
 /** What a separate application writes: the README's quick usage, nothing from this repository. */
 const CONSUMER_APP = `
