@@ -8,19 +8,19 @@ import { peekHeader } from './token/token-verifier.js';
  * wins over any `secret` a caller passes per call, so the split cannot be undone by accident.
  */
 export function createJwtService(config: Rs256AuthConfig): JwtService {
-  const { keys } = config;
+  const { keyStore } = config;
   return new JwtService({
     secretOrKeyProvider: (requestType, tokenOrPayload) =>
       requestType === JwtSecretRequestType.SIGN
-        ? keys.signingKey().key
-        : keys.select(typeof tokenOrPayload === 'string' ? peekHeader(tokenOrPayload)?.kid : undefined).key,
+        ? keyStore.keys.signingKey().key
+        : keyStore.keys.select(typeof tokenOrPayload === 'string' ? peekHeader(tokenOrPayload)?.kid : undefined).key,
     // jsonwebtoken refuses sign options that are present but undefined, so unset ones are left out entirely.
     signOptions: {
       algorithm: 'RS256',
       expiresIn: config.expiresIn,
       ...(config.issuer !== undefined && { issuer: config.issuer }),
       ...(config.audience !== undefined && { audience: config.audience[0] }),
-      ...(keys.signingKid !== undefined && { keyid: keys.signingKid }),
+      ...(keyStore.keys.signingKid !== undefined && { keyid: keyStore.keys.signingKid }),
     },
     verifyOptions: {
       algorithms: ['RS256'],

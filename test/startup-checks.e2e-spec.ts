@@ -76,6 +76,7 @@ const cases: Case[] = [
   ['a zero lifetime', 'RS256_CONFIG_INVALID', () => ({ JWT_PRIVATE_KEY_PATH: keys.privatePath, JWT_EXPIRES_IN: '0' }), () => ['JWT_EXPIRES_IN']],
   ['a negative clock tolerance', 'RS256_CONFIG_INVALID', () => ({ JWT_PRIVATE_KEY_PATH: keys.privatePath, JWT_CLOCK_TOLERANCE: '-5' }), () => ['JWT_CLOCK_TOLERANCE', '"-5"']],
   ['a size limit that is not a number', 'RS256_CONFIG_INVALID', () => ({ JWT_PRIVATE_KEY_PATH: keys.privatePath, JWT_MAX_TOKEN_LENGTH: 'big' }), () => ['JWT_MAX_TOKEN_LENGTH']],
+  ['a negative cache size', 'RS256_CONFIG_INVALID', () => ({ JWT_PRIVATE_KEY_PATH: keys.privatePath, JWT_CACHE_SIZE: '-1' }), () => ['JWT_CACHE_SIZE', 'at least 0']],
   ['a JWKS switch that is not a boolean', 'RS256_CONFIG_INVALID', () => ({ JWT_PRIVATE_KEY_PATH: keys.privatePath, JWT_JWKS_ENABLED: 'maybe' }), () => ['JWT_JWKS_ENABLED', 'true or false']],
   ['a JWKS path without a leading slash', 'RS256_CONFIG_INVALID', () => ({ JWT_PRIVATE_KEY_PATH: keys.privatePath, JWT_JWKS_ENABLED: 'true', JWT_JWKS_PATH: 'jwks.json' }), () => ['JWT_JWKS_PATH', "'/'"]],
 ];

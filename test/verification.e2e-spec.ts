@@ -297,6 +297,14 @@ describe.each(PLATFORMS.flatMap((platform) => WIRINGS.map((wiring) => [platform,
         expect(description(otherTenant.headers.get('www-authenticate'))).toBe("claim 'tenant' does not have the required value");
       });
 
+      it('evaluates route requirements on every request, also for a token served from the cache', async () => {
+        const token = jwt.sign({ sub: 'u', scope: 'profile' });
+        expect((await request(url, '/profile', { token })).status).toBe(200);
+        expect((await request(url, '/orders', { token })).status).toBe(403);
+        expect((await request(url, '/profile', { token })).status).toBe(200);
+        expect((await request(url, '/orders', { token })).status).toBe(403);
+      });
+
       it('still answers 401, not 403, for a bad token on a route with requirements', async () => {
         const response = await request(url, '/orders', { token: rs256Token(keys.other.privateKey, claims({ scope: 'orders:read' })) });
         expect(response.status).toBe(401);

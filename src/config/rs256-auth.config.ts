@@ -3,11 +3,13 @@ import { Rs256AuthError } from '../errors/rs256-auth.error.js';
 import type { Rs256AuthModuleOptions, TokenExtractor } from '../interfaces/rs256-auth-options.interface.js';
 import { describeKeySource, loadPrivateKey, loadPublicKey, publicKeyOf, rsaThumbprint, type KeySource } from '../keys/key-loader.js';
 import { KeySet, verificationKey } from '../keys/key-set.js';
+import { KeyStore } from '../keys/key-store.js';
 import { bearerTokenExtractor } from '../token/bearer-token.extractor.js';
 
 /** The configuration in force after options and environment are merged, validated and the keys parsed. */
 export interface Rs256AuthConfig {
-  readonly keys: KeySet;
+  /** The key set in force; replaced whole when keys are reloaded. */
+  readonly keyStore: KeyStore;
   readonly issuer?: string;
   /** Accepted audiences; the first is written into issued tokens. */
   readonly audience?: readonly string[];
@@ -16,6 +18,8 @@ export interface Rs256AuthConfig {
   readonly clockTolerance: number;
   readonly requiredClaims: readonly string[];
   readonly maxTokenLength: number;
+  /** Most verified tokens remembered; 0 disables the cache. */
+  readonly cacheSize: number;
   readonly realm: string;
   readonly jwtFromRequest: TokenExtractor;
   /** Where the JWK Set is served; `undefined` when it is not. */
@@ -35,6 +39,7 @@ export const ENV = {
   clockTolerance: 'JWT_CLOCK_TOLERANCE',
   requiredClaims: 'JWT_REQUIRED_CLAIMS',
   maxTokenLength: 'JWT_MAX_TOKEN_LENGTH',
+  cacheSize: 'JWT_CACHE_SIZE',
   realm: 'JWT_REALM',
   jwksEnabled: 'JWT_JWKS_ENABLED',
   jwksPath: 'JWT_JWKS_PATH',
@@ -64,6 +69,7 @@ function flatten({ jwks, ...options }: Rs256AuthModuleOptions): FlatOptions {
 const DEFAULT_EXPIRES_IN = '15m';
 const DEFAULT_REQUIRED_CLAIMS = ['exp', 'iat', 'sub'];
 const DEFAULT_MAX_TOKEN_LENGTH = 8192;
+const DEFAULT_CACHE_SIZE = 5000;
 const DEFAULT_REALM = 'api';
 const DEFAULT_JWKS_PATH = '/.well-known/jwks.json';
 const DEFAULT_JWKS_MAX_AGE = 300;
@@ -222,13 +228,14 @@ export function resolveRs256AuthConfig(options: Rs256AuthModuleOptions = {}, con
   const audience = settings.list('audience').value;
   const expiresIn = settings.get('expiresIn');
   return {
-    keys: loadKeys(settings),
+    keyStore: new KeyStore(loadKeys(settings)),
     issuer: settings.string('issuer').value,
     audience: audience && audience.length > 0 ? audience : undefined,
     expiresIn: parseLifetime(expiresIn.value ?? DEFAULT_EXPIRES_IN, expiresIn.setting),
     clockTolerance: settings.integer('clockTolerance', 0, 0),
     requiredClaims: settings.list('requiredClaims').value ?? DEFAULT_REQUIRED_CLAIMS,
     maxTokenLength: settings.integer('maxTokenLength', DEFAULT_MAX_TOKEN_LENGTH, 16),
+    cacheSize: settings.integer('cacheSize', DEFAULT_CACHE_SIZE, 0),
     realm: settings.string('realm').value ?? DEFAULT_REALM,
     jwtFromRequest: options.jwtFromRequest ?? bearerTokenExtractor,
     jwks: settings.boolean('jwksEnabled') ? resolveJwks(settings) : undefined,

@@ -92,6 +92,15 @@ export interface Rs256AuthModuleOptions {
   maxTokenLength?: number;
 
   /**
+   * Most verified tokens remembered, so a client reusing its token costs no RSA operation. Entries are keyed by
+   * the whole token, never served past the token's `exp`, re-checked against the clock on every hit, and dropped
+   * when the keys change. 0 disables the cache.
+   * @env JWT_CACHE_SIZE
+   * @default 5000
+   */
+  cacheSize?: number;
+
+  /**
    * `realm` announced in `WWW-Authenticate` challenges.
    * @env JWT_REALM
    * @default 'api'

@@ -27,7 +27,7 @@ export class JwksRoute implements OnModuleInit {
     adapter.get(jwks.path, (_request: unknown, response: unknown) => {
       adapter.setHeader(response, 'Cache-Control', cacheControl);
       adapter.setHeader(response, 'Content-Type', 'application/json');
-      adapter.reply(response, toJwkSet(this.config.keys), 200);
+      adapter.reply(response, toJwkSet(this.config.keyStore.keys), 200);
     });
   }
 }

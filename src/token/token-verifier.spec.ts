@@ -58,3 +58,77 @@ describe('TokenVerifier time checks against an explicit clock', () => {
     expect(() => v.verify(t, NOW)).not.toThrow();
   });
 });
+
+describe('TokenVerifier cache of verified tokens', () => {
+  it('serves a repeated token from the cache: the same frozen claims object', () => {
+    const v = verifier();
+    const t = token({ exp: NOW + 100, roles: ['user'] });
+    const first = v.verify(t, NOW);
+    expect(v.cachedTokens).toBe(1);
+    expect(v.verify(t, NOW + 1)).toBe(first);
+    expect(Object.isFrozen(first)).toBe(true);
+    expect(Object.isFrozen(first.roles)).toBe(true);
+    expect(() => {
+      (first as Record<string, unknown>).sub = 'admin';
+    }).toThrow(TypeError);
+  });
+
+  it('never serves an entry at or after the token exp, and drops it then', () => {
+    const v = verifier();
+    const t = token({ exp: NOW + 100 });
+    v.verify(t, NOW);
+    expect(() => v.verify(t, NOW + 100)).toThrow('token expired');
+    expect(v.cachedTokens).toBe(0);
+  });
+
+  it('re-checks exp and nbf with the clock tolerance on every hit', () => {
+    const v = verifier({ clockTolerance: 30 });
+    const t = token({ exp: NOW + 100 });
+    v.verify(t, NOW);
+    expect(() => v.verify(t, NOW + 129)).not.toThrow();
+    expect(() => v.verify(t, NOW + 130)).toThrow('token expired');
+    const early = token({ exp: NOW + 1000, nbf: NOW + 50 });
+    expect(() => v.verify(early, NOW + 25)).not.toThrow();
+    // Cached now; a clock that moves backwards (or a skewed host) must still be refused.
+    expect(() => v.verify(early, NOW)).toThrow('token not yet valid');
+  });
+
+  it('keys entries by the whole token: one byte different is a miss and is verified afresh', () => {
+    const v = verifier();
+    const t = token({ exp: NOW + 100 });
+    v.verify(t, NOW);
+    const flip = (s: string, at: number) => s.slice(0, at) + (s[at] === 'A' ? 'B' : 'A') + s.slice(at + 1);
+    expect(() => v.verify(flip(t, t.length - 3), NOW)).toThrow('invalid signature');
+    expect(() => v.verify(flip(t, t.indexOf('.') + 5), NOW)).toThrow();
+    expect(v.cachedTokens).toBe(1);
+  });
+
+  it('is cleared when the key set changes', () => {
+    const config = resolveRs256AuthConfig({ publicKeyPath: keys.publicPath });
+    const v = new TokenVerifier(config);
+    const t = token({ exp: NOW + 100 });
+    v.verify(t, NOW);
+    expect(v.cachedTokens).toBe(1);
+    config.keyStore.replace(resolveRs256AuthConfig({ publicKeyPath: keys.otherPublicPath }).keyStore.keys);
+    expect(() => v.verify(t, NOW)).toThrow('invalid signature');
+    expect(v.cachedTokens).toBe(0);
+  });
+
+  it('holds at most cacheSize entries, and none with cacheSize 0', () => {
+    const bounded = verifier({ cacheSize: 3 });
+    const unbounded = verifier({ cacheSize: 0 });
+    for (let i = 0; i < 10; i++) {
+      const t = token({ exp: NOW + 100, jti: `t${i}` });
+      bounded.verify(t, NOW);
+      unbounded.verify(t, NOW);
+    }
+    expect(bounded.cachedTokens).toBe(3);
+    expect(unbounded.cachedTokens).toBe(0);
+  });
+
+  it('does not cache tokens without exp', () => {
+    const v = verifier({ requiredClaims: ['sub'] });
+    v.verify(rs256Token(keys.main.privateKey, { sub: 'u' }), NOW);
+    expect(v.cachedTokens).toBe(0);
+  });
+});

@@ -2,7 +2,9 @@ import { Inject, Injectable } from '@nestjs/common';
 import { verify as verifySignature } from 'node:crypto';
 import type { Rs256AuthConfig } from '../config/rs256-auth.config.js';
 import { Rs256AuthError, type Rs256AuthErrorCode } from '../errors/rs256-auth.error.js';
+import type { KeySet } from '../keys/key-set.js';
 import { RS256_AUTH_CONFIG } from '../rs256-auth.constants.js';
+import { VerifiedTokenCache } from './verified-token-cache.js';
 
 /** The verified claims of a token: the registered ones typed, any others as `unknown`. */
 export interface JwtClaims {
@@ -65,6 +67,17 @@ export function peekHeader(token: string): JoseHeader | undefined {
   }
 }
 
+/** Freezes verified claims all the way down: they may be shared by many requests through the cache. */
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) {
+      deepFreeze(child);
+    }
+  }
+  return value;
+}
+
 function checkClaimTypes(claims: JwtClaims): void {
   for (const name of NUMERIC_DATE_CLAIMS) {
     const value = claims[name];
@@ -91,21 +104,48 @@ function checkClaimTypes(claims: JwtClaims): void {
  */
 @Injectable()
 export class TokenVerifier {
-  constructor(@Inject(RS256_AUTH_CONFIG) private readonly config: Rs256AuthConfig) {}
+  private readonly cache: VerifiedTokenCache;
+  /** The key set the cached entries were verified with. */
+  private cachedWith?: KeySet;
+
+  constructor(@Inject(RS256_AUTH_CONFIG) private readonly config: Rs256AuthConfig) {
+    this.cache = new VerifiedTokenCache(config.cacheSize);
+  }
+
+  /** Number of verified tokens currently remembered. */
+  get cachedTokens(): number {
+    return this.cache.size;
+  }
 
   /**
-   * Returns the token's claims if it is valid now.
+   * Returns the token's claims, deeply frozen, if it is valid now.
    * @param nowSeconds the clock, in seconds since the epoch (tests pass a fixed one)
    * @throws Rs256AuthError with a `RS256_TOKEN_*` code whose message is safe to show the client
    */
   verify(token: string, nowSeconds = Date.now() / 1000): JwtClaims {
-    const claims = this.verifyIgnoringTime(token);
+    const keys = this.config.keyStore.keys;
+    if (keys !== this.cachedWith) {
+      this.cache.clear();
+      this.cachedWith = keys;
+    }
+    const cached = this.cache.get(token);
+    if (cached !== undefined) {
+      try {
+        this.checkTime(cached, nowSeconds);
+      } catch (error) {
+        this.cache.delete(token);
+        throw error;
+      }
+      return cached;
+    }
+    const claims = deepFreeze(this.verifyIgnoringTime(token, keys));
     this.checkTime(claims, nowSeconds);
+    this.cache.set(token, claims);
     return claims;
   }
 
   /** Everything but the clock-dependent checks: structure, header, signature, claim types, iss, aud, required claims. */
-  private verifyIgnoringTime(token: string): JwtClaims {
+  private verifyIgnoringTime(token: string, keys: KeySet): JwtClaims {
     const { config } = this;
     if (token.length > config.maxTokenLength) {
       reject('RS256_TOKEN_TOO_LARGE', `token exceeds ${config.maxTokenLength} bytes`);
@@ -132,7 +172,7 @@ export class TokenVerifier {
     if (KEY_HEADERS.some((name) => header[name] !== undefined)) {
       reject('RS256_TOKEN_HEADER_KEY', 'keys supplied in the token header are not accepted');
     }
-    const key = config.keys.select(header.kid);
+    const key = keys.select(header.kid);
 
     if (!BASE64URL.test(signature)) {
       reject('RS256_TOKEN_MALFORMED', 'malformed token: signature is not base64url');
