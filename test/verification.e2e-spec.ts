@@ -143,6 +143,17 @@ describe.each(PLATFORMS.flatMap((platform) => WIRINGS.map((wiring) => [platform,
         await expectRejected(`${header}.${payload}`, 'malformed');
       });
 
+      it('a signature spelled in non-canonical base64url (the same bytes, another string)', async () => {
+        const token = jwt.sign({ sub: 'u' });
+        const last = token.at(-1)!;
+        const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+        // 256 signature bytes end in a character whose low 4 bits are unused; setting one of them keeps the bytes.
+        const variant = alphabet[alphabet.indexOf(last) ^ 1];
+        const signature = token.split('.')[2];
+        expect(Buffer.from(signature.slice(0, -1) + variant, 'base64url').equals(Buffer.from(signature, 'base64url'))).toBe(true);
+        await expectRejected(token.slice(0, -1) + variant, 'invalid signature');
+      });
+
       it('a truncated or padded signature', async () => {
         const token = jwt.sign({ sub: 'u' });
         await expectRejected(token.slice(0, -4), 'invalid signature');

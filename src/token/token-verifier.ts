@@ -178,8 +178,11 @@ export class TokenVerifier {
       reject('RS256_TOKEN_MALFORMED', 'malformed token: signature is not base64url');
     }
     const signatureBytes = Buffer.from(signature, 'base64url');
+    // The last base64url character of a signature carries unused bits: without this check, 16 different strings
+    // would be the same valid token, which defeats replay and revocation lists keyed by the token.
     if (
       signatureBytes.length !== key.signatureLength ||
+      signatureBytes.toString('base64url') !== signature ||
       !verifySignature('sha256', Buffer.from(token.slice(0, secondDot), 'latin1'), key.key, signatureBytes)
     ) {
       reject('RS256_TOKEN_SIGNATURE', 'invalid signature');
