@@ -31,7 +31,7 @@ import { TokenVerifier } from './token/token-verifier.js';
     JwtAuthGuard,
     JwksRoute,
   ],
-  exports: [RS256_AUTH_CONFIG, JwtService, TokenVerifier, JwtAuthGuard],
+  exports: [RS256_AUTH_CONFIG, JwtService, TokenVerifier, Rs256Strategy, JwtAuthGuard],
 })
 export class Rs256AuthModule extends ConfigurableModuleClass {
   /** Configures the module; with no options every setting is read from `ConfigService` (the environment). */

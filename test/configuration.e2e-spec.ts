@@ -205,6 +205,23 @@ describe('JwtService keeps the RS256 split whatever the caller passes', () => {
   });
 });
 
+describe('two applications in one process', () => {
+  it('each verifies with its own keys, whichever started last', async () => {
+    const first = await createApp({ env: { JWT_PRIVATE_KEY_PATH: keys.privatePath } });
+    const second = await createApp({ env: { JWT_PRIVATE_KEY_PATH: keys.otherPrivatePath } });
+    try {
+      const [firstUrl, secondUrl] = [await listen(first.app), await listen(second.app)];
+      const [firstToken, secondToken] = [first.jwt.sign({ sub: 'a' }), second.jwt.sign({ sub: 'b' })];
+      expect(await status(firstUrl, firstToken)).toBe(200);
+      expect(await status(firstUrl, secondToken)).toBe(401);
+      expect(await status(secondUrl, secondToken)).toBe(200);
+      expect(await status(secondUrl, firstToken)).toBe(401);
+    } finally {
+      await Promise.all([first.app.close(), second.app.close()]);
+    }
+  });
+});
+
 describe('works without the application importing ConfigModule', () => {
   const saved = process.env.JWT_PRIVATE_KEY_PATH;
   afterEach(() => {

@@ -69,6 +69,13 @@ describe.each(PLATFORMS.flatMap((platform) => WIRINGS.map((wiring) => [platform,
       expect(payload.exp - payload.iat).toBe(15 * 60);
     });
 
+    it('also works as a plain passport strategy: AuthGuard(RS256_STRATEGY)', async () => {
+      const ok = await request(url, '/passport', { token: jwt.sign({ sub: 'via-passport' }) });
+      expect(ok).toMatchObject({ status: 200, body: { subject: 'via-passport' } });
+      expect((await request(url, '/passport', { token: rs256Token(keys.other.privateKey, claims()) })).status).toBe(401);
+      expect((await request(url, '/passport')).status).toBe(401);
+    });
+
     it('takes the Bearer scheme case-insensitively', async () => {
       const token = jwt.sign({ sub: 'u' });
       for (const scheme of ['bearer', 'BEARER', 'BeArEr']) {

@@ -12,6 +12,7 @@ import { Rs256AuthError } from '../errors/rs256-auth.error.js';
 import { IS_PUBLIC_KEY, REQUIRED_CLAIMS_KEY, RS256_AUTH_CONFIG, RS256_STRATEGY } from '../rs256-auth.constants.js';
 import type { JwtClaims } from '../token/token-verifier.js';
 import { findUnmetRequirement, type ClaimRequirement } from './claim-requirements.js';
+import { Rs256Strategy, type AuthOutcome } from './rs256.strategy.js';
 import { bearerChallenge } from './www-authenticate.js';
 
 /**
@@ -21,21 +22,36 @@ import { bearerChallenge } from './www-authenticate.js';
  * Failures become a 401 with an RFC 6750 `WWW-Authenticate` header naming the reason, and unmet
  * `@RequireClaims()` a 403 `insufficient_scope`. For other contexts (GraphQL, WebSockets) override
  * `getRequest`, and `setChallenge` where there is no HTTP response to put a header on.
+ *
+ * It keeps `AuthGuard`'s hooks but asks its own module's `Rs256Strategy` directly instead of going through
+ * `passport.authenticate`: passport looks strategies up by name in one registry per process, so two applications in
+ * one process would share whichever registered last, and it allocates a set of closures on every request.
  */
 @Injectable()
 export class JwtAuthGuard extends AuthGuard(RS256_STRATEGY) {
   constructor(
     protected readonly reflector: Reflector,
     @Inject(RS256_AUTH_CONFIG) protected readonly config: Rs256AuthConfig,
+    protected readonly strategy: Rs256Strategy,
   ) {
     super();
   }
 
-  override async canActivate(context: ExecutionContext): Promise<boolean> {
+  /** Synchronous unless the strategy's `validate` is asynchronous: Nest awaits only what is a promise. */
+  override canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     if (this.reflector.getAllAndOverride<boolean | undefined>(IS_PUBLIC_KEY, [context.getHandler(), context.getClass()])) {
       return true;
     }
-    return (await super.canActivate(context)) as boolean;
+    const request = this.getRequest(context);
+    const outcome = this.strategy.authenticateRequest(request);
+    return outcome instanceof Promise ? outcome.then((settled) => this.admit(context, request, settled)) : this.admit(context, request, outcome);
+  }
+
+  private admit(context: ExecutionContext, request: { user?: unknown; authInfo?: unknown }, outcome: AuthOutcome): true {
+    const info = outcome.refused ?? outcome.claims;
+    request.authInfo = info;
+    request.user = this.handleRequest(outcome.error, outcome.user, info, context);
+    return true;
   }
 
   /** Turns passport's outcome into `request.user` or the right HTTP error; see the class description. */

@@ -14,9 +14,19 @@ interface PassportActions {
 }
 
 /**
- * The passport strategy behind `JwtAuthGuard`, registered as `'rs256-jwt'`. It takes the token with the
- * configured extractor, verifies it with `TokenVerifier` and hands the claims to `validate`, whose result becomes
- * `request.user`; the claims themselves always reach `request.authInfo`.
+ * What authenticating one request came to: the user and the verified claims, or the reason the token was refused.
+ * An `error` is anything else that went wrong (a `validate` that threw): not the client's fault.
+ */
+export type AuthOutcome =
+  | { user: unknown; claims: JwtClaims; refused?: undefined; error?: undefined }
+  | { refused: Rs256AuthError; user?: undefined; claims?: undefined; error?: undefined }
+  | { error: unknown; user?: undefined; claims?: undefined; refused?: undefined };
+
+/**
+ * The passport strategy behind `JwtAuthGuard`, registered with passport as `'rs256-jwt'` (so
+ * `AuthGuard('rs256-jwt')` works too). It takes the token with the configured extractor, verifies it with
+ * `TokenVerifier` and hands the claims to `validate`, whose result becomes `request.user`; the claims themselves
+ * always reach `request.authInfo`.
  *
  * Override `validate` in a subclass to turn claims into your own user object (return a falsy value to refuse
  * the token with a 401).
@@ -35,32 +45,44 @@ export class Rs256Strategy extends PassportStrategy(Strategy, RS256_STRATEGY) {
     return claims;
   }
 
-  override authenticate(this: Rs256Strategy & PassportActions, request: unknown): void {
-    const token = this.config.jwtFromRequest(request);
-    if (!token) {
-      return this.fail(new Rs256AuthError('RS256_TOKEN_MISSING', 'no bearer token'), 401);
-    }
+  /**
+   * Authenticates one request. Synchronous unless `validate` returns a promise, so the common case costs no
+   * microtask. `JwtAuthGuard` calls this directly; passport reaches it through `authenticate`.
+   */
+  authenticateRequest(request: unknown): AuthOutcome | Promise<AuthOutcome> {
     let claims: JwtClaims;
     try {
+      const token = this.config.jwtFromRequest(request);
+      if (!token) {
+        return { refused: new Rs256AuthError('RS256_TOKEN_MISSING', 'no bearer token') };
+      }
       claims = this.verifier.verify(token);
     } catch (error) {
-      return error instanceof Rs256AuthError ? this.fail(error, 401) : this.error(error);
+      return error instanceof Rs256AuthError ? { refused: error } : { error };
     }
-    const done = (user: unknown): void =>
-      user
-        ? this.success(user, claims)
-        : this.fail(new Rs256AuthError('RS256_TOKEN_REJECTED', 'token not accepted'), 401);
-    // Stay synchronous when validate is: no microtask per request for the common case.
+    const accept = (user: unknown): AuthOutcome =>
+      user ? { user, claims } : { refused: new Rs256AuthError('RS256_TOKEN_REJECTED', 'token not accepted') };
     let user: unknown;
     try {
       user = this.validate(claims);
     } catch (error) {
-      return this.error(error);
+      return { error };
     }
-    if (user instanceof Promise) {
-      user.then(done, (error: unknown) => this.error(error));
+    return user instanceof Promise ? user.then(accept, (error: unknown) => ({ error })) : accept(user);
+  }
+
+  /** Passport's entry point: the same outcome, reported through passport's callbacks. */
+  override authenticate(this: Rs256Strategy & PassportActions, request: unknown): void {
+    const report = (outcome: AuthOutcome): void => {
+      if (outcome.refused) this.fail(outcome.refused, 401);
+      else if (outcome.claims) this.success(outcome.user, outcome.claims);
+      else this.error(outcome.error);
+    };
+    const outcome = this.authenticateRequest(request);
+    if (outcome instanceof Promise) {
+      void outcome.then(report);
     } else {
-      done(user);
+      report(outcome);
     }
   }
 }

@@ -1,0 +1,116 @@
+import { sign, verify, type KeyObject } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import type { CanActivate, INestApplicationContext } from '@nestjs/common';
+import { JwtService } from '@nestjs/jwt';
+import { Test } from '@nestjs/testing';
+import { createSigner, createVerifier } from 'fast-jwt';
+import { jwtVerify, SignJWT } from 'jose';
+import jsonwebtoken from 'jsonwebtoken';
+import { JwtAuthGuard, TokenVerifier } from '../src/index.js';
+import { benchModule, httpContext, RecipeGuard, type BenchAppOptions } from './apps.js';
+import type { BenchKeys } from './tokens.js';
+
+export interface Row {
+  name: string;
+  microseconds: number;
+}
+
+type Op = (index: number) => unknown;
+
+/**
+ * Microseconds per call: `rounds` rounds of `perRound` calls each, after a warm-up round; the median round
+ * counts. All variants of a table are measured round by round in turn, so a disturbance hits them alike.
+ */
+async function measure(ops: Record<string, Op>, perRound: number, rounds: number): Promise<Row[]> {
+  const samples: Record<string, number[]> = Object.fromEntries(Object.keys(ops).map((name) => [name, []]));
+  for (let round = -1; round < rounds; round++) {
+    for (const [name, op] of Object.entries(ops)) {
+      const start = performance.now();
+      for (let i = 0; i < perRound; i++) {
+        const result = op(i);
+        if (result instanceof Promise) await result;
+      }
+      if (round >= 0) samples[name].push(((performance.now() - start) * 1000) / perRound);
+    }
+  }
+  return Object.entries(samples).map(([name, values]) => ({
+    name,
+    microseconds: values.sort((a, b) => a - b)[Math.floor(values.length / 2)],
+  }));
+}
+
+async function appContext(options: BenchAppOptions): Promise<INestApplicationContext> {
+  const moduleRef = await Test.createTestingModule({ imports: [benchModule(options)] }).compile();
+  return moduleRef.init();
+}
+
+/** Everything each verify variant needs, prepared before any clock starts. */
+export async function verifyRows(keys: BenchKeys, tokens: string[]): Promise<Row[]> {
+  const base = { ...keys };
+  const uncached = await appContext({ ...base, variant: 'library', cacheSize: 0 });
+  const cached = await appContext({ ...base, variant: 'library' });
+  const recipe = await appContext({ ...base, variant: 'recipe' });
+  const uncachedGuard = uncached.get(JwtAuthGuard);
+  const cachedGuard = cached.get(JwtAuthGuard);
+  const recipeGuard: CanActivate = new RecipeGuard();
+  const verifier = uncached.get(TokenVerifier);
+  const response = { header: () => undefined };
+  const requests = tokens.map((token) => ({ headers: { authorization: `Bearer ${token}` } }));
+  const contexts = requests.map((request) => httpContext(request, response));
+  const oneContext = () => httpContext({ headers: { authorization: `Bearer ${tokens[0]}` } }, response);
+  const cachedContext = oneContext();
+  const parts = tokens.map((token) => {
+    const dot = token.lastIndexOf('.');
+    return { input: Buffer.from(token.slice(0, dot)), signature: Buffer.from(token.slice(dot + 1), 'base64url') };
+  });
+  const fastUncached = createVerifier({ key: keys.publicPem, algorithms: ['RS256'], cache: false });
+  const fastCached = createVerifier({ key: keys.publicPem, algorithms: ['RS256'], cache: true });
+  const n = tokens.length;
+  const rows = await measure(
+    {
+      'raw crypto.verify, KeyObject (the floor)': (i) => verify('sha256', parts[i % n].input, keys.publicKey, parts[i % n].signature),
+      'library: TokenVerifier, uncached': (i) => verifier.verify(tokens[i % n]),
+      'library: JwtAuthGuard, uncached': (i) => uncachedGuard.canActivate(contexts[i % n]),
+      'library: JwtAuthGuard, cached (same token)': () => cachedGuard.canActivate(cachedContext),
+      'recipe: AuthGuard + passport-jwt, PEM string': (i) => recipeGuard.canActivate(contexts[i % n]),
+      'jsonwebtoken.verify, KeyObject': (i) => jsonwebtoken.verify(tokens[i % n], keys.publicKey, { algorithms: ['RS256'] }),
+      'jsonwebtoken.verify, PEM string': (i) => jsonwebtoken.verify(tokens[i % n], keys.publicPem, { algorithms: ['RS256'] }),
+      'fast-jwt, no cache': (i) => fastUncached(tokens[i % n]),
+      'fast-jwt, cache (same token)': () => fastCached(tokens[0]),
+      'jose.jwtVerify, KeyObject': (i) => jwtVerify(tokens[i % n], keys.publicKey, { algorithms: ['RS256'] }),
+    },
+    n,
+    7,
+  );
+  await Promise.all([uncached.close(), cached.close(), recipe.close()]);
+  return rows;
+}
+
+export async function signRows(keys: BenchKeys): Promise<Row[]> {
+  const library = await appContext({ ...keys, variant: 'library' });
+  const recipe = await appContext({ ...keys, variant: 'recipe' });
+  const libraryJwt = library.get(JwtService);
+  const recipeJwt = recipe.get(JwtService);
+  const fastSigner = createSigner({ key: keys.privatePem, algorithm: 'RS256', expiresIn: 900000 });
+  const header = Buffer.from(JSON.stringify({ alg: 'RS256', typ: 'JWT' })).toString('base64url');
+  const rawSign = (privateKey: KeyObject, i: number): string => {
+    const now = Math.floor(Date.now() / 1000);
+    const input = `${header}.${Buffer.from(JSON.stringify({ sub: `user-${i}`, iat: now, exp: now + 900 })).toString('base64url')}`;
+    return `${input}.${sign('sha256', Buffer.from(input), privateKey).toString('base64url')}`;
+  };
+  const rows = await measure(
+    {
+      'raw crypto.sign, KeyObject (the floor)': (i) => rawSign(keys.privateKey, i),
+      'library: JwtService.sign': (i) => libraryJwt.sign({ sub: `user-${i}` }),
+      'recipe: JwtService.sign, PEM string': (i) => recipeJwt.sign({ sub: `user-${i}` }),
+      'jsonwebtoken.sign, PEM string': (i) => jsonwebtoken.sign({ sub: `user-${i}` }, keys.privatePem, { algorithm: 'RS256', expiresIn: 900 }),
+      'fast-jwt signer, PEM string': (i) => fastSigner({ sub: `user-${i}` }),
+      'jose SignJWT, KeyObject': (i) =>
+        new SignJWT({ sub: `user-${i}` }).setProtectedHeader({ alg: 'RS256' }).setIssuedAt().setExpirationTime('15m').sign(keys.privateKey),
+    },
+    150,
+    5,
+  );
+  await Promise.all([library.close(), recipe.close()]);
+  return rows;
+}
