@@ -54,7 +54,9 @@ log();
 table('Verify (in process, distinct tokens unless said)', 'µs/op', relative(verify), 'x raw verify');
 table('Sign', 'µs/op', relative(sign), 'x raw sign');
 
-log(`HTTP (autocannon, ${HTTP_SETTINGS.connections} connections, ${HTTP_SETTINGS.seconds} s each, loopback; distinct = ${HTTP_DISTINCT_TOKENS} tokens, cycled)`);
+log(
+  `HTTP (autocannon, ${HTTP_SETTINGS.connections} connections, ${HTTP_SETTINGS.seconds} s runs, loopback; library: median of ${HTTP_SETTINGS.repetitions.library} interleaved runs; distinct = ${HTTP_DISTINCT_TOKENS} tokens, cycled)`,
+);
 log(`${'server'.padEnd(34)}  ${'route'.padEnd(26)}  ${'req/s'.padStart(9)}  ${'x public'.padStart(9)}  non-2xx`);
 for (const row of http) {
   const base = rps(http, row.platform, row.variant, 'public').requestsPerSecond;

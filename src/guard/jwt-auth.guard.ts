@@ -15,6 +15,11 @@ import { findUnmetRequirement, type ClaimRequirement } from './claim-requirement
 import { Rs256Strategy, type AuthOutcome } from './rs256.strategy.js';
 import { bearerChallenge } from './www-authenticate.js';
 
+interface RoutePolicy {
+  isPublic: boolean;
+  requirements: readonly ClaimRequirement[];
+}
+
 /**
  * Protects routes with RS256 bearer tokens: per route with `@UseGuards(JwtAuthGuard)`, or app-wide with
  * `{ provide: APP_GUARD, useClass: JwtAuthGuard }` plus `@Public()` on the open routes.
@@ -37,9 +42,12 @@ export class JwtAuthGuard extends AuthGuard(RS256_STRATEGY) {
     super();
   }
 
+  /** `@Public()` and `@RequireClaims()` of each route, read once: decorator metadata does not change after start-up. */
+  private readonly policies = new WeakMap<object, WeakMap<object, RoutePolicy>>();
+
   /** Synchronous unless the strategy's `validate` is asynchronous: Nest awaits only what is a promise. */
   override canActivate(context: ExecutionContext): boolean | Promise<boolean> {
-    if (this.reflector.getAllAndOverride<boolean | undefined>(IS_PUBLIC_KEY, [context.getHandler(), context.getClass()])) {
+    if (this.policy(context).isPublic) {
       return true;
     }
     const request = this.getRequest(context);
@@ -62,9 +70,7 @@ export class JwtAuthGuard extends AuthGuard(RS256_STRATEGY) {
     if (!user) {
       throw this.unauthorized(context, info);
     }
-    const requirements = this.reflector
-      .getAll<(ClaimRequirement | undefined)[]>(REQUIRED_CLAIMS_KEY, [context.getClass(), context.getHandler()])
-      .filter((requirement): requirement is ClaimRequirement => requirement !== undefined);
+    const { requirements } = this.policy(context);
     const unmet = requirements.length > 0 ? findUnmetRequirement(info as JwtClaims, requirements) : null;
     if (unmet) {
       this.setChallenge(
@@ -74,6 +80,27 @@ export class JwtAuthGuard extends AuthGuard(RS256_STRATEGY) {
       throw new ForbiddenException(unmet.description);
     }
     return user as TUser;
+  }
+
+  private policy(context: ExecutionContext): RoutePolicy {
+    const controller = context.getClass();
+    const handler = context.getHandler();
+    let byHandler = this.policies.get(controller);
+    if (!byHandler) {
+      byHandler = new WeakMap();
+      this.policies.set(controller, byHandler);
+    }
+    let policy = byHandler.get(handler);
+    if (!policy) {
+      policy = {
+        isPublic: this.reflector.getAllAndOverride<boolean | undefined>(IS_PUBLIC_KEY, [handler, controller]) === true,
+        requirements: this.reflector
+          .getAll<(ClaimRequirement | undefined)[]>(REQUIRED_CLAIMS_KEY, [controller, handler])
+          .filter((requirement): requirement is ClaimRequirement => requirement !== undefined),
+      };
+      byHandler.set(handler, policy);
+    }
+    return policy;
   }
 
   /** Puts the challenge on the response; Express and Fastify responses both have `header(name, value)`. */

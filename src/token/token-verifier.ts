@@ -29,8 +29,23 @@ const BASE64URL = /^[A-Za-z0-9_-]+$/;
  */
 const KEY_HEADERS = ['jwk', 'jku', 'x5u', 'x5c'];
 
+/** Distinct accepted headers remembered; past it they are forgotten at once (only a flood of odd headers gets there). */
+const MAX_REMEMBERED_HEADERS = 64;
+
 const NUMERIC_DATE_CLAIMS = ['exp', 'nbf', 'iat'];
 const STRING_CLAIMS = ['iss', 'sub', 'jti'];
+
+const BASE64URL_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+
+/**
+ * True when the unused low bits of the last base64url character are zero, i.e. the string is the one encoding of
+ * its bytes. Buffer ignores those bits: without this check 16 different strings would be the same valid token,
+ * which defeats replay and revocation lists keyed by the token. Expects a string already known to be base64url.
+ */
+function hasCanonicalEnding(segment: string): boolean {
+  const unusedBits = [0, 0, 4, 2][segment.length % 4];
+  return (BASE64URL_ALPHABET.indexOf(segment[segment.length - 1]) & ((1 << unusedBits) - 1)) === 0;
+}
 
 function reject(code: Rs256AuthErrorCode, description: string): never {
   throw new Rs256AuthError(code, description);
@@ -105,6 +120,8 @@ function checkClaimTypes(claims: JwtClaims): void {
 @Injectable()
 export class TokenVerifier {
   private readonly cache: VerifiedTokenCache;
+  /** Header segments that passed `checkedHeader`, with their decoded header. */
+  private readonly headers = new Map<string, JoseHeader>();
   /** The key set the cached entries were verified with. */
   private cachedWith?: KeySet;
 
@@ -128,7 +145,8 @@ export class TokenVerifier {
       this.cache.clear();
       this.cachedWith = keys;
     }
-    const cached = this.cache.get(token);
+    // With the cache disabled, skip even the lookup: hashing a token string costs as much as a header parse.
+    const cached = this.config.cacheSize > 0 ? this.cache.get(token) : undefined;
     if (cached !== undefined) {
       try {
         this.checkTime(cached, nowSeconds);
@@ -160,29 +178,16 @@ export class TokenVerifier {
       reject('RS256_TOKEN_SIGNATURE', 'token is not signed');
     }
 
-    const header = decodeJson(token.slice(0, firstDot), 'header');
-    if (header.alg !== 'RS256') {
-      reject('RS256_TOKEN_ALGORITHM', 'algorithm not accepted; only RS256 is');
-    }
-    if (header.crit !== undefined) {
-      // RFC 7515 §4.1.11: a recipient must reject a token whose critical extensions it does not understand; this
-      // verifier understands none.
-      reject('RS256_TOKEN_CRIT_UNSUPPORTED', 'unsupported critical header parameters');
-    }
-    if (KEY_HEADERS.some((name) => header[name] !== undefined)) {
-      reject('RS256_TOKEN_HEADER_KEY', 'keys supplied in the token header are not accepted');
-    }
+    const header = this.checkedHeader(token.slice(0, firstDot));
     const key = keys.select(header.kid);
 
     if (!BASE64URL.test(signature)) {
       reject('RS256_TOKEN_MALFORMED', 'malformed token: signature is not base64url');
     }
     const signatureBytes = Buffer.from(signature, 'base64url');
-    // The last base64url character of a signature carries unused bits: without this check, 16 different strings
-    // would be the same valid token, which defeats replay and revocation lists keyed by the token.
     if (
+      !hasCanonicalEnding(signature) ||
       signatureBytes.length !== key.signatureLength ||
-      signatureBytes.toString('base64url') !== signature ||
       !verifySignature('sha256', Buffer.from(token.slice(0, secondDot), 'latin1'), key.key, signatureBytes)
     ) {
       reject('RS256_TOKEN_SIGNATURE', 'invalid signature');
@@ -205,6 +210,34 @@ export class TokenVerifier {
       }
     }
     return claims;
+  }
+
+  /**
+   * Decodes a header segment and refuses what no valid token carries. Tokens from one issuer share a handful of
+   * headers, so accepted ones are remembered (a few, frozen): most tokens skip a base64 decode and a JSON parse.
+   */
+  private checkedHeader(segment: string): JoseHeader {
+    const known = this.headers.get(segment);
+    if (known) {
+      return known;
+    }
+    const header = decodeJson(segment, 'header');
+    if (header.alg !== 'RS256') {
+      reject('RS256_TOKEN_ALGORITHM', 'algorithm not accepted; only RS256 is');
+    }
+    if (header.crit !== undefined) {
+      // RFC 7515 §4.1.11: a recipient must reject a token whose critical extensions it does not understand; this
+      // verifier understands none.
+      reject('RS256_TOKEN_CRIT_UNSUPPORTED', 'unsupported critical header parameters');
+    }
+    if (KEY_HEADERS.some((name) => header[name] !== undefined)) {
+      reject('RS256_TOKEN_HEADER_KEY', 'keys supplied in the token header are not accepted');
+    }
+    if (this.headers.size >= MAX_REMEMBERED_HEADERS) {
+      this.headers.clear();
+    }
+    this.headers.set(segment, deepFreeze(header));
+    return header;
   }
 
   private checkTime(claims: JwtClaims, now: number): void {
