@@ -20,7 +20,11 @@ export function createJwtService(config: Rs256AuthConfig): JwtService {
       expiresIn: config.expiresIn,
       ...(config.issuer !== undefined && { issuer: config.issuer }),
       ...(config.audience !== undefined && { audience: config.audience[0] }),
-      ...(keyStore.keys.signingKid !== undefined && { keyid: keyStore.keys.signingKid }),
+      // Read at every sign (@nestjs/jwt spreads these options per call): after a key reload, tokens carry the new
+      // signing key's kid. In verify-only mode signing fails before options are read.
+      get keyid(): string | undefined {
+        return keyStore.keys.signingKid;
+      },
     },
     verifyOptions: {
       algorithms: ['RS256'],

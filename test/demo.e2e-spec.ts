@@ -1,63 +1,12 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import { request } from './support/http.js';
-import { DIST } from './support/paths.js';
+import { createDevKeys, startDemo, stopDemo, type ServerProcess } from './support/processes.js';
 
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => done(port));
-    });
-    server.on('error', fail);
-  });
-}
-
-interface Demo {
-  url: string;
-  process: ChildProcess;
-  output: () => string;
-}
-
-/** Runs the built demo (`npm start` without the build) in `cwd` and waits until it listens. */
-async function startDemo(cwd: string): Promise<Demo> {
-  const port = await freePort();
-  const child = spawn(process.execPath, [join(DIST, 'main.js')], {
-    cwd,
-    env: { PATH: process.env.PATH, PORT: String(port), HOST: '127.0.0.1', NO_COLOR: '1' },
-  });
-  let output = '';
-  child.stdout!.on('data', (chunk) => (output += chunk));
-  child.stderr!.on('data', (chunk) => (output += chunk));
-  await new Promise<void>((ready, fail) => {
-    const timer = setTimeout(() => fail(new Error(`demo did not start:\n${output}`)), 15000);
-    child.stdout!.on('data', () => {
-      if (output.includes('Listening on')) {
-        clearTimeout(timer);
-        ready();
-      }
-    });
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      fail(new Error(`demo exited with ${code}:\n${output}`));
-    });
-  });
-  return { url: `http://127.0.0.1:${port}`, process: child, output: () => output };
-}
-
-async function stopDemo(demo: Demo): Promise<void> {
-  demo.process.removeAllListeners('exit');
-  const exited = new Promise((done) => demo.process.once('exit', done));
-  demo.process.kill('SIGTERM');
-  await exited;
-}
-
-function createDevKeys(cwd: string): string {
-  const result = spawnSync(process.execPath, [join(DIST, 'demo/dev-keys.js')], { cwd, encoding: 'utf8' });
+function devKeys(cwd: string): string {
+  const result = createDevKeys(cwd);
   expect(result.status).toBe(0);
   return result.stdout;
 }
@@ -70,12 +19,12 @@ async function login(url: string, username: string, password: string): Promise<s
 
 describe('the demo server, as npm start runs it', () => {
   let cwd: string;
-  let demo: Demo;
+  let demo: ServerProcess;
   let devKeysOutput: string;
 
   beforeAll(async () => {
     cwd = mkdtempSync(join(tmpdir(), 'rs256-auth-demo-'));
-    devKeysOutput = createDevKeys(cwd);
+    devKeysOutput = devKeys(cwd);
     demo = await startDemo(cwd);
   });
   afterAll(async () => {
@@ -88,7 +37,7 @@ describe('the demo server, as npm start runs it', () => {
     expect(existsSync(join(cwd, 'keys/public.pem'))).toBe(true);
     expect(devKeysOutput.trim().split('\n')).toEqual([expect.stringMatching(/development keys/)]);
     const before = readFileSync(join(cwd, 'keys/public.pem'), 'utf8');
-    expect(createDevKeys(cwd)).toBe('');
+    expect(devKeys(cwd)).toBe('');
     expect(readFileSync(join(cwd, 'keys/public.pem'), 'utf8')).toBe(before);
   });
 
@@ -165,7 +114,7 @@ describe('the demo with a .env file', () => {
   it('takes settings from .env over the defaults', async () => {
     const cwd = mkdtempSync(join(tmpdir(), 'rs256-auth-demo-env-'));
     try {
-      createDevKeys(cwd);
+      devKeys(cwd);
       writeFileSync(join(cwd, '.env'), 'JWT_ISSUER=custom-issuer\nJWT_EXPIRES_IN=1h\nDEMO_USERS=alice:wonderland:profile\n');
       const demo = await startDemo(cwd);
       try {

@@ -1,8 +1,8 @@
 import type { ConfigService } from '@nestjs/config';
 import { Rs256AuthError } from '../errors/rs256-auth.error.js';
 import type { Rs256AuthModuleOptions, TokenExtractor } from '../interfaces/rs256-auth-options.interface.js';
-import { describeKeySource, loadPrivateKey, loadPublicKey, publicKeyOf, rsaThumbprint, type KeySource } from '../keys/key-loader.js';
-import { KeySet, verificationKey } from '../keys/key-set.js';
+import type { KeySource } from '../keys/key-loader.js';
+import { loadKeySet, type KeySetSources, type PublicKeySource } from '../keys/key-set.loader.js';
 import { KeyStore } from '../keys/key-store.js';
 import { bearerTokenExtractor } from '../token/bearer-token.extractor.js';
 
@@ -10,6 +10,8 @@ import { bearerTokenExtractor } from '../token/bearer-token.extractor.js';
 export interface Rs256AuthConfig {
   /** The key set in force; replaced whole when keys are reloaded. */
   readonly keyStore: KeyStore;
+  /** Where the keys come from, read again by every reload. */
+  readonly keySources: KeySetSources;
   readonly issuer?: string;
   /** Accepted audiences; the first is written into issued tokens. */
   readonly audience?: readonly string[];
@@ -22,6 +24,10 @@ export interface Rs256AuthConfig {
   readonly cacheSize: number;
   readonly realm: string;
   readonly jwtFromRequest: TokenExtractor;
+  /** Reload the keys on SIGHUP. */
+  readonly reloadOnSignal: boolean;
+  /** Reload the keys when a key file changes. */
+  readonly watchKeyFiles: boolean;
   /** Where the JWK Set is served; `undefined` when it is not. */
   readonly jwks?: { readonly path: string; readonly maxAge: number };
 }
@@ -41,6 +47,8 @@ export const ENV = {
   maxTokenLength: 'JWT_MAX_TOKEN_LENGTH',
   cacheSize: 'JWT_CACHE_SIZE',
   realm: 'JWT_REALM',
+  reloadOnSignal: 'JWT_RELOAD_ON_SIGHUP',
+  watchKeyFiles: 'JWT_WATCH_KEY_FILES',
   jwksEnabled: 'JWT_JWKS_ENABLED',
   jwksPath: 'JWT_JWKS_PATH',
   jwksMaxAge: 'JWT_JWKS_MAX_AGE',
@@ -118,10 +126,10 @@ class Settings {
     return { value: items.map((item) => item.trim()).filter((item) => item.length > 0), setting };
   }
 
-  boolean(name: EnvOption): boolean {
+  boolean(name: EnvOption, fallback = false): boolean {
     const { value, setting } = this.get(name);
     if (value === undefined || typeof value === 'boolean') {
-      return value ?? false;
+      return value ?? fallback;
     }
     const word = typeof value === 'string' ? value.trim().toLowerCase() : undefined;
     if (word === 'true' || word === '1' || word === 'yes') return true;
@@ -194,27 +202,38 @@ function refuseSecrets(options: Rs256AuthModuleOptions, config?: ConfigService):
   }
 }
 
-function loadKeys(settings: Settings): KeySet {
-  const privateSource = keySource(settings.string('privateKeyPath'), settings.string('privateKey'));
-  const publicSource = keySource(settings.string('publicKeyPath'), settings.string('publicKey'));
-  if (!privateSource && !publicSource) {
-    throw new Rs256AuthError(
-      'RS256_NO_KEY',
-      'No key is configured: set JWT_PRIVATE_KEY_PATH (to sign and verify) or JWT_PUBLIC_KEY_PATH (to verify only), ' +
-        'or the privateKeyPath/publicKeyPath options.',
-    );
+/** The public key setting: one path, a comma-separated list, or (as an option) an array with optional kids. */
+function publicKeySources(settings: Settings): PublicKeySource[] {
+  const { value, setting } = settings.get('publicKeyPath');
+  const inline = settings.string('publicKey');
+  if (value !== undefined && inline.value !== undefined) {
+    throw new Rs256AuthError('RS256_CONFIG_INVALID', `${setting} and ${inline.setting} are both set; set only one of them.`);
   }
-  const privateKey = privateSource && loadPrivateKey(privateSource, settings.string('privateKeyPassphrase'));
-  const publicKey = publicSource ? loadPublicKey(publicSource) : publicKeyOf(privateKey!);
-  const kid = rsaThumbprint(publicKey);
-  if (privateKey && privateSource && publicSource && rsaThumbprint(publicKeyOf(privateKey)) !== kid) {
-    throw new Rs256AuthError(
-      'RS256_KEY_MISMATCH',
-      `The public key (${describeKeySource(publicSource)}) does not belong to the private key (${describeKeySource(privateSource)}); ` +
-        'tokens signed with this private key would never verify.',
-    );
+  if (inline.value !== undefined) {
+    return [{ setting: inline.setting, inline: inline.value }];
   }
-  return new KeySet([verificationKey(kid, publicKey)], privateKey && { kid, key: privateKey });
+  if (value === undefined) {
+    return [];
+  }
+  const items: unknown[] = typeof value === 'string' ? value.split(',').map((item) => item.trim()).filter(Boolean) : Array.isArray(value) ? value : [value];
+  return items.map((item) => {
+    if (typeof item === 'string') {
+      return { setting, path: item };
+    }
+    const entry = item as { path?: unknown; kid?: unknown };
+    if (typeof entry !== 'object' || entry === null || typeof entry.path !== 'string' || (entry.kid !== undefined && typeof entry.kid !== 'string')) {
+      throw invalid(setting, item, 'paths, or { path: string, kid?: string } objects');
+    }
+    return { setting, path: entry.path, kid: entry.kid };
+  });
+}
+
+function keySetSources(settings: Settings): KeySetSources {
+  return {
+    privateKey: keySource(settings.string('privateKeyPath'), settings.string('privateKey')),
+    passphrase: settings.string('privateKeyPassphrase'),
+    publicKeys: publicKeySources(settings),
+  };
 }
 
 /**
@@ -227,8 +246,10 @@ export function resolveRs256AuthConfig(options: Rs256AuthModuleOptions = {}, con
   const settings = new Settings(flatten(options), config);
   const audience = settings.list('audience').value;
   const expiresIn = settings.get('expiresIn');
+  const keySources = keySetSources(settings);
   return {
-    keyStore: new KeyStore(loadKeys(settings)),
+    keyStore: new KeyStore(loadKeySet(keySources)),
+    keySources,
     issuer: settings.string('issuer').value,
     audience: audience && audience.length > 0 ? audience : undefined,
     expiresIn: parseLifetime(expiresIn.value ?? DEFAULT_EXPIRES_IN, expiresIn.setting),
@@ -238,6 +259,8 @@ export function resolveRs256AuthConfig(options: Rs256AuthModuleOptions = {}, con
     cacheSize: settings.integer('cacheSize', DEFAULT_CACHE_SIZE, 0),
     realm: settings.string('realm').value ?? DEFAULT_REALM,
     jwtFromRequest: options.jwtFromRequest ?? bearerTokenExtractor,
+    reloadOnSignal: settings.boolean('reloadOnSignal', true),
+    watchKeyFiles: settings.boolean('watchKeyFiles'),
     jwks: settings.boolean('jwksEnabled') ? resolveJwks(settings) : undefined,
   };
 }

@@ -34,11 +34,15 @@ export interface Rs256AuthModuleOptions {
   privateKeyPassphrase?: string;
 
   /**
-   * Path of the PEM file holding the RSA public key (SPKI or PKCS#1) used to verify tokens.
+   * The RSA public keys (SPKI or PKCS#1 PEM) that verify tokens: a file, a folder of `*.pem`/`*.pub` files, or
+   * several of either (comma-separated in the environment, an array here). Each key's `kid` is its RFC 7638
+   * thumbprint unless given as `{ path, kid }`. With a private key, its public half must be among them.
    * @env JWT_PUBLIC_KEY_PATH
    * @default derived from the private key
+   * @example
+   * publicKeyPath: ['keys/current.pem', { path: 'keys/legacy.pem', kid: 'legacy-2025' }]
    */
-  publicKeyPath?: string;
+  publicKeyPath?: string | Array<string | { path: string; kid?: string }>;
 
   /**
    * The public key PEM itself (`\n` escapes and base64 accepted). Mutually exclusive with `publicKeyPath`.
@@ -90,6 +94,20 @@ export interface Rs256AuthModuleOptions {
    * @default 8192
    */
   maxTokenLength?: number;
+
+  /**
+   * Re-read and re-check every key file on `SIGHUP`, replacing the key set without a restart if all checks pass.
+   * @env JWT_RELOAD_ON_SIGHUP
+   * @default true
+   */
+  reloadOnSignal?: boolean;
+
+  /**
+   * Also reload when a key file (or a file in a key folder) changes.
+   * @env JWT_WATCH_KEY_FILES
+   * @default false
+   */
+  watchKeyFiles?: boolean;
 
   /**
    * Most verified tokens remembered, so a client reusing its token costs no RSA operation. Entries are keyed by

@@ -57,6 +57,9 @@ export class KeySet {
    * @throws Rs256AuthError `RS256_TOKEN_KID_UNKNOWN`
    */
   select(kid: unknown): VerificationKey {
+    if (this.verificationKeys.length === 0) {
+      throw new Rs256AuthError('RS256_TOKEN_KID_UNKNOWN', 'no verification key is available yet');
+    }
     if (kid === undefined) {
       if (this.verificationKeys.length === 1) {
         return this.verificationKeys[0];

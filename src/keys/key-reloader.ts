@@ -1,0 +1,89 @@
+import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { statSync, watch, type FSWatcher } from 'node:fs';
+import { dirname } from 'node:path';
+import type { Rs256AuthConfig } from '../config/rs256-auth.config.js';
+import { RS256_AUTH_CONFIG } from '../rs256-auth.constants.js';
+import { loadKeySet } from './key-set.loader.js';
+
+/** Editors and deploy tools write a file in several steps; one reload after they settle is enough. */
+const WATCH_SETTLE_MS = 200;
+
+/**
+ * Re-reads the key files without a restart: on `SIGHUP` (unless `reloadOnSignal` is off), and when a key file
+ * changes if `watchKeyFiles` is on. A new set that passes every start-up check replaces the old one at once
+ * (which also empties the verified-token cache); one that fails leaves the old set serving and logs one error
+ * naming the file.
+ */
+@Injectable()
+export class KeyReloader implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger('Rs256Auth');
+  private readonly onSignal = (): void => {
+    this.reload();
+  };
+  private watchers: FSWatcher[] = [];
+  private settle?: NodeJS.Timeout;
+
+  constructor(@Inject(RS256_AUTH_CONFIG) private readonly config: Rs256AuthConfig) {}
+
+  onModuleInit(): void {
+    if (this.config.reloadOnSignal) {
+      process.on('SIGHUP', this.onSignal);
+    }
+    if (this.config.watchKeyFiles) {
+      this.watchKeyFiles();
+    }
+  }
+
+  onModuleDestroy(): void {
+    process.off('SIGHUP', this.onSignal);
+    clearTimeout(this.settle);
+    for (const watcher of this.watchers) watcher.close();
+    this.watchers = [];
+  }
+
+  /**
+   * Reloads now. Returns whether the new set took over; on failure the current set stays in force.
+   */
+  reload(): boolean {
+    try {
+      const keys = loadKeySet(this.config.keySources);
+      this.config.keyStore.replace(keys);
+      const kids = keys.verificationKeys.map((key) => key.kid).join(', ');
+      this.logger.log(`Keys reloaded: verification kids [${kids}]${keys.signingKid ? `, signing kid ${keys.signingKid}` : ''}.`);
+      return true;
+    } catch (error) {
+      this.logger.error(`Key reload failed; the current keys stay in force. ${error instanceof Error ? error.message : String(error)}`);
+      return false;
+    }
+  }
+
+  /**
+   * Watches the folders that hold the key files rather than the files: deploy tools replace a file by renaming a
+   * new one over it, after which a watch on the old file would see nothing more.
+   */
+  private watchKeyFiles(): void {
+    const { privateKey, publicKeys } = this.config.keySources;
+    const folders = new Set<string>();
+    for (const source of [privateKey, ...publicKeys]) {
+      if (source && 'path' in source) {
+        folders.add(isFolder(source.path) ? source.path : dirname(source.path));
+      }
+    }
+    for (const folder of folders) {
+      const watcher = watch(folder, { persistent: false }, () => {
+        clearTimeout(this.settle);
+        this.settle = setTimeout(() => this.reload(), WATCH_SETTLE_MS);
+      });
+      watcher.on('error', (error) => this.logger.error(`Stopped watching ${folder} for key changes: ${error.message}`));
+      this.watchers.push(watcher);
+    }
+  }
+}
+
+function isFolder(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,98 @@
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { Rs256AuthError } from '../errors/rs256-auth.error.js';
+import { describeKeySource, loadPrivateKey, loadPublicKey, publicKeyOf, rsaThumbprint, type KeySource } from './key-loader.js';
+import { KeySet, verificationKey, type VerificationKey } from './key-set.js';
+
+/** A configured public key: a file, a folder of key files, or an inline PEM, with an optional fixed `kid`. */
+export type PublicKeySource = KeySource & { kid?: string };
+
+/** Everything needed to (re)build the key set; read again on every reload. */
+export interface KeySetSources {
+  privateKey?: KeySource;
+  passphrase: { setting: string; value?: string };
+  publicKeys: PublicKeySource[];
+}
+
+const KEY_FILE = /\.(pem|pub)$/;
+
+/** A folder stands for the `*.pem` and `*.pub` files in it, in name order; anything else for itself. */
+function expand(source: PublicKeySource): PublicKeySource[] {
+  if (!('path' in source)) {
+    return [source];
+  }
+  let isFolder = false;
+  try {
+    isFolder = statSync(source.path).isDirectory();
+  } catch {
+    // Missing or unreadable: loadPublicKey reports it with the setting and path.
+  }
+  if (!isFolder) {
+    return [source];
+  }
+  const files = readdirSync(source.path).filter((name) => KEY_FILE.test(name)).sort();
+  if (files.length === 0) {
+    throw new Rs256AuthError(
+      'RS256_KEY_NOT_FOUND',
+      `${describeKeySource(source)}: the folder holds no .pem or .pub file; expected RSA public keys.`,
+    );
+  }
+  return files.map((name) => ({ setting: source.setting, path: join(source.path, name), kid: source.kid }));
+}
+
+/**
+ * Reads and checks every configured key and builds the key set. Each public key's `kid` is its RFC 7638
+ * thumbprint unless one is configured; the private key's public half must be among the public keys when any are
+ * configured (else it is derived), and the signing `kid` is that key's. Runs the same checks at start-up and on
+ * every reload.
+ * @throws Rs256AuthError naming the setting and path at fault
+ */
+export function loadKeySet(sources: KeySetSources): KeySet {
+  const privateKey = sources.privateKey && loadPrivateKey(sources.privateKey, sources.passphrase);
+  const entries = sources.publicKeys.flatMap(expand);
+  const byKid = new Map<string, { entry: VerificationKey; source: PublicKeySource; thumbprint: string }>();
+  for (const source of entries) {
+    const key = loadPublicKey(source);
+    const thumbprint = rsaThumbprint(key);
+    const kid = source.kid ?? thumbprint;
+    const existing = byKid.get(kid);
+    if (existing && existing.thumbprint !== thumbprint) {
+      throw new Rs256AuthError(
+        'RS256_CONFIG_INVALID',
+        `kid "${kid}" names two different keys: ${describeKeySource(existing.source)} and ${describeKeySource(source)}.`,
+      );
+    }
+    // The same key listed twice (a file and the folder it is in) is one key.
+    if (!existing) {
+      byKid.set(kid, { entry: verificationKey(kid, key), source, thumbprint });
+    }
+  }
+  if (!privateKey) {
+    if (byKid.size === 0) {
+      throw new Rs256AuthError(
+        'RS256_NO_KEY',
+        'No key is configured: set JWT_PRIVATE_KEY_PATH (to sign and verify) or JWT_PUBLIC_KEY_PATH (to verify only), ' +
+          'or the privateKeyPath/publicKeyPath options.',
+      );
+    }
+    return new KeySet([...byKid.values()].map(({ entry }) => entry));
+  }
+  const ownPublic = publicKeyOf(privateKey);
+  const ownThumbprint = rsaThumbprint(ownPublic);
+  if (byKid.size === 0) {
+    return new KeySet([verificationKey(ownThumbprint, ownPublic)], { kid: ownThumbprint, key: privateKey });
+  }
+  const own = [...byKid.values()].find(({ thumbprint }) => thumbprint === ownThumbprint);
+  if (!own) {
+    const publics = entries.map((source) => describeKeySource(source)).join(', ');
+    throw new Rs256AuthError(
+      'RS256_KEY_MISMATCH',
+      `No configured public key (${publics}) belongs to the private key (${describeKeySource(sources.privateKey!)}); ` +
+        'tokens signed with this private key would never verify.',
+    );
+  }
+  return new KeySet(
+    [...byKid.values()].map(({ entry }) => entry),
+    { kid: own.entry.kid, key: privateKey },
+  );
+}
