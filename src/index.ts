@@ -13,6 +13,7 @@ export type {
   TokenExtractor,
 } from './interfaces/rs256-auth-options.interface.js';
 export { toJwkSet, type RsaPublicJwk } from './jwks/jwk-set.js';
+export { RemoteJwks } from './jwks/remote-jwks.js';
 export { KeyReloader } from './keys/key-reloader.js';
 export { KeyStore } from './keys/key-store.js';
 export { KeySet, type SigningKey, type VerificationKey } from './keys/key-set.js';

@@ -77,6 +77,10 @@ const cases: Case[] = [
   ['a negative clock tolerance', 'RS256_CONFIG_INVALID', () => ({ JWT_PRIVATE_KEY_PATH: keys.privatePath, JWT_CLOCK_TOLERANCE: '-5' }), () => ['JWT_CLOCK_TOLERANCE', '"-5"']],
   ['a size limit that is not a number', 'RS256_CONFIG_INVALID', () => ({ JWT_PRIVATE_KEY_PATH: keys.privatePath, JWT_MAX_TOKEN_LENGTH: 'big' }), () => ['JWT_MAX_TOKEN_LENGTH']],
   ['a negative cache size', 'RS256_CONFIG_INVALID', () => ({ JWT_PRIVATE_KEY_PATH: keys.privatePath, JWT_CACHE_SIZE: '-1' }), () => ['JWT_CACHE_SIZE', 'at least 0']],
+  ['a JWKS URI that is not a URL', 'RS256_CONFIG_INVALID', () => ({ JWT_JWKS_URI: 'issuer/jwks.json' }), () => ['JWT_JWKS_URI', '"issuer/jwks.json"', 'https:']],
+  ['an http: JWKS URI on a host that is not loopback', 'RS256_CONFIG_INVALID', () => ({ JWT_JWKS_URI: 'http://id.example.com/jwks.json' }), () => ['JWT_JWKS_URI', 'JWT_JWKS_ALLOW_HTTP']],
+  ['a JWKS URI together with a private key', 'RS256_CONFIG_INVALID', () => ({ JWT_JWKS_URI: 'https://id.example.com/jwks.json', JWT_PRIVATE_KEY_PATH: keys.privatePath }), () => ['JWT_JWKS_URI', 'signs nothing']],
+  ['a JWKS URI together with a public key', 'RS256_CONFIG_INVALID', () => ({ JWT_JWKS_URI: 'https://id.example.com/jwks.json', JWT_PUBLIC_KEY_PATH: keys.publicPath }), () => ['JWT_JWKS_URI', 'JWT_PUBLIC_KEY_PATH']],
   ['a JWKS switch that is not a boolean', 'RS256_CONFIG_INVALID', () => ({ JWT_PRIVATE_KEY_PATH: keys.privatePath, JWT_JWKS_ENABLED: 'maybe' }), () => ['JWT_JWKS_ENABLED', 'true or false']],
   ['a JWKS path without a leading slash', 'RS256_CONFIG_INVALID', () => ({ JWT_PRIVATE_KEY_PATH: keys.privatePath, JWT_JWKS_ENABLED: 'true', JWT_JWKS_PATH: 'jwks.json' }), () => ['JWT_JWKS_PATH', "'/'"]],
 ];
@@ -121,6 +125,19 @@ describe.each(WIRINGS)('start-up checks (%s)', (wiring) => {
       const error = await startupError(wiring, { options });
       expect(error.code).toBe('RS256_CONFIG_INVALID');
       expect(error.message).toContain('clockTolerance option');
+    });
+  });
+
+  describe('JWKS URIs that are accepted (the module builds; nothing is fetched before the app starts)', () => {
+    it.each([
+      { JWT_JWKS_URI: 'https://id.example.com/.well-known/jwks.json' },
+      { JWT_JWKS_URI: 'http://127.0.0.1:3000/.well-known/jwks.json' },
+      { JWT_JWKS_URI: 'http://localhost:3000/.well-known/jwks.json' },
+      { JWT_JWKS_URI: 'http://[::1]:3000/.well-known/jwks.json' },
+      { JWT_JWKS_URI: 'http://issuer.internal/jwks.json', JWT_JWKS_ALLOW_HTTP: 'true' },
+    ] as Record<string, string>[])('%j', async (env) => {
+      const moduleRef = await Test.createTestingModule({ imports: [appModule({ wiring, env })] }).compile();
+      await moduleRef.close();
     });
   });
 });

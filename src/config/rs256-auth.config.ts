@@ -2,6 +2,7 @@ import type { ConfigService } from '@nestjs/config';
 import { Rs256AuthError } from '../errors/rs256-auth.error.js';
 import type { Rs256AuthModuleOptions, TokenExtractor } from '../interfaces/rs256-auth-options.interface.js';
 import type { KeySource } from '../keys/key-loader.js';
+import { KeySet } from '../keys/key-set.js';
 import { loadKeySet, type KeySetSources, type PublicKeySource } from '../keys/key-set.loader.js';
 import { KeyStore } from '../keys/key-store.js';
 import { bearerTokenExtractor } from '../token/bearer-token.extractor.js';
@@ -28,6 +29,8 @@ export interface Rs256AuthConfig {
   readonly reloadOnSignal: boolean;
   /** Reload the keys when a key file changes. */
   readonly watchKeyFiles: boolean;
+  /** Resource-server mode: verification keys from an issuer's JWK Set; `undefined` with local keys. */
+  readonly remoteJwks?: { readonly uri: URL; readonly cacheMaxAgeMs: number; readonly cooldownMs: number; readonly timeoutMs: number };
   /** Where the JWK Set is served; `undefined` when it is not. */
   readonly jwks?: { readonly path: string; readonly maxAge: number };
 }
@@ -49,6 +52,11 @@ export const ENV = {
   realm: 'JWT_REALM',
   reloadOnSignal: 'JWT_RELOAD_ON_SIGHUP',
   watchKeyFiles: 'JWT_WATCH_KEY_FILES',
+  jwksUri: 'JWT_JWKS_URI',
+  jwksCacheMaxAge: 'JWT_JWKS_CACHE_MAX_AGE',
+  jwksCooldown: 'JWT_JWKS_COOLDOWN',
+  jwksTimeout: 'JWT_JWKS_TIMEOUT_MS',
+  jwksAllowHttp: 'JWT_JWKS_ALLOW_HTTP',
   jwksEnabled: 'JWT_JWKS_ENABLED',
   jwksPath: 'JWT_JWKS_PATH',
   jwksMaxAge: 'JWT_JWKS_MAX_AGE',
@@ -81,6 +89,8 @@ const DEFAULT_CACHE_SIZE = 5000;
 const DEFAULT_REALM = 'api';
 const DEFAULT_JWKS_PATH = '/.well-known/jwks.json';
 const DEFAULT_JWKS_MAX_AGE = 300;
+const DEFAULT_REMOTE_JWKS = { cacheMaxAge: 600, cooldown: 30, timeoutMs: 5000 };
+const LOOPBACK_HOST = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/;
 
 /** Option names that would turn RS256 into a shared-secret scheme; none of them has a meaning here. */
 const SECRET_OPTIONS = ['secret', 'secretOrKey', 'secretOrPrivateKey', 'secretOrKeyProvider'];
@@ -247,8 +257,11 @@ export function resolveRs256AuthConfig(options: Rs256AuthModuleOptions = {}, con
   const audience = settings.list('audience').value;
   const expiresIn = settings.get('expiresIn');
   const keySources = keySetSources(settings);
+  const remoteJwks = resolveRemoteJwks(settings, keySources);
   return {
-    keyStore: new KeyStore(loadKeySet(keySources)),
+    // A resource server starts with no key; RemoteJwks fills the set from the issuer.
+    keyStore: new KeyStore(remoteJwks ? new KeySet([]) : loadKeySet(keySources)),
+    remoteJwks,
     keySources,
     issuer: settings.string('issuer').value,
     audience: audience && audience.length > 0 ? audience : undefined,
@@ -259,9 +272,40 @@ export function resolveRs256AuthConfig(options: Rs256AuthModuleOptions = {}, con
     cacheSize: settings.integer('cacheSize', DEFAULT_CACHE_SIZE, 0),
     realm: settings.string('realm').value ?? DEFAULT_REALM,
     jwtFromRequest: options.jwtFromRequest ?? bearerTokenExtractor,
-    reloadOnSignal: settings.boolean('reloadOnSignal', true),
+    // Nothing local to reload in resource-server mode: RemoteJwks keeps the keys current.
+    reloadOnSignal: !remoteJwks && settings.boolean('reloadOnSignal', true),
     watchKeyFiles: settings.boolean('watchKeyFiles'),
     jwks: settings.boolean('jwksEnabled') ? resolveJwks(settings) : undefined,
+  };
+}
+
+function resolveRemoteJwks(settings: Settings, keySources: KeySetSources): Rs256AuthConfig['remoteJwks'] {
+  const { value, setting } = settings.string('jwksUri');
+  if (value === undefined) {
+    return undefined;
+  }
+  let uri: URL;
+  try {
+    uri = new URL(value);
+  } catch {
+    throw invalid(setting, value, 'an absolute https: URL of a JWK Set');
+  }
+  const allowHttp = settings.boolean('jwksAllowHttp');
+  if (uri.protocol !== 'https:' && !(uri.protocol === 'http:' && (allowHttp || LOOPBACK_HOST.test(uri.hostname)))) {
+    throw invalid(setting, value, 'an https: URL (http: only for a loopback host, or with JWT_JWKS_ALLOW_HTTP=true)');
+  }
+  if (keySources.privateKey || keySources.publicKeys.length > 0) {
+    throw new Rs256AuthError(
+      'RS256_CONFIG_INVALID',
+      `${setting} is set together with local keys: a resource server verifies with the issuer's keys and signs nothing. ` +
+        'Unset JWT_PRIVATE_KEY_PATH/JWT_PUBLIC_KEY_PATH (and JWT_PRIVATE_KEY/JWT_PUBLIC_KEY), or unset JWT_JWKS_URI.',
+    );
+  }
+  return {
+    uri,
+    cacheMaxAgeMs: settings.integer('jwksCacheMaxAge', DEFAULT_REMOTE_JWKS.cacheMaxAge, 1) * 1000,
+    cooldownMs: settings.integer('jwksCooldown', DEFAULT_REMOTE_JWKS.cooldown, 0) * 1000,
+    timeoutMs: settings.integer('jwksTimeout', DEFAULT_REMOTE_JWKS.timeoutMs, 1),
   };
 }
 

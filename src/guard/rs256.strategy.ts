@@ -3,6 +3,7 @@ import { PassportStrategy } from '@nestjs/passport';
 import { Strategy } from 'passport-strategy';
 import type { Rs256AuthConfig } from '../config/rs256-auth.config.js';
 import { Rs256AuthError } from '../errors/rs256-auth.error.js';
+import { RemoteJwks } from '../jwks/remote-jwks.js';
 import { RS256_AUTH_CONFIG, RS256_STRATEGY } from '../rs256-auth.constants.js';
 import { TokenVerifier, type JwtClaims } from '../token/token-verifier.js';
 
@@ -36,6 +37,7 @@ export class Rs256Strategy extends PassportStrategy(Strategy, RS256_STRATEGY) {
   constructor(
     protected readonly verifier: TokenVerifier,
     @Inject(RS256_AUTH_CONFIG) protected readonly config: Rs256AuthConfig,
+    protected readonly remoteJwks: RemoteJwks,
   ) {
     super();
   }
@@ -50,16 +52,35 @@ export class Rs256Strategy extends PassportStrategy(Strategy, RS256_STRATEGY) {
    * microtask. `JwtAuthGuard` calls this directly; passport reaches it through `authenticate`.
    */
   authenticateRequest(request: unknown): AuthOutcome | Promise<AuthOutcome> {
-    let claims: JwtClaims;
+    let token: string | null | undefined;
     try {
-      const token = this.config.jwtFromRequest(request);
-      if (!token) {
-        return { refused: new Rs256AuthError('RS256_TOKEN_MISSING', 'no bearer token') };
-      }
-      claims = this.verifier.verify(token);
+      token = this.config.jwtFromRequest(request);
+    } catch (error) {
+      return { error };
+    }
+    if (!token) {
+      return { refused: new Rs256AuthError('RS256_TOKEN_MISSING', 'no bearer token') };
+    }
+    this.remoteJwks.refreshIfStale();
+    const outcome = this.verifyAndValidate(token);
+    // In resource-server mode an unknown kid may be a key the issuer has just published: fetch (at most once per
+    // cooldown window) and try once more.
+    if (outcome instanceof Promise || outcome.refused?.code !== 'RS256_TOKEN_KID_UNKNOWN' || !this.remoteJwks.enabled) {
+      return outcome;
+    }
+    const retried = token;
+    return this.remoteJwks.refresh().then((changed) => (changed ? this.verifyAndValidate(retried) : outcome));
+  }
+
+  private verifyAndValidate(token: string): AuthOutcome | Promise<AuthOutcome> {
+    try {
+      return this.validated(this.verifier.verify(token));
     } catch (error) {
       return error instanceof Rs256AuthError ? { refused: error } : { error };
     }
+  }
+
+  private validated(claims: JwtClaims): AuthOutcome | Promise<AuthOutcome> {
     const accept = (user: unknown): AuthOutcome =>
       user ? { user, claims } : { refused: new Rs256AuthError('RS256_TOKEN_REJECTED', 'token not accepted') };
     let user: unknown;

@@ -136,6 +136,44 @@ export interface Rs256AuthModuleOptions {
   jwtFromRequest?: TokenExtractor;
 
   /**
+   * Resource-server mode: verify with the keys of an issuer's JWK Set instead of local key files. Only `https:`
+   * unless the host is loopback or `jwksAllowHttp` is set. Excludes local keys: such a service signs nothing.
+   * @env JWT_JWKS_URI
+   * @default none (local keys)
+   * @example 'https://id.example.com/.well-known/jwks.json'
+   */
+  jwksUri?: string;
+
+  /**
+   * Seconds after which the fetched JWK Set is refreshed in the background; cached keys keep serving meanwhile.
+   * @env JWT_JWKS_CACHE_MAX_AGE
+   * @default 600
+   */
+  jwksCacheMaxAge?: number;
+
+  /**
+   * Seconds between two fetches of the JWK Set: an unknown `kid` triggers a fetch only past this window, so a
+   * flood of made-up `kid`s cannot hammer the issuer.
+   * @env JWT_JWKS_COOLDOWN
+   * @default 30
+   */
+  jwksCooldown?: number;
+
+  /**
+   * Milliseconds a JWK Set fetch may take before it is given up.
+   * @env JWT_JWKS_TIMEOUT_MS
+   * @default 5000
+   */
+  jwksTimeout?: number;
+
+  /**
+   * Allow an `http:` `jwksUri` on a host that is not loopback (never do this across a network you do not own).
+   * @env JWT_JWKS_ALLOW_HTTP
+   * @default false
+   */
+  jwksAllowHttp?: boolean;
+
+  /**
    * Serve the verification keys as an RFC 7517 JWK Set, so other services can verify this one's tokens. Public
    * members only (`kty`, `n`, `e`, `kid`, `alg`, `use`), outside every guard. `true` uses the defaults below.
    * @env JWT_JWKS_ENABLED (`true`/`false`), JWT_JWKS_PATH, JWT_JWKS_MAX_AGE

@@ -1,0 +1,15 @@
+import { Logger, type Type } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { NestFactory } from '@nestjs/core';
+
+/** Starts a demo application on HOST:PORT and logs where, once it listens. */
+export async function bootstrap(module: Type<unknown>, name: string): Promise<void> {
+  const app = await NestFactory.create(module);
+  const config = app.get(ConfigService);
+  const port = Number(config.get<string>('PORT') ?? 3000);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new Error(`PORT is "${config.get<string>('PORT')}"; expected a port number from 0 to 65535.`);
+  }
+  await app.listen(port, config.get<string>('HOST') ?? '127.0.0.1');
+  new Logger(name).log(`Listening on ${await app.getUrl()}`);
+}
