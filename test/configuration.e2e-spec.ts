@@ -4,7 +4,7 @@ import { JwtService } from '@nestjs/jwt';
 import { Test } from '@nestjs/testing';
 import { ExtractJwt } from 'passport-jwt';
 import { Rs256AuthError, Rs256AuthModule, type Rs256AuthModuleOptions } from '../src/index.js';
-import { createApp, PLATFORMS, WIRINGS, type AppScenario, type Platform, type Wiring } from './fixtures/app.js';
+import { createApp, PLATFORM_WIRINGS, type AppScenario } from './fixtures/app.js';
 import { listen, request } from './support/http.js';
 import { createKeyFiles, type KeyFiles } from './support/keys.js';
 import { craftToken, nowSeconds, rs256Token, signers, validClaims } from './support/tokens.js';
@@ -34,9 +34,9 @@ async function status(url: string, token: string, path = '/profile'): Promise<nu
   return (await request(url, path, { token })).status;
 }
 
-describe.each(WIRINGS.flatMap((wiring) => PLATFORMS.map((platform) => [wiring, platform] as [Wiring, Platform])))(
+describe.each(PLATFORM_WIRINGS)(
   'configuration (%s, %s)',
-  (wiring, platform) => {
+  (platform, wiring) => {
     const scenario = (env: Record<string, string>, options?: Rs256AuthModuleOptions): AppScenario => ({ wiring, platform, env, options });
 
     describe('keys', () => {

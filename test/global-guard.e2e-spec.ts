@@ -1,6 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import type { JwtService } from '@nestjs/jwt';
-import { createApp, PLATFORMS, WIRINGS, type Platform, type Wiring } from './fixtures/app.js';
+import { createApp, PLATFORM_WIRINGS } from './fixtures/app.js';
 import { listen, request } from './support/http.js';
 import { createKeyFiles, type KeyFiles } from './support/keys.js';
 
@@ -10,7 +10,7 @@ beforeAll(() => {
 });
 afterAll(() => keys.cleanup());
 
-describe.each(PLATFORMS.flatMap((platform) => WIRINGS.map((wiring) => [platform, wiring] as [Platform, Wiring])))(
+describe.each(PLATFORM_WIRINGS)(
   'JwtAuthGuard as APP_GUARD (%s, %s)',
   (platform, wiring) => {
     let app: INestApplication;

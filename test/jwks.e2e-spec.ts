@@ -2,7 +2,7 @@ import type { INestApplication } from '@nestjs/common';
 import type { JwtService } from '@nestjs/jwt';
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import type { Rs256AuthModuleOptions } from '../src/index.js';
-import { createApp, PLATFORMS, WIRINGS, type Platform, type Wiring } from './fixtures/app.js';
+import { createApp, PLATFORM_WIRINGS } from './fixtures/app.js';
 import { listen, request } from './support/http.js';
 import { createKeyFiles, type KeyFiles } from './support/keys.js';
 import { rs256Token, validClaims } from './support/tokens.js';
@@ -13,7 +13,7 @@ beforeAll(() => {
 });
 afterAll(() => keys.cleanup());
 
-describe.each(PLATFORMS.flatMap((platform) => WIRINGS.map((wiring) => [platform, wiring] as [Platform, Wiring])))(
+describe.each(PLATFORM_WIRINGS)(
   'JWKS endpoint (%s, %s)',
   (platform, wiring) => {
     async function serve(env: Record<string, string>, options?: Rs256AuthModuleOptions): Promise<{ app: INestApplication; jwt: JwtService; url: string }> {

@@ -3,7 +3,7 @@ import type { JwtService } from '@nestjs/jwt';
 import { createKeyFiles, type KeyFiles } from './support/keys.js';
 import { listen, request } from './support/http.js';
 import { b64url, craftToken, nowSeconds, rs256Token, signers, validClaims } from './support/tokens.js';
-import { createApp, PLATFORMS, WIRINGS, type Platform, type Wiring } from './fixtures/app.js';
+import { createApp, PLATFORM_WIRINGS } from './fixtures/app.js';
 import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 
@@ -25,7 +25,7 @@ function description(challenge: string | null): string | null {
   return challenge ? (/error_description="([^"]*)"/.exec(challenge)?.[1] ?? null) : null;
 }
 
-describe.each(PLATFORMS.flatMap((platform) => WIRINGS.map((wiring) => [platform, wiring] as [Platform, Wiring])))(
+describe.each(PLATFORM_WIRINGS)(
   'verification over HTTP (%s, %s)',
   (platform, wiring) => {
     let app: INestApplication;

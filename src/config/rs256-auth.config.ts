@@ -36,7 +36,7 @@ export interface Rs256AuthConfig {
 }
 
 /** The environment variable behind each option. */
-export const ENV = {
+const ENV = {
   privateKeyPath: 'JWT_PRIVATE_KEY_PATH',
   privateKey: 'JWT_PRIVATE_KEY',
   privateKeyPassphrase: 'JWT_PRIVATE_KEY_PASSPHRASE',
@@ -166,7 +166,7 @@ function invalid(setting: string, value: unknown, expected: string): Rs256AuthEr
 }
 
 /** Parses a lifetime: seconds as a number or digits, or digits with one unit of s, m, h, d or w. */
-export function parseLifetime(value: unknown, setting: string): number {
+function parseLifetime(value: unknown, setting: string): number {
   if (typeof value === 'number' && Number.isInteger(value) && value > 0) {
     return value;
   }
