@@ -105,8 +105,9 @@ export class JwtAuthGuard extends AuthGuard(RS256_STRATEGY) {
 
   /** Puts the challenge on the response; Express and Fastify responses both have `header(name, value)`. */
   protected setChallenge(context: ExecutionContext, challenge: string): void {
-    const response = context.switchToHttp().getResponse<{ header?: (name: string, value: string) => unknown }>();
-    response.header?.('WWW-Authenticate', challenge);
+    // Outside HTTP (GraphQL, WebSockets) there may be no response object at all: then there is nothing to set.
+    const response = context.switchToHttp().getResponse<{ header?: (name: string, value: string) => unknown } | undefined>();
+    response?.header?.('WWW-Authenticate', challenge);
   }
 
   private unauthorized(context: ExecutionContext, info: unknown): UnauthorizedException {
