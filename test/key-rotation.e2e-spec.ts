@@ -168,6 +168,16 @@ describe('rotation without restart', () => {
     }
   });
 
+  it('listens for SIGHUP unless JWT_RELOAD_ON_SIGHUP=false, and stops listening when the app closes', async () => {
+    const before = process.listenerCount('SIGHUP');
+    const listening = await createApp({ env: { JWT_PRIVATE_KEY_PATH: keys.privatePath } });
+    expect(process.listenerCount('SIGHUP')).toBe(before + 1);
+    const deaf = await createApp({ env: { JWT_PRIVATE_KEY_PATH: keys.privatePath, JWT_RELOAD_ON_SIGHUP: 'false' } });
+    expect(process.listenerCount('SIGHUP')).toBe(before + 1);
+    await Promise.all([listening.app.close(), deaf.app.close()]);
+    expect(process.listenerCount('SIGHUP')).toBe(before);
+  });
+
   it('reloads by itself when a key file changes, with watchKeyFiles', async () => {
     mkdirSync(join(work, 'public'));
     writeFileSync(join(work, 'public/a.pem'), pem.public(keys.main));
