@@ -29,7 +29,6 @@ import { TokenVerifier } from './token/token-verifier.js';
     },
     { provide: JwtService, inject: [RS256_AUTH_CONFIG], useFactory: createJwtService },
     TokenVerifier,
-    Rs256Strategy,
     JwtAuthGuard,
     JwksRoute,
     KeyReloader,

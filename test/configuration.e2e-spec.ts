@@ -3,8 +3,9 @@ import type { INestApplication } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { Test } from '@nestjs/testing';
 import { ExtractJwt } from 'passport-jwt';
-import { Rs256AuthError, Rs256AuthModule, type Rs256AuthModuleOptions } from '../src/index.js';
-import { createApp, PLATFORM_WIRINGS, type AppScenario } from './fixtures/app.js';
+import { Injectable } from '@nestjs/common';
+import { Rs256AuthError, Rs256AuthModule, Rs256Strategy, type JwtClaims, type Rs256AuthModuleOptions } from '../src/index.js';
+import { createApp, PLATFORM_WIRINGS, WIRINGS, type AppScenario } from './fixtures/app.js';
 import { listen, request } from './support/http.js';
 import { createKeyFiles, type KeyFiles } from './support/keys.js';
 import { craftToken, nowSeconds, rs256Token, signers, validClaims } from './support/tokens.js';
@@ -202,6 +203,33 @@ describe('JwtService keeps the RS256 split whatever the caller passes', () => {
     const token = jwt.sign({ sub: 'u' }, { secret: 'shared-secret' });
     expect(decode(token).header.alg).toBe('RS256');
     expect(jwt.verify(token).sub).toBe('u');
+  });
+});
+
+/** What an application writes to turn claims into its own user, asynchronously, refusing some. */
+@Injectable()
+class UserStrategy extends Rs256Strategy {
+  override async validate(claims: JwtClaims): Promise<{ id: string; kind: string } | null> {
+    await Promise.resolve();
+    return claims.sub === 'blocked' ? null : { id: claims.sub!, kind: 'user' };
+  }
+}
+
+describe.each(WIRINGS)('a strategy subclass given as the strategy extra (%s)', (wiring) => {
+  it('maps claims to request.user, may refuse a token, and leaves claims and requirements on the verified claims', async () => {
+    const { app, jwt } = await createApp({ wiring, strategy: UserStrategy, env: { JWT_PRIVATE_KEY_PATH: keys.privatePath } });
+    try {
+      const url = await listen(app);
+      const token = jwt.sign({ sub: 'u', scope: 'orders:read' });
+      expect((await request(url, '/user', { token })).body).toEqual({ id: 'u', kind: 'user' });
+      expect((await request(url, '/profile', { token })).body.claims.sub).toBe('u');
+      expect((await request(url, '/orders', { token })).status).toBe(200);
+      const blocked = await request(url, '/profile', { token: jwt.sign({ sub: 'blocked' }) });
+      expect(blocked.status).toBe(401);
+      expect(blocked.headers.get('www-authenticate')).toContain('token not accepted');
+    } finally {
+      await app.close();
+    }
   });
 });
 

@@ -1,3 +1,6 @@
+import type { Type } from '@nestjs/common';
+import type { Rs256Strategy } from '../guard/rs256.strategy.js';
+
 /**
  * Takes the token out of a request; return `null` or `undefined` when there is none. Extractors from
  * `passport-jwt`'s `ExtractJwt` fit this type unchanged.
@@ -206,4 +209,17 @@ export interface Rs256AuthModuleExtras {
    * @default true
    */
   isGlobal?: boolean;
+
+  /**
+   * A subclass of `Rs256Strategy` to use instead of it, typically overriding `validate(claims)` to turn verified
+   * claims into the application's user (it may be async, and may return null to refuse the token).
+   * @default Rs256Strategy
+   * @example
+   * @Injectable()
+   * class UserStrategy extends Rs256Strategy {
+   *   async validate(claims: JwtClaims) { return { id: claims.sub, roles: claims.roles }; }
+   * }
+   * Rs256AuthModule.forRoot({ strategy: UserStrategy })
+   */
+  strategy?: Type<Rs256Strategy>;
 }
