@@ -72,6 +72,12 @@ const cases: Case[] = [
     () => ({ JWT_PRIVATE_KEY_PATH: keys.privatePath, JWT_PRIVATE_KEY: readFileSync(keys.privatePath, 'utf8') }),
     () => ['JWT_PRIVATE_KEY_PATH', 'JWT_PRIVATE_KEY', 'only one'],
   ],
+  [
+    'both a public key path and an inline public key',
+    'RS256_CONFIG_INVALID',
+    () => ({ JWT_PUBLIC_KEY_PATH: keys.publicPath, JWT_PUBLIC_KEY: readFileSync(keys.publicPath, 'utf8') }),
+    () => ['JWT_PUBLIC_KEY_PATH', 'JWT_PUBLIC_KEY', 'only one'],
+  ],
   ['a lifetime that is not one', 'RS256_CONFIG_INVALID', () => ({ JWT_PRIVATE_KEY_PATH: keys.privatePath, JWT_EXPIRES_IN: '15 minutes' }), () => ['JWT_EXPIRES_IN', '"15 minutes"', '15m']],
   ['a zero lifetime', 'RS256_CONFIG_INVALID', () => ({ JWT_PRIVATE_KEY_PATH: keys.privatePath, JWT_EXPIRES_IN: '0' }), () => ['JWT_EXPIRES_IN']],
   ['a negative clock tolerance', 'RS256_CONFIG_INVALID', () => ({ JWT_PRIVATE_KEY_PATH: keys.privatePath, JWT_CLOCK_TOLERANCE: '-5' }), () => ['JWT_CLOCK_TOLERANCE', '"-5"']],

@@ -178,13 +178,15 @@ function parseLifetime(value: unknown, setting: string): number {
   return seconds;
 }
 
-function keySource(path: { value?: string; setting: string }, inline: { value?: string; setting: string }): KeySource | undefined {
+/** A key comes from a path or from an inline PEM, never both. */
+function refuseBoth(path: { value?: unknown; setting: string }, inline: { value?: string; setting: string }): void {
   if (path.value !== undefined && inline.value !== undefined) {
-    throw new Rs256AuthError(
-      'RS256_CONFIG_INVALID',
-      `${path.setting} and ${inline.setting} are both set; set only one of them.`,
-    );
+    throw new Rs256AuthError('RS256_CONFIG_INVALID', `${path.setting} and ${inline.setting} are both set; set only one of them.`);
   }
+}
+
+function keySource(path: { value?: string; setting: string }, inline: { value?: string; setting: string }): KeySource | undefined {
+  refuseBoth(path, inline);
   if (path.value !== undefined) {
     return { setting: path.setting, path: path.value };
   }
@@ -214,11 +216,10 @@ function refuseSecrets(options: Rs256AuthModuleOptions, config?: ConfigService):
 
 /** The public key setting: one path, a comma-separated list, or (as an option) an array with optional kids. */
 function publicKeySources(settings: Settings): PublicKeySource[] {
-  const { value, setting } = settings.get('publicKeyPath');
+  const path = settings.get('publicKeyPath');
+  const { value, setting } = path;
   const inline = settings.string('publicKey');
-  if (value !== undefined && inline.value !== undefined) {
-    throw new Rs256AuthError('RS256_CONFIG_INVALID', `${setting} and ${inline.setting} are both set; set only one of them.`);
-  }
+  refuseBoth(path, inline);
   if (inline.value !== undefined) {
     return [{ setting: inline.setting, inline: inline.value }];
   }
