@@ -145,8 +145,7 @@ export class TokenVerifier {
       this.cache.clear();
       this.cachedWith = keys;
     }
-    // With the cache disabled, skip even the lookup: hashing a token string costs as much as a header parse.
-    const cached = this.config.cacheSize > 0 ? this.cache.get(token) : undefined;
+    const cached = this.cache.get(token);
     if (cached !== undefined) {
       try {
         this.checkTime(cached, nowSeconds);
