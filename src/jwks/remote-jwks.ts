@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs
 import { createPublicKey, type JsonWebKey } from 'node:crypto';
 import { createRemoteJWKSet, type RemoteJWKSet } from 'jose';
 import type { Rs256AuthConfig } from '../config/rs256-auth.config.js';
-import { MIN_RSA_BITS, rsaThumbprint } from '../keys/key-loader.js';
+import { rsaKeyProblem, rsaThumbprint } from '../keys/key-loader.js';
 import { KeySet, verificationKey, type VerificationKey } from '../keys/key-set.js';
 import { RS256_AUTH_CONFIG } from '../rs256-auth.constants.js';
 
@@ -26,7 +26,7 @@ function unusable(jwk: Record<string, unknown>): string | null {
  * - when a token names an unknown `kid`, at most once per cooldown window whatever the outcome, so a flood of
  *   random `kid`s, or an issuer that is down, never turns into a flood of requests at the issuer.
  *
- * A failed fetch keeps the cached keys in use; unusable entries (not RSA, not RS256, malformed, too small) are
+ * A failed fetch keeps the cached keys in use; unusable entries (not RSA, not RS256, malformed, too small, a weak exponent) are
  * skipped with a warning.
  */
 @Injectable()
@@ -113,10 +113,8 @@ export class RemoteJwks implements OnApplicationBootstrap {
         try {
           // Only the public members: a set that wrongly publishes private ones still yields just the public key.
           const key = createPublicKey({ key: { kty: 'RSA', n: jwk.n, e: jwk.e } as JsonWebKey, format: 'jwk' });
-          const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
-          if (bits < MIN_RSA_BITS) {
-            reason = `the modulus is ${bits} bits, under ${MIN_RSA_BITS}`;
-          } else {
+          reason = rsaKeyProblem(key)?.reason ?? null;
+          if (!reason) {
             keys.push(verificationKey((jwk.kid as string | undefined) ?? rsaThumbprint(key), key));
           }
         } catch {

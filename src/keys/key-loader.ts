@@ -76,19 +76,47 @@ function pemLabel(pem: string): string {
   return /-----BEGIN ([A-Z0-9 ]+)-----/.exec(pem)?.[1] ?? '';
 }
 
-function checkRsa(key: KeyObject, source: KeySource): void {
+/**
+ * Public exponents accepted (FIPS 186-5 §A.1.1): odd, at least 65537 and below 2^256. With e = 1 a "signature"
+ * is the padded digest itself, so anyone forges tokens; a huge exponent makes every junk token cost many times a
+ * normal check.
+ */
+const MIN_RSA_EXPONENT = 65537n;
+const MAX_RSA_EXPONENT = 1n << 256n;
+
+/** A reason a key cannot verify RS256 signatures, with the code it is reported under. */
+export interface RsaKeyProblem {
+  code: 'RS256_KEY_NOT_RSA' | 'RS256_KEY_TOO_SMALL' | 'RS256_KEY_EXPONENT_INVALID';
+  reason: string;
+}
+
+/**
+ * Why a key is unfit for RS256 (not RSA, modulus under 2048 bits, public exponent outside FIPS 186-5), or
+ * `undefined` if it is fit. The one check behind local key files and remote JWK Set entries alike.
+ */
+export function rsaKeyProblem(key: KeyObject): RsaKeyProblem | undefined {
   if (key.asymmetricKeyType !== 'rsa') {
-    throw new Rs256AuthError(
-      'RS256_KEY_NOT_RSA',
-      `${describeKeySource(source)}: the key is ${key.asymmetricKeyType ?? key.type}, not RSA; RS256 needs an RSA key.`,
-    );
+    return { code: 'RS256_KEY_NOT_RSA', reason: `the key is ${key.asymmetricKeyType ?? key.type}, not RSA; RS256 needs an RSA key` };
   }
   const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
   if (bits < MIN_RSA_BITS) {
-    throw new Rs256AuthError(
-      'RS256_KEY_TOO_SMALL',
-      `${describeKeySource(source)}: the RSA modulus is ${bits} bits; at least ${MIN_RSA_BITS} bits are required.`,
-    );
+    return { code: 'RS256_KEY_TOO_SMALL', reason: `the RSA modulus is ${bits} bits; at least ${MIN_RSA_BITS} bits are required` };
+  }
+  const exponent = key.asymmetricKeyDetails?.publicExponent ?? 0n;
+  if (exponent % 2n === 0n || exponent < MIN_RSA_EXPONENT || exponent >= MAX_RSA_EXPONENT) {
+    const shown = exponent < MAX_RSA_EXPONENT ? String(exponent) : `a ${exponent.toString(2).length}-bit number`;
+    return {
+      code: 'RS256_KEY_EXPONENT_INVALID',
+      reason: `the RSA public exponent is ${shown}; expected an odd exponent from 65537 to 2^256 (FIPS 186-5)`,
+    };
+  }
+  return undefined;
+}
+
+function checkRsa(key: KeyObject, source: KeySource): void {
+  const problem = rsaKeyProblem(key);
+  if (problem) {
+    throw new Rs256AuthError(problem.code, `${describeKeySource(source)}: ${problem.reason}.`);
   }
 }
 
