@@ -1,4 +1,4 @@
-import type { JwtClaims } from '../token/token-verifier.js';
+import { ownClaim, type JwtClaims } from '../token/token-verifier.js';
 
 /** What a route demands of a verified token, beyond being valid. Every listed condition must hold. */
 export interface ClaimRequirement {
@@ -9,7 +9,7 @@ export interface ClaimRequirement {
   scopes?: string[];
   /** Roles that must all appear in the `roles` claim (an array of strings, or one string). */
   roles?: string[];
-  /** Claims that must be present with exactly these values. */
+  /** Claims that the token itself must carry (inherited members such as `constructor` do not count) with exactly these values. */
   claims?: Record<string, string | number | boolean>;
 }
 
@@ -21,7 +21,7 @@ export interface UnmetRequirement {
 
 function grantedScopes(claims: JwtClaims): Set<string> {
   const granted = new Set<string>();
-  for (const value of [claims.scope, claims.scp]) {
+  for (const value of [ownClaim(claims, 'scope'), ownClaim(claims, 'scp')]) {
     const items = typeof value === 'string' ? value.split(' ') : Array.isArray(value) ? value : [];
     for (const item of items) {
       if (typeof item === 'string' && item.length > 0) {
@@ -32,7 +32,10 @@ function grantedScopes(claims: JwtClaims): Set<string> {
   return granted;
 }
 
-/** Checks the requirements of a route against verified claims. Runs on every request, cached token or not. */
+/**
+ * Checks the requirements of a route against verified claims. Runs on every request, cached token or not. Reads
+ * the token's own members only: a scope, role or claim value inherited from a prototype grants nothing.
+ */
 export function findUnmetRequirement(claims: JwtClaims, requirements: readonly ClaimRequirement[]): UnmetRequirement | null {
   for (const requirement of requirements) {
     if (requirement.scopes?.length) {
@@ -43,14 +46,15 @@ export function findUnmetRequirement(claims: JwtClaims, requirements: readonly C
       }
     }
     if (requirement.roles?.length) {
-      const roles = Array.isArray(claims.roles) ? claims.roles : typeof claims.roles === 'string' ? [claims.roles] : [];
+      const claimed = ownClaim(claims, 'roles');
+      const roles: unknown[] = Array.isArray(claimed) ? claimed : typeof claimed === 'string' ? [claimed] : [];
       const missing = requirement.roles.find((role) => !roles.includes(role));
       if (missing !== undefined) {
         return { description: `missing role ${missing}` };
       }
     }
     for (const [name, expected] of Object.entries(requirement.claims ?? {})) {
-      if (claims[name] !== expected) {
+      if (ownClaim(claims, name) !== expected) {
         return { description: `claim '${name}' does not have the required value` };
       }
     }

@@ -7,6 +7,12 @@ export interface VerificationKey {
   readonly key: KeyObject;
   /** Length of an RS256 signature made with this key, in bytes (the modulus length). */
   readonly signatureLength: number;
+  /**
+   * Length of that signature in unpadded base64url, in characters: the one length a token's signature segment may
+   * have. Buffer ignores a surplus character, so without this check a 3072-bit key (384 bytes, a multiple of 3)
+   * would accept 64 spellings of every token.
+   */
+  readonly encodedSignatureLength: number;
 }
 
 /** The private key that signs tokens, with the `kid` written into their header. */
@@ -16,7 +22,8 @@ export interface SigningKey {
 }
 
 export function verificationKey(kid: string, key: KeyObject): VerificationKey {
-  return { kid, key, signatureLength: Math.ceil((key.asymmetricKeyDetails?.modulusLength ?? 0) / 8) };
+  const signatureLength = Math.ceil((key.asymmetricKeyDetails?.modulusLength ?? 0) / 8);
+  return { kid, key, signatureLength, encodedSignatureLength: Math.ceil((signatureLength * 4) / 3) };
 }
 
 /**

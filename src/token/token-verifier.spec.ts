@@ -1,12 +1,21 @@
 import { resolveRs256AuthConfig } from '../config/rs256-auth.config.js';
 import type { Rs256AuthModuleOptions } from '../interfaces/rs256-auth-options.interface.js';
-import { createKeyFiles, type KeyFiles } from '../../test/support/keys.js';
-import { rs256Token } from '../../test/support/tokens.js';
-import { TokenVerifier } from './token-verifier.js';
+import { createKeyFiles, rsaPair, type KeyFiles, type RsaPair } from '../../test/support/keys.js';
+import { b64url, rs256Token } from '../../test/support/tokens.js';
+import { MAX_JSON_DEPTH, TokenVerifier } from './token-verifier.js';
+
+const BASE64URL_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+/** Key sizes whose signatures end differently in base64url: 256, 384 (a multiple of 3), 512 and 257 bytes. */
+const KEY_SIZES = [2048, 3072, 4096, 2056];
 
 let keys: KeyFiles;
+/** One pair per size, made once for this file; 2048 bits is `keys.main`. */
+const pairs = new Map<number, RsaPair>();
 beforeAll(() => {
   keys = createKeyFiles();
+  for (const size of KEY_SIZES) {
+    pairs.set(size, size === 2048 ? keys.main : rsaPair(size));
+  }
 });
 afterAll(() => keys.cleanup());
 
@@ -130,5 +139,100 @@ describe('TokenVerifier cache of verified tokens', () => {
     const v = verifier({ requiredClaims: ['sub'] });
     v.verify(rs256Token(keys.main.privateKey, { sub: 'u' }), NOW);
     expect(v.cachedTokens).toBe(0);
+  });
+});
+
+describe('TokenVerifier accepts one spelling of a signature, for every key size', () => {
+  it.each(KEY_SIZES)('%i-bit key: every appended character and a removed one are refused', (size) => {
+    const pair = pairs.get(size)!;
+    const v = new TokenVerifier(
+      resolveRs256AuthConfig({ publicKey: pair.publicKey.export({ type: 'spki', format: 'pem' }) as string }),
+    );
+    const t = rs256Token(pair.privateKey, { sub: 'u', iat: NOW - 10, exp: NOW + 100 });
+    expect(v.verify(t, NOW).sub).toBe('u');
+    expect(t.split('.')[2]).toHaveLength(Math.ceil((size / 8) * (4 / 3)));
+    const refused = expect.objectContaining({ code: expect.stringMatching(/^RS256_TOKEN_(SIGNATURE|MALFORMED)$/) });
+    for (const extra of BASE64URL_ALPHABET) {
+      expect(() => v.verify(t + extra, NOW)).toThrow(refused);
+    }
+    expect(() => v.verify(t.slice(0, -1), NOW)).toThrow(refused);
+    expect(v.cachedTokens).toBe(1);
+  });
+});
+
+describe('TokenVerifier refuses JSON nested deeper than MAX_JSON_DEPTH, without recursion', () => {
+  /** An object nested `depth` levels deep (itself counts as one), as JSON text; the innermost is `{}`. */
+  const nested = (depth: number): string => '{"a":'.repeat(depth - 1) + '{}' + '}'.repeat(depth - 1);
+  /** A valid payload whose deepest object sits at `depth` (the payload itself is level 1). */
+  const claimsAt = (depth: number): string => `{"sub":"u","iat":${NOW - 10},"exp":${NOW + 100},"deep":${nested(depth - 1)}}`;
+
+  it('accepts a payload nested exactly at the limit, frozen all the way down, and refuses one level more', () => {
+    const v = verifier({ maxTokenLength: 16384 });
+    const atLimit = v.verify(rs256Token(keys.main.privateKey, claimsAt(MAX_JSON_DEPTH)), NOW);
+    let level = atLimit.deep as { a?: unknown };
+    for (let depth = 2; depth < MAX_JSON_DEPTH; depth++) {
+      expect(Object.isFrozen(level)).toBe(true);
+      level = level.a as { a?: unknown };
+    }
+    expect(level).toEqual({});
+    expect(Object.isFrozen(level)).toBe(true);
+    expect(() => v.verify(rs256Token(keys.main.privateKey, claimsAt(MAX_JSON_DEPTH + 1)), NOW)).toThrow(
+      expect.objectContaining({ code: 'RS256_TOKEN_MALFORMED', message: `malformed token: payload nests deeper than ${MAX_JSON_DEPTH} levels` }),
+    );
+  });
+
+  it('counts arrays as levels too, in a header as well as a payload', () => {
+    const v = verifier({ maxTokenLength: 16384 });
+    const deepArray = '['.repeat(MAX_JSON_DEPTH) + ']'.repeat(MAX_JSON_DEPTH);
+    expect(() => v.verify(rs256Token(keys.main.privateKey, `{"sub":"u","x":${deepArray}}`), NOW)).toThrow('payload nests deeper');
+    const header = `{"alg":"RS256","x":${deepArray}}`;
+    expect(() => v.verify(`${b64url(header)}.${b64url({ sub: 'u' })}.AAAA`, NOW)).toThrow(
+      expect.objectContaining({ code: 'RS256_TOKEN_MALFORMED', message: `malformed token: header nests deeper than ${MAX_JSON_DEPTH} levels` }),
+    );
+  });
+
+  it('refuses thousands of levels (a stack overflow for a recursive walk) as malformed', () => {
+    const v = verifier({ maxTokenLength: 16384 });
+    const deep = '['.repeat(5000) + ']'.repeat(5000);
+    const malformed = expect.objectContaining({ code: 'RS256_TOKEN_MALFORMED' });
+    expect(() => v.verify(`${b64url(`{"alg":"RS256","x":${deep}}`)}.${b64url({ sub: 'u' })}.AAAA`, NOW)).toThrow(malformed);
+    expect(() => v.verify(rs256Token(keys.main.privateKey, `{"sub":"u","x":${deep}}`), NOW)).toThrow(malformed);
+  });
+
+  it('skips brackets inside strings, also after escaped quotes and backslashes', () => {
+    const v = verifier({ maxTokenLength: 16384 });
+    const brackets = '{['.repeat(100);
+    // Raw JSON text: "\"{[..." holds an escaped quote, "\\{[..." an escaped backslash, then the string goes on.
+    const inStrings = String.raw`{"sub":"u","iat":${NOW - 10},"exp":${NOW + 100},"a":"\"${brackets}","b":"\\${brackets}","${brackets}":"\u005b"}`;
+    const claims = v.verify(rs256Token(keys.main.privateKey, inStrings), NOW);
+    expect(claims.a).toBe(`"${brackets}`);
+    expect(claims.b).toBe(`\\${brackets}`);
+    expect(claims[brackets]).toBe('[');
+    // After a string that ends in an escaped backslash, the brackets that follow are structure and count again.
+    const afterBackslash = String.raw`{"sub":"u","s":"\\","x":${nested(MAX_JSON_DEPTH)}}`;
+    expect(() => v.verify(rs256Token(keys.main.privateKey, afterBackslash), NOW)).toThrow('payload nests deeper');
+  });
+});
+
+describe('TokenVerifier reads claims as own properties only', () => {
+  it('does not count inherited members as required claims', () => {
+    const v = verifier({ requiredClaims: ['sub', 'toString', 'constructor'] });
+    expect(() => v.verify(token({ exp: NOW + 100 }), NOW)).toThrow(
+      expect.objectContaining({ code: 'RS256_TOKEN_CLAIM_MISSING', message: "missing claim 'toString'" }),
+    );
+    expect(v.verify(token({ exp: NOW + 100, toString: 'x', constructor: 0 }), NOW).constructor).toBe(0);
+  });
+
+  it('keeps __proto__ in a token an own claim: no object gets a new prototype', () => {
+    const v = verifier();
+    const t = rs256Token(keys.main.privateKey, `{"sub":"u","iat":${NOW - 10},"exp":${NOW + 100},"__proto__":{"admin":true,"exp":1}}`);
+    for (const claims of [v.verify(t, NOW), v.verify(t, NOW)]) {
+      expect(Object.getPrototypeOf(claims)).toBe(Object.prototype);
+      expect(Object.hasOwn(claims, '__proto__')).toBe(true);
+      expect(claims.admin).toBeUndefined();
+      expect(claims.exp).toBe(NOW + 100);
+      expect(Object.isFrozen(Object.getOwnPropertyDescriptor(claims, '__proto__')!.value)).toBe(true);
+    }
+    expect(({} as Record<string, unknown>).admin).toBeUndefined();
   });
 });

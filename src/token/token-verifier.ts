@@ -38,6 +38,58 @@ const STRING_CLAIMS = ['iss', 'sub', 'jti'];
 const BASE64URL_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 
 /**
+ * Deepest nesting of objects and arrays accepted in a header or a payload (the top-level object is level 1). Real
+ * claims nest a few levels (`resource_access.client.roles`); the bound keeps every later walk over the value
+ * (freezing, serialising a response) far from the stack limit.
+ */
+export const MAX_JSON_DEPTH = 32;
+
+const OPEN_BRACE = 0x7b;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACE = 0x7d;
+const CLOSE_BRACKET = 0x5d;
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+
+/**
+ * True when no object or array in `json` nests deeper than `maxDepth`. One linear pass without recursion, run before
+ * `JSON.parse`: brackets inside strings do not count, and a backslash in a string skips the character it escapes
+ * (so `"\""` ends where JSON says it does). For any text `JSON.parse` accepts, the depth counted is the real one;
+ * other text is refused by `JSON.parse` anyway.
+ */
+function nestsWithin(json: string, maxDepth: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < json.length; i++) {
+    const c = json.charCodeAt(i);
+    if (inString) {
+      if (c === BACKSLASH) {
+        i++;
+      } else if (c === QUOTE) {
+        inString = false;
+      }
+    } else if (c === QUOTE) {
+      inString = true;
+    } else if (c === OPEN_BRACE || c === OPEN_BRACKET) {
+      if (++depth > maxDepth) {
+        return false;
+      }
+    } else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
+      depth--;
+    }
+  }
+  return true;
+}
+
+/**
+ * A claim only if the token itself carries it: `claims.toString` is `Object.prototype`'s, not a claim, and a
+ * member inherited from any prototype must never satisfy a check.
+ */
+export function ownClaim(claims: JwtClaims, name: string): unknown {
+  return Object.hasOwn(claims, name) ? claims[name] : undefined;
+}
+
+/**
  * True when the unused low bits of the last base64url character are zero, i.e. the string is the one encoding of
  * its bytes. Buffer ignores those bits: without this check 16 different strings would be the same valid token,
  * which defeats replay and revocation lists keyed by the token. Expects a string already known to be base64url.
@@ -57,9 +109,15 @@ function decodeJson(segment: string, what: string): Record<string, unknown> {
   if (!BASE64URL.test(segment) || segment.length % 4 === 1) {
     reject('RS256_TOKEN_MALFORMED', `malformed token: ${what} is not base64url`);
   }
+  const json = Buffer.from(segment, 'base64url').toString('utf8');
+  if (!nestsWithin(json, MAX_JSON_DEPTH)) {
+    reject('RS256_TOKEN_MALFORMED', `malformed token: ${what} nests deeper than ${MAX_JSON_DEPTH} levels`);
+  }
   let value: unknown;
   try {
-    value = JSON.parse(Buffer.from(segment, 'base64url').toString('utf8'));
+    // JSON.parse makes a `__proto__` member an own property; nothing later copies claims with assignment, which is
+    // what would turn it into a prototype.
+    value = JSON.parse(json);
   } catch {
     reject('RS256_TOKEN_MALFORMED', `malformed token: ${what} is not JSON`);
   }
@@ -82,12 +140,20 @@ export function peekHeader(token: string): JoseHeader | undefined {
   }
 }
 
-/** Freezes verified claims all the way down: they may be shared by many requests through the cache. */
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const child of Object.values(value)) {
-      deepFreeze(child);
+/**
+ * Freezes verified claims all the way down: they may be shared by many requests through the cache. A loop with its
+ * own stack rather than recursion, so no input can exhaust the call stack (depth is bounded by `MAX_JSON_DEPTH`
+ * as well).
+ */
+function deepFreeze<T extends object>(value: T): T {
+  const pending: object[] = [value];
+  let next: object | undefined;
+  while ((next = pending.pop()) !== undefined) {
+    Object.freeze(next);
+    for (const child of Object.values(next)) {
+      if (typeof child === 'object' && child !== null && !Object.isFrozen(child)) {
+        pending.push(child);
+      }
     }
   }
   return value;
@@ -95,17 +161,18 @@ function deepFreeze<T>(value: T): T {
 
 function checkClaimTypes(claims: JwtClaims): void {
   for (const name of NUMERIC_DATE_CLAIMS) {
-    const value = claims[name];
+    const value = ownClaim(claims, name);
     if (value !== undefined && (typeof value !== 'number' || !Number.isFinite(value))) {
       reject('RS256_TOKEN_CLAIM_INVALID', `claim '${name}' must be a NumericDate (a number of seconds)`);
     }
   }
   for (const name of STRING_CLAIMS) {
-    if (claims[name] !== undefined && typeof claims[name] !== 'string') {
+    const value = ownClaim(claims, name);
+    if (value !== undefined && typeof value !== 'string') {
       reject('RS256_TOKEN_CLAIM_INVALID', `claim '${name}' must be a string`);
     }
   }
-  const aud = claims.aud;
+  const aud = ownClaim(claims, 'aud');
   if (aud !== undefined && typeof aud !== 'string' && !(Array.isArray(aud) && aud.every((item) => typeof item === 'string'))) {
     reject('RS256_TOKEN_CLAIM_INVALID', "claim 'aud' must be a string or an array of strings");
   }
@@ -180,14 +247,17 @@ export class TokenVerifier {
     const header = this.checkedHeader(token.slice(0, firstDot));
     const key = keys.select(header.kid);
 
+    // Exactly the length the key's modulus implies, compared before decoding: Buffer would ignore a surplus
+    // character, and every extra spelling of a token is another cache entry and a way around a revocation list.
+    if (signature.length !== key.encodedSignatureLength) {
+      reject('RS256_TOKEN_SIGNATURE', 'invalid signature');
+    }
     if (!BASE64URL.test(signature)) {
       reject('RS256_TOKEN_MALFORMED', 'malformed token: signature is not base64url');
     }
-    const signatureBytes = Buffer.from(signature, 'base64url');
     if (
       !hasCanonicalEnding(signature) ||
-      signatureBytes.length !== key.signatureLength ||
-      !verifySignature('sha256', Buffer.from(token.slice(0, secondDot), 'latin1'), key.key, signatureBytes)
+      !verifySignature('sha256', Buffer.from(token.slice(0, secondDot), 'latin1'), key.key, Buffer.from(signature, 'base64url'))
     ) {
       reject('RS256_TOKEN_SIGNATURE', 'invalid signature');
     }
@@ -195,15 +265,17 @@ export class TokenVerifier {
     const claims: JwtClaims = decodeJson(token.slice(firstDot + 1, secondDot), 'payload');
     checkClaimTypes(claims);
     for (const name of config.requiredClaims) {
-      if (claims[name] === undefined) {
+      if (!Object.hasOwn(claims, name)) {
         reject('RS256_TOKEN_CLAIM_MISSING', `missing claim '${name}'`);
       }
     }
-    if (config.issuer !== undefined && claims.iss !== config.issuer) {
+    if (config.issuer !== undefined && ownClaim(claims, 'iss') !== config.issuer) {
       reject('RS256_TOKEN_ISSUER', 'issuer not accepted');
     }
     if (config.audience !== undefined) {
-      const audiences = Array.isArray(claims.aud) ? claims.aud : claims.aud === undefined ? [] : [claims.aud];
+      // Own members only, as checkClaimTypes read them: a string or an array of strings by now.
+      const aud = ownClaim(claims, 'aud') as string | string[] | undefined;
+      const audiences = Array.isArray(aud) ? aud : aud === undefined ? [] : [aud];
       if (!audiences.some((aud) => config.audience!.includes(aud))) {
         reject('RS256_TOKEN_AUDIENCE', 'audience not accepted');
       }
