@@ -183,6 +183,17 @@ export interface Rs256AuthModuleOptions {
    * @default false
    */
   jwks?: boolean | JwksOptions;
+
+  /**
+   * The application's own `JWT_*` variables. At start-up every `JWT_*` name in `process.env` (where `ConfigModule`
+   * puts the `.env` file's variables) that is not a setting of this module is checked: one within a typo of a
+   * setting (`JWT_ISSUR`) stops start-up with "did you mean `JWT_ISSUER`?", any other is named in one warning.
+   * Names listed here are neither; a setting of this module cannot be listed.
+   * @default []
+   * @example
+   * ignoreEnv: ['JWT_REFRESH_SECRET', 'JWT_ISSUERS']
+   */
+  ignoreEnv?: string[];
 }
 
 /** Where and how the JWK Set is served. */
