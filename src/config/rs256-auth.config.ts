@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import type { ConfigService } from '@nestjs/config';
 import { Rs256AuthError } from '../errors/rs256-auth.error.js';
 import type { Rs256AuthModuleOptions, TokenExtractor } from '../interfaces/rs256-auth-options.interface.js';
@@ -6,6 +7,7 @@ import { KeySet } from '../keys/key-set.js';
 import { loadKeySet, type KeySetSources, type PublicKeySource } from '../keys/key-set.loader.js';
 import { KeyStore } from '../keys/key-store.js';
 import { bearerTokenExtractor } from '../token/bearer-token.extractor.js';
+import { ENV_PREFIX, findUnknownEnv } from './unknown-env.js';
 
 /** The configuration in force after options and environment are merged, validated and the keys parsed. */
 export interface Rs256AuthConfig {
@@ -35,7 +37,7 @@ export interface Rs256AuthConfig {
   readonly jwks?: { readonly path: string; readonly maxAge: number };
 }
 
-/** The environment variable behind each option. */
+/** The environment variable behind each option; also the list of known `JWT_*` names that typos are checked against. */
 const ENV = {
   privateKeyPath: 'JWT_PRIVATE_KEY_PATH',
   privateKey: 'JWT_PRIVATE_KEY',
@@ -71,6 +73,9 @@ interface FlatOptions extends Omit<Rs256AuthModuleOptions, 'jwks'> {
   jwksMaxAge?: number;
 }
 
+/** Settings of the JWK Set endpoint, meaningless while the endpoint is off. */
+const JWKS_ENDPOINT_SETTINGS = ['jwksPath', 'jwksMaxAge'] as const satisfies readonly EnvOption[];
+
 const OPTION_LABELS: Partial<Record<EnvOption, string>> = {
   jwksEnabled: 'jwks option',
   jwksPath: 'jwks.path option',
@@ -96,6 +101,20 @@ const LOOPBACK_HOST = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/;
 const SECRET_OPTIONS = ['secret', 'secretOrKey', 'secretOrPrivateKey', 'secretOrKeyProvider'];
 const SECRET_ENV = 'JWT_SECRET';
 
+/** Settings whose value is never quoted in a message, whatever its type. */
+const SECRET_SETTINGS: readonly EnvOption[] = ['privateKey', 'privateKeyPassphrase', 'publicKey'];
+
+/** Every word a boolean setting accepts (compared case-insensitively), and what it means. */
+const BOOLEAN_WORDS: ReadonlyMap<string, boolean> = new Map([
+  ['true', true],
+  ['false', false],
+  ['1', true],
+  ['0', false],
+  ['yes', true],
+  ['no', false],
+]);
+const BOOLEAN_EXPECTED = `one of ${[...BOOLEAN_WORDS.keys()].join(', ')}`;
+
 const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400, w: 604800 };
 
 /** Reads one setting: the option if given, else the environment variable; remembers which, for messages. */
@@ -118,13 +137,17 @@ class Settings {
   string(name: EnvOption): { value?: string; setting: string } {
     const { value, setting } = this.get(name);
     if (value !== undefined && typeof value !== 'string') {
-      throw invalid(setting, value, 'a string');
+      throw invalid(setting, value, 'a string', SECRET_SETTINGS.includes(name));
     }
     return { value, setting };
   }
 
-  /** A list given as an array, or as a comma-separated string in the environment. */
-  list(name: EnvOption): { value?: string[]; setting: string } {
+  /**
+   * A list given as an array, or as a comma-separated string in the environment. Blank items are dropped, but a
+   * value with no item left (`" , "`) is refused rather than read as "no list"; only an empty array, where
+   * `allowEmpty`, means an empty list.
+   */
+  list(name: EnvOption, { allowEmpty = false } = {}): { value?: string[]; setting: string } {
     const { value, setting } = this.get(name);
     if (value === undefined) {
       return { setting };
@@ -133,7 +156,11 @@ class Settings {
     if (!Array.isArray(items) || !items.every((item) => typeof item === 'string')) {
       throw invalid(setting, value, 'a comma-separated list or an array of strings');
     }
-    return { value: items.map((item) => item.trim()).filter((item) => item.length > 0), setting };
+    const kept = items.map((item) => item.trim()).filter((item) => item.length > 0);
+    if (kept.length === 0 && !(allowEmpty && items.length === 0)) {
+      throw invalid(setting, value, `at least one non-empty item, or ${allowEmpty ? 'an empty array as the option' : 'no value at all'}`);
+    }
+    return { value: kept, setting };
   }
 
   boolean(name: EnvOption, fallback = false): boolean {
@@ -141,10 +168,11 @@ class Settings {
     if (value === undefined || typeof value === 'boolean') {
       return value ?? fallback;
     }
-    const word = typeof value === 'string' ? value.trim().toLowerCase() : undefined;
-    if (word === 'true' || word === '1' || word === 'yes') return true;
-    if (word === 'false' || word === '0' || word === 'no') return false;
-    throw invalid(setting, value, 'true or false');
+    const word = typeof value === 'string' ? BOOLEAN_WORDS.get(value.trim().toLowerCase()) : undefined;
+    if (word === undefined) {
+      throw invalid(setting, value, `${BOOLEAN_EXPECTED} (any case)`);
+    }
+    return word;
   }
 
   integer(name: EnvOption, fallback: number, min: number): number {
@@ -160,9 +188,20 @@ class Settings {
   }
 }
 
-function invalid(setting: string, value: unknown, expected: string): Rs256AuthError {
-  const shown = typeof value === 'string' ? `"${value}"` : typeof value;
-  return new Rs256AuthError('RS256_CONFIG_INVALID', `${setting} is ${shown}; expected ${expected}.`);
+/**
+ * How a message shows a value: strings quoted, numbers and booleans as written, anything else (and any value of
+ * a secret setting) by its type only.
+ */
+function shown(value: unknown, secret: boolean): string {
+  if (!secret && typeof value === 'string') return `"${value}"`;
+  if (!secret && (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint')) return String(value);
+  if (value === null) return 'null';
+  const type = Array.isArray(value) ? 'array' : typeof value;
+  return `${/^[aeiou]/.test(type) ? 'an' : 'a'} ${type}`;
+}
+
+function invalid(setting: string, value: unknown, expected: string, secret = false): Rs256AuthError {
+  return new Rs256AuthError('RS256_CONFIG_INVALID', `${setting} is ${shown(value, secret)}; expected ${expected}.`);
 }
 
 /** Parses a lifetime: seconds as a number or digits, or digits with one unit of s, m, h, d or w. */
@@ -227,6 +266,9 @@ function publicKeySources(settings: Settings): PublicKeySource[] {
     return [];
   }
   const items: unknown[] = typeof value === 'string' ? value.split(',').map((item) => item.trim()).filter(Boolean) : Array.isArray(value) ? value : [value];
+  if (typeof value === 'string' && items.length === 0) {
+    throw invalid(setting, value, 'at least one path, or no value at all');
+  }
   return items.map((item) => {
     if (typeof item === 'string') {
       return { setting, path: item };
@@ -254,6 +296,9 @@ function keySetSources(settings: Settings): KeySetSources {
  */
 export function resolveRs256AuthConfig(options: Rs256AuthModuleOptions = {}, config?: ConfigService): Rs256AuthConfig {
   refuseSecrets(options, config);
+  if (config) {
+    checkEnvNames(options.ignoreEnv);
+  }
   const settings = new Settings(flatten(options), config);
   const audience = settings.list('audience').value;
   const expiresIn = settings.get('expiresIn');
@@ -265,10 +310,10 @@ export function resolveRs256AuthConfig(options: Rs256AuthModuleOptions = {}, con
     remoteJwks,
     keySources,
     issuer: settings.string('issuer').value,
-    audience: audience && audience.length > 0 ? audience : undefined,
+    audience,
     expiresIn: parseLifetime(expiresIn.value ?? DEFAULT_EXPIRES_IN, expiresIn.setting),
     clockTolerance: settings.integer('clockTolerance', 0, 0),
-    requiredClaims: settings.list('requiredClaims').value ?? DEFAULT_REQUIRED_CLAIMS,
+    requiredClaims: claimNames(settings),
     maxTokenLength: settings.integer('maxTokenLength', DEFAULT_MAX_TOKEN_LENGTH, 16),
     cacheSize: settings.integer('cacheSize', DEFAULT_CACHE_SIZE, 0),
     realm: settings.string('realm').value ?? DEFAULT_REALM,
@@ -276,8 +321,73 @@ export function resolveRs256AuthConfig(options: Rs256AuthModuleOptions = {}, con
     // Nothing local to reload in resource-server mode: RemoteJwks keeps the keys current.
     reloadOnSignal: !remoteJwks && settings.boolean('reloadOnSignal', true),
     watchKeyFiles: settings.boolean('watchKeyFiles'),
-    jwks: settings.boolean('jwksEnabled') ? resolveJwks(settings) : undefined,
+    jwks: settings.boolean('jwksEnabled') ? resolveJwks(settings) : refuseJwksSettings(settings),
   };
+}
+
+/** Names the module knows: every variable of the ENV table, and the refused shared-secret variable. */
+const KNOWN_ENV: readonly string[] = [...Object.values(ENV), SECRET_ENV];
+
+/**
+ * Looks for misspelt and unknown `JWT_*` names in `process.env`. That is where `ConfigModule` puts every variable
+ * of the `.env` file(s) it loaded (validated or not), and the only place `@nestjs/config` lets anyone list names:
+ * `ConfigService` reads a name it is given but lists none. Values given by `load` factories are the application's
+ * own configuration objects and are not scanned. A misspelling of a known name stops start-up, because the setting
+ * it meant silently keeps its default (a typo in `JWT_ISSUER` turns the issuer check off); any other `JWT_*` name
+ * may be the application's own, so it is named in one warning. Values are never shown.
+ */
+function checkEnvNames(ignoreEnv: Rs256AuthModuleOptions['ignoreEnv']): void {
+  if (ignoreEnv !== undefined && (!Array.isArray(ignoreEnv) || !ignoreEnv.every((name) => typeof name === 'string'))) {
+    throw invalid('ignoreEnv option', ignoreEnv, 'an array of variable names');
+  }
+  const ignored: readonly string[] = ignoreEnv ?? [];
+  const claimed = ignored.find((name) => KNOWN_ENV.includes(name));
+  if (claimed) {
+    throw new Rs256AuthError('RS256_CONFIG_INVALID', `ignoreEnv option lists ${claimed}, a setting of this module; remove it from the list.`);
+  }
+  const { misspelt, unknown } = findUnknownEnv(Object.keys(process.env), KNOWN_ENV, ignored);
+  if (misspelt.length > 0) {
+    const guesses = misspelt.map(({ name, meant }) => `${name} is not a setting of this module; did you mean ${meant}?`);
+    throw new Rs256AuthError(
+      'RS256_CONFIG_INVALID',
+      `${guesses.join(' ')} If it is the application's own variable, list it in the ignoreEnv option.`,
+    );
+  }
+  if (unknown.length > 0) {
+    new Logger('Rs256Auth').warn(
+      `Unknown ${ENV_PREFIX}* variables, not settings of this module: ${unknown.join(', ')}. ` +
+        "List the application's own in the ignoreEnv option to silence this warning.",
+    );
+  }
+}
+
+/** Claim names: a list of names, none containing white space (a space-separated list is one name to the reader). */
+function claimNames(settings: Settings): readonly string[] {
+  const { value, setting } = settings.list('requiredClaims', { allowEmpty: true });
+  const spaced = value?.find((name) => /\s/.test(name));
+  if (spaced !== undefined) {
+    throw new Rs256AuthError(
+      'RS256_CONFIG_INVALID',
+      `${setting} names the claim "${spaced}", but claim names contain no white space; separate them with commas, e.g. "${spaced.split(/\s+/).join(',')}".`,
+    );
+  }
+  return value ?? DEFAULT_REQUIRED_CLAIMS;
+}
+
+/** With the endpoint off, a path or max-age for it means a mistake: the endpoint was meant to be on, or they are stale. */
+function refuseJwksSettings(settings: Settings): undefined {
+  const enabled = settings.get('jwksEnabled');
+  for (const name of JWKS_ENDPOINT_SETTINGS) {
+    const { value, setting } = settings.get(name);
+    if (value !== undefined) {
+      const state = enabled.value === undefined ? `${enabled.setting} is not set` : `${enabled.setting} is ${shown(enabled.value, false)}`;
+      throw new Rs256AuthError(
+        'RS256_CONFIG_INVALID',
+        `${setting} is ${shown(value, false)}, but the JWK Set endpoint is off (${state}); turn it on (${ENV.jwksEnabled}=true, or the jwks option) or unset ${setting}.`,
+      );
+    }
+  }
+  return undefined;
 }
 
 function resolveRemoteJwks(settings: Settings, keySources: KeySetSources): Rs256AuthConfig['remoteJwks'] {

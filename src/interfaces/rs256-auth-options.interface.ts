@@ -63,7 +63,7 @@ export interface Rs256AuthModuleOptions {
 
   /**
    * Accepted audiences. The first is written into issued tokens as `aud`; a verified token must name at least
-   * one of them. The environment variable is comma-separated.
+   * one of them. The environment variable is comma-separated; a list of blank items only is refused.
    * @env JWT_AUDIENCE
    * @default none (not written, not checked)
    */
@@ -84,8 +84,9 @@ export interface Rs256AuthModuleOptions {
   clockTolerance?: number;
 
   /**
-   * Claims every verified token must carry. The environment variable is comma-separated; an empty list
-   * requires none.
+   * Claims every verified token must carry. The environment variable is comma-separated (a name with white space
+   * is refused: `"exp iat sub"` is a start-up error). An empty array, as this option, requires none; a list of
+   * blank items only is refused.
    * @env JWT_REQUIRED_CLAIMS
    * @default ['exp', 'iat', 'sub']
    */
@@ -178,11 +179,23 @@ export interface Rs256AuthModuleOptions {
 
   /**
    * Serve the verification keys as an RFC 7517 JWK Set, so other services can verify this one's tokens. Public
-   * members only (`kty`, `n`, `e`, `kid`, `alg`, `use`), outside every guard. `true` uses the defaults below.
+   * members only (`kty`, `n`, `e`, `kid`, `alg`, `use`), outside every guard. `true` uses the defaults below;
+   * `JWT_JWKS_PATH` or `JWT_JWKS_MAX_AGE` set while the endpoint is off stops start-up.
    * @env JWT_JWKS_ENABLED (`true`/`false`), JWT_JWKS_PATH, JWT_JWKS_MAX_AGE
    * @default false
    */
   jwks?: boolean | JwksOptions;
+
+  /**
+   * The application's own `JWT_*` variables. At start-up every `JWT_*` name in `process.env` (where `ConfigModule`
+   * puts the `.env` file's variables) that is not a setting of this module is checked: one within a typo of a
+   * setting (`JWT_ISSUR`) stops start-up with "did you mean `JWT_ISSUER`?", any other is named in one warning.
+   * Names listed here are neither; a setting of this module cannot be listed.
+   * @default []
+   * @example
+   * ignoreEnv: ['JWT_REFRESH_SECRET', 'JWT_ISSUERS']
+   */
+  ignoreEnv?: string[];
 }
 
 /** Where and how the JWK Set is served. */
