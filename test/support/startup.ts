@@ -1,0 +1,25 @@
+import { Test } from '@nestjs/testing';
+import type { LoggerService } from '@nestjs/common';
+import { Rs256AuthError, type Rs256AuthModuleOptions } from '../../src/index.js';
+import { appModule, type Wiring } from '../fixtures/app.js';
+
+/**
+ * Compiles an app module the way Nest does at start-up and returns the error it stops with; `logger` receives
+ * whatever Nest logs meanwhile.
+ */
+export async function startupError(
+  wiring: Wiring,
+  config: { env?: Record<string, string>; options?: Rs256AuthModuleOptions },
+  logger?: LoggerService,
+): Promise<Rs256AuthError> {
+  const builder = Test.createTestingModule({ imports: [appModule({ wiring, ...config })] });
+  if (logger) builder.setLogger(logger);
+  const error = await builder.compile().then(
+    () => {
+      throw new Error('start-up succeeded but should have failed');
+    },
+    (failure: unknown) => failure,
+  );
+  expect(error).toBeInstanceOf(Rs256AuthError);
+  return error as Rs256AuthError;
+}
