@@ -8,7 +8,7 @@ import { createApp, WIRINGS } from './fixtures/app.js';
 import { listen, request } from './support/http.js';
 import { createKeyFiles, type KeyFiles } from './support/keys.js';
 import { LogCapture } from './support/log-capture.js';
-import { startupError } from './support/startup.js';
+import { errorText, startupError } from './support/startup.js';
 import { craftToken, rs256Token, validClaims } from './support/tokens.js';
 
 let keys: KeyFiles;
@@ -41,15 +41,6 @@ const fifoWriter = (fifo: string, content: string): ChildProcess =>
 /** The body lines of every PEM block in `pems`, cut to 24 characters: none may appear anywhere. */
 function keyBodies(...pems: string[]): string[] {
   return pems.flatMap((pem) => pem.split('\n').filter((line) => !line.startsWith('-----') && line.length >= 24).map((line) => line.slice(0, 24)));
-}
-
-/** The error, its stack and every cause below it, as text. */
-function errorText(error: unknown): string {
-  const parts: string[] = [];
-  for (let current = error; current !== undefined && current !== null; current = (current as { cause?: unknown }).cause) {
-    parts.push(String(current), String((current as Error).message), String((current as Error).stack));
-  }
-  return parts.join('\n');
 }
 
 describe.each(WIRINGS)('key material given as a path is never quoted (%s)', (wiring) => {

@@ -3,7 +3,7 @@ import { Test } from '@nestjs/testing';
 import { type Rs256AuthErrorCode, type Rs256AuthModuleOptions } from '../src/index.js';
 import { appModule, WIRINGS } from './fixtures/app.js';
 import { createKeyFiles, type KeyFiles } from './support/keys.js';
-import { startupError } from './support/startup.js';
+import { errorText, startupError } from './support/startup.js';
 
 let keys: KeyFiles;
 beforeAll(() => {
@@ -87,9 +87,9 @@ describe.each(WIRINGS)('start-up checks (%s)', (wiring) => {
       for (const fragment of mustMention()) {
         expect(error.message).toMatch(fragment);
       }
+      const shown = errorText(error);
       for (const run of keyMaterial()) {
-        expect(error.message).not.toContain(run);
-        expect(String(error.stack)).not.toContain(run);
+        expect(shown).not.toContain(run);
       }
     });
   });

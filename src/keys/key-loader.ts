@@ -6,8 +6,9 @@ import { readKeyFile, type FsSteps } from './key-file.reader.js';
 export const MIN_RSA_BITS = 2048;
 
 /**
- * Longest value taken as a key path (4096, Linux's `PATH_MAX`). A longer value, or one holding a newline or
- * `-----BEGIN`, is key material pasted into a path setting: it is refused without being quoted or opened.
+ * Longest value taken as a key path (4096, Linux's `PATH_MAX`). A longer value, or one holding a newline,
+ * `-----BEGIN` or a base64-encoded PEM, is key material pasted into a path setting: it is refused without being
+ * quoted or opened.
  */
 export const MAX_KEY_PATH_LENGTH = 4096;
 
@@ -67,6 +68,7 @@ function* readPem(source: KeySource, expected: string): FsSteps<string> {
   }
   return text;
 }
+
 /**
  * Platforms that pass secrets as variables often flatten newlines to a literal `\n` or base64-encode the whole
  * PEM; both are undone here so users need no shell tricks.
@@ -97,13 +99,23 @@ function notPem(source: KeySource, expected: string): Rs256AuthError {
  * @throws Rs256AuthError `RS256_KEY_NOT_PEM` when there is no block or one is not closed
  */
 function pemBlocks(text: string, source: KeySource, expected: string): { label: string; pem: string }[] {
-  const begins = [...text.matchAll(/-----BEGIN ([^\r\n-]*)-----/g)];
-  const blocks = [...text.matchAll(/-----BEGIN ([^\r\n-]*)-----[\s\S]*?-----END \1-----/g)].map(([pem, label]) => ({ label, pem }));
-  if (blocks.length === 0 || blocks.length !== begins.length) {
-    throw new Rs256AuthError(
+  const incomplete = (): Rs256AuthError =>
+    new Rs256AuthError(
       'RS256_KEY_NOT_PEM',
       `${describeKeySource(source)}: not complete PEM (every "-----BEGIN" line needs its "-----END" line); expected ${expected} in PEM.`,
     );
+  // One linear pass over the armour lines, paired in order: no backtracking, whatever the text.
+  const lines = [...text.matchAll(/-----(BEGIN|END) ([^\r\n-]*)-----/g)];
+  const blocks: { label: string; pem: string }[] = [];
+  for (let at = 0; at < lines.length; at += 2) {
+    const [begin, end] = [lines[at], lines[at + 1]];
+    if (begin[1] !== 'BEGIN' || end?.[1] !== 'END' || end[2] !== begin[2]) {
+      throw incomplete();
+    }
+    blocks.push({ label: begin[2], pem: text.slice(begin.index, end.index + end[0].length) });
+  }
+  if (blocks.length === 0) {
+    throw incomplete();
   }
   return blocks;
 }

@@ -23,3 +23,12 @@ export async function startupError(
   expect(error).toBeInstanceOf(Rs256AuthError);
   return error as Rs256AuthError;
 }
+
+/** An error with its stack and every cause below it, as one text: what a log of it could show. */
+export function errorText(error: unknown): string {
+  const parts: string[] = [];
+  for (let current = error; current !== undefined && current !== null; current = (current as { cause?: unknown }).cause) {
+    parts.push(String(current), String((current as Error).message), String((current as Error).stack));
+  }
+  return parts.join('\n');
+}
