@@ -3,7 +3,8 @@ import { createHash, createPublicKey, generateKeyPairSync, verify, type KeyObjec
 import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { KeyReloader, Rs256AuthError, type Rs256AuthModuleOptions } from '../src/index.js';
+import { KeyReloader, RS256_AUTH_CONFIG, Rs256AuthError, type Rs256AuthModuleOptions } from '../src/index.js';
+import type { Rs256AuthConfig } from '../src/config/rs256-auth.config.js';
 import { createApp, WIRINGS } from './fixtures/app.js';
 import { listen, request } from './support/http.js';
 import { createKeyFiles, type KeyFiles } from './support/keys.js';
@@ -205,6 +206,29 @@ describe('only regular files of at most 64 KiB are read', () => {
       for (const line of errors) {
         expect(line).toContain(`JWT_PRIVATE_KEY_PATH ("${privatePath}"): is a FIFO`);
       }
+    } finally {
+      await app.close();
+    }
+  });
+});
+
+describe('reloads', () => {
+  it('run one after another: a slow reload started first never replaces the set of a later one', async () => {
+    // The first reload reads many files, the second one; run side by side, the second would finish first.
+    mkdirSync(join(work, 'public'));
+    for (let copy = 0; copy < 40; copy++) file(`public/main-${String(copy).padStart(2, '0')}.pem`, read(keys.publicPath));
+    const { app, jwt } = await createApp({ env: { JWT_PRIVATE_KEY_PATH: keys.privatePath, JWT_PUBLIC_KEY_PATH: join(work, 'public') } });
+    try {
+      const config = app.get<Rs256AuthConfig>(RS256_AUTH_CONFIG);
+      const reloader = app.get(KeyReloader);
+      const first = reloader.reload();
+      await Promise.resolve(); // the first reload has taken the sources it reads
+      const later = { ...config.keySources, privateKey: { setting: 'JWT_PRIVATE_KEY_PATH', path: keys.otherPrivatePath, inlineSetting: 'JWT_PRIVATE_KEY' }, publicKeys: [] };
+      Object.assign(config, { keySources: later });
+      const second = reloader.reload();
+      expect(await Promise.all([first, second])).toEqual([true, true]);
+      const token = jwt.sign({ sub: 'u' });
+      expect(verify('sha256', Buffer.from(token.split('.').slice(0, 2).join('.')), keys.other.publicKey, Buffer.from(token.split('.')[2], 'base64url'))).toBe(true);
     } finally {
       await app.close();
     }
