@@ -224,10 +224,15 @@ function refuseBoth(path: { value?: unknown; setting: string }, inline: { value?
   }
 }
 
+/** The inline-key setting, named the way the path was given (an option for an option), for hints. */
+function inlineSetting(path: { setting: string }, inline: 'privateKey' | 'publicKey'): string {
+  return path.setting.endsWith(' option') ? `${inline} option` : ENV[inline];
+}
+
 function keySource(path: { value?: string; setting: string }, inline: { value?: string; setting: string }): KeySource | undefined {
   refuseBoth(path, inline);
   if (path.value !== undefined) {
-    return { setting: path.setting, path: path.value };
+    return { setting: path.setting, path: path.value, inlineSetting: inlineSetting(path, 'privateKey') };
   }
   if (inline.value !== undefined) {
     return { setting: inline.setting, inline: inline.value };
@@ -271,13 +276,13 @@ function publicKeySources(settings: Settings): PublicKeySource[] {
   }
   return items.map((item) => {
     if (typeof item === 'string') {
-      return { setting, path: item };
+      return { setting, path: item, inlineSetting: inlineSetting(path, 'publicKey') };
     }
     const entry = item as { path?: unknown; kid?: unknown };
     if (typeof entry !== 'object' || entry === null || typeof entry.path !== 'string' || (entry.kid !== undefined && typeof entry.kid !== 'string')) {
       throw invalid(setting, item, 'paths, or { path: string, kid?: string } objects');
     }
-    return { setting, path: entry.path, kid: entry.kid };
+    return { setting, path: entry.path, inlineSetting: inlineSetting(path, 'publicKey'), kid: entry.kid };
   });
 }
 

@@ -14,8 +14,10 @@ export type TokenExtractor = (request: any) => string | null | undefined;
  */
 export interface Rs256AuthModuleOptions {
   /**
-   * Path of the PEM file holding the RSA private key (PKCS#1 or PKCS#8, optionally encrypted). Without a private
-   * key the module runs in verify-only mode and `JwtService.sign` throws `RS256_NO_PRIVATE_KEY`.
+   * Path of the PEM file holding the RSA private key (PKCS#1 or PKCS#8, optionally encrypted): a regular file of at
+   * most 64 KiB holding that one PEM block and nothing else. Without a private key the module runs in verify-only
+   * mode and `JwtService.sign` throws `RS256_NO_PRIVATE_KEY`. A value that looks like a PEM is refused without
+   * being quoted: give the key itself in `privateKey`.
    * @env JWT_PRIVATE_KEY_PATH
    * @default none (verify-only mode)
    */
@@ -30,7 +32,7 @@ export interface Rs256AuthModuleOptions {
   privateKey?: string;
 
   /**
-   * Passphrase of an encrypted private key.
+   * Passphrase of an encrypted private key. Given for an unencrypted key, it stops start-up.
    * @env JWT_PRIVATE_KEY_PASSPHRASE
    * @default none
    */
@@ -39,7 +41,8 @@ export interface Rs256AuthModuleOptions {
   /**
    * The RSA public keys (SPKI or PKCS#1 PEM) that verify tokens: a file, a folder of `*.pem`/`*.pub` files, or
    * several of either (comma-separated in the environment, an array here). Each key's `kid` is its RFC 7638
-   * thumbprint unless given as `{ path, kid }`. With a private key, its public half must be among them.
+   * thumbprint unless given as `{ path, kid }`. With a private key, its public half must be among them. Each file
+   * is a regular file of at most 64 KiB holding exactly one public key; a private key anywhere in it is refused.
    * @env JWT_PUBLIC_KEY_PATH
    * @default derived from the private key
    * @example
