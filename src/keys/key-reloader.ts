@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } f
 import { statSync, watch, type FSWatcher } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Rs256AuthConfig } from '../config/rs256-auth.config.js';
+import { RemoteJwks } from '../jwks/remote-jwks.js';
 import { RS256_AUTH_CONFIG } from '../rs256-auth.constants.js';
 import { loadKeySet } from './key-set.loader.js';
 
@@ -10,7 +11,7 @@ const WATCH_SETTLE_MS = 200;
 
 /**
  * Re-reads the key files without a restart: on `SIGHUP` (unless `reloadOnSignal` is off), and when a key file
- * changes if `watchKeyFiles` is on. A new set that passes every start-up check replaces the old one at once
+ * changes if `watchKeyFiles` is on. In resource-server mode `SIGHUP` fetches the issuer's JWK Set instead. A new set that passes every start-up check replaces the old one at once
  * (which also empties the verified-token cache); one that fails leaves the old set serving and logs one error
  * naming the file.
  */
@@ -18,12 +19,20 @@ const WATCH_SETTLE_MS = 200;
 export class KeyReloader implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('Rs256Auth');
   private readonly onSignal = (): void => {
-    this.reload();
+    // A resource server has no key file: its keys come from the issuer, so the signal fetches them now.
+    if (this.remoteJwks.enabled) {
+      void this.remoteJwks.refreshNow();
+    } else {
+      this.reload();
+    }
   };
   private watchers: FSWatcher[] = [];
   private settle?: NodeJS.Timeout;
 
-  constructor(@Inject(RS256_AUTH_CONFIG) private readonly config: Rs256AuthConfig) {}
+  constructor(
+    @Inject(RS256_AUTH_CONFIG) private readonly config: Rs256AuthConfig,
+    private readonly remoteJwks: RemoteJwks,
+  ) {}
 
   onModuleInit(): void {
     if (this.config.reloadOnSignal) {
