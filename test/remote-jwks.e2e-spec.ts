@@ -281,70 +281,79 @@ describe('resource-server mode: verifying with the issuer\'s JWK Set (two real p
     proxy.mode = 'forward';
   });
 
-  it('cuts off a 50 MB JWK Set at the size cap, serving requests with the cached keys during and after the fetch', async () => {
-    const token = await login();
-    expect((await request(resource.url, '/profile', { token })).status).toBe(200);
-    const total = 50 * 1024 * 1024;
-    const junk = Buffer.from('{"kty":"RSA","kid":"junk","n":"AQAB","e":"AQAB"},'.repeat(1024));
-    let sent = 0;
-    let started!: () => void;
-    const streaming = new Promise<void>((done) => (started = done));
-    let release!: () => void;
-    const released = new Promise<void>((done) => (release = done));
-    const finished = new Promise<void>((done) => {
-      proxy.serve = (res) => {
-        res.on('close', done);
-        res.writeHead(200, { 'content-type': 'application/json' });
-        res.write('{"keys":[');
-        started();
-        // Generated as it goes, with backpressure: neither side ever holds the document.
-        const pump = (): void => {
-          while (sent < total && !res.destroyed) {
-            sent += junk.length;
-            if (!res.write(junk)) return void res.once('drain', pump);
-          }
-          if (!res.destroyed) res.end('{}]}');
-        };
-        void released.then(pump);
-      };
+  describe('with a timeout long enough that only the caps can cut a fetch short', () => {
+    let roomy: ServerProcess;
+    beforeAll(async () => {
+      roomy = await startResourceServer(resourceDir, jwksUri, { JWT_JWKS_TIMEOUT_MS: '10000' });
+      await roomy.waitFor('verification kids');
     });
-    proxy.mode = 'serve';
-    await sleep(COOLDOWN_SECONDS * 1000 + 100);
-    const from = resource.output().length;
-    const unknown = request(resource.url, '/profile', { token: strangerToken() });
-    await streaming;
-    // The fetch is under way: a request with a known kid does not wait for it.
-    expect((await request(resource.url, '/profile', { token })).status).toBe(200);
-    release();
-    expect((await unknown).status).toBe(401);
-    await finished;
-    const output = await outputAfter(resource, from, 'cached key(s) stay in use');
-    expect(output).toContain('larger than 1048576 bytes');
-    // Cut off near the cap: what left the issuer is the cap plus what socket buffers took, not 50 MB.
-    expect(sent).toBeLessThan(16 * 1024 * 1024);
-    expect((await request(resource.url, '/profile', { token })).status).toBe(200);
-    proxy.mode = 'forward';
-  });
+    afterAll(() => stopDemo(roomy));
 
-  it('reads at most JWT_JWKS_MAX_KEYS of 100,000 junk entries and sums them up in one warning', async () => {
-    const good = (await request(issuer.url, '/.well-known/jwks.json')).body.keys;
-    const junk = Array.from({ length: 100_000 }, (_, index) => (index % 2 === 0 ? {} : { kty: 'RSA' }));
-    proxy.mode = 'custom';
-    proxy.custom = { keys: [...good, ...junk] };
-    expect(JSON.stringify(proxy.custom).length).toBeLessThan(1024 * 1024);
-    await sleep(COOLDOWN_SECONDS * 1000 + 100);
-    const from = resource.output().length;
-    expect((await request(resource.url, '/profile', { token: strangerToken() })).status).toBe(401);
-    const output = await outputAfter(resource, from, 'entries skipped');
-    await sleep(200);
-    const lines = resource.output().slice(from).split('\n').filter((line) => line.includes('WARN'));
-    expect(lines).toHaveLength(1);
-    expect(lines[0]).toContain(`${good.length + 100_000} entries, of which only the first 100 were read`);
-    expect(lines[0]).toContain(`${100 - good.length} entries skipped`);
-    expect(lines[0]).toMatch(/; and \d+ more\)/);
-    expect(output.length).toBeLessThan(4096);
-    expect((await request(resource.url, '/profile', { token: await login() })).status).toBe(200);
-    proxy.mode = 'forward';
+    it('cuts off a 50 MB JWK Set at the size cap, serving requests with the cached keys during and after the fetch', async () => {
+      const token = await login();
+      expect((await request(roomy.url, '/profile', { token })).status).toBe(200);
+      const total = 50 * 1024 * 1024;
+      const junk = Buffer.from('{"kty":"RSA","kid":"junk","n":"AQAB","e":"AQAB"},'.repeat(1024));
+      let sent = 0;
+      let started!: () => void;
+      const streaming = new Promise<void>((done) => (started = done));
+      let release!: () => void;
+      const released = new Promise<void>((done) => (release = done));
+      const finished = new Promise<void>((done) => {
+        proxy.serve = (res) => {
+          res.on('close', done);
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.write('{"keys":[');
+          started();
+          // Generated as it goes, with backpressure: neither side ever holds the document.
+          const pump = (): void => {
+            while (sent < total && !res.destroyed) {
+              sent += junk.length;
+              if (!res.write(junk)) return void res.once('drain', pump);
+            }
+            if (!res.destroyed) res.end('{}]}');
+          };
+          void released.then(pump);
+        };
+      });
+      proxy.mode = 'serve';
+      await sleep(COOLDOWN_SECONDS * 1000 + 100);
+      const from = roomy.output().length;
+      const unknown = request(roomy.url, '/profile', { token: strangerToken() });
+      await streaming;
+      // The fetch is under way: a request with a known kid does not wait for it.
+      expect((await request(roomy.url, '/profile', { token })).status).toBe(200);
+      release();
+      expect((await unknown).status).toBe(401);
+      await finished;
+      const output = await outputAfter(roomy, from, 'cached key(s) stay in use');
+      expect(output).toContain('larger than 1048576 bytes');
+      // Cut off near the cap: what left the issuer is the cap plus what socket buffers took, not 50 MB.
+      expect(sent).toBeLessThan(16 * 1024 * 1024);
+      proxy.mode = 'forward';
+      expect((await request(roomy.url, '/profile', { token })).status).toBe(200);
+    });
+
+    it('reads at most JWT_JWKS_MAX_KEYS of 100,000 junk entries and sums them up in one warning', async () => {
+      const good = (await request(issuer.url, '/.well-known/jwks.json')).body.keys;
+      const junk = Array.from({ length: 100_000 }, (_, index) => (index % 2 === 0 ? {} : { kty: 'RSA' }));
+      proxy.mode = 'custom';
+      proxy.custom = { keys: [...good, ...junk] };
+      expect(JSON.stringify(proxy.custom).length).toBeLessThan(1024 * 1024);
+      await sleep(COOLDOWN_SECONDS * 1000 + 100);
+      const from = roomy.output().length;
+      expect((await request(roomy.url, '/profile', { token: strangerToken() })).status).toBe(401);
+      const output = await outputAfter(roomy, from, 'entries skipped');
+      await sleep(200);
+      const lines = roomy.output().slice(from).split('\n').filter((line) => line.includes('WARN'));
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toContain(`${good.length + 100_000} entries, of which only the first 100 were read`);
+      expect(lines[0]).toContain(`${100 - good.length} entries skipped`);
+      expect(lines[0]).toMatch(/; and \d+ more\)/);
+      expect(output.length).toBeLessThan(4096);
+      proxy.mode = 'forward';
+      expect((await request(roomy.url, '/profile', { token: await login() })).status).toBe(200);
+    });
   });
 
   it('fetches the set on SIGHUP whatever the cooldown, logs the kids, and keeps running', async () => {

@@ -161,6 +161,7 @@ export class RemoteJwks implements OnApplicationBootstrap {
    */
   private boundedFetch(maxBytes: number, maxKeys: number): FetchImplementation {
     return async (url, options) => {
+      this.entriesReceived = 0;
       const response = await fetch(url, options);
       if (response.status !== 200) {
         await response.body?.cancel();
