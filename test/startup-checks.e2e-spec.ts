@@ -77,6 +77,9 @@ const cases: Case[] = [
   ['an http: JWKS URI on a host that is not loopback', 'RS256_CONFIG_INVALID', () => ({ JWT_JWKS_URI: 'http://id.example.com/jwks.json' }), () => ['JWT_JWKS_URI', 'JWT_JWKS_ALLOW_HTTP']],
   ['a JWKS URI together with a private key', 'RS256_CONFIG_INVALID', () => ({ JWT_JWKS_URI: 'https://id.example.com/jwks.json', JWT_PRIVATE_KEY_PATH: keys.privatePath }), () => ['JWT_JWKS_URI', 'signs nothing']],
   ['a JWKS URI together with a public key', 'RS256_CONFIG_INVALID', () => ({ JWT_JWKS_URI: 'https://id.example.com/jwks.json', JWT_PUBLIC_KEY_PATH: keys.publicPath }), () => ['JWT_JWKS_URI', 'JWT_PUBLIC_KEY_PATH']],
+  ['a JWKS cooldown of zero', 'RS256_CONFIG_INVALID', () => ({ JWT_JWKS_URI: 'https://id.example.com/jwks.json', JWT_JWKS_COOLDOWN: '0' }), () => ['JWT_JWKS_COOLDOWN', '"0"', 'at least 1']],
+  ['a JWKS size cap below 1 KiB', 'RS256_CONFIG_INVALID', () => ({ JWT_JWKS_URI: 'https://id.example.com/jwks.json', JWT_JWKS_MAX_BYTES: '100' }), () => ['JWT_JWKS_MAX_BYTES', '"100"', 'at least 1024']],
+  ['a JWKS key cap of zero', 'RS256_CONFIG_INVALID', () => ({ JWT_JWKS_URI: 'https://id.example.com/jwks.json', JWT_JWKS_MAX_KEYS: '0' }), () => ['JWT_JWKS_MAX_KEYS', '"0"', 'at least 1']],
   [
     'a JWKS switch that is not a boolean',
     'RS256_CONFIG_INVALID',

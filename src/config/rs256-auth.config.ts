@@ -32,7 +32,16 @@ export interface Rs256AuthConfig {
   /** Reload the keys when a key file changes. */
   readonly watchKeyFiles: boolean;
   /** Resource-server mode: verification keys from an issuer's JWK Set; `undefined` with local keys. */
-  readonly remoteJwks?: { readonly uri: URL; readonly cacheMaxAgeMs: number; readonly cooldownMs: number; readonly timeoutMs: number };
+  readonly remoteJwks?: {
+    readonly uri: URL;
+    readonly cacheMaxAgeMs: number;
+    readonly cooldownMs: number;
+    readonly timeoutMs: number;
+    /** Largest JWK Set response read; a larger one fails the fetch. */
+    readonly maxBytes: number;
+    /** Entries read from one JWK Set; the rest are ignored. */
+    readonly maxKeys: number;
+  };
   /** Where the JWK Set is served; `undefined` when it is not. */
   readonly jwks?: { readonly path: string; readonly maxAge: number };
 }
@@ -59,6 +68,8 @@ const ENV = {
   jwksCooldown: 'JWT_JWKS_COOLDOWN',
   jwksTimeout: 'JWT_JWKS_TIMEOUT_MS',
   jwksAllowHttp: 'JWT_JWKS_ALLOW_HTTP',
+  jwksMaxBytes: 'JWT_JWKS_MAX_BYTES',
+  jwksMaxKeys: 'JWT_JWKS_MAX_KEYS',
   jwksEnabled: 'JWT_JWKS_ENABLED',
   jwksPath: 'JWT_JWKS_PATH',
   jwksMaxAge: 'JWT_JWKS_MAX_AGE',
@@ -94,7 +105,7 @@ const DEFAULT_CACHE_SIZE = 5000;
 const DEFAULT_REALM = 'api';
 const DEFAULT_JWKS_PATH = '/.well-known/jwks.json';
 const DEFAULT_JWKS_MAX_AGE = 300;
-const DEFAULT_REMOTE_JWKS = { cacheMaxAge: 600, cooldown: 30, timeoutMs: 5000 };
+const DEFAULT_REMOTE_JWKS = { cacheMaxAge: 600, cooldown: 30, timeoutMs: 5000, maxBytes: 1024 * 1024, maxKeys: 100 };
 const LOOPBACK_HOST = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/;
 
 /** Option names that would turn RS256 into a shared-secret scheme; none of them has a meaning here. */
@@ -323,8 +334,8 @@ export function resolveRs256AuthConfig(options: Rs256AuthModuleOptions = {}, con
     cacheSize: settings.integer('cacheSize', DEFAULT_CACHE_SIZE, 0),
     realm: settings.string('realm').value ?? DEFAULT_REALM,
     jwtFromRequest: options.jwtFromRequest ?? bearerTokenExtractor,
-    // Nothing local to reload in resource-server mode: RemoteJwks keeps the keys current.
-    reloadOnSignal: !remoteJwks && settings.boolean('reloadOnSignal', true),
+    // In resource-server mode the signal fetches the issuer's set instead of reading key files.
+    reloadOnSignal: settings.boolean('reloadOnSignal', true),
     watchKeyFiles: settings.boolean('watchKeyFiles'),
     jwks: settings.boolean('jwksEnabled') ? resolveJwks(settings) : refuseJwksSettings(settings),
   };
@@ -420,8 +431,12 @@ function resolveRemoteJwks(settings: Settings, keySources: KeySetSources): Rs256
   return {
     uri,
     cacheMaxAgeMs: settings.integer('jwksCacheMaxAge', DEFAULT_REMOTE_JWKS.cacheMaxAge, 1) * 1000,
-    cooldownMs: settings.integer('jwksCooldown', DEFAULT_REMOTE_JWKS.cooldown, 0) * 1000,
+    // Under a second, a flood of unknown kids would become a flood of fetches at the issuer.
+    cooldownMs: settings.integer('jwksCooldown', DEFAULT_REMOTE_JWKS.cooldown, 1) * 1000,
     timeoutMs: settings.integer('jwksTimeout', DEFAULT_REMOTE_JWKS.timeoutMs, 1),
+    // A JWK Set holds a few keys of a few hundred bytes each; anything near these caps is not a key set.
+    maxBytes: settings.integer('jwksMaxBytes', DEFAULT_REMOTE_JWKS.maxBytes, 1024),
+    maxKeys: settings.integer('jwksMaxKeys', DEFAULT_REMOTE_JWKS.maxKeys, 1),
   };
 }
 

@@ -104,6 +104,8 @@ export interface Rs256AuthModuleOptions {
 
   /**
    * Re-read and re-check every key file on `SIGHUP`, replacing the key set without a restart if all checks pass.
+   * In resource-server mode (`jwksUri`), `SIGHUP` fetches the issuer's JWK Set at once instead, whatever the
+   * cooldown, and logs the kids it got.
    * @env JWT_RELOAD_ON_SIGHUP
    * @default true
    */
@@ -160,7 +162,7 @@ export interface Rs256AuthModuleOptions {
 
   /**
    * Seconds between two fetches of the JWK Set: an unknown `kid` triggers a fetch only past this window, so a
-   * flood of made-up `kid`s cannot hammer the issuer.
+   * flood of made-up `kid`s cannot hammer the issuer. At least 1.
    * @env JWT_JWKS_COOLDOWN
    * @default 30
    */
@@ -172,6 +174,22 @@ export interface Rs256AuthModuleOptions {
    * @default 5000
    */
   jwksTimeout?: number;
+
+  /**
+   * Largest JWK Set response read, in bytes (at least 1024). The download is cut off past it and the fetch fails,
+   * so the cached keys stay in use; a real set of a few RSA keys is a few KiB.
+   * @env JWT_JWKS_MAX_BYTES
+   * @default 1048576 (1 MiB)
+   */
+  jwksMaxBytes?: number;
+
+  /**
+   * Most entries read from one JWK Set (at least 1); later entries are ignored, and the fetch's warning says how
+   * many. Bounds the work of one fetch however many entries the document holds.
+   * @env JWT_JWKS_MAX_KEYS
+   * @default 100
+   */
+  jwksMaxKeys?: number;
 
   /**
    * Allow an `http:` `jwksUri` on a host that is not loopback (never do this across a network you do not own).
