@@ -21,4 +21,5 @@ export { Rs256AuthModule } from './rs256-auth.module.js';
 export { ASYNC_OPTIONS_TYPE, OPTIONS_TYPE } from './rs256-auth.module-definition.js';
 export { IS_PUBLIC_KEY, REQUIRED_CLAIMS_KEY, RS256_AUTH_CONFIG, RS256_STRATEGY } from './rs256-auth.constants.js';
 export { bearerTokenExtractor } from './token/bearer-token.extractor.js';
+export { StrictJwtService } from './token/strict-jwt.service.js';
 export { TokenVerifier, type JwtClaims } from './token/token-verifier.js';
