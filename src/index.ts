@@ -6,6 +6,7 @@ export { Rs256AuthError, type Rs256AuthErrorCode } from './errors/rs256-auth.err
 export type { ClaimRequirement } from './guard/claim-requirements.js';
 export { JwtAuthGuard } from './guard/jwt-auth.guard.js';
 export { Rs256Strategy, type AuthOutcome } from './guard/rs256.strategy.js';
+export type { AuthenticatedRequest } from './interfaces/authenticated-request.interface.js';
 export type {
   JwksOptions,
   Rs256AuthModuleExtras,

@@ -3,7 +3,8 @@ import { ConfigModule, ConfigService } from '@nestjs/config';
 import { JwtService } from '@nestjs/jwt';
 import { resolveRs256AuthConfig } from './config/rs256-auth.config.js';
 import { JwtAuthGuard } from './guard/jwt-auth.guard.js';
-import { Rs256Strategy } from './guard/rs256.strategy.js';
+import { StrategyHost } from './guard/strategy-host.js';
+import { StartupLog } from './rs256-auth.startup-log.js';
 import { JwksRoute } from './jwks/jwks.route.js';
 import { RemoteJwks } from './jwks/remote-jwks.js';
 import { KeyReloader } from './keys/key-reloader.js';
@@ -31,12 +32,14 @@ import { TokenVerifier } from './token/token-verifier.js';
     StrictJwtService,
     // The JwtService an application injects is the strict one: one instance, under both tokens.
     { provide: JwtService, useExisting: StrictJwtService },
+    StrategyHost,
     JwtAuthGuard,
     JwksRoute,
     KeyReloader,
     RemoteJwks,
+    StartupLog,
   ],
-  exports: [RS256_AUTH_CONFIG, JwtService, StrictJwtService, TokenVerifier, Rs256Strategy, JwtAuthGuard, KeyReloader, RemoteJwks],
+  exports: [RS256_AUTH_CONFIG, JwtService, StrictJwtService, TokenVerifier, StrategyHost, JwtAuthGuard, KeyReloader, RemoteJwks],
 })
 export class Rs256AuthModule extends ConfigurableModuleClass {
   /** Configures the module; with no options every setting is read from `ConfigService` (the environment). */

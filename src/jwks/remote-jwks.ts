@@ -35,6 +35,7 @@ export class RemoteJwks implements OnApplicationBootstrap {
   private readonly remote?: RemoteJWKSet;
   private lastAttempt = Number.NEGATIVE_INFINITY;
   private inFlight?: Promise<boolean>;
+  private initial?: Promise<void>;
 
   constructor(@Inject(RS256_AUTH_CONFIG) private readonly config: Rs256AuthConfig) {
     const settings = config.remoteJwks;
@@ -54,9 +55,16 @@ export class RemoteJwks implements OnApplicationBootstrap {
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    if (this.remote) {
-      await this.refresh();
-    }
+    await this.initialFetch();
+  }
+
+  /**
+   * The start-up fetch, made once whoever asks first (this hook, or the start-up log line that reports the kids
+   * it brought); resolves when it has succeeded or failed.
+   */
+  initialFetch(): Promise<void> {
+    this.initial ??= this.refresh().then(() => undefined);
+    return this.initial;
   }
 
   /** Per request, and cheap: starts a background fetch once the cached set is older than its max age. */
