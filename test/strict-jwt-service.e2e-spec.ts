@@ -5,6 +5,7 @@ import { Rs256AuthError, StrictJwtService, TokenVerifier } from '../src/index.js
 import { createApp, WIRINGS } from './fixtures/app.js';
 import { listen, request } from './support/http.js';
 import { createKeyFiles, type KeyFiles } from './support/keys.js';
+import { freePort } from './support/processes.js';
 import { b64url, craftToken, nowSeconds, rs256Token, signers, validClaims } from './support/tokens.js';
 
 let keys: KeyFiles;
@@ -167,6 +168,24 @@ describe('the JwtService of a verify-only app', () => {
       await expect(jwt.verifyAsync(rs256Token(keys.other.privateKey, validClaims()))).rejects.toMatchObject({ code: 'RS256_TOKEN_SIGNATURE' });
     } finally {
       await app.close();
+    }
+  });
+});
+
+describe('the JwtService of a resource server', () => {
+  it("verifyAsync fetches the issuer's JWK Set again for a kid it does not know yet, as the guard does", async () => {
+    // The issuer is down while the resource server starts: it starts with no key at all.
+    const port = await freePort();
+    const resource = await createApp({ env: { JWT_JWKS_URI: `http://127.0.0.1:${port}/.well-known/jwks.json`, JWT_JWKS_COOLDOWN: '0' } });
+    const issuer = await createApp({ env: { JWT_PRIVATE_KEY_PATH: keys.privatePath, JWT_JWKS_ENABLED: 'true' } });
+    try {
+      await issuer.app.listen(port, '127.0.0.1');
+      const token = issuer.jwt.sign({ sub: 'remote' });
+      expect(() => resource.jwt.verify(token)).toThrow(expect.objectContaining({ code: 'RS256_TOKEN_KID_UNKNOWN' }));
+      await expect(resource.jwt.verifyAsync(token)).resolves.toMatchObject({ sub: 'remote' });
+      expect(resource.jwt.verify(token).sub).toBe('remote');
+    } finally {
+      await Promise.all([issuer.app.close(), resource.app.close()]);
     }
   });
 });
