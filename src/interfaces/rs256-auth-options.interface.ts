@@ -1,11 +1,8 @@
 import type { Type } from '@nestjs/common';
 import type { Rs256Strategy } from '../guard/rs256.strategy.js';
+import type { TokenExtractor } from '../token/token-extractors.js';
 
-/**
- * Takes the token out of a request; return `null` or `undefined` when there is none. Extractors from
- * `passport-jwt`'s `ExtractJwt` fit this type unchanged.
- */
-export type TokenExtractor = (request: any) => string | null | undefined;
+export type { TokenExtractor };
 
 /**
  * Options of `Rs256AuthModule.forRoot()` / `forRootAsync()`. Every option is optional: an option left out is read

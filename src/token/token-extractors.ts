@@ -1,4 +1,10 @@
-import type { TokenExtractor } from '../interfaces/rs256-auth-options.interface.js';
+/**
+ * Takes the token out of a request; return `null` or `undefined` when there is none. Extractors from
+ * `passport-jwt`'s `ExtractJwt` fit this type unchanged.
+ */
+// The request is `any` on purpose: each platform (Express, Fastify, a GraphQL context) has its own request type,
+// and passport-jwt's extractors are typed the same way.
+export type TokenExtractor = (request: any) => string | null | undefined;
 
 /** The parts of a request the built-in extractors read; Express and Fastify requests both have them. */
 interface HttpRequestLike {
