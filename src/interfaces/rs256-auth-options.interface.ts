@@ -228,14 +228,18 @@ export interface Rs256AuthModuleExtras {
 
   /**
    * A subclass of `Rs256Strategy` to use instead of it, typically overriding `validate(claims)` to turn verified
-   * claims into the application's user (it may be async, and may return null to refuse the token).
+   * claims into the application's user (it may be async, and may return null to refuse the token). It may inject the
+   * application's services through its constructor: list it in the providers of the module that provides them,
+   * and the module uses that instance. Registered nowhere, it is created inside this module, with what this module
+   * sees (global modules, `forRootAsync`'s `imports`).
    * @default Rs256Strategy
    * @example
    * @Injectable()
    * class UserStrategy extends Rs256Strategy {
-   *   async validate(claims: JwtClaims) { return { id: claims.sub, roles: claims.roles }; }
+   *   constructor(private readonly users: UsersRepository) { super(); }
+   *   validate(claims: JwtClaims) { return this.users.findById(claims.sub); }
    * }
-   * Rs256AuthModule.forRoot({ strategy: UserStrategy })
+   * @Module({ imports: [Rs256AuthModule.forRoot({ strategy: UserStrategy })], providers: [UsersRepository, UserStrategy] })
    */
   strategy?: Type<Rs256Strategy>;
 }
