@@ -30,17 +30,16 @@ export type AuthOutcome =
  * always reach `request.authInfo`.
  *
  * Override `validate` in a subclass to turn claims into your own user object (return a falsy value to refuse
- * the token with a 401).
+ * the token with a 401). A subclass may inject the application's own services through its constructor; list it
+ * in the providers of the module that owns them and pass it as the `strategy` option.
  */
 @Injectable()
 export class Rs256Strategy extends PassportStrategy(Strategy, RS256_STRATEGY) {
-  constructor(
-    protected readonly verifier: TokenVerifier,
-    @Inject(RS256_AUTH_CONFIG) protected readonly config: Rs256AuthConfig,
-    protected readonly remoteJwks: RemoteJwks,
-  ) {
-    super();
-  }
+  // Injected as properties, not through the constructor: a subclass then declares only its own dependencies
+  // (`constructor(private readonly users: UsersRepository) { super(); }`) and Nest fills these in after it.
+  @Inject(TokenVerifier) protected readonly verifier!: TokenVerifier;
+  @Inject(RS256_AUTH_CONFIG) protected readonly config!: Rs256AuthConfig;
+  @Inject(RemoteJwks) protected readonly remoteJwks!: RemoteJwks;
 
   /** Maps verified claims to `request.user`; by default the claims themselves. */
   validate(claims: JwtClaims): unknown {

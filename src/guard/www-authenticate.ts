@@ -8,11 +8,16 @@ function quoted(value: string): string {
 }
 
 /**
- * Builds a `WWW-Authenticate: Bearer` challenge (RFC 6750 §3). Without an error it is the bare challenge sent
- * when a request carries no token.
+ * Builds a `WWW-Authenticate` challenge with RFC 6750 §3 parameters, under the configured authorization scheme
+ * (`Bearer` unless `JWT_AUTH_SCHEME` says otherwise: a client is told the scheme it must send). Without an error it
+ * is the bare challenge sent when a request carries no token.
  */
-export function bearerChallenge(realm: string, error?: { code: BearerError; description: string; scope?: string }): string {
-  let challenge = `Bearer realm=${quoted(realm)}`;
+export function bearerChallenge(
+  scheme: string,
+  realm: string,
+  error?: { code: BearerError; description: string; scope?: string },
+): string {
+  let challenge = `${scheme} realm=${quoted(realm)}`;
   if (error) {
     challenge += `, error="${error.code}", error_description=${quoted(error.description)}`;
     if (error.scope) {

@@ -67,6 +67,7 @@ export class RemoteJwks implements OnModuleInit, OnApplicationBootstrap, OnModul
   private inFlight?: Promise<FetchOutcome>;
   /** Entries in the last document received, before the `jwksMaxKeys` cut. */
   private entriesReceived = 0;
+  private initial?: Promise<void>;
 
   constructor(@Inject(RS256_AUTH_CONFIG) private readonly config: Rs256AuthConfig) {
     const settings = config.remoteJwks;
@@ -97,9 +98,16 @@ export class RemoteJwks implements OnModuleInit, OnApplicationBootstrap, OnModul
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    if (this.remote) {
-      await this.refresh();
-    }
+    await this.initialFetch();
+  }
+
+  /**
+   * The start-up fetch, made once whoever asks first (this hook, or the start-up log line that reports the kids
+   * it brought); resolves when it has succeeded or failed.
+   */
+  initialFetch(): Promise<void> {
+    this.initial ??= this.refresh().then(() => undefined);
+    return this.initial;
   }
 
   /** Per request, and cheap: starts a background fetch once the cached set is older than its max age. */
