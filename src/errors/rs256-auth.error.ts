@@ -18,6 +18,7 @@ export type Rs256AuthErrorCode =
   | 'RS256_PUBLIC_KEY_AS_PRIVATE'
   | 'RS256_PASSPHRASE_REQUIRED'
   | 'RS256_PASSPHRASE_INVALID'
+  | 'RS256_RUNTIME_UNSUPPORTED'
   // use of the module
   | 'RS256_NO_PRIVATE_KEY'
   // token verification

@@ -1,9 +1,10 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { createPublicKey, type JsonWebKey } from 'node:crypto';
-import { createRemoteJWKSet, type RemoteJWKSet } from 'jose';
+import type { RemoteJWKSet } from 'jose' with { 'resolution-mode': 'import' };
 import type { Rs256AuthConfig } from '../config/rs256-auth.config.js';
 import { rsaKeyProblem, rsaThumbprint } from '../keys/key-loader.js';
 import { KeySet, verificationKey, type VerificationKey } from '../keys/key-set.js';
+import { loadJose } from './jose.loader.js';
 import { RS256_AUTH_CONFIG } from '../rs256-auth.constants.js';
 
 /** Why a JWKS entry cannot verify RS256 tokens, or `null` if it can. */
@@ -32,29 +33,28 @@ function unusable(jwk: Record<string, unknown>): string | null {
 @Injectable()
 export class RemoteJwks implements OnApplicationBootstrap {
   private readonly logger = new Logger('Rs256Auth');
-  private readonly remote?: RemoteJWKSet;
+  /** Set at start-up in resource-server mode (jose is loaded only then, see loadJose). */
+  private remote?: RemoteJWKSet;
   private lastAttempt = Number.NEGATIVE_INFINITY;
   private inFlight?: Promise<boolean>;
 
-  constructor(@Inject(RS256_AUTH_CONFIG) private readonly config: Rs256AuthConfig) {
-    const settings = config.remoteJwks;
+  constructor(@Inject(RS256_AUTH_CONFIG) private readonly config: Rs256AuthConfig) {}
+
+  /** True in resource-server mode. */
+  get enabled(): boolean {
+    return this.config.remoteJwks !== undefined;
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    const settings = this.config.remoteJwks;
     if (settings) {
+      const { createRemoteJWKSet } = await loadJose();
       this.remote = createRemoteJWKSet(settings.uri, {
         timeoutDuration: settings.timeoutMs,
         cacheMaxAge: settings.cacheMaxAgeMs,
         // Fetches go through refresh(), which applies its own cooldown to failed attempts too.
         cooldownDuration: 0,
       });
-    }
-  }
-
-  /** True in resource-server mode. */
-  get enabled(): boolean {
-    return this.remote !== undefined;
-  }
-
-  async onApplicationBootstrap(): Promise<void> {
-    if (this.remote) {
       await this.refresh();
     }
   }
