@@ -77,7 +77,11 @@ const NEST11_JEST: AppKind = {
   passed: /Tests:\s+3 passed, 3 total/,
 };
 
-/** @nestjs/schematics 12, `ts-esm`: ES modules, `npm run test:e2e` is Vitest. */
+/**
+ * @nestjs/schematics 12, `ts-esm`: ES modules, `npm run test:e2e` is Vitest. The template's Vitest 4 would bring
+ * Vite 8, which does not install where npm is 10; this repository pins Vite 7, whose esbuild emits no decorator
+ * metadata, so the app's own classes here take no constructor injection (the package's classes are compiled by tsc).
+ */
 const NEST12_VITEST: AppKind = {
   name: 'nest12-esm-vitest',
   format: 'module',
