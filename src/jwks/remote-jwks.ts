@@ -1,9 +1,10 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { createPublicKey, type JsonWebKey } from 'node:crypto';
-import { createRemoteJWKSet, customFetch, type FetchImplementation, type RemoteJWKSet } from 'jose';
+import type { FetchImplementation, RemoteJWKSet } from 'jose' with { 'resolution-mode': 'import' };
 import type { Rs256AuthConfig } from '../config/rs256-auth.config.js';
 import { rsaKeyProblem, rsaThumbprint } from '../keys/key-loader.js';
 import { KeySet, verificationKey, type VerificationKey } from '../keys/key-set.js';
+import { loadJose } from './jose.loader.js';
 import { RS256_AUTH_CONFIG } from '../rs256-auth.constants.js';
 
 /** Skipped entries named in the one warning a fetch logs; the rest are only counted. */
@@ -62,33 +63,23 @@ export class RemoteJwks implements OnModuleInit, OnApplicationBootstrap, OnModul
   private readonly onSignal = (): void => {
     void this.refreshNow();
   };
-  private readonly remote?: RemoteJWKSet;
+  /** Set at start-up in resource-server mode (jose is loaded only then, see loadJose). */
+  private remote?: RemoteJWKSet;
   private lastAttempt = Number.NEGATIVE_INFINITY;
   private inFlight?: Promise<FetchOutcome>;
   /** Entries in the last document received, before the `jwksMaxKeys` cut. */
   private entriesReceived = 0;
   private initial?: Promise<void>;
 
-  constructor(@Inject(RS256_AUTH_CONFIG) private readonly config: Rs256AuthConfig) {
-    const settings = config.remoteJwks;
-    if (settings) {
-      this.remote = createRemoteJWKSet(settings.uri, {
-        timeoutDuration: settings.timeoutMs,
-        cacheMaxAge: settings.cacheMaxAgeMs,
-        // Fetches go through refresh(), which applies its own cooldown to failed attempts too.
-        cooldownDuration: 0,
-        [customFetch]: this.boundedFetch(settings.maxBytes, settings.maxKeys),
-      });
-    }
-  }
+  constructor(@Inject(RS256_AUTH_CONFIG) private readonly config: Rs256AuthConfig) {}
 
   /** True in resource-server mode. */
   get enabled(): boolean {
-    return this.remote !== undefined;
+    return this.config.remoteJwks !== undefined;
   }
 
   onModuleInit(): void {
-    if (this.remote && this.config.reloadOnSignal) {
+    if (this.enabled && this.config.reloadOnSignal) {
       process.on('SIGHUP', this.onSignal);
     }
   }
@@ -106,8 +97,23 @@ export class RemoteJwks implements OnModuleInit, OnApplicationBootstrap, OnModul
    * it brought); resolves when it has succeeded or failed.
    */
   initialFetch(): Promise<void> {
-    this.initial ??= this.refresh().then(() => undefined);
+    this.initial ??= this.connect();
     return this.initial;
+  }
+
+  /** Loads jose (see loadJose), creates the remote set and makes the first fetch. */
+  private async connect(): Promise<void> {
+    const settings = this.config.remoteJwks;
+    if (!settings) return;
+    const { createRemoteJWKSet, customFetch } = await loadJose();
+    this.remote = createRemoteJWKSet(settings.uri, {
+      timeoutDuration: settings.timeoutMs,
+      cacheMaxAge: settings.cacheMaxAgeMs,
+      // Fetches go through refresh(), which applies its own cooldown to failed attempts too.
+      cooldownDuration: 0,
+      [customFetch]: this.boundedFetch(settings.maxBytes, settings.maxKeys),
+    });
+    await this.refresh();
   }
 
   /** Per request, and cheap: starts a background fetch once the cached set is older than its max age. */
