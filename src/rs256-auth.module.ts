@@ -9,7 +9,10 @@ import { RemoteJwks } from './jwks/remote-jwks.js';
 import { KeyReloader } from './keys/key-reloader.js';
 import { createJwtService } from './jwt-service.factory.js';
 import { ConfigurableModuleClass, OPTIONS_TYPE } from './rs256-auth.module-definition.js';
-import { RS256_AUTH_CONFIG, RS256_AUTH_MODULE_OPTIONS } from './rs256-auth.constants.js';
+import { RS256_AUTH_CONFIG, RS256_AUTH_MODULE_OPTIONS, SESSION_STORE } from './rs256-auth.constants.js';
+import { RevocationList } from './sessions/revocation-list.js';
+import { createSessionStore } from './sessions/session-store.factory.js';
+import { SessionService } from './sessions/session.service.js';
 import { TokenVerifier } from './token/token-verifier.js';
 
 /**
@@ -33,8 +36,11 @@ import { TokenVerifier } from './token/token-verifier.js';
     JwksRoute,
     KeyReloader,
     RemoteJwks,
+    { provide: SESSION_STORE, inject: [RS256_AUTH_CONFIG], useFactory: createSessionStore },
+    RevocationList,
+    SessionService,
   ],
-  exports: [RS256_AUTH_CONFIG, JwtService, TokenVerifier, Rs256Strategy, JwtAuthGuard, KeyReloader, RemoteJwks],
+  exports: [RS256_AUTH_CONFIG, JwtService, TokenVerifier, Rs256Strategy, JwtAuthGuard, KeyReloader, RemoteJwks, RevocationList, SessionService],
 })
 export class Rs256AuthModule extends ConfigurableModuleClass {
   /** Configures the module; with no options every setting is read from `ConfigService` (the environment). */

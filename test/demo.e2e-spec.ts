@@ -48,7 +48,13 @@ describe('the demo server, as npm start runs it', () => {
   it('POST /auth/login issues a Bearer token for the default user', async () => {
     const response = await request(demo.url, '/auth/login', { method: 'POST', body: { username: 'demo', password: 'demo-password' } });
     expect(response.status).toBe(200);
-    expect(response.body).toEqual({ access_token: expect.stringMatching(/^eyJ/), token_type: 'Bearer', expires_in: 900 });
+    expect(response.body).toEqual({
+      access_token: expect.stringMatching(/^eyJ/),
+      token_type: 'Bearer',
+      expires_in: 900,
+      refresh_token: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/),
+      refresh_expires_in: 14 * 86400,
+    });
   });
 
   it('POST /auth/login answers 401 to wrong credentials and unknown users', async () => {
