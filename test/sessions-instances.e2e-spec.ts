@@ -132,12 +132,22 @@ describe('two demo instances sharing one redis-server', () => {
     expect(refused.body.message).toBe('revocation state unavailable; try again later');
     await b.waitFor('fail closed');
     expect(b.output()).toMatch(/Redis session store unreachable/);
+    expect(b.output()).not.toContain('redis://');
+    // An instance started during the outage has never loaded the revocations: it refuses every token at once.
+    const d = await startDemo(cwd, env);
+    started.push(d);
+    expect(await status(d, live)).toBe(401);
+    expect((await request(d.url, '/health')).status).toBe(200);
 
     // Redis comes back empty (no persistence); the instances reconnect and give it their revocations back.
     await redis.start();
     await until(async () => (await status(b, live)) === 200, 5000, 'B serving again');
     await until(async () => (await status(a, live)) === 200, 5000, 'A serving again');
+    await until(async () => (await status(d, live)) === 200, 5000, 'D serving');
     await b.waitFor('reachable again');
+    // D may have loaded the emptied server before A and B gave it their revocations back: their re-seeding is
+    // published, so D learns them all the same.
+    await until(async () => (await status(d, revoked)) === 401, PROPAGATION_BOUND_MS * 10, 'D knows the revocation');
     for (const server of [a, b]) expect(await status(server, revoked)).toBe(401);
     // A new instance knows only what Redis holds: the revocation made before the outage is there.
     const c = await startDemo(cwd, env);

@@ -2,7 +2,7 @@ import type { INestApplication } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { Test } from '@nestjs/testing';
 import { SessionService, Rs256AuthError } from '../src/index.js';
-import { appModule, createApp } from './fixtures/app.js';
+import { appModule, createApp, WIRINGS } from './fixtures/app.js';
 import { SessionsController } from './fixtures/sessions.controller.js';
 import { listen, request } from './support/http.js';
 import { createKeyFiles, type KeyFiles } from './support/keys.js';
@@ -22,7 +22,10 @@ interface Pair {
 
 const payload = (token: string): Record<string, unknown> => JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString());
 
-describe.each(['memory', 'redis'] as const)('sessions over HTTP (%s store)', (store) => {
+/** Each store, configured through the environment with forRoot and through module options with forRootAsync. */
+const STORE_WIRINGS = (['memory', 'redis'] as const).flatMap((store) => WIRINGS.map((wiring) => [store, wiring] as const));
+
+describe.each(STORE_WIRINGS)('sessions over HTTP (%s store, %s)', (store, wiring) => {
   let redis: RedisServer | undefined;
   let app: INestApplication;
   let url: string;
@@ -30,13 +33,14 @@ describe.each(['memory', 'redis'] as const)('sessions over HTTP (%s store)', (st
 
   beforeAll(async () => {
     redis = store === 'redis' ? await startRedis() : undefined;
+    const settings =
+      wiring === 'forRoot'
+        ? { env: { JWT_SESSIONS_ENABLED: 'true', JWT_SESSION_STORE: store, ...(redis && { JWT_REDIS_URL: redis.url }) } }
+        : { options: { sessions: true, sessionStore: store, redisUrl: redis?.url } };
     ({ app } = await createApp({
-      env: {
-        JWT_PRIVATE_KEY_PATH: keys.privatePath,
-        JWT_SESSIONS_ENABLED: 'true',
-        JWT_SESSION_STORE: store,
-        ...(redis && { JWT_REDIS_URL: redis.url }),
-      },
+      wiring,
+      ...settings,
+      env: { JWT_PRIVATE_KEY_PATH: keys.privatePath, ...settings.env },
       controllers: [SessionsController],
     }));
     url = await listen(app);
@@ -47,7 +51,7 @@ describe.each(['memory', 'redis'] as const)('sessions over HTTP (%s store)', (st
   });
 
   /** A subject of its own per test, so one test's "sign out everywhere" never reaches another's tokens. */
-  const newSubject = (): string => `user-${store}-${++subjects}`;
+  const newSubject = (): string => `user-${store}-${wiring}-${++subjects}`;
 
   async function login(sub: string, scope?: string): Promise<Pair> {
     const response = await request(url, '/session/login', { method: 'POST', body: { sub, scope } });

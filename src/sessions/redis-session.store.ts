@@ -10,8 +10,7 @@ type RedisSettings = NonNullable<SessionsConfig['redis']>;
  * Records revocations (merged with what is known: the later `until`, the later `before`), sweeps expired ones, and
  * publishes the batch to every instance, all in one atomic step. Values are `until|before` strings, written with
  * %.0f: Lua's default number formatting would round millisecond timestamps.
- * KEYS: revocations hash, expiry index (sorted set). ARGV: now (ms), key prefix, channel ('' = do not publish),
- * JSON array of revocations.
+ * KEYS: revocations hash, expiry index (sorted set). ARGV: now (ms), key prefix, channel, JSON array of revocations.
  */
 const REVOKE_SCRIPT = `
 local now = tonumber(ARGV[1])
@@ -44,7 +43,7 @@ for _, field in ipairs(expired) do
   redis.call('HDEL', KEYS[1], field)
   redis.call('ZREM', KEYS[2], field)
 end
-if ARGV[3] ~= '' then redis.call('PUBLISH', ARGV[3], ARGV[4]) end
+redis.call('PUBLISH', ARGV[3], ARGV[4])
 return 1
 `;
 
@@ -67,6 +66,8 @@ return {'used', fields[1]}
 /** Contact is confirmed this often, at most; more often under a small staleness bound. */
 const MAX_HEARTBEAT_MS = 1000;
 const MIN_HEARTBEAT_MS = 25;
+/** Revocations given back to the server per script call (and message) after a reconnection. */
+const RESEED_BATCH = 1000;
 
 function parseRevocations(json: string): Revocation[] {
   const value: unknown = JSON.parse(json);
@@ -166,7 +167,7 @@ export class RedisSessionStore implements SessionStore {
   }
 
   async revoke(revocations: readonly Revocation[]): Promise<void> {
-    await this.run(() => this.writeRevocations(revocations, true));
+    await this.run(() => this.writeRevocations(revocations));
   }
 
   async close(): Promise<void> {
@@ -176,7 +177,7 @@ export class RedisSessionStore implements SessionStore {
     this.subscriber.disconnect();
   }
 
-  private writeRevocations(revocations: readonly Revocation[], publish: boolean): Promise<unknown> {
+  private writeRevocations(revocations: readonly Revocation[]): Promise<unknown> {
     return this.commands.eval(
       REVOKE_SCRIPT,
       2,
@@ -184,7 +185,7 @@ export class RedisSessionStore implements SessionStore {
       this.expiryKey,
       String(Date.now()),
       this.settings.keyPrefix,
-      publish ? this.channel : '',
+      this.channel,
       JSON.stringify(revocations),
     );
   }
@@ -201,8 +202,11 @@ export class RedisSessionStore implements SessionStore {
       } else {
         // Subscribed first: a revocation published from here on arrives as a message; one made before is in the hash.
         await this.subscriber.subscribe(this.channel);
+        // Published too: an instance that synced with the emptied server before this one must learn them as well.
         const own = sink.entries();
-        if (own.length > 0) await this.writeRevocations(own, false);
+        for (let start = 0; start < own.length; start += RESEED_BATCH) {
+          await this.writeRevocations(own.slice(start, start + RESEED_BATCH));
+        }
         const all = await this.commands.hgetall(this.revocationsKey);
         sink.apply(Object.entries(all).map(([field, value]) => RedisSessionStore.parseEntry(field, value)));
         this.synced = true;
