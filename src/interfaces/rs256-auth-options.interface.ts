@@ -224,7 +224,8 @@ export interface Rs256AuthModuleOptions {
   redisKeyPrefix?: string;
 
   /**
-   * Lifetime of refresh tokens: seconds as a number, or a string such as `'12h'`, `'14d'`.
+   * Lifetime of refresh tokens: seconds as a number, or a string such as `'12h'`, `'14d'`. Counted from each
+   * refresh: a session used at least this often lives on until it is revoked.
    * @env JWT_REFRESH_EXPIRES_IN
    * @default '14d'
    */
