@@ -1,5 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
+import { Redis } from 'ioredis';
+import { createHash } from 'node:crypto';
 import { Test } from '@nestjs/testing';
 import { SessionService, Rs256AuthError } from '../src/index.js';
 import { appModule, createApp, WIRINGS } from './fixtures/app.js';
@@ -171,6 +173,30 @@ describe.each(STORE_WIRINGS)('sessions over HTTP (%s store, %s)', (store, wiring
     // Tokens signed outside any session are covered too: the check is by sub and iat.
     await expectRevoked(direct, /signed out everywhere/);
     expect((await profile(bystander.accessToken)).status).toBe(200);
+  });
+
+  (store === 'redis' ? it : it.skip)('keeps in Redis only hashes, each expiring with the tokens it concerns', async () => {
+    const pair = await login(newSubject());
+    expect((await request(url, '/session/logout', { method: 'POST', token: pair.accessToken })).status).toBe(204);
+    const client = new Redis(redis!.url);
+    try {
+      const keys = await client.keys('rs256-auth:*');
+      expect(keys.join(' ')).not.toContain(pair.refreshToken);
+      const refreshKey = `rs256-auth:rt:${createHash('sha256').update(pair.refreshToken).digest('base64url')}`;
+      expect(keys).toContain(refreshKey);
+      const day = 86_400_000;
+      // Refresh-side state lives as long as a refresh token (14 days); the list entry as long as an access token (15 min).
+      for (const key of [refreshKey, `rs256-auth:sid:${pair.sessionId}`]) {
+        expect(await client.pttl(key)).toBeGreaterThan(14 * day - 60_000);
+        expect(await client.pttl(key)).toBeLessThanOrEqual(14 * day);
+      }
+      const until = Number((await client.hget('rs256-auth:revocations', `sid:${pair.sessionId}`))!.split('|')[0]);
+      expect(until - Date.now()).toBeGreaterThan(15 * 60_000 - 60_000);
+      expect(until - Date.now()).toBeLessThanOrEqual(15 * 60_000);
+      expect(Number(await client.zscore('rs256-auth:revocations:expiry', `sid:${pair.sessionId}`))).toBe(until);
+    } finally {
+      client.disconnect();
+    }
   });
 
   it('refuses malformed refresh tokens without touching the store', async () => {
