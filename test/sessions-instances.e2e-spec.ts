@@ -32,6 +32,8 @@ describe('two demo instances sharing one redis-server', () => {
   let env: Record<string, string>;
   let a: ServerProcess;
   let b: ServerProcess;
+  /** A third instance configured to fail open. */
+  let open: ServerProcess;
   const started: ServerProcess[] = [];
 
   beforeAll(async () => {
@@ -44,8 +46,8 @@ describe('two demo instances sharing one redis-server', () => {
       JWT_REDIS_TIMEOUT_MS: String(REDIS_TIMEOUT_MS),
       JWT_REVOCATION_MAX_STALENESS_MS: String(MAX_STALENESS_MS),
     };
-    [a, b] = await Promise.all([startDemo(cwd, env), startDemo(cwd, env)]);
-    started.push(a, b);
+    [a, b, open] = await Promise.all([startDemo(cwd, env), startDemo(cwd, env), startDemo(cwd, { ...env, JWT_REVOCATION_FAIL_OPEN: 'true' })]);
+    started.push(a, b, open);
   });
   afterAll(async () => {
     redis.resume();
@@ -131,6 +133,16 @@ describe('two demo instances sharing one redis-server', () => {
     const refused = await request(b.url, '/profile', { token: live.access_token });
     expect(refused.body.message).toBe('revocation state unavailable; try again later');
     await b.waitFor('fail closed');
+    // Configured to fail open, an instance keeps accepting tokens on its stale list, still refusing what it knows.
+    await until(
+      async () => {
+        expect(await status(open, live)).toBe(200);
+        return open.output().includes('accepting tokens on the stale list (JWT_REVOCATION_FAIL_OPEN=true)');
+      },
+      MAX_STALENESS_MS * 3,
+      'fail open',
+    );
+    expect(await status(open, revoked)).toBe(401);
     expect(b.output()).toMatch(/Redis session store unreachable/);
     expect(b.output()).not.toContain('redis://');
     // An instance started during the outage has never loaded the revocations: it refuses every token at once.
