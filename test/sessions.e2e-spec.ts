@@ -240,7 +240,7 @@ describe('session settings', () => {
     [{ JWT_SESSION_STORE: 'redis', JWT_REDIS_URL: 'http://user:hunter2@host' }, /JWT_REDIS_URL is "http:…"; expected a redis:\/\/ or rediss:\/\/ URL/],
     [{ JWT_REFRESH_EXPIRES_IN: 'forever' }, /JWT_REFRESH_EXPIRES_IN is "forever"/],
     [{ JWT_REVOCATION_MAX_STALENESS_MS: '-5' }, /JWT_REVOCATION_MAX_STALENESS_MS is "-5"/],
-    [{ JWT_REVOCATION_FAIL_OPEN: 'maybe' }, /JWT_REVOCATION_FAIL_OPEN is "maybe"; expected true or false/],
+    [{ JWT_REVOCATION_FAIL_OPEN: 'maybe' }, /JWT_REVOCATION_FAIL_OPEN is "maybe"; expected one of true, false, 1, 0, yes, no/],
   ])('refuses %j at start-up', async (env, message) => {
     const error = await startupError(env);
     expect(error).toBeInstanceOf(Rs256AuthError);
