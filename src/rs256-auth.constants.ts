@@ -12,3 +12,6 @@ export const IS_PUBLIC_KEY = 'RS256_AUTH:IS_PUBLIC';
 
 /** Metadata key set by `@RequireClaims()`. */
 export const REQUIRED_CLAIMS_KEY = 'RS256_AUTH:REQUIRED_CLAIMS';
+
+/** Metadata key set by `@OptionalAuth()`. */
+export const OPTIONAL_AUTH_KEY = 'RS256_AUTH:OPTIONAL_AUTH';

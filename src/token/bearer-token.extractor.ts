@@ -6,6 +6,10 @@ const BEARER = /^Bearer +(\S+)$/i;
  * or cookies unless the application opts in through the `jwtFromRequest` option.
  */
 export function bearerTokenExtractor(request: { headers?: Record<string, string | string[] | undefined> }): string | null {
-  const header = request.headers?.authorization;
-  return typeof header === 'string' ? (BEARER.exec(header)?.[1] ?? null) : null;
+  return bearerToken(request.headers?.authorization);
+}
+
+/** The token of an `Authorization`-style value (`Bearer <token>`), wherever a transport carries one; else `null`. */
+export function bearerToken(value: unknown): string | null {
+  return typeof value === 'string' ? (BEARER.exec(value)?.[1] ?? null) : null;
 }

@@ -1,0 +1,81 @@
+import type { ExecutionContext } from '@nestjs/common';
+import type { TokenExtractor } from '../interfaces/rs256-auth-options.interface.js';
+import { bearerToken } from '../token/bearer-token.extractor.js';
+import { refusalOf } from './auth-refusal.js';
+import type { AuthCarrier, TransportAdapter } from './transport-adapter.js';
+
+/** `connectionParams` of a `graphql-ws` connection: the client's `connection_init` payload. */
+type ConnectionParams = Readonly<Record<string, unknown>> | undefined;
+
+/**
+ * The GraphQL context as `@nestjs/apollo` and `@nestjs/mercurius` build it: `req` is the HTTP request of a query or
+ * mutation; for a subscription Apollo's `req` is the `graphql-ws` context (with `connectionParams`) and Mercurius
+ * keeps the `connection_init` payload in `_connectionInit`.
+ */
+interface GraphqlContext extends AuthCarrier {
+  req?: AuthCarrier & { connectionParams?: ConnectionParams };
+  connectionParams?: ConnectionParams;
+  _connectionInit?: ConnectionParams;
+}
+
+// Resolver arguments are (root, args, context, info).
+const CONTEXT = 2;
+
+/** The token of a subscription: `connectionParams.authorization` (or `Authorization`), `Bearer <token>`. */
+export function connectionParamsToken(params: unknown): string | null {
+  if (typeof params !== 'object' || params === null) {
+    return null;
+  }
+  const record = params as Record<string, unknown>;
+  return bearerToken(record.authorization ?? record.Authorization);
+}
+
+/**
+ * What an Apollo or Mercurius response reports for a refused operation. graphql-js copies an error's own
+ * `extensions` into the `GraphQLError` it wraps it in, so the `graphql` package itself is not needed here.
+ */
+export class GraphqlAuthError extends Error {
+  override readonly name = 'GraphqlAuthError';
+
+  constructor(
+    message: string,
+    readonly extensions: { code: 'UNAUTHENTICATED' | 'FORBIDDEN' },
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * GraphQL (`@nestjs/graphql`, Apollo or Mercurius driver). Queries and mutations: the token comes from the HTTP
+ * request behind the operation, through the configured extractor. Subscriptions over `graphql-ws`: from
+ * `connectionParams`. The claims go on the request (`context.req`), or on the GraphQL context when there is none.
+ */
+export const graphqlTransport: TransportAdapter = {
+  carrier(context: ExecutionContext): AuthCarrier {
+    const gql = context.getArgByIndex<GraphqlContext>(CONTEXT);
+    return gql.req ?? gql;
+  },
+
+  token(context: ExecutionContext, _carrier: AuthCarrier, extract: TokenExtractor): string | null | undefined {
+    const gql = context.getArgByIndex<GraphqlContext>(CONTEXT);
+    if ('_connectionInit' in gql) {
+      return connectionParamsToken(gql._connectionInit);
+    }
+    if ('connectionParams' in gql) {
+      return connectionParamsToken(gql.connectionParams);
+    }
+    if (gql.req && 'connectionParams' in gql.req) {
+      return connectionParamsToken(gql.req.connectionParams);
+    }
+    return gql.req ? extract(gql.req) : null;
+  },
+
+  challenge(): void {
+    // A GraphQL response carries its errors in the body; the reason is in the error's message.
+  },
+
+  refuse(error: unknown): never {
+    const refusal = refusalOf(error);
+    throw refusal ? new GraphqlAuthError(refusal.message, { code: refusal.code }) : error;
+  },
+};
