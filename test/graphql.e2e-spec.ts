@@ -1,5 +1,6 @@
 import { createGraphqlApp, GRAPHQL_CASES, type GraphqlApp } from './fixtures/graphql-app.js';
-import { subscribeOnce, type GraphqlError } from './support/graphql-ws.js';
+import { jest } from '@jest/globals';
+import { openGraphqlWs, subscribeOnce, type GraphqlError } from './support/graphql-ws.js';
 import { request } from './support/http.js';
 import { createKeyFiles, type KeyFiles } from './support/keys.js';
 
@@ -93,6 +94,22 @@ describe.each(GRAPHQL_CASES)('JwtAuthGuard on GraphQL (%s driver on %s, %s guard
       expect(await subscribeOnce(gql.wsUrl, 'subscription { scopedTicks }', bearer(good({ scope: 'ticks:read' })))).toMatchObject({
         data: { scopedTicks: 'tick' },
       });
+    });
+
+    it('checks the token again on each subscribe: after its exp, a new subscription is refused', async () => {
+      const connection = openGraphqlWs(gql.wsUrl, bearer(gql.jwt.sign({ sub: 'ada' }, { expiresIn: 5 })));
+      try {
+        expect(await connection.subscribe('subscription { ticks }')).toMatchObject({ data: { ticks: 'ada' } });
+        // Only the clock moves; sockets and timers keep running for real.
+        jest.useFakeTimers({
+          doNotFake: ['hrtime', 'nextTick', 'performance', 'queueMicrotask', 'setImmediate', 'clearImmediate', 'setInterval', 'clearInterval', 'setTimeout', 'clearTimeout'],
+          now: Date.now() + 30_000,
+        });
+        expectRefused(await connection.subscribe('subscription { ticks }'), 'UNAUTHENTICATED', 'token expired');
+      } finally {
+        jest.useRealTimers();
+        await connection.dispose();
+      }
     });
 
     it('@OptionalAuth(): anonymous without a token, the claims with one', async () => {
