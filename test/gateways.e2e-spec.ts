@@ -2,6 +2,7 @@ import { jest } from '@jest/globals';
 import { createGatewayApp, GATEWAY_CASES, type GatewayApp } from './fixtures/gateway-app.js';
 import { connectSocketIo, connectWs, type GatewayConnection, type HandshakeRefusal } from './support/gateway-clients.js';
 import { createKeyFiles, type KeyFiles } from './support/keys.js';
+import { LogCapture } from './support/log-capture.js';
 
 let keys: KeyFiles;
 beforeAll(() => {
@@ -11,10 +12,11 @@ afterAll(() => keys.cleanup());
 
 describe.each(GATEWAY_CASES)('JwtAuthGuard on a WebSocket gateway (%s on %s, %s guard)', (adapter, platform, guard) => {
   let gw: GatewayApp;
+  const logs = new LogCapture();
   const open: GatewayConnection[] = [];
 
   beforeAll(async () => {
-    gw = await createGatewayApp(adapter, platform, guard, keys.privatePath);
+    gw = await createGatewayApp(adapter, platform, guard, keys.privatePath, logs);
   });
   afterEach(() => {
     open.splice(0).forEach((connection) => connection.close());
@@ -100,4 +102,9 @@ describe.each(GATEWAY_CASES)('JwtAuthGuard on a WebSocket gateway (%s on %s, %s 
       expect(await connection.call('whoami')).toEqual({ event: 'whoami', data: 'ada' });
     });
   }
+
+  // Declared last, so that it sees what every case above logged.
+  it('logs no refusal as an error: a bad token is not a crash', () => {
+    expect(logs.matching(/^ERROR/)).toEqual([]);
+  });
 });

@@ -3,6 +3,7 @@ import { jest } from '@jest/globals';
 import { openGraphqlWs, subscribeOnce, type GraphqlError } from './support/graphql-ws.js';
 import { request } from './support/http.js';
 import { createKeyFiles, type KeyFiles } from './support/keys.js';
+import { LogCapture } from './support/log-capture.js';
 
 let keys: KeyFiles;
 beforeAll(() => {
@@ -12,9 +13,10 @@ afterAll(() => keys.cleanup());
 
 describe.each(GRAPHQL_CASES)('JwtAuthGuard on GraphQL (%s driver on %s, %s guard)', (driver, platform, guard) => {
   let gql: GraphqlApp;
+  const logs = new LogCapture();
 
   beforeAll(async () => {
-    gql = await createGraphqlApp(driver, platform, guard, keys.privatePath);
+    gql = await createGraphqlApp(driver, platform, guard, keys.privatePath, logs);
   });
   afterAll(() => gql.app.close());
 
@@ -116,5 +118,10 @@ describe.each(GRAPHQL_CASES)('JwtAuthGuard on GraphQL (%s driver on %s, %s guard
       expect(await subscribeOnce(gql.wsUrl, 'subscription { openTicks }')).toMatchObject({ data: { openTicks: 'anonymous' } });
       expect(await subscribeOnce(gql.wsUrl, 'subscription { openTicks }', bearer(good()))).toMatchObject({ data: { openTicks: 'ada' } });
     });
+  });
+
+  // Declared last, so that it sees what every case above logged.
+  it('logs no refusal as an error: a bad token is not a crash', () => {
+    expect(logs.matching(/^ERROR/)).toEqual([]);
   });
 });

@@ -3,6 +3,7 @@ import { createMicroserviceApp, RPC_CASES, type MicroserviceApp } from './fixtur
 import { createKeyFiles, type KeyFiles } from './support/keys.js';
 import { freePort } from './support/processes.js';
 import { startRedis, type RedisServer } from './support/redis-server.js';
+import { LogCapture } from './support/log-capture.js';
 
 let keys: KeyFiles;
 let redis: RedisServer;
@@ -17,9 +18,10 @@ afterAll(async () => {
 
 describe.each(RPC_CASES)('JwtAuthGuard on a microservice (%s transport, %s guard)', (transport, guard) => {
   let service: MicroserviceApp;
+  const logs = new LogCapture();
 
   beforeAll(async () => {
-    service = await createMicroserviceApp(transport, guard, keys.privatePath, transport === 'redis' ? redis.port : await freePort());
+    service = await createMicroserviceApp(transport, guard, keys.privatePath, transport === 'redis' ? redis.port : await freePort(), logs);
   });
   afterAll(() => service.close());
 
@@ -63,5 +65,10 @@ describe.each(RPC_CASES)('JwtAuthGuard on a microservice (%s transport, %s guard
 
   it('@Public() lets a message through without a token', async () => {
     expect(await send('ping')).toEqual({ reply: 'pong' });
+  });
+
+  // Declared last, so that it sees what every case above logged.
+  it('logs no refusal as an error: a bad token is not a crash', () => {
+    expect(logs.matching(/^ERROR/)).toEqual([]);
   });
 });

@@ -1,4 +1,4 @@
-import type { ExecutionContext } from '@nestjs/common';
+import { IntrinsicException, type ExecutionContext } from '@nestjs/common';
 import type { TokenExtractor } from '../interfaces/rs256-auth-options.interface.js';
 import { bearerToken } from '../token/bearer-token.extractor.js';
 import { refusalOf } from './auth-refusal.js';
@@ -32,9 +32,10 @@ export function connectionParamsToken(params: unknown): string | null {
 
 /**
  * What an Apollo or Mercurius response reports for a refused operation. graphql-js copies an error's own
- * `extensions` into the `GraphQLError` it wraps it in, so the `graphql` package itself is not needed here.
+ * `extensions` into the `GraphQLError` it wraps it in, so the `graphql` package itself is not needed here. An
+ * `IntrinsicException`, so that Nest's resolver exception filter passes it on without logging it as a crash.
  */
-export class GraphqlAuthError extends Error {
+export class GraphqlAuthError extends IntrinsicException {
   override readonly name = 'GraphqlAuthError';
 
   constructor(
