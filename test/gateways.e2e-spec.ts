@@ -95,6 +95,17 @@ describe.each(GATEWAY_CASES)('JwtAuthGuard on a WebSocket gateway (%s on %s, %s 
     expect(await connection.closed).toEqual(adapter === 'ws' ? { code: 4401, reason: 'token expired' } : { reason: 'io server disconnect' });
   });
 
+  it('closes an idle connection when its token expires, with an exception event first', async () => {
+    // Timers are fake from before the connection opens, so that the expiry timer set at the handshake is too.
+    jest.useFakeTimers({ doNotFake: ['hrtime', 'nextTick', 'performance', 'queueMicrotask', 'setImmediate', 'clearImmediate', 'setInterval', 'clearInterval'] });
+    const connection = await connect(gw.jwt.sign({ sub: 'ada' }, { expiresIn: 5 }));
+    jest.advanceTimersByTime(4_000);
+    expect(await connection.call('whoami')).toEqual({ event: 'whoami', data: 'ada' });
+    jest.advanceTimersByTime(2_000);
+    expect(await connection.closed).toEqual(adapter === 'ws' ? { code: 4401, reason: 'token expired' } : { reason: 'io server disconnect' });
+    expect(connection.received.at(-1)).toEqual(refusal('UNAUTHENTICATED', 'token expired'));
+  });
+
   if (adapter === 'socket.io') {
     it('takes the token from the handshake Authorization header too', async () => {
       const connection = await connectSocketIo(gw.url, good(), 'header');

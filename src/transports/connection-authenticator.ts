@@ -4,7 +4,7 @@ import { Rs256Strategy } from '../guard/rs256.strategy.js';
 import { bearerChallenge } from '../guard/www-authenticate.js';
 import { RS256_AUTH_CONFIG } from '../rs256-auth.constants.js';
 import { connectionParamsToken } from './graphql.transport.js';
-import { rememberHandshake, socketIoToken, type HandshakeRequest } from './ws.transport.js';
+import { closeExpired, rememberHandshake, socketIoToken, type GatewayClient, type HandshakeRequest, type SocketIoSocket } from './ws.transport.js';
 
 /** What `verifyClient` of a `ws` server is handed (the parts used here). */
 interface VerifyClientInfo {
@@ -15,13 +15,24 @@ type VerifyClientCallback = (result: boolean, code?: number, message?: string, h
 /** A `ws` `WebSocketServer`, as `@nestjs/platform-ws` hands it to `afterInit`. */
 interface WsServer {
   options: { verifyClient?: (info: VerifyClientInfo, done: VerifyClientCallback) => void };
-  on(event: 'connection', listener: (socket: object, request: HandshakeRequest) => void): unknown;
+  on(event: 'connection', listener: (socket: GatewayClient & ClosingSocket, request: HandshakeRequest) => void): unknown;
 }
 
 /** A socket.io `Server` or `Namespace`, as `@nestjs/platform-socket.io` hands it to `afterInit`. */
 interface SocketIoServer {
-  use(middleware: (socket: Parameters<typeof socketIoToken>[0], next: (error?: Error) => void) => void): unknown;
+  use(middleware: (socket: SocketIoSocket & ClosingSocket, next: (error?: Error) => void) => void): unknown;
 }
+
+/** The end of a connection, as both socket types announce it. */
+interface ClosingSocket {
+  once(event: 'close' | 'disconnect', listener: () => void): unknown;
+}
+
+/** What checking a connection's token came to: the reason it is refused, or when the token expires (if it does). */
+type ConnectionVerdict = { refused: string } | { refused?: undefined; expiresAt?: number };
+
+// setTimeout's longest delay; a token that outlives it is left to the per-message check.
+const MAX_TIMER_DELAY = 2_147_483_647;
 
 /** The `onConnect` argument of `graphql-ws` (Apollo) or of Mercurius' subscription server. */
 export interface GraphqlWsConnection {
@@ -55,24 +66,44 @@ export class ConnectionAuthenticator {
    * Rejects only when the strategy's `validate` threw: a bug, not the client's fault.
    */
   async refusal(token: string | null | undefined): Promise<string | null> {
+    return (await this.verdict(token)).refused ?? null;
+  }
+
+  private async verdict(token: string | null | undefined): Promise<ConnectionVerdict> {
     if (!token) {
-      return null;
+      return {};
     }
     const outcome = await this.strategy.authenticateToken(token);
     if (outcome.refused) {
-      return outcome.refused.message;
+      return { refused: outcome.refused.message };
     }
     if (outcome.claims) {
-      return null;
+      const { exp } = outcome.claims;
+      return { expiresAt: typeof exp === 'number' ? (exp + this.config.clockTolerance) * 1000 : undefined };
     }
     throw outcome.error;
+  }
+
+  /** Closes an idle connection when its token expires, as the guard would on its next message. */
+  private closeAtExpiry(socket: GatewayClient & ClosingSocket, expiresAt: number | undefined, end: 'close' | 'disconnect'): void {
+    const delay = expiresAt === undefined ? MAX_TIMER_DELAY : expiresAt - Date.now();
+    if (delay >= MAX_TIMER_DELAY) {
+      return;
+    }
+    const reason = 'token expired';
+    const timer = setTimeout(() => closeExpired(socket, { status: 'error', code: 'UNAUTHENTICATED', message: reason }, reason), Math.max(0, delay));
+    // An open connection must not keep the process alive, nor a closed one its timer.
+    timer.unref();
+    socket.once(end, () => clearTimeout(timer));
   }
 
   /**
    * Guards the handshakes of a gateway's server; call it from `afterInit(server)`. On `@nestjs/platform-ws` it is
    * required (a `ws` socket keeps no handshake for the guard to read later): a bad token gets the upgrade
    * refused with 401 and a `WWW-Authenticate` challenge. On socket.io a bad token gets a `connect_error` whose
-   * message is the reason and whose `data.code` is `UNAUTHENTICATED`.
+   * message is the reason and whose `data.code` is `UNAUTHENTICATED`. A connection whose token expires is closed
+   * then, as `JwtAuthGuard` closes it on a message sent after `exp` (an `exception` event, then a 4401 close on
+   * `ws`, a disconnect on socket.io).
    * @example
    * afterInit(server: Server) { this.connections.protect(server); }
    */
@@ -86,21 +117,34 @@ export class ConnectionAuthenticator {
 
   private protectWs(server: WsServer): void {
     const extract = this.config.jwtFromRequest;
+    // When the token of an accepted upgrade expires, by request: `ws` hands the socket over only afterwards.
+    const expiries = new WeakMap<object, number | undefined>();
     // `ws` reads `verifyClient` from its options on every upgrade, so it can be set after the server was built.
     server.options.verifyClient = (info, done) => {
-      this.refusal(extract(info.req)).then(
-        (reason) => {
-          if (reason === null) {
+      let token: string | null | undefined;
+      try {
+        token = extract(info.req);
+      } catch {
+        done(false, 500);
+        return;
+      }
+      this.verdict(token).then(
+        (verdict) => {
+          if (verdict.refused === undefined) {
+            expiries.set(info.req, verdict.expiresAt);
             done(true);
           } else {
-            const challenge = bearerChallenge(this.config.realm, { code: 'invalid_token', description: reason });
-            done(false, 401, reason, { 'WWW-Authenticate': challenge });
+            const challenge = bearerChallenge(this.config.realm, { code: 'invalid_token', description: verdict.refused });
+            done(false, 401, verdict.refused, { 'WWW-Authenticate': challenge });
           }
         },
         () => done(false, 500),
       );
     };
-    server.on('connection', (socket, request) => rememberHandshake(socket, request));
+    server.on('connection', (socket, request) => {
+      rememberHandshake(socket, request);
+      this.closeAtExpiry(socket, expiries.get(request), 'close');
+    });
   }
 
   private protectSocketIo(server: SocketIoServer): void {
@@ -112,8 +156,15 @@ export class ConnectionAuthenticator {
         next(error as Error);
         return;
       }
-      this.refusal(token).then(
-        (reason) => next(reason === null ? undefined : Object.assign(new Error(reason), { data: { code: 'UNAUTHENTICATED' } })),
+      this.verdict(token).then(
+        (verdict) => {
+          if (verdict.refused === undefined) {
+            this.closeAtExpiry(socket, verdict.expiresAt, 'disconnect');
+            next();
+          } else {
+            next(Object.assign(new Error(verdict.refused), { data: { code: 'UNAUTHENTICATED' } }));
+          }
+        },
         (error: unknown) => next(error as Error),
       );
     });

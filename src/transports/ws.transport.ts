@@ -15,14 +15,15 @@ interface NativeSocket extends AuthCarrier {
 }
 
 /** A socket.io socket (`@nestjs/platform-socket.io`). */
-interface SocketIoSocket extends AuthCarrier {
+export interface SocketIoSocket extends AuthCarrier {
   request?: HandshakeRequest;
   handshake?: { auth?: Record<string, unknown> };
   emit(event: string, payload: unknown): unknown;
   disconnect(close: boolean): unknown;
 }
 
-type GatewayClient = NativeSocket | SocketIoSocket;
+/** A connected client of a gateway, as the guard and `ConnectionAuthenticator` see it. */
+export type GatewayClient = NativeSocket | SocketIoSocket;
 
 // Gateway handler arguments are (client, data, pattern).
 const CLIENT = 0;
@@ -58,6 +59,21 @@ export function socketIoToken(socket: SocketIoSocket, extract: TokenExtractor): 
   return typeof token === 'string' && token.length > 0 ? token : null;
 }
 
+/**
+ * Tells a client its token has expired and closes the connection: an `exception` event first (sent here, since
+ * the socket is closing by the time an exception filter would send it), then a `ws` close with code 4401 and the
+ * reason, or a socket.io server disconnect.
+ */
+export function closeExpired(client: GatewayClient, body: object, reason: string): void {
+  if (isNative(client)) {
+    client.send(JSON.stringify({ event: 'exception', data: body }));
+    client.close(EXPIRED_CLOSE_CODE, reason);
+  } else {
+    client.emit('exception', body);
+    client.disconnect(true);
+  }
+}
+
 const wsException = new OptionalPeer(async () => (await import('@nestjs/websockets')).WsException);
 
 /**
@@ -90,16 +106,8 @@ export const wsTransport: TransportAdapter = {
     }
     const body = refusalBody(refusal);
     if (refusal.reason === 'RS256_TOKEN_EXPIRED') {
-      // The exception filter would send the error after this returns, when the socket is already closing: send it
-      // here, then close. The filter's second copy goes to a closed socket and is dropped.
-      const client = context.getArgByIndex<GatewayClient>(CLIENT);
-      if (isNative(client)) {
-        client.send(JSON.stringify({ event: 'exception', data: body }));
-        client.close(EXPIRED_CLOSE_CODE, refusal.message);
-      } else {
-        client.emit('exception', body);
-        client.disconnect(true);
-      }
+      // The exception filter's own copy of the error then goes to a closed socket and is dropped.
+      closeExpired(context.getArgByIndex<GatewayClient>(CLIENT), body, refusal.message);
     }
     return wsException.throwWith((WsException) => new WsException(body));
   },

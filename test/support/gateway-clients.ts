@@ -25,6 +25,8 @@ export interface GatewayConnection {
   call(event: string, data?: unknown): Promise<GatewayMessage>;
   /** Resolves when the server closes the connection: the `ws` close code and reason, or socket.io's reason. */
   readonly closed: Promise<{ code?: number; reason: string }>;
+  /** Every message the gateway sent on this connection, replies and `exception` events alike. */
+  readonly received: GatewayMessage[];
   close(): void;
 }
 
@@ -43,8 +45,11 @@ export function connectWs(url: string, token?: string): Promise<GatewayConnectio
       });
     });
     socket.on('error', () => undefined);
+    const received: GatewayMessage[] = [];
+    socket.on('message', (raw: Buffer) => received.push(JSON.parse(raw.toString()) as GatewayMessage));
     socket.on('open', () =>
       resolve({
+        received,
         call: (event, data) =>
           new Promise((reply) => {
             socket.once('message', (raw: Buffer) => reply(JSON.parse(raw.toString()) as GatewayMessage));
@@ -72,8 +77,11 @@ export function connectSocketIo(url: string, token?: string, via: 'auth' | 'head
       socket.close();
       reject({ message: error.message, data: error.data } satisfies HandshakeRefusal);
     });
+    const received: GatewayMessage[] = [];
+    socket.onAny((event: string, data: unknown) => received.push({ event, data }));
     socket.on('connect', () =>
       resolve({
+        received,
         call: (event, data) =>
           new Promise((reply) => {
             const listeners = EVENTS.map((name) => {
