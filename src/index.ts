@@ -33,5 +33,5 @@ export {
   ConnectionAuthenticator,
   GRAPHQL_WS_REFUSED_CLOSE_CODE,
   type GraphqlWsConnection,
-} from './transports/connection-authenticator.js';
+} from './guard/connection-authenticator.js';
 export { EXPIRED_CLOSE_CODE } from './transports/ws.transport.js';

@@ -11,7 +11,7 @@ import { createJwtService } from './jwt-service.factory.js';
 import { ConfigurableModuleClass, OPTIONS_TYPE } from './rs256-auth.module-definition.js';
 import { RS256_AUTH_CONFIG, RS256_AUTH_MODULE_OPTIONS } from './rs256-auth.constants.js';
 import { TokenVerifier } from './token/token-verifier.js';
-import { ConnectionAuthenticator } from './transports/connection-authenticator.js';
+import { ConnectionAuthenticator } from './guard/connection-authenticator.js';
 
 /**
  * RS256 JWT authentication: loads and checks the keys once at start-up, exports a `JwtService` that signs with

@@ -1,8 +1,7 @@
 import { IntrinsicException, type ExecutionContext } from '@nestjs/common';
-import type { TokenExtractor } from '../interfaces/rs256-auth-options.interface.js';
 import { bearerToken } from '../token/bearer-token.extractor.js';
 import { refusalOf } from './auth-refusal.js';
-import type { AuthCarrier, TransportAdapter } from './transport-adapter.js';
+import type { AuthCarrier, ExtractToken, TransportAdapter } from './transport-adapter.js';
 
 /** `connectionParams` of a `graphql-ws` connection: the client's `connection_init` payload. */
 type ConnectionParams = Readonly<Record<string, unknown>> | undefined;
@@ -57,7 +56,7 @@ export const graphqlTransport: TransportAdapter = {
     return gql.req ?? gql;
   },
 
-  token(context: ExecutionContext, _carrier: AuthCarrier, extract: TokenExtractor): string | null | undefined {
+  token(context: ExecutionContext, _carrier: AuthCarrier, extract: ExtractToken): string | null | undefined {
     const gql = context.getArgByIndex<GraphqlContext>(CONTEXT);
     if ('_connectionInit' in gql) {
       return connectionParamsToken(gql._connectionInit);

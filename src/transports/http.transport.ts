@@ -1,6 +1,5 @@
 import type { ExecutionContext } from '@nestjs/common';
-import type { TokenExtractor } from '../interfaces/rs256-auth-options.interface.js';
-import type { AuthCarrier, TransportAdapter } from './transport-adapter.js';
+import type { AuthCarrier, ExtractToken, TransportAdapter } from './transport-adapter.js';
 
 // Arguments are read by index: `switchToHttp()` allocates three closures per call, on the hottest path there is.
 const REQUEST = 0;
@@ -12,7 +11,7 @@ export const httpTransport: TransportAdapter = {
     return context.getArgByIndex<AuthCarrier>(REQUEST);
   },
 
-  token(_context: ExecutionContext, request: AuthCarrier, extract: TokenExtractor): string | null | undefined {
+  token(_context: ExecutionContext, request: AuthCarrier, extract: ExtractToken): string | null | undefined {
     return extract(request);
   },
 

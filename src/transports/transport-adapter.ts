@@ -1,11 +1,16 @@
 import type { ExecutionContext } from '@nestjs/common';
-import type { TokenExtractor } from '../interfaces/rs256-auth-options.interface.js';
 
 /** Where a transport keeps what authentication found: `user` as `validate` returned it, `authInfo` the claims. */
 export interface AuthCarrier {
   user?: unknown;
   authInfo?: unknown;
 }
+
+/**
+ * The configured `jwtFromRequest`, as transports call it: on their HTTP request where they have one. Declared here
+ * rather than imported from the options, which would make a (type-only) circle through `guard/`.
+ */
+export type ExtractToken = (request: object) => string | null | undefined;
 
 /**
  * The transport-specific part of `JwtAuthGuard`, one per `ExecutionContext` type (`http`, `graphql`, `ws`, `rpc`):
@@ -21,7 +26,7 @@ export interface TransportAdapter {
    * `carrier()` returned (or the guard's `getRequest` override); `extract` is the configured `jwtFromRequest`, which
    * transports hand their HTTP request where they have one.
    */
-  token(context: ExecutionContext, carrier: AuthCarrier, extract: TokenExtractor): string | null | undefined;
+  token(context: ExecutionContext, carrier: AuthCarrier, extract: ExtractToken): string | null | undefined;
   /** Puts an RFC 6750 challenge where the transport has a place for one (an HTTP response header). */
   challenge(context: ExecutionContext, challenge: string): void;
   /**

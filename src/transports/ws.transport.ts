@@ -1,8 +1,7 @@
 import type { ExecutionContext } from '@nestjs/common';
-import type { TokenExtractor } from '../interfaces/rs256-auth-options.interface.js';
 import { refusalBody, refusalOf } from './auth-refusal.js';
 import { OptionalPeer } from './optional-peer.js';
-import type { AuthCarrier, TransportAdapter } from './transport-adapter.js';
+import type { AuthCarrier, ExtractToken, TransportAdapter } from './transport-adapter.js';
 
 /** The HTTP request that opened a WebSocket: the upgrade request, with its headers. */
 export type HandshakeRequest = { headers?: Record<string, string | string[] | undefined> };
@@ -50,7 +49,7 @@ function isNative(client: GatewayClient): client is NativeSocket {
  * The token of a socket.io handshake: the `Authorization` header, else `auth.token` (browsers cannot set
  * headers on a WebSocket, so socket.io clients send `io(url, { auth: { token } })`).
  */
-export function socketIoToken(socket: SocketIoSocket, extract: TokenExtractor): string | null | undefined {
+export function socketIoToken(socket: SocketIoSocket, extract: ExtractToken): string | null | undefined {
   const fromHeader = socket.request ? extract(socket.request) : null;
   if (fromHeader) {
     return fromHeader;
@@ -86,7 +85,7 @@ export const wsTransport: TransportAdapter = {
     return context.getArgByIndex<GatewayClient>(CLIENT);
   },
 
-  token(_context: ExecutionContext, carrier: AuthCarrier, extract: TokenExtractor): string | null | undefined {
+  token(_context: ExecutionContext, carrier: AuthCarrier, extract: ExtractToken): string | null | undefined {
     const client = carrier as GatewayClient;
     if (isNative(client)) {
       const handshake = handshakes.get(client);

@@ -1,10 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Rs256AuthConfig } from '../config/rs256-auth.config.js';
-import { Rs256Strategy } from '../guard/rs256.strategy.js';
-import { bearerChallenge } from '../guard/www-authenticate.js';
+import { Rs256Strategy } from './rs256.strategy.js';
+import { bearerChallenge } from './www-authenticate.js';
 import { RS256_AUTH_CONFIG } from '../rs256-auth.constants.js';
-import { connectionParamsToken } from './graphql.transport.js';
-import { closeExpired, rememberHandshake, socketIoToken, type GatewayClient, type HandshakeRequest, type SocketIoSocket } from './ws.transport.js';
+import { connectionParamsToken } from '../transports/graphql.transport.js';
+import { closeExpired, rememberHandshake, socketIoToken, type GatewayClient, type HandshakeRequest, type SocketIoSocket } from '../transports/ws.transport.js';
 
 /** What `verifyClient` of a `ws` server is handed (the parts used here). */
 interface VerifyClientInfo {
