@@ -2,6 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { JwtService } from '@nestjs/jwt';
 import { resolveRs256AuthConfig } from './config/rs256-auth.config.js';
+import { ConnectionAuthenticator } from './guard/connection-authenticator.js';
 import { JwtAuthGuard } from './guard/jwt-auth.guard.js';
 import { Rs256Strategy } from './guard/rs256.strategy.js';
 import { JwksRoute } from './jwks/jwks.route.js';
@@ -11,7 +12,6 @@ import { createJwtService } from './jwt-service.factory.js';
 import { ConfigurableModuleClass, OPTIONS_TYPE } from './rs256-auth.module-definition.js';
 import { RS256_AUTH_CONFIG, RS256_AUTH_MODULE_OPTIONS } from './rs256-auth.constants.js';
 import { TokenVerifier } from './token/token-verifier.js';
-import { ConnectionAuthenticator } from './guard/connection-authenticator.js';
 
 /**
  * RS256 JWT authentication: loads and checks the keys once at start-up, exports a `JwtService` that signs with

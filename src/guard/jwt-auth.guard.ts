@@ -51,7 +51,7 @@ export class JwtAuthGuard extends AuthGuard(RS256_STRATEGY) {
     super();
   }
 
-  /** `@Public()` and `@RequireClaims()` of each route, read once: decorator metadata does not change after start-up. */
+  /** `@Public()`, `@OptionalAuth()` and `@RequireClaims()` of each route, read once: decorator metadata does not change after start-up. */
   private readonly policies = new WeakMap<object, WeakMap<object, RoutePolicy>>();
 
   /**
