@@ -1,4 +1,6 @@
+import { Injectable } from '@nestjs/common';
 import { lastValueFrom } from 'rxjs';
+import { Rs256Strategy, type JwtClaims } from '../src/index.js';
 import { createMicroserviceApp, RPC_CASES, type MicroserviceApp } from './fixtures/microservice-app.js';
 import { createKeyFiles, type KeyFiles } from './support/keys.js';
 import { freePort } from './support/processes.js';
@@ -69,6 +71,42 @@ describe.each(RPC_CASES)('JwtAuthGuard on a microservice (%s transport, %s guard
 
   // Declared last, so that it sees what every case above logged.
   it('logs no refusal as an error: a bad token is not a crash', () => {
+    expect(logs.matching(/^ERROR/)).toEqual([]);
+  });
+});
+
+/** An application's strategy that maps claims to its own user asynchronously, refusing some: the guard's async path. */
+@Injectable()
+class UserStrategy extends Rs256Strategy {
+  override async validate(claims: JwtClaims): Promise<{ id: string } | null> {
+    await Promise.resolve();
+    return claims.sub === 'blocked' ? null : { id: claims.sub! };
+  }
+}
+
+describe('JwtAuthGuard on a microservice with an asynchronous validate (tcp)', () => {
+  let service: MicroserviceApp;
+  const logs = new LogCapture();
+
+  beforeAll(async () => {
+    service = await createMicroserviceApp('tcp', 'route', keys.privatePath, await freePort(), logs, UserStrategy);
+  });
+  afterAll(() => service.close());
+
+  const send = (pattern: string, token: string): Promise<{ reply?: unknown; error?: unknown }> =>
+    lastValueFrom(service.client.send(pattern, { authorization: `Bearer ${token}` })).then(
+      (reply: unknown) => ({ reply }),
+      (error: unknown) => ({ error }),
+    );
+
+  it('admits, refuses and forbids in the transport form', async () => {
+    expect(await send('whoami', service.jwt.sign({ sub: 'ada' }))).toEqual({ reply: 'ada' });
+    expect(await send('whoami', service.jwt.sign({ sub: 'blocked' }))).toEqual({
+      error: { status: 'error', code: 'UNAUTHENTICATED', message: 'token not accepted' },
+    });
+    expect(await send('orders', service.jwt.sign({ sub: 'ada' }))).toEqual({
+      error: { status: 'error', code: 'FORBIDDEN', message: 'missing scope orders:read' },
+    });
     expect(logs.matching(/^ERROR/)).toEqual([]);
   });
 });
