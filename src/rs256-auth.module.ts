@@ -2,6 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { JwtService } from '@nestjs/jwt';
 import { resolveRs256AuthConfig } from './config/rs256-auth.config.js';
+import { ConnectionAuthenticator } from './guard/connection-authenticator.js';
 import { JwtAuthGuard } from './guard/jwt-auth.guard.js';
 import { StrategyHost } from './guard/strategy-host.js';
 import { StartupLog } from './rs256-auth.startup-log.js';
@@ -44,6 +45,7 @@ import { TokenVerifier } from './token/token-verifier.js';
     { provide: SESSION_STORE, inject: [RS256_AUTH_CONFIG], useFactory: createSessionStore },
     RevocationList,
     SessionService,
+    ConnectionAuthenticator,
   ],
   exports: [
     RS256_AUTH_CONFIG,
@@ -56,6 +58,7 @@ import { TokenVerifier } from './token/token-verifier.js';
     RemoteJwks,
     RevocationList,
     SessionService,
+    ConnectionAuthenticator,
   ],
 })
 export class Rs256AuthModule extends ConfigurableModuleClass {
