@@ -33,7 +33,7 @@ export { RevocationList } from './sessions/revocation-list.js';
 export { SessionService, type SessionTokens } from './sessions/session.service.js';
 export type { ConsumeResult, RefreshRecord, Revocation, RevocationSink, SessionStore } from './sessions/session-store.interface.js';
 export { bearerTokenExtractor, firstOf, fromAuthHeader, fromCookie, fromQuery } from './token/token-extractors.js';
-export { StrictJwtService } from './token/strict-jwt.service.js';
+export { StrictJwtService } from './strict-jwt.service.js';
 export { TokenVerifier, type JwtClaims } from './token/token-verifier.js';
 export {
   ConnectionAuthenticator,

@@ -14,7 +14,7 @@ import { RS256_AUTH_CONFIG, RS256_AUTH_MODULE_OPTIONS, SESSION_STORE } from './r
 import { RevocationList } from './sessions/revocation-list.js';
 import { createSessionStore } from './sessions/session-store.factory.js';
 import { SessionService } from './sessions/session.service.js';
-import { StrictJwtService } from './token/strict-jwt.service.js';
+import { StrictJwtService } from './strict-jwt.service.js';
 import { TokenVerifier } from './token/token-verifier.js';
 
 /**

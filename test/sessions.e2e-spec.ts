@@ -146,6 +146,15 @@ describe.each(STORE_WIRINGS)('sessions over HTTP (%s store, %s)', (store, wiring
     expect((await profile(next.accessToken)).status).toBe(200);
   });
 
+  it('JwtService.verify and verifyAsync refuse a revoked token as the guard does', async () => {
+    const pair = await login(newSubject());
+    const jwt = app.get(JwtService);
+    expect(jwt.verify(pair.accessToken)).toMatchObject({ sid: pair.sessionId });
+    expect((await request(url, '/session/logout', { method: 'POST', token: pair.accessToken })).status).toBe(204);
+    expect(() => jwt.verify(pair.accessToken)).toThrow(expect.objectContaining({ code: 'RS256_TOKEN_REVOKED' }));
+    await expect(jwt.verifyAsync(pair.accessToken)).rejects.toMatchObject({ code: 'RS256_TOKEN_REVOKED' });
+  });
+
   it('logout revokes the session (sid): its access and refresh tokens; other sessions live on', async () => {
     const sub = newSubject();
     const session = await login(sub);

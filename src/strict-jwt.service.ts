@@ -1,10 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { JwtService, type JwtVerifyOptions } from '@nestjs/jwt';
-import type { Rs256AuthConfig } from '../config/rs256-auth.config.js';
-import { Rs256AuthError } from '../errors/rs256-auth.error.js';
-import { RemoteJwks } from '../jwks/remote-jwks.js';
-import { RS256_AUTH_CONFIG } from '../rs256-auth.constants.js';
-import { TokenVerifier, type JwtClaims } from './token-verifier.js';
+import type { Rs256AuthConfig } from './config/rs256-auth.config.js';
+import { Rs256AuthError } from './errors/rs256-auth.error.js';
+import { RemoteJwks } from './jwks/remote-jwks.js';
+import { RS256_AUTH_CONFIG } from './rs256-auth.constants.js';
+import { RevocationList } from './sessions/revocation-list.js';
+import { TokenVerifier, type JwtClaims } from './token/token-verifier.js';
 
 /** A per-call option is accepted only when it says what the module's policy already says. */
 type Restates = (value: unknown, config: Rs256AuthConfig) => boolean;
@@ -48,6 +49,7 @@ export class StrictJwtService extends JwtService {
     @Inject(RS256_AUTH_CONFIG) private readonly config: Rs256AuthConfig,
     private readonly verifier: TokenVerifier,
     private readonly remoteJwks: RemoteJwks,
+    private readonly revocations: RevocationList,
   ) {
     const { keyStore } = config;
     super({
@@ -78,7 +80,7 @@ export class StrictJwtService extends JwtService {
    */
   override verify<T extends object = JwtClaims>(token: string, options?: JwtVerifyOptions): T {
     this.refuseLooserOptions(options);
-    return this.verifier.verify(token) as T;
+    return this.checked(token) as T;
   }
 
   /**
@@ -89,13 +91,20 @@ export class StrictJwtService extends JwtService {
     this.refuseLooserOptions(options);
     this.remoteJwks.refreshIfStale();
     try {
-      return this.verifier.verify(token) as T;
+      return this.checked(token) as T;
     } catch (error) {
       if (error instanceof Rs256AuthError && error.code === 'RS256_TOKEN_KID_UNKNOWN' && (await this.remoteJwks.refresh())) {
-        return this.verifier.verify(token) as T;
+        return this.checked(token) as T;
       }
       throw error;
     }
+  }
+
+  /** The guard's checks: the verifier's, then the revocations (sessions), which apply to cached tokens too. */
+  private checked(token: string): JwtClaims {
+    const claims = this.verifier.verify(token);
+    this.revocations.check(claims);
+    return claims;
   }
 
   private refuseLooserOptions(options: JwtVerifyOptions | undefined): void {
