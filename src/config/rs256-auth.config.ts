@@ -6,6 +6,7 @@ import { KeySet } from '../keys/key-set.js';
 import { loadKeySet, type KeySetSources, type PublicKeySource } from '../keys/key-set.loader.js';
 import { KeyStore } from '../keys/key-store.js';
 import { bearerTokenExtractor } from '../token/bearer-token.extractor.js';
+import { typMediaType } from '../token/token-type.js';
 
 /** The configuration in force after options and environment are merged, validated and the keys parsed. */
 export interface Rs256AuthConfig {
@@ -19,6 +20,11 @@ export interface Rs256AuthConfig {
   /** Lifetime of issued tokens, in seconds. */
   readonly expiresIn: number;
   readonly clockTolerance: number;
+  /**
+   * Accepted `typ` header values as RFC 7515 §4.1.9 media types (lower case, `application/` prepended when the
+   * value has no `/`); `undefined` accepts any `typ`, or none.
+   */
+  readonly tokenTypes?: readonly string[];
   readonly requiredClaims: readonly string[];
   readonly maxTokenLength: number;
   /** Most verified tokens remembered; 0 disables the cache. */
@@ -46,6 +52,7 @@ const ENV = {
   audience: 'JWT_AUDIENCE',
   expiresIn: 'JWT_EXPIRES_IN',
   clockTolerance: 'JWT_CLOCK_TOLERANCE',
+  tokenType: 'JWT_TOKEN_TYPE',
   requiredClaims: 'JWT_REQUIRED_CLAIMS',
   maxTokenLength: 'JWT_MAX_TOKEN_LENGTH',
   cacheSize: 'JWT_CACHE_SIZE',
@@ -83,6 +90,8 @@ function flatten({ jwks, ...options }: Rs256AuthModuleOptions): FlatOptions {
 }
 
 const DEFAULT_EXPIRES_IN = '15m';
+/** Seconds of leeway for exp, nbf and iat: clocks of two hosts are rarely more than a few seconds apart. */
+const DEFAULT_CLOCK_TOLERANCE = 5;
 const DEFAULT_REQUIRED_CLAIMS = ['exp', 'iat', 'sub'];
 const DEFAULT_MAX_TOKEN_LENGTH = 8192;
 const DEFAULT_CACHE_SIZE = 5000;
@@ -267,7 +276,8 @@ export function resolveRs256AuthConfig(options: Rs256AuthModuleOptions = {}, con
     issuer: settings.string('issuer').value,
     audience: audience && audience.length > 0 ? audience : undefined,
     expiresIn: parseLifetime(expiresIn.value ?? DEFAULT_EXPIRES_IN, expiresIn.setting),
-    clockTolerance: settings.integer('clockTolerance', 0, 0),
+    clockTolerance: settings.integer('clockTolerance', DEFAULT_CLOCK_TOLERANCE, 0),
+    tokenTypes: resolveTokenTypes(settings),
     requiredClaims: settings.list('requiredClaims').value ?? DEFAULT_REQUIRED_CLAIMS,
     maxTokenLength: settings.integer('maxTokenLength', DEFAULT_MAX_TOKEN_LENGTH, 16),
     cacheSize: settings.integer('cacheSize', DEFAULT_CACHE_SIZE, 0),
@@ -308,6 +318,20 @@ function resolveRemoteJwks(settings: Settings, keySources: KeySetSources): Rs256
     cooldownMs: settings.integer('jwksCooldown', DEFAULT_REMOTE_JWKS.cooldown, 0) * 1000,
     timeoutMs: settings.integer('jwksTimeout', DEFAULT_REMOTE_JWKS.timeoutMs, 1),
   };
+}
+
+const MEDIA_TYPE = /^[a-z0-9!#$&^_.+-]+(\/[a-z0-9!#$&^_.+-]+)?$/i;
+
+function resolveTokenTypes(settings: Settings): Rs256AuthConfig['tokenTypes'] {
+  const { value, setting } = settings.list('tokenType');
+  if (value === undefined || value.length === 0) {
+    return undefined;
+  }
+  const bad = value.find((typ) => !MEDIA_TYPE.test(typ));
+  if (bad !== undefined) {
+    throw invalid(setting, bad, "media types such as 'at+jwt' or 'application/at+jwt'");
+  }
+  return value.map(typMediaType);
 }
 
 function resolveJwks(settings: Settings): Rs256AuthConfig['jwks'] {

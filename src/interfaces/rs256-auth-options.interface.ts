@@ -77,11 +77,23 @@ export interface Rs256AuthModuleOptions {
   expiresIn?: string | number;
 
   /**
-   * Seconds of leeway when checking `exp`, `nbf` and `iat` against the clock.
+   * Seconds of leeway when checking `exp`, `nbf` and `iat` against the clock. A few seconds, as peers use, so that
+   * tokens from a host whose clock runs slightly fast are not refused as "not yet valid"; 0 for none.
    * @env JWT_CLOCK_TOLERANCE
-   * @default 0
+   * @default 5
    */
   clockTolerance?: number;
+
+  /**
+   * Accepted values of the `typ` header; a token with another `typ`, or none, is refused (`token type not
+   * accepted`). Compared as media types (RFC 7515 §4.1.9): `at+jwt` also accepts `application/at+jwt` and
+   * `AT+JWT`. Set `'at+jwt'` to accept only RFC 9068 access tokens, which keeps ID tokens (`typ: JWT`) out.
+   * The environment variable is comma-separated.
+   * @env JWT_TOKEN_TYPE
+   * @default none (any `typ`, or none)
+   * @example tokenType: 'at+jwt'
+   */
+  tokenType?: string | string[];
 
   /**
    * Claims every verified token must carry. The environment variable is comma-separated; an empty list

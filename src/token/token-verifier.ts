@@ -4,6 +4,7 @@ import type { Rs256AuthConfig } from '../config/rs256-auth.config.js';
 import { Rs256AuthError, type Rs256AuthErrorCode } from '../errors/rs256-auth.error.js';
 import type { KeySet } from '../keys/key-set.js';
 import { RS256_AUTH_CONFIG } from '../rs256-auth.constants.js';
+import { typMediaType } from './token-type.js';
 import { VerifiedTokenCache } from './verified-token-cache.js';
 
 /** The verified claims of a token: the registered ones typed, any others as `unknown`. */
@@ -295,6 +296,10 @@ export class TokenVerifier {
     const header = decodeJson(segment, 'header');
     if (header.alg !== 'RS256') {
       reject('RS256_TOKEN_ALGORITHM', 'algorithm not accepted; only RS256 is');
+    }
+    const { tokenTypes } = this.config;
+    if (tokenTypes !== undefined && (typeof header.typ !== 'string' || !tokenTypes.includes(typMediaType(header.typ)))) {
+      reject('RS256_TOKEN_TYPE', `token type not accepted; expected ${tokenTypes.map((type) => type.replace(/^application\//, '')).join(' or ')}`);
     }
     if (header.crit !== undefined) {
       // RFC 7515 §4.1.11: a recipient must reject a token whose critical extensions it does not understand; this
