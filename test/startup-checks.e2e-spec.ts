@@ -81,6 +81,8 @@ const cases: Case[] = [
   ['a lifetime that is not one', 'RS256_CONFIG_INVALID', () => ({ JWT_PRIVATE_KEY_PATH: keys.privatePath, JWT_EXPIRES_IN: '15 minutes' }), () => ['JWT_EXPIRES_IN', '"15 minutes"', '15m']],
   ['a zero lifetime', 'RS256_CONFIG_INVALID', () => ({ JWT_PRIVATE_KEY_PATH: keys.privatePath, JWT_EXPIRES_IN: '0' }), () => ['JWT_EXPIRES_IN']],
   ['a negative clock tolerance', 'RS256_CONFIG_INVALID', () => ({ JWT_PRIVATE_KEY_PATH: keys.privatePath, JWT_CLOCK_TOLERANCE: '-5' }), () => ['JWT_CLOCK_TOLERANCE', '"-5"']],
+  ['an unknown token profile', 'RS256_CONFIG_INVALID', () => ({ JWT_PRIVATE_KEY_PATH: keys.privatePath, JWT_TOKEN_PROFILE: 'rfc-9068' }), () => ['JWT_TOKEN_PROFILE', '"rfc-9068"', 'jwt, rfc9068']],
+  ['the RFC 9068 profile without an audience', 'RS256_CONFIG_INVALID', () => ({ JWT_PRIVATE_KEY_PATH: keys.privatePath, JWT_TOKEN_PROFILE: 'rfc9068', JWT_ISSUER: 'https://id.example.com' }), () => ['JWT_TOKEN_PROFILE', 'JWT_AUDIENCE']],
   ['a token type that is not a media type', 'RS256_CONFIG_INVALID', () => ({ JWT_PRIVATE_KEY_PATH: keys.privatePath, JWT_TOKEN_TYPE: 'at+jwt,a b' }), () => ['JWT_TOKEN_TYPE', '"a b"', "'at+jwt'"]],
   ['a size limit that is not a number', 'RS256_CONFIG_INVALID', () => ({ JWT_PRIVATE_KEY_PATH: keys.privatePath, JWT_MAX_TOKEN_LENGTH: 'big' }), () => ['JWT_MAX_TOKEN_LENGTH']],
   ['a negative cache size', 'RS256_CONFIG_INVALID', () => ({ JWT_PRIVATE_KEY_PATH: keys.privatePath, JWT_CACHE_SIZE: '-1' }), () => ['JWT_CACHE_SIZE', 'at least 0']],

@@ -19,6 +19,8 @@ export interface Rs256AuthConfig {
   readonly audience?: readonly string[];
   /** Lifetime of issued tokens, in seconds. */
   readonly expiresIn: number;
+  /** Shape of issued tokens: plain JWTs, or RFC 9068 access tokens (`typ: at+jwt`, `jti`, `client_id`). */
+  readonly tokenProfile: TokenProfile;
   readonly clockTolerance: number;
   /**
    * Accepted `typ` header values as RFC 7515 §4.1.9 media types (lower case, `application/` prepended when the
@@ -41,6 +43,10 @@ export interface Rs256AuthConfig {
   readonly jwks?: { readonly path: string; readonly maxAge: number };
 }
 
+/** Profiles of issued tokens; see the `tokenProfile` option. */
+export const TOKEN_PROFILES = ['jwt', 'rfc9068'] as const;
+export type TokenProfile = (typeof TOKEN_PROFILES)[number];
+
 /** The environment variable behind each option. */
 const ENV = {
   privateKeyPath: 'JWT_PRIVATE_KEY_PATH',
@@ -51,6 +57,7 @@ const ENV = {
   issuer: 'JWT_ISSUER',
   audience: 'JWT_AUDIENCE',
   expiresIn: 'JWT_EXPIRES_IN',
+  tokenProfile: 'JWT_TOKEN_PROFILE',
   clockTolerance: 'JWT_CLOCK_TOLERANCE',
   tokenType: 'JWT_TOKEN_TYPE',
   requiredClaims: 'JWT_REQUIRED_CLAIMS',
@@ -268,16 +275,19 @@ export function resolveRs256AuthConfig(options: Rs256AuthModuleOptions = {}, con
   const expiresIn = settings.get('expiresIn');
   const keySources = keySetSources(settings);
   const remoteJwks = resolveRemoteJwks(settings, keySources);
+  const issuer = settings.string('issuer').value;
+  const tokenProfile = resolveTokenProfile(settings, issuer, audience);
   return {
     // A resource server starts with no key; RemoteJwks fills the set from the issuer.
     keyStore: new KeyStore(remoteJwks ? new KeySet([]) : loadKeySet(keySources)),
     remoteJwks,
     keySources,
-    issuer: settings.string('issuer').value,
+    issuer,
     audience: audience && audience.length > 0 ? audience : undefined,
     expiresIn: parseLifetime(expiresIn.value ?? DEFAULT_EXPIRES_IN, expiresIn.setting),
+    tokenProfile,
     clockTolerance: settings.integer('clockTolerance', DEFAULT_CLOCK_TOLERANCE, 0),
-    tokenTypes: resolveTokenTypes(settings),
+    tokenTypes: resolveTokenTypes(settings, tokenProfile),
     requiredClaims: settings.list('requiredClaims').value ?? DEFAULT_REQUIRED_CLAIMS,
     maxTokenLength: settings.integer('maxTokenLength', DEFAULT_MAX_TOKEN_LENGTH, 16),
     cacheSize: settings.integer('cacheSize', DEFAULT_CACHE_SIZE, 0),
@@ -322,10 +332,30 @@ function resolveRemoteJwks(settings: Settings, keySources: KeySetSources): Rs256
 
 const MEDIA_TYPE = /^[a-z0-9!#$&^_.+-]+(\/[a-z0-9!#$&^_.+-]+)?$/i;
 
-function resolveTokenTypes(settings: Settings): Rs256AuthConfig['tokenTypes'] {
+/**
+ * RFC 9068 access tokens must carry `iss` and `aud` (§2.2), and a resource server must know which it accepts: the
+ * profile needs both settings, checked here rather than at the first `sign`.
+ */
+function resolveTokenProfile(settings: Settings, issuer: string | undefined, audience: string[] | undefined): TokenProfile {
+  const { value, setting } = settings.string('tokenProfile');
+  const profile = value?.trim().toLowerCase() ?? 'jwt';
+  if (!(TOKEN_PROFILES as readonly string[]).includes(profile)) {
+    throw invalid(setting, value, `one of ${TOKEN_PROFILES.join(', ')}`);
+  }
+  if (profile === 'rfc9068' && (issuer === undefined || audience === undefined || audience.length === 0)) {
+    throw new Rs256AuthError(
+      'RS256_CONFIG_INVALID',
+      `${setting} is "rfc9068", which puts iss and aud into every token (RFC 9068 §2.2); set JWT_ISSUER and JWT_AUDIENCE (issuer and audience options) too.`,
+    );
+  }
+  return profile as TokenProfile;
+}
+
+/** Under the RFC 9068 profile, tokens typed `at+jwt` only (RFC 9068 §4), unless JWT_TOKEN_TYPE says otherwise. */
+function resolveTokenTypes(settings: Settings, profile: TokenProfile): Rs256AuthConfig['tokenTypes'] {
   const { value, setting } = settings.list('tokenType');
   if (value === undefined || value.length === 0) {
-    return undefined;
+    return profile === 'rfc9068' ? [typMediaType('at+jwt')] : undefined;
   }
   const bad = value.find((typ) => !MEDIA_TYPE.test(typ));
   if (bad !== undefined) {

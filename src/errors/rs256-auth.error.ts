@@ -20,6 +20,7 @@ export type Rs256AuthErrorCode =
   | 'RS256_PASSPHRASE_INVALID'
   // use of the module
   | 'RS256_NO_PRIVATE_KEY'
+  | 'RS256_ACCESS_TOKEN_CLAIMS'
   // token verification
   | 'RS256_TOKEN_MISSING'
   | 'RS256_TOKEN_TOO_LARGE'

@@ -77,6 +77,18 @@ export interface Rs256AuthModuleOptions {
   expiresIn?: string | number;
 
   /**
+   * Shape of the tokens `JwtService.sign` issues. `'rfc9068'` makes them RFC 9068 JWT access tokens, as strict
+   * verifiers (express-oauth2-jwt-bearer with `strict: true`, Spring's `JwtValidators.createAtJwtValidator`)
+   * demand: header `typ: at+jwt`, a fresh `jti` per token, and `iss`, `aud`, `iat`, `exp` from the configuration;
+   * the payload must carry `sub` and `client_id` (strings) and no `jti` of its own, or `sign` throws
+   * `RS256_ACCESS_TOKEN_CLAIMS`. Needs `issuer` and `audience`; verification then expects `typ: at+jwt` unless
+   * `tokenType` says otherwise.
+   * @env JWT_TOKEN_PROFILE (`jwt` or `rfc9068`)
+   * @default 'jwt'
+   */
+  tokenProfile?: 'jwt' | 'rfc9068';
+
+  /**
    * Seconds of leeway when checking `exp`, `nbf` and `iat` against the clock. A few seconds, as peers use, so that
    * tokens from a host whose clock runs slightly fast are not refused as "not yet valid"; 0 for none.
    * @env JWT_CLOCK_TOLERANCE
