@@ -3,7 +3,7 @@ export { Claims } from './decorators/claims.decorator.js';
 export { Public } from './decorators/public.decorator.js';
 export { RequireClaims } from './decorators/require-claims.decorator.js';
 export { Rs256AuthError, type Rs256AuthErrorCode } from './errors/rs256-auth.error.js';
-export type { ClaimRequirement } from './guard/claim-requirements.js';
+export type { ClaimList, ClaimRequirement } from './guard/claim-requirements.js';
 export { JwtAuthGuard } from './guard/jwt-auth.guard.js';
 export { Rs256Strategy, type AuthOutcome } from './guard/rs256.strategy.js';
 export type {

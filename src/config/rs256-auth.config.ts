@@ -28,6 +28,8 @@ export interface Rs256AuthConfig {
    */
   readonly tokenTypes?: readonly string[];
   readonly requiredClaims: readonly string[];
+  /** Where roles and scopes are read from. */
+  readonly claimPaths: ClaimPaths;
   readonly maxTokenLength: number;
   /** Most verified tokens remembered; 0 disables the cache. */
   readonly cacheSize: number;
@@ -42,6 +44,17 @@ export interface Rs256AuthConfig {
   /** Where the JWK Set is served; `undefined` when it is not. */
   readonly jwks?: { readonly path: string; readonly maxAge: number };
 }
+
+/** A claim path split into member names: `realm_access.roles` is `['realm_access', 'roles']`. */
+export type ClaimPath = readonly string[];
+
+/** Where `@RequireClaims` reads roles and scopes; each is the union of the values found at its paths. */
+export interface ClaimPaths {
+  readonly roles: readonly ClaimPath[];
+  readonly scopes: readonly ClaimPath[];
+}
+
+export const DEFAULT_CLAIM_PATHS: ClaimPaths = { roles: [['roles']], scopes: [['scope'], ['scp']] };
 
 /** Profiles of issued tokens; see the `tokenProfile` option. */
 export const TOKEN_PROFILES = ['jwt', 'rfc9068'] as const;
@@ -61,6 +74,8 @@ const ENV = {
   clockTolerance: 'JWT_CLOCK_TOLERANCE',
   tokenType: 'JWT_TOKEN_TYPE',
   requiredClaims: 'JWT_REQUIRED_CLAIMS',
+  rolesClaim: 'JWT_ROLES_CLAIM',
+  scopesClaim: 'JWT_SCOPES_CLAIM',
   maxTokenLength: 'JWT_MAX_TOKEN_LENGTH',
   cacheSize: 'JWT_CACHE_SIZE',
   realm: 'JWT_REALM',
@@ -289,6 +304,10 @@ export function resolveRs256AuthConfig(options: Rs256AuthModuleOptions = {}, con
     clockTolerance: settings.integer('clockTolerance', DEFAULT_CLOCK_TOLERANCE, 0),
     tokenTypes: resolveTokenTypes(settings, tokenProfile),
     requiredClaims: settings.list('requiredClaims').value ?? DEFAULT_REQUIRED_CLAIMS,
+    claimPaths: {
+      roles: claimPaths(settings, 'rolesClaim') ?? DEFAULT_CLAIM_PATHS.roles,
+      scopes: claimPaths(settings, 'scopesClaim') ?? DEFAULT_CLAIM_PATHS.scopes,
+    },
     maxTokenLength: settings.integer('maxTokenLength', DEFAULT_MAX_TOKEN_LENGTH, 16),
     cacheSize: settings.integer('cacheSize', DEFAULT_CACHE_SIZE, 0),
     realm: settings.string('realm').value ?? DEFAULT_REALM,
@@ -331,6 +350,21 @@ function resolveRemoteJwks(settings: Settings, keySources: KeySetSources): Rs256
 }
 
 const MEDIA_TYPE = /^[a-z0-9!#$&^_.+-]+(\/[a-z0-9!#$&^_.+-]+)?$/i;
+
+/** Dotted claim paths, comma-separated: `realm_access.roles,resource_access.my-api.roles`. */
+function claimPaths(settings: Settings, name: 'rolesClaim' | 'scopesClaim'): ClaimPath[] | undefined {
+  const { value, setting } = settings.list(name);
+  if (value === undefined || value.length === 0) {
+    return undefined;
+  }
+  return value.map((path) => {
+    const members = path.split('.');
+    if (members.some((member) => member.length === 0)) {
+      throw invalid(setting, path, "dotted claim paths such as 'roles' or 'realm_access.roles'");
+    }
+    return members;
+  });
+}
 
 /**
  * RFC 9068 access tokens must carry `iss` and `aud` (§2.2), and a resource server must know which it accepts: the

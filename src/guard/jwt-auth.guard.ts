@@ -71,7 +71,7 @@ export class JwtAuthGuard extends AuthGuard(RS256_STRATEGY) {
       throw this.unauthorized(context, info);
     }
     const { requirements } = this.policy(context);
-    const unmet = requirements.length > 0 ? findUnmetRequirement(info as JwtClaims, requirements) : null;
+    const unmet = requirements.length > 0 ? findUnmetRequirement(info as JwtClaims, requirements, this.config.claimPaths) : null;
     if (unmet) {
       this.setChallenge(
         context,

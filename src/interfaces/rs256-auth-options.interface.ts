@@ -116,6 +116,24 @@ export interface Rs256AuthModuleOptions {
   requiredClaims?: string[];
 
   /**
+   * Where `@RequireClaims({ roles })` reads roles: dotted paths into the claims, each an array of strings or a
+   * space-separated string; the roles are those found at all the paths. For Keycloak,
+   * `'realm_access.roles,resource_access.<client>.roles'`. Comma-separated in the environment, an array here.
+   * @env JWT_ROLES_CLAIM
+   * @default 'roles'
+   * @example rolesClaim: 'realm_access.roles,resource_access.orders-api.roles'
+   */
+  rolesClaim?: string | string[];
+
+  /**
+   * Where `@RequireClaims({ scopes })` reads scopes: dotted paths into the claims, each a space-separated string
+   * or an array of strings. Comma-separated in the environment, an array here.
+   * @env JWT_SCOPES_CLAIM
+   * @default 'scope,scp'
+   */
+  scopesClaim?: string | string[];
+
+  /**
    * Largest accepted token, in bytes. Longer tokens are rejected before any decoding or crypto.
    * @env JWT_MAX_TOKEN_LENGTH
    * @default 8192
