@@ -8,6 +8,7 @@ export { JwtAuthGuard } from './guard/jwt-auth.guard.js';
 export { Rs256Strategy, type AuthOutcome } from './guard/rs256.strategy.js';
 export type {
   JwksOptions,
+  ResourceMetadataOptions,
   Rs256AuthModuleExtras,
   Rs256AuthModuleOptions,
   TokenExtractor,
@@ -17,6 +18,7 @@ export { RemoteJwks } from './jwks/remote-jwks.js';
 export { KeyReloader } from './keys/key-reloader.js';
 export { KeyStore } from './keys/key-store.js';
 export { KeySet, type SigningKey, type VerificationKey } from './keys/key-set.js';
+export type { ProtectedResourceMetadata } from './resource-metadata/resource-metadata.route.js';
 export { Rs256AuthModule } from './rs256-auth.module.js';
 export { ASYNC_OPTIONS_TYPE, OPTIONS_TYPE } from './rs256-auth.module-definition.js';
 export { IS_PUBLIC_KEY, REQUIRED_CLAIMS_KEY, RS256_AUTH_CONFIG, RS256_STRATEGY } from './rs256-auth.constants.js';

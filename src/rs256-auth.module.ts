@@ -1,5 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
+import { DiscoveryModule } from '@nestjs/core';
 import { JwtService } from '@nestjs/jwt';
 import { resolveRs256AuthConfig } from './config/rs256-auth.config.js';
 import { JwtAuthGuard } from './guard/jwt-auth.guard.js';
@@ -10,6 +11,8 @@ import { KeyReloader } from './keys/key-reloader.js';
 import { createJwtService } from './jwt-service.factory.js';
 import { ConfigurableModuleClass, OPTIONS_TYPE } from './rs256-auth.module-definition.js';
 import { RS256_AUTH_CONFIG, RS256_AUTH_MODULE_OPTIONS } from './rs256-auth.constants.js';
+import { ResourceMetadataRoute } from './resource-metadata/resource-metadata.route.js';
+import { RouteScopes } from './resource-metadata/route-scopes.js';
 import { TokenVerifier } from './token/token-verifier.js';
 
 /**
@@ -20,7 +23,8 @@ import { TokenVerifier } from './token/token-verifier.js';
  * `@nestjs/config` itself; when it did, this is the same (global) `ConfigService`.
  */
 @Module({
-  imports: [ConfigModule],
+  // DiscoveryModule lets the protected-resource metadata list the scopes the routes require.
+  imports: [ConfigModule, DiscoveryModule],
   providers: [
     {
       provide: RS256_AUTH_CONFIG,
@@ -33,6 +37,8 @@ import { TokenVerifier } from './token/token-verifier.js';
     JwksRoute,
     KeyReloader,
     RemoteJwks,
+    RouteScopes,
+    ResourceMetadataRoute,
   ],
   exports: [RS256_AUTH_CONFIG, JwtService, TokenVerifier, Rs256Strategy, JwtAuthGuard, KeyReloader, RemoteJwks],
 })

@@ -43,6 +43,17 @@ export interface Rs256AuthConfig {
   readonly remoteJwks?: { readonly uri: URL; readonly cacheMaxAgeMs: number; readonly cooldownMs: number; readonly timeoutMs: number };
   /** Where the JWK Set is served; `undefined` when it is not. */
   readonly jwks?: { readonly path: string; readonly maxAge: number };
+  /** RFC 9728 protected-resource metadata; `undefined` when it is not served. */
+  readonly resourceMetadata?: {
+    /** The resource identifier (`resource`). */
+    readonly resource: string;
+    /** Issuer identifiers of the authorization servers that issue tokens for this resource. */
+    readonly authorizationServers: readonly string[];
+    /** Route of the metadata document on this server. */
+    readonly path: string;
+    /** The document's URL, announced as `resource_metadata` in every challenge. */
+    readonly url: string;
+  };
 }
 
 /** A claim path split into member names: `realm_access.roles` is `['realm_access', 'roles']`. */
@@ -86,6 +97,9 @@ const ENV = {
   jwksCooldown: 'JWT_JWKS_COOLDOWN',
   jwksTimeout: 'JWT_JWKS_TIMEOUT_MS',
   jwksAllowHttp: 'JWT_JWKS_ALLOW_HTTP',
+  resourceMetadataEnabled: 'JWT_RESOURCE_METADATA_ENABLED',
+  resource: 'JWT_RESOURCE',
+  authorizationServers: 'JWT_AUTHORIZATION_SERVERS',
   jwksEnabled: 'JWT_JWKS_ENABLED',
   jwksPath: 'JWT_JWKS_PATH',
   jwksMaxAge: 'JWT_JWKS_MAX_AGE',
@@ -93,22 +107,37 @@ const ENV = {
 
 type EnvOption = keyof typeof ENV;
 
-/** The options with the nested `jwks` object flattened, so every setting is read the same way. */
-interface FlatOptions extends Omit<Rs256AuthModuleOptions, 'jwks'> {
+/** The options with the nested `jwks` and `resourceMetadata` objects flattened, so every setting is read the same way. */
+interface FlatOptions extends Omit<Rs256AuthModuleOptions, 'jwks' | 'resourceMetadata'> {
   jwksEnabled?: boolean;
   jwksPath?: string;
   jwksMaxAge?: number;
+  resourceMetadataEnabled?: boolean;
+  resource?: string;
+  authorizationServers?: string[];
 }
 
 const OPTION_LABELS: Partial<Record<EnvOption, string>> = {
   jwksEnabled: 'jwks option',
   jwksPath: 'jwks.path option',
   jwksMaxAge: 'jwks.maxAge option',
+  resourceMetadataEnabled: 'resourceMetadata option',
+  resource: 'resourceMetadata.resource option',
+  authorizationServers: 'resourceMetadata.authorizationServers option',
 };
 
-function flatten({ jwks, ...options }: Rs256AuthModuleOptions): FlatOptions {
+function flatten({ jwks, resourceMetadata, ...options }: Rs256AuthModuleOptions): FlatOptions {
   const nested = typeof jwks === 'object' ? jwks : {};
-  return { ...options, jwksEnabled: jwks === undefined ? undefined : jwks !== false, jwksPath: nested.path, jwksMaxAge: nested.maxAge };
+  const metadata = typeof resourceMetadata === 'object' ? resourceMetadata : {};
+  return {
+    ...options,
+    jwksEnabled: jwks === undefined ? undefined : jwks !== false,
+    jwksPath: nested.path,
+    jwksMaxAge: nested.maxAge,
+    resourceMetadataEnabled: resourceMetadata === undefined ? undefined : resourceMetadata !== false,
+    resource: metadata.resource,
+    authorizationServers: metadata.authorizationServers,
+  };
 }
 
 const DEFAULT_EXPIRES_IN = '15m';
@@ -316,6 +345,7 @@ export function resolveRs256AuthConfig(options: Rs256AuthModuleOptions = {}, con
     reloadOnSignal: !remoteJwks && settings.boolean('reloadOnSignal', true),
     watchKeyFiles: settings.boolean('watchKeyFiles'),
     jwks: settings.boolean('jwksEnabled') ? resolveJwks(settings) : undefined,
+    resourceMetadata: settings.boolean('resourceMetadataEnabled') ? resolveResourceMetadata(settings, audience, issuer) : undefined,
   };
 }
 
@@ -396,6 +426,41 @@ function resolveTokenTypes(settings: Settings, profile: TokenProfile): Rs256Auth
     throw invalid(setting, bad, "media types such as 'at+jwt' or 'application/at+jwt'");
   }
   return value.map(typMediaType);
+}
+
+/** RFC 9728 §3.1: the well-known segment goes between the host and the path of the resource identifier. */
+const RESOURCE_METADATA_SEGMENT = '/.well-known/oauth-protected-resource';
+
+function absoluteHttpsUrl(value: string): URL | undefined {
+  try {
+    const url = new URL(value);
+    return url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK_HOST.test(url.hostname)) ? url : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The resource identifier defaults to the first audience when that is a URL (RFC 9068 tokens name the resource in
+ * `aud`); the authorization servers default to the configured issuer.
+ */
+function resolveResourceMetadata(settings: Settings, audience: string[] | undefined, issuer: string | undefined): Rs256AuthConfig['resourceMetadata'] {
+  const given = settings.string('resource');
+  const value = given.value ?? audience?.[0];
+  const setting = given.value !== undefined ? given.setting : `${given.setting} (or the first JWT_AUDIENCE)`;
+  const resource = value === undefined ? undefined : absoluteHttpsUrl(value);
+  // RFC 9728 §1.2: an https URL without a query or fragment.
+  if (value === undefined || resource === undefined || resource.search !== '' || resource.hash !== '') {
+    throw invalid(setting, value, 'the https: URL that identifies this resource server, without query or fragment (http: only for loopback)');
+  }
+  const servers = settings.list('authorizationServers');
+  const authorizationServers = servers.value ?? (issuer !== undefined ? [issuer] : []);
+  const notUrl = authorizationServers.find((server) => absoluteHttpsUrl(server) === undefined);
+  if (notUrl !== undefined) {
+    throw invalid(servers.value ? servers.setting : 'JWT_ISSUER (the default of JWT_AUTHORIZATION_SERVERS)', notUrl, 'https: issuer identifiers');
+  }
+  const path = RESOURCE_METADATA_SEGMENT + (resource.pathname === '/' ? '' : resource.pathname);
+  return { resource: value, authorizationServers, path, url: `${resource.origin}${path}` };
 }
 
 function resolveJwks(settings: Settings): Rs256AuthConfig['jwks'] {

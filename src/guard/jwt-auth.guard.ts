@@ -75,7 +75,11 @@ export class JwtAuthGuard extends AuthGuard(RS256_STRATEGY) {
     if (unmet) {
       this.setChallenge(
         context,
-        bearerChallenge(this.config.realm, { code: 'insufficient_scope', description: unmet.description, scope: unmet.scope }),
+        bearerChallenge(
+          this.config.realm,
+          { code: 'insufficient_scope', description: unmet.description, scope: unmet.scope },
+          this.config.resourceMetadata?.url,
+        ),
       );
       throw new ForbiddenException(unmet.description);
     }
@@ -112,11 +116,11 @@ export class JwtAuthGuard extends AuthGuard(RS256_STRATEGY) {
 
   private unauthorized(context: ExecutionContext, info: unknown): UnauthorizedException {
     if (info instanceof Rs256AuthError && info.code === 'RS256_TOKEN_MISSING') {
-      this.setChallenge(context, bearerChallenge(this.config.realm));
+      this.setChallenge(context, bearerChallenge(this.config.realm, undefined, this.config.resourceMetadata?.url));
       return new UnauthorizedException('missing bearer token');
     }
     const description = info instanceof Rs256AuthError ? info.message : 'invalid token';
-    this.setChallenge(context, bearerChallenge(this.config.realm, { code: 'invalid_token', description }));
+    this.setChallenge(context, bearerChallenge(this.config.realm, { code: 'invalid_token', description }, this.config.resourceMetadata?.url));
     return new UnauthorizedException(description);
   }
 }

@@ -9,10 +9,18 @@ function quoted(value: string): string {
 
 /**
  * Builds a `WWW-Authenticate: Bearer` challenge (RFC 6750 §3). Without an error it is the bare challenge sent
- * when a request carries no token.
+ * when a request carries no token. `resourceMetadata` is the URL of the RFC 9728 metadata (§5.1), which tells a
+ * client where to get a token.
  */
-export function bearerChallenge(realm: string, error?: { code: BearerError; description: string; scope?: string }): string {
+export function bearerChallenge(
+  realm: string,
+  error?: { code: BearerError; description: string; scope?: string },
+  resourceMetadata?: string,
+): string {
   let challenge = `Bearer realm=${quoted(realm)}`;
+  if (resourceMetadata !== undefined) {
+    challenge += `, resource_metadata=${quoted(resourceMetadata)}`;
+  }
   if (error) {
     challenge += `, error="${error.code}", error_description=${quoted(error.description)}`;
     if (error.scope) {

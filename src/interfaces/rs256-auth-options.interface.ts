@@ -225,6 +225,37 @@ export interface Rs256AuthModuleOptions {
    * @default false
    */
   jwks?: boolean | JwksOptions;
+
+  /**
+   * Serve RFC 9728 protected-resource metadata (`resource`, `authorization_servers`, `scopes_supported` gathered
+   * from the routes' `@RequireClaims`, `bearer_methods_supported`) at `/.well-known/oauth-protected-resource`,
+   * outside every guard, and add `resource_metadata="<its URL>"` to every `WWW-Authenticate` challenge, so that
+   * clients (MCP clients among them) find the authorization server from a 401. `true` uses the defaults.
+   * @env JWT_RESOURCE_METADATA_ENABLED (`true`/`false`), JWT_RESOURCE, JWT_AUTHORIZATION_SERVERS
+   * @default false
+   */
+  resourceMetadata?: boolean | ResourceMetadataOptions;
+}
+
+/** The RFC 9728 protected-resource metadata this server publishes. */
+export interface ResourceMetadataOptions {
+  /**
+   * The resource identifier: the https URL clients name this resource server by (RFC 9728 §1.2), usually the
+   * audience of its tokens. The document is served at its origin plus `/.well-known/oauth-protected-resource`
+   * plus its path.
+   * @env JWT_RESOURCE
+   * @default the first audience, when it is a URL
+   * @example 'https://api.example.com'
+   */
+  resource?: string;
+
+  /**
+   * Issuer identifiers of the authorization servers whose tokens this resource accepts (`authorization_servers`).
+   * The environment variable is comma-separated.
+   * @env JWT_AUTHORIZATION_SERVERS
+   * @default the configured issuer
+   */
+  authorizationServers?: string[];
 }
 
 /** Where and how the JWK Set is served. */
