@@ -116,14 +116,14 @@ describe('rotation without restart', () => {
 
       // 1. Add the new public key and deploy: both verify, the old key still signs.
       writeFileSync(join(work, 'public/new.pem'), pem.public(newPair));
-      expect(reloader.reload()).toBe(true);
+      expect(await reloader.reload()).toBe(true);
       expect(await jwksKids(url)).toHaveLength(2);
       expect(kidOf(jwt.sign({ sub: 'u' }))).toBe(kidOf(oldToken));
       expect((await request(url, '/profile', { token: oldToken })).status).toBe(200);
 
       // 2. Switch the private key: new tokens carry the new kid, old tokens keep working.
       writeFileSync(join(work, 'private.pem'), pem.private(newPair));
-      expect(reloader.reload()).toBe(true);
+      expect(await reloader.reload()).toBe(true);
       const newToken = jwt.sign({ sub: 'u' });
       expect(kidOf(newToken)).not.toBe(kidOf(oldToken));
       expect((await request(url, '/profile', { token: newToken })).status).toBe(200);
@@ -131,7 +131,7 @@ describe('rotation without restart', () => {
 
       // 3. After the longest token lifetime, drop the old public key: its tokens stop working (cache included).
       unlinkSync(join(work, 'public/old.pem'));
-      expect(reloader.reload()).toBe(true);
+      expect(await reloader.reload()).toBe(true);
       const refused = await request(url, '/profile', { token: oldToken });
       expect(refused.status).toBe(401);
       expect(refused.headers.get('www-authenticate')).toContain('kid');
@@ -152,7 +152,7 @@ describe('rotation without restart', () => {
       const token = jwt.sign({ sub: 'u' });
       for (const broken of ['not a key', pem.public(keys.other), readFileSync(keys.smallPrivatePath, 'utf8')]) {
         writeFileSync(join(work, 'private.pem'), broken);
-        expect(app.get(KeyReloader).reload()).toBe(false);
+        expect(await app.get(KeyReloader).reload()).toBe(false);
         expect((await request(url, '/profile', { token })).status).toBe(200);
         expect(kidOf(jwt.sign({ sub: 'u' }))).toBe(kidOf(token));
       }

@@ -2,11 +2,11 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generateKeyPairSync } from 'node:crypto';
+import { createHash, createPublicKey, generateKeyPairSync, verify, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { request } from './support/http.js';
 import { rsaPair } from './support/keys.js';
 import { createDevKeys, startDemo, stopDemo, type ServerProcess } from './support/processes.js';
-import { rs256Token, validClaims } from './support/tokens.js';
+import { craftToken, rs256Token, validClaims } from './support/tokens.js';
 
 const COOLDOWN_SECONDS = 1;
 const TIMEOUT_MS = 300;
@@ -15,14 +15,33 @@ const DEMO_ISSUER = 'nestjs-rs256-auth-demo';
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const kidOf = (token: string): string => JSON.parse(Buffer.from(token.split('.')[0], 'base64url').toString()).kid;
 
+/** Output a server printed from `from` on, once `text` is in it (or fails after `ms`). */
+async function outputAfter(server: ServerProcess, from: number, text: string, ms = 15000): Promise<string> {
+  const deadline = Date.now() + ms;
+  while (!server.output().slice(from).includes(text)) {
+    if (Date.now() > deadline) throw new Error(`"${text}" did not appear in:\n${server.output().slice(from)}`);
+    await sleep(50);
+  }
+  return server.output().slice(from);
+}
+
+/** RFC 7638 thumbprint of an RSA public key, as a JWK Set entry without `kid` is known by. */
+function thumbprint(key: KeyObject): string {
+  const { e, n } = key.export({ format: 'jwk' });
+  return createHash('sha256').update(JSON.stringify({ e, kty: 'RSA', n })).digest('base64url');
+}
+
+const jwkOf = (key: KeyObject, kid?: string): JsonWebKey => ({ ...key.export({ format: 'jwk' }), ...(kid === undefined ? {} : { kid }) });
+
 /**
  * Stands between the resource server and the issuer's JWK Set: counts every request that reaches the issuer, and
  * can play an issuer that is down, that hangs, or that serves a set of its own.
  */
 class IssuerProxy {
   requests = 0;
-  mode: 'forward' | 'down' | 'hang' | 'custom' = 'forward';
+  mode: 'forward' | 'down' | 'hang' | 'custom' | 'serve' = 'forward';
   custom: unknown;
+  serve: (res: ServerResponse) => void = () => undefined;
   private readonly hung = new Set<ServerResponse>();
   private readonly server: Server;
 
@@ -33,6 +52,8 @@ class IssuerProxy {
         res.writeHead(503).end();
       } else if (this.mode === 'hang') {
         this.hung.add(res);
+      } else if (this.mode === 'serve') {
+        this.serve(res);
       } else if (this.mode === 'custom') {
         res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(this.custom));
       } else {
@@ -55,7 +76,7 @@ class IssuerProxy {
   }
 }
 
-function startResourceServer(cwd: string, jwksUri: string): Promise<ServerProcess> {
+function startResourceServer(cwd: string, jwksUri: string, env: Record<string, string> = {}): Promise<ServerProcess> {
   return startDemo(
     cwd,
     {
@@ -66,6 +87,7 @@ function startResourceServer(cwd: string, jwksUri: string): Promise<ServerProces
       JWT_JWKS_TIMEOUT_MS: String(TIMEOUT_MS),
       // Stale after a second, so the tests also cover background refreshes while the issuer is down.
       JWT_JWKS_CACHE_MAX_AGE: '1',
+      ...env,
     },
     'demo/resource-server.js',
   );
@@ -167,7 +189,7 @@ describe('resource-server mode: verifying with the issuer\'s JWK Set (two real p
     proxy.mode = 'forward';
   });
 
-  it('skips JWK Set entries that cannot verify RS256 tokens, with a warning, and keeps the good ones', async () => {
+  it('skips JWK Set entries that cannot verify RS256 tokens, in one warning, and keeps the good ones', async () => {
     const good = (await request(issuer.url, '/.well-known/jwks.json')).body.keys;
     const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ format: 'jwk' });
     const small = generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({ format: 'jwk' });
@@ -183,12 +205,188 @@ describe('resource-server mode: verifying with the issuer\'s JWK Set (two real p
       ],
     };
     await sleep(COOLDOWN_SECONDS * 1000 + 100);
+    const from = resource.output().length;
     expect((await request(resource.url, '/profile', { token: strangerToken() })).status).toBe(401);
+    const output = await outputAfter(resource, from, 'entries skipped');
+    const warnings = output.split('\n').filter((line) => line.includes('entries skipped'));
+    expect(warnings).toHaveLength(1);
     for (const kid of ['ec-key', 'hmac-key', 'rs384-key', 'broken-key', 'small-key']) {
-      await resource.waitFor(`Skipping JWK Set entry "${kid}"`);
+      expect(warnings[0]).toContain(`"${kid}": `);
+    }
+    expect(warnings[0]).toContain('5 entries skipped');
+    expect((await request(resource.url, '/profile', { token: await login() })).status).toBe(200);
+    proxy.mode = 'forward';
+  });
+
+  it('skips entries with a public exponent of 1 or 3; a token forged for e = 1 without any private key is refused', async () => {
+    const good = (await request(issuer.url, '/.well-known/jwks.json')).body.keys;
+    const modulus = rsaPair().publicKey.export({ format: 'jwk' }).n!;
+    const exponentOne = { kty: 'RSA', n: modulus, e: 'AQ', kid: 'e1-key' };
+    const exponentThree = generateKeyPairSync('rsa', { modulusLength: 2048, publicExponent: 3 });
+    proxy.mode = 'custom';
+    proxy.custom = { keys: [exponentOne, jwkOf(exponentThree.publicKey, 'e3-key'), ...good] };
+    // With e = 1, s^e mod n is s itself: the PKCS#1 v1.5 encoding of the digest is a valid signature of anything.
+    const digestInfoPrefix = Buffer.from('3031300d060960864801650304020105000420', 'hex');
+    const size = Buffer.from(modulus, 'base64url').length;
+    const forge = (input: Buffer): Buffer => {
+      const digestInfo = Buffer.concat([digestInfoPrefix, createHash('sha256').update(input).digest()]);
+      return Buffer.concat([Buffer.from([0, 1]), Buffer.alloc(size - digestInfo.length - 3, 0xff), Buffer.from([0]), digestInfo]);
+    };
+    const claims = validClaims({ iss: DEMO_ISSUER, aud: DEMO_ISSUER });
+    const forged = craftToken({ alg: 'RS256', typ: 'JWT', kid: 'e1-key' }, claims, forge);
+    const [header, payload, signature] = forged.split('.');
+    // The forgery is real: crypto accepts it under the e = 1 key, so only the exponent check stands in its way.
+    const weakKey = createPublicKey({ key: exponentOne, format: 'jwk' });
+    expect(verify('sha256', Buffer.from(`${header}.${payload}`), weakKey, Buffer.from(signature, 'base64url'))).toBe(true);
+    await sleep(COOLDOWN_SECONDS * 1000 + 100);
+    const from = resource.output().length;
+    expect((await request(resource.url, '/profile', { token: forged })).status).toBe(401);
+    const output = await outputAfter(resource, from, 'entries skipped');
+    expect(output).toMatch(/"e1-key": [^;]*exponent/);
+    expect(output).toMatch(/"e3-key": [^;]*exponent/);
+    expect((await request(resource.url, '/profile', { token: rs256Token(exponentThree.privateKey, claims, { kid: 'e3-key' }) })).status).toBe(401);
+    expect((await request(resource.url, '/profile', { token: await login() })).status).toBe(200);
+    proxy.mode = 'forward';
+  });
+
+  it('treats a kid naming two different keys as unusable (one warning); identical duplicates are one key', async () => {
+    const good = (await request(issuer.url, '/.well-known/jwks.json')).body.keys;
+    const [twinA, twinB, unnamed, impostor, repeated] = [rsaPair(), rsaPair(), rsaPair(), rsaPair(), rsaPair()];
+    const unnamedKid = thumbprint(unnamed.publicKey);
+    proxy.mode = 'custom';
+    proxy.custom = {
+      keys: [
+        jwkOf(twinA.publicKey, 'twin'),
+        jwkOf(twinB.publicKey, 'twin'),
+        jwkOf(unnamed.publicKey),
+        // Claims the kid the key without one is known by.
+        jwkOf(impostor.publicKey, unnamedKid),
+        jwkOf(repeated.publicKey, 'repeated'),
+        jwkOf(repeated.publicKey, 'repeated'),
+        ...good,
+      ],
+    };
+    const claims = validClaims({ iss: DEMO_ISSUER, aud: DEMO_ISSUER });
+    await sleep(COOLDOWN_SECONDS * 1000 + 100);
+    const from = resource.output().length;
+    expect((await request(resource.url, '/profile', { token: rs256Token(repeated.privateKey, claims, { kid: 'repeated' }) })).status).toBe(200);
+    const output = await outputAfter(resource, from, 'two different keys');
+    expect(output.split('\n').filter((line) => line.includes('two different keys'))).toHaveLength(1);
+    expect(output).toContain('"twin"');
+    expect(output).toContain(`"${unnamedKid}"`);
+    for (const [key, kid] of [[twinA, 'twin'], [twinB, 'twin'], [unnamed, unnamedKid], [impostor, unnamedKid]] as const) {
+      expect((await request(resource.url, '/profile', { token: rs256Token(key.privateKey, claims, { kid }) })).status).toBe(401);
     }
     expect((await request(resource.url, '/profile', { token: await login() })).status).toBe(200);
     proxy.mode = 'forward';
+  });
+
+  describe('with a timeout long enough that only the caps can cut a fetch short', () => {
+    let roomy: ServerProcess;
+    beforeAll(async () => {
+      roomy = await startResourceServer(resourceDir, jwksUri, { JWT_JWKS_TIMEOUT_MS: '10000' });
+      await roomy.waitFor('verification kids');
+    });
+    afterAll(() => stopDemo(roomy));
+
+    it('cuts off a 50 MB JWK Set at the size cap, serving requests with the cached keys during and after the fetch', async () => {
+      const token = await login();
+      expect((await request(roomy.url, '/profile', { token })).status).toBe(200);
+      const total = 50 * 1024 * 1024;
+      const junk = Buffer.from('{"kty":"RSA","kid":"junk","n":"AQAB","e":"AQAB"},'.repeat(1024));
+      let sent = 0;
+      let started!: () => void;
+      const streaming = new Promise<void>((done) => (started = done));
+      let release!: () => void;
+      const released = new Promise<void>((done) => (release = done));
+      const finished = new Promise<void>((done) => {
+        proxy.serve = (res) => {
+          res.on('close', done);
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.write('{"keys":[');
+          started();
+          // Generated as it goes, with backpressure: neither side ever holds the document.
+          const pump = (): void => {
+            while (sent < total && !res.destroyed) {
+              sent += junk.length;
+              if (!res.write(junk)) return void res.once('drain', pump);
+            }
+            if (!res.destroyed) res.end('{}]}');
+          };
+          void released.then(pump);
+        };
+      });
+      proxy.mode = 'serve';
+      await sleep(COOLDOWN_SECONDS * 1000 + 100);
+      const from = roomy.output().length;
+      const unknown = request(roomy.url, '/profile', { token: strangerToken() });
+      await streaming;
+      // The fetch is under way: a request with a known kid does not wait for it.
+      expect((await request(roomy.url, '/profile', { token })).status).toBe(200);
+      release();
+      expect((await unknown).status).toBe(401);
+      await finished;
+      const output = await outputAfter(roomy, from, 'cached key(s) stay in use');
+      expect(output).toContain('larger than 1048576 bytes');
+      // Cut off near the cap: what left the issuer is the cap plus what socket buffers took, not 50 MB.
+      expect(sent).toBeLessThan(16 * 1024 * 1024);
+      proxy.mode = 'forward';
+      expect((await request(roomy.url, '/profile', { token })).status).toBe(200);
+    });
+
+    it('reads at most JWT_JWKS_MAX_KEYS of 100,000 junk entries and sums them up in one warning', async () => {
+      const good = (await request(issuer.url, '/.well-known/jwks.json')).body.keys;
+      const junk = Array.from({ length: 100_000 }, (_, index) => (index % 2 === 0 ? {} : { kty: 'RSA' }));
+      proxy.mode = 'custom';
+      proxy.custom = { keys: [...good, ...junk] };
+      expect(JSON.stringify(proxy.custom).length).toBeLessThan(1024 * 1024);
+      await sleep(COOLDOWN_SECONDS * 1000 + 100);
+      const from = roomy.output().length;
+      expect((await request(roomy.url, '/profile', { token: strangerToken() })).status).toBe(401);
+      const output = await outputAfter(roomy, from, 'entries skipped');
+      await sleep(200);
+      const lines = roomy.output().slice(from).split('\n').filter((line) => line.includes('WARN'));
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toContain(`${good.length + 100_000} entries, of which only the first 100 were read`);
+      expect(lines[0]).toContain(`${100 - good.length} entries skipped`);
+      expect(lines[0]).toMatch(/; and \d+ more\)/);
+      expect(output.length).toBeLessThan(4096);
+      proxy.mode = 'forward';
+      expect((await request(roomy.url, '/profile', { token: await login() })).status).toBe(200);
+    });
+  });
+
+  it('fetches the set on SIGHUP whatever the cooldown, logs the kids, and keeps running', async () => {
+    const patient = await startResourceServer(resourceDir, jwksUri, { JWT_JWKS_COOLDOWN: '3600', JWT_JWKS_CACHE_MAX_AGE: '3600' });
+    try {
+      await patient.waitFor('verification kids');
+      const good = (await request(issuer.url, '/.well-known/jwks.json')).body.keys;
+      const added = rsaPair();
+      const token = rs256Token(added.privateKey, validClaims({ iss: DEMO_ISSUER, aud: DEMO_ISSUER }), { kid: 'added-by-operator' });
+      proxy.mode = 'custom';
+      proxy.custom = { keys: [...good, jwkOf(added.publicKey, 'added-by-operator')] };
+      // Within the hour-long cooldown, an unknown kid fetches nothing.
+      let before = proxy.requests;
+      expect((await request(patient.url, '/profile', { token })).status).toBe(401);
+      expect(proxy.requests).toBe(before);
+
+      let from = patient.output().length;
+      patient.process.kill('SIGHUP');
+      await outputAfter(patient, from, '"added-by-operator"');
+      expect(proxy.requests).toBe(before + 1);
+      expect(patient.process.exitCode).toBeNull();
+      expect((await request(patient.url, '/profile', { token })).status).toBe(200);
+
+      before = proxy.requests;
+      from = patient.output().length;
+      patient.process.kill('SIGHUP');
+      expect(await outputAfter(patient, from, 'fetched on request, unchanged')).toContain('"added-by-operator"');
+      expect(proxy.requests).toBe(before + 1);
+      expect((await request(patient.url, '/profile', { token: await login() })).status).toBe(200);
+    } finally {
+      proxy.mode = 'forward';
+      await stopDemo(patient);
+    }
   });
 
   it('starts while the issuer is down (and says so), and verifies once it is up', async () => {

@@ -1,27 +1,17 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Test } from '@nestjs/testing';
-import { Rs256AuthError, type Rs256AuthErrorCode, type Rs256AuthModuleOptions } from '../src/index.js';
-import { appModule, WIRINGS, type Wiring } from './fixtures/app.js';
+import { type Rs256AuthErrorCode, type Rs256AuthModuleOptions } from '../src/index.js';
+import { appModule, createApp, WIRINGS } from './fixtures/app.js';
 import { createKeyFiles, type KeyFiles } from './support/keys.js';
+import { LogCapture } from './support/log-capture.js';
+import { errorText, startupError } from './support/startup.js';
 
 let keys: KeyFiles;
 beforeAll(() => {
   keys = createKeyFiles();
 });
 afterAll(() => keys.cleanup());
-
-/** Compiles an app module the way Nest does at start-up and returns the error it stops with. */
-async function startupError(wiring: Wiring, config: { env?: Record<string, string>; options?: Rs256AuthModuleOptions }): Promise<Rs256AuthError> {
-  const attempt = Test.createTestingModule({ imports: [appModule({ wiring, ...config })] }).compile();
-  const error = await attempt.then(
-    () => {
-      throw new Error('start-up succeeded but should have failed');
-    },
-    (failure: unknown) => failure,
-  );
-  expect(error).toBeInstanceOf(Rs256AuthError);
-  return error as Rs256AuthError;
-}
 
 /** Every 24-character run of base64 in the key files: none may ever appear in a message. */
 function keyMaterial(): string[] {
@@ -39,7 +29,7 @@ type Case = [name: string, code: Rs256AuthErrorCode, config: () => Record<string
 const cases: Case[] = [
   ['a missing private key file', 'RS256_KEY_NOT_FOUND', () => ({ JWT_PRIVATE_KEY_PATH: keys.missingPath }), () => ['JWT_PRIVATE_KEY_PATH', keys.missingPath, 'no such file']],
   ['a missing public key file', 'RS256_KEY_NOT_FOUND', () => ({ JWT_PUBLIC_KEY_PATH: keys.missingPath }), () => ['JWT_PUBLIC_KEY_PATH', keys.missingPath]],
-  ['an unreadable path (a folder)', 'RS256_KEY_UNREADABLE', () => ({ JWT_PRIVATE_KEY_PATH: keys.dir }), () => ['JWT_PRIVATE_KEY_PATH', keys.dir, 'EISDIR']],
+  ['an unreadable path (a folder)', 'RS256_KEY_UNREADABLE', () => ({ JWT_PRIVATE_KEY_PATH: keys.dir }), () => ['JWT_PRIVATE_KEY_PATH', keys.dir, 'is a folder']],
   ['an HMAC secret instead of a key', 'RS256_KEY_NOT_PEM', () => ({ JWT_PRIVATE_KEY_PATH: keys.hmacSecretPath }), () => ['JWT_PRIVATE_KEY_PATH', keys.hmacSecretPath, 'HS256']],
   ['an HMAC secret as the public key', 'RS256_KEY_NOT_PEM', () => ({ JWT_PUBLIC_KEY_PATH: keys.hmacSecretPath }), () => ['JWT_PUBLIC_KEY_PATH', keys.hmacSecretPath]],
   ['PEM armour around something that is not a key', 'RS256_KEY_NOT_PEM', () => ({ JWT_PUBLIC_KEY_PATH: keys.garbagePemPath }), () => ['JWT_PUBLIC_KEY_PATH', keys.garbagePemPath, 'could not be parsed']],
@@ -90,8 +80,43 @@ const cases: Case[] = [
   ['an http: JWKS URI on a host that is not loopback', 'RS256_CONFIG_INVALID', () => ({ JWT_JWKS_URI: 'http://id.example.com/jwks.json' }), () => ['JWT_JWKS_URI', 'JWT_JWKS_ALLOW_HTTP']],
   ['a JWKS URI together with a private key', 'RS256_CONFIG_INVALID', () => ({ JWT_JWKS_URI: 'https://id.example.com/jwks.json', JWT_PRIVATE_KEY_PATH: keys.privatePath }), () => ['JWT_JWKS_URI', 'signs nothing']],
   ['a JWKS URI together with a public key', 'RS256_CONFIG_INVALID', () => ({ JWT_JWKS_URI: 'https://id.example.com/jwks.json', JWT_PUBLIC_KEY_PATH: keys.publicPath }), () => ['JWT_JWKS_URI', 'JWT_PUBLIC_KEY_PATH']],
-  ['a JWKS switch that is not a boolean', 'RS256_CONFIG_INVALID', () => ({ JWT_PRIVATE_KEY_PATH: keys.privatePath, JWT_JWKS_ENABLED: 'maybe' }), () => ['JWT_JWKS_ENABLED', 'true or false']],
+  ['a JWKS cooldown of zero', 'RS256_CONFIG_INVALID', () => ({ JWT_JWKS_URI: 'https://id.example.com/jwks.json', JWT_JWKS_COOLDOWN: '0' }), () => ['JWT_JWKS_COOLDOWN', '"0"', 'at least 1']],
+  ['a JWKS size cap below 1 KiB', 'RS256_CONFIG_INVALID', () => ({ JWT_JWKS_URI: 'https://id.example.com/jwks.json', JWT_JWKS_MAX_BYTES: '100' }), () => ['JWT_JWKS_MAX_BYTES', '"100"', 'at least 1024']],
+  ['a JWKS key cap of zero', 'RS256_CONFIG_INVALID', () => ({ JWT_JWKS_URI: 'https://id.example.com/jwks.json', JWT_JWKS_MAX_KEYS: '0' }), () => ['JWT_JWKS_MAX_KEYS', '"0"', 'at least 1']],
+  [
+    'a JWKS switch that is not a boolean',
+    'RS256_CONFIG_INVALID',
+    () => ({ JWT_PRIVATE_KEY_PATH: keys.privatePath, JWT_JWKS_ENABLED: 'maybe' }),
+    () => ['JWT_JWKS_ENABLED', '"maybe"', 'one of true, false, 1, 0, yes, no'],
+  ],
   ['a JWKS path without a leading slash', 'RS256_CONFIG_INVALID', () => ({ JWT_PRIVATE_KEY_PATH: keys.privatePath, JWT_JWKS_ENABLED: 'true', JWT_JWKS_PATH: 'jwks.json' }), () => ['JWT_JWKS_PATH', "'/'"]],
+  [
+    'required claims separated by spaces (one claim called "exp iat sub" to the reader)',
+    'RS256_CONFIG_INVALID',
+    () => ({ JWT_PRIVATE_KEY_PATH: keys.privatePath, JWT_REQUIRED_CLAIMS: 'exp iat sub' }),
+    () => ['JWT_REQUIRED_CLAIMS', '"exp iat sub"', 'white space', '"exp,iat,sub"'],
+  ],
+  [
+    'a required claim with a space among comma-separated ones',
+    'RS256_CONFIG_INVALID',
+    () => ({ JWT_PRIVATE_KEY_PATH: keys.privatePath, JWT_REQUIRED_CLAIMS: 'exp, iat sub' }),
+    () => ['JWT_REQUIRED_CLAIMS', '"iat sub"', '"iat,sub"'],
+  ],
+  ['an audience list of blank items', 'RS256_CONFIG_INVALID', () => ({ JWT_PRIVATE_KEY_PATH: keys.privatePath, JWT_AUDIENCE: ' , ' }), () => ['JWT_AUDIENCE', '" , "', 'non-empty item']],
+  ['a required-claims list of blank items', 'RS256_CONFIG_INVALID', () => ({ JWT_PRIVATE_KEY_PATH: keys.privatePath, JWT_REQUIRED_CLAIMS: ',' }), () => ['JWT_REQUIRED_CLAIMS', '","', 'non-empty item']],
+  ['a public key list of blank items', 'RS256_CONFIG_INVALID', () => ({ JWT_PRIVATE_KEY_PATH: keys.privatePath, JWT_PUBLIC_KEY_PATH: ' , ' }), () => ['JWT_PUBLIC_KEY_PATH', '" , "', 'at least one path']],
+  [
+    'a JWKS path while the endpoint is off',
+    'RS256_CONFIG_INVALID',
+    () => ({ JWT_PRIVATE_KEY_PATH: keys.privatePath, JWT_JWKS_PATH: '/keys.json' }),
+    () => ['JWT_JWKS_PATH', '"/keys.json"', 'endpoint is off', 'JWT_JWKS_ENABLED is not set', 'JWT_JWKS_ENABLED=true'],
+  ],
+  [
+    'a JWKS max-age while the endpoint is switched off',
+    'RS256_CONFIG_INVALID',
+    () => ({ JWT_PRIVATE_KEY_PATH: keys.privatePath, JWT_JWKS_ENABLED: 'false', JWT_JWKS_MAX_AGE: '60' }),
+    () => ['JWT_JWKS_MAX_AGE', '"60"', 'JWT_JWKS_ENABLED is "false"'],
+  ],
 ];
 
 describe.each(WIRINGS)('start-up checks (%s)', (wiring) => {
@@ -102,9 +127,9 @@ describe.each(WIRINGS)('start-up checks (%s)', (wiring) => {
       for (const fragment of mustMention()) {
         expect(error.message).toMatch(fragment);
       }
+      const shown = errorText(error);
       for (const run of keyMaterial()) {
-        expect(error.message).not.toContain(run);
-        expect(String(error.stack)).not.toContain(run);
+        expect(shown).not.toContain(run);
       }
     });
   });
@@ -133,7 +158,113 @@ describe.each(WIRINGS)('start-up checks (%s)', (wiring) => {
       const options = { privateKeyPath: keys.privatePath, clockTolerance: 1.5 };
       const error = await startupError(wiring, { options });
       expect(error.code).toBe('RS256_CONFIG_INVALID');
-      expect(error.message).toContain('clockTolerance option');
+      expect(error.message).toContain('clockTolerance option is 1.5;');
+    });
+
+    it.each<[string, Rs256AuthModuleOptions, string]>([
+      ['a negative lifetime', { expiresIn: -3 }, 'expiresIn option is -3;'],
+      ['a boolean where a number belongs', { cacheSize: true as unknown as number }, 'cacheSize option is true;'],
+      ['a number where a boolean belongs', { watchKeyFiles: 1 as unknown as boolean }, 'watchKeyFiles option is 1;'],
+      ['an empty audience array', { audience: [] }, 'audience option is an array;'],
+      ['a required claim with a space', { requiredClaims: ['sub', 'tenant id'] }, 'requiredClaims option names the claim "tenant id"'],
+    ])('%s is quoted as given', async (_name, extra, message) => {
+      const error = await startupError(wiring, { options: { privateKeyPath: keys.privatePath, ...extra } });
+      expect(error.code).toBe('RS256_CONFIG_INVALID');
+      expect(error.message).toContain(message);
+    });
+
+    it('a passphrase of the wrong type is named by its type only, never quoted', async () => {
+      const options = { privateKeyPath: keys.encryptedPath, privateKeyPassphrase: 271828 as unknown as string };
+      const error = await startupError(wiring, { options });
+      expect(error.code).toBe('RS256_CONFIG_INVALID');
+      expect(error.message).toContain('privateKeyPassphrase option is a number;');
+      expect(error.message).not.toContain('271828');
+    });
+
+    it('a JWKS path in the environment while the jwks option turns the endpoint off', async () => {
+      const error = await startupError(wiring, { options: { privateKeyPath: keys.privatePath, jwks: false }, env: { JWT_JWKS_PATH: '/keys.json' } });
+      expect(error.code).toBe('RS256_CONFIG_INVALID');
+      expect(error.message).toContain('JWT_JWKS_PATH is "/keys.json", but the JWK Set endpoint is off (jwks option is false)');
+    });
+
+    it('an empty requiredClaims array still requires no claim', async () => {
+      const moduleRef = await Test.createTestingModule({ imports: [appModule({ wiring, options: { privateKeyPath: keys.privatePath, requiredClaims: [] } })] }).compile();
+      await moduleRef.close();
+    });
+  });
+
+  describe('JWT_* names in the process environment, where ConfigModule also puts the .env file', () => {
+    const VALUE = 'value-that-must-never-be-printed';
+    const added: string[] = [];
+    function setEnv(variables: Record<string, string>): void {
+      for (const [name, value] of Object.entries(variables)) {
+        expect(process.env[name]).toBeUndefined();
+        process.env[name] = value;
+        added.push(name);
+      }
+    }
+    afterEach(() => {
+      for (const name of added.splice(0)) delete process.env[name];
+    });
+
+    it.each([
+      ['JWT_ISSUR', 'JWT_ISSUER'],
+      ['JWT_PUBLIC_KEY_PAHT', 'JWT_PUBLIC_KEY_PATH'],
+      ['JWT_EXPIRE_IN', 'JWT_EXPIRES_IN'],
+      ['JWT_JWKS_ENABLE', 'JWT_JWKS_ENABLED'],
+      ['JWT_AUDIENCES', 'JWT_AUDIENCE'],
+      ['JWT_CASHE_SIZE', 'JWT_CACHE_SIZE'],
+      ['jwt_issuer', 'JWT_ISSUER'],
+    ])('a misspelling, %s, stops start-up: did you mean %s?', async (typo, meant) => {
+      setEnv({ [typo]: VALUE });
+      const error = await startupError(wiring, { env: { JWT_PRIVATE_KEY_PATH: keys.privatePath } });
+      expect(error.code).toBe('RS256_CONFIG_INVALID');
+      expect(error.message).toContain(`${typo} is not a setting of this module; did you mean ${meant}?`);
+      expect(error.message).toContain('ignoreEnv option');
+      expect(error.message).not.toContain(VALUE);
+    });
+
+    it('a misspelling in the .env file ConfigModule loads stops start-up too', async () => {
+      const envFile = join(keys.dir, '.env');
+      writeFileSync(envFile, `JWT_PRIVATE_KEY_PATH=${keys.privatePath}\nJWT_ISSUR=${VALUE}\n`);
+      // ConfigModule copies the file into process.env; take it out again after the test.
+      added.push('JWT_PRIVATE_KEY_PATH', 'JWT_ISSUR');
+      const error = await startupError(wiring, { envFile });
+      expect(error.code).toBe('RS256_CONFIG_INVALID');
+      expect(error.message).toContain('JWT_ISSUR is not a setting of this module; did you mean JWT_ISSUER?');
+      expect(error.message).not.toContain(VALUE);
+    });
+
+    it("names other JWT_* variables, the application's own perhaps, in one warning, without their values", async () => {
+      setEnv({ JWT_REFRESH_SECRET: VALUE, JWT_SIGNING_ALGORITHMS: VALUE });
+      const logs = new LogCapture();
+      const { app } = await createApp({ wiring, env: { JWT_PRIVATE_KEY_PATH: keys.privatePath }, logger: logs });
+      await app.close();
+      const warnings = logs.matching(/JWT_/);
+      expect(warnings).toEqual([
+        'WARN Unknown JWT_* variables, not settings of this module: JWT_REFRESH_SECRET, JWT_SIGNING_ALGORITHMS. ' +
+          "List the application's own in the ignoreEnv option to silence this warning.",
+      ]);
+      expect(logs.lines.join('\n')).not.toContain(VALUE);
+    });
+
+    it('ignoreEnv declares the application\'s own names, near-misses included: no error, no warning', async () => {
+      setEnv({ JWT_ISSUERS: VALUE, JWT_REFRESH_SECRET: VALUE });
+      const logs = new LogCapture();
+      const options = { privateKeyPath: keys.privatePath, ignoreEnv: ['JWT_ISSUERS', 'JWT_REFRESH_SECRET'] };
+      const { app } = await createApp({ wiring, options, logger: logs });
+      await app.close();
+      expect(logs.matching(/JWT_/)).toEqual([]);
+    });
+
+    it.each<[string, unknown, string]>([
+      ['a setting of this module', ['JWT_ISSUER'], 'ignoreEnv option lists JWT_ISSUER, a setting of this module'],
+      ['not an array', 'JWT_REFRESH_SECRET', 'ignoreEnv option is "JWT_REFRESH_SECRET"; expected an array of variable names'],
+    ])('ignoreEnv listing %s stops start-up', async (_name, ignoreEnv, message) => {
+      const options = { privateKeyPath: keys.privatePath, ignoreEnv } as Rs256AuthModuleOptions;
+      const error = await startupError(wiring, { options });
+      expect(error.code).toBe('RS256_CONFIG_INVALID');
+      expect(error.message).toContain(message);
     });
   });
 

@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import type { ConfigService } from '@nestjs/config';
 import { Rs256AuthError } from '../errors/rs256-auth.error.js';
 import type { Rs256AuthModuleOptions, TokenExtractor } from '../interfaces/rs256-auth-options.interface.js';
@@ -7,6 +8,7 @@ import { loadKeySet, type KeySetSources, type PublicKeySource } from '../keys/ke
 import { KeyStore } from '../keys/key-store.js';
 import { bearerTokenExtractor } from '../token/bearer-token.extractor.js';
 import { typMediaType } from '../token/token-type.js';
+import { ENV_PREFIX, findUnknownEnv } from './unknown-env.js';
 
 /** The configuration in force after options and environment are merged, validated and the keys parsed. */
 export interface Rs256AuthConfig {
@@ -40,7 +42,16 @@ export interface Rs256AuthConfig {
   /** Reload the keys when a key file changes. */
   readonly watchKeyFiles: boolean;
   /** Resource-server mode: verification keys from an issuer's JWK Set; `undefined` with local keys. */
-  readonly remoteJwks?: { readonly uri: URL; readonly cacheMaxAgeMs: number; readonly cooldownMs: number; readonly timeoutMs: number };
+  readonly remoteJwks?: {
+    readonly uri: URL;
+    readonly cacheMaxAgeMs: number;
+    readonly cooldownMs: number;
+    readonly timeoutMs: number;
+    /** Largest JWK Set response read; a larger one fails the fetch. */
+    readonly maxBytes: number;
+    /** Entries read from one JWK Set; the rest are ignored. */
+    readonly maxKeys: number;
+  };
   /** Where the JWK Set is served; `undefined` when it is not. */
   readonly jwks?: { readonly path: string; readonly maxAge: number };
   /** RFC 9728 protected-resource metadata; `undefined` when it is not served. */
@@ -71,7 +82,7 @@ export const DEFAULT_CLAIM_PATHS: ClaimPaths = { roles: [['roles']], scopes: [['
 export const TOKEN_PROFILES = ['jwt', 'rfc9068'] as const;
 export type TokenProfile = (typeof TOKEN_PROFILES)[number];
 
-/** The environment variable behind each option. */
+/** The environment variable behind each option; also the list of known `JWT_*` names that typos are checked against. */
 const ENV = {
   privateKeyPath: 'JWT_PRIVATE_KEY_PATH',
   privateKey: 'JWT_PRIVATE_KEY',
@@ -100,6 +111,8 @@ const ENV = {
   resourceMetadataEnabled: 'JWT_RESOURCE_METADATA_ENABLED',
   resource: 'JWT_RESOURCE',
   authorizationServers: 'JWT_AUTHORIZATION_SERVERS',
+  jwksMaxBytes: 'JWT_JWKS_MAX_BYTES',
+  jwksMaxKeys: 'JWT_JWKS_MAX_KEYS',
   jwksEnabled: 'JWT_JWKS_ENABLED',
   jwksPath: 'JWT_JWKS_PATH',
   jwksMaxAge: 'JWT_JWKS_MAX_AGE',
@@ -116,6 +129,9 @@ interface FlatOptions extends Omit<Rs256AuthModuleOptions, 'jwks' | 'resourceMet
   resource?: string;
   authorizationServers?: string[];
 }
+
+/** Settings of the JWK Set endpoint, meaningless while the endpoint is off. */
+const JWKS_ENDPOINT_SETTINGS = ['jwksPath', 'jwksMaxAge'] as const satisfies readonly EnvOption[];
 
 const OPTION_LABELS: Partial<Record<EnvOption, string>> = {
   jwksEnabled: 'jwks option',
@@ -149,12 +165,26 @@ const DEFAULT_CACHE_SIZE = 5000;
 const DEFAULT_REALM = 'api';
 const DEFAULT_JWKS_PATH = '/.well-known/jwks.json';
 const DEFAULT_JWKS_MAX_AGE = 300;
-const DEFAULT_REMOTE_JWKS = { cacheMaxAge: 600, cooldown: 30, timeoutMs: 5000 };
+const DEFAULT_REMOTE_JWKS = { cacheMaxAge: 600, cooldown: 30, timeoutMs: 5000, maxBytes: 1024 * 1024, maxKeys: 100 };
 const LOOPBACK_HOST = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/;
 
 /** Option names that would turn RS256 into a shared-secret scheme; none of them has a meaning here. */
 const SECRET_OPTIONS = ['secret', 'secretOrKey', 'secretOrPrivateKey', 'secretOrKeyProvider'];
 const SECRET_ENV = 'JWT_SECRET';
+
+/** Settings whose value is never quoted in a message, whatever its type. */
+const SECRET_SETTINGS: readonly EnvOption[] = ['privateKey', 'privateKeyPassphrase', 'publicKey'];
+
+/** Every word a boolean setting accepts (compared case-insensitively), and what it means. */
+const BOOLEAN_WORDS: ReadonlyMap<string, boolean> = new Map([
+  ['true', true],
+  ['false', false],
+  ['1', true],
+  ['0', false],
+  ['yes', true],
+  ['no', false],
+]);
+const BOOLEAN_EXPECTED = `one of ${[...BOOLEAN_WORDS.keys()].join(', ')}`;
 
 const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400, w: 604800 };
 
@@ -178,13 +208,17 @@ class Settings {
   string(name: EnvOption): { value?: string; setting: string } {
     const { value, setting } = this.get(name);
     if (value !== undefined && typeof value !== 'string') {
-      throw invalid(setting, value, 'a string');
+      throw invalid(setting, value, 'a string', SECRET_SETTINGS.includes(name));
     }
     return { value, setting };
   }
 
-  /** A list given as an array, or as a comma-separated string in the environment. */
-  list(name: EnvOption): { value?: string[]; setting: string } {
+  /**
+   * A list given as an array, or as a comma-separated string in the environment. Blank items are dropped, but a
+   * value with no item left (`" , "`) is refused rather than read as "no list"; only an empty array, where
+   * `allowEmpty`, means an empty list.
+   */
+  list(name: EnvOption, { allowEmpty = false } = {}): { value?: string[]; setting: string } {
     const { value, setting } = this.get(name);
     if (value === undefined) {
       return { setting };
@@ -193,7 +227,11 @@ class Settings {
     if (!Array.isArray(items) || !items.every((item) => typeof item === 'string')) {
       throw invalid(setting, value, 'a comma-separated list or an array of strings');
     }
-    return { value: items.map((item) => item.trim()).filter((item) => item.length > 0), setting };
+    const kept = items.map((item) => item.trim()).filter((item) => item.length > 0);
+    if (kept.length === 0 && !(allowEmpty && items.length === 0)) {
+      throw invalid(setting, value, `at least one non-empty item, or ${allowEmpty ? 'an empty array as the option' : 'no value at all'}`);
+    }
+    return { value: kept, setting };
   }
 
   boolean(name: EnvOption, fallback = false): boolean {
@@ -201,10 +239,11 @@ class Settings {
     if (value === undefined || typeof value === 'boolean') {
       return value ?? fallback;
     }
-    const word = typeof value === 'string' ? value.trim().toLowerCase() : undefined;
-    if (word === 'true' || word === '1' || word === 'yes') return true;
-    if (word === 'false' || word === '0' || word === 'no') return false;
-    throw invalid(setting, value, 'true or false');
+    const word = typeof value === 'string' ? BOOLEAN_WORDS.get(value.trim().toLowerCase()) : undefined;
+    if (word === undefined) {
+      throw invalid(setting, value, `${BOOLEAN_EXPECTED} (any case)`);
+    }
+    return word;
   }
 
   integer(name: EnvOption, fallback: number, min: number): number {
@@ -220,9 +259,20 @@ class Settings {
   }
 }
 
-function invalid(setting: string, value: unknown, expected: string): Rs256AuthError {
-  const shown = typeof value === 'string' ? `"${value}"` : typeof value;
-  return new Rs256AuthError('RS256_CONFIG_INVALID', `${setting} is ${shown}; expected ${expected}.`);
+/**
+ * How a message shows a value: strings quoted, numbers and booleans as written, anything else (and any value of
+ * a secret setting) by its type only.
+ */
+function shown(value: unknown, secret: boolean): string {
+  if (!secret && typeof value === 'string') return `"${value}"`;
+  if (!secret && (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint')) return String(value);
+  if (value === null) return 'null';
+  const type = Array.isArray(value) ? 'array' : typeof value;
+  return `${/^[aeiou]/.test(type) ? 'an' : 'a'} ${type}`;
+}
+
+function invalid(setting: string, value: unknown, expected: string, secret = false): Rs256AuthError {
+  return new Rs256AuthError('RS256_CONFIG_INVALID', `${setting} is ${shown(value, secret)}; expected ${expected}.`);
 }
 
 /** Parses a lifetime: seconds as a number or digits, or digits with one unit of s, m, h, d or w. */
@@ -245,10 +295,15 @@ function refuseBoth(path: { value?: unknown; setting: string }, inline: { value?
   }
 }
 
+/** The inline-key setting, named the way the path was given (an option for an option), for hints. */
+function inlineSetting(path: { setting: string }, inline: 'privateKey' | 'publicKey'): string {
+  return path.setting.endsWith(' option') ? `${inline} option` : ENV[inline];
+}
+
 function keySource(path: { value?: string; setting: string }, inline: { value?: string; setting: string }): KeySource | undefined {
   refuseBoth(path, inline);
   if (path.value !== undefined) {
-    return { setting: path.setting, path: path.value };
+    return { setting: path.setting, path: path.value, inlineSetting: inlineSetting(path, 'privateKey') };
   }
   if (inline.value !== undefined) {
     return { setting: inline.setting, inline: inline.value };
@@ -287,15 +342,18 @@ function publicKeySources(settings: Settings): PublicKeySource[] {
     return [];
   }
   const items: unknown[] = typeof value === 'string' ? value.split(',').map((item) => item.trim()).filter(Boolean) : Array.isArray(value) ? value : [value];
+  if (typeof value === 'string' && items.length === 0) {
+    throw invalid(setting, value, 'at least one path, or no value at all');
+  }
   return items.map((item) => {
     if (typeof item === 'string') {
-      return { setting, path: item };
+      return { setting, path: item, inlineSetting: inlineSetting(path, 'publicKey') };
     }
     const entry = item as { path?: unknown; kid?: unknown };
     if (typeof entry !== 'object' || entry === null || typeof entry.path !== 'string' || (entry.kid !== undefined && typeof entry.kid !== 'string')) {
       throw invalid(setting, item, 'paths, or { path: string, kid?: string } objects');
     }
-    return { setting, path: entry.path, kid: entry.kid };
+    return { setting, path: entry.path, inlineSetting: inlineSetting(path, 'publicKey'), kid: entry.kid };
   });
 }
 
@@ -314,6 +372,9 @@ function keySetSources(settings: Settings): KeySetSources {
  */
 export function resolveRs256AuthConfig(options: Rs256AuthModuleOptions = {}, config?: ConfigService): Rs256AuthConfig {
   refuseSecrets(options, config);
+  if (config) {
+    checkEnvNames(options.ignoreEnv);
+  }
   const settings = new Settings(flatten(options), config);
   const audience = settings.list('audience').value;
   const expiresIn = settings.get('expiresIn');
@@ -327,12 +388,12 @@ export function resolveRs256AuthConfig(options: Rs256AuthModuleOptions = {}, con
     remoteJwks,
     keySources,
     issuer,
-    audience: audience && audience.length > 0 ? audience : undefined,
+    audience,
     expiresIn: parseLifetime(expiresIn.value ?? DEFAULT_EXPIRES_IN, expiresIn.setting),
     tokenProfile,
     clockTolerance: settings.integer('clockTolerance', DEFAULT_CLOCK_TOLERANCE, 0),
     tokenTypes: resolveTokenTypes(settings, tokenProfile),
-    requiredClaims: settings.list('requiredClaims').value ?? DEFAULT_REQUIRED_CLAIMS,
+    requiredClaims: claimNames(settings),
     claimPaths: {
       roles: claimPaths(settings, 'rolesClaim') ?? DEFAULT_CLAIM_PATHS.roles,
       scopes: claimPaths(settings, 'scopesClaim') ?? DEFAULT_CLAIM_PATHS.scopes,
@@ -341,12 +402,77 @@ export function resolveRs256AuthConfig(options: Rs256AuthModuleOptions = {}, con
     cacheSize: settings.integer('cacheSize', DEFAULT_CACHE_SIZE, 0),
     realm: settings.string('realm').value ?? DEFAULT_REALM,
     jwtFromRequest: options.jwtFromRequest ?? bearerTokenExtractor,
-    // Nothing local to reload in resource-server mode: RemoteJwks keeps the keys current.
-    reloadOnSignal: !remoteJwks && settings.boolean('reloadOnSignal', true),
+    // In resource-server mode the signal fetches the issuer's set instead of reading key files.
+    reloadOnSignal: settings.boolean('reloadOnSignal', true),
     watchKeyFiles: settings.boolean('watchKeyFiles'),
-    jwks: settings.boolean('jwksEnabled') ? resolveJwks(settings) : undefined,
+    jwks: settings.boolean('jwksEnabled') ? resolveJwks(settings) : refuseJwksSettings(settings),
     resourceMetadata: settings.boolean('resourceMetadataEnabled') ? resolveResourceMetadata(settings, audience, issuer) : undefined,
   };
+}
+
+/** Names the module knows: every variable of the ENV table, and the refused shared-secret variable. */
+const KNOWN_ENV: readonly string[] = [...Object.values(ENV), SECRET_ENV];
+
+/**
+ * Looks for misspelt and unknown `JWT_*` names in `process.env`. That is where `ConfigModule` puts every variable
+ * of the `.env` file(s) it loaded (validated or not), and the only place `@nestjs/config` lets anyone list names:
+ * `ConfigService` reads a name it is given but lists none. Values given by `load` factories are the application's
+ * own configuration objects and are not scanned. A misspelling of a known name stops start-up, because the setting
+ * it meant silently keeps its default (a typo in `JWT_ISSUER` turns the issuer check off); any other `JWT_*` name
+ * may be the application's own, so it is named in one warning. Values are never shown.
+ */
+function checkEnvNames(ignoreEnv: Rs256AuthModuleOptions['ignoreEnv']): void {
+  if (ignoreEnv !== undefined && (!Array.isArray(ignoreEnv) || !ignoreEnv.every((name) => typeof name === 'string'))) {
+    throw invalid('ignoreEnv option', ignoreEnv, 'an array of variable names');
+  }
+  const ignored: readonly string[] = ignoreEnv ?? [];
+  const claimed = ignored.find((name) => KNOWN_ENV.includes(name));
+  if (claimed) {
+    throw new Rs256AuthError('RS256_CONFIG_INVALID', `ignoreEnv option lists ${claimed}, a setting of this module; remove it from the list.`);
+  }
+  const { misspelt, unknown } = findUnknownEnv(Object.keys(process.env), KNOWN_ENV, ignored);
+  if (misspelt.length > 0) {
+    const guesses = misspelt.map(({ name, meant }) => `${name} is not a setting of this module; did you mean ${meant}?`);
+    throw new Rs256AuthError(
+      'RS256_CONFIG_INVALID',
+      `${guesses.join(' ')} If it is the application's own variable, list it in the ignoreEnv option.`,
+    );
+  }
+  if (unknown.length > 0) {
+    new Logger('Rs256Auth').warn(
+      `Unknown ${ENV_PREFIX}* variables, not settings of this module: ${unknown.join(', ')}. ` +
+        "List the application's own in the ignoreEnv option to silence this warning.",
+    );
+  }
+}
+
+/** Claim names: a list of names, none containing white space (a space-separated list is one name to the reader). */
+function claimNames(settings: Settings): readonly string[] {
+  const { value, setting } = settings.list('requiredClaims', { allowEmpty: true });
+  const spaced = value?.find((name) => /\s/.test(name));
+  if (spaced !== undefined) {
+    throw new Rs256AuthError(
+      'RS256_CONFIG_INVALID',
+      `${setting} names the claim "${spaced}", but claim names contain no white space; separate them with commas, e.g. "${spaced.split(/\s+/).join(',')}".`,
+    );
+  }
+  return value ?? DEFAULT_REQUIRED_CLAIMS;
+}
+
+/** With the endpoint off, a path or max-age for it means a mistake: the endpoint was meant to be on, or they are stale. */
+function refuseJwksSettings(settings: Settings): undefined {
+  const enabled = settings.get('jwksEnabled');
+  for (const name of JWKS_ENDPOINT_SETTINGS) {
+    const { value, setting } = settings.get(name);
+    if (value !== undefined) {
+      const state = enabled.value === undefined ? `${enabled.setting} is not set` : `${enabled.setting} is ${shown(enabled.value, false)}`;
+      throw new Rs256AuthError(
+        'RS256_CONFIG_INVALID',
+        `${setting} is ${shown(value, false)}, but the JWK Set endpoint is off (${state}); turn it on (${ENV.jwksEnabled}=true, or the jwks option) or unset ${setting}.`,
+      );
+    }
+  }
+  return undefined;
 }
 
 function resolveRemoteJwks(settings: Settings, keySources: KeySetSources): Rs256AuthConfig['remoteJwks'] {
@@ -374,8 +500,12 @@ function resolveRemoteJwks(settings: Settings, keySources: KeySetSources): Rs256
   return {
     uri,
     cacheMaxAgeMs: settings.integer('jwksCacheMaxAge', DEFAULT_REMOTE_JWKS.cacheMaxAge, 1) * 1000,
-    cooldownMs: settings.integer('jwksCooldown', DEFAULT_REMOTE_JWKS.cooldown, 0) * 1000,
+    // Under a second, a flood of unknown kids would become a flood of fetches at the issuer.
+    cooldownMs: settings.integer('jwksCooldown', DEFAULT_REMOTE_JWKS.cooldown, 1) * 1000,
     timeoutMs: settings.integer('jwksTimeout', DEFAULT_REMOTE_JWKS.timeoutMs, 1),
+    // A JWK Set holds a few keys of a few hundred bytes each; anything near these caps is not a key set.
+    maxBytes: settings.integer('jwksMaxBytes', DEFAULT_REMOTE_JWKS.maxBytes, 1024),
+    maxKeys: settings.integer('jwksMaxKeys', DEFAULT_REMOTE_JWKS.maxKeys, 1),
   };
 }
 

@@ -14,8 +14,10 @@ export type TokenExtractor = (request: any) => string | null | undefined;
  */
 export interface Rs256AuthModuleOptions {
   /**
-   * Path of the PEM file holding the RSA private key (PKCS#1 or PKCS#8, optionally encrypted). Without a private
-   * key the module runs in verify-only mode and `JwtService.sign` throws `RS256_NO_PRIVATE_KEY`.
+   * Path of the PEM file holding the RSA private key (PKCS#1 or PKCS#8, optionally encrypted): a regular file of at
+   * most 64 KiB holding that one PEM block and nothing else. Without a private key the module runs in verify-only
+   * mode and `JwtService.sign` throws `RS256_NO_PRIVATE_KEY`. A value that looks like a PEM is refused without
+   * being quoted: give the key itself in `privateKey`.
    * @env JWT_PRIVATE_KEY_PATH
    * @default none (verify-only mode)
    */
@@ -30,7 +32,7 @@ export interface Rs256AuthModuleOptions {
   privateKey?: string;
 
   /**
-   * Passphrase of an encrypted private key.
+   * Passphrase of an encrypted private key. Given for an unencrypted key, it stops start-up.
    * @env JWT_PRIVATE_KEY_PASSPHRASE
    * @default none
    */
@@ -39,7 +41,8 @@ export interface Rs256AuthModuleOptions {
   /**
    * The RSA public keys (SPKI or PKCS#1 PEM) that verify tokens: a file, a folder of `*.pem`/`*.pub` files, or
    * several of either (comma-separated in the environment, an array here). Each key's `kid` is its RFC 7638
-   * thumbprint unless given as `{ path, kid }`. With a private key, its public half must be among them.
+   * thumbprint unless given as `{ path, kid }`. With a private key, its public half must be among them. Each file
+   * is a regular file of at most 64 KiB holding exactly one public key; a private key anywhere in it is refused.
    * @env JWT_PUBLIC_KEY_PATH
    * @default derived from the private key
    * @example
@@ -63,7 +66,7 @@ export interface Rs256AuthModuleOptions {
 
   /**
    * Accepted audiences. The first is written into issued tokens as `aud`; a verified token must name at least
-   * one of them. The environment variable is comma-separated.
+   * one of them. The environment variable is comma-separated; a list of blank items only is refused.
    * @env JWT_AUDIENCE
    * @default none (not written, not checked)
    */
@@ -108,8 +111,9 @@ export interface Rs256AuthModuleOptions {
   tokenType?: string | string[];
 
   /**
-   * Claims every verified token must carry. The environment variable is comma-separated; an empty list
-   * requires none.
+   * Claims every verified token must carry. The environment variable is comma-separated (a name with white space
+   * is refused: `"exp iat sub"` is a start-up error). An empty array, as this option, requires none; a list of
+   * blank items only is refused.
    * @env JWT_REQUIRED_CLAIMS
    * @default ['exp', 'iat', 'sub']
    */
@@ -142,6 +146,8 @@ export interface Rs256AuthModuleOptions {
 
   /**
    * Re-read and re-check every key file on `SIGHUP`, replacing the key set without a restart if all checks pass.
+   * In resource-server mode (`jwksUri`), `SIGHUP` fetches the issuer's JWK Set at once instead, whatever the
+   * cooldown, and logs the kids it got.
    * @env JWT_RELOAD_ON_SIGHUP
    * @default true
    */
@@ -198,7 +204,7 @@ export interface Rs256AuthModuleOptions {
 
   /**
    * Seconds between two fetches of the JWK Set: an unknown `kid` triggers a fetch only past this window, so a
-   * flood of made-up `kid`s cannot hammer the issuer.
+   * flood of made-up `kid`s cannot hammer the issuer. At least 1.
    * @env JWT_JWKS_COOLDOWN
    * @default 30
    */
@@ -212,6 +218,22 @@ export interface Rs256AuthModuleOptions {
   jwksTimeout?: number;
 
   /**
+   * Largest JWK Set response read, in bytes (at least 1024). The download is cut off past it and the fetch fails,
+   * so the cached keys stay in use; a real set of a few RSA keys is a few KiB.
+   * @env JWT_JWKS_MAX_BYTES
+   * @default 1048576 (1 MiB)
+   */
+  jwksMaxBytes?: number;
+
+  /**
+   * Most entries read from one JWK Set (at least 1); later entries are ignored, and the fetch's warning says how
+   * many. Bounds the work of one fetch however many entries the document holds.
+   * @env JWT_JWKS_MAX_KEYS
+   * @default 100
+   */
+  jwksMaxKeys?: number;
+
+  /**
    * Allow an `http:` `jwksUri` on a host that is not loopback (never do this across a network you do not own).
    * @env JWT_JWKS_ALLOW_HTTP
    * @default false
@@ -220,11 +242,23 @@ export interface Rs256AuthModuleOptions {
 
   /**
    * Serve the verification keys as an RFC 7517 JWK Set, so other services can verify this one's tokens. Public
-   * members only (`kty`, `n`, `e`, `kid`, `alg`, `use`), outside every guard. `true` uses the defaults below.
+   * members only (`kty`, `n`, `e`, `kid`, `alg`, `use`), outside every guard. `true` uses the defaults below;
+   * `JWT_JWKS_PATH` or `JWT_JWKS_MAX_AGE` set while the endpoint is off stops start-up.
    * @env JWT_JWKS_ENABLED (`true`/`false`), JWT_JWKS_PATH, JWT_JWKS_MAX_AGE
    * @default false
    */
   jwks?: boolean | JwksOptions;
+
+  /**
+   * The application's own `JWT_*` variables. At start-up every `JWT_*` name in `process.env` (where `ConfigModule`
+   * puts the `.env` file's variables) that is not a setting of this module is checked: one within a typo of a
+   * setting (`JWT_ISSUR`) stops start-up with "did you mean `JWT_ISSUER`?", any other is named in one warning.
+   * Names listed here are neither; a setting of this module cannot be listed.
+   * @default []
+   * @example
+   * ignoreEnv: ['JWT_REFRESH_SECRET', 'JWT_ISSUERS']
+   */
+  ignoreEnv?: string[];
 
   /**
    * Serve RFC 9728 protected-resource metadata (`resource`, `authorization_servers`, `scopes_supported` gathered

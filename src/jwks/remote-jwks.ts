@@ -1,40 +1,72 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { createPublicKey, type JsonWebKey } from 'node:crypto';
-import { createRemoteJWKSet, type RemoteJWKSet } from 'jose';
+import { createRemoteJWKSet, customFetch, type FetchImplementation, type RemoteJWKSet } from 'jose';
 import type { Rs256AuthConfig } from '../config/rs256-auth.config.js';
 import { rsaKeyProblem, rsaThumbprint } from '../keys/key-loader.js';
 import { KeySet, verificationKey, type VerificationKey } from '../keys/key-set.js';
 import { RS256_AUTH_CONFIG } from '../rs256-auth.constants.js';
 
+/** Skipped entries named in the one warning a fetch logs; the rest are only counted. */
+const REASONS_SHOWN = 5;
+/** Values from the issuer (kids, kty, alg) are cut to this length in logs, so a document cannot flood them. */
+const SHOWN_LENGTH = 64;
+
+/** An issuer-supplied value, quoted and cut short, safe for one log line. */
+function shown(value: unknown): string {
+  const text = String(value);
+  return JSON.stringify(text.length > SHOWN_LENGTH ? `${text.slice(0, SHOWN_LENGTH)}…` : text);
+}
+
 /** Why a JWKS entry cannot verify RS256 tokens, or `null` if it can. */
 function unusable(jwk: Record<string, unknown>): string | null {
-  if (jwk.kty !== 'RSA') return `kty is ${String(jwk.kty)}, not RSA`;
-  if (jwk.alg !== undefined && jwk.alg !== 'RS256') return `alg is ${String(jwk.alg)}, not RS256`;
-  if (jwk.use !== undefined && jwk.use !== 'sig') return `use is ${String(jwk.use)}, not sig`;
+  if (jwk.kty !== 'RSA') return `kty is ${shown(jwk.kty)}, not RSA`;
+  if (jwk.alg !== undefined && jwk.alg !== 'RS256') return `alg is ${shown(jwk.alg)}, not RS256`;
+  if (jwk.use !== undefined && jwk.use !== 'sig') return `use is ${shown(jwk.use)}, not sig`;
   if (Array.isArray(jwk.key_ops) && !jwk.key_ops.includes('verify')) return 'key_ops does not include verify';
   if (jwk.kid !== undefined && typeof jwk.kid !== 'string') return 'kid is not a string';
   return null;
 }
 
+/** The set a fetch yielded, with what was left out of it. */
+interface Conversion {
+  keys: VerificationKey[];
+  skipped: string[];
+  ambiguous: string[];
+}
+
+/** What one fetch did to the key set. */
+type FetchOutcome = 'changed' | 'unchanged' | 'failed';
+
 /**
  * Resource-server mode: verification keys come from an issuer's JWK Set (`JWT_JWKS_URI`) instead of local files.
- * jose's remote JWK Set does the HTTP (fetch, timeout, JSON checks, one request at a time); this class turns the
- * set into the key set and decides when to fetch:
+ * jose's remote JWK Set does the HTTP (fetch, timeout, JSON checks, one request at a time) through a fetch of our
+ * own that bounds the work: it reads at most `jwksMaxBytes` of the response (aborting the download past that)
+ * and passes on at most `jwksMaxKeys` entries, so one fetch costs one JSON parse of a bounded document and a
+ * bounded number of key imports, and never holds up request handling for long. This class turns the set into the
+ * key set and decides when to fetch:
  *
  * - at start-up, without holding the application back if the issuer is down (it is logged);
  * - in the background once the set is older than its max age, while the cached keys keep serving;
  * - when a token names an unknown `kid`, at most once per cooldown window whatever the outcome, so a flood of
- *   random `kid`s, or an issuer that is down, never turns into a flood of requests at the issuer.
+ *   random `kid`s, or an issuer that is down, never turns into a flood of requests at the issuer;
+ * - at once when the operator asks ({@link refreshNow}, which `SIGHUP` calls), whatever the cooldown.
  *
- * A failed fetch keeps the cached keys in use; unusable entries (not RSA, not RS256, malformed, too small, a weak exponent) are
- * skipped with a warning.
+ * A failed fetch keeps the cached keys in use. Unusable entries (not RSA, not RS256, malformed, too small, a weak
+ * exponent) are skipped, and a `kid` that names two different keys is dropped, since neither key can be trusted to
+ * be the one meant; each fetch sums these up in one warning.
  */
 @Injectable()
-export class RemoteJwks implements OnApplicationBootstrap {
+export class RemoteJwks implements OnModuleInit, OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('Rs256Auth');
+  // A resource server has no key file to re-read: an operator's SIGHUP (see KeyReloader) fetches the issuer's set.
+  private readonly onSignal = (): void => {
+    void this.refreshNow();
+  };
   private readonly remote?: RemoteJWKSet;
   private lastAttempt = Number.NEGATIVE_INFINITY;
-  private inFlight?: Promise<boolean>;
+  private inFlight?: Promise<FetchOutcome>;
+  /** Entries in the last document received, before the `jwksMaxKeys` cut. */
+  private entriesReceived = 0;
 
   constructor(@Inject(RS256_AUTH_CONFIG) private readonly config: Rs256AuthConfig) {
     const settings = config.remoteJwks;
@@ -44,6 +76,7 @@ export class RemoteJwks implements OnApplicationBootstrap {
         cacheMaxAge: settings.cacheMaxAgeMs,
         // Fetches go through refresh(), which applies its own cooldown to failed attempts too.
         cooldownDuration: 0,
+        [customFetch]: this.boundedFetch(settings.maxBytes, settings.maxKeys),
       });
     }
   }
@@ -51,6 +84,16 @@ export class RemoteJwks implements OnApplicationBootstrap {
   /** True in resource-server mode. */
   get enabled(): boolean {
     return this.remote !== undefined;
+  }
+
+  onModuleInit(): void {
+    if (this.remote && this.config.reloadOnSignal) {
+      process.on('SIGHUP', this.onSignal);
+    }
+  }
+
+  onModuleDestroy(): void {
+    process.off('SIGHUP', this.onSignal);
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -70,44 +113,97 @@ export class RemoteJwks implements OnApplicationBootstrap {
    * Fetches the set unless a fetch started within the cooldown window; concurrent callers share one fetch.
    * Resolves to whether the key set changed.
    */
-  refresh(): Promise<boolean> {
-    if (!this.remote) return Promise.resolve(false);
-    if (this.inFlight) return this.inFlight;
-    const now = Date.now();
-    if (now - this.lastAttempt < this.config.remoteJwks!.cooldownMs) return Promise.resolve(false);
-    this.lastAttempt = now;
-    this.inFlight = this.fetch(this.remote).finally(() => {
-      this.inFlight = undefined;
-    });
+  async refresh(): Promise<boolean> {
+    if (!this.remote || (!this.inFlight && Date.now() - this.lastAttempt < this.config.remoteJwks!.cooldownMs)) {
+      return false;
+    }
+    return (await this.start(this.remote)) === 'changed';
+  }
+
+  /**
+   * Fetches the set now, whatever the cooldown (an operator's request, not a token's), and logs the kids it got
+   * even when nothing changed. A fetch already under way is joined rather than doubled. Resolves to whether the
+   * key set changed.
+   */
+  async refreshNow(): Promise<boolean> {
+    if (!this.remote) return false;
+    const outcome = await this.start(this.remote);
+    if (outcome === 'unchanged') {
+      const kids = this.config.keyStore.keys.verificationKeys.map((key) => shown(key.kid));
+      this.logger.log(`JWK Set from ${this.config.remoteJwks!.uri.href} fetched on request, unchanged: verification kids [${kids.join(', ')}].`);
+    }
+    return outcome === 'changed';
+  }
+
+  /** One fetch at a time: a caller arriving during a fetch shares it. */
+  private start(remote: RemoteJWKSet): Promise<FetchOutcome> {
+    if (!this.inFlight) {
+      this.lastAttempt = Date.now();
+      this.inFlight = this.fetch(remote).finally(() => {
+        this.inFlight = undefined;
+      });
+    }
     return this.inFlight;
   }
 
-  private async fetch(remote: RemoteJWKSet): Promise<boolean> {
+  private async fetch(remote: RemoteJWKSet): Promise<FetchOutcome> {
     const uri = this.config.remoteJwks!.uri.href;
     try {
       await remote.reload();
     } catch (error) {
       const cached = this.config.keyStore.keys.verificationKeys.length;
       this.logger.warn(`Fetching the JWK Set from ${uri} failed (${error instanceof Error ? error.message : String(error)}); ${cached} cached key(s) stay in use.`);
-      return false;
+      return 'failed';
     }
-    const keys = this.toVerificationKeys(remote.jwks()?.keys ?? [], uri);
+    const { keys, skipped, ambiguous } = this.toVerificationKeys(remote.jwks()?.keys ?? []);
+    this.warnAboutLeftOut(uri, skipped, ambiguous);
     const current = this.config.keyStore.keys.verificationKeys;
     const fingerprint = (list: readonly VerificationKey[]): string => list.map((key) => `${key.kid}:${rsaThumbprint(key.key)}`).join(',');
     // An unchanged set keeps its identity, so the verified-token cache survives routine refreshes.
     if (fingerprint(keys) === fingerprint(current)) {
-      return false;
+      return 'unchanged';
     }
     this.config.keyStore.replace(new KeySet(keys));
-    this.logger.log(`JWK Set from ${uri}: verification kids [${keys.map((key) => key.kid).join(', ')}].`);
-    return true;
+    this.logger.log(`JWK Set from ${uri}: verification kids [${keys.map((key) => shown(key.kid)).join(', ')}].`);
+    return 'changed';
   }
 
-  private toVerificationKeys(entries: unknown[], uri: string): VerificationKey[] {
-    const keys: VerificationKey[] = [];
+  /**
+   * jose's fetch, bounded: refuses a response announced or found to be larger than `maxBytes` (cancelling the
+   * download at that point, so neither memory nor time grows with the document), and hands jose at most
+   * `maxKeys` entries, remembering how many there were.
+   */
+  private boundedFetch(maxBytes: number, maxKeys: number): FetchImplementation {
+    return async (url, options) => {
+      this.entriesReceived = 0;
+      const response = await fetch(url, options);
+      if (response.status !== 200) {
+        await response.body?.cancel();
+        // jose refuses any status but 200 with its own message.
+        return new Response(null, { status: response.status });
+      }
+      const announced = Number(response.headers.get('content-length'));
+      if (announced > maxBytes) {
+        await response.body?.cancel();
+        throw tooLarge(maxBytes);
+      }
+      const document = parseJson(await readAtMost(response, maxBytes));
+      if (typeof document === 'object' && document !== null && Array.isArray((document as { keys?: unknown }).keys)) {
+        const set = document as { keys: unknown[] };
+        this.entriesReceived = set.keys.length;
+        set.keys = set.keys.slice(0, maxKeys);
+      }
+      return Response.json(document);
+    };
+  }
+
+  private toVerificationKeys(entries: unknown[]): Conversion {
+    const byKid = new Map<string, { key: VerificationKey; thumbprint: string }>();
+    const ambiguous = new Set<string>();
+    const skipped: string[] = [];
     for (const entry of entries) {
       const jwk = (typeof entry === 'object' && entry !== null ? entry : {}) as Record<string, unknown>;
-      const label = typeof jwk.kid === 'string' ? `"${jwk.kid}"` : '(no kid)';
+      const label = typeof jwk.kid === 'string' ? shown(jwk.kid) : '(no kid)';
       let reason = unusable(jwk);
       if (!reason) {
         try {
@@ -115,16 +211,77 @@ export class RemoteJwks implements OnApplicationBootstrap {
           const key = createPublicKey({ key: { kty: 'RSA', n: jwk.n, e: jwk.e } as JsonWebKey, format: 'jwk' });
           reason = rsaKeyProblem(key)?.reason ?? null;
           if (!reason) {
-            keys.push(verificationKey((jwk.kid as string | undefined) ?? rsaThumbprint(key), key));
+            const thumbprint = rsaThumbprint(key);
+            const kid = (jwk.kid as string | undefined) ?? thumbprint;
+            const existing = byKid.get(kid);
+            // The same key listed twice is one key; two keys under one kid are neither.
+            if (existing && existing.thumbprint !== thumbprint) {
+              ambiguous.add(kid);
+            } else if (!existing) {
+              byKid.set(kid, { key: verificationKey(kid, key), thumbprint });
+            }
           }
         } catch {
           reason = 'n or e is malformed';
         }
       }
       if (reason) {
-        this.logger.warn(`Skipping JWK Set entry ${label} from ${uri}: ${reason}.`);
+        skipped.push(`${label}: ${reason}`);
       }
     }
-    return keys;
+    const keys = [...byKid].filter(([kid]) => !ambiguous.has(kid)).map(([, { key }]) => key);
+    return { keys, skipped, ambiguous: [...ambiguous] };
+  }
+
+  /** One warning per fetch, however many entries were left out and why. */
+  private warnAboutLeftOut(uri: string, skipped: string[], ambiguous: string[]): void {
+    const { maxKeys } = this.config.remoteJwks!;
+    const unread = Math.max(0, this.entriesReceived - maxKeys);
+    const parts: string[] = [];
+    if (unread > 0) {
+      parts.push(`${this.entriesReceived} entries, of which only the first ${maxKeys} were read (jwksMaxKeys, JWT_JWKS_MAX_KEYS)`);
+    }
+    if (skipped.length > 0) {
+      const more = skipped.length > REASONS_SHOWN ? `; and ${skipped.length - REASONS_SHOWN} more` : '';
+      parts.push(`${skipped.length} entr${skipped.length === 1 ? 'y' : 'ies'} skipped (${skipped.slice(0, REASONS_SHOWN).join('; ')}${more})`);
+    }
+    if (ambiguous.length > 0) {
+      const named = ambiguous.slice(0, REASONS_SHOWN).map(shown).join(', ');
+      const more = ambiguous.length > REASONS_SHOWN ? ` and ${ambiguous.length - REASONS_SHOWN} more` : '';
+      parts.push(`kid${ambiguous.length === 1 ? '' : 's'} ${named}${more} name${ambiguous.length === 1 ? 's' : ''} two different keys, so tokens with ${ambiguous.length === 1 ? 'it' : 'them'} are refused`);
+    }
+    if (parts.length > 0) {
+      this.logger.warn(`JWK Set from ${uri}: ${parts.join('; ')}.`);
+    }
+  }
+}
+
+function tooLarge(maxBytes: number): Error {
+  return new Error(`the response is larger than ${maxBytes} bytes (jwksMaxBytes, JWT_JWKS_MAX_BYTES)`);
+}
+
+/** Reads a response body, giving up (and cancelling the download) as soon as it passes `maxBytes`. */
+async function readAtMost(response: Response, maxBytes: number): Promise<Buffer> {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  if (response.body) {
+    const reader = response.body.getReader();
+    for (let read = await reader.read(); !read.done; read = await reader.read()) {
+      size += read.value.byteLength;
+      if (size > maxBytes) {
+        await reader.cancel();
+        throw tooLarge(maxBytes);
+      }
+      chunks.push(read.value);
+    }
+  }
+  return Buffer.concat(chunks, size);
+}
+
+function parseJson(body: Buffer): unknown {
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch {
+    throw new Error('the response is not JSON');
   }
 }

@@ -1,45 +1,68 @@
 import { createHash, createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { Rs256AuthError } from '../errors/rs256-auth.error.js';
+import { readKeyFile, type FsSteps } from './key-file.reader.js';
 
 /** Smallest RSA modulus accepted, in bits (NIST SP 800-131A; RFC 7518 §3.3 requires at least 2048). */
 export const MIN_RSA_BITS = 2048;
 
 /**
- * Where a key comes from: a file or an inline PEM, with the name of the setting it came through (an environment
- * variable or a module option), so every error can point at it.
+ * Longest value taken as a key path (4096, Linux's `PATH_MAX`). A longer value, or one holding a newline,
+ * `-----BEGIN` or a base64-encoded PEM, is key material pasted into a path setting: it is refused without being
+ * quoted or opened.
+ */
+export const MAX_KEY_PATH_LENGTH = 4096;
+
+/**
+ * Where a key comes from: a file (with the setting meant for the same key inline, for hints) or an inline PEM,
+ * with the name of the setting it came through (an environment variable or a module option), so every error can
+ * point at it.
  */
 export type KeySource =
-  | { setting: string; path: string }
+  | { setting: string; path: string; inlineSetting: string }
   | { setting: string; inline: string };
 
-/** Describes a source for error messages without ever quoting its content. */
-export function describeKeySource(source: KeySource): string {
-  return 'path' in source ? `${source.setting} ("${source.path}")` : source.setting;
+/**
+ * True for a "path" that is key material, never to be quoted or opened: a PEM (even flattened or
+ * base64-encoded, as the inline settings accept it), or anything no path could be.
+ */
+function looksLikeKeyMaterial(path: string): boolean {
+  return path.includes('-----BEGIN') || /[\r\n]/.test(path) || path.length > MAX_KEY_PATH_LENGTH || decodeBase64Pem(path) !== undefined;
 }
 
-function readPem(source: KeySource, expected: string): string {
+/** A base64-encoded PEM, decoded; `undefined` for anything else. */
+function decodeBase64Pem(value: string): string | undefined {
+  if (!/^[A-Za-z0-9+/=\s]+$/.test(value)) {
+    return undefined;
+  }
+  const decoded = Buffer.from(value, 'base64').toString('utf8');
+  return decoded.includes('-----BEGIN ') ? decoded : undefined;
+}
+
+/**
+ * Describes a source for error messages without ever quoting its content: an inline key by its setting alone, a
+ * path by its setting and the path, unless the "path" looks like key material, which is never quoted.
+ */
+export function describeKeySource(source: KeySource): string {
+  if (!('path' in source)) {
+    return source.setting;
+  }
+  return looksLikeKeyMaterial(source.path) ? `${source.setting} (value not shown: it looks like key material)` : `${source.setting} ("${source.path}")`;
+}
+
+function* readPem(source: KeySource, expected: string): FsSteps<string> {
   if ('inline' in source) {
     return decodeInlinePem(source, expected);
   }
-  let text: string;
-  try {
-    text = readFileSync(source.path, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') {
-      throw new Rs256AuthError(
-        'RS256_KEY_NOT_FOUND',
-        `${describeKeySource(source)}: no such file; expected a PEM file holding ${expected}.`,
-        { cause: error },
-      );
-    }
+  if (looksLikeKeyMaterial(source.path)) {
+    // Neither opened nor quoted: the fs error would repeat the value, and so would any message naming it.
     throw new Rs256AuthError(
-      'RS256_KEY_UNREADABLE',
-      `${describeKeySource(source)}: the file cannot be read (${code ?? 'unknown error'}); expected a readable PEM file holding ${expected}.`,
-      { cause: error },
+      'RS256_CONFIG_INVALID',
+      `${source.setting} holds what looks like a PEM key rather than a path (it contains "-----BEGIN", a line break or ` +
+        `a base64-encoded PEM, or is longer than ${MAX_KEY_PATH_LENGTH} characters); give the key inline in ${source.inlineSetting}, ` +
+        "or its file's path here.",
     );
   }
+  const text = yield* readKeyFile({ path: source.path, described: describeKeySource(source), expected });
   if (!text.includes('-----BEGIN ')) {
     throw notPem(source, expected);
   }
@@ -55,13 +78,11 @@ function decodeInlinePem(source: { setting: string; inline: string }, expected: 
   if (value.includes('-----BEGIN ')) {
     return value.replace(/\\r/g, '').replace(/\\n/g, '\n');
   }
-  if (/^[A-Za-z0-9+/=\s]+$/.test(value)) {
-    const decoded = Buffer.from(value, 'base64').toString('utf8');
-    if (decoded.includes('-----BEGIN ')) {
-      return decoded;
-    }
+  const decoded = decodeBase64Pem(value);
+  if (decoded === undefined) {
+    throw notPem(source, expected);
   }
-  throw notPem(source, expected);
+  return decoded;
 }
 
 function notPem(source: KeySource, expected: string): Rs256AuthError {
@@ -72,8 +93,38 @@ function notPem(source: KeySource, expected: string): Rs256AuthError {
   );
 }
 
-function pemLabel(pem: string): string {
-  return /-----BEGIN ([A-Z0-9 ]+)-----/.exec(pem)?.[1] ?? '';
+/**
+ * The PEM blocks of a text, each with its label, in order. Every `-----BEGIN` line must be closed by its
+ * `-----END` line; text between blocks (such as openssl's "Bag Attributes") is ignored.
+ * @throws Rs256AuthError `RS256_KEY_NOT_PEM` when there is no block or one is not closed
+ */
+function pemBlocks(text: string, source: KeySource, expected: string): { label: string; pem: string }[] {
+  const incomplete = (): Rs256AuthError =>
+    new Rs256AuthError(
+      'RS256_KEY_NOT_PEM',
+      `${describeKeySource(source)}: not complete PEM (every "-----BEGIN" line needs its "-----END" line); expected ${expected} in PEM.`,
+    );
+  // One linear pass over the armour lines, paired in order: no backtracking, whatever the text.
+  const lines = [...text.matchAll(/-----(BEGIN|END) ([^\r\n-]*)-----/g)];
+  const blocks: { label: string; pem: string }[] = [];
+  for (let at = 0; at < lines.length; at += 2) {
+    const [begin, end] = [lines[at], lines[at + 1]];
+    if (begin[1] !== 'BEGIN' || end?.[1] !== 'END' || end[2] !== begin[2]) {
+      throw incomplete();
+    }
+    blocks.push({ label: begin[2], pem: text.slice(begin.index, end.index + end[0].length) });
+  }
+  if (blocks.length === 0) {
+    throw incomplete();
+  }
+  return blocks;
+}
+
+function severalBlocks(source: KeySource, labels: string[], advice: string): Rs256AuthError {
+  return new Rs256AuthError(
+    'RS256_KEY_AMBIGUOUS',
+    `${describeKeySource(source)}: holds ${labels.length} PEM blocks (${labels.join(', ')}); expected exactly one. ${advice}`,
+  );
 }
 
 /**
@@ -121,13 +172,23 @@ function checkRsa(key: KeyObject, source: KeySource): void {
 }
 
 /**
- * Reads, parses and checks an RSA private key. The passphrase is needed only for an encrypted key.
+ * Reads, parses and checks an RSA private key. The source must hold exactly one PEM block, the private key: a
+ * second key would leave it open which one signs, and a certificate or public key beside it is not read, so it is
+ * refused rather than silently ignored. The passphrase is for an encrypted key only; one given for an unencrypted
+ * key is refused, as it means the key in place is not the one intended (or was stored decrypted).
  * @throws Rs256AuthError naming the setting and path on every failure
  */
-export function loadPrivateKey(source: KeySource, passphrase: { setting: string; value?: string }): KeyObject {
+export function* loadPrivateKey(source: KeySource, passphrase: { setting: string; value?: string }): FsSteps<KeyObject> {
   const expected = 'an RSA private key (PKCS#1 or PKCS#8)';
-  const pem = readPem(source, expected);
-  const label = pemLabel(pem);
+  const blocks = pemBlocks(yield* readPem(source, expected), source, expected);
+  if (blocks.length > 1) {
+    throw severalBlocks(
+      source,
+      blocks.map(({ label }) => label),
+      'Keep only the private key in this file; public keys and certificates belong in the public key setting.',
+    );
+  }
+  const [{ label, pem }] = blocks;
   if (label.includes('PUBLIC KEY') || label === 'CERTIFICATE') {
     throw new Rs256AuthError(
       'RS256_PUBLIC_KEY_AS_PRIVATE',
@@ -140,6 +201,13 @@ export function loadPrivateKey(source: KeySource, passphrase: { setting: string;
     throw new Rs256AuthError(
       'RS256_PASSPHRASE_REQUIRED',
       `${describeKeySource(source)}: the private key is encrypted; set ${passphrase.setting} to its passphrase.`,
+    );
+  }
+  if (!encrypted && passphrase.value) {
+    throw new Rs256AuthError(
+      'RS256_CONFIG_INVALID',
+      `${passphrase.setting} is set, but the private key in ${describeKeySource(source)} is not encrypted; ` +
+        `remove ${passphrase.setting}, or give the encrypted key.`,
     );
   }
   let key: KeyObject;
@@ -164,24 +232,35 @@ export function loadPrivateKey(source: KeySource, passphrase: { setting: string;
 }
 
 /**
- * Reads, parses and checks an RSA public key (SPKI, PKCS#1, or an X.509 certificate). A private key here is
- * refused rather than silently reduced to its public half: it means the private key is being shipped to places
- * that should only verify.
+ * Reads, parses and checks an RSA public key (SPKI, PKCS#1, or an X.509 certificate). Every PEM block is
+ * inspected: a private key anywhere in the source (say `cat public.pem private.pem > keys.pem`) is refused rather
+ * than reduced to its public half, as it means the private key is being shipped to places that should only
+ * verify. A source holds exactly one public key; several keys go in a folder or a list, one file each, so a
+ * certificate chain never makes its CA's key a token verifier.
  * @throws Rs256AuthError naming the setting and path on every failure
  */
-export function loadPublicKey(source: KeySource): KeyObject {
+export function* loadPublicKey(source: KeySource): FsSteps<KeyObject> {
   const expected = 'an RSA public key (SPKI or PKCS#1)';
-  const pem = readPem(source, expected);
-  if (pemLabel(pem).includes('PRIVATE KEY')) {
+  const text = yield* readPem(source, expected);
+  // Before anything else, and over every BEGIN line, closed or not: no private key passes, whatever surrounds it.
+  if (/-----BEGIN [^\r\n-]*PRIVATE KEY-----/.test(text)) {
     throw new Rs256AuthError(
       'RS256_PRIVATE_KEY_AS_PUBLIC',
       `${describeKeySource(source)}: holds a private key where the public key belongs; ` +
         'give the public key (e.g. "openssl pkey -in private.pem -pubout") and keep the private key out of verifiers.',
     );
   }
+  const blocks = pemBlocks(text, source, expected);
+  if (blocks.length > 1) {
+    throw severalBlocks(
+      source,
+      blocks.map(({ label }) => label),
+      'Put each public key in its own file, in a folder or a comma-separated list.',
+    );
+  }
   let key: KeyObject;
   try {
-    key = createPublicKey({ key: pem, format: 'pem' });
+    key = createPublicKey({ key: blocks[0].pem, format: 'pem' });
   } catch (error) {
     throw new Rs256AuthError('RS256_KEY_NOT_PEM', `${describeKeySource(source)}: could not be parsed; expected ${expected} in PEM.`, {
       cause: error,

@@ -3,30 +3,32 @@ import { statSync, watch, type FSWatcher } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Rs256AuthConfig } from '../config/rs256-auth.config.js';
 import { RS256_AUTH_CONFIG } from '../rs256-auth.constants.js';
-import { loadKeySet } from './key-set.loader.js';
+import { reloadKeySet } from './key-set.loader.js';
 
 /** Editors and deploy tools write a file in several steps; one reload after they settle is enough. */
 const WATCH_SETTLE_MS = 200;
 
 /**
  * Re-reads the key files without a restart: on `SIGHUP` (unless `reloadOnSignal` is off), and when a key file
- * changes if `watchKeyFiles` is on. A new set that passes every start-up check replaces the old one at once
- * (which also empties the verified-token cache); one that fails leaves the old set serving and logs one error
- * naming the file.
+ * changes if `watchKeyFiles` is on (in resource-server mode there is no key file: `RemoteJwks` answers `SIGHUP`).
+ * A new set that passes every start-up check replaces the old one at once (which also empties the verified-token cache); one that fails leaves the old set serving and logs one error
+ * naming the file. Files are read without blocking the event loop, so requests are served during a reload; reloads
+ * run one after another, so an older read never replaces a newer one.
  */
 @Injectable()
 export class KeyReloader implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('Rs256Auth');
   private readonly onSignal = (): void => {
-    this.reload();
+    void this.reload();
   };
+  private reloading: Promise<boolean> = Promise.resolve(true);
   private watchers: FSWatcher[] = [];
   private settle?: NodeJS.Timeout;
 
   constructor(@Inject(RS256_AUTH_CONFIG) private readonly config: Rs256AuthConfig) {}
 
   onModuleInit(): void {
-    if (this.config.reloadOnSignal) {
+    if (this.config.reloadOnSignal && !this.config.remoteJwks) {
       process.on('SIGHUP', this.onSignal);
     }
     if (this.config.watchKeyFiles) {
@@ -42,11 +44,17 @@ export class KeyReloader implements OnModuleInit, OnModuleDestroy {
   }
 
   /**
-   * Reloads now. Returns whether the new set took over; on failure the current set stays in force.
+   * Reloads now, after any reload under way. Resolves to whether the new set took over; on failure the current set
+   * stays in force (it never rejects).
    */
-  reload(): boolean {
+  reload(): Promise<boolean> {
+    this.reloading = this.reloading.then(() => this.reloadNow());
+    return this.reloading;
+  }
+
+  private async reloadNow(): Promise<boolean> {
     try {
-      const keys = loadKeySet(this.config.keySources);
+      const keys = await reloadKeySet(this.config.keySources);
       this.config.keyStore.replace(keys);
       const kids = keys.verificationKeys.map((key) => key.kid).join(', ');
       this.logger.log(`Keys reloaded: verification kids [${kids}]${keys.signingKid ? `, signing kid ${keys.signingKid}` : ''}.`);
@@ -72,7 +80,7 @@ export class KeyReloader implements OnModuleInit, OnModuleDestroy {
     for (const folder of folders) {
       const watcher = watch(folder, { persistent: false }, () => {
         clearTimeout(this.settle);
-        this.settle = setTimeout(() => this.reload(), WATCH_SETTLE_MS);
+        this.settle = setTimeout(() => void this.reload(), WATCH_SETTLE_MS);
       });
       watcher.on('error', (error) => this.logger.error(`Stopped watching ${folder} for key changes: ${error.message}`));
       this.watchers.push(watcher);

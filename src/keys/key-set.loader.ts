@@ -1,6 +1,6 @@
-import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Rs256AuthError } from '../errors/rs256-auth.error.js';
+import { listFolder, runBlocking, runNonBlocking, statPath, type FsSteps } from './key-file.reader.js';
 import { describeKeySource, loadPrivateKey, loadPublicKey, publicKeyOf, rsaThumbprint, type KeySource } from './key-loader.js';
 import { KeySet, verificationKey, type VerificationKey } from './key-set.js';
 
@@ -16,43 +16,52 @@ export interface KeySetSources {
 
 const KEY_FILE = /\.(pem|pub)$/;
 
-/** A folder stands for the `*.pem` and `*.pub` files in it, in name order; anything else for itself. */
-function expand(source: PublicKeySource): PublicKeySource[] {
+/**
+ * A folder stands for the `*.pem` and `*.pub` entries in it, in name order; anything else for itself. Entries are
+ * chosen by name only: one so named that is not a regular file (a FIFO, a sub-folder) is refused when read, like
+ * any key path.
+ */
+function* expand(source: PublicKeySource): FsSteps<PublicKeySource[]> {
   if (!('path' in source)) {
     return [source];
   }
-  let isFolder = false;
-  try {
-    isFolder = statSync(source.path).isDirectory();
-  } catch {
-    // Missing or unreadable: loadPublicKey reports it with the setting and path.
-  }
-  if (!isFolder) {
+  // Missing, unreadable or not a path at all: loadPublicKey reports it with the setting (and path, if it is one).
+  const stats = yield* statPath(source.path);
+  if (!stats?.isDirectory()) {
     return [source];
   }
-  const files = readdirSync(source.path).filter((name) => KEY_FILE.test(name)).sort();
+  let names: string[];
+  try {
+    names = yield* listFolder(source.path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'unknown error';
+    throw new Rs256AuthError('RS256_KEY_UNREADABLE', `${describeKeySource(source)}: the folder cannot be listed (${code}).`, { cause: error });
+  }
+  const files = names.filter((name) => KEY_FILE.test(name)).sort();
   if (files.length === 0) {
     throw new Rs256AuthError(
       'RS256_KEY_NOT_FOUND',
       `${describeKeySource(source)}: the folder holds no .pem or .pub file; expected RSA public keys.`,
     );
   }
-  return files.map((name) => ({ setting: source.setting, path: join(source.path, name), kid: source.kid }));
+  return files.map((name) => ({ ...source, path: join(source.path, name) }));
 }
 
 /**
  * Reads and checks every configured key and builds the key set. Each public key's `kid` is its RFC 7638
  * thumbprint unless one is configured; the private key's public half must be among the public keys when any are
- * configured (else it is derived), and the signing `kid` is that key's. Runs the same checks at start-up and on
- * every reload.
- * @throws Rs256AuthError naming the setting and path at fault
+ * configured (else it is derived), and the signing `kid` is that key's. The same steps serve start-up
+ * ({@link loadKeySet}) and reloads ({@link reloadKeySet}); only the way files are read differs.
  */
-export function loadKeySet(sources: KeySetSources): KeySet {
-  const privateKey = sources.privateKey && loadPrivateKey(sources.privateKey, sources.passphrase);
-  const entries = sources.publicKeys.flatMap(expand);
+function* keySetSteps(sources: KeySetSources): FsSteps<KeySet> {
+  const privateKey = sources.privateKey && (yield* loadPrivateKey(sources.privateKey, sources.passphrase));
+  const entries: PublicKeySource[] = [];
+  for (const source of sources.publicKeys) {
+    entries.push(...(yield* expand(source)));
+  }
   const byKid = new Map<string, { entry: VerificationKey; source: PublicKeySource; thumbprint: string }>();
   for (const source of entries) {
-    const key = loadPublicKey(source);
+    const key = yield* loadPublicKey(source);
     const thumbprint = rsaThumbprint(key);
     const kid = source.kid ?? thumbprint;
     const existing = byKid.get(kid);
@@ -95,4 +104,20 @@ export function loadKeySet(sources: KeySetSources): KeySet {
     [...byKid.values()].map(({ entry }) => entry),
     { kid: own.entry.kid, key: privateKey },
   );
+}
+
+/**
+ * Builds the key set at start-up, with blocking reads: the module cannot exist before its keys do.
+ * @throws Rs256AuthError naming the setting and path at fault
+ */
+export function loadKeySet(sources: KeySetSources): KeySet {
+  return runBlocking(keySetSteps(sources));
+}
+
+/**
+ * Builds the key set for a reload, with the same checks as start-up, reading without blocking the event loop.
+ * @throws Rs256AuthError (as a rejection) naming the setting and path at fault
+ */
+export function reloadKeySet(sources: KeySetSources): Promise<KeySet> {
+  return runNonBlocking(keySetSteps(sources));
 }
