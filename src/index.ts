@@ -8,13 +8,16 @@ export { JwtAuthGuard } from './guard/jwt-auth.guard.js';
 export { Rs256Strategy, type AuthOutcome } from './guard/rs256.strategy.js';
 export type {
   JwksOptions,
+  IssuerResolver,
   ResourceMetadataOptions,
+  TrustedIssuerOptions,
   Rs256AuthModuleExtras,
   Rs256AuthModuleOptions,
   TokenExtractor,
 } from './interfaces/rs256-auth-options.interface.js';
 export { toJwkSet, type RsaPublicJwk } from './jwks/jwk-set.js';
-export { RemoteJwks } from './jwks/remote-jwks.js';
+export { IssuerRegistry } from './issuers/issuer-registry.js';
+export { RemoteJwks } from './issuers/remote-jwks.js';
 export { KeyReloader } from './keys/key-reloader.js';
 export { KeyStore } from './keys/key-store.js';
 export { KeySet, type SigningKey, type VerificationKey } from './keys/key-set.js';

@@ -6,7 +6,8 @@ import { resolveRs256AuthConfig } from './config/rs256-auth.config.js';
 import { JwtAuthGuard } from './guard/jwt-auth.guard.js';
 import { Rs256Strategy } from './guard/rs256.strategy.js';
 import { JwksRoute } from './jwks/jwks.route.js';
-import { RemoteJwks } from './jwks/remote-jwks.js';
+import { IssuerRegistry } from './issuers/issuer-registry.js';
+import { RemoteJwks } from './issuers/remote-jwks.js';
 import { KeyReloader } from './keys/key-reloader.js';
 import { createJwtService } from './jwt-service.factory.js';
 import { ConfigurableModuleClass, OPTIONS_TYPE } from './rs256-auth.module-definition.js';
@@ -37,10 +38,11 @@ import { TokenVerifier } from './token/token-verifier.js';
     JwksRoute,
     KeyReloader,
     RemoteJwks,
+    IssuerRegistry,
     RouteScopes,
     ResourceMetadataRoute,
   ],
-  exports: [RS256_AUTH_CONFIG, JwtService, TokenVerifier, Rs256Strategy, JwtAuthGuard, KeyReloader, RemoteJwks],
+  exports: [RS256_AUTH_CONFIG, JwtService, TokenVerifier, Rs256Strategy, JwtAuthGuard, KeyReloader, RemoteJwks, IssuerRegistry],
 })
 export class Rs256AuthModule extends ConfigurableModuleClass {
   /** Configures the module; with no options every setting is read from `ConfigService` (the environment). */

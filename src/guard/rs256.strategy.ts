@@ -3,9 +3,10 @@ import { PassportStrategy } from '@nestjs/passport';
 import { Strategy } from 'passport-strategy';
 import type { Rs256AuthConfig } from '../config/rs256-auth.config.js';
 import { Rs256AuthError } from '../errors/rs256-auth.error.js';
-import { RemoteJwks } from '../jwks/remote-jwks.js';
+import { IssuerRegistry } from '../issuers/issuer-registry.js';
+import { RemoteJwks } from '../issuers/remote-jwks.js';
 import { RS256_AUTH_CONFIG, RS256_STRATEGY } from '../rs256-auth.constants.js';
-import { TokenVerifier, type JwtClaims } from '../token/token-verifier.js';
+import { peekIssuer, TokenVerifier, type JwtClaims } from '../token/token-verifier.js';
 
 /** The methods passport adds to a strategy for the duration of one `authenticate` call. */
 interface PassportActions {
@@ -38,6 +39,7 @@ export class Rs256Strategy extends PassportStrategy(Strategy, RS256_STRATEGY) {
     protected readonly verifier: TokenVerifier,
     @Inject(RS256_AUTH_CONFIG) protected readonly config: Rs256AuthConfig,
     protected readonly remoteJwks: RemoteJwks,
+    protected readonly issuers: IssuerRegistry,
   ) {
     super();
   }
@@ -62,14 +64,26 @@ export class Rs256Strategy extends PassportStrategy(Strategy, RS256_STRATEGY) {
       return { refused: new Rs256AuthError('RS256_TOKEN_MISSING', 'no bearer token') };
     }
     this.remoteJwks.refreshIfStale();
+    this.issuers.refreshIfStale();
     const outcome = this.verifyAndValidate(token);
-    // In resource-server mode an unknown kid may be a key the issuer has just published: fetch (at most once per
-    // cooldown window) and try once more.
-    if (outcome instanceof Promise || outcome.refused?.code !== 'RS256_TOKEN_KID_UNKNOWN' || !this.remoteJwks.enabled) {
+    const recovery = outcome instanceof Promise || !outcome.refused ? undefined : this.recover(token, outcome.refused);
+    if (!recovery) {
       return outcome;
     }
     const retried = token;
-    return this.remoteJwks.refresh().then((changed) => (changed ? this.verifyAndValidate(retried) : outcome));
+    return recovery.then((changed) => (changed ? this.verifyAndValidate(retried) : outcome));
+  }
+
+  /**
+   * Whether a refused token deserves a second try, and what to do first. In resource-server mode an unknown kid
+   * may be a key the issuer has just published: fetch (at most once per cooldown window). With several issuers the
+   * same holds for the token's issuer, and an `iss` that no one has asked the `issuerResolver` about is resolved.
+   */
+  private recover(token: string, refused: Rs256AuthError): Promise<boolean> | undefined {
+    if (this.issuers.enabled) {
+      return this.issuers.recover(peekIssuer(token), refused.code);
+    }
+    return refused.code === 'RS256_TOKEN_KID_UNKNOWN' && this.remoteJwks.enabled ? this.remoteJwks.refresh() : undefined;
   }
 
   private verifyAndValidate(token: string): AuthOutcome | Promise<AuthOutcome> {

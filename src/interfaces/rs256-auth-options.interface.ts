@@ -196,6 +196,55 @@ export interface Rs256AuthModuleOptions {
   jwksUri?: string;
 
   /**
+   * Resource-server mode by discovery: the issuer's identifier. Its metadata is fetched from
+   * `<issuer>/.well-known/openid-configuration` (OpenID Connect Discovery), else from RFC 8414's
+   * `/.well-known/oauth-authorization-server`; the document's `issuer` must equal this value exactly, and its
+   * `jwks_uri` is then used as `jwksUri` would be. Tokens must carry this `iss`. An issuer that is down at start-up
+   * does not stop the service: it is asked again (at most once per `jwksCooldown`) until it answers. Excludes
+   * `jwksUri`, local keys and `trustedIssuers`.
+   * @env JWT_ISSUER_URL
+   * @default none
+   * @example 'https://keycloak.example.com/realms/shop'
+   */
+  issuerUrl?: string;
+
+  /**
+   * Several trusted issuers (tenants), each with its own keys, audience and required claims. A token's `iss`,
+   * read before its signature is checked and only to choose among these, selects the issuer; a token whose `iss`
+   * is not trusted is refused (`issuer not accepted`) without any network request, and a key is only ever looked
+   * up among the chosen issuer's keys. In the environment: issuer URLs, comma-separated (each by discovery, with
+   * `JWT_AUDIENCE` and `JWT_REQUIRED_CLAIMS`), or a JSON array of the objects below. Excludes `issuer`,
+   * `issuerUrl`, `jwksUri` and local keys.
+   * @env JWT_TRUSTED_ISSUERS
+   * @default none (one issuer)
+   * @example
+   * trustedIssuers: [
+   *   { issuer: 'https://id.example.com/realms/a' },
+   *   { issuer: 'https://login.partner.test', jwksUri: 'https://login.partner.test/keys', audience: 'partner-api' },
+   *   { issuer: 'internal', publicKeyPath: 'keys/internal.pem' },
+   * ]
+   */
+  trustedIssuers?: Array<string | TrustedIssuerOptions>;
+
+  /**
+   * For dynamic tenants: called with a token's `iss` when it is not among `trustedIssuers`; returns that issuer's
+   * options (the same checks apply as to configured ones), or `undefined` to refuse it. Answers, yes or no, are
+   * remembered for up to `issuerCacheSize` issuers (least recently used first out), so the resolver runs once per
+   * issuer, not once per token.
+   * @default none (only `trustedIssuers`)
+   * @example
+   * issuerResolver: async (iss) => (iss.startsWith('https://id.example.com/realms/') ? { issuer: iss } : undefined)
+   */
+  issuerResolver?: IssuerResolver;
+
+  /**
+   * Most issuers whose `issuerResolver` answers are remembered.
+   * @env JWT_ISSUER_CACHE_SIZE
+   * @default 100
+   */
+  issuerCacheSize?: number;
+
+  /**
    * Seconds after which the fetched JWK Set is refreshed in the background; cached keys keep serving meanwhile.
    * @env JWT_JWKS_CACHE_MAX_AGE
    * @default 600
@@ -270,6 +319,25 @@ export interface Rs256AuthModuleOptions {
    */
   resourceMetadata?: boolean | ResourceMetadataOptions;
 }
+
+/** One trusted issuer: its `iss`, where its keys come from, and what its tokens must carry. */
+export interface TrustedIssuerOptions {
+  /** The `iss` its tokens carry, compared exactly. */
+  issuer: string;
+  /** Its JWK Set; without it (and without local keys) the set is found by discovery from `issuer`. */
+  jwksUri?: string;
+  /** Local public keys (files or folders, as `publicKeyPath`) instead of a fetched set. */
+  publicKeyPath?: string | string[];
+  /** A local public key PEM instead of a fetched set. */
+  publicKey?: string;
+  /** Accepted audiences of its tokens. @default the module's `audience` */
+  audience?: string | string[];
+  /** Claims its tokens must carry. @default the module's `requiredClaims` */
+  requiredClaims?: string[];
+}
+
+/** Turns an untrusted `iss` into an issuer's options, or refuses it with `undefined`. */
+export type IssuerResolver = (iss: string) => Promise<TrustedIssuerOptions | undefined> | TrustedIssuerOptions | undefined;
 
 /** The RFC 9728 protected-resource metadata this server publishes. */
 export interface ResourceMetadataOptions {

@@ -5,8 +5,9 @@
  *
  * Settings come from the environment: PORT, ISSUER_PATH (a path under the origin, for tenants), AUDIENCE (the one
  * resource indicator tokens are issued for), CLIENTS (JSON: [{ client_id, client_secret, extra?: object }], extra
- * claims each client's tokens carry, e.g. Keycloak's realm_access). One RSA key is generated per run, and one more
- * on each `rotate` message; the newest signs, older ones stay published.
+ * claims each client's tokens carry, e.g. Keycloak's realm_access), KEY (JSON: a private RSA JWK with its kid, when a
+ * test must know the key; otherwise one is generated per run). One more key is made on each `rotate` message; the
+ * newest signs, older ones stay published.
  *
  * Messages from the parent (IPC): `rotate` (answers `rotated` with the new kid), `requests` (answers with the
  * count of requests per path since start). Prints `listening <issuer>` once it accepts connections.
@@ -68,7 +69,11 @@ function provider() {
   return op.callback();
 }
 
-newKey();
+if (process.env.KEY) {
+  keys.push({ ...JSON.parse(process.env.KEY), alg: 'RS256', use: 'sig' });
+} else {
+  newKey();
+}
 let handle = provider();
 const server = createServer((req, res) => {
   const path = (req.url ?? '').split('?')[0];

@@ -1,4 +1,5 @@
 import { fork, type ChildProcess } from 'node:child_process';
+import type { JsonWebKey } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { freePort } from './processes.js';
 
@@ -19,6 +20,8 @@ export interface ProviderSettings {
   /** The resource indicator (`aud`) its access tokens are issued for. */
   audience?: string;
   clients?: ProviderClient[];
+  /** Its signing key, when the test must sign with it too (a private RSA JWK with a kid). */
+  key?: JsonWebKey & { kid: string };
 }
 
 /** A running `oidc-provider` process (test/support/openid-provider.process.mjs). */
@@ -61,6 +64,7 @@ export async function startOpenIdProvider(settings: ProviderSettings = {}): Prom
       ISSUER_PATH: settings.issuerPath ?? '',
       AUDIENCE: audience,
       CLIENTS: JSON.stringify(clients),
+      ...(settings.key && { KEY: JSON.stringify(settings.key) }),
       NODE_ENV: 'test',
     },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
