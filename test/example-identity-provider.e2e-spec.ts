@@ -1,0 +1,81 @@
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { request } from './support/http.js';
+import { startOpenIdProvider, type OpenIdProvider } from './support/openid-provider.js';
+import { freePort } from './support/processes.js';
+import { ROOT } from './support/paths.js';
+
+const AUDIENCE = 'https://api.example.test';
+const EXAMPLE = join(ROOT, 'examples/identity-provider');
+
+/** examples/identity-provider, compiled against the built package and run as its README says. */
+describe('examples/identity-provider against a real OpenID Provider', () => {
+  let provider: OpenIdProvider;
+  let app: ChildProcess;
+  let url: string;
+
+  beforeAll(async () => {
+    execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', EXAMPLE], { cwd: ROOT });
+    provider = await startOpenIdProvider({
+      audience: AUDIENCE,
+      clients: [
+        { client_id: 'auditor', client_secret: 'auditor-secret-for-tests-only', extra: { realm_access: { roles: ['auditor'] } } },
+        { client_id: 'plain', client_secret: 'plain-secret-for-tests-only' },
+      ],
+    });
+    const port = await freePort();
+    url = `http://127.0.0.1:${port}`;
+    app = spawn(process.execPath, [join(EXAMPLE, 'dist/main.js')], {
+      cwd: ROOT,
+      env: {
+        PATH: process.env.PATH,
+        PORT: String(port),
+        JWT_ISSUER_URL: provider.issuer,
+        JWT_AUDIENCE: AUDIENCE,
+        JWT_TOKEN_TYPE: 'at+jwt',
+        JWT_ROLES_CLAIM: 'realm_access.roles',
+        JWT_RESOURCE_METADATA_ENABLED: 'true',
+      },
+    });
+    let output = '';
+    await new Promise<void>((done, fail) => {
+      app.stdout!.on('data', (chunk: Buffer) => {
+        output += chunk;
+        if (output.includes('Listening on')) done();
+      });
+      app.stderr!.on('data', (chunk: Buffer) => (output += chunk));
+      app.once('exit', (code) => fail(new Error(`the example exited with ${code}:\n${output}`)));
+    });
+  });
+  afterAll(async () => {
+    if (app && app.exitCode === null) {
+      app.removeAllListeners('exit');
+      const exited = new Promise((done) => app.once('exit', done));
+      app.kill('SIGTERM');
+      await exited;
+    }
+    await provider?.stop();
+  });
+
+  it('verifies the provider’s tokens, scopes and Keycloak-shaped roles', async () => {
+    const auditor = await provider.token('auditor', 'orders:read');
+    expect((await request(url, '/orders', { token: auditor })).status).toBe(200);
+    expect((await request(url, '/audit', { token: auditor })).status).toBe(200);
+    const plain = await provider.token('plain', 'profile');
+    expect((await request(url, '/me', { token: plain })).body).toEqual({ iss: provider.issuer, sub: 'plain', client_id: 'plain' });
+    expect((await request(url, '/orders', { token: plain })).status).toBe(403);
+    expect((await request(url, '/audit', { token: plain })).status).toBe(403);
+  });
+
+  it('answers 401 with a resource_metadata challenge, and serves the metadata', async () => {
+    const response = await request(url, '/me');
+    expect(response.status).toBe(401);
+    expect(response.headers.get('www-authenticate')).toBe(`Bearer realm="api", resource_metadata="${AUDIENCE}/.well-known/oauth-protected-resource"`);
+    expect((await request(url, '/.well-known/oauth-protected-resource')).body).toEqual({
+      resource: AUDIENCE,
+      authorization_servers: [provider.issuer],
+      scopes_supported: ['orders:read'],
+      bearer_methods_supported: ['header'],
+    });
+  });
+});
