@@ -6,6 +6,7 @@ export { Rs256AuthError, type Rs256AuthErrorCode } from './errors/rs256-auth.err
 export type { ClaimList, ClaimRequirement } from './guard/claim-requirements.js';
 export { JwtAuthGuard } from './guard/jwt-auth.guard.js';
 export { Rs256Strategy, type AuthOutcome } from './guard/rs256.strategy.js';
+export type { AuthenticatedRequest } from './interfaces/authenticated-request.interface.js';
 export type {
   JwksOptions,
   IssuerResolver,
@@ -25,5 +26,6 @@ export type { ProtectedResourceMetadata } from './resource-metadata/resource-met
 export { Rs256AuthModule } from './rs256-auth.module.js';
 export { ASYNC_OPTIONS_TYPE, OPTIONS_TYPE } from './rs256-auth.module-definition.js';
 export { IS_PUBLIC_KEY, REQUIRED_CLAIMS_KEY, RS256_AUTH_CONFIG, RS256_STRATEGY } from './rs256-auth.constants.js';
-export { bearerTokenExtractor } from './token/bearer-token.extractor.js';
+export { bearerTokenExtractor, firstOf, fromAuthHeader, fromCookie, fromQuery } from './token/token-extractors.js';
+export { StrictJwtService } from './token/strict-jwt.service.js';
 export { TokenVerifier, type JwtClaims } from './token/token-verifier.js';

@@ -7,6 +7,9 @@ export const RS256_AUTH_CONFIG = 'RS256_AUTH:CONFIG';
 /** Name under which the strategy registers with passport; `AuthGuard(RS256_STRATEGY)` is `JwtAuthGuard`'s base. */
 export const RS256_STRATEGY = 'rs256-jwt';
 
+/** Injection token of the strategy class in force: the `strategy` option, or `Rs256Strategy`. */
+export const RS256_STRATEGY_CLASS = 'RS256_AUTH:STRATEGY_CLASS';
+
 /** Metadata key set by `@Public()`. */
 export const IS_PUBLIC_KEY = 'RS256_AUTH:IS_PUBLIC';
 

@@ -4,21 +4,22 @@ import { DiscoveryModule } from '@nestjs/core';
 import { JwtService } from '@nestjs/jwt';
 import { resolveRs256AuthConfig } from './config/rs256-auth.config.js';
 import { JwtAuthGuard } from './guard/jwt-auth.guard.js';
-import { Rs256Strategy } from './guard/rs256.strategy.js';
+import { StrategyHost } from './guard/strategy-host.js';
+import { StartupLog } from './rs256-auth.startup-log.js';
 import { JwksRoute } from './jwks/jwks.route.js';
 import { IssuerRegistry } from './issuers/issuer-registry.js';
 import { RemoteJwks } from './issuers/remote-jwks.js';
 import { KeyReloader } from './keys/key-reloader.js';
-import { createJwtService } from './jwt-service.factory.js';
 import { ConfigurableModuleClass, OPTIONS_TYPE } from './rs256-auth.module-definition.js';
 import { RS256_AUTH_CONFIG, RS256_AUTH_MODULE_OPTIONS } from './rs256-auth.constants.js';
 import { ResourceMetadataRoute } from './resource-metadata/resource-metadata.route.js';
 import { RouteScopes } from './resource-metadata/route-scopes.js';
+import { StrictJwtService } from './token/strict-jwt.service.js';
 import { TokenVerifier } from './token/token-verifier.js';
 
 /**
  * RS256 JWT authentication: loads and checks the keys once at start-up, exports a `JwtService` that signs with
- * the private key and verifies with the public key, and the `JwtAuthGuard` that protects routes.
+ * the private key and verifies with the guard's strict verifier, and the `JwtAuthGuard` that protects routes.
  *
  * `ConfigModule` is imported here so that `ConfigService` is available whether or not the application set up
  * `@nestjs/config` itself; when it did, this is the same (global) `ConfigService`.
@@ -32,8 +33,11 @@ import { TokenVerifier } from './token/token-verifier.js';
       inject: [RS256_AUTH_MODULE_OPTIONS, ConfigService],
       useFactory: resolveRs256AuthConfig,
     },
-    { provide: JwtService, inject: [RS256_AUTH_CONFIG], useFactory: createJwtService },
     TokenVerifier,
+    StrictJwtService,
+    // The JwtService an application injects is the strict one: one instance, under both tokens.
+    { provide: JwtService, useExisting: StrictJwtService },
+    StrategyHost,
     JwtAuthGuard,
     JwksRoute,
     KeyReloader,
@@ -41,8 +45,9 @@ import { TokenVerifier } from './token/token-verifier.js';
     IssuerRegistry,
     RouteScopes,
     ResourceMetadataRoute,
+    StartupLog,
   ],
-  exports: [RS256_AUTH_CONFIG, JwtService, TokenVerifier, Rs256Strategy, JwtAuthGuard, KeyReloader, RemoteJwks, IssuerRegistry],
+  exports: [RS256_AUTH_CONFIG, JwtService, StrictJwtService, TokenVerifier, StrategyHost, JwtAuthGuard, KeyReloader, RemoteJwks, IssuerRegistry],
 })
 export class Rs256AuthModule extends ConfigurableModuleClass {
   /** Configures the module; with no options every setting is read from `ConfigService` (the environment). */

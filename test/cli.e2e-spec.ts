@@ -1,10 +1,10 @@
 import { spawnSync } from 'node:child_process';
 import { createPrivateKey, createPublicKey } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { calculateJwkThumbprint } from 'jose';
-import { DIST } from './support/paths.js';
+import { DIST, ROOT } from './support/paths.js';
 
 // The built CLI, as `npx nestjs-rs256-auth` runs it (`npm test` builds first).
 const CLI = join(DIST, 'cli/main.js');
@@ -72,7 +72,7 @@ describe('nestjs-rs256-auth keygen', () => {
     [['keygen', '--passphrase-env', 'NOT_SET_ANYWHERE'], 'NOT_SET_ANYWHERE is not set'],
     [['keygen', '--passphrase-env', 'EMPTY'], 'EMPTY is not set or empty'],
     [['generate'], 'Unknown command "generate"'],
-    [[], 'Unknown command'],
+    [['--out', 'keys'], 'Unknown command ""'],
   ])('exits 2 with a clear message on %j', (args, message) => {
     const { status, stderr, stdout } = run(args, { EMPTY: '' });
     expect(status).toBe(2);
@@ -87,10 +87,31 @@ describe('nestjs-rs256-auth keygen', () => {
     expect(stderr).toContain('Cannot create the folder a-file/keys (ENOTDIR)');
   });
 
-  it('prints usage with --help', () => {
-    const { status, stdout } = run(['--help']);
+  it.each([[['--help']], [['-h']], [[]], [['keygen', '--help']]])('prints usage on stdout and exits 0 with %j', (args) => {
+    const { status, stdout, stderr } = run(args);
     expect(status).toBe(0);
-    expect(stdout).toContain('Usage: nestjs-rs256-auth keygen');
+    expect(stdout).toContain('Usage: nestjs-rs256-auth keygen [options]');
     expect(stdout).toContain('--passphrase-env VAR');
+    expect(stdout).toContain('-v, --version');
+    expect(stderr).toBe('');
+    expect(readdirSync(work)).toEqual([]);
+  });
+
+  it.each([[['--version']], [['-v']]])('prints the package version with %j', (args) => {
+    const { status, stdout } = run(args);
+    expect(status).toBe(0);
+    expect(stdout).toBe(`${JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version}\n`);
+  });
+});
+
+describe('the nestjs-rs256-auth command in a fresh clone', () => {
+  it('is built by `npm ci` (the prepare script), so `npx nestjs-rs256-auth --help` works right after it', () => {
+    const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+    expect(manifest.bin['nestjs-rs256-auth']).toBe('dist/cli/main.js');
+    expect(manifest.scripts.prepare).toBe('npm run build');
+    // What npx runs: the bin link npm ci made, to the file the build wrote.
+    const npx = spawnSync('npx', ['--no-install', 'nestjs-rs256-auth', '--help'], { cwd: ROOT, encoding: 'utf8' });
+    expect(npx.status).toBe(0);
+    expect(npx.stdout).toContain('Usage: nestjs-rs256-auth keygen [options]');
   });
 });

@@ -1,4 +1,6 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from './support/http.js';
 import { startOpenIdProvider, type OpenIdProvider } from './support/openid-provider.js';
@@ -8,14 +10,33 @@ import { ROOT } from './support/paths.js';
 const AUDIENCE = 'https://api.example.test';
 const EXAMPLE = join(ROOT, 'examples/identity-provider');
 
+/**
+ * A copy of the example whose node_modules holds the repository's dependencies and the package itself (the built
+ * dist/, as the packed tarball would install it), so it compiles and runs as an application of its own.
+ */
+function buildExample(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'rs256-auth-example-'));
+  mkdirSync(join(dir, 'node_modules'));
+  for (const entry of readdirSync(join(ROOT, 'node_modules'))) {
+    symlinkSync(join(ROOT, 'node_modules', entry), join(dir, 'node_modules', entry));
+  }
+  symlinkSync(ROOT, join(dir, 'node_modules/nestjs-rs256-auth'));
+  cpSync(join(EXAMPLE, 'src'), join(dir, 'src'), { recursive: true });
+  cpSync(join(EXAMPLE, 'tsconfig.json'), join(dir, 'tsconfig.json'));
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ type: 'module' }));
+  execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', dir]);
+  return dir;
+}
+
 /** examples/identity-provider, compiled against the built package and run as its README says. */
 describe('examples/identity-provider against a real OpenID Provider', () => {
   let provider: OpenIdProvider;
   let app: ChildProcess;
   let url: string;
+  let dir: string;
 
   beforeAll(async () => {
-    execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', EXAMPLE], { cwd: ROOT });
+    dir = buildExample();
     provider = await startOpenIdProvider({
       audience: AUDIENCE,
       clients: [
@@ -25,8 +46,8 @@ describe('examples/identity-provider against a real OpenID Provider', () => {
     });
     const port = await freePort();
     url = `http://127.0.0.1:${port}`;
-    app = spawn(process.execPath, [join(EXAMPLE, 'dist/main.js')], {
-      cwd: ROOT,
+    app = spawn(process.execPath, [join(dir, 'dist/main.js')], {
+      cwd: dir,
       env: {
         PATH: process.env.PATH,
         PORT: String(port),
@@ -55,6 +76,7 @@ describe('examples/identity-provider against a real OpenID Provider', () => {
       await exited;
     }
     await provider?.stop();
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('verifies the provider’s tokens, scopes and Keycloak-shaped roles', async () => {

@@ -1,40 +1,273 @@
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { createKeyFiles, type KeyFiles } from './support/keys.js';
 import { ROOT as root } from './support/paths.js';
+import { startDemo, stopDemo, type ServerProcess } from './support/processes.js';
 
+/**
+ * The package as a user gets it: packed, installed into apps laid out as `nest new` makes them, and tested with
+ * each app's own test runner. Nothing is downloaded: each app's node_modules links this repository's packages, with
+ * NestJS 11, Jest 30, ts-jest and TypeScript 5 taken first from the test/apps/nest11 workspace for the NestJS 11 app.
+ */
+const ROOT_MODULES = join(root, 'node_modules');
+const NEST11_MODULES = join(root, 'test/apps/nest11/node_modules');
 
-/** What a separate application writes: the README's quick usage, nothing from this repository. */
-const CONSUMER_APP = `
-import 'reflect-metadata';
-import { Controller, Get, Module, UseGuards } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { JwtService } from '@nestjs/jwt';
-import { Claims, JwtAuthGuard, Rs256AuthModule, type JwtClaims } from 'nestjs-rs256-auth';
+/** How an app is laid out: `nest new`'s templates (@nestjs/schematics 11 `ts`, 12 `ts-esm` and 12 `ts`). */
+interface AppKind {
+  name: string;
+  /** The app's package.json `type`: how its TypeScript compiles and which of the package's builds it loads. */
+  format: 'commonjs' | 'module';
+  /** node_modules folders linked into the app, the first holding a name winning. */
+  modules: string[];
+  tsconfig: Record<string, unknown>;
+  scripts: Record<string, string>;
+  /** Extra files of the template (runner configuration). */
+  files: Record<string, string>;
+  /** What the test files import their hooks from; Jest and Vitest (`globals: true`) need nothing. */
+  testHeader: string;
+  /** The runner's summary when the app's three tests passed. */
+  passed: RegExp;
+}
+
+const NEST_TSCONFIG = {
+  module: 'nodenext',
+  moduleResolution: 'nodenext',
+  resolvePackageJsonExports: true,
+  esModuleInterop: true,
+  isolatedModules: true,
+  declaration: true,
+  removeComments: true,
+  emitDecoratorMetadata: true,
+  experimentalDecorators: true,
+  allowSyntheticDefaultImports: true,
+  target: 'ES2023',
+  sourceMap: true,
+  outDir: './dist',
+  incremental: true,
+  skipLibCheck: true,
+};
+
+/** @nestjs/schematics 11, `ts`: CommonJS, `npm run test:e2e` is `jest --config ./test/jest-e2e.json` with ts-jest. */
+const NEST11_JEST: AppKind = {
+  name: 'nest11-commonjs-jest',
+  format: 'commonjs',
+  modules: [NEST11_MODULES, ROOT_MODULES],
+  tsconfig: {
+    ...NEST_TSCONFIG,
+    baseUrl: './',
+    strictNullChecks: true,
+    forceConsistentCasingInFileNames: true,
+    noImplicitAny: true,
+    strictBindCallApply: true,
+    noFallthroughCasesInSwitch: true,
+  },
+  scripts: { 'test:e2e': 'jest --config ./test/jest-e2e.json' },
+  files: {
+    'test/jest-e2e.json': JSON.stringify({
+      moduleFileExtensions: ['js', 'json', 'ts'],
+      rootDir: '.',
+      testEnvironment: 'node',
+      testRegex: '.e2e-spec.ts$',
+      transform: { '^.+\\.(t|j)s$': 'ts-jest' },
+    }),
+  },
+  testHeader: '',
+  passed: /Tests:\s+3 passed, 3 total/,
+};
+
+/**
+ * @nestjs/schematics 12, `ts-esm`: ES modules, `npm run test:e2e` is Vitest. The template's Vitest 4 would bring
+ * Vite 8, which does not install where npm is 10; this repository pins Vite 7, whose esbuild emits no decorator
+ * metadata, so the app's own classes here take no constructor injection (the package's classes are compiled by tsc).
+ */
+const NEST12_VITEST: AppKind = {
+  name: 'nest12-esm-vitest',
+  format: 'module',
+  modules: [ROOT_MODULES],
+  tsconfig: { ...NEST_TSCONFIG, rootDir: '.', strict: true, strictPropertyInitialization: false, types: ['vitest/globals', 'node'] },
+  scripts: { 'test:e2e': 'vitest run --config ./vitest.config.e2e.ts' },
+  files: {
+    'vitest.config.e2e.ts': `import { defineConfig } from 'vitest/config';
+import tsconfigPaths from 'vite-tsconfig-paths';
+
+export default defineConfig({
+  plugins: [tsconfigPaths()],
+  test: {
+    globals: true,
+    root: './',
+    include: ['**/*.e2e-spec.ts'],
+  },
+});
+`,
+  },
+  testHeader: '',
+  passed: /Tests\s+3 passed \(3\)/,
+};
+
+/**
+ * @nestjs/schematics 12, `ts`: compiled to CommonJS. Its template runs Jest 30 with --experimental-vm-modules, but
+ * Jest can load NestJS 12's own ES modules from CommonJS only on Node 24.9 or later (require(esm)), whatever this
+ * package does; on the Node versions this package supports, the app's compiled tests run under Node's own runner.
+ */
+const NEST12_COMMONJS: AppKind = {
+  name: 'nest12-commonjs-node-test',
+  format: 'commonjs',
+  modules: [ROOT_MODULES],
+  tsconfig: { ...NEST_TSCONFIG, rootDir: '.', strict: true, strictPropertyInitialization: false, types: ['node'] },
+  scripts: { 'test:e2e': 'tsc -p tsconfig.json && node --test dist/test/app.e2e-spec.js dist/test/resource-server.e2e-spec.js' },
+  files: {},
+  testHeader: "import { after as afterAll, before as beforeAll, describe, it } from 'node:test';\n",
+  passed: /# pass 3\n# fail 0\n/,
+};
+
+/** The README's quick usage: a guarded route, the module from the environment, its JWK Set served. */
+function appSources(ext: string): Record<string, string> {
+  return {
+    'src/profile.controller.ts': `import { Controller, Get, UseGuards } from '@nestjs/common';
+import { Claims, JwtAuthGuard, type JwtClaims } from 'nestjs-rs256-auth';
 
 @Controller()
-class ProfileController {
+export class ProfileController {
   @UseGuards(JwtAuthGuard)
   @Get('profile')
   profile(@Claims() claims: JwtClaims): { sub?: string } {
     return { sub: claims.sub };
   }
 }
+`,
+    'src/app.module.ts': `import { Module } from '@nestjs/common';
+import { Rs256AuthModule } from 'nestjs-rs256-auth';
+import { ProfileController } from './profile.controller${ext}';
 
-@Module({ imports: [Rs256AuthModule.forRoot()], controllers: [ProfileController] })
-class AppModule {}
+@Module({ imports: [Rs256AuthModule.forRoot({ jwks: true })], controllers: [ProfileController] })
+export class AppModule {}
+`,
+  };
+}
 
-const app = await NestFactory.create(AppModule, { logger: false });
-await app.listen(0, '127.0.0.1');
-const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
-const token = app.get(JwtService).sign({ sub: 'packed' });
-const ok = await fetch(url + '/profile', { headers: { authorization: 'Bearer ' + token } });
-const denied = await fetch(url + '/profile');
-console.log(JSON.stringify({ ok: ok.status, body: await ok.json(), denied: denied.status }));
-await app.close();
+/** A guarded request through the app's own test runner: 200 with a token, 401 without. */
+function appTest(kind: AppKind, ext: string): string {
+  return `${kind.testHeader}import { INestApplication } from '@nestjs/common';
+import { JwtService } from '@nestjs/jwt';
+import { Test } from '@nestjs/testing';
+import request from 'supertest';
+import { AppModule } from '../src/app.module${ext}';
+
+describe('nestjs-rs256-auth in this app', () => {
+  let app: INestApplication;
+  let url: string;
+
+  beforeAll(async () => {
+    const moduleFixture = await Test.createTestingModule({ imports: [AppModule] }).compile();
+    app = moduleFixture.createNestApplication({ logger: false });
+    await app.listen(0, '127.0.0.1');
+    url = await app.getUrl();
+  });
+
+  afterAll(async () => {
+    await app.close();
+  });
+
+  it('answers a guarded route with the claims of a token the app signed', async () => {
+    const token = await app.get(JwtService).signAsync({ sub: 'packed' });
+    await request(url).get('/profile').set('authorization', 'Bearer ' + token).expect(200, { sub: 'packed' });
+  });
+
+  it('refuses the route without a token, with a challenge', async () => {
+    await request(url).get('/profile').expect(401).expect('www-authenticate', 'Bearer realm="api"');
+  });
+});
 `;
+}
+
+/**
+ * Resource-server mode, which loads the ES module jose: it verifies the app's tokens through its JWK Set where the
+ * runtime can import jose, and otherwise stops start-up with RS256_RUNTIME_UNSUPPORTED naming the remedy.
+ */
+function resourceServerTest(kind: AppKind, ext: string, joseLoads: boolean): string {
+  const check = joseLoads
+    ? `    await server.listen(0, '127.0.0.1');
+    const url = await server.getUrl();
+    await request(url).get('/profile').set('authorization', 'Bearer ' + token).expect(200, { sub: 'remote' });
+    await request(url).get('/profile').expect(401);
+    await server.close();`
+    : `    await assert.rejects(server.init(), (error: { code?: string; message?: string }) =>
+      error.code === 'RS256_RUNTIME_UNSUPPORTED' && error.message!.includes('--experimental-vm-modules'));`;
+  return `${kind.testHeader}import assert from 'node:assert/strict';
+import { INestApplication } from '@nestjs/common';
+import { JwtService } from '@nestjs/jwt';
+import { Test } from '@nestjs/testing';
+import { Rs256AuthModule } from 'nestjs-rs256-auth';
+import request from 'supertest';
+import { AppModule } from '../src/app.module${ext}';
+import { ProfileController } from '../src/profile.controller${ext}';
+
+describe('a resource server verifying through the JWK Set of this app', () => {
+  let issuer: INestApplication;
+  let jwksUri: string;
+  let token: string;
+  const privateKeyPath = process.env.JWT_PRIVATE_KEY_PATH;
+
+  beforeAll(async () => {
+    issuer = (await Test.createTestingModule({ imports: [AppModule] }).compile()).createNestApplication({ logger: false });
+    await issuer.listen(0, '127.0.0.1');
+    jwksUri = (await issuer.getUrl()) + '/.well-known/jwks.json';
+    token = await issuer.get(JwtService).signAsync({ sub: 'remote' });
+    // The issuer's key came from the environment; a resource server has none.
+    delete process.env.JWT_PRIVATE_KEY_PATH;
+  });
+
+  afterAll(async () => {
+    process.env.JWT_PRIVATE_KEY_PATH = privateKeyPath;
+    await issuer.close();
+  });
+
+  it('${joseLoads ? 'verifies tokens with the keys fetched from the JWK Set' : 'stops start-up with RS256_RUNTIME_UNSUPPORTED'}', async () => {
+    const fixture = await Test.createTestingModule({
+      imports: [Rs256AuthModule.forRoot({ jwksUri })],
+      controllers: [ProfileController],
+    }).compile();
+    const server = fixture.createNestApplication({ logger: false });
+${check}
+  });
+});
+`;
+}
+
+/** Links the given node_modules folders into the app's, the first holding a name (or scoped name) winning. */
+function linkModules(target: string, sources: string[]): void {
+  for (const source of sources) {
+    for (const name of readdirSync(source)) {
+      if (name.startsWith('.') || name === 'nest11-app-dependencies') continue;
+      if (name.startsWith('@')) {
+        mkdirSync(join(target, name), { recursive: true });
+        for (const scoped of readdirSync(join(source, name))) {
+          if (!existsSync(join(target, name, scoped))) symlinkSync(join(source, name, scoped), join(target, name, scoped));
+        }
+      } else if (!existsSync(join(target, name))) {
+        symlinkSync(join(source, name), join(target, name));
+      }
+    }
+  }
+  // The commands the apps' scripts call, as npm would have put them on PATH.
+  const bins: Record<string, string> = { jest: 'jest/bin/jest.js', vitest: 'vitest/vitest.mjs', tsc: 'typescript/bin/tsc' };
+  mkdirSync(join(target, '.bin'));
+  for (const [command, path] of Object.entries(bins)) symlinkSync(join('..', path), join(target, '.bin', command));
+}
+
+function run(command: string, args: string[], cwd: string, env: Record<string, string> = {}): string {
+  const result = spawnSync(command, args, {
+    cwd,
+    encoding: 'utf8',
+    // No colours: the runners' summaries are matched as text.
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1', ...env },
+  });
+  const output = `${result.stdout}${result.stderr}`;
+  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} exited ${result.status} in ${cwd}:\n${output}`);
+  return output;
+}
 
 describe('the npm package', () => {
   let work: string;
@@ -57,47 +290,167 @@ describe('the npm package', () => {
     keys.cleanup();
   });
 
-  it('ships the compiled library with its types, and nothing else', () => {
-    expect(files).toEqual(expect.arrayContaining(['package.json', 'README.md', 'dist/index.js', 'dist/index.d.ts']));
-    expect(files.filter((file) => !file.startsWith('dist/') && !['package.json', 'README.md', 'LICENSE'].includes(file))).toEqual([]);
-    expect(files.some((file) => file.startsWith('dist/demo') || file.startsWith('dist/main'))).toBe(false);
-    expect(files.some((file) => file.endsWith('.spec.js') || file.endsWith('.spec.d.ts'))).toBe(false);
-  });
-
-  it('installs into a separate Nest app that type-checks and runs with forRoot(), JwtAuthGuard and JwtService', () => {
-    const app = join(work, 'consumer');
-    const modules = join(app, 'node_modules');
-    const installed = join(modules, 'nestjs-rs256-auth');
+  /** A folder holding the unpacked tarball in node_modules/nestjs-rs256-auth, and the given packages linked. */
+  function install(name: string, modules: string[], packageJson: Record<string, unknown>): string {
+    const app = join(work, name);
+    const installed = join(app, 'node_modules/nestjs-rs256-auth');
     mkdirSync(installed, { recursive: true });
     execFileSync('tar', ['-xzf', tarball, '-C', installed, '--strip-components=1']);
-    // The app's other dependencies are this repository's: linked, so nothing is downloaded.
-    for (const name of readdirSync(join(root, 'node_modules'))) {
-      if (!name.startsWith('.')) symlinkSync(join(root, 'node_modules', name), join(modules, name));
-    }
-    writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
-    writeFileSync(join(app, 'main.ts'), CONSUMER_APP);
-    writeFileSync(
-      join(app, 'tsconfig.json'),
-      JSON.stringify({
-        compilerOptions: {
-          target: 'ES2022',
-          module: 'nodenext',
-          moduleResolution: 'nodenext',
-          strict: true,
-          experimentalDecorators: true,
-          emitDecoratorMetadata: true,
-          types: ['node'],
-          outDir: 'out',
-        },
-        files: ['main.ts'],
-      }),
+    linkModules(join(app, 'node_modules'), modules);
+    writeFileSync(join(app, 'package.json'), JSON.stringify({ name, private: true, ...packageJson }));
+    return app;
+  }
+
+  function write(app: string, path: string, content: string): void {
+    mkdirSync(dirname(join(app, path)), { recursive: true });
+    writeFileSync(join(app, path), content);
+  }
+
+  it('ships the ES module and CommonJS builds with their types, LICENSE and CHANGELOG, and nothing else', () => {
+    expect(files).toEqual(
+      expect.arrayContaining([
+        'package.json',
+        'README.md',
+        'LICENSE',
+        'CHANGELOG.md',
+        'dist/index.js',
+        'dist/index.d.ts',
+        'dist/cjs/package.json',
+        'dist/cjs/index.js',
+        'dist/cjs/index.d.ts',
+        'dist/cli/main.js',
+      ]),
     );
-    execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', app], { cwd: app, encoding: 'utf8' });
-    const output = execFileSync(process.execPath, [join(app, 'out/main.js')], {
-      cwd: app,
-      encoding: 'utf8',
-      env: { PATH: process.env.PATH, JWT_PRIVATE_KEY_PATH: keys.privatePath },
+    const other = files.filter((file) => !file.startsWith('dist/') && !['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md'].includes(file));
+    expect(other).toEqual([]);
+    expect(files.some((file) => /^dist\/(cjs\/)?(demo|main)/.test(file) || file.startsWith('dist/cjs/cli'))).toBe(false);
+    expect(files.some((file) => file.endsWith('.spec.js') || file.endsWith('.spec.d.ts') || file.endsWith('.tsbuildinfo'))).toBe(false);
+  });
+
+  it('passes publint and @arethetypeswrong/cli on the packed tarball', () => {
+    expect(run(process.execPath, [join(ROOT_MODULES, 'publint/src/cli.js'), tarball], work)).toContain('All good!');
+    const attw = run(process.execPath, [join(ROOT_MODULES, '@arethetypeswrong/cli/dist/index.js'), tarball, '--format', 'json'], work);
+    const report = JSON.parse(attw.slice(attw.indexOf('{')));
+    expect(Object.values(report.problems ?? {}).flat()).toEqual([]);
+    expect(Object.keys(report.analysis.entrypoints)).toEqual(['.', './package.json']);
+  });
+
+  // NestJS 12 is ES modules only: CommonJS code type-checks against it where TypeScript allows require() of ES
+  // modules (module commonjs and nodenext), so module node16 is checked the way it is used, with NestJS 11.
+  describe.each([
+    ['commonjs', 'commonjs', 12, 'dist/cjs/index.d.ts'],
+    ['node16', 'commonjs', 11, 'dist/cjs/index.d.ts'],
+    ['nodenext', 'commonjs', 12, 'dist/cjs/index.d.ts'],
+    ['node16', 'module', 12, 'dist/index.d.ts'],
+    ['nodenext', 'module', 12, 'dist/index.d.ts'],
+  ])('a consumer compiled with module %s in a "type": "%s" package, NestJS %d', (module, type, nest, types) => {
+    it(`type-checks against ${types}`, () => {
+      const modules = nest === 11 ? [NEST11_MODULES, ROOT_MODULES] : [ROOT_MODULES];
+      const app = install(`types-${module}-${type}-${nest}`, modules, { type });
+      write(
+        app,
+        'consumer.ts',
+        `import { Module } from '@nestjs/common';
+import { JwtAuthGuard, Rs256AuthError, Rs256AuthModule, type JwtClaims, type Rs256AuthModuleOptions } from 'nestjs-rs256-auth';
+
+const options: Rs256AuthModuleOptions = { issuer: 'https://id.example.com', audience: ['web'] };
+
+@Module({ imports: [Rs256AuthModule.forRoot(options)], providers: [JwtAuthGuard] })
+export class AppModule {}
+
+export function subject(claims: JwtClaims): string | undefined {
+  return claims.sub;
+}
+
+export function isMissingKey(error: unknown): boolean {
+  return error instanceof Rs256AuthError && error.code === 'RS256_NO_KEY';
+}
+
+// @ts-expect-error the codes are a closed union, not a string: the types did not degrade to any
+export const bogus: Rs256AuthError['code'] = 'RS256_NOT_A_CODE';
+`,
+      );
+      write(
+        app,
+        'tsconfig.json',
+        JSON.stringify({
+          compilerOptions: { module, strict: true, experimentalDecorators: true, types: ['node'], noEmit: true, skipLibCheck: true },
+          files: ['consumer.ts'],
+        }),
+      );
+      const listed = run(process.execPath, [join(app, 'node_modules/typescript/bin/tsc'), '-p', app, '--listFiles'], app);
+      expect(listed).toContain(`node_modules/nestjs-rs256-auth/${types}`);
     });
-    expect(JSON.parse(output.trim().split('\n').pop()!)).toEqual({ ok: 200, body: { sub: 'packed' }, denied: 401 });
+  });
+
+  // ext: what relative imports end with; joseLoads: whether the app's runner can import jose (Jest's CommonJS runtime
+  // cannot without --experimental-vm-modules, which `nest new` for NestJS 11 does not pass).
+  describe.each([
+    [NEST11_JEST.name, NEST11_JEST, '', false],
+    [NEST12_VITEST.name, NEST12_VITEST, '.js', true],
+    [NEST12_COMMONJS.name, NEST12_COMMONJS, '', true],
+  ])('in a new app, %s', (_name, kind, ext, joseLoads) => {
+    let app: string;
+    beforeAll(() => {
+      app = install(kind.name, kind.modules, { ...(kind.format === 'module' && { type: 'module' }), scripts: kind.scripts });
+      write(app, 'tsconfig.json', JSON.stringify({ compilerOptions: kind.tsconfig, exclude: ['node_modules', 'dist'] }));
+      for (const [path, content] of Object.entries({ ...kind.files, ...appSources(ext) })) write(app, path, content);
+      write(app, 'test/app.e2e-spec.ts', appTest(kind, ext));
+      write(app, 'test/resource-server.e2e-spec.ts', resourceServerTest(kind, ext, joseLoads));
+    });
+
+    it('type-checks with its own TypeScript and tsconfig', () => {
+      run(process.execPath, [join(app, 'node_modules/typescript/bin/tsc'), '-p', app, '--noEmit'], app);
+    });
+
+    it("passes its own e2e tests (npm run test:e2e) with a guarded request: 200 with a token, 401 without", () => {
+      const output = run('npm', ['run', 'test:e2e'], app, { JWT_PRIVATE_KEY_PATH: keys.privatePath });
+      expect(output).toMatch(kind.passed);
+    });
+  });
+
+  // Runs after the NestJS 11 app above was made and tested; the remedy RS256_RUNTIME_UNSUPPORTED names, applied.
+  it('in the NestJS 11 app under Jest, resource-server mode works once Jest runs with --experimental-vm-modules', () => {
+    const app = join(work, NEST11_JEST.name);
+    write(app, 'test/resource-server.e2e-spec.ts', resourceServerTest(NEST11_JEST, '', true));
+    const output = run(
+      process.execPath,
+      ['--experimental-vm-modules', 'node_modules/jest/bin/jest.js', '--config', './test/jest-e2e.json', 'test/resource-server'],
+      app,
+      { JWT_PRIVATE_KEY_PATH: keys.privatePath },
+    );
+    expect(output).toMatch(/Tests:\s+1 passed, 1 total/);
+  });
+
+  it('runs the examples/ apps as examples/README.md shows: sign, verify with the public key, verify through the JWK Set', async () => {
+    const servers: ServerProcess[] = [];
+    const start = async (example: string, env: Record<string, string>): Promise<string> => {
+      const manifest = JSON.parse(readFileSync(join(root, 'examples', example, 'package.json'), 'utf8'));
+      const app = install(`example-${example}`, [ROOT_MODULES], { type: manifest.type });
+      cpSync(join(root, 'examples', example, 'src'), join(app, 'src'), { recursive: true });
+      cpSync(join(root, 'examples', example, 'tsconfig.json'), join(app, 'tsconfig.json'));
+      run(process.execPath, [join(app, 'node_modules/typescript/bin/tsc'), '-p', app], app);
+      const server = await startDemo(app, env, join(app, 'dist/main.js'));
+      servers.push(server);
+      return server.url;
+    };
+    try {
+      const issuer = await start('basic-signing', { JWT_PRIVATE_KEY_PATH: keys.privatePath });
+      const verifier = await start('verify-only', { JWT_PUBLIC_KEY_PATH: keys.publicPath });
+      const resourceServer = await start('resource-server', { JWT_JWKS_URI: `${issuer}/.well-known/jwks.json` });
+      const { access_token: token } = (await (await fetch(`${issuer}/token`, { method: 'POST' })).json()) as { access_token: string };
+      const bearer = { authorization: `Bearer ${token}` };
+      const me = await fetch(`${issuer}/me`, { headers: bearer });
+      expect(me.status).toBe(200);
+      expect(await me.json()).toMatchObject({ sub: 'demo', scope: 'orders:read' });
+      for (const url of [verifier, resourceServer]) {
+        const orders = await fetch(`${url}/orders`, { headers: bearer });
+        expect(orders.status).toBe(200);
+        expect(await orders.json()).toEqual({ userId: 'demo', orders: [] });
+        expect((await fetch(`${url}/orders`)).status).toBe(401);
+      }
+    } finally {
+      for (const server of servers) await stopDemo(server);
+    }
   });
 });

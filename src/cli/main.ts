@@ -1,8 +1,10 @@
 #!/usr/bin/env node
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { generateKeyFiles, KeygenError } from './keygen.js';
 
 const USAGE = `Usage: nestjs-rs256-auth keygen [options]
+       nestjs-rs256-auth --help | --version
 
 Writes a new RSA key pair for RS256: private.pem (PKCS#8, mode 0600) and public.pem (SPKI).
 
@@ -12,7 +14,14 @@ Options:
   --passphrase-env VAR   encrypt the private key with the passphrase in environment variable VAR
   --force                overwrite existing key files
   -h, --help             show this help
+  -v, --version          print the version of nestjs-rs256-auth
 `;
+
+/** The installed package's version: package.json sits two folders up from dist/cli/, in a clone as in node_modules. */
+function version(): string {
+  const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return manifest.version;
+}
 
 async function main(argv: string[]): Promise<number> {
   let parsed;
@@ -27,14 +36,20 @@ async function main(argv: string[]): Promise<number> {
         'passphrase-env': { type: 'string' },
         force: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
+        version: { type: 'boolean', short: 'v', default: false },
       },
     });
   } catch (error) {
     throw new KeygenError(`${(error as Error).message}\n\n${USAGE}`, 2);
   }
   const { values, positionals } = parsed;
-  if (values.help) {
+  // No arguments is someone finding out what the command does, not a mistake: usage, and success.
+  if (values.help || argv.length === 0) {
     process.stdout.write(USAGE);
+    return 0;
+  }
+  if (values.version) {
+    process.stdout.write(`${version()}\n`);
     return 0;
   }
   if (positionals.length !== 1 || positionals[0] !== 'keygen') {

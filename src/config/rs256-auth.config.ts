@@ -6,9 +6,9 @@ import type { KeySource } from '../keys/key-loader.js';
 import { KeySet } from '../keys/key-set.js';
 import { loadKeySet, type KeySetSources, type PublicKeySource } from '../keys/key-set.loader.js';
 import { KeyStore } from '../keys/key-store.js';
-import { bearerTokenExtractor } from '../token/bearer-token.extractor.js';
 import { typMediaType } from '../token/token-type.js';
 import { ENV_PREFIX, findUnknownEnv } from './unknown-env.js';
+import { firstOf, fromAuthHeader, fromCookie, HTTP_TOKEN } from '../token/token-extractors.js';
 
 /** The configuration in force after options and environment are merged, validated and the keys parsed. */
 export interface Rs256AuthConfig {
@@ -36,6 +36,10 @@ export interface Rs256AuthConfig {
   /** Most verified tokens remembered; 0 disables the cache. */
   readonly cacheSize: number;
   readonly realm: string;
+  /** Authorization scheme the default extractor accepts and every challenge names. */
+  readonly authScheme: string;
+  /** Cookie the default extractor falls back to; `undefined` when tokens are not read from cookies. */
+  readonly cookieName?: string;
   readonly jwtFromRequest: TokenExtractor;
   /** Reload the keys on SIGHUP. */
   readonly reloadOnSignal: boolean;
@@ -135,6 +139,8 @@ const ENV = {
   maxTokenLength: 'JWT_MAX_TOKEN_LENGTH',
   cacheSize: 'JWT_CACHE_SIZE',
   realm: 'JWT_REALM',
+  authScheme: 'JWT_AUTH_SCHEME',
+  cookieName: 'JWT_COOKIE_NAME',
   reloadOnSignal: 'JWT_RELOAD_ON_SIGHUP',
   watchKeyFiles: 'JWT_WATCH_KEY_FILES',
   jwksUri: 'JWT_JWKS_URI',
@@ -200,6 +206,7 @@ const DEFAULT_REQUIRED_CLAIMS = ['exp', 'iat', 'sub'];
 const DEFAULT_MAX_TOKEN_LENGTH = 8192;
 const DEFAULT_CACHE_SIZE = 5000;
 const DEFAULT_REALM = 'api';
+const DEFAULT_AUTH_SCHEME = 'Bearer';
 const DEFAULT_JWKS_PATH = '/.well-known/jwks.json';
 const DEFAULT_JWKS_MAX_AGE = 300;
 const DEFAULT_REMOTE_JWKS = { cacheMaxAge: 600, cooldown: 30, timeoutMs: 5000, maxBytes: 1024 * 1024, maxKeys: 100 };
@@ -426,6 +433,7 @@ export function resolveRs256AuthConfig(options: Rs256AuthModuleOptions = {}, con
   const remoteJwks = resolveRemoteJwks(settings, keySources);
   const issuer = resolveIssuer(settings);
   const tokenProfile = resolveTokenProfile(settings, issuer, audience);
+  const transport = resolveTransport(settings, options.jwtFromRequest);
   return {
     // A resource server starts with no key; RemoteJwks fills the set from the issuer. With several issuers each has
     // its own keys (IssuerRegistry), and this set stays empty.
@@ -447,7 +455,7 @@ export function resolveRs256AuthConfig(options: Rs256AuthModuleOptions = {}, con
     maxTokenLength: settings.integer('maxTokenLength', DEFAULT_MAX_TOKEN_LENGTH, 16),
     cacheSize: settings.integer('cacheSize', DEFAULT_CACHE_SIZE, 0),
     realm: settings.string('realm').value ?? DEFAULT_REALM,
-    jwtFromRequest: options.jwtFromRequest ?? bearerTokenExtractor,
+    ...transport,
     // In resource-server mode the signal fetches the issuer's set instead of reading key files.
     reloadOnSignal: settings.boolean('reloadOnSignal', true),
     watchKeyFiles: settings.boolean('watchKeyFiles'),
@@ -521,6 +529,36 @@ function refuseJwksSettings(settings: Settings): undefined {
     }
   }
   return undefined;
+}
+
+/** The scheme and cookie settings, and the extractor they make unless the application brings its own. */
+function resolveTransport(
+  settings: Settings,
+  custom: TokenExtractor | undefined,
+): Pick<Rs256AuthConfig, 'authScheme' | 'cookieName' | 'jwtFromRequest'> {
+  const scheme = settings.string('authScheme');
+  const cookie = settings.string('cookieName');
+  if (scheme.value !== undefined && !HTTP_TOKEN.test(scheme.value)) {
+    throw invalid(scheme.setting, scheme.value, "an authorization scheme such as 'Bearer' or 'JWT' (one word, no spaces)");
+  }
+  if (cookie.value !== undefined && !HTTP_TOKEN.test(cookie.value)) {
+    throw invalid(cookie.setting, cookie.value, "a cookie name such as 'access_token' (no spaces, '=' or ';')");
+  }
+  if (cookie.value !== undefined && custom) {
+    throw new Rs256AuthError(
+      'RS256_CONFIG_INVALID',
+      `${cookie.setting} is set together with the jwtFromRequest option, which replaces the built-in extractors; ` +
+        'unset it, or add fromCookie(name) to your extractor.',
+    );
+  }
+  const authScheme = scheme.value ?? DEFAULT_AUTH_SCHEME;
+  // The header first: it is what the client chose to send for this request, a cookie is whatever the browser holds.
+  const header = fromAuthHeader(authScheme);
+  return {
+    authScheme,
+    cookieName: cookie.value,
+    jwtFromRequest: custom ?? (cookie.value === undefined ? header : firstOf(header, fromCookie(cookie.value))),
+  };
 }
 
 /** A URL to fetch keys or metadata from: absolute, and `https:` unless loopback or allowed. */

@@ -12,7 +12,8 @@ import { Rs256AuthError } from '../errors/rs256-auth.error.js';
 import { IS_PUBLIC_KEY, REQUIRED_CLAIMS_KEY, RS256_AUTH_CONFIG, RS256_STRATEGY } from '../rs256-auth.constants.js';
 import type { JwtClaims } from '../token/token-verifier.js';
 import { findUnmetRequirement, type ClaimRequirement } from './claim-requirements.js';
-import { Rs256Strategy, type AuthOutcome } from './rs256.strategy.js';
+import type { AuthOutcome, Rs256Strategy } from './rs256.strategy.js';
+import { StrategyHost } from './strategy-host.js';
 import { bearerChallenge } from './www-authenticate.js';
 
 interface RoutePolicy {
@@ -37,9 +38,14 @@ export class JwtAuthGuard extends AuthGuard(RS256_STRATEGY) {
   constructor(
     protected readonly reflector: Reflector,
     @Inject(RS256_AUTH_CONFIG) protected readonly config: Rs256AuthConfig,
-    protected readonly strategy: Rs256Strategy,
+    protected readonly strategyHost: StrategyHost,
   ) {
     super();
+  }
+
+  /** The module's strategy: `Rs256Strategy`, or the subclass given as the `strategy` option. */
+  protected get strategy(): Rs256Strategy {
+    return this.strategyHost.strategy;
   }
 
   /** `@Public()` and `@RequireClaims()` of each route, read once: decorator metadata does not change after start-up. */
@@ -76,6 +82,7 @@ export class JwtAuthGuard extends AuthGuard(RS256_STRATEGY) {
       this.setChallenge(
         context,
         bearerChallenge(
+          this.config.authScheme,
           this.config.realm,
           { code: 'insufficient_scope', description: unmet.description, scope: unmet.scope },
           this.config.resourceMetadata?.url,
@@ -116,11 +123,14 @@ export class JwtAuthGuard extends AuthGuard(RS256_STRATEGY) {
 
   private unauthorized(context: ExecutionContext, info: unknown): UnauthorizedException {
     if (info instanceof Rs256AuthError && info.code === 'RS256_TOKEN_MISSING') {
-      this.setChallenge(context, bearerChallenge(this.config.realm, undefined, this.config.resourceMetadata?.url));
+      this.setChallenge(context, bearerChallenge(this.config.authScheme, this.config.realm, undefined, this.config.resourceMetadata?.url));
       return new UnauthorizedException('missing bearer token');
     }
     const description = info instanceof Rs256AuthError ? info.message : 'invalid token';
-    this.setChallenge(context, bearerChallenge(this.config.realm, { code: 'invalid_token', description }, this.config.resourceMetadata?.url));
+    this.setChallenge(
+      context,
+      bearerChallenge(this.config.authScheme, this.config.realm, { code: 'invalid_token', description }, this.config.resourceMetadata?.url),
+    );
     return new UnauthorizedException(description);
   }
 }

@@ -3,7 +3,6 @@ import { PassportStrategy } from '@nestjs/passport';
 import { Strategy } from 'passport-strategy';
 import type { Rs256AuthConfig } from '../config/rs256-auth.config.js';
 import { Rs256AuthError } from '../errors/rs256-auth.error.js';
-import { IssuerRegistry } from '../issuers/issuer-registry.js';
 import { RemoteJwks } from '../issuers/remote-jwks.js';
 import { RS256_AUTH_CONFIG, RS256_STRATEGY } from '../rs256-auth.constants.js';
 import { peekIssuer, TokenVerifier, type JwtClaims } from '../token/token-verifier.js';
@@ -31,18 +30,16 @@ export type AuthOutcome =
  * always reach `request.authInfo`.
  *
  * Override `validate` in a subclass to turn claims into your own user object (return a falsy value to refuse
- * the token with a 401).
+ * the token with a 401). A subclass may inject the application's own services through its constructor; list it
+ * in the providers of the module that owns them and pass it as the `strategy` option.
  */
 @Injectable()
 export class Rs256Strategy extends PassportStrategy(Strategy, RS256_STRATEGY) {
-  constructor(
-    protected readonly verifier: TokenVerifier,
-    @Inject(RS256_AUTH_CONFIG) protected readonly config: Rs256AuthConfig,
-    protected readonly remoteJwks: RemoteJwks,
-    protected readonly issuers: IssuerRegistry,
-  ) {
-    super();
-  }
+  // Injected as properties, not through the constructor: a subclass then declares only its own dependencies
+  // (`constructor(private readonly users: UsersRepository) { super(); }`) and Nest fills these in after it.
+  @Inject(TokenVerifier) protected readonly verifier!: TokenVerifier;
+  @Inject(RS256_AUTH_CONFIG) protected readonly config!: Rs256AuthConfig;
+  @Inject(RemoteJwks) protected readonly remoteJwks!: RemoteJwks;
 
   /** Maps verified claims to `request.user`; by default the claims themselves. */
   validate(claims: JwtClaims): unknown {
@@ -64,26 +61,12 @@ export class Rs256Strategy extends PassportStrategy(Strategy, RS256_STRATEGY) {
       return { refused: new Rs256AuthError('RS256_TOKEN_MISSING', 'no bearer token') };
     }
     this.remoteJwks.refreshIfStale();
-    this.issuers.refreshIfStale();
     const outcome = this.verifyAndValidate(token);
-    const recovery = outcome instanceof Promise || !outcome.refused ? undefined : this.recover(token, outcome.refused);
-    if (!recovery) {
-      return outcome;
-    }
+    // An unknown kid may be a key the issuer has just published (fetched at most once per cooldown window), and an
+    // iss the issuerResolver has not been asked about may be a tenant: then the token is tried once more.
     const retried = token;
-    return recovery.then((changed) => (changed ? this.verifyAndValidate(retried) : outcome));
-  }
-
-  /**
-   * Whether a refused token deserves a second try, and what to do first. In resource-server mode an unknown kid
-   * may be a key the issuer has just published: fetch (at most once per cooldown window). With several issuers the
-   * same holds for the token's issuer, and an `iss` that no one has asked the `issuerResolver` about is resolved.
-   */
-  private recover(token: string, refused: Rs256AuthError): Promise<boolean> | undefined {
-    if (this.issuers.enabled) {
-      return this.issuers.recover(peekIssuer(token), refused.code);
-    }
-    return refused.code === 'RS256_TOKEN_KID_UNKNOWN' && this.remoteJwks.enabled ? this.remoteJwks.refresh() : undefined;
+    const recovery = outcome instanceof Promise || !outcome.refused ? undefined : this.remoteJwks.recover(outcome.refused.code, () => peekIssuer(retried));
+    return recovery ? recovery.then((changed) => (changed ? this.verifyAndValidate(retried) : outcome)) : outcome;
   }
 
   private verifyAndValidate(token: string): AuthOutcome | Promise<AuthOutcome> {

@@ -1,11 +1,8 @@
 import type { Type } from '@nestjs/common';
 import type { Rs256Strategy } from '../guard/rs256.strategy.js';
+import type { TokenExtractor } from '../token/token-extractors.js';
 
-/**
- * Takes the token out of a request; return `null` or `undefined` when there is none. Extractors from
- * `passport-jwt`'s `ExtractJwt` fit this type unchanged.
- */
-export type TokenExtractor = (request: any) => string | null | undefined;
+export type { TokenExtractor };
 
 /**
  * Options of `Rs256AuthModule.forRoot()` / `forRootAsync()`. Every option is optional: an option left out is read
@@ -177,12 +174,31 @@ export interface Rs256AuthModuleOptions {
   realm?: string;
 
   /**
-   * Where the guard looks for the token. The default reads `Authorization: Bearer <token>` only (scheme
-   * case-insensitive); pass an extractor to also accept, say, a cookie or a query parameter.
-   * @default the Authorization header, Bearer scheme
+   * Authorization scheme of the `Authorization` header the guard reads (matched case-insensitively), and the
+   * scheme its `WWW-Authenticate` challenges name. Flask-JWT clients, for instance, send `JWT <token>`.
+   * @env JWT_AUTH_SCHEME
+   * @default 'Bearer'
+   */
+  authScheme?: string;
+
+  /**
+   * Also read the token from this cookie when the `Authorization` header carries none (the header wins when both
+   * are present). A browser sends cookies on its own: an app that accepts one needs CSRF protection
+   * (`SameSite=Strict` or `Lax` on the cookie, and a CSRF token for state-changing requests; see the README).
+   * Not together with `jwtFromRequest`, which replaces the built-in extractors.
+   * @env JWT_COOKIE_NAME
+   * @default none (cookies are not read)
+   */
+  cookieName?: string;
+
+  /**
+   * Where the guard looks for the token, replacing the built-in extractors (`authScheme`, `cookieName`). Compose
+   * `fromAuthHeader`, `fromCookie`, `fromQuery` with `firstOf`; `passport-jwt`'s `ExtractJwt` extractors fit too.
+   * Tokens in URLs are only ever read this way, never through a setting: URLs end up in logs.
+   * @default the Authorization header with `authScheme`, then the `cookieName` cookie if set
    * @example
-   * import { ExtractJwt } from 'passport-jwt';
-   * Rs256AuthModule.forRoot({ jwtFromRequest: ExtractJwt.fromExtractors([bearer, ExtractJwt.fromUrlQueryParameter('access_token')]) })
+   * import { firstOf, fromAuthHeader, fromQuery } from 'nestjs-rs256-auth';
+   * Rs256AuthModule.forRoot({ jwtFromRequest: firstOf(fromAuthHeader(), fromQuery('access_token')) })
    */
   jwtFromRequest?: TokenExtractor;
 
@@ -387,14 +403,18 @@ export interface Rs256AuthModuleExtras {
 
   /**
    * A subclass of `Rs256Strategy` to use instead of it, typically overriding `validate(claims)` to turn verified
-   * claims into the application's user (it may be async, and may return null to refuse the token).
+   * claims into the application's user (it may be async, and may return null to refuse the token). It may inject the
+   * application's services through its constructor: list it in the providers of the module that provides them,
+   * and the module uses that instance. Registered nowhere, it is created inside this module, with what this module
+   * sees (global modules, `forRootAsync`'s `imports`).
    * @default Rs256Strategy
    * @example
    * @Injectable()
    * class UserStrategy extends Rs256Strategy {
-   *   async validate(claims: JwtClaims) { return { id: claims.sub, roles: claims.roles }; }
+   *   constructor(private readonly users: UsersRepository) { super(); }
+   *   validate(claims: JwtClaims) { return this.users.findById(claims.sub); }
    * }
-   * Rs256AuthModule.forRoot({ strategy: UserStrategy })
+   * @Module({ imports: [Rs256AuthModule.forRoot({ strategy: UserStrategy })], providers: [UsersRepository, UserStrategy] })
    */
   strategy?: Type<Rs256Strategy>;
 }

@@ -66,9 +66,13 @@ export class IssuerRegistry implements OnModuleInit, OnApplicationBootstrap, OnM
     process.off('SIGHUP', this.onSignal);
   }
 
-  /** Fetches every configured issuer's keys; an issuer that is down is logged and asked again later. */
   async onApplicationBootstrap(): Promise<void> {
-    await Promise.all([...this.configured.values()].map((context) => context.source?.refresh()));
+    await this.initialFetch();
+  }
+
+  /** Fetches every configured issuer's keys, once; an issuer that is down is logged and asked again later. */
+  async initialFetch(): Promise<void> {
+    await Promise.all([...this.configured.values()].map((context) => context.source?.initialFetch()));
   }
 
   /** The issuer a token's `iss` names, if it is trusted (and already resolved); never fetches anything. */
@@ -134,8 +138,10 @@ export class IssuerRegistry implements OnModuleInit, OnApplicationBootstrap, OnM
       // Its tokens must not outlive it in the verified-token cache: they are to be resolved again.
       if (evicted) this.generation++;
     }
-    if (context?.source) {
-      await context.source.refresh();
+    try {
+      await context?.source?.initialFetch();
+    } catch (error) {
+      this.logger.warn(`The keys of a resolved issuer cannot be fetched (${error instanceof Error ? error.message : String(error)}).`);
     }
     return context !== null;
   }

@@ -1,12 +1,14 @@
 import { Logger } from '@nestjs/common';
 import { createPublicKey, type JsonWebKey } from 'node:crypto';
-import { createRemoteJWKSet, customFetch, type FetchImplementation, type RemoteJWKSet } from 'jose';
+import type * as Jose from 'jose' with { 'resolution-mode': 'import' };
+import type { FetchImplementation, RemoteJWKSet } from 'jose' with { 'resolution-mode': 'import' };
 import type { RemoteKeySettings } from '../config/rs256-auth.config.js';
 import { rsaKeyProblem, rsaThumbprint } from '../keys/key-loader.js';
 import { KeySet, verificationKey, type VerificationKey } from '../keys/key-set.js';
 import type { KeyStore } from '../keys/key-store.js';
 import { parseJson, readAtMost } from './bounded-fetch.js';
 import { discoverJwksUri } from './issuer-discovery.js';
+import { loadJose } from './jose.loader.js';
 
 /** Skipped entries named in the one warning a fetch logs; the rest are only counted. */
 const REASONS_SHOWN = 5;
@@ -68,16 +70,27 @@ export class RemoteKeySource {
   private entriesReceived = 0;
   /** The JWK Set's URI, once configured or discovered. */
   private jwksUri?: string;
+  /** jose, loaded with the first fetch (see loadJose). */
+  private jose?: typeof Jose;
+  private initial?: Promise<void>;
 
   constructor(
     private readonly settings: RemoteKeySettings,
     /** Where the fetched keys go; replaced whole when they change. */
     readonly keyStore: KeyStore,
-  ) {
-    if (settings.uri) {
-      this.jwksUri = settings.uri.href;
-      this.remote = this.remoteSet(settings.uri);
-    }
+  ) {}
+
+  /**
+   * The first fetch, made once whoever asks first (start-up, or the start-up log line that reports the kids it
+   * brought). Resolves when it has succeeded or failed; rejects only when jose cannot be loaded at all, which stops
+   * start-up with `RS256_RUNTIME_UNSUPPORTED` naming the remedy.
+   */
+  initialFetch(): Promise<void> {
+    this.initial ??= loadJose().then(async (jose) => {
+      this.jose = jose;
+      await this.refresh();
+    });
+    return this.initial;
   }
 
   /** Per request, and cheap: starts a background fetch once the cached set is older than its max age. */
@@ -126,16 +139,19 @@ export class RemoteKeySource {
   /** The remote set, discovering where it is first if need be (once: the URI is kept once found). */
   private async located(): Promise<RemoteJWKSet> {
     if (!this.remote) {
-      const { discover, timeoutMs, maxBytes, allowHttp } = this.settings;
-      const uri = await discoverJwksUri(discover!, { timeoutMs, maxBytes, allowHttp });
+      const { uri: configured, discover, timeoutMs, maxBytes, allowHttp } = this.settings;
+      this.jose ??= await loadJose();
+      const uri = configured ?? (await discoverJwksUri(discover!, { timeoutMs, maxBytes, allowHttp }));
+      if (!configured) {
+        this.logger.log(`Issuer ${discover} publishes its keys at ${uri.href}.`);
+      }
       this.jwksUri = uri.href;
-      this.remote = this.remoteSet(uri);
-      this.logger.log(`Issuer ${discover} publishes its keys at ${uri.href}.`);
+      this.remote = this.remoteSet(this.jose, uri);
     }
     return this.remote;
   }
 
-  private remoteSet(uri: URL): RemoteJWKSet {
+  private remoteSet({ createRemoteJWKSet, customFetch }: typeof Jose, uri: URL): RemoteJWKSet {
     return createRemoteJWKSet(uri, {
       timeoutDuration: this.settings.timeoutMs,
       cacheMaxAge: this.settings.cacheMaxAgeMs,

@@ -12,13 +12,16 @@ export async function listen(app: INestApplication): Promise<string> {
   return (await app.getUrl()).replace('[::1]', '127.0.0.1');
 }
 
-/** A real HTTP request; `token` goes into `Authorization: Bearer`, `authorization` replaces the header whole. */
+/**
+ * A real HTTP request; `token` goes into `Authorization: Bearer`, `authorization` replaces the header whole,
+ * `headers` adds any other (a `cookie`, say).
+ */
 export async function request(
   baseUrl: string,
   path: string,
-  options: { token?: string; authorization?: string; method?: string; body?: unknown } = {},
+  options: { token?: string; authorization?: string; method?: string; body?: unknown; headers?: Record<string, string> } = {},
 ): Promise<HttpResult> {
-  const headers: Record<string, string> = {};
+  const headers: Record<string, string> = { ...options.headers };
   if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
   if (options.authorization !== undefined) headers.authorization = options.authorization;
   if (options.body !== undefined) headers['content-type'] = 'application/json';

@@ -1,6 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { DIST } from './paths.js';
 
 export function freePort(): Promise<number> {
@@ -22,12 +22,12 @@ export interface ServerProcess {
 }
 
 /**
- * Runs a built entry point of the demo (`main.js` by default, as `npm start` does after building) in `cwd` and
- * waits until it listens. Its settings come from `cwd`'s .env, the repository's .env.example, and `env`.
+ * Runs a built entry point of the demo (`main.js` by default, as `npm start` does after building; an absolute path
+ * runs that file instead) in `cwd` and waits until it logs "Listening on". Its settings come from `cwd`'s .env, the repository's .env.example, and `env`.
  */
 export async function startDemo(cwd: string, env: Record<string, string> = {}, entry = 'main.js'): Promise<ServerProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, [join(DIST, entry)], {
+  const child = spawn(process.execPath, [resolve(DIST, entry)], {
     cwd,
     env: { PATH: process.env.PATH, PORT: String(port), HOST: '127.0.0.1', NO_COLOR: '1', ...env },
   });

@@ -3,7 +3,7 @@
  * and is configured by its environment alone, e.g. JWT_ISSUER_URL and JWT_AUDIENCE (see README.md).
  */
 import 'reflect-metadata';
-import { Controller, Get, Module } from '@nestjs/common';
+import { Controller, Get, Logger, Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { APP_GUARD, NestFactory } from '@nestjs/core';
 import { Claims, JwtAuthGuard, Public, RequireClaims, Rs256AuthModule, type JwtClaims } from 'nestjs-rs256-auth';
@@ -46,5 +46,5 @@ class OrdersController {
 class AppModule {}
 
 const app = await NestFactory.create(AppModule);
-await app.listen(Number(process.env.PORT ?? 3000), '127.0.0.1');
-console.log(`Listening on ${await app.getUrl()}`);
+await app.listen(Number(process.env.PORT ?? 3003), '127.0.0.1');
+new Logger('identity-provider').log(`Listening on ${await app.getUrl()}`);

@@ -1,0 +1,155 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { JwtSecretRequestType, JwtService, type JwtSignOptions, type JwtVerifyOptions } from '@nestjs/jwt';
+import { randomUUID } from 'node:crypto';
+import type { Rs256AuthConfig } from '../config/rs256-auth.config.js';
+import { Rs256AuthError } from '../errors/rs256-auth.error.js';
+import { RemoteJwks } from '../issuers/remote-jwks.js';
+import { RS256_AUTH_CONFIG } from '../rs256-auth.constants.js';
+import { peekIssuer, TokenVerifier, type JwtClaims } from './token-verifier.js';
+
+/** A per-call option is accepted only when it says what the module's policy already says. */
+type Restates = (value: unknown, config: Rs256AuthConfig) => boolean;
+
+const sameList = (given: unknown, expected: readonly string[] | undefined): boolean => {
+  const list = typeof given === 'string' ? [given] : given;
+  return (
+    expected !== undefined &&
+    Array.isArray(list) &&
+    list.length === expected.length &&
+    list.every((item) => typeof item === 'string' && expected.includes(item))
+  );
+};
+
+/**
+ * Per-call verify options that may be passed because they restate the policy (code written for plain `@nestjs/jwt`
+ * often passes `algorithms: ['RS256']` or the issuer); `false` for the switches that would turn a check off.
+ * Every other option, and any other value, would change verification and is refused.
+ */
+const RESTATEMENTS: Partial<Record<keyof JwtVerifyOptions, Restates>> = {
+  algorithms: (value) => sameList(value, ['RS256']),
+  issuer: (value, config) => sameList(value, config.issuer === undefined ? undefined : [config.issuer]),
+  audience: (value, config) => sameList(value, config.audience),
+  clockTolerance: (value, config) => value === config.clockTolerance,
+  ignoreExpiration: (value) => value === false,
+  ignoreNotBefore: (value) => value === false,
+  complete: (value) => value === false,
+  allowInvalidAsymmetricKeyTypes: (value) => value === false,
+};
+
+/**
+ * RFC 9068 §2.2: the claims an access token must carry that only the application knows. Checked before signing,
+ * so a token that strict verifiers would refuse is never issued.
+ */
+function checkAccessTokenClaims(payload: unknown): void {
+  const claims = typeof payload === 'object' && payload !== null ? (payload as Record<string, unknown>) : {};
+  for (const name of ['sub', 'client_id']) {
+    if (typeof claims[name] !== 'string') {
+      throw new Rs256AuthError('RS256_ACCESS_TOKEN_CLAIMS', `JWT_TOKEN_PROFILE is rfc9068: the payload must carry '${name}' as a string (RFC 9068 §2.2).`);
+    }
+  }
+  if (Object.hasOwn(claims, 'jti')) {
+    throw new Rs256AuthError('RS256_ACCESS_TOKEN_CLAIMS', "JWT_TOKEN_PROFILE is rfc9068: 'jti' is set by the module, one per token; leave it out of the payload.");
+  }
+}
+
+/**
+ * RFC 9068 §2.1 and §2.2: typed at+jwt, with an identifier of its own. `jwtid` is defined as a getter on the sign
+ * options themselves (a spread would read it once): @nestjs/jwt copies the options at every sign, so every token
+ * gets a fresh one, as `keyid` gets the current kid.
+ */
+function addAccessTokenOptions(signOptions: JwtSignOptions): void {
+  Object.defineProperties(signOptions, {
+    header: { value: { alg: 'RS256', typ: 'at+jwt' }, enumerable: true },
+    jwtid: { get: randomUUID, enumerable: true },
+  });
+}
+
+/**
+ * The `JwtService` this module provides (also injectable as `StrictJwtService`). `sign` is `@nestjs/jwt`'s, with
+ * the private key, RS256, the `kid`, issuer, audience and lifetime from the configuration. `verify` and
+ * `verifyAsync` are not jsonwebtoken's: they run the guard's `TokenVerifier` (the same instance, so the same
+ * checks and the same cache), return the deeply frozen claims and throw `Rs256AuthError` with a `RS256_TOKEN_*`
+ * code. `decode` stays a plain decode that checks nothing.
+ */
+@Injectable()
+export class StrictJwtService extends JwtService {
+  constructor(
+    @Inject(RS256_AUTH_CONFIG) private readonly config: Rs256AuthConfig,
+    private readonly verifier: TokenVerifier,
+    private readonly remoteJwks: RemoteJwks,
+  ) {
+    const { keyStore } = config;
+    const accessTokens = config.tokenProfile === 'rfc9068';
+    // jsonwebtoken refuses sign options that are present but undefined, so unset ones are left out entirely.
+    const signOptions: JwtSignOptions = {
+      algorithm: 'RS256',
+      expiresIn: config.expiresIn,
+      ...(config.issuer !== undefined && { issuer: config.issuer }),
+      ...(config.audience !== undefined && { audience: config.audience[0] }),
+      // Read at every sign (@nestjs/jwt spreads these options per call): after a key reload, tokens carry the
+      // new signing key's kid.
+      get keyid(): string | undefined {
+        return keyStore.keys.signingKid;
+      },
+    };
+    if (accessTokens) {
+      addAccessTokenOptions(signOptions);
+    }
+    super({
+      // The signing key is read at every sign, so a key reload takes effect at once; in verify-only mode this is
+      // where signing fails with RS256_NO_PRIVATE_KEY. It also wins over any `secret` a caller passes per call.
+      // Under the RFC 9068 profile it is also where the payload is checked, before anything is signed.
+      secretOrKeyProvider: (requestType, payload) => {
+        if (accessTokens && requestType === JwtSecretRequestType.SIGN) {
+          checkAccessTokenClaims(payload);
+        }
+        return keyStore.keys.signingKey().key;
+      },
+      signOptions,
+    });
+  }
+
+  /**
+   * Verifies a token exactly as `JwtAuthGuard` does and returns its claims (deeply frozen: they may be shared
+   * through the cache).
+   * @param options refused unless each given option restates the module's policy (see the README)
+   * @throws Rs256AuthError `RS256_TOKEN_*` for a refused token, `RS256_VERIFY_OPTION_REFUSED` for an option that
+   *   would change verification
+   */
+  override verify<T extends object = JwtClaims>(token: string, options?: JwtVerifyOptions): T {
+    this.refuseLooserOptions(options);
+    return this.verifier.verify(token) as T;
+  }
+
+  /**
+   * `verify`, as a promise that rejects rather than a call that throws. In resource-server mode a token naming an
+   * unknown `kid` first makes the issuer's JWK Set be fetched again (at most once per cooldown), and with several
+   * issuers an `iss` not yet put to the `issuerResolver` is resolved, as the guard does.
+   */
+  override async verifyAsync<T extends object = JwtClaims>(token: string, options?: JwtVerifyOptions): Promise<T> {
+    this.refuseLooserOptions(options);
+    this.remoteJwks.refreshIfStale();
+    try {
+      return this.verifier.verify(token) as T;
+    } catch (error) {
+      if (error instanceof Rs256AuthError && (await this.remoteJwks.recover(error.code, () => peekIssuer(token)))) {
+        return this.verifier.verify(token) as T;
+      }
+      throw error;
+    }
+  }
+
+  private refuseLooserOptions(options: JwtVerifyOptions | undefined): void {
+    for (const [name, value] of Object.entries(options ?? {})) {
+      const restates = RESTATEMENTS[name as keyof JwtVerifyOptions];
+      if (value !== undefined && !restates?.(value, this.config)) {
+        throw new Rs256AuthError(
+          'RS256_VERIFY_OPTION_REFUSED',
+          `JwtService.verify option '${name}' is not accepted: verification follows the module's configuration ` +
+            '(RS256, its keys, issuer, audience, clock tolerance and required claims). Remove the option, or pass ' +
+            "only values that restate the configuration (algorithms: ['RS256'], the configured issuer or audiences).",
+        );
+      }
+    }
+  }
+}

@@ -1,0 +1,89 @@
+/**
+ * Takes the token out of a request; return `null` or `undefined` when there is none. Extractors from
+ * `passport-jwt`'s `ExtractJwt` fit this type unchanged.
+ */
+// The request is `any` on purpose: each platform (Express, Fastify, a GraphQL context) has its own request type,
+// and passport-jwt's extractors are typed the same way.
+export type TokenExtractor = (request: any) => string | null | undefined;
+
+/** The parts of a request the built-in extractors read; Express and Fastify requests both have them. */
+interface HttpRequestLike {
+  headers?: Record<string, string | string[] | undefined>;
+  url?: string;
+}
+
+/** RFC 7230 §3.2.6 `token`: what an authorization scheme (RFC 7235 §2.1) and a cookie name (RFC 6265 §4.1.1) are. */
+export const HTTP_TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * `Authorization: <scheme> <token>`. The scheme is matched case-insensitively (RFC 7235 §2.1); one or more spaces
+ * separate it from the token, as RFC 6750 §2.1 allows.
+ * @example fromAuthHeader('JWT') // Flask-JWT clients send `Authorization: JWT <token>`
+ */
+export function fromAuthHeader(scheme = 'Bearer'): TokenExtractor {
+  if (!HTTP_TOKEN.test(scheme)) {
+    throw new TypeError(`fromAuthHeader: scheme "${scheme}" is not an HTTP token (letters, digits and !#$%&'*+.^_\`|~-)`);
+  }
+  const pattern = new RegExp(`^${escapeRegExp(scheme)} +(\\S+)$`, 'i');
+  return (request: HttpRequestLike) => {
+    const header = request.headers?.authorization;
+    return typeof header === 'string' ? (pattern.exec(header)?.[1] ?? null) : null;
+  };
+}
+
+/**
+ * The value of one cookie, read from the `Cookie` header itself (no cookie parser needed). A value in double
+ * quotes is unquoted; with the name repeated, the first wins (browsers send the most specific path first).
+ * A cookie is sent by the browser on its own, so an app that accepts one needs CSRF protection (see the README).
+ */
+export function fromCookie(name: string): TokenExtractor {
+  if (!HTTP_TOKEN.test(name)) {
+    throw new TypeError(`fromCookie: name "${name}" is not a cookie name (letters, digits and !#$%&'*+.^_\`|~-)`);
+  }
+  return (request: HttpRequestLike) => {
+    const header = request.headers?.cookie;
+    if (typeof header !== 'string') {
+      return null;
+    }
+    for (const pair of header.split(';')) {
+      const equals = pair.indexOf('=');
+      if (equals > 0 && pair.slice(0, equals).trim() === name) {
+        const value = pair.slice(equals + 1).trim();
+        const unquoted = value.length >= 2 && value.startsWith('"') && value.endsWith('"') ? value.slice(1, -1) : value;
+        return unquoted || null;
+      }
+    }
+    return null;
+  };
+}
+
+/**
+ * A query-string parameter, e.g. `?access_token=…` (RFC 6750 §2.3). Opt-in in code only, never a setting: URLs
+ * end up in access logs, browser history and `Referer` headers, so use it only where nothing else can carry a
+ * token (a WebSocket handshake or an `EventSource` from a browser).
+ */
+export function fromQuery(name: string): TokenExtractor {
+  return (request: HttpRequestLike) => {
+    const url = request.url ?? '';
+    const query = url.indexOf('?');
+    return query < 0 ? null : new URLSearchParams(url.slice(query + 1)).get(name) || null;
+  };
+}
+
+/** Tries each extractor in turn and returns the first token found. */
+export function firstOf(...extractors: TokenExtractor[]): TokenExtractor {
+  return (request) => {
+    for (const extractor of extractors) {
+      const token = extractor(request);
+      if (token) {
+        return token;
+      }
+    }
+    return null;
+  };
+}
+
+/** `Authorization: Bearer <token>` and nothing else: the default when no scheme or cookie is configured. */
+export const bearerTokenExtractor: TokenExtractor = fromAuthHeader('Bearer');

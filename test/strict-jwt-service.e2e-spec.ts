@@ -1,0 +1,194 @@
+import { readFileSync } from 'node:fs';
+import type { INestApplication } from '@nestjs/common';
+import { JwtService } from '@nestjs/jwt';
+import { Rs256AuthError, StrictJwtService, TokenVerifier } from '../src/index.js';
+import { createApp, WIRINGS } from './fixtures/app.js';
+import { listen, request } from './support/http.js';
+import { createKeyFiles, type KeyFiles } from './support/keys.js';
+import { freePort } from './support/processes.js';
+import { b64url, craftToken, nowSeconds, rs256Token, signers, validClaims } from './support/tokens.js';
+
+let keys: KeyFiles;
+beforeAll(() => {
+  keys = createKeyFiles();
+});
+afterAll(() => keys.cleanup());
+
+const ISSUER = 'https://issuer.test';
+const AUDIENCES = ['api.test', 'other.test'];
+
+/** The error `call` throws, or a failure if it does not throw. */
+function thrown(call: () => unknown): unknown {
+  try {
+    call();
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected a throw');
+}
+
+describe.each(WIRINGS)('the JwtService the module provides verifies as strictly as the guard (%s)', (wiring) => {
+  let app: INestApplication;
+  let jwt: JwtService;
+  let url: string;
+
+  beforeAll(async () => {
+    ({ app, jwt } = await createApp({
+      wiring,
+      env: { JWT_PRIVATE_KEY_PATH: keys.privatePath, JWT_ISSUER: ISSUER, JWT_AUDIENCE: AUDIENCES.join(','), JWT_CLOCK_TOLERANCE: '5' },
+    }));
+    url = await listen(app);
+  });
+  afterAll(() => app.close());
+
+  const claims = (extra: Record<string, unknown> = {}): Record<string, unknown> => validClaims({ iss: ISSUER, aud: AUDIENCES[0], ...extra });
+
+  it('is the StrictJwtService, one instance under both tokens', () => {
+    expect(jwt).toBeInstanceOf(StrictJwtService);
+    expect(app.get(StrictJwtService)).toBe(jwt);
+  });
+
+  it('returns the verified claims, frozen, from verify and verifyAsync', async () => {
+    const token = jwt.sign({ sub: 'user-7', scope: 'profile' });
+    const verified = jwt.verify(token);
+    expect(verified).toMatchObject({ sub: 'user-7', scope: 'profile', iss: ISSUER, aud: AUDIENCES[0] });
+    expect(Object.isFrozen(verified)).toBe(true);
+    await expect(jwt.verifyAsync(token)).resolves.toBe(verified);
+  });
+
+  it("shares the guard's verifier and cache: a token the guard saw costs no second verification", async () => {
+    const verifier = app.get(TokenVerifier);
+    const token = jwt.sign({ sub: 'cached' });
+    const before = verifier.cachedTokens;
+    expect((await request(url, '/profile', { token })).status).toBe(200);
+    expect(verifier.cachedTokens).toBe(before + 1);
+    jwt.verify(token);
+    await jwt.verifyAsync(token);
+    expect(verifier.cachedTokens).toBe(before + 1);
+  });
+
+  const publicPem = (): string => readFileSync(keys.publicPath, 'utf8');
+  const badTokens: [string, () => string, string][] = [
+    ['HS256 keyed with the public key PEM', () => craftToken({ alg: 'HS256', typ: 'JWT' }, claims(), signers.hs256(publicPem())), 'RS256_TOKEN_ALGORITHM'],
+    ['alg none, unsigned', () => craftToken({ alg: 'none' }, claims(), signers.none()), 'RS256_TOKEN_SIGNATURE'],
+    ['RS512 by the right key', () => craftToken({ alg: 'RS512' }, claims(), signers.rs512(keys.main.privateKey)), 'RS256_TOKEN_ALGORITHM'],
+    ['another key', () => rs256Token(keys.other.privateKey, claims()), 'RS256_TOKEN_SIGNATURE'],
+    ['crit header', () => rs256Token(keys.main.privateKey, claims(), { crit: ['exp'] }), 'RS256_TOKEN_CRIT_UNSUPPORTED'],
+    ['a key in the header', () => rs256Token(keys.main.privateKey, claims(), { jku: 'https://evil.test/jwks' }), 'RS256_TOKEN_HEADER_KEY'],
+    ['expired beyond the tolerance', () => rs256Token(keys.main.privateKey, claims({ iat: nowSeconds() - 100, exp: nowSeconds() - 10 })), 'RS256_TOKEN_EXPIRED'],
+    ['another issuer', () => rs256Token(keys.main.privateKey, claims({ iss: 'https://evil.test' })), 'RS256_TOKEN_ISSUER'],
+    ['another audience', () => rs256Token(keys.main.privateKey, claims({ aud: 'evil.test' })), 'RS256_TOKEN_AUDIENCE'],
+    ['no sub', () => rs256Token(keys.main.privateKey, claims({ sub: undefined })), 'RS256_TOKEN_CLAIM_MISSING'],
+    ['exp as a string', () => rs256Token(keys.main.privateKey, claims({ exp: String(nowSeconds() + 60) })), 'RS256_TOKEN_CLAIM_INVALID'],
+    ['a payload that is not JSON', () => rs256Token(keys.main.privateKey, 'not json'), 'RS256_TOKEN_MALFORMED'],
+    ['oversized', () => rs256Token(keys.main.privateKey, claims({ pad: 'x'.repeat(9000) })), 'RS256_TOKEN_TOO_LARGE'],
+    ['a JWE-shaped string', () => `${b64url({ alg: 'RSA-OAEP', enc: 'A256GCM' })}..iv.ct.tag`, 'RS256_TOKEN_MALFORMED'],
+  ];
+
+  it.each(badTokens)('refuses %s with the code and reason the guard answers', async (_name, make, code) => {
+    const token = make();
+    const syncError = thrown(() => jwt.verify(token));
+    expect(syncError).toBeInstanceOf(Rs256AuthError);
+    expect(syncError).toMatchObject({ code });
+
+    // A rejected promise, never a synchronous throw.
+    let pending: Promise<unknown> | undefined;
+    expect(() => {
+      pending = jwt.verifyAsync(token);
+    }).not.toThrow();
+    await expect(pending).rejects.toMatchObject({ name: 'Rs256AuthError', code });
+
+    const guarded = await request(url, '/profile', { token });
+    expect(guarded.status).toBe(401);
+    expect(guarded.body.message).toBe((syncError as Rs256AuthError).message);
+  });
+
+  it('leaves decode a plain decode', () => {
+    const forged = rs256Token(keys.other.privateKey, claims({ sub: 'forged' }));
+    expect(jwt.decode(forged)).toMatchObject({ sub: 'forged' });
+  });
+
+  const loosening: [string, Record<string, unknown>][] = [
+    ['secret', { secret: 'shared-secret' }],
+    ['publicKey', { publicKey: 'a PEM of the caller’s choice' }],
+    ['algorithms', { algorithms: ['HS256'] }],
+    ['algorithms', { algorithms: ['RS256', 'HS256'] }],
+    ['ignoreExpiration', { ignoreExpiration: true }],
+    ['ignoreNotBefore', { ignoreNotBefore: true }],
+    ['audience', { audience: 'evil.test' }],
+    ['audience', { audience: [...AUDIENCES, 'evil.test'] }],
+    ['issuer', { issuer: 'https://evil.test' }],
+    ['clockTolerance', { clockTolerance: 3600 }],
+    ['maxAge', { maxAge: '1y' }],
+    ['clockTimestamp', { clockTimestamp: 0 }],
+    ['complete', { complete: true }],
+    ['subject', { subject: 'user-1' }],
+    ['allowInvalidAsymmetricKeyTypes', { allowInvalidAsymmetricKeyTypes: true }],
+  ];
+
+  it.each(loosening)('refuses the per-call option %s (%j) instead of ignoring it', async (name, options) => {
+    const token = jwt.sign({ sub: 'u' });
+    const error = thrown(() => jwt.verify(token, options));
+    expect(error).toMatchObject({ name: 'Rs256AuthError', code: 'RS256_VERIFY_OPTION_REFUSED' });
+    expect((error as Error).message).toContain(`'${name}'`);
+    for (const value of Object.values(options)) {
+      if (typeof value === 'string') expect((error as Error).message).not.toContain(value);
+    }
+    let pending: Promise<unknown> | undefined;
+    expect(() => {
+      pending = jwt.verifyAsync(token, options);
+    }).not.toThrow();
+    await expect(pending).rejects.toMatchObject({ code: 'RS256_VERIFY_OPTION_REFUSED' });
+  });
+
+  it('accepts options that only restate the configuration, and undefined ones', async () => {
+    const token = jwt.sign({ sub: 'u' });
+    const restating = {
+      algorithms: ['RS256' as const],
+      issuer: ISSUER,
+      audience: [AUDIENCES[1], AUDIENCES[0]] as [string, string],
+      clockTolerance: 5,
+      ignoreExpiration: false,
+      ignoreNotBefore: false,
+      complete: false,
+      secret: undefined,
+    };
+    expect(jwt.verify(token, restating).sub).toBe('u');
+    await expect(jwt.verifyAsync(token, { issuer: [ISSUER] })).resolves.toMatchObject({ sub: 'u' });
+  });
+});
+
+describe('the JwtService of a verify-only app', () => {
+  it('verifies with the public key and cannot sign', async () => {
+    const { app, jwt } = await createApp({ env: { JWT_PUBLIC_KEY_PATH: keys.publicPath } });
+    try {
+      const token = rs256Token(keys.main.privateKey, validClaims({ sub: 'from-issuer' }));
+      expect(jwt.verify(token).sub).toBe('from-issuer');
+      expect(() => jwt.sign({ sub: 'u' })).toThrow(expect.objectContaining({ code: 'RS256_NO_PRIVATE_KEY' }));
+      await expect(jwt.verifyAsync(rs256Token(keys.other.privateKey, validClaims()))).rejects.toMatchObject({ code: 'RS256_TOKEN_SIGNATURE' });
+    } finally {
+      await app.close();
+    }
+  });
+});
+
+describe('the JwtService of a resource server', () => {
+  it("verifyAsync fetches the issuer's JWK Set again for a kid it does not know yet, as the guard does", async () => {
+    // The issuer is down while the resource server starts: it starts with no key at all.
+    const port = await freePort();
+    const resource = await createApp({ env: { JWT_JWKS_URI: `http://127.0.0.1:${port}/.well-known/jwks.json`, JWT_JWKS_COOLDOWN: '1' } });
+    // The failed start-up fetch opened a cooldown window of the shortest length accepted: let it pass.
+    const cooldown = new Promise((resolve) => setTimeout(resolve, 1000));
+    const issuer = await createApp({ env: { JWT_PRIVATE_KEY_PATH: keys.privatePath, JWT_JWKS_ENABLED: 'true' } });
+    try {
+      await issuer.app.listen(port, '127.0.0.1');
+      const token = issuer.jwt.sign({ sub: 'remote' });
+      expect(() => resource.jwt.verify(token)).toThrow(expect.objectContaining({ code: 'RS256_TOKEN_KID_UNKNOWN' }));
+      await cooldown;
+      await expect(resource.jwt.verifyAsync(token)).resolves.toMatchObject({ sub: 'remote' });
+      expect(resource.jwt.verify(token).sub).toBe('remote');
+    } finally {
+      await Promise.all([issuer.app.close(), resource.app.close()]);
+    }
+  });
+});
