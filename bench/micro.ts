@@ -23,7 +23,7 @@ type Op = (index: number) => unknown;
  * of a table are measured round by round in turn, so a disturbance hits them alike; the best round counts because
  * on a shared machine interference only ever adds time.
  */
-async function measure(ops: Record<string, Op>, perRound: number, rounds: number): Promise<Row[]> {
+export async function measure(ops: Record<string, Op>, perRound: number, rounds: number): Promise<Row[]> {
   const samples: Record<string, number[]> = Object.fromEntries(Object.keys(ops).map((name) => [name, []]));
   for (let round = -1; round < rounds; round++) {
     for (const [name, op] of Object.entries(ops)) {

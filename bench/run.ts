@@ -2,6 +2,7 @@ import { cpus, totalmem } from 'node:os';
 import { httpRows, HTTP_SETTINGS, type HttpRow } from './http.js';
 import { memoryRun } from './memory.js';
 import { signRows, verifyRows, type Row } from './micro.js';
+import { propagation, revocationCheckRows } from './sessions.js';
 import { createBenchKeys, signTokens } from './tokens.js';
 
 /** Distinct tokens for the HTTP miss scenario: twice the default cache, so cycling through them always misses. */
@@ -47,6 +48,9 @@ progress('http');
 const http = await httpRows(keys, tokens[0], tokens);
 progress('memory');
 const memory = await memoryRun(keys, MEMORY_TOKENS, 20_000);
+progress('sessions');
+const revocationCheck = await revocationCheckRows(keys, tokens.slice(0, MICRO_TOKENS));
+const propagated = await propagation();
 progress('done');
 
 log(`nestjs-rs256-auth bench: ${cpus()[0]?.model.trim()}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, RSA-2048`);
@@ -65,6 +69,9 @@ for (const row of http) {
   );
 }
 log();
+table('Sessions: revocation check per request (best of 15 rounds)', 'µs/op', relative(revocationCheck), 'x raw verify');
+log(`Sessions: a revocation on one instance in force on another through redis-server (loopback, ${propagated.samples} revocations): p50 ${propagated.p50.toFixed(2)} ms, p99 ${propagated.p99.toFixed(2)} ms`);
+log();
 log(`Memory: ${memory.tokens} distinct tokens through one verifier (cache size ${memory.cacheSize}): ${memory.cachedAfter} cached, heap +${memory.heapGrowthMiB.toFixed(1)} MiB`);
 log();
 
@@ -72,11 +79,14 @@ const ratio1 = find(verify, 'library: JwtAuthGuard, uncached') / find(verify, 'r
 const ratio3 = find(sign, 'library: JwtService.sign') / find(sign, 'raw crypto.sign, KeyObject (the floor)');
 const httpRatio = (platform: string): number =>
   rps(http, platform, 'library', 'guarded, one token').requestsPerSecond / rps(http, platform, 'library', 'public').requestsPerSecond;
+const checkShare = revocationCheck[1].microseconds / revocationCheck[0].microseconds;
 const goals: [string, boolean][] = [
   [`1. guard, uncached: ${ratio1.toFixed(2)}x one raw RSA verify (goal <= 1.5x)`, ratio1 <= 1.5],
   [`2. guarded/public, one token: express ${httpRatio('express').toFixed(2)}x (goal >= 0.8x), fastify ${httpRatio('fastify').toFixed(2)}x (goal >= 0.7x)`, httpRatio('express') >= 0.8 && httpRatio('fastify') >= 0.7],
   [`3. JwtService.sign: ${ratio3.toFixed(2)}x raw crypto.sign (goal <= 1.1x)`, ratio3 <= 1.1],
   [`4. heap after ${memory.tokens} distinct tokens: +${memory.heapGrowthMiB.toFixed(1)} MiB, ${memory.cachedAfter} entries (bound ${HEAP_BOUND_MIB} MiB, ${memory.cacheSize} entries)`, memory.heapGrowthMiB <= HEAP_BOUND_MIB && memory.cachedAfter <= memory.cacheSize],
+  [`5. revocation check: ${(checkShare * 100).toFixed(2)}% of one raw RSA verify per request (goal < 2%)`, checkShare < 0.02],
+  [`6. revocation propagation between instances: p99 ${propagated.p99.toFixed(2)} ms (goal < 100 ms)`, propagated.p99 < 100],
 ];
 log('Goals');
 for (const [text, met] of goals) log(`${met ? 'met   ' : 'MISSED'} ${text}`);

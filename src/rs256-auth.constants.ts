@@ -15,3 +15,6 @@ export const IS_PUBLIC_KEY = 'RS256_AUTH:IS_PUBLIC';
 
 /** Metadata key set by `@RequireClaims()`. */
 export const REQUIRED_CLAIMS_KEY = 'RS256_AUTH:REQUIRED_CLAIMS';
+
+/** Injection token of the session store (memory or Redis); `null` when sessions are disabled. */
+export const SESSION_STORE = 'RS256_AUTH:SESSION_STORE';

@@ -11,7 +11,10 @@ import { IssuerRegistry } from './issuers/issuer-registry.js';
 import { RemoteJwks } from './issuers/remote-jwks.js';
 import { KeyReloader } from './keys/key-reloader.js';
 import { ConfigurableModuleClass, OPTIONS_TYPE } from './rs256-auth.module-definition.js';
-import { RS256_AUTH_CONFIG, RS256_AUTH_MODULE_OPTIONS } from './rs256-auth.constants.js';
+import { RS256_AUTH_CONFIG, RS256_AUTH_MODULE_OPTIONS, SESSION_STORE } from './rs256-auth.constants.js';
+import { RevocationList } from './sessions/revocation-list.js';
+import { createSessionStore } from './sessions/session-store.factory.js';
+import { SessionService } from './sessions/session.service.js';
 import { ResourceMetadataRoute } from './resource-metadata/resource-metadata.route.js';
 import { RouteScopes } from './resource-metadata/route-scopes.js';
 import { StrictJwtService } from './token/strict-jwt.service.js';
@@ -46,8 +49,23 @@ import { TokenVerifier } from './token/token-verifier.js';
     RouteScopes,
     ResourceMetadataRoute,
     StartupLog,
+    { provide: SESSION_STORE, inject: [RS256_AUTH_CONFIG], useFactory: createSessionStore },
+    RevocationList,
+    SessionService,
   ],
-  exports: [RS256_AUTH_CONFIG, JwtService, StrictJwtService, TokenVerifier, StrategyHost, JwtAuthGuard, KeyReloader, RemoteJwks, IssuerRegistry],
+  exports: [
+    RS256_AUTH_CONFIG,
+    JwtService,
+    StrictJwtService,
+    TokenVerifier,
+    StrategyHost,
+    JwtAuthGuard,
+    KeyReloader,
+    RemoteJwks,
+    IssuerRegistry,
+    RevocationList,
+    SessionService,
+  ],
 })
 export class Rs256AuthModule extends ConfigurableModuleClass {
   /** Configures the module; with no options every setting is read from `ConfigService` (the environment). */

@@ -75,9 +75,12 @@ describe.each(WIRINGS)('RFC 9068 issuing profile (%s)', (wiring) => {
     expect(payload.exp).toBe((payload.iat as number) + 900);
   });
 
-  it('gives every token its own jti', () => {
-    const jtis = new Set(Array.from({ length: 5 }, () => decode(jwt.sign({ sub: 'u', client_id: 'c' })).payload.jti));
+  it('gives every token its own jti, and keeps one the payload brings (as sessions do)', () => {
+    const payload = { sub: 'u', client_id: 'c' };
+    const jtis = new Set(Array.from({ length: 5 }, () => decode(jwt.sign(payload)).payload.jti));
     expect(jtis.size).toBe(5);
+    expect(payload).toEqual({ sub: 'u', client_id: 'c' });
+    expect(decode(jwt.sign({ ...payload, jti: 'session-token-1' })).payload.jti).toBe('session-token-1');
   });
 
   it('express-oauth2-jwt-bearer with strict: true accepts them, and refuses the same key without the profile', async () => {
@@ -97,7 +100,7 @@ describe.each(WIRINGS)('RFC 9068 issuing profile (%s)', (wiring) => {
   it.each([
     ['without client_id', { sub: 'user-1' }, "'client_id'"],
     ['without sub', { client_id: 'web-app' }, "'sub'"],
-    ['with a jti of its own', { sub: 'user-1', client_id: 'web-app', jti: 'fixed' }, "'jti'"],
+    ['with a jti that is not a string', { sub: 'user-1', client_id: 'web-app', jti: 42 }, "'jti'"],
   ])('refuses to sign a payload %s', (_name, payload, mention) => {
     expect(() => jwt.sign(payload)).toThrow(expect.objectContaining({ code: 'RS256_ACCESS_TOKEN_CLAIMS', message: expect.stringContaining(mention) }));
   });

@@ -48,7 +48,13 @@ describe('the demo server, as npm start runs it', () => {
   it('POST /auth/login issues a Bearer token for the default user', async () => {
     const response = await request(demo.url, '/auth/login', { method: 'POST', body: { username: 'demo', password: 'demo-password' } });
     expect(response.status).toBe(200);
-    expect(response.body).toEqual({ access_token: expect.stringMatching(/^eyJ/), token_type: 'Bearer', expires_in: 900 });
+    expect(response.body).toEqual({
+      access_token: expect.stringMatching(/^eyJ/),
+      token_type: 'Bearer',
+      expires_in: 900,
+      refresh_token: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/),
+      refresh_expires_in: 14 * 86400,
+    });
   });
 
   it('POST /auth/login answers 401 to wrong credentials and unknown users', async () => {
@@ -101,11 +107,41 @@ describe('the demo server, as npm start runs it', () => {
     expect(payload.sub).toBe('demo');
   });
 
+  it('POST /auth/refresh rotates the refresh token; logout ends the session; logout-all every session of the user', async () => {
+    const login = async (username = 'demo', password = 'demo-password') =>
+      (await request(demo.url, '/auth/login', { method: 'POST', body: { username, password } })).body;
+    const refresh = (token: string) => request(demo.url, '/auth/refresh', { method: 'POST', body: { refresh_token: token } });
+    const first = await login();
+    const second = await refresh(first.refresh_token);
+    expect(second.status).toBe(200);
+    expect(second.body.refresh_token).not.toBe(first.refresh_token);
+    expect((await request(demo.url, '/profile', { token: second.body.access_token })).status).toBe(200);
+    expect((await request(demo.url, '/auth/refresh', { method: 'POST', body: {} })).status).toBe(400);
+
+    expect((await request(demo.url, '/auth/logout', { method: 'POST' })).status).toBe(401);
+    expect((await request(demo.url, '/auth/logout', { method: 'POST', token: second.body.access_token })).status).toBe(204);
+    expect((await request(demo.url, '/profile', { token: first.access_token })).status).toBe(401);
+    expect((await refresh(second.body.refresh_token)).status).toBe(401);
+
+    const sessions = [await login('guest', 'guest-password'), await login('guest', 'guest-password')];
+    const other = await login();
+    expect((await request(demo.url, '/auth/logout-all', { method: 'POST', token: sessions[0].access_token })).status).toBe(204);
+    for (const session of sessions) {
+      expect((await request(demo.url, '/profile', { token: session.access_token })).status).toBe(401);
+      expect((await refresh(session.refresh_token)).status).toBe(401);
+    }
+    expect((await request(demo.url, '/profile', { token: other.access_token })).status).toBe(200);
+  });
+
   it('never writes a password or a token to its log', async () => {
     const token = await login(demo.url, 'demo', 'demo-password');
     await request(demo.url, '/profile', { token: `${token}x` });
     expect(demo.output()).not.toContain('demo-password');
     expect(demo.output()).not.toContain(token.split('.')[2].slice(0, 20));
+    const { refresh_token: refreshToken } = (await request(demo.url, '/auth/login', { method: 'POST', body: { username: 'demo', password: 'demo-password' } })).body;
+    await request(demo.url, '/auth/refresh', { method: 'POST', body: { refresh_token: refreshToken } });
+    await request(demo.url, '/auth/refresh', { method: 'POST', body: { refresh_token: refreshToken } });
+    expect(demo.output()).not.toContain(refreshToken);
     expect(demo.output()).not.toContain('PRIVATE KEY');
   });
 });

@@ -332,7 +332,7 @@ describe('the npm package', () => {
     const attw = run(process.execPath, [join(ROOT_MODULES, '@arethetypeswrong/cli/dist/index.js'), tarball, '--format', 'json'], work);
     const report = JSON.parse(attw.slice(attw.indexOf('{')));
     expect(Object.values(report.problems ?? {}).flat()).toEqual([]);
-    expect(Object.keys(report.analysis.entrypoints)).toEqual(['.', './package.json']);
+    expect(Object.keys(report.analysis.entrypoints)).toEqual(['.', './swagger', './package.json']);
   });
 
   // NestJS 12 is ES modules only: CommonJS code type-checks against it where TypeScript allows require() of ES

@@ -65,6 +65,21 @@ export interface Rs256AuthConfig {
     /** The document's URL, announced as `resource_metadata` in every challenge. */
     readonly url: string;
   };
+  /** Refresh tokens and revocation; `undefined` when sessions are disabled. */
+  readonly sessions?: SessionsConfig;
+}
+
+/** Refresh tokens, revocation and where their state is kept. */
+export interface SessionsConfig {
+  readonly store: 'memory' | 'redis';
+  /** Set when `store` is `'redis'`. */
+  readonly redis?: { readonly url: string; readonly timeoutMs: number; readonly keyPrefix: string };
+  /** Lifetime of refresh tokens, in seconds. */
+  readonly refreshExpiresIn: number;
+  /** How old the local view of revocations may grow, while the store is unreachable, before verification stops trusting it. */
+  readonly maxStalenessMs: number;
+  /** Past `maxStalenessMs`, accept tokens on the stale view instead of refusing them. */
+  readonly failOpen: boolean;
 }
 
 /** Where an issuer's JWK Set is, and the bounds every fetch of it (and of the issuer's metadata) keeps to. */
@@ -159,6 +174,14 @@ const ENV = {
   jwksEnabled: 'JWT_JWKS_ENABLED',
   jwksPath: 'JWT_JWKS_PATH',
   jwksMaxAge: 'JWT_JWKS_MAX_AGE',
+  sessions: 'JWT_SESSIONS_ENABLED',
+  sessionStore: 'JWT_SESSION_STORE',
+  redisUrl: 'JWT_REDIS_URL',
+  redisTimeout: 'JWT_REDIS_TIMEOUT_MS',
+  redisKeyPrefix: 'JWT_REDIS_KEY_PREFIX',
+  refreshExpiresIn: 'JWT_REFRESH_EXPIRES_IN',
+  revocationMaxStaleness: 'JWT_REVOCATION_MAX_STALENESS_MS',
+  revocationFailOpen: 'JWT_REVOCATION_FAIL_OPEN',
 } as const satisfies Partial<Record<keyof FlatOptions, string>>;
 
 type EnvOption = keyof typeof ENV;
@@ -210,6 +233,7 @@ const DEFAULT_AUTH_SCHEME = 'Bearer';
 const DEFAULT_JWKS_PATH = '/.well-known/jwks.json';
 const DEFAULT_JWKS_MAX_AGE = 300;
 const DEFAULT_REMOTE_JWKS = { cacheMaxAge: 600, cooldown: 30, timeoutMs: 5000, maxBytes: 1024 * 1024, maxKeys: 100 };
+const DEFAULT_SESSIONS = { refreshExpiresIn: '14d', redisTimeoutMs: 1000, redisKeyPrefix: 'rs256-auth:', maxStalenessMs: 10_000 };
 const LOOPBACK_HOST = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/;
 
 /** Where keys and metadata may be fetched from: `https:`, or `http:` for loopback hosts (or when allowed). */
@@ -463,6 +487,7 @@ export function resolveRs256AuthConfig(options: Rs256AuthModuleOptions = {}, con
     resourceMetadata: settings.boolean('resourceMetadataEnabled')
       ? resolveResourceMetadata(settings, audience, trustedIssuers?.list.map((trusted) => trusted.issuer) ?? (issuer !== undefined ? [issuer] : []))
       : undefined,
+    sessions: settings.boolean('sessions') ? resolveSessions(settings) : undefined,
   };
 }
 
@@ -558,6 +583,36 @@ function resolveTransport(
     authScheme,
     cookieName: cookie.value,
     jwtFromRequest: custom ?? (cookie.value === undefined ? header : firstOf(header, fromCookie(cookie.value))),
+  };
+}
+
+function resolveSessions(settings: Settings): SessionsConfig {
+  const store = settings.string('sessionStore');
+  if (store.value !== undefined && store.value !== 'memory' && store.value !== 'redis') {
+    throw invalid(store.setting, store.value, "'memory' or 'redis'");
+  }
+  const url = settings.string('redisUrl');
+  if (store.value === 'redis' && url.value === undefined) {
+    throw new Rs256AuthError('RS256_CONFIG_INVALID', `${store.setting} is "redis" but ${url.setting} is not set; expected a URL such as redis://127.0.0.1:6379.`);
+  }
+  if (url.value !== undefined && !/^rediss?:\/\//.test(url.value)) {
+    // The URL may hold a password: quote only its scheme.
+    throw invalid(url.setting, `${url.value.split(':')[0]}:…`, 'a redis:// or rediss:// URL');
+  }
+  const refreshExpiresIn = settings.get('refreshExpiresIn');
+  return {
+    store: store.value === 'redis' ? 'redis' : 'memory',
+    redis:
+      store.value === 'redis'
+        ? {
+            url: url.value!,
+            timeoutMs: settings.integer('redisTimeout', DEFAULT_SESSIONS.redisTimeoutMs, 1),
+            keyPrefix: settings.string('redisKeyPrefix').value ?? DEFAULT_SESSIONS.redisKeyPrefix,
+          }
+        : undefined,
+    refreshExpiresIn: parseLifetime(refreshExpiresIn.value ?? DEFAULT_SESSIONS.refreshExpiresIn, refreshExpiresIn.setting),
+    maxStalenessMs: settings.integer('revocationMaxStaleness', DEFAULT_SESSIONS.maxStalenessMs, 1),
+    failOpen: settings.boolean('revocationFailOpen'),
   };
 }
 

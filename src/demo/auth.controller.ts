@@ -1,50 +1,116 @@
-import { BadRequestException, Body, Controller, HttpCode, Inject, Post, UnauthorizedException } from '@nestjs/common';
+import {
+  BadRequestException,
+  Body,
+  Controller,
+  HttpCode,
+  Inject,
+  Post,
+  ServiceUnavailableException,
+  UnauthorizedException,
+} from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
-import { Public, RS256_AUTH_CONFIG, type Rs256AuthConfig } from '../index.js';
+import { Claims, Public, RS256_AUTH_CONFIG, Rs256AuthError, SessionService, type JwtClaims, type Rs256AuthConfig, type SessionTokens } from '../index.js';
 import { UserStore } from './user-store.js';
 
 export interface TokenResponse {
   access_token: string;
   token_type: 'Bearer';
   expires_in: number;
+  /** With sessions enabled (JWT_SESSIONS_ENABLED=true). */
+  refresh_token?: string;
+  refresh_expires_in?: number;
 }
 
 const MAX_FIELD_LENGTH = 256;
 
-/** Checks the body by hand: the demo needs two strings, not a validation framework. */
-function readCredentials(body: unknown): { username: string; password: string } {
+/** Checks the body by hand: the demo needs a few strings, not a validation framework. */
+function readStrings<T extends string>(body: unknown, names: readonly T[]): Record<T, string> {
+  const shape = names.map((name) => `"${name}": string`).join(', ');
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw new BadRequestException('Expected a JSON object body: { "username": string, "password": string }.');
+    throw new BadRequestException(`Expected a JSON object body: { ${shape} }.`);
   }
   const fields = body as Record<string, unknown>;
-  for (const name of ['username', 'password']) {
+  for (const name of names) {
     const value = fields[name];
     if (typeof value !== 'string' || value.length === 0 || value.length > MAX_FIELD_LENGTH) {
       throw new BadRequestException(`"${name}" must be a non-empty string of at most ${MAX_FIELD_LENGTH} characters.`);
     }
   }
-  return { username: fields.username as string, password: fields.password as string };
+  return fields as Record<T, string>;
 }
 
-@Public()
+function toResponse(tokens: SessionTokens): TokenResponse {
+  return {
+    access_token: tokens.accessToken,
+    token_type: 'Bearer',
+    expires_in: tokens.expiresIn,
+    refresh_token: tokens.refreshToken,
+    refresh_expires_in: tokens.refreshExpiresIn,
+  };
+}
+
+/** The library reports session failures with stable codes; this is where the demo turns them into HTTP. */
+async function asHttp<T>(operation: () => Promise<T>): Promise<T> {
+  try {
+    return await operation();
+  } catch (error) {
+    if (error instanceof Rs256AuthError && error.code === 'RS256_SESSION_STORE_UNAVAILABLE') {
+      throw new ServiceUnavailableException(error.message);
+    }
+    if (error instanceof Rs256AuthError && (error.code === 'RS256_REFRESH_TOKEN_INVALID' || error.code === 'RS256_REFRESH_TOKEN_REUSED')) {
+      throw new UnauthorizedException(error.message);
+    }
+    throw error;
+  }
+}
+
 @Controller('auth')
 export class AuthController {
   constructor(
     private readonly users: UserStore,
     private readonly jwt: JwtService,
+    private readonly sessions: SessionService,
     @Inject(RS256_AUTH_CONFIG) private readonly config: Rs256AuthConfig,
   ) {}
 
-  /** Exchanges demo credentials for an access token signed with the private key. */
+  /** Exchanges demo credentials for an access token signed with the private key (and a refresh token with sessions on). */
+  @Public()
   @Post('login')
   @HttpCode(200)
   async login(@Body() body: unknown): Promise<TokenResponse> {
-    const { username, password } = readCredentials(body);
+    const { username, password } = readStrings(body, ['username', 'password']);
     const user = this.users.authenticate(username, password);
     if (!user) {
       throw new UnauthorizedException('Invalid username or password.');
     }
-    const accessToken = await this.jwt.signAsync({ sub: user.username, scope: user.scopes.join(' ') });
+    const scope = user.scopes.join(' ');
+    if (this.config.sessions) {
+      return toResponse(await asHttp(() => this.sessions.issue(user.username, { scope })));
+    }
+    const accessToken = await this.jwt.signAsync({ sub: user.username, scope });
     return { access_token: accessToken, token_type: 'Bearer', expires_in: this.config.expiresIn };
+  }
+
+  /** Exchanges a refresh token for a new pair; the presented one is spent. */
+  @Public()
+  @Post('refresh')
+  @HttpCode(200)
+  async refresh(@Body() body: unknown): Promise<TokenResponse> {
+    const { refresh_token: refreshToken } = readStrings(body, ['refresh_token']);
+    return toResponse(await asHttp(() => this.sessions.refresh(refreshToken)));
+  }
+
+  /** Ends the session of the presented access token: its refresh tokens and access tokens stop working. */
+  @Post('logout')
+  @HttpCode(204)
+  async logout(@Claims() claims: JwtClaims): Promise<void> {
+    await asHttp(() => this.sessions.logout(claims));
+  }
+
+  /** Ends every session of the presented token's user, on every instance. */
+  @Post('logout-all')
+  @HttpCode(204)
+  async logoutAll(@Claims('sub') subject: string): Promise<void> {
+    await asHttp(() => this.sessions.revokeSubject(subject));
   }
 }

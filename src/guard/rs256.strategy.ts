@@ -5,6 +5,7 @@ import type { Rs256AuthConfig } from '../config/rs256-auth.config.js';
 import { Rs256AuthError } from '../errors/rs256-auth.error.js';
 import { RemoteJwks } from '../issuers/remote-jwks.js';
 import { RS256_AUTH_CONFIG, RS256_STRATEGY } from '../rs256-auth.constants.js';
+import { RevocationList } from '../sessions/revocation-list.js';
 import { peekIssuer, TokenVerifier, type JwtClaims } from '../token/token-verifier.js';
 
 /** The methods passport adds to a strategy for the duration of one `authenticate` call. */
@@ -40,6 +41,7 @@ export class Rs256Strategy extends PassportStrategy(Strategy, RS256_STRATEGY) {
   @Inject(TokenVerifier) protected readonly verifier!: TokenVerifier;
   @Inject(RS256_AUTH_CONFIG) protected readonly config!: Rs256AuthConfig;
   @Inject(RemoteJwks) protected readonly remoteJwks!: RemoteJwks;
+  @Inject(RevocationList) protected readonly revocations!: RevocationList;
 
   /** Maps verified claims to `request.user`; by default the claims themselves. */
   validate(claims: JwtClaims): unknown {
@@ -71,7 +73,10 @@ export class Rs256Strategy extends PassportStrategy(Strategy, RS256_STRATEGY) {
 
   private verifyAndValidate(token: string): AuthOutcome | Promise<AuthOutcome> {
     try {
-      return this.validated(this.verifier.verify(token));
+      const claims = this.verifier.verify(token);
+      // After the verifier, cache hit or not: a revocation takes effect on tokens already verified once.
+      this.revocations.check(claims);
+      return this.validated(claims);
     } catch (error) {
       return error instanceof Rs256AuthError ? { refused: error } : { error };
     }

@@ -79,8 +79,8 @@ export interface Rs256AuthModuleOptions {
   /**
    * Shape of the tokens `JwtService.sign` issues. `'rfc9068'` makes them RFC 9068 JWT access tokens, as strict
    * verifiers (express-oauth2-jwt-bearer with `strict: true`, Spring's `JwtValidators.createAtJwtValidator`)
-   * demand: header `typ: at+jwt`, a fresh `jti` per token, and `iss`, `aud`, `iat`, `exp` from the configuration;
-   * the payload must carry `sub` and `client_id` (strings) and no `jti` of its own, or `sign` throws
+   * demand: header `typ: at+jwt`, a fresh `jti` per token (unless the payload brings one), and `iss`, `aud`, `iat`,
+   * `exp` from the configuration; the payload must carry `sub` and `client_id` (strings), or `sign` throws
    * `RS256_ACCESS_TOKEN_CLAIMS`. Needs `issuer` and `audience`; verification then expects `typ: at+jwt` unless
    * `tokenType` says otherwise.
    * @env JWT_TOKEN_PROFILE (`jwt` or `rfc9068`)
@@ -324,6 +324,69 @@ export interface Rs256AuthModuleOptions {
    * ignoreEnv: ['JWT_REFRESH_SECRET', 'JWT_ISSUERS']
    */
   ignoreEnv?: string[];
+
+  /**
+   * Sessions: `SessionService` issues refresh tokens with access tokens (each access token then carries `sid` and
+   * `jti`), and every guarded request is checked against the revocations (by `jti`, by `sid`, by `sub`).
+   * @env JWT_SESSIONS_ENABLED
+   * @default false
+   */
+  sessions?: boolean;
+
+  /**
+   * Where refresh tokens and revocations are kept: `'memory'` (one process) or `'redis'` (several instances share
+   * them; needs the `ioredis` package and `redisUrl`).
+   * @env JWT_SESSION_STORE
+   * @default 'memory'
+   */
+  sessionStore?: 'memory' | 'redis';
+
+  /**
+   * The Redis server of the `'redis'` session store. Never logged (it may hold a password).
+   * @env JWT_REDIS_URL
+   * @default none (required with sessionStore 'redis')
+   * @example 'redis://127.0.0.1:6379/0'
+   */
+  redisUrl?: string;
+
+  /**
+   * Milliseconds a Redis connection attempt or command may take before it is given up: refreshing and revoking
+   * then fail with `RS256_SESSION_STORE_UNAVAILABLE` instead of waiting.
+   * @env JWT_REDIS_TIMEOUT_MS
+   * @default 1000
+   */
+  redisTimeout?: number;
+
+  /**
+   * Prefix of every Redis key and channel the session store uses, so several applications can share a server.
+   * @env JWT_REDIS_KEY_PREFIX
+   * @default 'rs256-auth:'
+   */
+  redisKeyPrefix?: string;
+
+  /**
+   * Lifetime of refresh tokens: seconds as a number, or a string such as `'12h'`, `'14d'`. Counted from each
+   * refresh: a session used at least this often lives on until it is revoked.
+   * @env JWT_REFRESH_EXPIRES_IN
+   * @default '14d'
+   */
+  refreshExpiresIn?: string | number;
+
+  /**
+   * Milliseconds for which verification keeps trusting its local view of revocations after it lost contact with
+   * the Redis store. Past it, tokens are refused (`RS256_TOKEN_REVOCATION_STALE`) unless `revocationFailOpen`.
+   * @env JWT_REVOCATION_MAX_STALENESS_MS
+   * @default 10000
+   */
+  revocationMaxStaleness?: number;
+
+  /**
+   * Past `revocationMaxStaleness`, accept tokens on the stale view (logging that it does) instead of refusing
+   * them: availability over revocation, for APIs that prefer it.
+   * @env JWT_REVOCATION_FAIL_OPEN
+   * @default false
+   */
+  revocationFailOpen?: boolean;
 
   /**
    * Serve RFC 9728 protected-resource metadata (`resource`, `authorization_servers`, `scopes_supported` gathered

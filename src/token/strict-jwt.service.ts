@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { JwtSecretRequestType, JwtService, type JwtSignOptions, type JwtVerifyOptions } from '@nestjs/jwt';
+import type { SignOptions } from 'jsonwebtoken';
 import { randomUUID } from 'node:crypto';
 import type { Rs256AuthConfig } from '../config/rs256-auth.config.js';
 import { Rs256AuthError } from '../errors/rs256-auth.error.js';
@@ -47,22 +48,11 @@ function checkAccessTokenClaims(payload: unknown): void {
       throw new Rs256AuthError('RS256_ACCESS_TOKEN_CLAIMS', `JWT_TOKEN_PROFILE is rfc9068: the payload must carry '${name}' as a string (RFC 9068 §2.2).`);
     }
   }
-  if (Object.hasOwn(claims, 'jti')) {
-    throw new Rs256AuthError('RS256_ACCESS_TOKEN_CLAIMS', "JWT_TOKEN_PROFILE is rfc9068: 'jti' is set by the module, one per token; leave it out of the payload.");
+  if (typeof claims.jti !== 'string') {
+    throw new Rs256AuthError('RS256_ACCESS_TOKEN_CLAIMS', "JWT_TOKEN_PROFILE is rfc9068: the payload's 'jti' must be a string (RFC 9068 §2.2).");
   }
 }
 
-/**
- * RFC 9068 §2.1 and §2.2: typed at+jwt, with an identifier of its own. `jwtid` is defined as a getter on the sign
- * options themselves (a spread would read it once): @nestjs/jwt copies the options at every sign, so every token
- * gets a fresh one, as `keyid` gets the current kid.
- */
-function addAccessTokenOptions(signOptions: JwtSignOptions): void {
-  Object.defineProperties(signOptions, {
-    header: { value: { alg: 'RS256', typ: 'at+jwt' }, enumerable: true },
-    jwtid: { get: randomUUID, enumerable: true },
-  });
-}
 
 /**
  * The `JwtService` this module provides (also injectable as `StrictJwtService`). `sign` is `@nestjs/jwt`'s, with
@@ -91,10 +81,9 @@ export class StrictJwtService extends JwtService {
       get keyid(): string | undefined {
         return keyStore.keys.signingKid;
       },
+      // RFC 9068 §2.1: access tokens are typed at+jwt.
+      ...(accessTokens && { header: { alg: 'RS256', typ: 'at+jwt' } }),
     };
-    if (accessTokens) {
-      addAccessTokenOptions(signOptions);
-    }
     super({
       // The signing key is read at every sign, so a key reload takes effect at once; in verify-only mode this is
       // where signing fails with RS256_NO_PRIVATE_KEY. It also wins over any `secret` a caller passes per call.
@@ -107,6 +96,31 @@ export class StrictJwtService extends JwtService {
       },
       signOptions,
     });
+  }
+
+  /** `@nestjs/jwt`'s sign; under the RFC 9068 profile an object payload without a `jti` gets a fresh one. */
+  override sign(payload: string, options?: Omit<JwtSignOptions, keyof SignOptions>): string;
+  override sign(payload: Buffer, options?: JwtSignOptions): string;
+  override sign<T extends object = JwtClaims>(payload: T, options?: JwtSignOptions): string;
+  override sign(payload: string | Buffer | object, options?: JwtSignOptions): string {
+    return super.sign(this.withTokenId(payload) as object, options);
+  }
+
+  /** `sign`, as a promise. */
+  override signAsync(payload: string, options?: Omit<JwtSignOptions, keyof SignOptions>): Promise<string>;
+  override signAsync(payload: Buffer, options?: JwtSignOptions): Promise<string>;
+  override signAsync<T extends object = JwtClaims>(payload: T, options?: JwtSignOptions): Promise<string>;
+  override signAsync(payload: string | Buffer | object, options?: JwtSignOptions): Promise<string> {
+    return super.signAsync(this.withTokenId(payload) as object, options);
+  }
+
+  /**
+   * RFC 9068 §2.2: every access token has an identifier. A copy of the payload with a fresh `jti` unless it brings
+   * its own (sessions do, to revoke by it); the caller's object is left as it was.
+   */
+  private withTokenId(payload: string | Buffer | object): string | Buffer | object {
+    const accessToken = this.config.tokenProfile === 'rfc9068' && typeof payload === 'object' && !Buffer.isBuffer(payload);
+    return accessToken && !Object.hasOwn(payload, 'jti') ? { ...payload, jti: randomUUID() } : payload;
   }
 
   /**

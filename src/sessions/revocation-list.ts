@@ -1,0 +1,139 @@
+import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import type { Rs256AuthConfig } from '../config/rs256-auth.config.js';
+import { Rs256AuthError } from '../errors/rs256-auth.error.js';
+import { RS256_AUTH_CONFIG, SESSION_STORE } from '../rs256-auth.constants.js';
+import type { JwtClaims } from '../token/token-verifier.js';
+import type { Revocation, RevocationSink, SessionStore } from './session-store.interface.js';
+
+/** Expired entries are swept at most this often, when a revocation arrives. */
+const PRUNE_INTERVAL_MS = 60_000;
+
+/**
+ * This instance's view of the revocations, checked on every authenticated request, cached token or not, with no
+ * I/O: a few map lookups. The store keeps it current (for Redis, through publish/subscribe, and rebuilt on every
+ * reconnect) and confirms how current it is; a view not confirmed for longer than the staleness bound refuses every
+ * token (`RS256_TOKEN_REVOCATION_STALE`) unless fail-open is configured.
+ */
+@Injectable()
+export class RevocationList implements RevocationSink, OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger('Rs256Auth');
+  private readonly byJti = new Map<string, number>();
+  private readonly bySid = new Map<string, number>();
+  private readonly bySub = new Map<string, { before: number; until: number }>();
+  /** Until the store has confirmed the view once, it knows nothing: stale. */
+  private confirmedAt = 0;
+  private staleReported = false;
+  private nextPrune = 0;
+  private readonly enabled: boolean;
+  private readonly shared: boolean;
+  private readonly maxStalenessMs: number;
+  private readonly failOpen: boolean;
+
+  constructor(
+    @Inject(RS256_AUTH_CONFIG) config: Rs256AuthConfig,
+    @Inject(SESSION_STORE) private readonly store: SessionStore | null,
+  ) {
+    this.enabled = config.sessions !== undefined;
+    this.shared = store?.shared === true;
+    this.maxStalenessMs = config.sessions?.maxStalenessMs ?? 0;
+    this.failOpen = config.sessions?.failOpen ?? false;
+  }
+
+  /** Waits for the store's first snapshot (bounded by the store's timeout), so a fresh instance starts current. */
+  async onModuleInit(): Promise<void> {
+    await this.store?.watch(this);
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.store?.close();
+  }
+
+  /** Milliseconds since the view was last confirmed current; 0 for a store local to this process. */
+  staleness(now = Date.now()): number {
+    return this.shared ? Math.max(0, now - this.confirmedAt) : 0;
+  }
+
+  /**
+   * Refuses revoked tokens, and every token while the view is too stale to be trusted (unless fail-open).
+   * @throws Rs256AuthError `RS256_TOKEN_REVOKED` or `RS256_TOKEN_REVOCATION_STALE`
+   */
+  check(claims: JwtClaims, now = Date.now()): void {
+    if (!this.enabled) {
+      return;
+    }
+    if (this.shared && now - this.confirmedAt > this.maxStalenessMs) {
+      this.stale(now);
+    }
+    const { jti, sid, sub } = claims;
+    if (jti !== undefined && (this.byJti.get(jti) ?? 0) > now) {
+      throw new Rs256AuthError('RS256_TOKEN_REVOKED', 'token revoked');
+    }
+    if (typeof sid === 'string' && (this.bySid.get(sid) ?? 0) > now) {
+      throw new Rs256AuthError('RS256_TOKEN_REVOKED', 'session revoked');
+    }
+    const subject = sub === undefined ? undefined : this.bySub.get(sub);
+    // A token without `iat` cannot show it was issued after the subject's revocation.
+    if (subject && subject.until > now && !(claims.iat !== undefined && claims.iat > subject.before)) {
+      throw new Rs256AuthError('RS256_TOKEN_REVOKED', 'token revoked: the user signed out everywhere');
+    }
+  }
+
+  private stale(now: number): void {
+    if (!this.staleReported) {
+      this.staleReported = true;
+      const age = this.confirmedAt === 0 ? 'never loaded' : `${now - this.confirmedAt} ms old`;
+      this.logger.warn(
+        `Revocation list ${age} (limit ${this.maxStalenessMs} ms, JWT_REVOCATION_MAX_STALENESS_MS): the session store is unreachable; ` +
+          (this.failOpen ? 'accepting tokens on the stale list (JWT_REVOCATION_FAIL_OPEN=true).' : 'refusing every token until it is back (fail closed).'),
+      );
+    }
+    if (!this.failOpen) {
+      throw new Rs256AuthError('RS256_TOKEN_REVOCATION_STALE', 'revocation state unavailable; try again later');
+    }
+  }
+
+  apply(revocations: readonly Revocation[]): void {
+    const now = Date.now();
+    for (const { kind, value, until, before } of revocations) {
+      if (until <= now) continue;
+      if (kind === 'sub') {
+        const known = this.bySub.get(value);
+        this.bySub.set(value, { before: Math.max(known?.before ?? 0, before ?? 0), until: Math.max(known?.until ?? 0, until) });
+      } else {
+        const map = kind === 'jti' ? this.byJti : this.bySid;
+        map.set(value, Math.max(map.get(value) ?? 0, until));
+      }
+    }
+    if (now >= this.nextPrune) {
+      this.prune(now);
+    }
+  }
+
+  confirm(at: number): void {
+    if (at > this.confirmedAt) {
+      this.confirmedAt = at;
+    }
+    if (this.staleReported && Date.now() - this.confirmedAt <= this.maxStalenessMs) {
+      this.staleReported = false;
+      this.logger.log('Revocation list current again: the session store is reachable.');
+    }
+  }
+
+  /** The entries still in force, for a store to give back to a server that lost them. */
+  entries(): Revocation[] {
+    const now = Date.now();
+    const list: Revocation[] = [];
+    for (const [value, until] of this.byJti) if (until > now) list.push({ kind: 'jti', value, until });
+    for (const [value, until] of this.bySid) if (until > now) list.push({ kind: 'sid', value, until });
+    for (const [value, { before, until }] of this.bySub) if (until > now) list.push({ kind: 'sub', value, until, before });
+    return list;
+  }
+
+  private prune(now: number): void {
+    this.nextPrune = now + PRUNE_INTERVAL_MS;
+    for (const map of [this.byJti, this.bySid]) {
+      for (const [value, until] of map) if (until <= now) map.delete(value);
+    }
+    for (const [value, { until }] of this.bySub) if (until <= now) this.bySub.delete(value);
+  }
+}

@@ -1,0 +1,252 @@
+import type { INestApplication } from '@nestjs/common';
+import { JwtService } from '@nestjs/jwt';
+import { Redis } from 'ioredis';
+import { createHash } from 'node:crypto';
+import { Test } from '@nestjs/testing';
+import { SessionService, Rs256AuthError } from '../src/index.js';
+import { appModule, createApp, WIRINGS } from './fixtures/app.js';
+import { SessionsController } from './fixtures/sessions.controller.js';
+import { listen, request } from './support/http.js';
+import { createKeyFiles, type KeyFiles } from './support/keys.js';
+import { startRedis, type RedisServer } from './support/redis.js';
+
+let keys: KeyFiles;
+beforeAll(() => {
+  keys = createKeyFiles();
+});
+afterAll(() => keys.cleanup());
+
+interface Pair {
+  accessToken: string;
+  refreshToken: string;
+  sessionId: string;
+}
+
+const payload = (token: string): Record<string, unknown> => JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString());
+
+/** Each store, configured through the environment with forRoot and through module options with forRootAsync. */
+const STORE_WIRINGS = (['memory', 'redis'] as const).flatMap((store) => WIRINGS.map((wiring) => [store, wiring] as const));
+
+describe.each(STORE_WIRINGS)('sessions over HTTP (%s store, %s)', (store, wiring) => {
+  let redis: RedisServer | undefined;
+  let app: INestApplication;
+  let url: string;
+  let subjects = 0;
+
+  beforeAll(async () => {
+    redis = store === 'redis' ? await startRedis() : undefined;
+    const settings =
+      wiring === 'forRoot'
+        ? { env: { JWT_SESSIONS_ENABLED: 'true', JWT_SESSION_STORE: store, ...(redis && { JWT_REDIS_URL: redis.url }) } }
+        : { options: { sessions: true, sessionStore: store, redisUrl: redis?.url } };
+    ({ app } = await createApp({
+      wiring,
+      ...settings,
+      env: { JWT_PRIVATE_KEY_PATH: keys.privatePath, ...settings.env },
+      controllers: [SessionsController],
+    }));
+    url = await listen(app);
+  });
+  afterAll(async () => {
+    await app.close();
+    await redis?.stop();
+  });
+
+  /** A subject of its own per test, so one test's "sign out everywhere" never reaches another's tokens. */
+  const newSubject = (): string => `user-${store}-${wiring}-${++subjects}`;
+
+  async function login(sub: string, scope?: string): Promise<Pair> {
+    const response = await request(url, '/session/login', { method: 'POST', body: { sub, scope } });
+    expect(response.status).toBe(200);
+    return response.body;
+  }
+  const refresh = (refreshToken: string) => request(url, '/session/refresh', { method: 'POST', body: { refresh_token: refreshToken } });
+  const profile = (token: string) => request(url, '/profile', { token });
+  async function expectRevoked(token: string, reason = /revoked/): Promise<void> {
+    const response = await profile(token);
+    expect(response.status).toBe(401);
+    expect(response.headers.get('www-authenticate')).toMatch(/error="invalid_token"/);
+    expect(response.body.message).toMatch(reason);
+  }
+
+  it('issues an access token with sub, sid, jti and the extra claims, and an opaque 256-bit refresh token', async () => {
+    const pair = await login(newSubject(), 'orders:read');
+    expect(pair.refreshToken).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(Buffer.from(pair.refreshToken, 'base64url')).toHaveLength(32);
+    const claims = payload(pair.accessToken);
+    expect(claims).toMatchObject({ sid: pair.sessionId, scope: 'orders:read', jti: expect.any(String) });
+    expect((await profile(pair.accessToken)).status).toBe(200);
+  });
+
+  it('rotates the refresh token at every refresh, within the same session', async () => {
+    const sub = newSubject();
+    const first = await login(sub, 'profile');
+    const second = (await refresh(first.refreshToken)).body as Pair;
+    const third = (await refresh(second.refreshToken)).body as Pair;
+    expect(new Set([first.refreshToken, second.refreshToken, third.refreshToken]).size).toBe(3);
+    expect(new Set([first.accessToken, second.accessToken, third.accessToken]).size).toBe(3);
+    for (const pair of [second, third]) {
+      expect(pair.sessionId).toBe(first.sessionId);
+      expect(payload(pair.accessToken)).toMatchObject({ sub, sid: first.sessionId, scope: 'profile' });
+      expect((await profile(pair.accessToken)).status).toBe(200);
+    }
+  });
+
+  it('a reused refresh token is refused and kills its whole family, and only that family', async () => {
+    const sub = newSubject();
+    const family = [await login(sub)];
+    for (let i = 0; i < 3; i++) family.push((await refresh(family[i].refreshToken)).body);
+    const other = await login(sub);
+    // Every access token of the family has been verified once, so each sits in the verified-token cache.
+    for (const pair of family) expect((await profile(pair.accessToken)).status).toBe(200);
+
+    const reuse = await refresh(family[1].refreshToken);
+    expect(reuse.status).toBe(401);
+    expect(reuse.body.code).toBe('RS256_REFRESH_TOKEN_REUSED');
+
+    for (const pair of family) {
+      await expectRevoked(pair.accessToken, /session revoked/);
+      expect((await refresh(pair.refreshToken)).status).toBe(401);
+    }
+    // The newest refresh token had never been used: refused as revoked, not as reused.
+    expect((await refresh(family[3].refreshToken)).body.code).toBe('RS256_REFRESH_TOKEN_INVALID');
+    expect((await profile(other.accessToken)).status).toBe(200);
+    expect((await refresh(other.refreshToken)).status).toBe(200);
+  });
+
+  it('of 50 concurrent refreshes with one token exactly one succeeds (and the reuse ends the session)', async () => {
+    const pair = await login(newSubject());
+    const responses = await Promise.all(Array.from({ length: 50 }, () => refresh(pair.refreshToken)));
+    const statuses = responses.map((response) => response.status);
+    expect(statuses.filter((status) => status === 200)).toHaveLength(1);
+    expect(statuses.filter((status) => status === 401)).toHaveLength(49);
+    const winner = responses.find((response) => response.status === 200)!.body as Pair;
+    await expectRevoked(winner.accessToken);
+    expect((await refresh(winner.refreshToken)).status).toBe(401);
+  });
+
+  it('never takes a refresh token as an access token, nor the reverse', async () => {
+    const pair = await login(newSubject());
+    const asAccess = await profile(pair.refreshToken);
+    expect(asAccess.status).toBe(401);
+    expect(asAccess.headers.get('www-authenticate')).toMatch(/error="invalid_token"/);
+    const asRefresh = await refresh(pair.accessToken);
+    expect(asRefresh.status).toBe(401);
+    expect(asRefresh.body.code).toBe('RS256_REFRESH_TOKEN_INVALID');
+    // Neither attempt spent anything.
+    expect((await refresh(pair.refreshToken)).status).toBe(200);
+  });
+
+  it('revokes one access token by jti; the session lives on', async () => {
+    const first = await login(newSubject());
+    expect((await profile(first.accessToken)).status).toBe(200);
+    expect((await request(url, '/session/revoke-token', { method: 'POST', token: first.accessToken })).status).toBe(204);
+    await expectRevoked(first.accessToken, /^token revoked$/);
+    const next = (await refresh(first.refreshToken)).body as Pair;
+    expect((await profile(next.accessToken)).status).toBe(200);
+  });
+
+  it('logout revokes the session (sid): its access and refresh tokens; other sessions live on', async () => {
+    const sub = newSubject();
+    const session = await login(sub);
+    const rotated = (await refresh(session.refreshToken)).body as Pair;
+    const other = await login(sub);
+    expect((await profile(session.accessToken)).status).toBe(200);
+    expect((await request(url, '/session/logout', { method: 'POST', token: rotated.accessToken })).status).toBe(204);
+    await expectRevoked(session.accessToken, /session revoked/);
+    await expectRevoked(rotated.accessToken, /session revoked/);
+    expect((await refresh(rotated.refreshToken)).status).toBe(401);
+    expect((await profile(other.accessToken)).status).toBe(200);
+  });
+
+  it('logout-all revokes every token of the subject issued until now, and no one else\'s', async () => {
+    const sub = newSubject();
+    const sessions = [await login(sub), await login(sub)];
+    const direct = app.get(JwtService).sign({ sub });
+    const bystander = await login(newSubject());
+    expect((await profile(direct)).status).toBe(200);
+    expect((await request(url, '/session/logout-all', { method: 'POST', token: sessions[0].accessToken })).status).toBe(204);
+    for (const session of sessions) {
+      await expectRevoked(session.accessToken, /signed out everywhere/);
+      expect((await refresh(session.refreshToken)).status).toBe(401);
+    }
+    // Tokens signed outside any session are covered too: the check is by sub and iat.
+    await expectRevoked(direct, /signed out everywhere/);
+    expect((await profile(bystander.accessToken)).status).toBe(200);
+  });
+
+  (store === 'redis' ? it : it.skip)('keeps in Redis only hashes, each expiring with the tokens it concerns', async () => {
+    const pair = await login(newSubject());
+    expect((await request(url, '/session/logout', { method: 'POST', token: pair.accessToken })).status).toBe(204);
+    const client = new Redis(redis!.url);
+    try {
+      const keys = await client.keys('rs256-auth:*');
+      expect(keys.join(' ')).not.toContain(pair.refreshToken);
+      const refreshKey = `rs256-auth:rt:${createHash('sha256').update(pair.refreshToken).digest('base64url')}`;
+      expect(keys).toContain(refreshKey);
+      const day = 86_400_000;
+      // Refresh-side state lives as long as a refresh token (14 days); the list entry as long as an access token (15 min)
+      // plus the clock tolerance (5 s by default), as long as a verifier may still accept it.
+      for (const key of [refreshKey, `rs256-auth:sid:${pair.sessionId}`]) {
+        expect(await client.pttl(key)).toBeGreaterThan(14 * day - 60_000);
+        expect(await client.pttl(key)).toBeLessThanOrEqual(14 * day);
+      }
+      const until = Number((await client.hget('rs256-auth:revocations', `sid:${pair.sessionId}`))!.split('|')[0]);
+      expect(until - Date.now()).toBeGreaterThan(15 * 60_000 - 60_000);
+      expect(until - Date.now()).toBeLessThanOrEqual(15 * 60_000 + 5_000);
+      expect(Number(await client.zscore('rs256-auth:revocations:expiry', `sid:${pair.sessionId}`))).toBe(until);
+    } finally {
+      client.disconnect();
+    }
+  });
+
+  it('refuses malformed refresh tokens without touching the store', async () => {
+    for (const token of ['', 'x'.repeat(42), `${'A'.repeat(42)}!`, 'A'.repeat(44)]) {
+      const response = await refresh(token);
+      expect(response.status).toBe(401);
+      expect(response.body.code).toBe('RS256_REFRESH_TOKEN_INVALID');
+    }
+  });
+});
+
+describe('sessions disabled (the default)', () => {
+  it('SessionService says how to enable them; verification does not check revocations', async () => {
+    const { app } = await createApp({ env: { JWT_PRIVATE_KEY_PATH: keys.privatePath } });
+    try {
+      const sessions = app.get(SessionService);
+      await expect(sessions.issue('u')).rejects.toMatchObject({ code: 'RS256_SESSIONS_DISABLED', message: expect.stringContaining('JWT_SESSIONS_ENABLED=true') });
+      await expect(sessions.refresh('A'.repeat(43))).rejects.toBeInstanceOf(Rs256AuthError);
+      const url = await listen(app);
+      expect((await request(url, '/profile', { token: app.get(JwtService).sign({ sub: 'u' }) })).status).toBe(200);
+    } finally {
+      await app.close();
+    }
+  });
+});
+
+describe('session settings', () => {
+  async function startupError(env: Record<string, string>): Promise<unknown> {
+    try {
+      const moduleRef = await Test.createTestingModule({ imports: [appModule({ env: { JWT_PRIVATE_KEY_PATH: keys.privatePath, JWT_SESSIONS_ENABLED: 'true', ...env } })] }).compile();
+      await moduleRef.close();
+      return undefined;
+    } catch (error) {
+      return error;
+    }
+  }
+
+  it.each([
+    [{ JWT_SESSION_STORE: 'postgres' }, /JWT_SESSION_STORE is "postgres"; expected 'memory' or 'redis'/],
+    [{ JWT_SESSION_STORE: 'redis' }, /JWT_SESSION_STORE is "redis" but JWT_REDIS_URL is not set/],
+    [{ JWT_SESSION_STORE: 'redis', JWT_REDIS_URL: 'http://user:hunter2@host' }, /JWT_REDIS_URL is "http:…"; expected a redis:\/\/ or rediss:\/\/ URL/],
+    [{ JWT_REFRESH_EXPIRES_IN: 'forever' }, /JWT_REFRESH_EXPIRES_IN is "forever"/],
+    [{ JWT_REVOCATION_MAX_STALENESS_MS: '-5' }, /JWT_REVOCATION_MAX_STALENESS_MS is "-5"/],
+    [{ JWT_REVOCATION_FAIL_OPEN: 'maybe' }, /JWT_REVOCATION_FAIL_OPEN is "maybe"; expected one of true, false, 1, 0, yes, no/],
+  ])('refuses %j at start-up', async (env, message) => {
+    const error = await startupError(env);
+    expect(error).toBeInstanceOf(Rs256AuthError);
+    expect((error as Rs256AuthError).code).toBe('RS256_CONFIG_INVALID');
+    expect((error as Error).message).toMatch(message);
+    expect((error as Error).message).not.toContain('hunter2');
+  });
+});
