@@ -157,3 +157,23 @@ describe('JWT_TRUSTED_ISSUERS: two providers as two tenants', () => {
     expect(before[2]).toBe(0);
   });
 });
+
+describe('JWT_TRUSTED_ISSUERS: SIGHUP refetches every issuer’s keys, whatever the cooldown', () => {
+  it('accepts a rotated key after the signal, and not before', async () => {
+    const provider = await startOpenIdProvider({ audience: AUDIENCE });
+    const server = await resourceServer({ JWT_TRUSTED_ISSUERS: provider.issuer, JWT_JWKS_COOLDOWN: '600' });
+    try {
+      expect((await request(server.url, '/profile', { token: await provider.token() })).status).toBe(200);
+      const newKid = await provider.rotate();
+      const rotated = await provider.token();
+      // Within the cooldown an unknown kid fetches nothing.
+      expect((await request(server.url, '/profile', { token: rotated })).status).toBe(401);
+      server.process.kill('SIGHUP');
+      await server.waitFor(newKid);
+      expect((await request(server.url, '/profile', { token: rotated })).status).toBe(200);
+    } finally {
+      await stopDemo(server);
+      await provider.stop();
+    }
+  });
+});
