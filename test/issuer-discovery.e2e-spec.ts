@@ -122,4 +122,18 @@ describe.each(WIRINGS)('issuerResolver: dynamic tenants (%s)', (wiring) => {
       await app.close();
     }
   });
+
+  it('JwtService.verifyAsync resolves an issuer as the guard does; verify, synchronous, knows only resolved ones', async () => {
+    const resolver = (iss: string): TrustedIssuerOptions | undefined => (iss === 'https://tenant-c.test' ? { issuer: iss, publicKeyPath: keys.publicPath } : undefined);
+    const { app, jwt } = await createApp({ wiring, options: { issuerResolver: resolver } });
+    try {
+      const token = rs256Token(keys.main.privateKey, validClaims({ iss: 'https://tenant-c.test' }));
+      expect(() => jwt.verify(token)).toThrow('issuer not accepted');
+      expect((await jwt.verifyAsync(token)).iss).toBe('https://tenant-c.test');
+      expect(jwt.verify(token).iss).toBe('https://tenant-c.test');
+      await expect(jwt.verifyAsync(rs256Token(keys.main.privateKey, validClaims({ iss: 'https://tenant-d.test' })))).rejects.toThrow('issuer not accepted');
+    } finally {
+      await app.close();
+    }
+  });
 });
