@@ -1,5 +1,6 @@
 export type { Rs256AuthConfig, SessionsConfig } from './config/rs256-auth.config.js';
 export { Claims } from './decorators/claims.decorator.js';
+export { OptionalAuth } from './decorators/optional-auth.decorator.js';
 export { Public } from './decorators/public.decorator.js';
 export { RequireClaims } from './decorators/require-claims.decorator.js';
 export { Rs256AuthError, type Rs256AuthErrorCode } from './errors/rs256-auth.error.js';
@@ -25,10 +26,23 @@ export { KeySet, type SigningKey, type VerificationKey } from './keys/key-set.js
 export type { ProtectedResourceMetadata } from './resource-metadata/resource-metadata.route.js';
 export { Rs256AuthModule } from './rs256-auth.module.js';
 export { ASYNC_OPTIONS_TYPE, OPTIONS_TYPE } from './rs256-auth.module-definition.js';
-export { IS_PUBLIC_KEY, REQUIRED_CLAIMS_KEY, RS256_AUTH_CONFIG, RS256_STRATEGY, SESSION_STORE } from './rs256-auth.constants.js';
+export {
+  IS_PUBLIC_KEY,
+  OPTIONAL_AUTH_KEY,
+  REQUIRED_CLAIMS_KEY,
+  RS256_AUTH_CONFIG,
+  RS256_STRATEGY,
+  SESSION_STORE,
+} from './rs256-auth.constants.js';
 export { RevocationList } from './sessions/revocation-list.js';
 export { SessionService, type SessionTokens } from './sessions/session.service.js';
 export type { ConsumeResult, RefreshRecord, Revocation, RevocationSink, SessionStore } from './sessions/session-store.interface.js';
 export { bearerTokenExtractor, firstOf, fromAuthHeader, fromCookie, fromQuery } from './token/token-extractors.js';
 export { StrictJwtService } from './token/strict-jwt.service.js';
 export { TokenVerifier, type JwtClaims } from './token/token-verifier.js';
+export {
+  ConnectionAuthenticator,
+  GRAPHQL_WS_REFUSED_CLOSE_CODE,
+  type GraphqlWsConnection,
+} from './guard/connection-authenticator.js';
+export { EXPIRED_CLOSE_CODE } from './transports/ws.transport.js';

@@ -18,3 +18,6 @@ export const REQUIRED_CLAIMS_KEY = 'RS256_AUTH:REQUIRED_CLAIMS';
 
 /** Injection token of the session store (memory or Redis); `null` when sessions are disabled. */
 export const SESSION_STORE = 'RS256_AUTH:SESSION_STORE';
+
+/** Metadata key set by `@OptionalAuth()`. */
+export const OPTIONAL_AUTH_KEY = 'RS256_AUTH:OPTIONAL_AUTH';

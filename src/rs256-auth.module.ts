@@ -3,6 +3,7 @@ import { ConfigModule, ConfigService } from '@nestjs/config';
 import { DiscoveryModule } from '@nestjs/core';
 import { JwtService } from '@nestjs/jwt';
 import { resolveRs256AuthConfig } from './config/rs256-auth.config.js';
+import { ConnectionAuthenticator } from './guard/connection-authenticator.js';
 import { JwtAuthGuard } from './guard/jwt-auth.guard.js';
 import { StrategyHost } from './guard/strategy-host.js';
 import { StartupLog } from './rs256-auth.startup-log.js';
@@ -52,6 +53,7 @@ import { TokenVerifier } from './token/token-verifier.js';
     { provide: SESSION_STORE, inject: [RS256_AUTH_CONFIG], useFactory: createSessionStore },
     RevocationList,
     SessionService,
+    ConnectionAuthenticator,
   ],
   exports: [
     RS256_AUTH_CONFIG,
@@ -65,6 +67,7 @@ import { TokenVerifier } from './token/token-verifier.js';
     IssuerRegistry,
     RevocationList,
     SessionService,
+    ConnectionAuthenticator,
   ],
 })
 export class Rs256AuthModule extends ConfigurableModuleClass {

@@ -9,8 +9,10 @@ import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
 import type { Rs256AuthConfig } from '../config/rs256-auth.config.js';
 import { Rs256AuthError } from '../errors/rs256-auth.error.js';
-import { IS_PUBLIC_KEY, REQUIRED_CLAIMS_KEY, RS256_AUTH_CONFIG, RS256_STRATEGY } from '../rs256-auth.constants.js';
+import { IS_PUBLIC_KEY, OPTIONAL_AUTH_KEY, REQUIRED_CLAIMS_KEY, RS256_AUTH_CONFIG, RS256_STRATEGY } from '../rs256-auth.constants.js';
 import type { JwtClaims } from '../token/token-verifier.js';
+import type { AuthCarrier } from '../transports/transport-adapter.js';
+import { transportOf } from '../transports/transports.js';
 import { findUnmetRequirement, type ClaimRequirement } from './claim-requirements.js';
 import type { AuthOutcome, Rs256Strategy } from './rs256.strategy.js';
 import { StrategyHost } from './strategy-host.js';
@@ -18,6 +20,7 @@ import { bearerChallenge } from './www-authenticate.js';
 
 interface RoutePolicy {
   isPublic: boolean;
+  isOptional: boolean;
   requirements: readonly ClaimRequirement[];
 }
 
@@ -25,9 +28,15 @@ interface RoutePolicy {
  * Protects routes with RS256 bearer tokens: per route with `@UseGuards(JwtAuthGuard)`, or app-wide with
  * `{ provide: APP_GUARD, useClass: JwtAuthGuard }` plus `@Public()` on the open routes.
  *
- * Failures become a 401 with an RFC 6750 `WWW-Authenticate` header naming the reason, and unmet
- * `@RequireClaims()` a 403 `insufficient_scope`. For other contexts (GraphQL, WebSockets) override
- * `getRequest`, and `setChallenge` where there is no HTTP response to put a header on.
+ * The same guard, unchanged, protects GraphQL resolvers (Apollo and Mercurius, subscriptions over `graphql-ws`
+ * included), WebSocket gateways (`ws` and socket.io) and microservice message handlers (TCP, Redis): it picks
+ * the transport by `context.getType()` and lets that transport's adapter (`src/transports/`) say where the token
+ * is, where the claims go and what a refusal looks like. No subclass, no `getRequest` override.
+ *
+ * Over HTTP, failures become a 401 with an RFC 6750 `WWW-Authenticate` header naming the reason, and unmet
+ * `@RequireClaims()` a 403 `insufficient_scope`. Elsewhere the same reason text arrives in the transport's own
+ * form: a GraphQL error with `extensions.code` `UNAUTHENTICATED` or `FORBIDDEN`, a WebSocket `exception` event,
+ * an `RpcException`; `{ status: 'error', code, message }` in the last two.
  *
  * It keeps `AuthGuard`'s hooks but asks its own module's `Rs256Strategy` directly instead of going through
  * `passport.authenticate`: passport looks strategies up by name in one registry per process, so two applications in
@@ -48,23 +57,49 @@ export class JwtAuthGuard extends AuthGuard(RS256_STRATEGY) {
     return this.strategyHost.strategy;
   }
 
-  /** `@Public()` and `@RequireClaims()` of each route, read once: decorator metadata does not change after start-up. */
+  /** `@Public()`, `@OptionalAuth()` and `@RequireClaims()` of each route, read once: decorator metadata does not change after start-up. */
   private readonly policies = new WeakMap<object, WeakMap<object, RoutePolicy>>();
 
-  /** Synchronous unless the strategy's `validate` is asynchronous: Nest awaits only what is a promise. */
+  /**
+   * Synchronous unless the strategy's `validate` is asynchronous (Nest awaits only what is a promise), or a refusal
+   * on a transport whose exception class is being loaded for the first time.
+   */
   override canActivate(context: ExecutionContext): boolean | Promise<boolean> {
-    if (this.policy(context).isPublic) {
+    const policy = this.policy(context);
+    if (policy.isPublic) {
       return true;
     }
-    const request = this.getRequest(context);
-    const outcome = this.strategy.authenticateRequest(request);
-    return outcome instanceof Promise ? outcome.then((settled) => this.admit(context, request, settled)) : this.admit(context, request, outcome);
+    const transport = transportOf(context);
+    const carrier = this.getRequest(context);
+    let outcome: AuthOutcome | Promise<AuthOutcome>;
+    try {
+      const token = transport.token(context, carrier, this.config.jwtFromRequest);
+      if (!token && policy.isOptional) {
+        return true;
+      }
+      outcome = this.strategy.authenticateToken(token);
+    } catch (error) {
+      outcome = { error };
+    }
+    if (outcome instanceof Promise) {
+      return outcome.then((settled) => this.admit(context, carrier, settled)).catch((error: unknown) => transport.refuse(error, context));
+    }
+    try {
+      return this.admit(context, carrier, outcome);
+    } catch (error) {
+      return transport.refuse(error, context);
+    }
   }
 
-  private admit(context: ExecutionContext, request: { user?: unknown; authInfo?: unknown }, outcome: AuthOutcome): true {
+  /** Where the claims go: the HTTP request, or its counterpart in the context's transport (see `src/transports/`). */
+  override getRequest(context: ExecutionContext): AuthCarrier {
+    return transportOf(context).carrier(context);
+  }
+
+  private admit(context: ExecutionContext, carrier: AuthCarrier, outcome: AuthOutcome): true {
     const info = outcome.refused ?? outcome.claims;
-    request.authInfo = info;
-    request.user = this.handleRequest(outcome.error, outcome.user, info, context);
+    carrier.authInfo = info;
+    carrier.user = this.handleRequest(outcome.error, outcome.user, info, context);
     return true;
   }
 
@@ -105,6 +140,7 @@ export class JwtAuthGuard extends AuthGuard(RS256_STRATEGY) {
     if (!policy) {
       policy = {
         isPublic: this.reflector.getAllAndOverride<boolean | undefined>(IS_PUBLIC_KEY, [handler, controller]) === true,
+        isOptional: this.reflector.getAllAndOverride<boolean | undefined>(OPTIONAL_AUTH_KEY, [handler, controller]) === true,
         requirements: this.reflector
           .getAll<(ClaimRequirement | undefined)[]>(REQUIRED_CLAIMS_KEY, [controller, handler])
           .filter((requirement): requirement is ClaimRequirement => requirement !== undefined),
@@ -114,23 +150,22 @@ export class JwtAuthGuard extends AuthGuard(RS256_STRATEGY) {
     return policy;
   }
 
-  /** Puts the challenge on the response; Express and Fastify responses both have `header(name, value)`. */
+  /** Puts the challenge where the transport has a place for one: the `WWW-Authenticate` header of an HTTP response. */
   protected setChallenge(context: ExecutionContext, challenge: string): void {
-    // Outside HTTP (GraphQL, WebSockets) there may be no response object at all: then there is nothing to set.
-    const response = context.switchToHttp().getResponse<{ header?: (name: string, value: string) => unknown } | undefined>();
-    response?.header?.('WWW-Authenticate', challenge);
+    transportOf(context).challenge(context, challenge);
   }
 
   private unauthorized(context: ExecutionContext, info: unknown): UnauthorizedException {
     if (info instanceof Rs256AuthError && info.code === 'RS256_TOKEN_MISSING') {
       this.setChallenge(context, bearerChallenge(this.config.authScheme, this.config.realm, undefined, this.config.resourceMetadata?.url));
-      return new UnauthorizedException('missing bearer token');
+      return new UnauthorizedException('missing bearer token', { cause: info });
     }
     const description = info instanceof Rs256AuthError ? info.message : 'invalid token';
     this.setChallenge(
       context,
       bearerChallenge(this.config.authScheme, this.config.realm, { code: 'invalid_token', description }, this.config.resourceMetadata?.url),
     );
-    return new UnauthorizedException(description);
+    // The cause tells transports which refusal this is (an expired token closes a WebSocket connection).
+    return new UnauthorizedException(description, { cause: info });
   }
 }

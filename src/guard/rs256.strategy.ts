@@ -59,6 +59,14 @@ export class Rs256Strategy extends PassportStrategy(Strategy, RS256_STRATEGY) {
     } catch (error) {
       return { error };
     }
+    return this.authenticateToken(token);
+  }
+
+  /**
+   * Authenticates a token taken from wherever its transport carries it (an HTTP header, a WebSocket handshake, a
+   * message payload); `null` or `undefined` when the client sent none. Synchronous unless `validate` is not.
+   */
+  authenticateToken(token: string | null | undefined): AuthOutcome | Promise<AuthOutcome> {
     if (!token) {
       return { refused: new Rs256AuthError('RS256_TOKEN_MISSING', 'no bearer token') };
     }

@@ -85,5 +85,14 @@ export function firstOf(...extractors: TokenExtractor[]): TokenExtractor {
   };
 }
 
+/**
+ * The token of an `Authorization`-style value that a transport carries outside HTTP headers (a GraphQL
+ * subscription's `connectionParams`, a microservice message's payload), read by the configured extractor as if it
+ * were that header: the same scheme (`JWT_AUTH_SCHEME`) on every transport.
+ */
+export function tokenOfAuthorization(value: unknown, extract: TokenExtractor): string | null | undefined {
+  return typeof value === 'string' ? extract({ headers: { authorization: value } }) : null;
+}
+
 /** `Authorization: Bearer <token>` and nothing else: the default when no scheme or cookie is configured. */
 export const bearerTokenExtractor: TokenExtractor = fromAuthHeader('Bearer');

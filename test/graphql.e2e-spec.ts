@@ -1,0 +1,127 @@
+import { createGraphqlApp, GRAPHQL_CASES, type GraphqlApp } from './fixtures/graphql-app.js';
+import { jest } from '@jest/globals';
+import { openGraphqlWs, subscribeOnce, type GraphqlError } from './support/graphql-ws.js';
+import { request } from './support/http.js';
+import { createKeyFiles, type KeyFiles } from './support/keys.js';
+import { LogCapture } from './support/log-capture.js';
+
+let keys: KeyFiles;
+beforeAll(() => {
+  keys = createKeyFiles();
+});
+afterAll(() => keys.cleanup());
+
+describe.each(GRAPHQL_CASES)('JwtAuthGuard on GraphQL (%s driver on %s, %s guard)', (driver, platform, guard) => {
+  let gql: GraphqlApp;
+  const logs = new LogCapture();
+
+  beforeAll(async () => {
+    gql = await createGraphqlApp(driver, platform, guard, keys.privatePath, logs);
+  });
+  afterAll(() => gql.app.close());
+
+  const good = (claims: Record<string, unknown> = {}): string => gql.jwt.sign({ sub: 'ada', ...claims });
+  const expired = (): string => gql.jwt.sign({ sub: 'ada' }, { expiresIn: -10 });
+
+  /** A query or mutation over real HTTP; the response must never be a server error. */
+  async function operation(query: string, token?: string): Promise<{ data?: Record<string, unknown> | null; errors?: GraphqlError[] }> {
+    const response = await request(gql.url, '', { method: 'POST', body: { query }, token });
+    expect(response.status).toBeLessThan(500);
+    return response.body as { data?: Record<string, unknown> | null; errors?: GraphqlError[] };
+  }
+
+  function expectRefused(result: { errors?: readonly GraphqlError[] }, code: string, message: string): void {
+    expect(result.errors).toHaveLength(1);
+    expect(result.errors?.[0]).toMatchObject({ message, extensions: { code } });
+  }
+
+  describe('queries and mutations: the token of the HTTP request', () => {
+    it('a valid token reaches the resolver, claims included', async () => {
+      expect(await operation('{ me }', good())).toMatchObject({ data: { me: 'ada' } });
+      expect(await operation('mutation { rename(name: "x") }', good())).toMatchObject({ data: { rename: 'renamed by ada' } });
+    });
+
+    it('no token: UNAUTHENTICATED, missing bearer token', async () => {
+      expectRefused(await operation('{ me }'), 'UNAUTHENTICATED', 'missing bearer token');
+      expectRefused(await operation('mutation { rename(name: "x") }'), 'UNAUTHENTICATED', 'missing bearer token');
+    });
+
+    it('a bad token: UNAUTHENTICATED with the reason', async () => {
+      expectRefused(await operation('{ me }', expired()), 'UNAUTHENTICATED', 'token expired');
+      expectRefused(await operation('{ me }', 'not-a-token'), 'UNAUTHENTICATED', 'malformed token: expected three dot-separated segments');
+    });
+
+    it('an insufficient scope: FORBIDDEN with the missing scope', async () => {
+      expectRefused(await operation('{ orders }', good()), 'FORBIDDEN', 'missing scope orders:read');
+      expect(await operation('{ orders }', good({ scope: 'orders:read' }))).toMatchObject({ data: { orders: ['o-1'] } });
+    });
+
+    it('@OptionalAuth(): anonymous without a token, the claims with one, refused with a bad one', async () => {
+      expect(await operation('{ greeting }')).toMatchObject({ data: { greeting: 'anonymous' } });
+      expect(await operation('{ greeting }', good())).toMatchObject({ data: { greeting: 'ada' } });
+      expectRefused(await operation('{ greeting }', expired()), 'UNAUTHENTICATED', 'token expired');
+    });
+
+    it('@Public() lets a query through without a token', async () => {
+      expect(await operation('{ health }')).toMatchObject({ data: { health: 'ok' } });
+    });
+  });
+
+  describe('subscriptions over graphql-ws: the token of connectionParams', () => {
+    const bearer = (token: string): Record<string, unknown> => ({ authorization: `Bearer ${token}` });
+
+    it('a valid token subscribes, claims included', async () => {
+      expect(await subscribeOnce(gql.wsUrl, 'subscription { ticks }', bearer(good()))).toMatchObject({ data: { ticks: 'ada' } });
+    });
+
+    it('no token: the connection opens, a guarded subscription is refused', async () => {
+      const result = await subscribeOnce(gql.wsUrl, 'subscription { ticks }');
+      expectRefused(result, 'UNAUTHENTICATED', 'missing bearer token');
+    });
+
+    it('a bad token never gets a connection', async () => {
+      const result = await subscribeOnce(gql.wsUrl, 'subscription { openTicks }', bearer(expired()));
+      expect(result.data).toBeUndefined();
+      if (driver === 'apollo') {
+        expect(result.closed).toEqual({ code: 4403, reason: 'token expired' });
+      } else {
+        // Mercurius answers a refused onConnect with its own `connection_error` message ('Forbidden'), which
+        // graphql-ws clients treat as a protocol error; no reason text reaches the client.
+        expect(result.failed).toMatch(/connection_error/);
+      }
+    });
+
+    it('an insufficient scope: FORBIDDEN', async () => {
+      expectRefused(await subscribeOnce(gql.wsUrl, 'subscription { scopedTicks }', bearer(good())), 'FORBIDDEN', 'missing scope ticks:read');
+      expect(await subscribeOnce(gql.wsUrl, 'subscription { scopedTicks }', bearer(good({ scope: 'ticks:read' })))).toMatchObject({
+        data: { scopedTicks: 'tick' },
+      });
+    });
+
+    it('checks the token again on each subscribe: after its exp, a new subscription is refused', async () => {
+      const connection = openGraphqlWs(gql.wsUrl, bearer(gql.jwt.sign({ sub: 'ada' }, { expiresIn: 5 })));
+      try {
+        expect(await connection.subscribe('subscription { ticks }')).toMatchObject({ data: { ticks: 'ada' } });
+        // Only the clock moves; sockets and timers keep running for real.
+        jest.useFakeTimers({
+          doNotFake: ['hrtime', 'nextTick', 'performance', 'queueMicrotask', 'setImmediate', 'clearImmediate', 'setInterval', 'clearInterval', 'setTimeout', 'clearTimeout'],
+          now: Date.now() + 30_000,
+        });
+        expectRefused(await connection.subscribe('subscription { ticks }'), 'UNAUTHENTICATED', 'token expired');
+      } finally {
+        jest.useRealTimers();
+        await connection.dispose();
+      }
+    });
+
+    it('@OptionalAuth(): anonymous without a token, the claims with one', async () => {
+      expect(await subscribeOnce(gql.wsUrl, 'subscription { openTicks }')).toMatchObject({ data: { openTicks: 'anonymous' } });
+      expect(await subscribeOnce(gql.wsUrl, 'subscription { openTicks }', bearer(good()))).toMatchObject({ data: { openTicks: 'ada' } });
+    });
+  });
+
+  // Declared last, so that it sees what every case above logged.
+  it('logs no refusal as an error: a bad token is not a crash', () => {
+    expect(logs.matching(/^ERROR/)).toEqual([]);
+  });
+});
