@@ -4,21 +4,26 @@ export { OptionalAuth } from './decorators/optional-auth.decorator.js';
 export { Public } from './decorators/public.decorator.js';
 export { RequireClaims } from './decorators/require-claims.decorator.js';
 export { Rs256AuthError, type Rs256AuthErrorCode } from './errors/rs256-auth.error.js';
-export type { ClaimRequirement } from './guard/claim-requirements.js';
+export type { ClaimList, ClaimRequirement } from './guard/claim-requirements.js';
 export { JwtAuthGuard } from './guard/jwt-auth.guard.js';
 export { Rs256Strategy, type AuthOutcome } from './guard/rs256.strategy.js';
 export type { AuthenticatedRequest } from './interfaces/authenticated-request.interface.js';
 export type {
   JwksOptions,
+  IssuerResolver,
+  ResourceMetadataOptions,
+  TrustedIssuerOptions,
   Rs256AuthModuleExtras,
   Rs256AuthModuleOptions,
   TokenExtractor,
 } from './interfaces/rs256-auth-options.interface.js';
 export { toJwkSet, type RsaPublicJwk } from './jwks/jwk-set.js';
-export { RemoteJwks } from './jwks/remote-jwks.js';
+export { IssuerRegistry } from './issuers/issuer-registry.js';
+export { RemoteJwks } from './issuers/remote-jwks.js';
 export { KeyReloader } from './keys/key-reloader.js';
 export { KeyStore } from './keys/key-store.js';
 export { KeySet, type SigningKey, type VerificationKey } from './keys/key-set.js';
+export type { ProtectedResourceMetadata } from './resource-metadata/resource-metadata.route.js';
 export { Rs256AuthModule } from './rs256-auth.module.js';
 export { ASYNC_OPTIONS_TYPE, OPTIONS_TYPE } from './rs256-auth.module-definition.js';
 export {

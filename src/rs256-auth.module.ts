@@ -1,5 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
+import { DiscoveryModule } from '@nestjs/core';
 import { JwtService } from '@nestjs/jwt';
 import { resolveRs256AuthConfig } from './config/rs256-auth.config.js';
 import { ConnectionAuthenticator } from './guard/connection-authenticator.js';
@@ -7,13 +8,16 @@ import { JwtAuthGuard } from './guard/jwt-auth.guard.js';
 import { StrategyHost } from './guard/strategy-host.js';
 import { StartupLog } from './rs256-auth.startup-log.js';
 import { JwksRoute } from './jwks/jwks.route.js';
-import { RemoteJwks } from './jwks/remote-jwks.js';
+import { IssuerRegistry } from './issuers/issuer-registry.js';
+import { RemoteJwks } from './issuers/remote-jwks.js';
 import { KeyReloader } from './keys/key-reloader.js';
 import { ConfigurableModuleClass, OPTIONS_TYPE } from './rs256-auth.module-definition.js';
 import { RS256_AUTH_CONFIG, RS256_AUTH_MODULE_OPTIONS, SESSION_STORE } from './rs256-auth.constants.js';
 import { RevocationList } from './sessions/revocation-list.js';
 import { createSessionStore } from './sessions/session-store.factory.js';
 import { SessionService } from './sessions/session.service.js';
+import { ResourceMetadataRoute } from './resource-metadata/resource-metadata.route.js';
+import { RouteScopes } from './resource-metadata/route-scopes.js';
 import { StrictJwtService } from './strict-jwt.service.js';
 import { TokenVerifier } from './token/token-verifier.js';
 
@@ -25,7 +29,8 @@ import { TokenVerifier } from './token/token-verifier.js';
  * `@nestjs/config` itself; when it did, this is the same (global) `ConfigService`.
  */
 @Module({
-  imports: [ConfigModule],
+  // DiscoveryModule lets the protected-resource metadata list the scopes the routes require.
+  imports: [ConfigModule, DiscoveryModule],
   providers: [
     {
       provide: RS256_AUTH_CONFIG,
@@ -41,6 +46,9 @@ import { TokenVerifier } from './token/token-verifier.js';
     JwksRoute,
     KeyReloader,
     RemoteJwks,
+    IssuerRegistry,
+    RouteScopes,
+    ResourceMetadataRoute,
     StartupLog,
     { provide: SESSION_STORE, inject: [RS256_AUTH_CONFIG], useFactory: createSessionStore },
     RevocationList,
@@ -56,6 +64,7 @@ import { TokenVerifier } from './token/token-verifier.js';
     JwtAuthGuard,
     KeyReloader,
     RemoteJwks,
+    IssuerRegistry,
     RevocationList,
     SessionService,
     ConnectionAuthenticator,

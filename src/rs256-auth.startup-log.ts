@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import type { Rs256AuthConfig } from './config/rs256-auth.config.js';
-import { RemoteJwks } from './jwks/remote-jwks.js';
+import { RemoteJwks } from './issuers/remote-jwks.js';
 import { RS256_AUTH_CONFIG } from './rs256-auth.constants.js';
 
 /**
@@ -24,12 +24,16 @@ export class StartupLog implements OnApplicationBootstrap {
   }
 
   private describe(): string {
-    const { keyStore, remoteJwks, jwks } = this.config;
+    const { keyStore, remoteJwks, trustedIssuers, jwks } = this.config;
     const keys = keyStore.keys;
     const kids = `[${keys.verificationKeys.map((key) => key.kid).join(', ')}]`;
     const served = jwks ? `JWK Set served at ${jwks.path}` : 'JWK Set not served';
+    if (trustedIssuers) {
+      const resolver = trustedIssuers.resolver ? ', and those the issuerResolver accepts' : '';
+      return `Several issuers: verifies RS256 tokens of ${trustedIssuers.list.map((trusted) => trusted.issuer).join(', ') || 'no listed issuer'}${resolver}, each with its own keys; ${served}.`;
+    }
     if (remoteJwks) {
-      const source = `${remoteJwks.uri.origin}${remoteJwks.uri.pathname}`;
+      const source = remoteJwks.uri ? `${remoteJwks.uri.origin}${remoteJwks.uri.pathname}` : `issuer ${remoteJwks.discover} (by discovery)`;
       return `Resource-server mode: verifies RS256 tokens with the JWK Set of ${source}, kids ${keys.verificationKeys.length > 0 ? kids : '[] (none fetched yet)'}; ${served}.`;
     }
     if (keys.signingKid !== undefined) {

@@ -1,11 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { JwtService, type JwtVerifyOptions } from '@nestjs/jwt';
+import { JwtSecretRequestType, JwtService, type JwtSignOptions, type JwtVerifyOptions } from '@nestjs/jwt';
+import type { SignOptions } from 'jsonwebtoken';
+import { randomUUID } from 'node:crypto';
 import type { Rs256AuthConfig } from './config/rs256-auth.config.js';
 import { Rs256AuthError } from './errors/rs256-auth.error.js';
-import { RemoteJwks } from './jwks/remote-jwks.js';
+import { RemoteJwks } from './issuers/remote-jwks.js';
 import { RS256_AUTH_CONFIG } from './rs256-auth.constants.js';
 import { RevocationList } from './sessions/revocation-list.js';
-import { TokenVerifier, type JwtClaims } from './token/token-verifier.js';
+import { peekIssuer, TokenVerifier, type JwtClaims } from './token/token-verifier.js';
 
 /** A per-call option is accepted only when it says what the module's policy already says. */
 type Restates = (value: unknown, config: Rs256AuthConfig) => boolean;
@@ -37,6 +39,23 @@ const RESTATEMENTS: Partial<Record<keyof JwtVerifyOptions, Restates>> = {
 };
 
 /**
+ * RFC 9068 §2.2: the claims an access token must carry that only the application knows. Checked before signing,
+ * so a token that strict verifiers would refuse is never issued.
+ */
+function checkAccessTokenClaims(payload: unknown): void {
+  const claims = typeof payload === 'object' && payload !== null ? (payload as Record<string, unknown>) : {};
+  for (const name of ['sub', 'client_id']) {
+    if (typeof claims[name] !== 'string') {
+      throw new Rs256AuthError('RS256_ACCESS_TOKEN_CLAIMS', `JWT_TOKEN_PROFILE is rfc9068: the payload must carry '${name}' as a string (RFC 9068 §2.2).`);
+    }
+  }
+  if (typeof claims.jti !== 'string') {
+    throw new Rs256AuthError('RS256_ACCESS_TOKEN_CLAIMS', "JWT_TOKEN_PROFILE is rfc9068: the payload's 'jti' must be a string (RFC 9068 §2.2).");
+  }
+}
+
+
+/**
  * The `JwtService` this module provides (also injectable as `StrictJwtService`). `sign` is `@nestjs/jwt`'s, with
  * the private key, RS256, the `kid`, issuer, audience and lifetime from the configuration. `verify` and
  * `verifyAsync` are not jsonwebtoken's: they run the guard's `TokenVerifier` (the same instance, so the same
@@ -52,23 +71,58 @@ export class StrictJwtService extends JwtService {
     private readonly revocations: RevocationList,
   ) {
     const { keyStore } = config;
+    const accessTokens = config.tokenProfile === 'rfc9068';
+    // jsonwebtoken refuses sign options that are present but undefined, so unset ones are left out entirely.
+    const signOptions: JwtSignOptions = {
+      algorithm: 'RS256',
+      expiresIn: config.expiresIn,
+      ...(config.issuer !== undefined && { issuer: config.issuer }),
+      ...(config.audience !== undefined && { audience: config.audience[0] }),
+      // Read at every sign (@nestjs/jwt spreads these options per call): after a key reload, tokens carry the
+      // new signing key's kid.
+      get keyid(): string | undefined {
+        return keyStore.keys.signingKid;
+      },
+      // RFC 9068 §2.1: access tokens are typed at+jwt.
+      ...(accessTokens && { header: { alg: 'RS256', typ: 'at+jwt' } }),
+    };
     super({
       // The signing key is read at every sign, so a key reload takes effect at once; in verify-only mode this is
       // where signing fails with RS256_NO_PRIVATE_KEY. It also wins over any `secret` a caller passes per call.
-      secretOrKeyProvider: () => keyStore.keys.signingKey().key,
-      // jsonwebtoken refuses sign options that are present but undefined, so unset ones are left out entirely.
-      signOptions: {
-        algorithm: 'RS256',
-        expiresIn: config.expiresIn,
-        ...(config.issuer !== undefined && { issuer: config.issuer }),
-        ...(config.audience !== undefined && { audience: config.audience[0] }),
-        // Read at every sign (@nestjs/jwt spreads these options per call): after a key reload, tokens carry the
-        // new signing key's kid.
-        get keyid(): string | undefined {
-          return keyStore.keys.signingKid;
-        },
+      // Under the RFC 9068 profile it is also where the payload is checked, before anything is signed.
+      secretOrKeyProvider: (requestType, payload) => {
+        if (accessTokens && requestType === JwtSecretRequestType.SIGN) {
+          checkAccessTokenClaims(payload);
+        }
+        return keyStore.keys.signingKey().key;
       },
+      signOptions,
     });
+  }
+
+  /** `@nestjs/jwt`'s sign; under the RFC 9068 profile an object payload without a `jti` gets a fresh one. */
+  override sign(payload: string, options?: Omit<JwtSignOptions, keyof SignOptions>): string;
+  override sign(payload: Buffer, options?: JwtSignOptions): string;
+  override sign<T extends object = JwtClaims>(payload: T, options?: JwtSignOptions): string;
+  override sign(payload: string | Buffer | object, options?: JwtSignOptions): string {
+    return super.sign(this.withTokenId(payload) as object, options);
+  }
+
+  /** `sign`, as a promise. */
+  override signAsync(payload: string, options?: Omit<JwtSignOptions, keyof SignOptions>): Promise<string>;
+  override signAsync(payload: Buffer, options?: JwtSignOptions): Promise<string>;
+  override signAsync<T extends object = JwtClaims>(payload: T, options?: JwtSignOptions): Promise<string>;
+  override signAsync(payload: string | Buffer | object, options?: JwtSignOptions): Promise<string> {
+    return super.signAsync(this.withTokenId(payload) as object, options);
+  }
+
+  /**
+   * RFC 9068 §2.2: every access token has an identifier. A copy of the payload with a fresh `jti` unless it brings
+   * its own (sessions do, to revoke by it); the caller's object is left as it was.
+   */
+  private withTokenId(payload: string | Buffer | object): string | Buffer | object {
+    const accessToken = this.config.tokenProfile === 'rfc9068' && typeof payload === 'object' && !Buffer.isBuffer(payload);
+    return accessToken && !Object.hasOwn(payload, 'jti') ? { ...payload, jti: randomUUID() } : payload;
   }
 
   /**
@@ -85,7 +139,8 @@ export class StrictJwtService extends JwtService {
 
   /**
    * `verify`, as a promise that rejects rather than a call that throws. In resource-server mode a token naming an
-   * unknown `kid` first makes the issuer's JWK Set be fetched again (at most once per cooldown), as the guard does.
+   * unknown `kid` first makes the issuer's JWK Set be fetched again (at most once per cooldown), and with several
+   * issuers an `iss` not yet put to the `issuerResolver` is resolved, as the guard does.
    */
   override async verifyAsync<T extends object = JwtClaims>(token: string, options?: JwtVerifyOptions): Promise<T> {
     this.refuseLooserOptions(options);
@@ -93,7 +148,7 @@ export class StrictJwtService extends JwtService {
     try {
       return this.checked(token) as T;
     } catch (error) {
-      if (error instanceof Rs256AuthError && error.code === 'RS256_TOKEN_KID_UNKNOWN' && (await this.remoteJwks.refresh())) {
+      if (error instanceof Rs256AuthError && (await this.remoteJwks.recover(error.code, () => peekIssuer(token)))) {
         return this.checked(token) as T;
       }
       throw error;

@@ -130,9 +130,9 @@ describe.each(PLATFORM_WIRINGS)(
 
       it('JWT_CLOCK_TOLERANCE accepts a token expired within the leeway and no longer', async () => {
         const now = nowSeconds();
-        const recentlyExpired = rs256Token(keys.main.privateKey, validClaims({ iat: now - 100, exp: now - 5 }));
+        const recentlyExpired = rs256Token(keys.main.privateKey, validClaims({ iat: now - 100, exp: now - 10 }));
         const longExpired = rs256Token(keys.main.privateKey, validClaims({ iat: now - 100, exp: now - 60 }));
-        const earlyNbf = rs256Token(keys.main.privateKey, validClaims({ nbf: now + 5 }));
+        const earlyNbf = rs256Token(keys.main.privateKey, validClaims({ nbf: now + 10 }));
         await withApp(scenario({ JWT_PRIVATE_KEY_PATH: keys.privatePath, JWT_CLOCK_TOLERANCE: '30' }), async (url) => {
           expect(await status(url, recentlyExpired)).toBe(200);
           expect(await status(url, earlyNbf)).toBe(200);
@@ -141,6 +141,21 @@ describe.each(PLATFORM_WIRINGS)(
         await withApp(scenario({ JWT_PRIVATE_KEY_PATH: keys.privatePath }), async (url) => {
           expect(await status(url, recentlyExpired)).toBe(401);
           expect(await status(url, earlyNbf)).toBe(401);
+        });
+      });
+
+      it('the default clock tolerance is 5 seconds; JWT_CLOCK_TOLERANCE=0 removes it', async () => {
+        const now = nowSeconds();
+        // Expired a second ago; and issued by a host whose clock runs 2 seconds fast.
+        const skewed = rs256Token(keys.main.privateKey, validClaims({ iat: now - 100, exp: now - 1 }));
+        const fromFastClock = rs256Token(keys.main.privateKey, validClaims({ iat: now + 2, nbf: now + 2 }));
+        await withApp(scenario({ JWT_PRIVATE_KEY_PATH: keys.privatePath }), async (url) => {
+          expect(await status(url, skewed)).toBe(200);
+          expect(await status(url, fromFastClock)).toBe(200);
+        });
+        await withApp(scenario({ JWT_PRIVATE_KEY_PATH: keys.privatePath, JWT_CLOCK_TOLERANCE: '0' }), async (url) => {
+          expect(await status(url, skewed)).toBe(401);
+          expect(await status(url, fromFastClock)).toBe(401);
         });
       });
 

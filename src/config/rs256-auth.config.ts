@@ -1,11 +1,12 @@
 import { Logger } from '@nestjs/common';
 import type { ConfigService } from '@nestjs/config';
 import { Rs256AuthError } from '../errors/rs256-auth.error.js';
-import type { Rs256AuthModuleOptions, TokenExtractor } from '../interfaces/rs256-auth-options.interface.js';
+import type { IssuerResolver, Rs256AuthModuleOptions, TokenExtractor, TrustedIssuerOptions } from '../interfaces/rs256-auth-options.interface.js';
 import type { KeySource } from '../keys/key-loader.js';
 import { KeySet } from '../keys/key-set.js';
 import { loadKeySet, type KeySetSources, type PublicKeySource } from '../keys/key-set.loader.js';
 import { KeyStore } from '../keys/key-store.js';
+import { typMediaType } from '../token/token-type.js';
 import { ENV_PREFIX, findUnknownEnv } from './unknown-env.js';
 import { firstOf, fromAuthHeader, fromCookie, HTTP_TOKEN } from '../token/token-extractors.js';
 
@@ -20,8 +21,17 @@ export interface Rs256AuthConfig {
   readonly audience?: readonly string[];
   /** Lifetime of issued tokens, in seconds. */
   readonly expiresIn: number;
+  /** Shape of issued tokens: plain JWTs, or RFC 9068 access tokens (`typ: at+jwt`, `jti`, `client_id`). */
+  readonly tokenProfile: TokenProfile;
   readonly clockTolerance: number;
+  /**
+   * Accepted `typ` header values as RFC 7515 §4.1.9 media types (lower case, `application/` prepended when the
+   * value has no `/`); `undefined` accepts any `typ`, or none.
+   */
+  readonly tokenTypes?: readonly string[];
   readonly requiredClaims: readonly string[];
+  /** Where roles and scopes are read from. */
+  readonly claimPaths: ClaimPaths;
   readonly maxTokenLength: number;
   /** Most verified tokens remembered; 0 disables the cache. */
   readonly cacheSize: number;
@@ -35,19 +45,26 @@ export interface Rs256AuthConfig {
   readonly reloadOnSignal: boolean;
   /** Reload the keys when a key file changes. */
   readonly watchKeyFiles: boolean;
-  /** Resource-server mode: verification keys from an issuer's JWK Set; `undefined` with local keys. */
-  readonly remoteJwks?: {
-    readonly uri: URL;
-    readonly cacheMaxAgeMs: number;
-    readonly cooldownMs: number;
-    readonly timeoutMs: number;
-    /** Largest JWK Set response read; a larger one fails the fetch. */
-    readonly maxBytes: number;
-    /** Entries read from one JWK Set; the rest are ignored. */
-    readonly maxKeys: number;
-  };
+  /**
+   * Resource-server mode: verification keys from an issuer's JWK Set (`JWT_JWKS_URI`, or found by discovery from
+   * `JWT_ISSUER_URL`); `undefined` with local keys or several trusted issuers.
+   */
+  readonly remoteJwks?: RemoteKeySettings;
+  /** Several trusted issuers, each with its own keys; `undefined` with one issuer. */
+  readonly trustedIssuers?: TrustedIssuers;
   /** Where the JWK Set is served; `undefined` when it is not. */
   readonly jwks?: { readonly path: string; readonly maxAge: number };
+  /** RFC 9728 protected-resource metadata; `undefined` when it is not served. */
+  readonly resourceMetadata?: {
+    /** The resource identifier (`resource`). */
+    readonly resource: string;
+    /** Issuer identifiers of the authorization servers that issue tokens for this resource. */
+    readonly authorizationServers: readonly string[];
+    /** Route of the metadata document on this server. */
+    readonly path: string;
+    /** The document's URL, announced as `resource_metadata` in every challenge. */
+    readonly url: string;
+  };
   /** Refresh tokens and revocation; `undefined` when sessions are disabled. */
   readonly sessions?: SessionsConfig;
 }
@@ -65,6 +82,59 @@ export interface SessionsConfig {
   readonly failOpen: boolean;
 }
 
+/** Where an issuer's JWK Set is, and the bounds every fetch of it (and of the issuer's metadata) keeps to. */
+export interface RemoteKeySettings {
+  /** The JWK Set's URI, when configured directly. */
+  readonly uri?: URL;
+  /** The issuer whose metadata names the JWK Set (`jwks_uri`), when it is discovered. */
+  readonly discover?: string;
+  readonly cacheMaxAgeMs: number;
+  readonly cooldownMs: number;
+  readonly timeoutMs: number;
+  /** Largest JWK Set (or metadata) response read; a larger one fails the fetch. */
+  readonly maxBytes: number;
+  /** Entries read from one JWK Set; the rest are ignored. */
+  readonly maxKeys: number;
+  /** Accept an `http:` jwks_uri found by discovery on a host that is not loopback. */
+  readonly allowHttp: boolean;
+}
+
+/** One trusted issuer, resolved: its identifier, where its keys come from, and what its tokens must carry. */
+export interface TrustedIssuer {
+  /** The `iss` value, compared exactly. */
+  readonly issuer: string;
+  /** Its keys: fetched (from a JWK Set URI or by discovery), or local public keys loaded at start-up. */
+  readonly keys: { readonly remote: RemoteKeySettings } | { readonly local: KeySet };
+  readonly audience?: readonly string[];
+  readonly requiredClaims: readonly string[];
+}
+
+/** The trusted issuers of a multi-issuer resource server. */
+export interface TrustedIssuers {
+  readonly list: readonly TrustedIssuer[];
+  /** Turns an `iss` not in the list into an issuer's options, or refuses it (`undefined`). */
+  readonly resolver?: IssuerResolver;
+  /** Most issuers the resolver's answers (yes or no) are remembered for. */
+  readonly cacheSize: number;
+  /** How a resolved issuer's options become a `TrustedIssuer` (the same checks as the configured ones). */
+  readonly resolve: (options: TrustedIssuerOptions, setting: string) => TrustedIssuer;
+}
+
+/** A claim path split into member names: `realm_access.roles` is `['realm_access', 'roles']`. */
+export type ClaimPath = readonly string[];
+
+/** Where `@RequireClaims` reads roles and scopes; each is the union of the values found at its paths. */
+export interface ClaimPaths {
+  readonly roles: readonly ClaimPath[];
+  readonly scopes: readonly ClaimPath[];
+}
+
+export const DEFAULT_CLAIM_PATHS: ClaimPaths = { roles: [['roles']], scopes: [['scope'], ['scp']] };
+
+/** Profiles of issued tokens; see the `tokenProfile` option. */
+export const TOKEN_PROFILES = ['jwt', 'rfc9068'] as const;
+export type TokenProfile = (typeof TOKEN_PROFILES)[number];
+
 /** The environment variable behind each option; also the list of known `JWT_*` names that typos are checked against. */
 const ENV = {
   privateKeyPath: 'JWT_PRIVATE_KEY_PATH',
@@ -75,8 +145,12 @@ const ENV = {
   issuer: 'JWT_ISSUER',
   audience: 'JWT_AUDIENCE',
   expiresIn: 'JWT_EXPIRES_IN',
+  tokenProfile: 'JWT_TOKEN_PROFILE',
   clockTolerance: 'JWT_CLOCK_TOLERANCE',
+  tokenType: 'JWT_TOKEN_TYPE',
   requiredClaims: 'JWT_REQUIRED_CLAIMS',
+  rolesClaim: 'JWT_ROLES_CLAIM',
+  scopesClaim: 'JWT_SCOPES_CLAIM',
   maxTokenLength: 'JWT_MAX_TOKEN_LENGTH',
   cacheSize: 'JWT_CACHE_SIZE',
   realm: 'JWT_REALM',
@@ -85,10 +159,16 @@ const ENV = {
   reloadOnSignal: 'JWT_RELOAD_ON_SIGHUP',
   watchKeyFiles: 'JWT_WATCH_KEY_FILES',
   jwksUri: 'JWT_JWKS_URI',
+  issuerUrl: 'JWT_ISSUER_URL',
+  trustedIssuers: 'JWT_TRUSTED_ISSUERS',
+  issuerCacheSize: 'JWT_ISSUER_CACHE_SIZE',
   jwksCacheMaxAge: 'JWT_JWKS_CACHE_MAX_AGE',
   jwksCooldown: 'JWT_JWKS_COOLDOWN',
   jwksTimeout: 'JWT_JWKS_TIMEOUT_MS',
   jwksAllowHttp: 'JWT_JWKS_ALLOW_HTTP',
+  resourceMetadataEnabled: 'JWT_RESOURCE_METADATA_ENABLED',
+  resource: 'JWT_RESOURCE',
+  authorizationServers: 'JWT_AUTHORIZATION_SERVERS',
   jwksMaxBytes: 'JWT_JWKS_MAX_BYTES',
   jwksMaxKeys: 'JWT_JWKS_MAX_KEYS',
   jwksEnabled: 'JWT_JWKS_ENABLED',
@@ -106,11 +186,14 @@ const ENV = {
 
 type EnvOption = keyof typeof ENV;
 
-/** The options with the nested `jwks` object flattened, so every setting is read the same way. */
-interface FlatOptions extends Omit<Rs256AuthModuleOptions, 'jwks'> {
+/** The options with the nested `jwks` and `resourceMetadata` objects flattened, so every setting is read the same way. */
+interface FlatOptions extends Omit<Rs256AuthModuleOptions, 'jwks' | 'resourceMetadata'> {
   jwksEnabled?: boolean;
   jwksPath?: string;
   jwksMaxAge?: number;
+  resourceMetadataEnabled?: boolean;
+  resource?: string;
+  authorizationServers?: string[];
 }
 
 /** Settings of the JWK Set endpoint, meaningless while the endpoint is off. */
@@ -120,14 +203,28 @@ const OPTION_LABELS: Partial<Record<EnvOption, string>> = {
   jwksEnabled: 'jwks option',
   jwksPath: 'jwks.path option',
   jwksMaxAge: 'jwks.maxAge option',
+  resourceMetadataEnabled: 'resourceMetadata option',
+  resource: 'resourceMetadata.resource option',
+  authorizationServers: 'resourceMetadata.authorizationServers option',
 };
 
-function flatten({ jwks, ...options }: Rs256AuthModuleOptions): FlatOptions {
+function flatten({ jwks, resourceMetadata, ...options }: Rs256AuthModuleOptions): FlatOptions {
   const nested = typeof jwks === 'object' ? jwks : {};
-  return { ...options, jwksEnabled: jwks === undefined ? undefined : jwks !== false, jwksPath: nested.path, jwksMaxAge: nested.maxAge };
+  const metadata = typeof resourceMetadata === 'object' ? resourceMetadata : {};
+  return {
+    ...options,
+    jwksEnabled: jwks === undefined ? undefined : jwks !== false,
+    jwksPath: nested.path,
+    jwksMaxAge: nested.maxAge,
+    resourceMetadataEnabled: resourceMetadata === undefined ? undefined : resourceMetadata !== false,
+    resource: metadata.resource,
+    authorizationServers: metadata.authorizationServers,
+  };
 }
 
 const DEFAULT_EXPIRES_IN = '15m';
+/** Seconds of leeway for exp, nbf and iat: clocks of two hosts are rarely more than a few seconds apart. */
+const DEFAULT_CLOCK_TOLERANCE = 5;
 const DEFAULT_REQUIRED_CLAIMS = ['exp', 'iat', 'sub'];
 const DEFAULT_MAX_TOKEN_LENGTH = 8192;
 const DEFAULT_CACHE_SIZE = 5000;
@@ -138,6 +235,11 @@ const DEFAULT_JWKS_MAX_AGE = 300;
 const DEFAULT_REMOTE_JWKS = { cacheMaxAge: 600, cooldown: 30, timeoutMs: 5000, maxBytes: 1024 * 1024, maxKeys: 100 };
 const DEFAULT_SESSIONS = { refreshExpiresIn: '14d', redisTimeoutMs: 1000, redisKeyPrefix: 'rs256-auth:', maxStalenessMs: 10_000 };
 const LOOPBACK_HOST = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/;
+
+/** Where keys and metadata may be fetched from: `https:`, or `http:` for loopback hosts (or when allowed). */
+export function acceptableUrl(url: URL, allowHttp: boolean): boolean {
+  return url.protocol === 'https:' || (url.protocol === 'http:' && (allowHttp || LOOPBACK_HOST.test(url.hostname)));
+}
 
 /** Option names that would turn RS256 into a shared-secret scheme; none of them has a meaning here. */
 const SECRET_OPTIONS = ['secret', 'secretOrKey', 'secretOrPrivateKey', 'secretOrKeyProvider'];
@@ -350,18 +452,30 @@ export function resolveRs256AuthConfig(options: Rs256AuthModuleOptions = {}, con
   const audience = settings.list('audience').value;
   const expiresIn = settings.get('expiresIn');
   const keySources = keySetSources(settings);
+  const requiredClaims = claimNames(settings);
+  const trustedIssuers = resolveTrustedIssuers(settings, options.issuerResolver, keySources, audience, requiredClaims);
   const remoteJwks = resolveRemoteJwks(settings, keySources);
+  const issuer = resolveIssuer(settings);
+  const tokenProfile = resolveTokenProfile(settings, issuer, audience);
   const transport = resolveTransport(settings, options.jwtFromRequest);
   return {
-    // A resource server starts with no key; RemoteJwks fills the set from the issuer.
-    keyStore: new KeyStore(remoteJwks ? new KeySet([]) : loadKeySet(keySources)),
+    // A resource server starts with no key; RemoteJwks fills the set from the issuer. With several issuers each has
+    // its own keys (IssuerRegistry), and this set stays empty.
+    keyStore: new KeyStore(remoteJwks || trustedIssuers ? new KeySet([]) : loadKeySet(keySources)),
     remoteJwks,
+    trustedIssuers,
     keySources,
-    issuer: settings.string('issuer').value,
+    issuer,
     audience,
     expiresIn: parseLifetime(expiresIn.value ?? DEFAULT_EXPIRES_IN, expiresIn.setting),
-    clockTolerance: settings.integer('clockTolerance', 0, 0),
-    requiredClaims: claimNames(settings),
+    tokenProfile,
+    clockTolerance: settings.integer('clockTolerance', DEFAULT_CLOCK_TOLERANCE, 0),
+    tokenTypes: resolveTokenTypes(settings, tokenProfile),
+    requiredClaims,
+    claimPaths: {
+      roles: claimPaths(settings, 'rolesClaim') ?? DEFAULT_CLAIM_PATHS.roles,
+      scopes: claimPaths(settings, 'scopesClaim') ?? DEFAULT_CLAIM_PATHS.scopes,
+    },
     maxTokenLength: settings.integer('maxTokenLength', DEFAULT_MAX_TOKEN_LENGTH, 16),
     cacheSize: settings.integer('cacheSize', DEFAULT_CACHE_SIZE, 0),
     realm: settings.string('realm').value ?? DEFAULT_REALM,
@@ -370,6 +484,9 @@ export function resolveRs256AuthConfig(options: Rs256AuthModuleOptions = {}, con
     reloadOnSignal: settings.boolean('reloadOnSignal', true),
     watchKeyFiles: settings.boolean('watchKeyFiles'),
     jwks: settings.boolean('jwksEnabled') ? resolveJwks(settings) : refuseJwksSettings(settings),
+    resourceMetadata: settings.boolean('resourceMetadataEnabled')
+      ? resolveResourceMetadata(settings, audience, trustedIssuers?.list.map((trusted) => trusted.issuer) ?? (issuer !== undefined ? [issuer] : []))
+      : undefined,
     sessions: settings.boolean('sessions') ? resolveSessions(settings) : undefined,
   };
 }
@@ -499,30 +616,23 @@ function resolveSessions(settings: Settings): SessionsConfig {
   };
 }
 
-function resolveRemoteJwks(settings: Settings, keySources: KeySetSources): Rs256AuthConfig['remoteJwks'] {
-  const { value, setting } = settings.string('jwksUri');
-  if (value === undefined) {
-    return undefined;
-  }
-  let uri: URL;
+/** A URL to fetch keys or metadata from: absolute, and `https:` unless loopback or allowed. */
+function fetchableUrl(value: string, setting: string, allowHttp: boolean, what: string): URL {
+  let url: URL;
   try {
-    uri = new URL(value);
+    url = new URL(value);
   } catch {
-    throw invalid(setting, value, 'an absolute https: URL of a JWK Set');
+    throw invalid(setting, value, `an absolute https: URL of ${what}`);
   }
-  const allowHttp = settings.boolean('jwksAllowHttp');
-  if (uri.protocol !== 'https:' && !(uri.protocol === 'http:' && (allowHttp || LOOPBACK_HOST.test(uri.hostname)))) {
+  if (!acceptableUrl(url, allowHttp)) {
     throw invalid(setting, value, 'an https: URL (http: only for a loopback host, or with JWT_JWKS_ALLOW_HTTP=true)');
   }
-  if (keySources.privateKey || keySources.publicKeys.length > 0) {
-    throw new Rs256AuthError(
-      'RS256_CONFIG_INVALID',
-      `${setting} is set together with local keys: a resource server verifies with the issuer's keys and signs nothing. ` +
-        'Unset JWT_PRIVATE_KEY_PATH/JWT_PUBLIC_KEY_PATH (and JWT_PRIVATE_KEY/JWT_PUBLIC_KEY), or unset JWT_JWKS_URI.',
-    );
-  }
+  return url;
+}
+
+/** The cache, cooldown and size bounds shared by every fetched key set. */
+function remoteBounds(settings: Settings): Omit<RemoteKeySettings, 'uri' | 'discover'> {
   return {
-    uri,
     cacheMaxAgeMs: settings.integer('jwksCacheMaxAge', DEFAULT_REMOTE_JWKS.cacheMaxAge, 1) * 1000,
     // Under a second, a flood of unknown kids would become a flood of fetches at the issuer.
     cooldownMs: settings.integer('jwksCooldown', DEFAULT_REMOTE_JWKS.cooldown, 1) * 1000,
@@ -530,7 +640,243 @@ function resolveRemoteJwks(settings: Settings, keySources: KeySetSources): Rs256
     // A JWK Set holds a few keys of a few hundred bytes each; anything near these caps is not a key set.
     maxBytes: settings.integer('jwksMaxBytes', DEFAULT_REMOTE_JWKS.maxBytes, 1024),
     maxKeys: settings.integer('jwksMaxKeys', DEFAULT_REMOTE_JWKS.maxKeys, 1),
+    allowHttp: settings.boolean('jwksAllowHttp'),
   };
+}
+
+function refuseLocalKeys(setting: string, keySources: KeySetSources): void {
+  if (keySources.privateKey || keySources.publicKeys.length > 0) {
+    throw new Rs256AuthError(
+      'RS256_CONFIG_INVALID',
+      `${setting} is set together with local keys: a resource server verifies with the issuer's keys and signs nothing. ` +
+        `Unset JWT_PRIVATE_KEY_PATH/JWT_PUBLIC_KEY_PATH (and JWT_PRIVATE_KEY/JWT_PUBLIC_KEY), or unset ${setting}.`,
+    );
+  }
+}
+
+function resolveRemoteJwks(settings: Settings, keySources: KeySetSources): Rs256AuthConfig['remoteJwks'] {
+  const jwksUri = settings.string('jwksUri');
+  const issuerUrl = settings.string('issuerUrl');
+  if (jwksUri.value === undefined && issuerUrl.value === undefined) {
+    return undefined;
+  }
+  if (jwksUri.value !== undefined && issuerUrl.value !== undefined) {
+    throw new Rs256AuthError(
+      'RS256_CONFIG_INVALID',
+      `${jwksUri.setting} and ${issuerUrl.setting} are both set; set only one: the issuer URL finds the JWK Set URI by discovery.`,
+    );
+  }
+  const allowHttp = settings.boolean('jwksAllowHttp');
+  if (jwksUri.value !== undefined) {
+    const uri = fetchableUrl(jwksUri.value, jwksUri.setting, allowHttp, 'a JWK Set');
+    refuseLocalKeys(jwksUri.setting, keySources);
+    return { uri, ...remoteBounds(settings) };
+  }
+  fetchableUrl(issuerUrl.value!, issuerUrl.setting, allowHttp, 'an issuer');
+  refuseLocalKeys(issuerUrl.setting, keySources);
+  return { discover: issuerUrl.value, ...remoteBounds(settings) };
+}
+
+/** `JWT_ISSUER`, or the issuer named by `JWT_ISSUER_URL`; both set, they must agree. */
+function resolveIssuer(settings: Settings): string | undefined {
+  const issuer = settings.string('issuer');
+  const issuerUrl = settings.string('issuerUrl');
+  if (issuer.value !== undefined && issuerUrl.value !== undefined && issuer.value !== issuerUrl.value) {
+    throw new Rs256AuthError(
+      'RS256_CONFIG_INVALID',
+      `${issuer.setting} is "${issuer.value}" but ${issuerUrl.setting} is "${issuerUrl.value}": tokens carry one iss; set only ${issuerUrl.setting}.`,
+    );
+  }
+  return issuerUrl.value ?? issuer.value;
+}
+
+const DEFAULT_ISSUER_CACHE_SIZE = 100;
+
+/** One entry of JWT_TRUSTED_ISSUERS / trustedIssuers, checked as start-up checks every setting. */
+function trustedIssuer(
+  entry: unknown,
+  setting: string,
+  defaults: { audience?: readonly string[]; requiredClaims: readonly string[]; bounds: Omit<RemoteKeySettings, 'uri' | 'discover'> },
+): TrustedIssuer {
+  const options = (typeof entry === 'string' ? { issuer: entry } : entry) as Partial<TrustedIssuerOptions> | null;
+  if (typeof options !== 'object' || options === null || typeof options.issuer !== 'string' || options.issuer.trim() === '') {
+    throw invalid(setting, entry, 'issuer URLs, or objects { issuer, jwksUri?, publicKeyPath?, publicKey?, audience?, requiredClaims? }');
+  }
+  const { issuer } = options;
+  const at = `${setting} (issuer "${issuer}")`;
+  const list = (value: unknown, name: string): string[] | undefined => {
+    if (value === undefined) return undefined;
+    const items = typeof value === 'string' ? [value] : value;
+    if (!Array.isArray(items) || items.length === 0 || !items.every((item) => typeof item === 'string' && item.trim() !== '')) {
+      throw invalid(`${at} ${name}`, value, 'a non-empty string or array of strings');
+    }
+    return items;
+  };
+  const publicKeyPaths = list(options.publicKeyPath, 'publicKeyPath');
+  const sources = [options.jwksUri !== undefined, publicKeyPaths !== undefined, options.publicKey !== undefined].filter(Boolean).length;
+  if (sources > 1) {
+    throw new Rs256AuthError('RS256_CONFIG_INVALID', `${at} has more than one of jwksUri, publicKeyPath and publicKey; give its keys one way.`);
+  }
+  let keys: TrustedIssuer['keys'];
+  if (publicKeyPaths !== undefined || options.publicKey !== undefined) {
+    const publicKeys: PublicKeySource[] = publicKeyPaths
+      ? publicKeyPaths.map((path) => ({ setting: `${at} publicKeyPath`, path, inlineSetting: `${at} publicKey` }))
+      : [{ setting: `${at} publicKey`, inline: String(options.publicKey) }];
+    keys = { local: loadKeySet({ publicKeys, passphrase: { setting: 'privateKeyPassphrase option' } }) };
+  } else if (options.jwksUri !== undefined) {
+    keys = { remote: { uri: fetchableUrl(String(options.jwksUri), `${at} jwksUri`, defaults.bounds.allowHttp, 'a JWK Set'), ...defaults.bounds } };
+  } else {
+    fetchableUrl(issuer, at, defaults.bounds.allowHttp, 'an issuer (its keys are found by discovery)');
+    keys = { remote: { discover: issuer, ...defaults.bounds } };
+  }
+  const requiredClaims = options.requiredClaims === undefined ? defaults.requiredClaims : list(options.requiredClaims, 'requiredClaims')!;
+  return { issuer, keys, audience: list(options.audience, 'audience') ?? defaults.audience, requiredClaims };
+}
+
+/**
+ * Several issuers, each with its own keys. They replace the single-issuer settings, which would otherwise say two
+ * things about whose tokens are accepted.
+ */
+function resolveTrustedIssuers(
+  settings: Settings,
+  resolver: IssuerResolver | undefined,
+  keySources: KeySetSources,
+  audience: string[] | undefined,
+  requiredClaims: readonly string[],
+): Rs256AuthConfig['trustedIssuers'] {
+  const { value, setting } = settings.get('trustedIssuers');
+  if (value === undefined && resolver === undefined) {
+    return undefined;
+  }
+  if (resolver !== undefined && typeof resolver !== 'function') {
+    throw invalid('issuerResolver option', resolver, 'a function from iss to issuer options');
+  }
+  let entries: unknown[];
+  if (value === undefined) {
+    entries = [];
+  } else if (Array.isArray(value)) {
+    entries = value;
+  } else if (typeof value === 'string' && value.trim().startsWith('[')) {
+    try {
+      entries = JSON.parse(value) as unknown[];
+    } catch {
+      throw invalid(setting, value, 'issuer URLs, comma-separated, or a JSON array of issuer objects');
+    }
+    if (!Array.isArray(entries)) throw invalid(setting, value, 'a JSON array');
+  } else if (typeof value === 'string') {
+    entries = value.split(',').map((item) => item.trim()).filter(Boolean);
+  } else {
+    throw invalid(setting, value, 'issuer URLs, comma-separated, or a JSON array of issuer objects');
+  }
+  if (entries.length === 0 && resolver === undefined) {
+    throw invalid(setting, value, 'at least one issuer');
+  }
+  for (const single of ['issuer', 'issuerUrl', 'jwksUri'] as const) {
+    const other = settings.get(single);
+    if (other.value !== undefined) {
+      throw new Rs256AuthError(
+        'RS256_CONFIG_INVALID',
+        `${other.setting} is set together with ${value === undefined ? 'issuerResolver option' : setting}: with several issuers, each has its own iss and keys. Unset ${other.setting}.`,
+      );
+    }
+  }
+  refuseLocalKeys(value === undefined ? 'issuerResolver option' : setting, keySources);
+  const defaults = { audience, requiredClaims, bounds: remoteBounds(settings) };
+  const list = entries.map((entry) => trustedIssuer(entry, setting, defaults));
+  const twice = list.find((entry, index) => list.findIndex((other) => other.issuer === entry.issuer) !== index);
+  if (twice) {
+    throw new Rs256AuthError('RS256_CONFIG_INVALID', `${setting} lists issuer "${twice.issuer}" twice; list each issuer once.`);
+  }
+  return {
+    list,
+    resolver,
+    cacheSize: settings.integer('issuerCacheSize', DEFAULT_ISSUER_CACHE_SIZE, 1),
+    resolve: (options, at) => trustedIssuer(options, at, defaults),
+  };
+}
+
+const MEDIA_TYPE = /^[a-z0-9!#$&^_.+-]+(\/[a-z0-9!#$&^_.+-]+)?$/i;
+
+/** Dotted claim paths, comma-separated: `realm_access.roles,resource_access.my-api.roles`. */
+function claimPaths(settings: Settings, name: 'rolesClaim' | 'scopesClaim'): ClaimPath[] | undefined {
+  const { value, setting } = settings.list(name);
+  if (value === undefined || value.length === 0) {
+    return undefined;
+  }
+  return value.map((path) => {
+    const members = path.split('.');
+    if (members.some((member) => member.length === 0)) {
+      throw invalid(setting, path, "dotted claim paths such as 'roles' or 'realm_access.roles'");
+    }
+    return members;
+  });
+}
+
+/**
+ * RFC 9068 access tokens must carry `iss` and `aud` (§2.2), and a resource server must know which it accepts: the
+ * profile needs both settings, checked here rather than at the first `sign`.
+ */
+function resolveTokenProfile(settings: Settings, issuer: string | undefined, audience: string[] | undefined): TokenProfile {
+  const { value, setting } = settings.string('tokenProfile');
+  const profile = value?.trim().toLowerCase() ?? 'jwt';
+  if (!(TOKEN_PROFILES as readonly string[]).includes(profile)) {
+    throw invalid(setting, value, `one of ${TOKEN_PROFILES.join(', ')}`);
+  }
+  if (profile === 'rfc9068' && (issuer === undefined || audience === undefined || audience.length === 0)) {
+    throw new Rs256AuthError(
+      'RS256_CONFIG_INVALID',
+      `${setting} is "rfc9068", which puts iss and aud into every token (RFC 9068 §2.2); set JWT_ISSUER and JWT_AUDIENCE (issuer and audience options) too.`,
+    );
+  }
+  return profile as TokenProfile;
+}
+
+/** Under the RFC 9068 profile, tokens typed `at+jwt` only (RFC 9068 §4), unless JWT_TOKEN_TYPE says otherwise. */
+function resolveTokenTypes(settings: Settings, profile: TokenProfile): Rs256AuthConfig['tokenTypes'] {
+  const { value, setting } = settings.list('tokenType');
+  if (value === undefined || value.length === 0) {
+    return profile === 'rfc9068' ? [typMediaType('at+jwt')] : undefined;
+  }
+  const bad = value.find((typ) => !MEDIA_TYPE.test(typ));
+  if (bad !== undefined) {
+    throw invalid(setting, bad, "media types such as 'at+jwt' or 'application/at+jwt'");
+  }
+  return value.map(typMediaType);
+}
+
+/** RFC 9728 §3.1: the well-known segment goes between the host and the path of the resource identifier. */
+const RESOURCE_METADATA_SEGMENT = '/.well-known/oauth-protected-resource';
+
+function absoluteHttpsUrl(value: string): URL | undefined {
+  try {
+    const url = new URL(value);
+    return url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK_HOST.test(url.hostname)) ? url : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The resource identifier defaults to the first audience when that is a URL (RFC 9068 tokens name the resource in
+ * `aud`); the authorization servers default to the configured issuer(s).
+ */
+function resolveResourceMetadata(settings: Settings, audience: string[] | undefined, issuers: string[]): Rs256AuthConfig['resourceMetadata'] {
+  const given = settings.string('resource');
+  const value = given.value ?? audience?.[0];
+  const setting = given.value !== undefined ? given.setting : `${given.setting} (or the first JWT_AUDIENCE)`;
+  const resource = value === undefined ? undefined : absoluteHttpsUrl(value);
+  // RFC 9728 §1.2: an https URL without a query or fragment.
+  if (value === undefined || resource === undefined || resource.search !== '' || resource.hash !== '') {
+    throw invalid(setting, value, 'the https: URL that identifies this resource server, without query or fragment (http: only for loopback)');
+  }
+  const servers = settings.list('authorizationServers');
+  const authorizationServers = servers.value ?? issuers;
+  const notUrl = authorizationServers.find((server) => absoluteHttpsUrl(server) === undefined);
+  if (notUrl !== undefined) {
+    throw invalid(servers.value ? servers.setting : 'JWT_ISSUER (JWT_AUTHORIZATION_SERVERS defaults to the issuers)', notUrl, 'https: issuer identifiers');
+  }
+  const path = RESOURCE_METADATA_SEGMENT + (resource.pathname === '/' ? '' : resource.pathname);
+  return { resource: value, authorizationServers, path, url: `${resource.origin}${path}` };
 }
 
 function resolveJwks(settings: Settings): Rs256AuthConfig['jwks'] {

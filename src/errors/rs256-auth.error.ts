@@ -22,6 +22,7 @@ export type Rs256AuthErrorCode =
   | 'RS256_RUNTIME_UNSUPPORTED'
   // use of the module
   | 'RS256_NO_PRIVATE_KEY'
+  | 'RS256_ACCESS_TOKEN_CLAIMS'
   | 'RS256_VERIFY_OPTION_REFUSED'
   | 'RS256_SESSIONS_DISABLED'
   // sessions: refreshing and revoking
@@ -33,6 +34,7 @@ export type Rs256AuthErrorCode =
   | 'RS256_TOKEN_TOO_LARGE'
   | 'RS256_TOKEN_MALFORMED'
   | 'RS256_TOKEN_ALGORITHM'
+  | 'RS256_TOKEN_TYPE'
   | 'RS256_TOKEN_CRIT_UNSUPPORTED'
   | 'RS256_TOKEN_HEADER_KEY'
   | 'RS256_TOKEN_KID_UNKNOWN'

@@ -1,4 +1,6 @@
+import { resolveRs256AuthConfig } from '../config/rs256-auth.config.js';
 import type { JwtClaims } from '../token/token-verifier.js';
+import { createKeyFiles, type KeyFiles } from '../../test/support/keys.js';
 import { findUnmetRequirement } from './claim-requirements.js';
 
 /** Claims that inherit everything a requirement asks for from their prototype, and own only `sub`. */
@@ -35,5 +37,78 @@ describe('findUnmetRequirement reads the token’s own members only', () => {
     expect(
       findUnmetRequirement(own, [{ scopes: ['orders:read'], roles: ['admin'], claims: { tenant: 'acme', constructor: 'c' } }]),
     ).toBeNull();
+  });
+});
+
+describe('findUnmetRequirement: all of a list, or any of it', () => {
+  const claims: JwtClaims = { sub: 'u', scope: 'orders:read profile', roles: ['editor'] };
+
+  it('an array and allOf need every value', () => {
+    expect(findUnmetRequirement(claims, [{ scopes: ['orders:read', 'orders:write'] }])).toEqual({
+      description: 'missing scope orders:write',
+      scope: 'orders:read orders:write',
+    });
+    expect(findUnmetRequirement(claims, [{ roles: { allOf: ['editor', 'admin'] } }])).toEqual({ description: 'missing role admin' });
+    expect(findUnmetRequirement(claims, [{ scopes: { allOf: ['orders:read', 'profile'] }, roles: ['editor'] }])).toBeNull();
+  });
+
+  it('anyOf needs one value, and names them all when none is held', () => {
+    expect(findUnmetRequirement(claims, [{ scopes: { anyOf: ['orders:write', 'orders:read'] } }])).toBeNull();
+    expect(findUnmetRequirement(claims, [{ roles: { anyOf: ['admin', 'editor'] } }])).toBeNull();
+    expect(findUnmetRequirement(claims, [{ scopes: { anyOf: ['orders:write', 'admin:all'] } }])).toEqual({
+      description: 'missing scope: one of orders:write admin:all',
+      scope: 'orders:write admin:all',
+    });
+    expect(findUnmetRequirement(claims, [{ roles: { anyOf: ['admin', 'auditor'] } }])).toEqual({ description: 'missing role: one of admin auditor' });
+  });
+
+  it('an empty list asks for nothing', () => {
+    expect(findUnmetRequirement({ sub: 'u' }, [{ scopes: { anyOf: [] }, roles: [] }])).toBeNull();
+  });
+});
+
+describe('findUnmetRequirement with configured claim paths (Keycloak-shaped tokens)', () => {
+  let keys: KeyFiles;
+  beforeAll(() => {
+    keys = createKeyFiles();
+  });
+  afterAll(() => keys.cleanup());
+
+  const keycloak: JwtClaims = {
+    sub: 'u',
+    scope: 'profile',
+    realm_access: { roles: ['offline_access', 'auditor'] },
+    resource_access: { 'orders-api': { roles: ['orders-admin'] }, other: { roles: ['admin'] } },
+  };
+  const paths = () =>
+    resolveRs256AuthConfig({ publicKeyPath: keys.publicPath, rolesClaim: 'realm_access.roles,resource_access.orders-api.roles' }).claimPaths;
+
+  it('reads roles from every configured path, and from nowhere else', () => {
+    expect(findUnmetRequirement(keycloak, [{ roles: ['auditor', 'orders-admin'] }], paths())).toBeNull();
+    // Another client's roles do not count, nor does a top-level roles claim once paths are configured.
+    expect(findUnmetRequirement(keycloak, [{ roles: ['admin'] }], paths())).toEqual({ description: 'missing role admin' });
+    expect(findUnmetRequirement({ ...keycloak, roles: ['admin'] }, [{ roles: ['admin'] }], paths())).toEqual({ description: 'missing role admin' });
+  });
+
+  it('follows own members of objects only: no prototype, no array index', () => {
+    const inherited = Object.create({ realm_access: { roles: ['auditor'] } }) as JwtClaims;
+    expect(findUnmetRequirement(inherited, [{ roles: ['auditor'] }], paths())).toEqual({ description: 'missing role auditor' });
+    const nestedInherited: JwtClaims = { realm_access: Object.create({ roles: ['auditor'] }) };
+    expect(findUnmetRequirement(nestedInherited, [{ roles: ['auditor'] }], paths())).toEqual({ description: 'missing role auditor' });
+    const viaArray: JwtClaims = { realm_access: [['auditor']] };
+    const indexPaths = resolveRs256AuthConfig({ publicKeyPath: keys.publicPath, rolesClaim: 'realm_access.0' }).claimPaths;
+    expect(findUnmetRequirement(viaArray, [{ roles: ['auditor'] }], indexPaths)).toEqual({ description: 'missing role auditor' });
+  });
+
+  it('reads scopes from a configured path', () => {
+    const scopesPaths = resolveRs256AuthConfig({ publicKeyPath: keys.publicPath, scopesClaim: ['permissions'] }).claimPaths;
+    expect(findUnmetRequirement({ permissions: ['orders:read'] }, [{ scopes: ['orders:read'] }], scopesPaths)).toBeNull();
+    expect(findUnmetRequirement({ scope: 'orders:read' }, [{ scopes: ['orders:read'] }], scopesPaths)).not.toBeNull();
+  });
+
+  it('refuses an empty path member at start-up, naming the setting', () => {
+    expect(() => resolveRs256AuthConfig({ publicKeyPath: keys.publicPath, rolesClaim: 'realm_access..roles' })).toThrow(
+      expect.objectContaining({ code: 'RS256_CONFIG_INVALID', message: expect.stringContaining('rolesClaim option is "realm_access..roles"') }),
+    );
   });
 });

@@ -1,14 +1,23 @@
+import { DEFAULT_CLAIM_PATHS, type ClaimPath, type ClaimPaths } from '../config/rs256-auth.config.js';
 import { ownClaim, type JwtClaims } from '../token/token-verifier.js';
+
+/** A list of values a token must hold: all of them (a plain array, or `allOf`), or at least one (`anyOf`). */
+export type ClaimList = readonly string[] | { readonly allOf: readonly string[] } | { readonly anyOf: readonly string[] };
 
 /** What a route demands of a verified token, beyond being valid. Every listed condition must hold. */
 export interface ClaimRequirement {
   /**
-   * Scopes that must all be granted, read from `scope` (space-separated, RFC 8693 §4.2) or `scp` (an array or a
+   * Scopes to be granted: all of them (an array, or `{ allOf }`), or one of them (`{ anyOf }`). Read from the scope
+   * claims (`scopesClaim`, by default `scope`, space-separated per RFC 8693 §4.2, and `scp`, an array or a
    * space-separated string).
    */
-  scopes?: string[];
-  /** Roles that must all appear in the `roles` claim (an array of strings, or one string). */
-  roles?: string[];
+  scopes?: ClaimList;
+  /**
+   * Roles to be held: all of them (an array, or `{ allOf }`), or one of them (`{ anyOf }`). Read from the role
+   * claims (`rolesClaim`, by default `roles`; e.g. Keycloak's `realm_access.roles`), each an array of strings or
+   * one string.
+   */
+  roles?: ClaimList;
   /** Claims that the token itself must carry (inherited members such as `constructor` do not count) with exactly these values. */
   claims?: Record<string, string | number | boolean>;
 }
@@ -19,39 +28,73 @@ export interface UnmetRequirement {
   scope?: string;
 }
 
-function grantedScopes(claims: JwtClaims): Set<string> {
-  const granted = new Set<string>();
-  for (const value of [ownClaim(claims, 'scope'), ownClaim(claims, 'scp')]) {
+/**
+ * The value at a path of nested claims, through own members of plain objects only: neither a prototype nor an
+ * array index can satisfy a path.
+ */
+function claimAt(claims: JwtClaims, path: ClaimPath): unknown {
+  let value: unknown = claims;
+  for (const name of path) {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      return undefined;
+    }
+    value = ownClaim(value as JwtClaims, name);
+  }
+  return value;
+}
+
+/** Every string found at the paths: arrays of strings, or strings split on spaces (as `scope` is). */
+function valuesAt(claims: JwtClaims, paths: readonly ClaimPath[]): Set<string> {
+  const values = new Set<string>();
+  for (const path of paths) {
+    const value = claimAt(claims, path);
     const items = typeof value === 'string' ? value.split(' ') : Array.isArray(value) ? value : [];
     for (const item of items) {
       if (typeof item === 'string' && item.length > 0) {
-        granted.add(item);
+        values.add(item);
       }
     }
   }
-  return granted;
+  return values;
+}
+
+/** The values a list names, and whether one of them is enough. */
+export function listItems(list: ClaimList): { items: readonly string[]; any: boolean } {
+  if ('anyOf' in list) return { items: list.anyOf, any: true };
+  if ('allOf' in list) return { items: list.allOf, any: false };
+  return { items: list, any: false };
+}
+
+/** The values of `list` the token lacks: all of them when one would do and none is held, else the missing ones. */
+function missingFrom(list: ClaimList | undefined, held: () => Set<string>): { missing: string[]; any: boolean; items: readonly string[] } | null {
+  if (list === undefined) return null;
+  const { items, any } = listItems(list);
+  if (items.length === 0) return null;
+  const granted = held();
+  const missing = items.filter((item) => !granted.has(item));
+  const unmet = any ? missing.length === items.length : missing.length > 0;
+  return unmet ? { missing, any, items } : null;
 }
 
 /**
  * Checks the requirements of a route against verified claims. Runs on every request, cached token or not. Reads
  * the token's own members only: a scope, role or claim value inherited from a prototype grants nothing.
  */
-export function findUnmetRequirement(claims: JwtClaims, requirements: readonly ClaimRequirement[]): UnmetRequirement | null {
+export function findUnmetRequirement(
+  claims: JwtClaims,
+  requirements: readonly ClaimRequirement[],
+  paths: ClaimPaths = DEFAULT_CLAIM_PATHS,
+): UnmetRequirement | null {
   for (const requirement of requirements) {
-    if (requirement.scopes?.length) {
-      const granted = grantedScopes(claims);
-      const missing = requirement.scopes.filter((scope) => !granted.has(scope));
-      if (missing.length > 0) {
-        return { description: `missing scope ${missing.join(' ')}`, scope: requirement.scopes.join(' ') };
-      }
+    const scopes = missingFrom(requirement.scopes, () => valuesAt(claims, paths.scopes));
+    if (scopes) {
+      return scopes.any
+        ? { description: `missing scope: one of ${scopes.items.join(' ')}`, scope: scopes.items.join(' ') }
+        : { description: `missing scope ${scopes.missing.join(' ')}`, scope: scopes.items.join(' ') };
     }
-    if (requirement.roles?.length) {
-      const claimed = ownClaim(claims, 'roles');
-      const roles: unknown[] = Array.isArray(claimed) ? claimed : typeof claimed === 'string' ? [claimed] : [];
-      const missing = requirement.roles.find((role) => !roles.includes(role));
-      if (missing !== undefined) {
-        return { description: `missing role ${missing}` };
-      }
+    const roles = missingFrom(requirement.roles, () => valuesAt(claims, paths.roles));
+    if (roles) {
+      return { description: roles.any ? `missing role: one of ${roles.items.join(' ')}` : `missing role ${roles.missing[0]}` };
     }
     for (const [name, expected] of Object.entries(requirement.claims ?? {})) {
       if (ownClaim(claims, name) !== expected) {

@@ -112,11 +112,16 @@ export class JwtAuthGuard extends AuthGuard(RS256_STRATEGY) {
       throw this.unauthorized(context, info);
     }
     const { requirements } = this.policy(context);
-    const unmet = requirements.length > 0 ? findUnmetRequirement(info as JwtClaims, requirements) : null;
+    const unmet = requirements.length > 0 ? findUnmetRequirement(info as JwtClaims, requirements, this.config.claimPaths) : null;
     if (unmet) {
       this.setChallenge(
         context,
-        bearerChallenge(this.config.authScheme, this.config.realm, { code: 'insufficient_scope', description: unmet.description, scope: unmet.scope }),
+        bearerChallenge(
+          this.config.authScheme,
+          this.config.realm,
+          { code: 'insufficient_scope', description: unmet.description, scope: unmet.scope },
+          this.config.resourceMetadata?.url,
+        ),
       );
       throw new ForbiddenException(unmet.description);
     }
@@ -152,11 +157,14 @@ export class JwtAuthGuard extends AuthGuard(RS256_STRATEGY) {
 
   private unauthorized(context: ExecutionContext, info: unknown): UnauthorizedException {
     if (info instanceof Rs256AuthError && info.code === 'RS256_TOKEN_MISSING') {
-      this.setChallenge(context, bearerChallenge(this.config.authScheme, this.config.realm));
+      this.setChallenge(context, bearerChallenge(this.config.authScheme, this.config.realm, undefined, this.config.resourceMetadata?.url));
       return new UnauthorizedException('missing bearer token', { cause: info });
     }
     const description = info instanceof Rs256AuthError ? info.message : 'invalid token';
-    this.setChallenge(context, bearerChallenge(this.config.authScheme, this.config.realm, { code: 'invalid_token', description }));
+    this.setChallenge(
+      context,
+      bearerChallenge(this.config.authScheme, this.config.realm, { code: 'invalid_token', description }, this.config.resourceMetadata?.url),
+    );
     // The cause tells transports which refusal this is (an expired token closes a WebSocket connection).
     return new UnauthorizedException(description, { cause: info });
   }

@@ -3,10 +3,10 @@ import { PassportStrategy } from '@nestjs/passport';
 import { Strategy } from 'passport-strategy';
 import type { Rs256AuthConfig } from '../config/rs256-auth.config.js';
 import { Rs256AuthError } from '../errors/rs256-auth.error.js';
-import { RemoteJwks } from '../jwks/remote-jwks.js';
+import { RemoteJwks } from '../issuers/remote-jwks.js';
 import { RS256_AUTH_CONFIG, RS256_STRATEGY } from '../rs256-auth.constants.js';
 import { RevocationList } from '../sessions/revocation-list.js';
-import { TokenVerifier, type JwtClaims } from '../token/token-verifier.js';
+import { peekIssuer, TokenVerifier, type JwtClaims } from '../token/token-verifier.js';
 
 /** The methods passport adds to a strategy for the duration of one `authenticate` call. */
 interface PassportActions {
@@ -72,13 +72,11 @@ export class Rs256Strategy extends PassportStrategy(Strategy, RS256_STRATEGY) {
     }
     this.remoteJwks.refreshIfStale();
     const outcome = this.verifyAndValidate(token);
-    // In resource-server mode an unknown kid may be a key the issuer has just published: fetch (at most once per
-    // cooldown window) and try once more.
-    if (outcome instanceof Promise || outcome.refused?.code !== 'RS256_TOKEN_KID_UNKNOWN' || !this.remoteJwks.enabled) {
-      return outcome;
-    }
+    // An unknown kid may be a key the issuer has just published (fetched at most once per cooldown window), and an
+    // iss the issuerResolver has not been asked about may be a tenant: then the token is tried once more.
     const retried = token;
-    return this.remoteJwks.refresh().then((changed) => (changed ? this.verifyAndValidate(retried) : outcome));
+    const recovery = outcome instanceof Promise || !outcome.refused ? undefined : this.remoteJwks.recover(outcome.refused.code, () => peekIssuer(retried));
+    return recovery ? recovery.then((changed) => (changed ? this.verifyAndValidate(retried) : outcome)) : outcome;
   }
 
   private verifyAndValidate(token: string): AuthOutcome | Promise<AuthOutcome> {

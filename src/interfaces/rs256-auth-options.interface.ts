@@ -77,11 +77,35 @@ export interface Rs256AuthModuleOptions {
   expiresIn?: string | number;
 
   /**
-   * Seconds of leeway when checking `exp`, `nbf` and `iat` against the clock.
+   * Shape of the tokens `JwtService.sign` issues. `'rfc9068'` makes them RFC 9068 JWT access tokens, as strict
+   * verifiers (express-oauth2-jwt-bearer with `strict: true`, Spring's `JwtValidators.createAtJwtValidator`)
+   * demand: header `typ: at+jwt`, a fresh `jti` per token (unless the payload brings one), and `iss`, `aud`, `iat`,
+   * `exp` from the configuration; the payload must carry `sub` and `client_id` (strings), or `sign` throws
+   * `RS256_ACCESS_TOKEN_CLAIMS`. Needs `issuer` and `audience`; verification then expects `typ: at+jwt` unless
+   * `tokenType` says otherwise.
+   * @env JWT_TOKEN_PROFILE (`jwt` or `rfc9068`)
+   * @default 'jwt'
+   */
+  tokenProfile?: 'jwt' | 'rfc9068';
+
+  /**
+   * Seconds of leeway when checking `exp`, `nbf` and `iat` against the clock. A few seconds, as peers use, so that
+   * tokens from a host whose clock runs slightly fast are not refused as "not yet valid"; 0 for none.
    * @env JWT_CLOCK_TOLERANCE
-   * @default 0
+   * @default 5
    */
   clockTolerance?: number;
+
+  /**
+   * Accepted values of the `typ` header; a token with another `typ`, or none, is refused (`token type not
+   * accepted`). Compared as media types (RFC 7515 §4.1.9): `at+jwt` also accepts `application/at+jwt` and
+   * `AT+JWT`. Set `'at+jwt'` to accept only RFC 9068 access tokens, which keeps ID tokens (`typ: JWT`) out.
+   * The environment variable is comma-separated.
+   * @env JWT_TOKEN_TYPE
+   * @default none (any `typ`, or none)
+   * @example tokenType: 'at+jwt'
+   */
+  tokenType?: string | string[];
 
   /**
    * Claims every verified token must carry. The environment variable is comma-separated (a name with white space
@@ -91,6 +115,24 @@ export interface Rs256AuthModuleOptions {
    * @default ['exp', 'iat', 'sub']
    */
   requiredClaims?: string[];
+
+  /**
+   * Where `@RequireClaims({ roles })` reads roles: dotted paths into the claims, each an array of strings or a
+   * space-separated string; the roles are those found at all the paths. For Keycloak,
+   * `'realm_access.roles,resource_access.<client>.roles'`. Comma-separated in the environment, an array here.
+   * @env JWT_ROLES_CLAIM
+   * @default 'roles'
+   * @example rolesClaim: 'realm_access.roles,resource_access.orders-api.roles'
+   */
+  rolesClaim?: string | string[];
+
+  /**
+   * Where `@RequireClaims({ scopes })` reads scopes: dotted paths into the claims, each a space-separated string
+   * or an array of strings. Comma-separated in the environment, an array here.
+   * @env JWT_SCOPES_CLAIM
+   * @default 'scope,scp'
+   */
+  scopesClaim?: string | string[];
 
   /**
    * Largest accepted token, in bytes. Longer tokens are rejected before any decoding or crypto.
@@ -168,6 +210,55 @@ export interface Rs256AuthModuleOptions {
    * @example 'https://id.example.com/.well-known/jwks.json'
    */
   jwksUri?: string;
+
+  /**
+   * Resource-server mode by discovery: the issuer's identifier. Its metadata is fetched from
+   * `<issuer>/.well-known/openid-configuration` (OpenID Connect Discovery), else from RFC 8414's
+   * `/.well-known/oauth-authorization-server`; the document's `issuer` must equal this value exactly, and its
+   * `jwks_uri` is then used as `jwksUri` would be. Tokens must carry this `iss`. An issuer that is down at start-up
+   * does not stop the service: it is asked again (at most once per `jwksCooldown`) until it answers. Excludes
+   * `jwksUri`, local keys and `trustedIssuers`.
+   * @env JWT_ISSUER_URL
+   * @default none
+   * @example 'https://keycloak.example.com/realms/shop'
+   */
+  issuerUrl?: string;
+
+  /**
+   * Several trusted issuers (tenants), each with its own keys, audience and required claims. A token's `iss`,
+   * read before its signature is checked and only to choose among these, selects the issuer; a token whose `iss`
+   * is not trusted is refused (`issuer not accepted`) without any network request, and a key is only ever looked
+   * up among the chosen issuer's keys. In the environment: issuer URLs, comma-separated (each by discovery, with
+   * `JWT_AUDIENCE` and `JWT_REQUIRED_CLAIMS`), or a JSON array of the objects below. Excludes `issuer`,
+   * `issuerUrl`, `jwksUri` and local keys.
+   * @env JWT_TRUSTED_ISSUERS
+   * @default none (one issuer)
+   * @example
+   * trustedIssuers: [
+   *   { issuer: 'https://id.example.com/realms/a' },
+   *   { issuer: 'https://login.partner.test', jwksUri: 'https://login.partner.test/keys', audience: 'partner-api' },
+   *   { issuer: 'internal', publicKeyPath: 'keys/internal.pem' },
+   * ]
+   */
+  trustedIssuers?: Array<string | TrustedIssuerOptions>;
+
+  /**
+   * For dynamic tenants: called with a token's `iss` when it is not among `trustedIssuers`; returns that issuer's
+   * options (the same checks apply as to configured ones), or `undefined` to refuse it. Answers, yes or no, are
+   * remembered for up to `issuerCacheSize` issuers (least recently used first out), so the resolver runs once per
+   * issuer, not once per token.
+   * @default none (only `trustedIssuers`)
+   * @example
+   * issuerResolver: async (iss) => (iss.startsWith('https://id.example.com/realms/') ? { issuer: iss } : undefined)
+   */
+  issuerResolver?: IssuerResolver;
+
+  /**
+   * Most issuers whose `issuerResolver` answers are remembered.
+   * @env JWT_ISSUER_CACHE_SIZE
+   * @default 100
+   */
+  issuerCacheSize?: number;
 
   /**
    * Seconds after which the fetched JWK Set is refreshed in the background; cached keys keep serving meanwhile.
@@ -296,6 +387,56 @@ export interface Rs256AuthModuleOptions {
    * @default false
    */
   revocationFailOpen?: boolean;
+
+  /**
+   * Serve RFC 9728 protected-resource metadata (`resource`, `authorization_servers`, `scopes_supported` gathered
+   * from the routes' `@RequireClaims`, `bearer_methods_supported`) at `/.well-known/oauth-protected-resource`,
+   * outside every guard, and add `resource_metadata="<its URL>"` to every `WWW-Authenticate` challenge, so that
+   * clients (MCP clients among them) find the authorization server from a 401. `true` uses the defaults.
+   * @env JWT_RESOURCE_METADATA_ENABLED (`true`/`false`), JWT_RESOURCE, JWT_AUTHORIZATION_SERVERS
+   * @default false
+   */
+  resourceMetadata?: boolean | ResourceMetadataOptions;
+}
+
+/** One trusted issuer: its `iss`, where its keys come from, and what its tokens must carry. */
+export interface TrustedIssuerOptions {
+  /** The `iss` its tokens carry, compared exactly. */
+  issuer: string;
+  /** Its JWK Set; without it (and without local keys) the set is found by discovery from `issuer`. */
+  jwksUri?: string;
+  /** Local public keys (files or folders, as `publicKeyPath`) instead of a fetched set. */
+  publicKeyPath?: string | string[];
+  /** A local public key PEM instead of a fetched set. */
+  publicKey?: string;
+  /** Accepted audiences of its tokens. @default the module's `audience` */
+  audience?: string | string[];
+  /** Claims its tokens must carry. @default the module's `requiredClaims` */
+  requiredClaims?: string[];
+}
+
+/** Turns an untrusted `iss` into an issuer's options, or refuses it with `undefined`. */
+export type IssuerResolver = (iss: string) => Promise<TrustedIssuerOptions | undefined> | TrustedIssuerOptions | undefined;
+
+/** The RFC 9728 protected-resource metadata this server publishes. */
+export interface ResourceMetadataOptions {
+  /**
+   * The resource identifier: the https URL clients name this resource server by (RFC 9728 §1.2), usually the
+   * audience of its tokens. The document is served at its origin plus `/.well-known/oauth-protected-resource`
+   * plus its path.
+   * @env JWT_RESOURCE
+   * @default the first audience, when it is a URL
+   * @example 'https://api.example.com'
+   */
+  resource?: string;
+
+  /**
+   * Issuer identifiers of the authorization servers whose tokens this resource accepts (`authorization_servers`).
+   * The environment variable is comma-separated.
+   * @env JWT_AUTHORIZATION_SERVERS
+   * @default the configured issuer
+   */
+  authorizationServers?: string[];
 }
 
 /** Where and how the JWK Set is served. */

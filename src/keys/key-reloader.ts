@@ -10,7 +10,7 @@ const WATCH_SETTLE_MS = 200;
 
 /**
  * Re-reads the key files without a restart: on `SIGHUP` (unless `reloadOnSignal` is off), and when a key file
- * changes if `watchKeyFiles` is on (in resource-server mode there is no key file: `RemoteJwks` answers `SIGHUP`).
+ * changes if `watchKeyFiles` is on (in resource-server mode there is no key file: `RemoteJwks`, or `IssuerRegistry` with several issuers, answers `SIGHUP`).
  * A new set that passes every start-up check replaces the old one at once (which also empties the verified-token cache); one that fails leaves the old set serving and logs one error
  * naming the file. Files are read without blocking the event loop, so requests are served during a reload; reloads
  * run one after another, so an older read never replaces a newer one.
@@ -28,7 +28,7 @@ export class KeyReloader implements OnModuleInit, OnModuleDestroy {
   constructor(@Inject(RS256_AUTH_CONFIG) private readonly config: Rs256AuthConfig) {}
 
   onModuleInit(): void {
-    if (this.config.reloadOnSignal && !this.config.remoteJwks) {
+    if (this.config.reloadOnSignal && !this.config.remoteJwks && !this.config.trustedIssuers) {
       process.on('SIGHUP', this.onSignal);
     }
     if (this.config.watchKeyFiles) {

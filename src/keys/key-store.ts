@@ -5,7 +5,11 @@ import type { KeySet } from './key-set.js';
  * the new one, never a mix, and there is never a moment without keys.
  */
 export class KeyStore {
-  constructor(private current: KeySet) {}
+  constructor(
+    private current: KeySet,
+    /** Told of every replacement (an issuer registry counts them, so verified-token caches know to start over). */
+    private readonly onReplace?: () => void,
+  ) {}
 
   get keys(): KeySet {
     return this.current;
@@ -13,5 +17,6 @@ export class KeyStore {
 
   replace(next: KeySet): void {
     this.current = next;
+    this.onReplace?.();
   }
 }

@@ -3,7 +3,7 @@ import { GUARDS_METADATA, HTTP_CODE_METADATA, METHOD_METADATA, PATH_METADATA } f
 import { APP_GUARD, MetadataScanner, ModulesContainer, Reflector } from '@nestjs/core';
 import { DECORATORS, type DocumentBuilder } from '@nestjs/swagger';
 import type { Rs256AuthConfig } from '../config/rs256-auth.config.js';
-import { findUnmetRequirement, type ClaimRequirement } from '../guard/claim-requirements.js';
+import { findUnmetRequirement, listItems, type ClaimList, type ClaimRequirement } from '../guard/claim-requirements.js';
 import { JwtAuthGuard } from '../guard/jwt-auth.guard.js';
 import { bearerChallenge } from '../guard/www-authenticate.js';
 import { IS_PUBLIC_KEY, REQUIRED_CLAIMS_KEY, RS256_AUTH_CONFIG } from '../rs256-auth.constants.js';
@@ -123,7 +123,7 @@ export function addRs256Auth<T extends DocumentBuilder>(app: INestApplicationCon
         const requirements = reflector
           .getAll<(ClaimRequirement | undefined)[]>(REQUIRED_CLAIMS_KEY, [controller, handler])
           .filter((requirement): requirement is ClaimRequirement => requirement !== undefined);
-        const scopes = [...new Set(requirements.flatMap((requirement) => requirement.scopes ?? []))];
+        const scopes = [...new Set(requirements.flatMap((requirement) => (requirement.scopes ? listItems(requirement.scopes).items : [])))];
 
         // Written as metadata rather than through ApiSecurity/ApiResponse, which append: calling this twice (two
         // documents, two apps over the same controllers) must not list the requirement twice.
@@ -137,10 +137,10 @@ export function addRs256Auth<T extends DocumentBuilder>(app: INestApplicationCon
           description: 'No token, or the token was refused (expired, bad signature, wrong issuer or audience, ...)',
           headers: challengeHeader(
             `The ${authScheme} challenge; error_description says why the token was refused`,
-            bearerChallenge(authScheme, realm, { code: 'invalid_token', description: 'token expired' }),
+            bearerChallenge(authScheme, realm, { code: 'invalid_token', description: 'token expired' }, config.resourceMetadata?.url),
           ),
         });
-        const unmet = findUnmetRequirement({}, requirements);
+        const unmet = findUnmetRequirement({}, requirements, config.claimPaths);
         setResponse(
           responses,
           '403',
@@ -149,7 +149,7 @@ export function addRs256Auth<T extends DocumentBuilder>(app: INestApplicationCon
                 description: `Valid token without what the route requires: ${requirements.map(describeRequirement).join('; ')}`,
                 headers: challengeHeader(
                   'The insufficient_scope challenge naming what is missing',
-                  bearerChallenge(authScheme, realm, { code: 'insufficient_scope', description: unmet.description, scope: unmet.scope }),
+                  bearerChallenge(authScheme, realm, { code: 'insufficient_scope', description: unmet.description, scope: unmet.scope }, config.resourceMetadata?.url),
                 ),
               }
             : undefined,
@@ -162,10 +162,18 @@ export function addRs256Auth<T extends DocumentBuilder>(app: INestApplicationCon
   return builder;
 }
 
+/** `scopes a, b` for all of a list, `one of scopes a, b` for any of it; empty for an empty list. */
+function describeList(name: string, list: ClaimList | undefined): string | undefined {
+  if (list === undefined) return undefined;
+  const { items, any } = listItems(list);
+  return items.length > 0 ? `${any ? 'one of ' : ''}${name} ${items.join(', ')}` : undefined;
+}
+
 function describeRequirement(requirement: ClaimRequirement): string {
   const parts: string[] = [];
-  if (requirement.scopes?.length) parts.push(`scopes ${requirement.scopes.join(', ')}`);
-  if (requirement.roles?.length) parts.push(`roles ${requirement.roles.join(', ')}`);
+  for (const part of [describeList('scopes', requirement.scopes), describeList('roles', requirement.roles)]) {
+    if (part) parts.push(part);
+  }
   for (const [claim, value] of Object.entries(requirement.claims ?? {})) parts.push(`claim ${claim} = ${JSON.stringify(value)}`);
   return parts.join(', ');
 }

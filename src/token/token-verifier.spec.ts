@@ -30,12 +30,15 @@ function token(claims: Record<string, unknown>): string {
 }
 
 describe('TokenVerifier time checks against an explicit clock', () => {
+  /** No leeway, so the boundaries below are the claims' own. */
+  const exact = (): TokenVerifier => verifier({ clockTolerance: 0 });
+
   it('accepts up to the second before exp and refuses from exp on (RFC 7519 §4.1.4)', () => {
     const t = token({ exp: NOW });
-    expect(verifier().verify(t, NOW - 1).sub).toBe('u');
-    expect(() => verifier().verify(t, NOW - 0.001)).not.toThrow();
-    expect(() => verifier().verify(t, NOW)).toThrow('token expired');
-    expect(() => verifier().verify(t, NOW + 1)).toThrow(expect.objectContaining({ code: 'RS256_TOKEN_EXPIRED' }));
+    expect(exact().verify(t, NOW - 1).sub).toBe('u');
+    expect(() => exact().verify(t, NOW - 0.001)).not.toThrow();
+    expect(() => exact().verify(t, NOW)).toThrow('token expired');
+    expect(() => exact().verify(t, NOW + 1)).toThrow(expect.objectContaining({ code: 'RS256_TOKEN_EXPIRED' }));
   });
 
   it('extends exp by exactly the clock tolerance', () => {
@@ -45,26 +48,69 @@ describe('TokenVerifier time checks against an explicit clock', () => {
     expect(() => lenient.verify(t, NOW + 30)).toThrow('token expired');
   });
 
+  it('allows 5 seconds of clock skew by default, each way', () => {
+    const expiring = token({ exp: NOW });
+    expect(() => verifier().verify(expiring, NOW + 4)).not.toThrow();
+    expect(() => verifier().verify(expiring, NOW + 5)).toThrow('token expired');
+    const fromFastClock = token({ iat: NOW + 5, nbf: NOW + 5, exp: NOW + 600 });
+    expect(() => verifier().verify(fromFastClock, NOW)).not.toThrow();
+    expect(() => verifier().verify(token({ iat: NOW + 6, exp: NOW + 600 }), NOW)).toThrow('token issued in the future');
+  });
+
   it('refuses before nbf, and accepts it earlier by the tolerance', () => {
     const t = token({ exp: NOW + 600, nbf: NOW + 60 });
-    expect(() => verifier().verify(t, NOW + 59)).toThrow('token not yet valid');
-    expect(() => verifier().verify(t, NOW + 60)).not.toThrow();
+    expect(() => exact().verify(t, NOW + 59)).toThrow('token not yet valid');
+    expect(() => exact().verify(t, NOW + 60)).not.toThrow();
     expect(() => verifier({ clockTolerance: 60 }).verify(t, NOW)).not.toThrow();
     expect(() => verifier({ clockTolerance: 59 }).verify(t, NOW)).toThrow('token not yet valid');
   });
 
   it('refuses a token issued in the future beyond the tolerance', () => {
     const t = token({ exp: NOW + 600, iat: NOW + 10 });
-    expect(() => verifier().verify(t, NOW)).toThrow('token issued in the future');
+    expect(() => exact().verify(t, NOW)).toThrow('token issued in the future');
     expect(() => verifier({ clockTolerance: 10 }).verify(t, NOW)).not.toThrow();
   });
 
   it('verifies the same token differently as the clock moves', () => {
-    const v = verifier();
+    const v = exact();
     const t = token({ exp: NOW + 100 });
     expect(() => v.verify(t, NOW)).not.toThrow();
     expect(() => v.verify(t, NOW + 100)).toThrow('token expired');
     expect(() => v.verify(t, NOW)).not.toThrow();
+  });
+});
+
+describe('TokenVerifier typ header (JWT_TOKEN_TYPE)', () => {
+  const typed = (typ: unknown): string => rs256Token(keys.main.privateKey, { sub: 'u', iat: NOW, exp: NOW + 60 }, { typ });
+
+  it('accepts any typ, or none, when no token type is configured', () => {
+    for (const typ of ['JWT', 'at+jwt', undefined]) {
+      expect(() => verifier().verify(typed(typ), NOW)).not.toThrow();
+    }
+  });
+
+  it.each(['at+jwt', 'application/at+jwt', 'AT+JWT', 'Application/At+Jwt'])('accepts typ %s when at+jwt is configured', (typ) => {
+    expect(verifier({ tokenType: 'at+jwt' }).verify(typed(typ), NOW).sub).toBe('u');
+    expect(verifier({ tokenType: 'application/at+jwt' }).verify(typed(typ), NOW).sub).toBe('u');
+  });
+
+  it.each([['JWT'], ['jwt'], ['application/jwt'], ['at+jwt2'], ['text/at+jwt'], [undefined], [42]])('refuses typ %p when at+jwt is configured', (typ) => {
+    expect(() => verifier({ tokenType: 'at+jwt' }).verify(typed(typ), NOW)).toThrow(
+      expect.objectContaining({ code: 'RS256_TOKEN_TYPE', message: 'token type not accepted; expected at+jwt' }),
+    );
+  });
+
+  it('accepts any of several configured types', () => {
+    const v = verifier({ tokenType: ['at+jwt', 'JWT'] });
+    expect(() => v.verify(typed('jwt'), NOW)).not.toThrow();
+    expect(() => v.verify(typed('application/at+jwt'), NOW)).not.toThrow();
+    expect(() => v.verify(typed('dpop+jwt'), NOW)).toThrow('token type not accepted; expected at+jwt or jwt');
+  });
+
+  it('refuses a remembered header again under another verifier that expects a different type', () => {
+    const t = typed('JWT');
+    expect(() => verifier().verify(t, NOW)).not.toThrow();
+    expect(() => verifier({ tokenType: 'at+jwt' }).verify(t, NOW)).toThrow('token type not accepted');
   });
 });
 
@@ -83,7 +129,7 @@ describe('TokenVerifier cache of verified tokens', () => {
   });
 
   it('never serves an entry at or after the token exp, and drops it then', () => {
-    const v = verifier();
+    const v = verifier({ clockTolerance: 0 });
     const t = token({ exp: NOW + 100 });
     v.verify(t, NOW);
     expect(() => v.verify(t, NOW + 100)).toThrow('token expired');

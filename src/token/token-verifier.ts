@@ -1,9 +1,11 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { verify as verifySignature } from 'node:crypto';
 import type { Rs256AuthConfig } from '../config/rs256-auth.config.js';
 import { Rs256AuthError, type Rs256AuthErrorCode } from '../errors/rs256-auth.error.js';
+import { IssuerRegistry } from '../issuers/issuer-registry.js';
 import type { KeySet } from '../keys/key-set.js';
 import { RS256_AUTH_CONFIG } from '../rs256-auth.constants.js';
+import { typMediaType } from './token-type.js';
 import { VerifiedTokenCache } from './verified-token-cache.js';
 
 /** The verified claims of a token: the registered ones typed, any others as `unknown`. */
@@ -141,6 +143,28 @@ export function peekHeader(token: string): JoseHeader | undefined {
 }
 
 /**
+ * The `iss` of a token, read without checking anything; `undefined` if it cannot be read. For choosing among
+ * trusted issuers only: nothing in it is trusted.
+ */
+export function peekIssuer(token: string): unknown {
+  const first = token.indexOf('.');
+  const second = token.indexOf('.', first + 1);
+  try {
+    return first > 0 && second > first ? ownClaim(decodeJson(token.slice(first + 1, second), 'payload'), 'iss') : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** What a token is checked against: the keys that may have signed it and what its claims must say. */
+interface Policy {
+  readonly keys: KeySet;
+  readonly issuer?: string;
+  readonly audience?: readonly string[];
+  readonly requiredClaims: readonly string[];
+}
+
+/**
  * Freezes verified claims all the way down: they may be shared by many requests through the cache. A loop with its
  * own stack rather than recursion, so no input can exhaust the call stack (depth is bounded by `MAX_JSON_DEPTH`
  * as well).
@@ -189,10 +213,13 @@ export class TokenVerifier {
   private readonly cache: VerifiedTokenCache;
   /** Header segments that passed `checkedHeader`, with their decoded header. */
   private readonly headers = new Map<string, JoseHeader>();
-  /** The key set the cached entries were verified with. */
-  private cachedWith?: KeySet;
+  /** The key set (with several issuers, the registry's version) the cached entries were verified with. */
+  private cachedWith?: KeySet | number;
 
-  constructor(@Inject(RS256_AUTH_CONFIG) private readonly config: Rs256AuthConfig) {
+  constructor(
+    @Inject(RS256_AUTH_CONFIG) private readonly config: Rs256AuthConfig,
+    @Optional() private readonly issuers?: IssuerRegistry,
+  ) {
     this.cache = new VerifiedTokenCache(config.cacheSize);
   }
 
@@ -207,7 +234,8 @@ export class TokenVerifier {
    * @throws Rs256AuthError with a `RS256_TOKEN_*` code whose message is safe to show the client
    */
   verify(token: string, nowSeconds = Date.now() / 1000): JwtClaims {
-    const keys = this.config.keyStore.keys;
+    const severalIssuers = this.issuers?.enabled === true;
+    const keys = severalIssuers ? this.issuers!.version : this.config.keyStore.keys;
     if (keys !== this.cachedWith) {
       this.cache.clear();
       this.cachedWith = keys;
@@ -222,14 +250,14 @@ export class TokenVerifier {
       }
       return cached;
     }
-    const claims = deepFreeze(this.verifyIgnoringTime(token, keys));
+    const claims = deepFreeze(this.verifyIgnoringTime(token, severalIssuers));
     this.checkTime(claims, nowSeconds);
     this.cache.set(token, claims);
     return claims;
   }
 
   /** Everything but the clock-dependent checks: structure, header, signature, claim types, iss, aud, required claims. */
-  private verifyIgnoringTime(token: string, keys: KeySet): JwtClaims {
+  private verifyIgnoringTime(token: string, severalIssuers: boolean): JwtClaims {
     const { config } = this;
     if (token.length > config.maxTokenLength) {
       reject('RS256_TOKEN_TOO_LARGE', `token exceeds ${config.maxTokenLength} bytes`);
@@ -245,7 +273,8 @@ export class TokenVerifier {
     }
 
     const header = this.checkedHeader(token.slice(0, firstDot));
-    const key = keys.select(header.kid);
+    const policy = severalIssuers ? this.issuerPolicy(token.slice(firstDot + 1, secondDot)) : this.policy();
+    const key = policy.keys.select(header.kid);
 
     // Exactly the length the key's modulus implies, compared before decoding: Buffer would ignore a surplus
     // character, and every extra spelling of a token is another cache entry and a way around a revocation list.
@@ -264,23 +293,43 @@ export class TokenVerifier {
 
     const claims: JwtClaims = decodeJson(token.slice(firstDot + 1, secondDot), 'payload');
     checkClaimTypes(claims);
-    for (const name of config.requiredClaims) {
+    for (const name of policy.requiredClaims) {
       if (!Object.hasOwn(claims, name)) {
         reject('RS256_TOKEN_CLAIM_MISSING', `missing claim '${name}'`);
       }
     }
-    if (config.issuer !== undefined && ownClaim(claims, 'iss') !== config.issuer) {
+    if (policy.issuer !== undefined && ownClaim(claims, 'iss') !== policy.issuer) {
       reject('RS256_TOKEN_ISSUER', 'issuer not accepted');
     }
-    if (config.audience !== undefined) {
+    const accepted = policy.audience;
+    if (accepted !== undefined) {
       // Own members only, as checkClaimTypes read them: a string or an array of strings by now.
       const aud = ownClaim(claims, 'aud') as string | string[] | undefined;
       const audiences = Array.isArray(aud) ? aud : aud === undefined ? [] : [aud];
-      if (!audiences.some((aud) => config.audience!.includes(aud))) {
+      if (!audiences.some((aud) => accepted.includes(aud))) {
         reject('RS256_TOKEN_AUDIENCE', 'audience not accepted');
       }
     }
     return claims;
+  }
+
+  /** One issuer: the module's own keys and settings. */
+  private policy(): Policy {
+    const { keyStore, issuer, audience, requiredClaims } = this.config;
+    return { keys: keyStore.keys, issuer, audience, requiredClaims };
+  }
+
+  /**
+   * Several issuers: the payload's `iss`, read before the signature is checked and only to choose, picks the
+   * issuer whose keys and settings apply. An `iss` that is not trusted is refused here, before any key lookup.
+   */
+  private issuerPolicy(payloadSegment: string): Policy {
+    const context = this.issuers!.select(ownClaim(decodeJson(payloadSegment, 'payload'), 'iss'));
+    if (!context) {
+      reject('RS256_TOKEN_ISSUER', 'issuer not accepted');
+    }
+    const { issuer, audience, requiredClaims } = context.issuer;
+    return { keys: context.keyStore.keys, issuer, audience, requiredClaims };
   }
 
   /**
@@ -295,6 +344,10 @@ export class TokenVerifier {
     const header = decodeJson(segment, 'header');
     if (header.alg !== 'RS256') {
       reject('RS256_TOKEN_ALGORITHM', 'algorithm not accepted; only RS256 is');
+    }
+    const { tokenTypes } = this.config;
+    if (tokenTypes !== undefined && (typeof header.typ !== 'string' || !tokenTypes.includes(typMediaType(header.typ)))) {
+      reject('RS256_TOKEN_TYPE', `token type not accepted; expected ${tokenTypes.map((type) => type.replace(/^application\//, '')).join(' or ')}`);
     }
     if (header.crit !== undefined) {
       // RFC 7515 §4.1.11: a recipient must reject a token whose critical extensions it does not understand; this

@@ -1,11 +1,14 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
 import { createPublicKey, type JsonWebKey } from 'node:crypto';
+import type * as Jose from 'jose' with { 'resolution-mode': 'import' };
 import type { FetchImplementation, RemoteJWKSet } from 'jose' with { 'resolution-mode': 'import' };
-import type { Rs256AuthConfig } from '../config/rs256-auth.config.js';
+import type { RemoteKeySettings } from '../config/rs256-auth.config.js';
 import { rsaKeyProblem, rsaThumbprint } from '../keys/key-loader.js';
 import { KeySet, verificationKey, type VerificationKey } from '../keys/key-set.js';
+import type { KeyStore } from '../keys/key-store.js';
+import { parseJson, readAtMost } from './bounded-fetch.js';
+import { discoverJwksUri } from './issuer-discovery.js';
 import { loadJose } from './jose.loader.js';
-import { RS256_AUTH_CONFIG } from '../rs256-auth.constants.js';
 
 /** Skipped entries named in the one warning a fetch logs; the rest are only counted. */
 const REASONS_SHOWN = 5;
@@ -39,7 +42,9 @@ interface Conversion {
 type FetchOutcome = 'changed' | 'unchanged' | 'failed';
 
 /**
- * Resource-server mode: verification keys come from an issuer's JWK Set (`JWT_JWKS_URI`) instead of local files.
+ * The keys of one issuer, fetched from its JWK Set into a key store: given as a URI (`JWT_JWKS_URI`), or found
+ * through the issuer's metadata (`JWT_ISSUER_URL`, each trusted issuer). Discovery happens once, with the first
+ * fetch, under the same cooldown: an issuer that is down at start-up is asked again no sooner than a key fetch would be.
  * jose's remote JWK Set does the HTTP (fetch, timeout, JSON checks, one request at a time) through a fetch of our
  * own that bounds the work: it reads at most `jwksMaxBytes` of the response (aborting the download past that)
  * and passes on at most `jwksMaxKeys` entries, so one fetch costs one JSON parse of a bounded document and a
@@ -56,64 +61,36 @@ type FetchOutcome = 'changed' | 'unchanged' | 'failed';
  * exponent) are skipped, and a `kid` that names two different keys is dropped, since neither key can be trusted to
  * be the one meant; each fetch sums these up in one warning.
  */
-@Injectable()
-export class RemoteJwks implements OnModuleInit, OnApplicationBootstrap, OnModuleDestroy {
+export class RemoteKeySource {
   private readonly logger = new Logger('Rs256Auth');
-  // A resource server has no key file to re-read: an operator's SIGHUP (see KeyReloader) fetches the issuer's set.
-  private readonly onSignal = (): void => {
-    void this.refreshNow();
-  };
-  /** Set at start-up in resource-server mode (jose is loaded only then, see loadJose). */
   private remote?: RemoteJWKSet;
   private lastAttempt = Number.NEGATIVE_INFINITY;
   private inFlight?: Promise<FetchOutcome>;
   /** Entries in the last document received, before the `jwksMaxKeys` cut. */
   private entriesReceived = 0;
+  /** The JWK Set's URI, once configured or discovered. */
+  private jwksUri?: string;
+  /** jose, loaded with the first fetch (see loadJose). */
+  private jose?: typeof Jose;
   private initial?: Promise<void>;
 
-  constructor(@Inject(RS256_AUTH_CONFIG) private readonly config: Rs256AuthConfig) {}
-
-  /** True in resource-server mode. */
-  get enabled(): boolean {
-    return this.config.remoteJwks !== undefined;
-  }
-
-  onModuleInit(): void {
-    if (this.enabled && this.config.reloadOnSignal) {
-      process.on('SIGHUP', this.onSignal);
-    }
-  }
-
-  onModuleDestroy(): void {
-    process.off('SIGHUP', this.onSignal);
-  }
-
-  async onApplicationBootstrap(): Promise<void> {
-    await this.initialFetch();
-  }
+  constructor(
+    private readonly settings: RemoteKeySettings,
+    /** Where the fetched keys go; replaced whole when they change. */
+    readonly keyStore: KeyStore,
+  ) {}
 
   /**
-   * The start-up fetch, made once whoever asks first (this hook, or the start-up log line that reports the kids
-   * it brought); resolves when it has succeeded or failed.
+   * The first fetch, made once whoever asks first (start-up, or the start-up log line that reports the kids it
+   * brought). Resolves when it has succeeded or failed; rejects only when jose cannot be loaded at all, which stops
+   * start-up with `RS256_RUNTIME_UNSUPPORTED` naming the remedy.
    */
   initialFetch(): Promise<void> {
-    this.initial ??= this.connect();
-    return this.initial;
-  }
-
-  /** Loads jose (see loadJose), creates the remote set and makes the first fetch. */
-  private async connect(): Promise<void> {
-    const settings = this.config.remoteJwks;
-    if (!settings) return;
-    const { createRemoteJWKSet, customFetch } = await loadJose();
-    this.remote = createRemoteJWKSet(settings.uri, {
-      timeoutDuration: settings.timeoutMs,
-      cacheMaxAge: settings.cacheMaxAgeMs,
-      // Fetches go through refresh(), which applies its own cooldown to failed attempts too.
-      cooldownDuration: 0,
-      [customFetch]: this.boundedFetch(settings.maxBytes, settings.maxKeys),
+    this.initial ??= loadJose().then(async (jose) => {
+      this.jose = jose;
+      await this.refresh();
     });
-    await this.refresh();
+    return this.initial;
   }
 
   /** Per request, and cheap: starts a background fetch once the cached set is older than its max age. */
@@ -128,10 +105,10 @@ export class RemoteJwks implements OnModuleInit, OnApplicationBootstrap, OnModul
    * Resolves to whether the key set changed.
    */
   async refresh(): Promise<boolean> {
-    if (!this.remote || (!this.inFlight && Date.now() - this.lastAttempt < this.config.remoteJwks!.cooldownMs)) {
+    if (!this.inFlight && Date.now() - this.lastAttempt < this.settings.cooldownMs) {
       return false;
     }
-    return (await this.start(this.remote)) === 'changed';
+    return (await this.start()) === 'changed';
   }
 
   /**
@@ -140,44 +117,75 @@ export class RemoteJwks implements OnModuleInit, OnApplicationBootstrap, OnModul
    * key set changed.
    */
   async refreshNow(): Promise<boolean> {
-    if (!this.remote) return false;
-    const outcome = await this.start(this.remote);
+    const outcome = await this.start();
     if (outcome === 'unchanged') {
-      const kids = this.config.keyStore.keys.verificationKeys.map((key) => shown(key.kid));
-      this.logger.log(`JWK Set from ${this.config.remoteJwks!.uri.href} fetched on request, unchanged: verification kids [${kids.join(', ')}].`);
+      const kids = this.keyStore.keys.verificationKeys.map((key) => shown(key.kid));
+      this.logger.log(`JWK Set from ${this.jwksUri} fetched on request, unchanged: verification kids [${kids.join(', ')}].`);
     }
     return outcome === 'changed';
   }
 
   /** One fetch at a time: a caller arriving during a fetch shares it. */
-  private start(remote: RemoteJWKSet): Promise<FetchOutcome> {
+  private start(): Promise<FetchOutcome> {
     if (!this.inFlight) {
       this.lastAttempt = Date.now();
-      this.inFlight = this.fetch(remote).finally(() => {
+      this.inFlight = this.fetch().finally(() => {
         this.inFlight = undefined;
       });
     }
     return this.inFlight;
   }
 
-  private async fetch(remote: RemoteJWKSet): Promise<FetchOutcome> {
-    const uri = this.config.remoteJwks!.uri.href;
+  /** The remote set, discovering where it is first if need be (once: the URI is kept once found). */
+  private async located(): Promise<RemoteJWKSet> {
+    if (!this.remote) {
+      const { uri: configured, discover, timeoutMs, maxBytes, allowHttp } = this.settings;
+      this.jose ??= await loadJose();
+      const uri = configured ?? (await discoverJwksUri(discover!, { timeoutMs, maxBytes, allowHttp }));
+      if (!configured) {
+        this.logger.log(`Issuer ${discover} publishes its keys at ${uri.href}.`);
+      }
+      this.jwksUri = uri.href;
+      this.remote = this.remoteSet(this.jose, uri);
+    }
+    return this.remote;
+  }
+
+  private remoteSet({ createRemoteJWKSet, customFetch }: typeof Jose, uri: URL): RemoteJWKSet {
+    return createRemoteJWKSet(uri, {
+      timeoutDuration: this.settings.timeoutMs,
+      cacheMaxAge: this.settings.cacheMaxAgeMs,
+      // Fetches go through refresh(), which applies its own cooldown to failed attempts too.
+      cooldownDuration: 0,
+      [customFetch]: this.boundedFetch(this.settings.maxBytes, this.settings.maxKeys),
+    });
+  }
+
+  private async fetch(): Promise<FetchOutcome> {
+    const cached = (): number => this.keyStore.keys.verificationKeys.length;
+    let remote: RemoteJWKSet;
+    try {
+      remote = await this.located();
+    } catch (error) {
+      this.logger.warn(`Discovering the keys of issuer ${this.settings.discover} failed (${error instanceof Error ? error.message : String(error)}); ${cached()} cached key(s) stay in use.`);
+      return 'failed';
+    }
+    const uri = this.jwksUri!;
     try {
       await remote.reload();
     } catch (error) {
-      const cached = this.config.keyStore.keys.verificationKeys.length;
-      this.logger.warn(`Fetching the JWK Set from ${uri} failed (${error instanceof Error ? error.message : String(error)}); ${cached} cached key(s) stay in use.`);
+      this.logger.warn(`Fetching the JWK Set from ${uri} failed (${error instanceof Error ? error.message : String(error)}); ${cached()} cached key(s) stay in use.`);
       return 'failed';
     }
     const { keys, skipped, ambiguous } = this.toVerificationKeys(remote.jwks()?.keys ?? []);
     this.warnAboutLeftOut(uri, skipped, ambiguous);
-    const current = this.config.keyStore.keys.verificationKeys;
+    const current = this.keyStore.keys.verificationKeys;
     const fingerprint = (list: readonly VerificationKey[]): string => list.map((key) => `${key.kid}:${rsaThumbprint(key.key)}`).join(',');
     // An unchanged set keeps its identity, so the verified-token cache survives routine refreshes.
     if (fingerprint(keys) === fingerprint(current)) {
       return 'unchanged';
     }
-    this.config.keyStore.replace(new KeySet(keys));
+    this.keyStore.replace(new KeySet(keys));
     this.logger.log(`JWK Set from ${uri}: verification kids [${keys.map((key) => shown(key.kid)).join(', ')}].`);
     return 'changed';
   }
@@ -195,11 +203,6 @@ export class RemoteJwks implements OnModuleInit, OnApplicationBootstrap, OnModul
         await response.body?.cancel();
         // jose refuses any status but 200 with its own message.
         return new Response(null, { status: response.status });
-      }
-      const announced = Number(response.headers.get('content-length'));
-      if (announced > maxBytes) {
-        await response.body?.cancel();
-        throw tooLarge(maxBytes);
       }
       const document = parseJson(await readAtMost(response, maxBytes));
       if (typeof document === 'object' && document !== null && Array.isArray((document as { keys?: unknown }).keys)) {
@@ -249,7 +252,7 @@ export class RemoteJwks implements OnModuleInit, OnApplicationBootstrap, OnModul
 
   /** One warning per fetch, however many entries were left out and why. */
   private warnAboutLeftOut(uri: string, skipped: string[], ambiguous: string[]): void {
-    const { maxKeys } = this.config.remoteJwks!;
+    const { maxKeys } = this.settings;
     const unread = Math.max(0, this.entriesReceived - maxKeys);
     const parts: string[] = [];
     if (unread > 0) {
@@ -267,35 +270,5 @@ export class RemoteJwks implements OnModuleInit, OnApplicationBootstrap, OnModul
     if (parts.length > 0) {
       this.logger.warn(`JWK Set from ${uri}: ${parts.join('; ')}.`);
     }
-  }
-}
-
-function tooLarge(maxBytes: number): Error {
-  return new Error(`the response is larger than ${maxBytes} bytes (jwksMaxBytes, JWT_JWKS_MAX_BYTES)`);
-}
-
-/** Reads a response body, giving up (and cancelling the download) as soon as it passes `maxBytes`. */
-async function readAtMost(response: Response, maxBytes: number): Promise<Buffer> {
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  if (response.body) {
-    const reader = response.body.getReader();
-    for (let read = await reader.read(); !read.done; read = await reader.read()) {
-      size += read.value.byteLength;
-      if (size > maxBytes) {
-        await reader.cancel();
-        throw tooLarge(maxBytes);
-      }
-      chunks.push(read.value);
-    }
-  }
-  return Buffer.concat(chunks, size);
-}
-
-function parseJson(body: Buffer): unknown {
-  try {
-    return JSON.parse(body.toString('utf8'));
-  } catch {
-    throw new Error('the response is not JSON');
   }
 }

@@ -1,0 +1,139 @@
+import { createServer, type Server } from 'node:http';
+import { discoverJwksUri } from '../src/issuers/issuer-discovery.js';
+import type { TrustedIssuerOptions } from '../src/index.js';
+import { createApp, WIRINGS } from './fixtures/app.js';
+import { listen, request } from './support/http.js';
+import { createKeyFiles, type KeyFiles } from './support/keys.js';
+import { rs256Token, validClaims } from './support/tokens.js';
+
+/** An issuer's metadata server: serves the given documents by path, 404 for anything else, and logs each path asked for. */
+class MetadataServer {
+  readonly asked: string[] = [];
+  documents: Record<string, unknown> = {};
+  private readonly server: Server = createServer((req, res) => {
+    const path = req.url ?? '';
+    this.asked.push(path);
+    const document = this.documents[path];
+    if (document === undefined) {
+      res.writeHead(404).end();
+    } else {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(document));
+    }
+  });
+  origin = '';
+
+  async listen(): Promise<void> {
+    await new Promise<void>((done) => this.server.listen(0, '127.0.0.1', done));
+    this.origin = `http://127.0.0.1:${(this.server.address() as { port: number }).port}`;
+  }
+
+  close(): Promise<void> {
+    return new Promise((done) => this.server.close(() => done()));
+  }
+}
+
+const OPTIONS = { timeoutMs: 2000, maxBytes: 65536, allowHttp: false };
+
+describe('issuer discovery (OpenID Connect Discovery, then RFC 8414)', () => {
+  const metadata = new MetadataServer();
+  beforeAll(() => metadata.listen());
+  afterAll(() => metadata.close());
+  beforeEach(() => {
+    metadata.asked.length = 0;
+  });
+
+  it('takes jwks_uri from /.well-known/openid-configuration', async () => {
+    const issuer = metadata.origin;
+    metadata.documents = { '/.well-known/openid-configuration': { issuer, jwks_uri: `${issuer}/keys` } };
+    expect((await discoverJwksUri(issuer, OPTIONS)).href).toBe(`${issuer}/keys`);
+    expect(metadata.asked).toEqual(['/.well-known/openid-configuration']);
+  });
+
+  it('falls back to RFC 8414, inserting the well-known segment before the issuer’s path', async () => {
+    const issuer = `${metadata.origin}/tenants/a`;
+    metadata.documents = { '/.well-known/oauth-authorization-server/tenants/a': { issuer, jwks_uri: `${metadata.origin}/tenants/a/keys` } };
+    expect((await discoverJwksUri(issuer, OPTIONS)).href).toBe(`${metadata.origin}/tenants/a/keys`);
+    expect(metadata.asked).toEqual(['/tenants/a/.well-known/openid-configuration', '/.well-known/oauth-authorization-server/tenants/a']);
+  });
+
+  it('refuses metadata that names another issuer (mix-up), even one differing by a trailing slash', async () => {
+    const issuer = metadata.origin;
+    for (const named of ['https://evil.example', `${issuer}/`]) {
+      metadata.documents = { '/.well-known/openid-configuration': { issuer: named, jwks_uri: `${issuer}/keys` } };
+      await expect(discoverJwksUri(issuer, OPTIONS)).rejects.toThrow(`names issuer ${JSON.stringify(named)}, not ${JSON.stringify(issuer)}`);
+    }
+  });
+
+  it.each([
+    ['missing', {}],
+    ['not a URL', { jwks_uri: 'keys' }],
+    ['http: on a host that is not loopback', { jwks_uri: 'http://id.example.com/keys' }],
+  ])('refuses a jwks_uri that is %s', async (_name, fields) => {
+    const issuer = metadata.origin;
+    metadata.documents = { '/.well-known/openid-configuration': { issuer, ...fields } };
+    await expect(discoverJwksUri(issuer, OPTIONS)).rejects.toThrow('has no usable jwks_uri');
+  });
+
+  it('fails when neither document exists, naming both places', async () => {
+    metadata.documents = {};
+    await expect(discoverJwksUri(metadata.origin, OPTIONS)).rejects.toThrow(
+      `no metadata at ${metadata.origin}/.well-known/openid-configuration or ${metadata.origin}/.well-known/oauth-authorization-server`,
+    );
+  });
+});
+
+describe.each(WIRINGS)('issuerResolver: dynamic tenants (%s)', (wiring) => {
+  let keys: KeyFiles;
+  beforeAll(() => {
+    keys = createKeyFiles();
+  });
+  afterAll(() => keys.cleanup());
+
+  it('asks the resolver once per issuer, remembers yes and no in a bounded cache, and isolates keys', async () => {
+    const asked: string[] = [];
+    const resolver = async (iss: string): Promise<TrustedIssuerOptions | undefined> => {
+      asked.push(iss);
+      if (iss === 'https://tenant-a.test') return { issuer: iss, publicKeyPath: keys.publicPath };
+      if (iss === 'https://tenant-b.test') return { issuer: iss, publicKeyPath: keys.otherPublicPath, audience: 'b-api' };
+      return undefined;
+    };
+    const { app } = await createApp({ wiring, options: { issuerResolver: resolver, issuerCacheSize: 2 } });
+    const run = async (url: string): Promise<void> => {
+      const tokenA = rs256Token(keys.main.privateKey, validClaims({ iss: 'https://tenant-a.test' }));
+      const tokenB = rs256Token(keys.other.privateKey, validClaims({ iss: 'https://tenant-b.test', aud: 'b-api' }));
+      const status = async (token: string): Promise<number> => (await request(url, '/profile', { token })).status;
+      expect(await status(tokenA)).toBe(200);
+      expect(await status(tokenA)).toBe(200);
+      expect(await status(tokenB)).toBe(200);
+      // B's audience is its own; A's key never verifies a token claiming B.
+      expect(await status(rs256Token(keys.other.privateKey, validClaims({ iss: 'https://tenant-b.test' })))).toBe(401);
+      expect(await status(rs256Token(keys.main.privateKey, validClaims({ iss: 'https://tenant-b.test', aud: 'b-api' })))).toBe(401);
+      const refused = rs256Token(keys.main.privateKey, validClaims({ iss: 'https://unknown.test' }));
+      expect(await status(refused)).toBe(401);
+      expect(await status(refused)).toBe(401);
+      expect(asked).toEqual(['https://tenant-a.test', 'https://tenant-b.test', 'https://unknown.test']);
+      // The cache holds two issuers: A, least recently used, was dropped and is asked about again.
+      expect(await status(tokenA)).toBe(200);
+      expect(asked).toEqual(['https://tenant-a.test', 'https://tenant-b.test', 'https://unknown.test', 'https://tenant-a.test']);
+    };
+    try {
+      await run(await listen(app));
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('JwtService.verifyAsync resolves an issuer as the guard does; verify, synchronous, knows only resolved ones', async () => {
+    const resolver = (iss: string): TrustedIssuerOptions | undefined => (iss === 'https://tenant-c.test' ? { issuer: iss, publicKeyPath: keys.publicPath } : undefined);
+    const { app, jwt } = await createApp({ wiring, options: { issuerResolver: resolver } });
+    try {
+      const token = rs256Token(keys.main.privateKey, validClaims({ iss: 'https://tenant-c.test' }));
+      expect(() => jwt.verify(token)).toThrow('issuer not accepted');
+      expect((await jwt.verifyAsync(token)).iss).toBe('https://tenant-c.test');
+      expect(jwt.verify(token).iss).toBe('https://tenant-c.test');
+      await expect(jwt.verifyAsync(rs256Token(keys.main.privateKey, validClaims({ iss: 'https://tenant-d.test' })))).rejects.toThrow('issuer not accepted');
+    } finally {
+      await app.close();
+    }
+  });
+});
