@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Rs256AuthConfig, TrustedIssuer } from '../config/rs256-auth.config.js';
 import type { Rs256AuthErrorCode } from '../errors/rs256-auth.error.js';
 import { KeySet } from '../keys/key-set.js';
@@ -27,16 +27,13 @@ const STALE_SWEEP_MS = 1000;
  * number of issuers, least recently used out first).
  */
 @Injectable()
-export class IssuerRegistry implements OnModuleInit, OnApplicationBootstrap, OnModuleDestroy {
+export class IssuerRegistry {
   private readonly logger = new Logger('Rs256Auth');
   private readonly configured = new Map<string, IssuerContext>();
   /** Resolver answers: a context, or `null` for a refused issuer. Map order is recency of use. */
   private readonly resolved = new Map<string, IssuerContext | null>();
   private readonly resolving = new Map<string, Promise<boolean>>();
   private lastSweep = 0;
-  private readonly onSignal = (): void => {
-    for (const context of this.contexts()) void context.source?.refreshNow();
-  };
   /** Bumped whenever any issuer's key set changes, so the verified-token cache knows to start over. */
   private generation = 0;
 
@@ -56,18 +53,13 @@ export class IssuerRegistry implements OnModuleInit, OnApplicationBootstrap, OnM
     return this.generation;
   }
 
-  onModuleInit(): void {
-    if (this.enabled && this.config.reloadOnSignal) {
-      process.on('SIGHUP', this.onSignal);
-    }
-  }
-
-  onModuleDestroy(): void {
-    process.off('SIGHUP', this.onSignal);
-  }
-
-  async onApplicationBootstrap(): Promise<void> {
-    await this.initialFetch();
+  /**
+   * Fetches every known issuer's keys now, whatever their cooldowns (an operator's `SIGHUP`, see RemoteJwks).
+   * Resolves to whether any key set changed.
+   */
+  async refreshNow(): Promise<boolean> {
+    const changed = await Promise.all([...this.contexts()].map((context) => context.source?.refreshNow() ?? false));
+    return changed.includes(true);
   }
 
   /** Fetches every configured issuer's keys, once; an issuer that is down is logged and asked again later. */

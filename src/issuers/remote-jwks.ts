@@ -10,7 +10,8 @@ import { RemoteKeySource } from './remote-key-source.js';
  * issuer's JWK Set, given as `JWT_JWKS_URI` or found by discovery from `JWT_ISSUER_URL` (see
  * {@link RemoteKeySource} for when it fetches): at start-up without holding the application back, and at once on
  * `SIGHUP` (a resource server has no key file to re-read, so KeyReloader leaves the signal to this class). With
- * several issuers it hands over to the {@link IssuerRegistry}, so the guard and `JwtService` ask one place.
+ * several issuers it hands over to the {@link IssuerRegistry}, so the guard, `JwtService` and the signal ask one
+ * place.
  */
 @Injectable()
 export class RemoteJwks implements OnModuleInit, OnApplicationBootstrap, OnModuleDestroy {
@@ -34,7 +35,7 @@ export class RemoteJwks implements OnModuleInit, OnApplicationBootstrap, OnModul
   }
 
   onModuleInit(): void {
-    if (this.source && this.config.reloadOnSignal) {
+    if ((this.source || this.issuers.enabled) && this.config.reloadOnSignal) {
       process.on('SIGHUP', this.onSignal);
     }
   }
@@ -81,8 +82,11 @@ export class RemoteJwks implements OnModuleInit, OnApplicationBootstrap, OnModul
     return this.source?.refresh() ?? Promise.resolve(false);
   }
 
-  /** Fetches the set now, whatever the cooldown (an operator's request, not a token's). Resolves to whether it changed. */
+  /**
+   * Fetches the set (with several issuers, every issuer's set) now, whatever the cooldown: an operator's request,
+   * not a token's. Resolves to whether a key set changed.
+   */
   refreshNow(): Promise<boolean> {
-    return this.source?.refreshNow() ?? Promise.resolve(false);
+    return this.source?.refreshNow() ?? this.issuers.refreshNow();
   }
 }
