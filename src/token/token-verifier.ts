@@ -189,6 +189,11 @@ export class TokenVerifier {
   private readonly cache: VerifiedTokenCache;
   /** Header segments that passed `checkedHeader`, with their decoded header. */
   private readonly headers = new Map<string, JoseHeader>();
+  /**
+   * The header segment accepted last and its header, tried before the Map: tokens from one issuer repeat it, and
+   * comparing it in place costs less than cutting the segment out and hashing it.
+   */
+  private lastHeader?: { segment: string; header: JoseHeader };
   /** The key set the cached entries were verified with. */
   private cachedWith?: KeySet;
 
@@ -244,7 +249,7 @@ export class TokenVerifier {
       reject('RS256_TOKEN_SIGNATURE', 'token is not signed');
     }
 
-    const header = this.checkedHeader(token.slice(0, firstDot));
+    const header = this.checkedHeader(token, firstDot);
     const key = keys.select(header.kid);
 
     // Exactly the length the key's modulus implies, compared before decoding: Buffer would ignore a surplus
@@ -284,14 +289,22 @@ export class TokenVerifier {
   }
 
   /**
-   * Decodes a header segment and refuses what no valid token carries. Tokens from one issuer share a handful of
-   * headers, so accepted ones are remembered (a few, frozen): most tokens skip a base64 decode and a JSON parse.
+   * Decodes the header segment, `token` up to `end`, and refuses what no valid token carries. Tokens from one issuer
+   * share a handful of headers, so accepted ones are remembered (a few, frozen): most tokens skip a base64 decode and
+   * a JSON parse.
    */
-  private checkedHeader(segment: string): JoseHeader {
-    const known = this.headers.get(segment);
-    if (known) {
-      return known;
+  private checkedHeader(token: string, end: number): JoseHeader {
+    const last = this.lastHeader;
+    if (last !== undefined && last.segment.length === end && token.startsWith(last.segment)) {
+      return last.header;
     }
+    const segment = token.slice(0, end);
+    const header = this.headers.get(segment) ?? this.acceptedHeader(segment);
+    this.lastHeader = { segment, header };
+    return header;
+  }
+
+  private acceptedHeader(segment: string): JoseHeader {
     const header = decodeJson(segment, 'header');
     if (header.alg !== 'RS256') {
       reject('RS256_TOKEN_ALGORITHM', 'algorithm not accepted; only RS256 is');
