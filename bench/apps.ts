@@ -20,6 +20,7 @@ import { JwtAuthGuard, Rs256AuthModule } from '../src/index.js';
 /**
  * The apps the bench builds, each a module with a `/public` route and one or more guarded routes:
  * - `library`: this library with its defaults, `/guarded` behind `JwtAuthGuard`;
+ * - `library-off-thread`: the same with `verifyOffThread`, signatures of new tokens checked on libuv's thread pool;
  * - `recipe`: the usual recipe (see `RecipeJwtStrategy`), `/guarded` behind `AuthGuard('jwt')`;
  * - `verify-forms`: no JWT library at all, only `crypto.verify` on the bearer token, synchronous on `/sync` and in its
  *   callback form (libuv's thread pool) on `/async`: what moving verification off the main thread can gain at most.
@@ -29,7 +30,7 @@ import { JwtAuthGuard, Rs256AuthModule } from '../src/index.js';
  * app importing `Rs256AuthModule.forRoot` with revocation on and a store holding some revoked tokens, measured with
  * the same scenarios as `library`.
  */
-export type Variant = 'library' | 'recipe' | 'verify-forms';
+export type Variant = 'library' | 'library-off-thread' | 'recipe' | 'verify-forms';
 
 const RECIPE_PUBLIC_PEM = 'BENCH:RECIPE_PUBLIC_PEM';
 const BENCH_PUBLIC_KEY = 'BENCH:PUBLIC_KEY';
@@ -137,9 +138,17 @@ export function benchModule(options: BenchAppOptions): DynamicModule {
   class BenchModule {}
   switch (options.variant) {
     case 'library':
+    case 'library-off-thread':
       return {
         module: BenchModule,
-        imports: [Rs256AuthModule.forRoot({ privateKeyPath: options.privatePath, publicKeyPath: options.publicPath, cacheSize: options.cacheSize })],
+        imports: [
+          Rs256AuthModule.forRoot({
+            privateKeyPath: options.privatePath,
+            publicKeyPath: options.publicPath,
+            cacheSize: options.cacheSize,
+            verifyOffThread: options.variant === 'library-off-thread',
+          }),
+        ],
         controllers: [benchController('library')],
       };
     case 'recipe':

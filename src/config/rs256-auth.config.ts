@@ -25,6 +25,8 @@ export interface Rs256AuthConfig {
   readonly maxTokenLength: number;
   /** Most verified tokens remembered; 0 disables the cache. */
   readonly cacheSize: number;
+  /** Check signatures of tokens not in the cache on libuv's thread pool. */
+  readonly verifyOffThread: boolean;
   readonly realm: string;
   readonly jwtFromRequest: TokenExtractor;
   /** Reload the keys on SIGHUP. */
@@ -60,6 +62,7 @@ const ENV = {
   requiredClaims: 'JWT_REQUIRED_CLAIMS',
   maxTokenLength: 'JWT_MAX_TOKEN_LENGTH',
   cacheSize: 'JWT_CACHE_SIZE',
+  verifyOffThread: 'JWT_VERIFY_OFF_THREAD',
   realm: 'JWT_REALM',
   reloadOnSignal: 'JWT_RELOAD_ON_SIGHUP',
   watchKeyFiles: 'JWT_WATCH_KEY_FILES',
@@ -332,6 +335,7 @@ export function resolveRs256AuthConfig(options: Rs256AuthModuleOptions = {}, con
     requiredClaims: claimNames(settings),
     maxTokenLength: settings.integer('maxTokenLength', DEFAULT_MAX_TOKEN_LENGTH, 16),
     cacheSize: settings.integer('cacheSize', DEFAULT_CACHE_SIZE, 0),
+    verifyOffThread: settings.boolean('verifyOffThread'),
     realm: settings.string('realm').value ?? DEFAULT_REALM,
     jwtFromRequest: options.jwtFromRequest ?? bearerTokenExtractor,
     // In resource-server mode the signal fetches the issuer's set instead of reading key files.

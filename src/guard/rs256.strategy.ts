@@ -23,6 +23,11 @@ export type AuthOutcome =
   | { refused: Rs256AuthError; user?: undefined; claims?: undefined; error?: undefined }
   | { error: unknown; user?: undefined; claims?: undefined; refused?: undefined };
 
+/** A verification failure: the client's token refused, or anything else gone wrong. */
+function refusedOrError(error: unknown): AuthOutcome {
+  return error instanceof Rs256AuthError ? { refused: error } : { error };
+}
+
 /**
  * The passport strategy behind `JwtAuthGuard`, registered with passport as `'rs256-jwt'` (so
  * `AuthGuard('rs256-jwt')` works too). It takes the token with the configured extractor, verifies it with
@@ -74,9 +79,11 @@ export class Rs256Strategy extends PassportStrategy(Strategy, RS256_STRATEGY) {
 
   private verifyAndValidate(token: string): AuthOutcome | Promise<AuthOutcome> {
     try {
-      return this.validated(this.verifier.verify(token));
+      // A promise only with the verifyOffThread option, for a token not in the cache.
+      const claims = this.verifier.verifyRequestToken(token);
+      return claims instanceof Promise ? claims.then((verified) => this.validated(verified), refusedOrError) : this.validated(claims);
     } catch (error) {
-      return error instanceof Rs256AuthError ? { refused: error } : { error };
+      return refusedOrError(error);
     }
   }
 

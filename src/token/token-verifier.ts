@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { verify as verifySignature } from 'node:crypto';
 import type { Rs256AuthConfig } from '../config/rs256-auth.config.js';
 import { Rs256AuthError, type Rs256AuthErrorCode } from '../errors/rs256-auth.error.js';
-import type { KeySet } from '../keys/key-set.js';
+import type { KeySet, VerificationKey } from '../keys/key-set.js';
 import { RS256_AUTH_CONFIG } from '../rs256-auth.constants.js';
 import { VerifiedTokenCache } from './verified-token-cache.js';
 
@@ -200,11 +200,64 @@ export class TokenVerifier {
    * @throws Rs256AuthError with a `RS256_TOKEN_*` code whose message is safe to show the client
    */
   verify(token: string, nowSeconds = Date.now() / 1000): JwtClaims {
+    const keys = this.currentKeys();
+    const cached = this.fromCache(token, nowSeconds);
+    if (cached !== undefined) {
+      return cached;
+    }
+    const signed = this.signedToken(token, keys);
+    if (!verifySignature('sha256', signed.input, signed.key.key, signed.signature)) {
+      reject('RS256_TOKEN_SIGNATURE', 'invalid signature');
+    }
+    return this.accepted(token, signed.payload, keys, nowSeconds);
+  }
+
+  /**
+   * What the guard calls: `verify`, except that with the `verifyOffThread` option a token not in the cache has its
+   * signature checked on libuv's thread pool, and the claims (or the refusal) come in a promise. Cached tokens and
+   * tokens refused before the signature check are answered synchronously, as `verify` answers them.
+   * @param nowSeconds the clock, in seconds since the epoch (tests pass a fixed one)
+   * @throws Rs256AuthError with a `RS256_TOKEN_*` code whose message is safe to show the client
+   */
+  verifyRequestToken(token: string, nowSeconds = Date.now() / 1000): JwtClaims | Promise<JwtClaims> {
+    if (!this.config.verifyOffThread) {
+      return this.verify(token, nowSeconds);
+    }
+    const keys = this.currentKeys();
+    const cached = this.fromCache(token, nowSeconds);
+    if (cached !== undefined) {
+      return cached;
+    }
+    const signed = this.signedToken(token, keys);
+    return new Promise((resolve, fail) => {
+      verifySignature('sha256', signed.input, signed.key.key, signed.signature, (error, valid) => {
+        try {
+          if (error) {
+            throw error;
+          }
+          if (!valid) {
+            reject('RS256_TOKEN_SIGNATURE', 'invalid signature');
+          }
+          resolve(this.accepted(token, signed.payload, keys, nowSeconds));
+        } catch (refusal) {
+          fail(refusal);
+        }
+      });
+    });
+  }
+
+  /** The key set in force; the cache is emptied whenever it differs from the one its entries were verified with. */
+  private currentKeys(): KeySet {
     const keys = this.config.keyStore.keys;
     if (keys !== this.cachedWith) {
       this.cache.clear();
       this.cachedWith = keys;
     }
+    return keys;
+  }
+
+  /** The cached claims of the token, if any, checked against the clock (an expired entry is dropped). */
+  private fromCache(token: string, nowSeconds: number): JwtClaims | undefined {
     const cached = this.cache.get(token);
     if (cached !== undefined) {
       try {
@@ -213,16 +266,15 @@ export class TokenVerifier {
         this.cache.delete(token);
         throw error;
       }
-      return cached;
     }
-    const claims = deepFreeze(this.verifyIgnoringTime(token, keys));
-    this.checkTime(claims, nowSeconds);
-    this.cache.set(token, claims);
-    return claims;
+    return cached;
   }
 
-  /** Everything but the clock-dependent checks: structure, header, signature, claim types, iss, aud, required claims. */
-  private verifyIgnoringTime(token: string, keys: KeySet): JwtClaims {
+  /**
+   * Every check before the RSA operation: size, structure, header, key selection, the signature's length and
+   * spelling. Returns what the RSA operation needs.
+   */
+  private signedToken(token: string, keys: KeySet): { key: VerificationKey; input: Buffer; signature: Buffer; payload: string } {
     const { config } = this;
     if (token.length > config.maxTokenLength) {
       reject('RS256_TOKEN_TOO_LARGE', `token exceeds ${config.maxTokenLength} bytes`);
@@ -257,11 +309,33 @@ export class TokenVerifier {
       }
       reject('RS256_TOKEN_SIGNATURE', 'invalid signature');
     }
-    if (!verifySignature('sha256', Buffer.from(token.slice(0, secondDot), 'latin1'), key.key, signatureBytes)) {
-      reject('RS256_TOKEN_SIGNATURE', 'invalid signature');
-    }
+    return {
+      key,
+      input: Buffer.from(token.slice(0, secondDot), 'latin1'),
+      signature: signatureBytes,
+      payload: token.slice(firstDot + 1, secondDot),
+    };
+  }
 
-    const claims: JwtClaims = decodeJson(token.slice(firstDot + 1, secondDot), 'payload');
+  /**
+   * The claims of a token whose signature is good, once they pass the claim checks and the clock; remembered if
+   * the key set is still the one that verified them.
+   */
+  private accepted(token: string, payload: string, keys: KeySet, nowSeconds: number): JwtClaims {
+    const claims = deepFreeze(this.checkedClaims(payload));
+    this.checkTime(claims, nowSeconds);
+    // Off the event loop, the keys may have been replaced while the signature was checked: then the entry would
+    // outlive the key that vouched for it.
+    if (keys === this.cachedWith) {
+      this.cache.set(token, claims);
+    }
+    return claims;
+  }
+
+  /** The time-independent claim checks: claim types, required claims, iss, aud. */
+  private checkedClaims(payload: string): JwtClaims {
+    const { config } = this;
+    const claims: JwtClaims = decodeJson(payload, 'payload');
     checkClaimTypes(claims);
     for (const name of config.requiredClaims) {
       if (!Object.hasOwn(claims, name)) {
