@@ -179,10 +179,9 @@ describe('TokenVerifier.verifyRequestToken with verifyOffThread', () => {
     const v = new TokenVerifier(config);
     const pending = v.verifyRequestToken(token({ exp: NOW + 100 }), NOW);
     config.keyStore.replace(resolveRs256AuthConfig({ publicKeyPath: keys.otherPublicPath }).keyStore.keys);
-    v.verifyRequestToken(token({ exp: NOW + 100, jti: 'under-new-keys' }), NOW).then(
-      () => undefined,
-      () => undefined,
-    );
+    // The next request sees the new key set (and is refused: its token is signed with the old key).
+    const next = Promise.resolve(v.verifyRequestToken(token({ exp: NOW + 100, jti: 'under-new-keys' }), NOW));
+    await expect(next).rejects.toMatchObject({ code: 'RS256_TOKEN_SIGNATURE' });
     await pending;
     expect(v.cachedTokens).toBe(0);
   });
