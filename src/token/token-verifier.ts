@@ -289,7 +289,7 @@ export class TokenVerifier {
       reject('RS256_TOKEN_SIGNATURE', 'token is not signed');
     }
 
-    const header = this.checkedHeader(token, firstDot);
+    const header = this.checkedHeader(token.slice(0, firstDot));
     const key = keys.select(header.kid);
 
     // Exactly the length the key's modulus implies, compared before decoding: Buffer would ignore a surplus
@@ -357,14 +357,11 @@ export class TokenVerifier {
   }
 
   /**
-   * Decodes the header segment, `token` up to `end`, and refuses what no valid token carries. Tokens from one issuer
-   * share a handful of headers, so accepted ones are remembered (a few, frozen): most tokens skip a base64 decode and
-   * a JSON parse.
+   * Decodes a header segment and refuses what no valid token carries. Tokens from one issuer share a handful of
+   * headers, so accepted ones are remembered (a few, frozen): most tokens skip a base64 decode and a JSON parse.
    */
-  private checkedHeader(token: string, end: number): JoseHeader {
-    const segment = token.slice(0, end);
+  private checkedHeader(segment: string): JoseHeader {
     const last = this.lastHeader;
-    // A cut-out string compares with memcmp; `startsWith` would walk the characters one by one.
     if (last !== undefined && last.segment === segment) {
       return last.header;
     }
