@@ -59,11 +59,13 @@ const repetitions = HTTP_SERVERS.map(({ variant, repetitions }) => `${variant} $
 log(
   `HTTP (autocannon, ${HTTP_SETTINGS.connections} connections, ${HTTP_SETTINGS.seconds} s runs, loopback; best of interleaved runs: ${repetitions}; distinct = ${HTTP_DISTINCT_TOKENS} tokens, cycled)`,
 );
-log(`${'server'.padEnd(24)}  ${'route'.padEnd(40)}  ${'req/s'.padStart(9)}  ${'x public'.padStart(9)}  non-2xx`);
+const serverWidth = Math.max(...http.map((row) => `${row.platform}, ${row.variant}`.length));
+const routeWidth = Math.max(...http.map((row) => row.scenario.length));
+log(`${'server'.padEnd(serverWidth)}  ${'route'.padEnd(routeWidth)}  ${'req/s'.padStart(9)}  ${'x public'.padStart(9)}  non-2xx`);
 for (const row of http) {
   const base = rps(http, row.platform, row.variant, 'public').requestsPerSecond;
   log(
-    `${`${row.platform}, ${row.variant}`.padEnd(24)}  ${row.scenario.padEnd(40)}  ${row.requestsPerSecond.toFixed(0).padStart(9)}  ${`${(row.requestsPerSecond / base).toFixed(2)}x`.padStart(9)}  ${row.non2xx}`,
+    `${`${row.platform}, ${row.variant}`.padEnd(serverWidth)}  ${row.scenario.padEnd(routeWidth)}  ${row.requestsPerSecond.toFixed(0).padStart(9)}  ${`${(row.requestsPerSecond / base).toFixed(2)}x`.padStart(9)}  ${row.non2xx}`,
   );
 }
 log();
