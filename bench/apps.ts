@@ -26,7 +26,7 @@ import { JwtAuthGuard, Rs256AuthModule } from '../src/index.js';
  *   callback form (libuv's thread pool) on `/async`: what moving verification off the main thread can gain at most.
  *
  * Another app is one name here and one case in `benchModule`, then a server plan in `http.ts` (`HTTP_SERVERS`) and,
- * if it has a goal, a line in `run.ts`. Revocation checks are meant to come in this way: a `library, revocation`
+ * if it has a goal, a line in `run.ts`. Revocation checks are meant to come in this way: a `library-revocation`
  * app importing `Rs256AuthModule.forRoot` with revocation on and a store holding some revoked tokens, measured with
  * the same scenarios as `library`.
  */
