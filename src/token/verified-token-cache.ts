@@ -1,9 +1,10 @@
 import type { JwtClaims } from './token-verifier.js';
 
 /**
- * Characters at the end of a token that file its entry: the tail of the signature, which differs between any two
- * tokens a key has signed. Hashing them costs a few dozen instructions, where hashing a whole token (several hundred
- * characters, a new string with every request) costs thousands; the whole token is then compared, which is cheap.
+ * Characters at the end of a token that file its entry: the tail of the signature, 96 bits that look random for
+ * every signed token. Hashing them costs a few hundred instructions, where hashing a whole token (several hundred
+ * characters, a new string with every request) costs thousands. A hit still compares the whole token, so two tokens
+ * that end alike (a forgery aimed at an entry, say) only ever share a slot, never claims.
  */
 const KEY_LENGTH = 16;
 
