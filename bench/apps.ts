@@ -13,13 +13,28 @@ import {
 } from '@nestjs/common';
 import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host.js';
 import { JwtModule } from '@nestjs/jwt';
+import { createPublicKey, verify, type KeyObject } from 'node:crypto';
 import { AuthGuard, PassportModule, PassportStrategy } from '@nestjs/passport';
 import { ExtractJwt, Strategy as PassportJwtStrategy } from 'passport-jwt';
 import { JwtAuthGuard, Rs256AuthModule } from '../src/index.js';
 
-export type Variant = 'library' | 'recipe';
+/**
+ * The apps the bench builds, each a module with a `/public` route and one or more guarded routes:
+ * - `library`: this library with its defaults, `/guarded` behind `JwtAuthGuard`;
+ * - `library-off-thread`: the same with `verifyOffThread`, signatures of new tokens checked on libuv's thread pool;
+ * - `recipe`: the usual recipe (see `RecipeJwtStrategy`), `/guarded` behind `AuthGuard('jwt')`;
+ * - `verify-forms`: no JWT library at all, only `crypto.verify` on the bearer token, synchronous on `/sync` and in its
+ *   callback form (libuv's thread pool) on `/async`: what moving verification off the main thread can gain at most.
+ *
+ * Another app is one name here and one case in `benchModule`, then a server plan in `http.ts` (`HTTP_SERVERS`) and,
+ * if it has a goal, a line in `run.ts`. Revocation checks are meant to come in this way: a `library-revocation`
+ * app importing `Rs256AuthModule.forRoot` with revocation on and a store holding some revoked tokens, measured with
+ * the same scenarios as `library`.
+ */
+export type Variant = 'library' | 'library-off-thread' | 'recipe' | 'verify-forms';
 
 const RECIPE_PUBLIC_PEM = 'BENCH:RECIPE_PUBLIC_PEM';
+const BENCH_PUBLIC_KEY = 'BENCH:PUBLIC_KEY';
 
 /**
  * The usual recipe from blog posts and the NestJS docs, adapted to RS256: PEM strings handed to `JwtModule` and
@@ -38,12 +53,41 @@ class RecipeJwtStrategy extends PassportStrategy(PassportJwtStrategy, 'jwt') {
 
 export const RecipeGuard = AuthGuard('jwt');
 
-function guardOf(variant: Variant): Type<CanActivate> {
+/** The signing input and the decoded signature of the request's bearer token; no other check. */
+function signedParts(context: ExecutionContext): { input: Buffer; signature: Buffer } {
+  const header = context.switchToHttp().getRequest<{ headers: { authorization?: string } }>().headers.authorization ?? '';
+  const dot = header.lastIndexOf('.');
+  return { input: Buffer.from(header.slice('Bearer '.length, dot), 'latin1'), signature: Buffer.from(header.slice(dot + 1), 'base64url') };
+}
+
+/** `crypto.verify` on the main thread, as the library calls it. */
+@Injectable()
+class SyncVerifyGuard implements CanActivate {
+  constructor(@Inject(BENCH_PUBLIC_KEY) private readonly key: KeyObject) {}
+
+  canActivate(context: ExecutionContext): boolean {
+    const { input, signature } = signedParts(context);
+    return verify('sha256', input, this.key, signature);
+  }
+}
+
+/** `crypto.verify` with a callback: the RSA operation runs on libuv's thread pool. */
+@Injectable()
+class AsyncVerifyGuard implements CanActivate {
+  constructor(@Inject(BENCH_PUBLIC_KEY) private readonly key: KeyObject) {}
+
+  canActivate(context: ExecutionContext): Promise<boolean> {
+    const { input, signature } = signedParts(context);
+    return new Promise((done, fail) => verify('sha256', input, this.key, signature, (error, valid) => (error ? fail(error) : done(valid))));
+  }
+}
+
+function guardOf(variant: 'library' | 'recipe'): Type<CanActivate> {
   return variant === 'library' ? JwtAuthGuard : RecipeGuard;
 }
 
-/** The same two routes for both variants: one public, one behind the variant's guard. */
-function benchController(variant: Variant): Type<unknown> {
+/** The same two routes for the library and the recipe: one public, one behind the variant's guard. */
+function benchController(variant: 'library' | 'recipe'): Type<unknown> {
   @Controller()
   class BenchController {
     @Get('public')
@@ -60,6 +104,26 @@ function benchController(variant: Variant): Type<unknown> {
   return BenchController;
 }
 
+@Controller()
+class VerifyFormsController {
+  @Get('public')
+  open(): { ok: boolean } {
+    return { ok: true };
+  }
+
+  @UseGuards(SyncVerifyGuard)
+  @Get('sync')
+  sync(): { ok: boolean } {
+    return { ok: true };
+  }
+
+  @UseGuards(AsyncVerifyGuard)
+  @Get('async')
+  async(): { ok: boolean } {
+    return { ok: true };
+  }
+}
+
 export interface BenchAppOptions {
   variant: Variant;
   privatePem: string;
@@ -73,31 +137,53 @@ export interface BenchAppOptions {
 export function benchModule(options: BenchAppOptions): DynamicModule {
   @Module({})
   class BenchModule {}
-  const imports =
-    options.variant === 'library'
-      ? [Rs256AuthModule.forRoot({ privateKeyPath: options.privatePath, publicKeyPath: options.publicPath, cacheSize: options.cacheSize })]
-      : [
+  switch (options.variant) {
+    case 'library':
+    case 'library-off-thread':
+      return {
+        module: BenchModule,
+        imports: [
+          Rs256AuthModule.forRoot({
+            privateKeyPath: options.privatePath,
+            publicKeyPath: options.publicPath,
+            cacheSize: options.cacheSize,
+            verifyOffThread: options.variant === 'library-off-thread',
+          }),
+        ],
+        controllers: [benchController('library')],
+      };
+    case 'recipe':
+      return {
+        module: BenchModule,
+        imports: [
           PassportModule,
           JwtModule.register({
             privateKey: options.privatePem,
             publicKey: options.publicPem,
             signOptions: { algorithm: 'RS256', expiresIn: '15m' },
           }),
-        ];
-  return {
-    module: BenchModule,
-    imports,
-    controllers: [benchController(options.variant)],
-    providers: options.variant === 'recipe' ? [{ provide: RECIPE_PUBLIC_PEM, useValue: options.publicPem }, RecipeJwtStrategy] : [],
-  };
+        ],
+        controllers: [benchController('recipe')],
+        providers: [{ provide: RECIPE_PUBLIC_PEM, useValue: options.publicPem }, RecipeJwtStrategy],
+      };
+    case 'verify-forms':
+      return {
+        module: BenchModule,
+        controllers: [VerifyFormsController],
+        providers: [{ provide: BENCH_PUBLIC_KEY, useValue: createPublicKey(options.publicPem) }, SyncVerifyGuard, AsyncVerifyGuard],
+      };
+  }
 }
+
+/** One controller for every context, as in an app: the guard reads each route's metadata once, not once per context. */
+const CONTEXT_CONTROLLER = benchController('library');
 
 /**
  * An HTTP execution context for calling a guard directly: Nest's own `ExecutionContextHost`, built as its router
  * builds one for the guarded route, so that what a guard costs to read it is what it costs in an application.
  */
 export function httpContext(request: object, response: object): ExecutionContext {
-  const controller = benchController('library');
+  const controller = CONTEXT_CONTROLLER;
   const handler = (controller.prototype as { guarded: () => unknown }).guarded;
   return new ExecutionContextHost([request, response, undefined], controller, handler);
 }

@@ -9,17 +9,47 @@ export type Platform = 'express' | 'fastify';
 export interface HttpRow {
   platform: Platform;
   variant: Variant;
-  scenario: 'public' | 'guarded, one token' | 'guarded, distinct tokens';
+  scenario: string;
   requestsPerSecond: number;
   non2xx: number;
 }
+
+interface Scenario {
+  name: string;
+  path: string;
+  tokens: 'none' | 'one' | 'distinct';
+}
+
+const PUBLIC: Scenario = { name: 'public', path: '/public', tokens: 'none' };
+const GUARDED: Scenario[] = [
+  { name: 'guarded, one token', path: '/guarded', tokens: 'one' },
+  { name: 'guarded, distinct tokens', path: '/guarded', tokens: 'distinct' },
+];
+
+/**
+ * The servers measured, on each platform, with their scenarios; the first scenario is the baseline of the
+ * "x public" column. `repetitions` interleaved runs each, the best counts. A new app variant (revocation, say: see
+ * `apps.ts`) is one more entry.
+ */
+export const HTTP_SERVERS: { variant: Variant; repetitions: number; scenarios: Scenario[] }[] = [
+  { variant: 'library', repetitions: 3, scenarios: [PUBLIC, ...GUARDED] },
+  { variant: 'library-off-thread', repetitions: 2, scenarios: [PUBLIC, ...GUARDED] },
+  { variant: 'recipe', repetitions: 1, scenarios: [PUBLIC, ...GUARDED] },
+  {
+    variant: 'verify-forms',
+    repetitions: 2,
+    scenarios: [
+      PUBLIC,
+      { name: 'crypto.verify, distinct tokens', path: '/sync', tokens: 'distinct' },
+      { name: 'crypto.verify callback, distinct tokens', path: '/async', tokens: 'distinct' },
+    ],
+  },
+];
 
 export const HTTP_SETTINGS = {
   connections: 16,
   seconds: 3,
   warmupSeconds: 2,
-  /** Interleaved repetitions for the library's servers (the best counts); the recipe, for comparison, runs once. */
-  repetitions: { library: 3, recipe: 1 } satisfies Record<Variant, number>,
 };
 
 async function startServer(platform: Platform, variant: Variant, keys: BenchKeys): Promise<{ child: ChildProcess; url: string }> {
@@ -68,27 +98,25 @@ async function load(url: string, path: string, tokens: string[], seconds: number
 }
 
 /**
- * Public and guarded routes of one server, measured in the same run and interleaved, so that drift on a shared
- * machine hits every scenario alike: the ratio between them is the guard's cost (and the token's bytes). `distinctTokens` should outnumber
- * the verified-token cache so every request of that scenario is a miss.
+ * Every scenario of every server in `HTTP_SERVERS`, on Express and Fastify. The scenarios of one server are measured
+ * in the same run and interleaved, so that drift on a shared machine hits them alike: the ratio to the public route
+ * is the guard's cost (and the token's bytes). `distinctTokens` should outnumber the verified-token cache so every
+ * request of a distinct-token scenario is a miss.
  */
 export async function httpRows(keys: BenchKeys, oneToken: string, distinctTokens: string[]): Promise<HttpRow[]> {
   const rows: HttpRow[] = [];
-  const scenarios: [HttpRow['scenario'], string, string[]][] = [
-    ['public', '/public', []],
-    ['guarded, one token', '/guarded', [oneToken]],
-    ['guarded, distinct tokens', '/guarded', distinctTokens],
-  ];
+  const tokensOf = { none: [], one: [oneToken], distinct: distinctTokens } satisfies Record<Scenario['tokens'], string[]>;
   for (const platform of ['express', 'fastify'] as Platform[]) {
-    for (const variant of ['library', 'recipe'] as Variant[]) {
+    for (const { variant, repetitions, scenarios } of HTTP_SERVERS) {
       const { child, url } = await startServer(platform, variant, keys);
       try {
-        await load(url, '/public', [], HTTP_SETTINGS.warmupSeconds);
-        await load(url, '/guarded', [oneToken], HTTP_SETTINGS.warmupSeconds);
-        const runs = new Map<HttpRow['scenario'], { requestsPerSecond: number; non2xx: number }[]>();
-        for (let repetition = 0; repetition < HTTP_SETTINGS.repetitions[variant]; repetition++) {
-          for (const [scenario, path, tokens] of scenarios) {
-            runs.set(scenario, [...(runs.get(scenario) ?? []), await load(url, path, tokens, HTTP_SETTINGS.seconds)]);
+        for (const { path, tokens } of scenarios) {
+          await load(url, path, tokensOf[tokens], HTTP_SETTINGS.warmupSeconds);
+        }
+        const runs = new Map<string, { requestsPerSecond: number; non2xx: number }[]>();
+        for (let repetition = 0; repetition < repetitions; repetition++) {
+          for (const { name, path, tokens } of scenarios) {
+            runs.set(name, [...(runs.get(name) ?? []), await load(url, path, tokensOf[tokens], HTTP_SETTINGS.seconds)]);
           }
         }
         for (const [scenario, results] of runs) {

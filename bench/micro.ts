@@ -48,9 +48,13 @@ export async function verifyRows(keys: BenchKeys, tokens: string[]): Promise<Row
   const base = { ...keys };
   const uncached = await appContext({ ...base, variant: 'library', cacheSize: 0 });
   const cached = await appContext({ ...base, variant: 'library' });
+  // Half as many entries as tokens cycled: every call misses, stores its token and evicts the oldest, as a server
+  // does under a stream of new tokens.
+  const turning = await appContext({ ...base, variant: 'library', cacheSize: Math.floor(tokens.length / 2) });
   const recipe = await appContext({ ...base, variant: 'recipe' });
   const uncachedGuard = uncached.get(JwtAuthGuard);
   const cachedGuard = cached.get(JwtAuthGuard);
+  const turningGuard = turning.get(JwtAuthGuard);
   const recipeGuard: CanActivate = new RecipeGuard();
   // The same strategy reached through passport.authenticate, as JwtAuthGuard did before: what passport costs.
   const passportGuard: CanActivate = new (AuthGuard(RS256_STRATEGY))();
@@ -72,6 +76,7 @@ export async function verifyRows(keys: BenchKeys, tokens: string[]): Promise<Row
       'raw crypto.verify, KeyObject (the floor)': (i) => verify('sha256', parts[i % n].input, keys.publicKey, parts[i % n].signature),
       'library: TokenVerifier, uncached': (i) => verifier.verify(tokens[i % n]),
       'library: JwtAuthGuard, uncached': (i) => uncachedGuard.canActivate(contexts[i % n]),
+      'library: JwtAuthGuard, cache turning over (new tokens)': (i) => turningGuard.canActivate(contexts[i % n]),
       'library: JwtAuthGuard, cached (same token)': () => cachedGuard.canActivate(cachedContext),
       "library: AuthGuard('rs256-jwt') via passport, cached": () => passportGuard.canActivate(cachedContext),
       'recipe: AuthGuard + passport-jwt, PEM string': (i) => recipeGuard.canActivate(contexts[i % n]),
@@ -84,7 +89,7 @@ export async function verifyRows(keys: BenchKeys, tokens: string[]): Promise<Row
     400,
     15,
   );
-  await Promise.all([uncached.close(), cached.close(), recipe.close()]);
+  await Promise.all([uncached.close(), cached.close(), turning.close(), recipe.close()]);
   return rows;
 }
 

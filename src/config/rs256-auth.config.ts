@@ -35,6 +35,8 @@ export interface Rs256AuthConfig {
   readonly maxTokenLength: number;
   /** Most verified tokens remembered; 0 disables the cache. */
   readonly cacheSize: number;
+  /** Check signatures of tokens not in the cache on libuv's thread pool. */
+  readonly verifyOffThread: boolean;
   readonly realm: string;
   /** Authorization scheme the default extractor accepts and every challenge names. */
   readonly authScheme: string;
@@ -153,6 +155,7 @@ const ENV = {
   scopesClaim: 'JWT_SCOPES_CLAIM',
   maxTokenLength: 'JWT_MAX_TOKEN_LENGTH',
   cacheSize: 'JWT_CACHE_SIZE',
+  verifyOffThread: 'JWT_VERIFY_OFF_THREAD',
   realm: 'JWT_REALM',
   authScheme: 'JWT_AUTH_SCHEME',
   cookieName: 'JWT_COOKIE_NAME',
@@ -478,6 +481,7 @@ export function resolveRs256AuthConfig(options: Rs256AuthModuleOptions = {}, con
     },
     maxTokenLength: settings.integer('maxTokenLength', DEFAULT_MAX_TOKEN_LENGTH, 16),
     cacheSize: settings.integer('cacheSize', DEFAULT_CACHE_SIZE, 0),
+    verifyOffThread: settings.boolean('verifyOffThread'),
     realm: settings.string('realm').value ?? DEFAULT_REALM,
     ...transport,
     // In resource-server mode the signal fetches the issuer's set instead of reading key files.

@@ -24,6 +24,11 @@ export type AuthOutcome =
   | { refused: Rs256AuthError; user?: undefined; claims?: undefined; error?: undefined }
   | { error: unknown; user?: undefined; claims?: undefined; refused?: undefined };
 
+/** A verification failure: the client's token refused, or anything else gone wrong. */
+function refusedOrError(error: unknown): AuthOutcome {
+  return error instanceof Rs256AuthError ? { refused: error } : { error };
+}
+
 /**
  * The passport strategy behind `JwtAuthGuard`, registered with passport as `'rs256-jwt'` (so
  * `AuthGuard('rs256-jwt')` works too). It takes the token with the configured extractor, verifies it with
@@ -81,13 +86,22 @@ export class Rs256Strategy extends PassportStrategy(Strategy, RS256_STRATEGY) {
 
   private verifyAndValidate(token: string): AuthOutcome | Promise<AuthOutcome> {
     try {
-      const claims = this.verifier.verify(token);
-      // After the verifier, cache hit or not: a revocation takes effect on tokens already verified once.
-      this.revocations.check(claims);
-      return this.validated(claims);
+      // A promise only with the verifyOffThread option, for a token not in the cache.
+      const claims = this.verifier.verifyRequestToken(token);
+      return claims instanceof Promise ? claims.then((verified) => this.unrevoked(verified), refusedOrError) : this.unrevoked(claims);
     } catch (error) {
-      return error instanceof Rs256AuthError ? { refused: error } : { error };
+      return refusedOrError(error);
     }
+  }
+
+  /** After the verifier, cache hit or not: a revocation takes effect on tokens already verified once. */
+  private unrevoked(claims: JwtClaims): AuthOutcome | Promise<AuthOutcome> {
+    try {
+      this.revocations.check(claims);
+    } catch (error) {
+      return refusedOrError(error);
+    }
+    return this.validated(claims);
   }
 
   private validated(claims: JwtClaims): AuthOutcome | Promise<AuthOutcome> {

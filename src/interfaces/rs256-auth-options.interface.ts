@@ -167,6 +167,17 @@ export interface Rs256AuthModuleOptions {
   cacheSize?: number;
 
   /**
+   * Check the RSA signature of a token not in the cache on libuv's thread pool (`crypto.verify` with a callback)
+   * instead of the event loop, which then parses and routes other requests meanwhile. It pays where new tokens are
+   * frequent and a core is idle: the bench measures it (see the README's Performance section). Cached tokens, and
+   * tokens refused before the signature check, are answered at once either way. The pool is shared with file system,
+   * DNS and zlib work and has 4 threads unless `UV_THREADPOOL_SIZE` says otherwise.
+   * @env JWT_VERIFY_OFF_THREAD
+   * @default false
+   */
+  verifyOffThread?: boolean;
+
+  /**
    * `realm` announced in `WWW-Authenticate` challenges.
    * @env JWT_REALM
    * @default 'api'

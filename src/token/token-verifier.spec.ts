@@ -188,6 +188,56 @@ describe('TokenVerifier cache of verified tokens', () => {
   });
 });
 
+describe('TokenVerifier.verifyRequestToken with verifyOffThread', () => {
+  const offThread = (options: Rs256AuthModuleOptions = {}): TokenVerifier => verifier({ verifyOffThread: true, ...options });
+
+  it('checks a new token in a promise and answers a cached one at once, with the same frozen claims', async () => {
+    const v = offThread();
+    const t = token({ exp: NOW + 100, roles: ['user'] });
+    const pending = v.verifyRequestToken(t, NOW);
+    expect(pending).toBeInstanceOf(Promise);
+    const claims = await pending;
+    expect(claims).toMatchObject({ sub: 'u', roles: ['user'] });
+    expect(Object.isFrozen(claims.roles)).toBe(true);
+    expect(v.verifyRequestToken(t, NOW + 1)).toBe(claims);
+    expect(() => v.verifyRequestToken(t, NOW + 100)).toThrow('token expired');
+  });
+
+  it('refuses in the promise what the signature or the claims refuse, and at once what comes before', async () => {
+    const v = offThread({ issuer: 'https://issuer.test' });
+    const good = token({ exp: NOW + 100, iss: 'https://issuer.test' });
+    const [header, payload, signature] = good.split('.');
+    const forged = `${header}.${b64url({ sub: 'admin', exp: NOW + 100, iss: 'https://issuer.test' })}.${signature}`;
+    await expect(v.verifyRequestToken(forged, NOW)).rejects.toMatchObject({ code: 'RS256_TOKEN_SIGNATURE' });
+    await expect(v.verifyRequestToken(good, NOW + 100)).rejects.toMatchObject({ code: 'RS256_TOKEN_EXPIRED' });
+    await expect(v.verifyRequestToken(token({ exp: NOW + 100, iss: 'https://other.test' }), NOW)).rejects.toMatchObject({
+      code: 'RS256_TOKEN_ISSUER',
+    });
+    expect(() => v.verifyRequestToken(`${header}.${payload}`, NOW)).toThrow(expect.objectContaining({ code: 'RS256_TOKEN_MALFORMED' }));
+    expect(() => v.verifyRequestToken(`${header}.${payload}.${signature}A`, NOW)).toThrow(
+      expect.objectContaining({ code: 'RS256_TOKEN_SIGNATURE' }),
+    );
+    expect(v.cachedTokens).toBe(0);
+  });
+
+  it('does not remember a token whose key set was replaced while its signature was checked', async () => {
+    const config = resolveRs256AuthConfig({ publicKeyPath: keys.publicPath, verifyOffThread: true });
+    const v = new TokenVerifier(config);
+    const pending = v.verifyRequestToken(token({ exp: NOW + 100 }), NOW);
+    config.keyStore.replace(resolveRs256AuthConfig({ publicKeyPath: keys.otherPublicPath }).keyStore.keys);
+    // The next request sees the new key set (and is refused: its token is signed with the old key).
+    const next = Promise.resolve(v.verifyRequestToken(token({ exp: NOW + 100, jti: 'under-new-keys' }), NOW));
+    await expect(next).rejects.toMatchObject({ code: 'RS256_TOKEN_SIGNATURE' });
+    await pending;
+    expect(v.cachedTokens).toBe(0);
+  });
+
+  it('answers synchronously when the option is off', () => {
+    const t = token({ exp: NOW + 100 });
+    expect(verifier().verifyRequestToken(t, NOW)).toMatchObject({ sub: 'u' });
+  });
+});
+
 describe('TokenVerifier accepts one spelling of a signature, for every key size', () => {
   it.each(KEY_SIZES)('%i-bit key: every appended character and a removed one are refused', (size) => {
     const pair = pairs.get(size)!;

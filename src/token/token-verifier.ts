@@ -3,7 +3,7 @@ import { verify as verifySignature } from 'node:crypto';
 import type { Rs256AuthConfig } from '../config/rs256-auth.config.js';
 import { Rs256AuthError, type Rs256AuthErrorCode } from '../errors/rs256-auth.error.js';
 import { IssuerRegistry } from '../issuers/issuer-registry.js';
-import type { KeySet } from '../keys/key-set.js';
+import type { KeySet, VerificationKey } from '../keys/key-set.js';
 import { RS256_AUTH_CONFIG } from '../rs256-auth.constants.js';
 import { typMediaType } from './token-type.js';
 import { VerifiedTokenCache } from './verified-token-cache.js';
@@ -36,8 +36,6 @@ const MAX_REMEMBERED_HEADERS = 64;
 
 const NUMERIC_DATE_CLAIMS = ['exp', 'nbf', 'iat'];
 const STRING_CLAIMS = ['iss', 'sub', 'jti'];
-
-const BASE64URL_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 
 /**
  * Deepest nesting of objects and arrays accepted in a header or a payload (the top-level object is level 1). Real
@@ -89,16 +87,6 @@ function nestsWithin(json: string, maxDepth: number): boolean {
  */
 export function ownClaim(claims: JwtClaims, name: string): unknown {
   return Object.hasOwn(claims, name) ? claims[name] : undefined;
-}
-
-/**
- * True when the unused low bits of the last base64url character are zero, i.e. the string is the one encoding of
- * its bytes. Buffer ignores those bits: without this check 16 different strings would be the same valid token,
- * which defeats replay and revocation lists keyed by the token. Expects a string already known to be base64url.
- */
-function hasCanonicalEnding(segment: string): boolean {
-  const unusedBits = [0, 0, 4, 2][segment.length % 4];
-  return (BASE64URL_ALPHABET.indexOf(segment[segment.length - 1]) & ((1 << unusedBits) - 1)) === 0;
 }
 
 function reject(code: Rs256AuthErrorCode, description: string): never {
@@ -164,6 +152,15 @@ interface Policy {
   readonly requiredClaims: readonly string[];
 }
 
+/** A token that passed every check before the RSA operation, with what the operation and the claim checks need. */
+interface SignedToken {
+  readonly key: VerificationKey;
+  readonly input: Buffer;
+  readonly signature: Buffer;
+  readonly payload: string;
+  readonly policy: Policy;
+}
+
 /**
  * Freezes verified claims all the way down: they may be shared by many requests through the cache. A loop with its
  * own stack rather than recursion, so no input can exhaust the call stack (depth is bounded by `MAX_JSON_DEPTH`
@@ -213,6 +210,11 @@ export class TokenVerifier {
   private readonly cache: VerifiedTokenCache;
   /** Header segments that passed `checkedHeader`, with their decoded header. */
   private readonly headers = new Map<string, JoseHeader>();
+  /**
+   * The header segment accepted last and its header, tried before the Map: tokens from one issuer repeat it, and
+   * comparing two strings costs less than hashing one.
+   */
+  private lastHeader?: { segment: string; header: JoseHeader };
   /** The key set (with several issuers, the registry's version) the cached entries were verified with. */
   private cachedWith?: KeySet | number;
 
@@ -234,12 +236,67 @@ export class TokenVerifier {
    * @throws Rs256AuthError with a `RS256_TOKEN_*` code whose message is safe to show the client
    */
   verify(token: string, nowSeconds = Date.now() / 1000): JwtClaims {
-    const severalIssuers = this.issuers?.enabled === true;
-    const keys = severalIssuers ? this.issuers!.version : this.config.keyStore.keys;
+    const keys = this.currentKeys();
+    const cached = this.fromCache(token, nowSeconds);
+    if (cached !== undefined) {
+      return cached;
+    }
+    const signed = this.signedToken(token);
+    if (!verifySignature('sha256', signed.input, signed.key.key, signed.signature)) {
+      reject('RS256_TOKEN_SIGNATURE', 'invalid signature');
+    }
+    return this.accepted(token, signed, keys, nowSeconds);
+  }
+
+  /**
+   * What the guard calls: `verify`, except that with the `verifyOffThread` option a token not in the cache has its
+   * signature checked on libuv's thread pool, and the claims (or the refusal) come in a promise. Cached tokens and
+   * tokens refused before the signature check are answered synchronously, as `verify` answers them.
+   * @param nowSeconds the clock, in seconds since the epoch (tests pass a fixed one)
+   * @throws Rs256AuthError with a `RS256_TOKEN_*` code whose message is safe to show the client
+   */
+  verifyRequestToken(token: string, nowSeconds = Date.now() / 1000): JwtClaims | Promise<JwtClaims> {
+    if (!this.config.verifyOffThread) {
+      return this.verify(token, nowSeconds);
+    }
+    const keys = this.currentKeys();
+    const cached = this.fromCache(token, nowSeconds);
+    if (cached !== undefined) {
+      return cached;
+    }
+    const signed = this.signedToken(token);
+    return new Promise((resolve, fail) => {
+      verifySignature('sha256', signed.input, signed.key.key, signed.signature, (error, valid) => {
+        try {
+          if (error) {
+            throw error;
+          }
+          if (!valid) {
+            reject('RS256_TOKEN_SIGNATURE', 'invalid signature');
+          }
+          resolve(this.accepted(token, signed, keys, nowSeconds));
+        } catch (refusal) {
+          fail(refusal);
+        }
+      });
+    });
+  }
+
+  /**
+   * The key set in force (with several issuers, the registry's version); the cache is emptied whenever it differs
+   * from the one its entries were verified with.
+   */
+  private currentKeys(): KeySet | number {
+    const keys = this.issuers?.enabled === true ? this.issuers.version : this.config.keyStore.keys;
     if (keys !== this.cachedWith) {
       this.cache.clear();
       this.cachedWith = keys;
     }
+    return keys;
+  }
+
+  /** The cached claims of the token, if any, checked against the clock (an expired entry is dropped). */
+  private fromCache(token: string, nowSeconds: number): JwtClaims | undefined {
     const cached = this.cache.get(token);
     if (cached !== undefined) {
       try {
@@ -248,16 +305,15 @@ export class TokenVerifier {
         this.cache.delete(token);
         throw error;
       }
-      return cached;
     }
-    const claims = deepFreeze(this.verifyIgnoringTime(token, severalIssuers));
-    this.checkTime(claims, nowSeconds);
-    this.cache.set(token, claims);
-    return claims;
+    return cached;
   }
 
-  /** Everything but the clock-dependent checks: structure, header, signature, claim types, iss, aud, required claims. */
-  private verifyIgnoringTime(token: string, severalIssuers: boolean): JwtClaims {
+  /**
+   * Every check before the RSA operation: size, structure, header, issuer and key selection, the signature's length
+   * and spelling. Returns what the RSA operation and the claim checks need.
+   */
+  private signedToken(token: string): SignedToken {
     const { config } = this;
     if (token.length > config.maxTokenLength) {
       reject('RS256_TOKEN_TOO_LARGE', `token exceeds ${config.maxTokenLength} bytes`);
@@ -273,7 +329,8 @@ export class TokenVerifier {
     }
 
     const header = this.checkedHeader(token.slice(0, firstDot));
-    const policy = severalIssuers ? this.issuerPolicy(token.slice(firstDot + 1, secondDot)) : this.policy();
+    const payload = token.slice(firstDot + 1, secondDot);
+    const policy = this.issuers?.enabled === true ? this.issuerPolicy(payload) : this.policy();
     const key = policy.keys.select(header.kid);
 
     // Exactly the length the key's modulus implies, compared before decoding: Buffer would ignore a surplus
@@ -281,17 +338,39 @@ export class TokenVerifier {
     if (signature.length !== key.encodedSignatureLength) {
       reject('RS256_TOKEN_SIGNATURE', 'invalid signature');
     }
-    if (!BASE64URL.test(signature)) {
-      reject('RS256_TOKEN_MALFORMED', 'malformed token: signature is not base64url');
-    }
-    if (
-      !hasCanonicalEnding(signature) ||
-      !verifySignature('sha256', Buffer.from(token.slice(0, secondDot), 'latin1'), key.key, Buffer.from(signature, 'base64url'))
-    ) {
+    const signatureBytes = Buffer.from(signature, 'base64url');
+    // The segment must be the one encoding of its bytes: Buffer skips characters outside the alphabet, accepts the
+    // base64 ones too, and ignores the unused low bits of the last character, so otherwise several strings would be
+    // the same valid token, which defeats replay and revocation lists keyed by the token. Encoding back and comparing
+    // checks all of that at once, for less than a pattern over the segment; only a refused one is looked at again,
+    // to say why.
+    if (signatureBytes.toString('base64url') !== signature) {
+      if (!BASE64URL.test(signature)) {
+        reject('RS256_TOKEN_MALFORMED', 'malformed token: signature is not base64url');
+      }
       reject('RS256_TOKEN_SIGNATURE', 'invalid signature');
     }
+    return { key, input: Buffer.from(token.slice(0, secondDot), 'latin1'), signature: signatureBytes, payload, policy };
+  }
 
-    const claims: JwtClaims = decodeJson(token.slice(firstDot + 1, secondDot), 'payload');
+  /**
+   * The claims of a token whose signature is good, once they pass the claim checks and the clock; remembered if
+   * the keys are still the ones that verified them.
+   */
+  private accepted(token: string, signed: SignedToken, keys: KeySet | number, nowSeconds: number): JwtClaims {
+    const claims = deepFreeze(this.checkedClaims(signed.payload, signed.policy));
+    this.checkTime(claims, nowSeconds);
+    // Off the event loop, the keys may have been replaced while the signature was checked: then the entry would
+    // outlive the key that vouched for it.
+    if (keys === this.cachedWith) {
+      this.cache.set(token, claims);
+    }
+    return claims;
+  }
+
+  /** The time-independent claim checks: claim types, required claims, iss, aud. */
+  private checkedClaims(payload: string, policy: Policy): JwtClaims {
+    const claims: JwtClaims = decodeJson(payload, 'payload');
     checkClaimTypes(claims);
     for (const name of policy.requiredClaims) {
       if (!Object.hasOwn(claims, name)) {
@@ -337,10 +416,16 @@ export class TokenVerifier {
    * headers, so accepted ones are remembered (a few, frozen): most tokens skip a base64 decode and a JSON parse.
    */
   private checkedHeader(segment: string): JoseHeader {
-    const known = this.headers.get(segment);
-    if (known) {
-      return known;
+    const last = this.lastHeader;
+    if (last !== undefined && last.segment === segment) {
+      return last.header;
     }
+    const header = this.headers.get(segment) ?? this.acceptedHeader(segment);
+    this.lastHeader = { segment, header };
+    return header;
+  }
+
+  private acceptedHeader(segment: string): JoseHeader {
     const header = decodeJson(segment, 'header');
     if (header.alg !== 'RS256') {
       reject('RS256_TOKEN_ALGORITHM', 'algorithm not accepted; only RS256 is');
