@@ -189,7 +189,8 @@ describe('TokenVerifier cache of verified tokens', () => {
 });
 
 describe('TokenVerifier.verifyRequestToken with verifyOffThread', () => {
-  const offThread = (options: Rs256AuthModuleOptions = {}): TokenVerifier => verifier({ verifyOffThread: true, ...options });
+  // No clock tolerance, so that NOW + 100 is exactly a token's expiry.
+  const offThread = (options: Rs256AuthModuleOptions = {}): TokenVerifier => verifier({ verifyOffThread: true, clockTolerance: 0, ...options });
 
   it('checks a new token in a promise and answers a cached one at once, with the same frozen claims', async () => {
     const v = offThread();
