@@ -9,6 +9,7 @@ import {
   type CanActivate,
   type DynamicModule,
   type ExecutionContext,
+  type OnApplicationBootstrap,
   type Type,
 } from '@nestjs/common';
 import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host.js';
@@ -16,22 +17,38 @@ import { JwtModule } from '@nestjs/jwt';
 import { createPublicKey, verify, type KeyObject } from 'node:crypto';
 import { AuthGuard, PassportModule, PassportStrategy } from '@nestjs/passport';
 import { ExtractJwt, Strategy as PassportJwtStrategy } from 'passport-jwt';
-import { JwtAuthGuard, Rs256AuthModule } from '../src/index.js';
+import { JwtAuthGuard, Rs256AuthModule, SessionService } from '../src/index.js';
 
 /**
  * The apps the bench builds, each a module with a `/public` route and one or more guarded routes:
  * - `library`: this library with its defaults, `/guarded` behind `JwtAuthGuard`;
  * - `library-off-thread`: the same with `verifyOffThread`, signatures of new tokens checked on libuv's thread pool;
+ * - `library-revocation`: the same with sessions on (memory store) and {@link REVOKED_TOKENS} revocations in force,
+ *   so every request also runs the revocation check;
  * - `recipe`: the usual recipe (see `RecipeJwtStrategy`), `/guarded` behind `AuthGuard('jwt')`;
  * - `verify-forms`: no JWT library at all, only `crypto.verify` on the bearer token, synchronous on `/sync` and in its
  *   callback form (libuv's thread pool) on `/async`: what moving verification off the main thread can gain at most.
  *
  * Another app is one name here and one case in `benchModule`, then a server plan in `http.ts` (`HTTP_SERVERS`) and,
- * if it has a goal, a line in `run.ts`. Revocation checks are meant to come in this way: a `library-revocation`
- * app importing `Rs256AuthModule.forRoot` with revocation on and a store holding some revoked tokens, measured with
- * the same scenarios as `library`.
+ * if it has a goal, a line in `run.ts`.
  */
-export type Variant = 'library' | 'library-off-thread' | 'recipe' | 'verify-forms';
+export type Variant = 'library' | 'library-off-thread' | 'library-revocation' | 'recipe' | 'verify-forms';
+
+/** Revocations in force in the `library-revocation` app: none of them is a token the bench sends. */
+const REVOKED_TOKENS = 10_000;
+
+/** Fills the revocation list before the app serves, so the check runs against a list of realistic size. */
+@Injectable()
+class RevokedTokens implements OnApplicationBootstrap {
+  constructor(private readonly sessions: SessionService) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    const exp = Math.floor(Date.now() / 1000) + 3600;
+    for (let i = 0; i < REVOKED_TOKENS; i++) {
+      await this.sessions.revokeToken(`revoked-${i}`, exp);
+    }
+  }
+}
 
 const RECIPE_PUBLIC_PEM = 'BENCH:RECIPE_PUBLIC_PEM';
 const BENCH_PUBLIC_KEY = 'BENCH:PUBLIC_KEY';
@@ -140,6 +157,7 @@ export function benchModule(options: BenchAppOptions): DynamicModule {
   switch (options.variant) {
     case 'library':
     case 'library-off-thread':
+    case 'library-revocation':
       return {
         module: BenchModule,
         imports: [
@@ -148,9 +166,11 @@ export function benchModule(options: BenchAppOptions): DynamicModule {
             publicKeyPath: options.publicPath,
             cacheSize: options.cacheSize,
             verifyOffThread: options.variant === 'library-off-thread',
+            sessions: options.variant === 'library-revocation',
           }),
         ],
         controllers: [benchController('library')],
+        providers: options.variant === 'library-revocation' ? [RevokedTokens] : [],
       };
     case 'recipe':
       return {

@@ -34,6 +34,7 @@ const GUARDED: Scenario[] = [
 export const HTTP_SERVERS: { variant: Variant; repetitions: number; scenarios: Scenario[] }[] = [
   { variant: 'library', repetitions: 3, scenarios: [PUBLIC, ...GUARDED] },
   { variant: 'library-off-thread', repetitions: 2, scenarios: [PUBLIC, ...GUARDED] },
+  { variant: 'library-revocation', repetitions: 2, scenarios: [PUBLIC, ...GUARDED] },
   { variant: 'recipe', repetitions: 1, scenarios: [PUBLIC, ...GUARDED] },
   {
     variant: 'verify-forms',
