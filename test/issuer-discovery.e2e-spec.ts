@@ -95,6 +95,7 @@ describe.each(WIRINGS)('issuerResolver: dynamic tenants (%s)', (wiring) => {
       asked.push(iss);
       if (iss === 'https://tenant-a.test') return { issuer: iss, publicKeyPath: keys.publicPath };
       if (iss === 'https://tenant-b.test') return { issuer: iss, publicKeyPath: keys.otherPublicPath, audience: 'b-api' };
+      if (iss === 'https://tenant-c.test') return { issuer: iss, publicKeyPath: keys.publicPath };
       return undefined;
     };
     const { app } = await createApp({ wiring, options: { issuerResolver: resolver, issuerCacheSize: 2 } });
@@ -112,9 +113,17 @@ describe.each(WIRINGS)('issuerResolver: dynamic tenants (%s)', (wiring) => {
       expect(await status(refused)).toBe(401);
       expect(await status(refused)).toBe(401);
       expect(asked).toEqual(['https://tenant-a.test', 'https://tenant-b.test', 'https://unknown.test']);
-      // The cache holds two issuers: A, least recently used, was dropped and is asked about again.
+      // Refused issuers are remembered apart: a flood of made-up ones never pushes an accepted issuer out.
+      for (let i = 0; i < 5; i++) {
+        expect(await status(rs256Token(keys.main.privateKey, validClaims({ iss: `https://made-up-${i}.test` })))).toBe(401);
+      }
       expect(await status(tokenA)).toBe(200);
-      expect(asked).toEqual(['https://tenant-a.test', 'https://tenant-b.test', 'https://unknown.test', 'https://tenant-a.test']);
+      expect(await status(tokenB)).toBe(200);
+      expect(asked.filter((iss) => iss === 'https://tenant-a.test' || iss === 'https://tenant-b.test')).toHaveLength(2);
+      // The cache holds two accepted issuers: a third pushes out A, the least recently used, which is asked about again.
+      expect(await status(rs256Token(keys.main.privateKey, validClaims({ iss: 'https://tenant-c.test' })))).toBe(200);
+      expect(await status(tokenA)).toBe(200);
+      expect(asked.slice(-2)).toEqual(['https://tenant-c.test', 'https://tenant-a.test']);
     };
     try {
       await run(await listen(app));

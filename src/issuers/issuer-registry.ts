@@ -30,8 +30,13 @@ const STALE_SWEEP_MS = 1000;
 export class IssuerRegistry {
   private readonly logger = new Logger('Rs256Auth');
   private readonly configured = new Map<string, IssuerContext>();
-  /** Resolver answers: a context, or `null` for a refused issuer. Map order is recency of use. */
-  private readonly resolved = new Map<string, IssuerContext | null>();
+  /** Issuers the resolver accepted. Map order is recency of use. */
+  private readonly resolved = new Map<string, IssuerContext>();
+  /**
+   * Issuers the resolver refused, kept apart and bounded on their own: a flood of tokens naming made-up issuers must
+   * never push an accepted issuer out (which would empty the verified-token cache and fetch its keys again).
+   */
+  private readonly refused = new Set<string>();
   private readonly resolving = new Map<string, Promise<boolean>>();
   private lastSweep = 0;
   /** Bumped whenever any issuer's key set changes, so the verified-token cache knows to start over. */
@@ -78,7 +83,7 @@ export class IssuerRegistry {
       this.resolved.delete(iss);
       this.resolved.set(iss, resolved);
     }
-    return resolved ?? undefined;
+    return resolved;
   }
 
   /** Per request, and cheap: starts background fetches of sets older than their max age, looked for once a second. */
@@ -96,7 +101,7 @@ export class IssuerRegistry {
    */
   recover(iss: unknown, code: Rs256AuthErrorCode): Promise<boolean> | undefined {
     if (typeof iss !== 'string') return undefined;
-    if (code === 'RS256_TOKEN_ISSUER' && this.config.trustedIssuers?.resolver && !this.configured.has(iss) && !this.resolved.has(iss)) {
+    if (code === 'RS256_TOKEN_ISSUER' && this.config.trustedIssuers?.resolver && !this.configured.has(iss) && !this.resolved.has(iss) && !this.refused.has(iss)) {
       let pending = this.resolving.get(iss);
       if (!pending) {
         pending = this.resolve(iss).finally(() => this.resolving.delete(iss));
@@ -123,12 +128,18 @@ export class IssuerRegistry {
       // Refused, and remembered as refused: a resolver that fails must not be called again for every token.
       this.logger.warn(`issuerResolver could not resolve an issuer (${error instanceof Error ? error.message : String(error)}); its tokens are refused.`);
     }
-    this.resolved.set(iss, context);
-    if (this.resolved.size > cacheSize) {
-      const [oldest, evicted] = this.resolved.entries().next().value!;
-      this.resolved.delete(oldest);
-      // Its tokens must not outlive it in the verified-token cache: they are to be resolved again.
-      if (evicted) this.generation++;
+    if (context) {
+      this.resolved.set(iss, context);
+      if (this.resolved.size > cacheSize) {
+        this.resolved.delete(this.resolved.keys().next().value!);
+        // Its tokens must not outlive it in the verified-token cache: they are to be resolved again.
+        this.generation++;
+      }
+    } else {
+      this.refused.add(iss);
+      if (this.refused.size > cacheSize) {
+        this.refused.delete(this.refused.values().next().value!);
+      }
     }
     try {
       await context?.source?.initialFetch();
@@ -151,6 +162,6 @@ export class IssuerRegistry {
 
   private *contexts(): Iterable<IssuerContext> {
     yield* this.configured.values();
-    for (const context of this.resolved.values()) if (context) yield context;
+    yield* this.resolved.values();
   }
 }
