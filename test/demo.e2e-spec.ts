@@ -151,7 +151,7 @@ describe('the demo with a .env file', () => {
     const cwd = mkdtempSync(join(tmpdir(), 'rs256-auth-demo-env-'));
     try {
       devKeys(cwd);
-      writeFileSync(join(cwd, '.env'), 'JWT_ISSUER=custom-issuer\nJWT_EXPIRES_IN=1h\nDEMO_USERS=alice:wonderland:profile\n');
+      writeFileSync(join(cwd, '.env'), 'JWT_ISSUER=custom-issuer\nJWT_EXPIRES_IN=1h\nDEMO_USERS=alice:wonderland:profile\nJWT_SESSIONS_ENABLED=false\n');
       const demo = await startDemo(cwd);
       try {
         const response = await request(demo.url, '/auth/login', { method: 'POST', body: { username: 'alice', password: 'wonderland' } });
@@ -159,6 +159,10 @@ describe('the demo with a .env file', () => {
         const claims = JSON.parse(Buffer.from(response.body.access_token.split('.')[1], 'base64url').toString());
         expect(claims.iss).toBe('custom-issuer');
         expect((await request(demo.url, '/auth/login', { method: 'POST', body: { username: 'demo', password: 'demo-password' } })).status).toBe(401);
+        // Sessions switched off: the session routes say so rather than failing with a 500.
+        const refresh = await request(demo.url, '/auth/refresh', { method: 'POST', body: { refresh_token: 'A'.repeat(43) } });
+        expect(refresh.status).toBe(404);
+        expect(refresh.body.message).toMatch(/sessions are disabled/);
       } finally {
         await stopDemo(demo);
       }

@@ -599,6 +599,13 @@ function resolveSessions(settings: Settings): SessionsConfig {
   if (store.value === 'redis' && url.value === undefined) {
     throw new Rs256AuthError('RS256_CONFIG_INVALID', `${store.setting} is "redis" but ${url.setting} is not set; expected a URL such as redis://127.0.0.1:6379.`);
   }
+  if (url.value !== undefined && store.value !== 'redis') {
+    // Sessions would silently stay in this process's memory: a logout on one instance never reaching the others.
+    throw new Rs256AuthError(
+      'RS256_CONFIG_INVALID',
+      `${url.setting} is set but ${store.setting} is ${store.value === undefined ? 'not set' : `"${store.value}"`}; set ${store.setting} to "redis" to share sessions through Redis, or unset ${url.setting}.`,
+    );
+  }
   if (url.value !== undefined && !/^rediss?:\/\//.test(url.value)) {
     // The URL may hold a password: quote only its scheme.
     throw invalid(url.setting, `${url.value.split(':')[0]}:…`, 'a redis:// or rediss:// URL');

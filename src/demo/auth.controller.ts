@@ -5,6 +5,7 @@ import {
   HttpCode,
   Inject,
   Post,
+  NotFoundException,
   ServiceUnavailableException,
   UnauthorizedException,
 } from '@nestjs/common';
@@ -54,6 +55,9 @@ async function asHttp<T>(operation: () => Promise<T>): Promise<T> {
   try {
     return await operation();
   } catch (error) {
+    if (error instanceof Rs256AuthError && error.code === 'RS256_SESSIONS_DISABLED') {
+      throw new NotFoundException('sessions are disabled (JWT_SESSIONS_ENABLED=false)');
+    }
     if (error instanceof Rs256AuthError && error.code === 'RS256_SESSION_STORE_UNAVAILABLE') {
       throw new ServiceUnavailableException(error.message);
     }
