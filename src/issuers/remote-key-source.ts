@@ -6,7 +6,7 @@ import type { RemoteKeySettings } from '../config/rs256-auth.config.js';
 import { rsaKeyProblem, rsaThumbprint } from '../keys/key-loader.js';
 import { KeySet, verificationKey, type VerificationKey } from '../keys/key-set.js';
 import type { KeyStore } from '../keys/key-store.js';
-import { parseJson, readAtMost } from './bounded-fetch.js';
+import { parseJson, readAtMost, shownUrl } from './bounded-fetch.js';
 import { discoverJwksUri } from './issuer-discovery.js';
 import { loadJose } from './jose.loader.js';
 
@@ -68,7 +68,7 @@ export class RemoteKeySource {
   private inFlight?: Promise<FetchOutcome>;
   /** Entries in the last document received, before the `jwksMaxKeys` cut. */
   private entriesReceived = 0;
-  /** The JWK Set's URI, once configured or discovered. */
+  /** The JWK Set's URI, once configured or discovered, as logs show it (see shownUrl). */
   private jwksUri?: string;
   /** jose, loaded with the first fetch (see loadJose). */
   private jose?: typeof Jose;
@@ -143,9 +143,9 @@ export class RemoteKeySource {
       this.jose ??= await loadJose();
       const uri = configured ?? (await discoverJwksUri(discover!, { timeoutMs, maxBytes, allowHttp }));
       if (!configured) {
-        this.logger.log(`Issuer ${discover} publishes its keys at ${uri.href}.`);
+        this.logger.log(`Issuer ${shownUrl(discover!)} publishes its keys at ${shownUrl(uri)}.`);
       }
-      this.jwksUri = uri.href;
+      this.jwksUri = shownUrl(uri);
       this.remote = this.remoteSet(this.jose, uri);
     }
     return this.remote;
@@ -167,7 +167,7 @@ export class RemoteKeySource {
     try {
       remote = await this.located();
     } catch (error) {
-      this.logger.warn(`Discovering the keys of issuer ${this.settings.discover} failed (${error instanceof Error ? error.message : String(error)}); ${cached()} cached key(s) stay in use.`);
+      this.logger.warn(`Discovering the keys of issuer ${shownUrl(this.settings.discover!)} failed (${error instanceof Error ? error.message : String(error)}); ${cached()} cached key(s) stay in use.`);
       return 'failed';
     }
     const uri = this.jwksUri!;
