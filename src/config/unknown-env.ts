@@ -54,7 +54,7 @@ function closest(name: string, known: readonly string[]): string | undefined {
  * Damerau-Levenshtein distance in its optimal-string-alignment form: insertions, deletions, substitutions and
  * swaps of two neighbours (`PAHT` for `PATH`) each count one.
  */
-export function editDistance(a: string, b: string): number {
+function editDistance(a: string, b: string): number {
   const rows: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
   for (let j = 1; j <= b.length; j++) rows[0][j] = j;
   for (let i = 1; i <= a.length; i++) {

@@ -143,8 +143,8 @@ export interface Rs256AuthModuleOptions {
 
   /**
    * Re-read and re-check every key file on `SIGHUP`, replacing the key set without a restart if all checks pass.
-   * In resource-server mode (`jwksUri`), `SIGHUP` fetches the issuer's JWK Set at once instead, whatever the
-   * cooldown, and logs the kids it got.
+   * Where keys are fetched instead (`jwksUri`, `issuerUrl`, `trustedIssuers`), `SIGHUP` fetches every issuer's JWK
+   * Set at once, whatever the cooldown, and logs the kids it got.
    * @env JWT_RELOAD_ON_SIGHUP
    * @default true
    */
@@ -206,6 +206,7 @@ export interface Rs256AuthModuleOptions {
    * Where the guard looks for the token, replacing the built-in extractors (`authScheme`, `cookieName`). Compose
    * `fromAuthHeader`, `fromCookie`, `fromQuery` with `firstOf`; `passport-jwt`'s `ExtractJwt` extractors fit too.
    * Tokens in URLs are only ever read this way, never through a setting: URLs end up in logs.
+   * @env none: a function, given in code only
    * @default the Authorization header with `authScheme`, then the `cookieName` cookie if set
    * @example
    * import { firstOf, fromAuthHeader, fromQuery } from 'nestjs-rs256-auth';
@@ -258,6 +259,7 @@ export interface Rs256AuthModuleOptions {
    * options (the same checks apply as to configured ones), or `undefined` to refuse it. Answers, yes or no, are
    * remembered for up to `issuerCacheSize` issuers (least recently used first out), so the resolver runs once per
    * issuer, not once per token.
+   * @env none: a function, given in code only
    * @default none (only `trustedIssuers`)
    * @example
    * issuerResolver: async (iss) => (iss.startsWith('https://id.example.com/realms/') ? { issuer: iss } : undefined)
@@ -330,6 +332,7 @@ export interface Rs256AuthModuleOptions {
    * puts the `.env` file's variables) that is not a setting of this module is checked: one within a typo of a
    * setting (`JWT_ISSUR`) stops start-up with "did you mean `JWT_ISSUER`?", any other is named in one warning.
    * Names listed here are neither; a setting of this module cannot be listed.
+   * @env none: given in code only
    * @default []
    * @example
    * ignoreEnv: ['JWT_REFRESH_SECRET', 'JWT_ISSUERS']
@@ -410,15 +413,18 @@ export interface Rs256AuthModuleOptions {
   resourceMetadata?: boolean | ResourceMetadataOptions;
 }
 
-/** One trusted issuer: its `iss`, where its keys come from, and what its tokens must carry. */
+/**
+ * One trusted issuer: its `iss`, where its keys come from, and what its tokens must carry. In the environment, the
+ * entries of `JWT_TRUSTED_ISSUERS` in its JSON form (`[{"issuer": "…", "audience": "…"}]`) have these members.
+ */
 export interface TrustedIssuerOptions {
-  /** The `iss` its tokens carry, compared exactly. */
+  /** The `iss` its tokens carry, compared exactly. Required. */
   issuer: string;
-  /** Its JWK Set; without it (and without local keys) the set is found by discovery from `issuer`. */
+  /** Its JWK Set. @default none: without it (and without local keys) the set is found by discovery from `issuer` */
   jwksUri?: string;
-  /** Local public keys (files or folders, as `publicKeyPath`) instead of a fetched set. */
+  /** Local public keys (files or folders, as `publicKeyPath`) instead of a fetched set. @default none */
   publicKeyPath?: string | string[];
-  /** A local public key PEM instead of a fetched set. */
+  /** A local public key PEM instead of a fetched set. @default none */
   publicKey?: string;
   /** Accepted audiences of its tokens. @default the module's `audience` */
   audience?: string | string[];
@@ -471,6 +477,7 @@ export interface JwksOptions {
 export interface Rs256AuthModuleExtras {
   /**
    * Register the module globally, so `JwtAuthGuard` and `JwtService` can be used in every module.
+   * @env none: given in code only
    * @default true
    */
   isGlobal?: boolean;
@@ -481,6 +488,7 @@ export interface Rs256AuthModuleExtras {
    * application's services through its constructor: list it in the providers of the module that provides them,
    * and the module uses that instance. Registered nowhere, it is created inside this module, with what this module
    * sees (global modules, `forRootAsync`'s `imports`).
+   * @env none: a class, given in code only
    * @default Rs256Strategy
    * @example
    * @Injectable()

@@ -1,6 +1,6 @@
 /** Fetching documents from an issuer without letting the issuer decide how much work that is. */
 
-export function tooLarge(maxBytes: number): Error {
+function tooLarge(maxBytes: number): Error {
   return new Error(`the response is larger than ${maxBytes} bytes (jwksMaxBytes, JWT_JWKS_MAX_BYTES)`);
 }
 

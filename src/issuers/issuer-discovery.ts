@@ -6,7 +6,7 @@ import { fetchJson, shownUrl } from './bounded-fetch.js';
  * `/.well-known/openid-configuration` to the issuer; RFC 8414 §3 inserts `/.well-known/oauth-authorization-server`
  * between the host and the issuer's path.
  */
-export function metadataUrls(issuer: string): URL[] {
+function metadataUrls(issuer: string): URL[] {
   const url = new URL(issuer);
   const path = url.pathname === '/' ? '' : url.pathname.replace(/\/$/, '');
   return [

@@ -75,14 +75,6 @@ export class RemoteJwks implements OnModuleInit, OnApplicationBootstrap, OnModul
   }
 
   /**
-   * Fetches the set unless a fetch started within the cooldown window; concurrent callers share one fetch.
-   * Resolves to whether the key set changed.
-   */
-  refresh(): Promise<boolean> {
-    return this.source?.refresh() ?? Promise.resolve(false);
-  }
-
-  /**
    * Fetches the set (with several issuers, every issuer's set) now, whatever the cooldown: an operator's request,
    * not a token's. Resolves to whether a key set changed.
    */

@@ -6,7 +6,7 @@ import { Rs256AuthError } from '../errors/rs256-auth.error.js';
  * Largest key file read, in bytes (64 KiB). An RSA key of 16384 bits is under 13 KiB in PEM, so anything larger is
  * not a key file; the cap keeps a device such as `/dev/zero`, or a huge file, from filling memory.
  */
-export const MAX_KEY_FILE_BYTES = 64 * 1024;
+const MAX_KEY_FILE_BYTES = 64 * 1024;
 
 /**
  * One file-system call, in a blocking form (start-up, which must finish before the module exists) and a

@@ -10,7 +10,7 @@ export const MIN_RSA_BITS = 2048;
  * `-----BEGIN` or a base64-encoded PEM, is key material pasted into a path setting: it is refused without being
  * quoted or opened.
  */
-export const MAX_KEY_PATH_LENGTH = 4096;
+const MAX_KEY_PATH_LENGTH = 4096;
 
 /**
  * Where a key comes from: a file (with the setting meant for the same key inline, for hints) or an inline PEM,

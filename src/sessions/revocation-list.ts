@@ -48,11 +48,6 @@ export class RevocationList implements RevocationSink, OnModuleInit, OnModuleDes
     await this.store?.close();
   }
 
-  /** Milliseconds since the view was last confirmed current; 0 for a store local to this process. */
-  staleness(now = Date.now()): number {
-    return this.shared ? Math.max(0, now - this.confirmedAt) : 0;
-  }
-
   /**
    * Refuses revoked tokens, and every token while the view is too stale to be trusted (unless fail-open).
    * @throws Rs256AuthError `RS256_TOKEN_REVOKED` or `RS256_TOKEN_REVOCATION_STALE`

@@ -118,19 +118,6 @@ function decodeJson(segment: string, what: string): Record<string, unknown> {
 }
 
 /**
- * Decodes the header of a compact JWS without checking anything else; `undefined` if it cannot be read.
- * For key selection only: nothing in it is trusted.
- */
-export function peekHeader(token: string): JoseHeader | undefined {
-  const end = token.indexOf('.');
-  try {
-    return end > 0 ? decodeJson(token.slice(0, end), 'header') : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/**
  * The `iss` of a token, read without checking anything; `undefined` if it cannot be read. For choosing among
  * trusted issuers only: nothing in it is trusted.
  */
