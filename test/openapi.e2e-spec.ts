@@ -44,6 +44,10 @@ describe.each(SCOPES)('addRs256Auth documents the guard in OpenAPI (%s guard, %s
     expect(get(document, '/admin').security).toEqual([{ 'rs256-jwt': [] }]);
   });
 
+  it('marks @OptionalAuth() routes as taking a token or none (an empty requirement beside the scheme)', () => {
+    expect(get(document, '/greeting').security).toEqual([{ 'rs256-jwt': [] }, {}]);
+  });
+
   it('leaves @Public() routes without any', () => {
     expect(get(document, '/health').security).toBeUndefined();
     expect(get(document, '/health').responses['401']).toBeUndefined();

@@ -6,7 +6,7 @@ import type { Rs256AuthConfig } from '../config/rs256-auth.config.js';
 import { findUnmetRequirement, listItems, type ClaimList, type ClaimRequirement } from '../guard/claim-requirements.js';
 import { JwtAuthGuard } from '../guard/jwt-auth.guard.js';
 import { bearerChallenge } from '../guard/www-authenticate.js';
-import { IS_PUBLIC_KEY, REQUIRED_CLAIMS_KEY, RS256_AUTH_CONFIG } from '../rs256-auth.constants.js';
+import { IS_PUBLIC_KEY, OPTIONAL_AUTH_KEY, REQUIRED_CLAIMS_KEY, RS256_AUTH_CONFIG } from '../rs256-auth.constants.js';
 
 /** Options of `addRs256Auth`. */
 export interface Rs256OpenApiOptions {
@@ -128,9 +128,11 @@ export function addRs256Auth<T extends DocumentBuilder>(app: INestApplicationCon
         // Written as metadata rather than through ApiSecurity/ApiResponse, which append: calling this twice (two
         // documents, two apps over the same controllers) must not list the requirement twice.
         const security = ((Reflect.getMetadata(DECORATORS.API_SECURITY, handler) as Record<string, string[]>[] | undefined) ?? []).filter(
-          (entry) => !(name in entry),
+          (entry) => !(name in entry) && Object.keys(entry).length > 0,
         );
-        Reflect.defineMetadata(DECORATORS.API_SECURITY, [...security, { [name]: scopes }], handler);
+        // @OptionalAuth(): the empty requirement is OpenAPI's way of saying "or no token at all".
+        const optional = reflector.getAllAndOverride<boolean | undefined>(OPTIONAL_AUTH_KEY, [handler, controller]) === true;
+        Reflect.defineMetadata(DECORATORS.API_SECURITY, [...security, { [name]: scopes }, ...(optional ? [{}] : [])], handler);
 
         const responses: ResponsesMetadata = (Reflect.getMetadata(DECORATORS.API_RESPONSE, handler) as ResponsesMetadata | undefined) ?? defaultSuccess(handler);
         setResponse(responses, '401', {
