@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { generateKeyFiles, KeygenError } from './keygen.js';
+import { messageOf } from '../errors/rs256-auth.error.js';
 
 const USAGE = `Usage: nestjs-rs256-auth keygen [options]
        nestjs-rs256-auth --help | --version
@@ -77,7 +78,7 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    process.stderr.write(`nestjs-rs256-auth: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(`nestjs-rs256-auth: ${messageOf(error)}\n`);
     process.exitCode = error instanceof KeygenError ? error.exitCode : 1;
   },
 );

@@ -70,3 +70,8 @@ export class Rs256AuthError extends Error {
     return this.code.startsWith('RS256_TOKEN_');
   }
 }
+
+/** The message of anything thrown, for a log line or a wrapping error's message. */
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

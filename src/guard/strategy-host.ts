@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnModuleInit, type Type } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
-import { Rs256AuthError } from '../errors/rs256-auth.error.js';
+import { Rs256AuthError, messageOf } from '../errors/rs256-auth.error.js';
 import { RS256_STRATEGY_CLASS } from '../rs256-auth.constants.js';
 import type { Rs256Strategy } from './rs256.strategy.js';
 
@@ -34,7 +34,7 @@ export class StrategyHost implements OnModuleInit {
     } catch (error) {
       throw new Rs256AuthError(
         'RS256_CONFIG_INVALID',
-        `strategy option: ${this.strategyClass.name} could not be created (${error instanceof Error ? error.message : String(error)}). ` +
+        `strategy option: ${this.strategyClass.name} could not be created (${messageOf(error)}). ` +
           'Add it to the providers of the module that provides its dependencies, or import that module through forRootAsync({ imports }).',
         { cause: error },
       );

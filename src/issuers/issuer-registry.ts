@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Rs256AuthConfig, TrustedIssuer } from '../config/rs256-auth.config.js';
-import type { Rs256AuthErrorCode } from '../errors/rs256-auth.error.js';
+import { type Rs256AuthErrorCode, messageOf } from '../errors/rs256-auth.error.js';
 import { KeySet } from '../keys/key-set.js';
 import { KeyStore } from '../keys/key-store.js';
 import { RS256_AUTH_CONFIG } from '../rs256-auth.constants.js';
@@ -126,7 +126,7 @@ export class IssuerRegistry {
       }
     } catch (error) {
       // Refused, and remembered as refused: a resolver that fails must not be called again for every token.
-      this.logger.warn(`issuerResolver could not resolve an issuer (${error instanceof Error ? error.message : String(error)}); its tokens are refused.`);
+      this.logger.warn(`issuerResolver could not resolve an issuer (${messageOf(error)}); its tokens are refused.`);
     }
     if (context) {
       this.resolved.set(iss, context);
@@ -144,7 +144,7 @@ export class IssuerRegistry {
     try {
       await context?.source?.initialFetch();
     } catch (error) {
-      this.logger.warn(`The keys of a resolved issuer cannot be fetched (${error instanceof Error ? error.message : String(error)}).`);
+      this.logger.warn(`The keys of a resolved issuer cannot be fetched (${messageOf(error)}).`);
     }
     return context !== null;
   }

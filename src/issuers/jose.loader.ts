@@ -1,5 +1,5 @@
 import type * as Jose from 'jose' with { 'resolution-mode': 'import' };
-import { Rs256AuthError } from '../errors/rs256-auth.error.js';
+import { Rs256AuthError, messageOf } from '../errors/rs256-auth.error.js';
 
 /**
  * Loads jose, which resource-server mode uses to fetch JWK Sets. jose 6 is an ES module only, so it is loaded here,
@@ -15,7 +15,7 @@ export async function loadJose(): Promise<typeof Jose> {
     throw new Rs256AuthError(
       'RS256_RUNTIME_UNSUPPORTED',
       `Fetching an issuer's keys (JWT_JWKS_URI, JWT_ISSUER_URL or JWT_TRUSTED_ISSUERS) needs the ES module "jose", which this runtime could not ` +
-        `import (${error instanceof Error ? error.message : String(error)}). Under Jest's CommonJS runtime, run Jest ` +
+        `import (${messageOf(error)}). Under Jest's CommonJS runtime, run Jest ` +
         `as "node --experimental-vm-modules node_modules/jest/bin/jest.js".`,
       { cause: error },
     );

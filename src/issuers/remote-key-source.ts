@@ -9,6 +9,7 @@ import type { KeyStore } from '../keys/key-store.js';
 import { parseJson, readAtMost, shownUrl } from './bounded-fetch.js';
 import { discoverJwksUri } from './issuer-discovery.js';
 import { loadJose } from './jose.loader.js';
+import { messageOf } from '../errors/rs256-auth.error.js';
 
 /** Skipped entries named in the one warning a fetch logs; the rest are only counted. */
 const REASONS_SHOWN = 5;
@@ -167,14 +168,14 @@ export class RemoteKeySource {
     try {
       remote = await this.located();
     } catch (error) {
-      this.logger.warn(`Discovering the keys of issuer ${shownUrl(this.settings.discover!)} failed (${error instanceof Error ? error.message : String(error)}); ${cached()} cached key(s) stay in use.`);
+      this.logger.warn(`Discovering the keys of issuer ${shownUrl(this.settings.discover!)} failed (${messageOf(error)}); ${cached()} cached key(s) stay in use.`);
       return 'failed';
     }
     const uri = this.jwksUri!;
     try {
       await remote.reload();
     } catch (error) {
-      this.logger.warn(`Fetching the JWK Set from ${uri} failed (${error instanceof Error ? error.message : String(error)}); ${cached()} cached key(s) stay in use.`);
+      this.logger.warn(`Fetching the JWK Set from ${uri} failed (${messageOf(error)}); ${cached()} cached key(s) stay in use.`);
       return 'failed';
     }
     const { keys, skipped, ambiguous } = this.toVerificationKeys(remote.jwks()?.keys ?? []);

@@ -4,6 +4,7 @@ import { dirname } from 'node:path';
 import type { Rs256AuthConfig } from '../config/rs256-auth.config.js';
 import { RS256_AUTH_CONFIG } from '../rs256-auth.constants.js';
 import { reloadKeySet } from './key-set.loader.js';
+import { messageOf } from '../errors/rs256-auth.error.js';
 
 /** Editors and deploy tools write a file in several steps; one reload after they settle is enough. */
 const WATCH_SETTLE_MS = 200;
@@ -60,7 +61,7 @@ export class KeyReloader implements OnModuleInit, OnModuleDestroy {
       this.logger.log(`Keys reloaded: verification kids [${kids}]${keys.signingKid ? `, signing kid ${keys.signingKid}` : ''}.`);
       return true;
     } catch (error) {
-      this.logger.error(`Key reload failed; the current keys stay in force. ${error instanceof Error ? error.message : String(error)}`);
+      this.logger.error(`Key reload failed; the current keys stay in force. ${messageOf(error)}`);
       return false;
     }
   }

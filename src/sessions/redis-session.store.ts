@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import type { SessionsConfig } from '../config/rs256-auth.config.js';
-import { Rs256AuthError } from '../errors/rs256-auth.error.js';
+import { Rs256AuthError, messageOf } from '../errors/rs256-auth.error.js';
 import type { ConsumeResult, RefreshRecord, Revocation, RevocationSink, SessionStore } from './session-store.interface.js';
 
 type RedisSettings = NonNullable<SessionsConfig['redis']>;
@@ -248,7 +248,7 @@ export class RedisSessionStore implements SessionStore {
     if (!this.reportedDown) {
       this.reportedDown = true;
       // ioredis messages name the host and port at most, never the URL's password.
-      this.logger.warn(`Redis session store unreachable (${error instanceof Error ? error.message : String(error)}); retrying.`);
+      this.logger.warn(`Redis session store unreachable (${messageOf(error)}); retrying.`);
     }
   }
 
