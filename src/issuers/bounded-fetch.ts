@@ -5,7 +5,7 @@ function tooLarge(maxBytes: number): Error {
 }
 
 /** Reads a response body, giving up (and cancelling the download) as soon as it passes `maxBytes`. */
-export async function readAtMost(response: Response, maxBytes: number): Promise<Buffer> {
+async function readAtMost(response: Response, maxBytes: number): Promise<Buffer> {
   const announced = Number(response.headers.get('content-length'));
   if (announced > maxBytes) {
     await response.body?.cancel();
@@ -27,7 +27,7 @@ export async function readAtMost(response: Response, maxBytes: number): Promise<
   return Buffer.concat(chunks, size);
 }
 
-export function parseJson(body: Buffer): unknown {
+function parseJson(body: Buffer): unknown {
   try {
     return JSON.parse(body.toString('utf8'));
   } catch {
@@ -42,6 +42,14 @@ export function parseJson(body: Buffer): unknown {
  */
 export async function fetchJson(url: URL, timeoutMs: number, maxBytes: number): Promise<unknown> {
   const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), redirect: 'manual', headers: { accept: 'application/json' } });
+  return readJsonBody(response, maxBytes);
+}
+
+/**
+ * The JSON document of a 200 response, read within `maxBytes`; `undefined` for any other status, whose body is
+ * cancelled unread so the connection is not left hanging.
+ */
+export async function readJsonBody(response: Response, maxBytes: number): Promise<unknown> {
   if (response.status !== 200) {
     await response.body?.cancel();
     return undefined;

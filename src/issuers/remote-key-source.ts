@@ -6,7 +6,7 @@ import type { RemoteKeySettings } from '../config/rs256-auth.config.js';
 import { rsaKeyProblem, rsaThumbprint } from '../keys/key-loader.js';
 import { KeySet, verificationKey, type VerificationKey } from '../keys/key-set.js';
 import type { KeyStore } from '../keys/key-store.js';
-import { parseJson, readAtMost, shownUrl } from './bounded-fetch.js';
+import { readJsonBody, shownUrl } from './bounded-fetch.js';
 import { discoverJwksUri } from './issuer-discovery.js';
 import { loadJose } from './jose.loader.js';
 import { messageOf } from '../errors/rs256-auth.error.js';
@@ -200,12 +200,11 @@ export class RemoteKeySource {
     return async (url, options) => {
       this.entriesReceived = 0;
       const response = await fetch(url, options);
-      if (response.status !== 200) {
-        await response.body?.cancel();
+      const document = await readJsonBody(response, maxBytes);
+      if (document === undefined) {
         // jose refuses any status but 200 with its own message.
         return new Response(null, { status: response.status });
       }
-      const document = parseJson(await readAtMost(response, maxBytes));
       if (typeof document === 'object' && document !== null && Array.isArray((document as { keys?: unknown }).keys)) {
         const set = document as { keys: unknown[] };
         this.entriesReceived = set.keys.length;
