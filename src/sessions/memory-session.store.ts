@@ -1,4 +1,5 @@
 import type { ConsumeResult, RefreshRecord, Revocation, RevocationSink, SessionStore } from './session-store.interface.js';
+import { mergeSubjectRevocation, type SubjectRevocation } from './subject-revocation.js';
 
 /** Expired records are swept at most this often, when one is written. */
 const SWEEP_INTERVAL_MS = 60_000;
@@ -13,7 +14,7 @@ export class MemorySessionStore implements SessionStore {
   private readonly refreshTokens = new Map<string, { record: RefreshRecord; used: boolean }>();
   /** Sessions and subjects revoked, as long as refresh tokens of theirs may still exist. */
   private readonly revokedSessions = new Map<string, number>();
-  private readonly revokedSubjects = new Map<string, { before: number; until: number }>();
+  private readonly revokedSubjects = new Map<string, SubjectRevocation>();
   private readonly sinks: RevocationSink[] = [];
   private nextSweep = 0;
 
@@ -45,8 +46,7 @@ export class MemorySessionStore implements SessionStore {
       if (kind === 'sid') {
         this.revokedSessions.set(value, Math.max(this.revokedSessions.get(value) ?? 0, refreshUntil));
       } else if (kind === 'sub') {
-        const known = this.revokedSubjects.get(value);
-        this.revokedSubjects.set(value, { before: Math.max(known?.before ?? 0, before ?? 0), until: Math.max(known?.until ?? 0, refreshUntil) });
+        this.revokedSubjects.set(value, mergeSubjectRevocation(this.revokedSubjects.get(value), before, refreshUntil));
       }
     }
     for (const sink of this.sinks) sink.apply(revocations);

@@ -4,6 +4,7 @@ import { Rs256AuthError } from '../errors/rs256-auth.error.js';
 import { RS256_AUTH_CONFIG, SESSION_STORE } from '../rs256-auth.constants.js';
 import type { JwtClaims } from '../token/token-verifier.js';
 import type { Revocation, RevocationSink, SessionStore } from './session-store.interface.js';
+import { mergeSubjectRevocation, type SubjectRevocation } from './subject-revocation.js';
 
 /** Expired entries are swept at most this often, when a revocation arrives. */
 const PRUNE_INTERVAL_MS = 60_000;
@@ -19,7 +20,7 @@ export class RevocationList implements RevocationSink, OnModuleInit, OnModuleDes
   private readonly logger = new Logger('Rs256Auth');
   private readonly byJti = new Map<string, number>();
   private readonly bySid = new Map<string, number>();
-  private readonly bySub = new Map<string, { before: number; until: number }>();
+  private readonly bySub = new Map<string, SubjectRevocation>();
   /** Until the store has confirmed the view once, it knows nothing: stale. */
   private confirmedAt = 0;
   private staleReported = false;
@@ -92,8 +93,7 @@ export class RevocationList implements RevocationSink, OnModuleInit, OnModuleDes
     for (const { kind, value, until, before } of revocations) {
       if (until <= now) continue;
       if (kind === 'sub') {
-        const known = this.bySub.get(value);
-        this.bySub.set(value, { before: Math.max(known?.before ?? 0, before ?? 0), until: Math.max(known?.until ?? 0, until) });
+        this.bySub.set(value, mergeSubjectRevocation(this.bySub.get(value), before, until));
       } else {
         const map = kind === 'jti' ? this.byJti : this.bySid;
         map.set(value, Math.max(map.get(value) ?? 0, until));
