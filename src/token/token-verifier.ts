@@ -146,6 +146,8 @@ interface SignedToken {
   readonly signature: Buffer;
   readonly payload: string;
   readonly policy: Policy;
+  /** The payload, already decoded to choose the issuer (several issuers only): not decoded a second time. */
+  readonly decoded?: JwtClaims;
 }
 
 /**
@@ -317,7 +319,8 @@ export class TokenVerifier {
 
     const header = this.checkedHeader(token.slice(0, firstDot));
     const payload = token.slice(firstDot + 1, secondDot);
-    const policy = this.issuers?.enabled === true ? this.issuerPolicy(payload) : this.policy();
+    const decoded: JwtClaims | undefined = this.issuers?.enabled === true ? decodeJson(payload, 'payload') : undefined;
+    const policy = decoded ? this.issuerPolicy(decoded) : this.policy();
     const key = policy.keys.select(header.kid);
 
     // Exactly the length the key's modulus implies, compared before decoding: Buffer would ignore a surplus
@@ -337,7 +340,7 @@ export class TokenVerifier {
       }
       reject('RS256_TOKEN_SIGNATURE', 'invalid signature');
     }
-    return { key, input: Buffer.from(token.slice(0, secondDot), 'latin1'), signature: signatureBytes, payload, policy };
+    return { key, input: Buffer.from(token.slice(0, secondDot), 'latin1'), signature: signatureBytes, payload, policy, decoded };
   }
 
   /**
@@ -345,7 +348,7 @@ export class TokenVerifier {
    * the keys are still the ones that verified them.
    */
   private accepted(token: string, signed: SignedToken, keys: KeySet | number, nowSeconds: number): JwtClaims {
-    const claims = deepFreeze(this.checkedClaims(signed.payload, signed.policy));
+    const claims = deepFreeze(this.checkedClaims(signed.decoded ?? decodeJson(signed.payload, 'payload'), signed.policy));
     this.checkTime(claims, nowSeconds);
     // Off the event loop, the keys may have been replaced while the signature was checked: then the entry would
     // outlive the key that vouched for it.
@@ -355,9 +358,8 @@ export class TokenVerifier {
     return claims;
   }
 
-  /** The time-independent claim checks: claim types, required claims, iss, aud. */
-  private checkedClaims(payload: string, policy: Policy): JwtClaims {
-    const claims: JwtClaims = decodeJson(payload, 'payload');
+  /** The time-independent checks of the decoded payload: claim types, required claims, iss, aud. */
+  private checkedClaims(claims: JwtClaims, policy: Policy): JwtClaims {
     checkClaimTypes(claims);
     for (const name of policy.requiredClaims) {
       if (!Object.hasOwn(claims, name)) {
@@ -389,8 +391,8 @@ export class TokenVerifier {
    * Several issuers: the payload's `iss`, read before the signature is checked and only to choose, picks the
    * issuer whose keys and settings apply. An `iss` that is not trusted is refused here, before any key lookup.
    */
-  private issuerPolicy(payloadSegment: string): Policy {
-    const context = this.issuers!.select(ownClaim(decodeJson(payloadSegment, 'payload'), 'iss'));
+  private issuerPolicy(payload: JwtClaims): Policy {
+    const context = this.issuers!.select(ownClaim(payload, 'iss'));
     if (!context) {
       reject('RS256_TOKEN_ISSUER', 'issuer not accepted');
     }
