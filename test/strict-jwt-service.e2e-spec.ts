@@ -192,3 +192,93 @@ describe('the JwtService of a resource server', () => {
     }
   });
 });
+
+/**
+ * `sign` without options signs a plain payload itself rather than through jsonwebtoken (see `signDirectly`). RS256
+ * signatures are deterministic, so both ways must give the same token, byte for byte, within one second; what the
+ * direct path leaves to jsonwebtoken must behave exactly as jsonwebtoken does.
+ */
+describe.each([
+  ['the defaults', {}],
+  ['an issuer, audiences and a lifetime', { JWT_ISSUER: ISSUER, JWT_AUDIENCE: AUDIENCES.join(','), JWT_EXPIRES_IN: '2h' }],
+  ['the RFC 9068 profile', { JWT_ISSUER: ISSUER, JWT_AUDIENCE: AUDIENCES[0], JWT_TOKEN_PROFILE: 'rfc9068' }],
+])('JwtService.sign with %s makes the token jsonwebtoken makes', (_name, env: Record<string, string>) => {
+  let app: INestApplication;
+  let jwt: JwtService;
+  /** The same call through `@nestjs/jwt`'s own sign, that is jsonwebtoken with the module's options. */
+  let viaJsonwebtoken: (payload: object | string | Buffer, options?: object) => string;
+
+  beforeAll(async () => {
+    ({ app, jwt } = await createApp({ env: { JWT_PRIVATE_KEY_PATH: keys.privatePath, ...env } }));
+    viaJsonwebtoken = (payload, options) => JwtService.prototype.sign.call(jwt, payload as object, options);
+  });
+  afterAll(() => app.close());
+
+  /** Both tokens, signed within the same second (retried if the clock ticked between them). */
+  function bothWays(payload: object, options?: object): [string, string] {
+    for (;;) {
+      const second = Math.floor(Date.now() / 1000);
+      const pair: [string, string] = [jwt.sign(payload, options), viaJsonwebtoken(payload, options)];
+      if (Math.floor(Date.now() / 1000) === second) return pair;
+    }
+  }
+
+  // RFC 9068 requires these; the other profiles just carry them.
+  const base = { sub: 'user-1', client_id: 'client-1', jti: 'token-1' };
+  class Session {
+    constructor(readonly sub: string) {}
+  }
+  const withSymbol = { ...base, [Symbol('hidden')]: 'not in JSON' };
+  const withGetter = Object.defineProperty({ ...base }, 'computed', { enumerable: true, get: () => 'from a getter' });
+  const hidden = Object.defineProperty({ ...base }, 'hidden', { enumerable: false, value: 'not copied' });
+  const payloads: [string, object][] = [
+    ['a plain payload', base],
+    ['members in any order, integer-like names first in both', { role: 'admin', ...base, 2: 'two', 1: 'one' }],
+    ['nested objects and arrays', { ...base, realm_access: { roles: ['a', 'b'] }, list: [1, [2, [3]], { x: null }] }],
+    ['text outside ASCII', { ...base, name: 'Łódź 東京 🚀', quote: '"\\\u0000\u2028' }],
+    ['undefined members and a Date', { ...base, gone: undefined, at: new Date(0) }],
+    ['a null prototype', Object.assign(Object.create(null) as object, base)],
+    ['a symbol key', withSymbol],
+    ['an enumerable getter', withGetter],
+    ['a member that is not enumerable', hidden],
+  ];
+
+  it.each(payloads)('%s', (_what, payload) => {
+    const [direct, reference] = bothWays(payload);
+    expect(direct).toBe(reference);
+    expect(jwt.verify(direct)).toMatchObject({ sub: 'user-1' });
+  });
+
+  const leftToJsonwebtoken: [string, object | string | Buffer, object | undefined][] = [
+    ['its own iat', { ...base, iat: 1_700_000_000 }, undefined],
+    ['its own exp', { ...base, exp: 1_700_000_000 }, undefined],
+    ['an exp that is not a number', { ...base, exp: 'soon' }, undefined],
+    ['its own nbf', { ...base, nbf: 1_700_000_000 }, undefined],
+    ['its own aud', { ...base, aud: 'elsewhere' }, undefined],
+    ['its own iss', { ...base, iss: 'https://elsewhere.test' }, undefined],
+    ['an own __proto__ member', JSON.parse('{"sub":"user-1","client_id":"c","jti":"j","__proto__":{"exp":1}}') as object, undefined],
+    ['a class instance', new Session('user-1'), undefined],
+    ['a string', 'a string payload', undefined],
+    ['a Buffer', Buffer.from('{"sub":"user-1"}'), undefined],
+    ['per-call options', base, { expiresIn: 60, subject: undefined }],
+    ['a per-call lifetime beside its own exp', { ...base, exp: 1 }, { expiresIn: 60 }],
+  ];
+
+  it.each(leftToJsonwebtoken)('a payload with %s is signed by jsonwebtoken, or refused as it refuses it', (_what, payload, options) => {
+    let direct: unknown;
+    let reference: unknown;
+    const second = Math.floor(Date.now() / 1000);
+    try {
+      direct = jwt.sign(payload as object, options);
+    } catch (error) {
+      direct = error;
+    }
+    try {
+      reference = viaJsonwebtoken(payload, options);
+    } catch (error) {
+      reference = error;
+    }
+    if (Math.floor(Date.now() / 1000) !== second && typeof direct === 'string') return; // the clock ticked between the two
+    expect(direct).toEqual(reference);
+  });
+});
