@@ -91,6 +91,22 @@ describe.each(PLATFORM_WIRINGS)(
       }
     });
 
+    it('refuses as a malformed token a value that is not a token alone, never answering it with 200', async () => {
+      const token = jwt.sign({ sub: 'u' });
+      const [header, payload, signature] = token.split('.');
+      // White space at either end of a header value is not part of it (HTTP trims it): only inner white space counts.
+      for (const authorization of [
+        `Bearer ${token} x`,
+        `Bearer \t${token}`,
+        `Bearer ${header}. ${payload}.${signature}`,
+        `Bearer ${header}.${payload}.${signature.slice(0, 100)} ${signature.slice(100)}`,
+      ]) {
+        const response = await request(url, '/profile', { authorization });
+        expect(response.status).toBe(401);
+        expect(response.headers.get('www-authenticate')).toMatch(/^Bearer realm="api", error="invalid_token", error_description="[^"]+"$/);
+      }
+    });
+
     it('does not read tokens from the query string or a cookie by default', async () => {
       const token = jwt.sign({ sub: 'u' });
       const response = await fetch(`${url}/profile?access_token=${token}`, { headers: { cookie: `access_token=${token}` } });

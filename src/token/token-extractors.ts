@@ -15,22 +15,48 @@ interface HttpRequestLike {
 /** RFC 7230 §3.2.6 `token`: what an authorization scheme (RFC 7235 §2.1) and a cookie name (RFC 6265 §4.1.1) are. */
 export const HTTP_TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
-const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const SPACE = 0x20;
+const UPPER_A = 0x41;
+const UPPER_Z = 0x5a;
 
 /**
  * `Authorization: <scheme> <token>`. The scheme is matched case-insensitively (RFC 7235 §2.1); one or more spaces
- * separate it from the token, as RFC 6750 §2.1 allows.
+ * separate it from the token, as RFC 6750 §2.1 allows. What follows the spaces is returned as it is: the verifier
+ * takes nothing but the three base64url segments of a signed token, so a value with white space or any other odd
+ * character in it is refused there, as a malformed token, without this extractor scanning every character of every
+ * header first.
  * @example fromAuthHeader('JWT') // Flask-JWT clients send `Authorization: JWT <token>`
  */
 export function fromAuthHeader(scheme = 'Bearer'): TokenExtractor {
   if (!HTTP_TOKEN.test(scheme)) {
     throw new TypeError(`fromAuthHeader: scheme "${scheme}" is not an HTTP token (letters, digits and !#$%&'*+.^_\`|~-)`);
   }
-  const pattern = new RegExp(`^${escapeRegExp(scheme)} +(\\S+)$`, 'i');
+  const lowerCase = scheme.toLowerCase();
   return (request: HttpRequestLike) => {
     const header = request.headers?.authorization;
-    return typeof header === 'string' ? (pattern.exec(header)?.[1] ?? null) : null;
+    if (typeof header !== 'string' || header.charCodeAt(scheme.length) !== SPACE || !startsWithScheme(header, lowerCase)) {
+      return null;
+    }
+    let start = scheme.length + 1;
+    while (header.charCodeAt(start) === SPACE) {
+      start++;
+    }
+    return start < header.length ? header.slice(start) : null;
   };
+}
+
+/**
+ * True when `value` starts with the scheme, ASCII letters compared without case: a scheme is an HTTP token, all
+ * ASCII, and no other character (`ſ` or the Kelvin sign, say) may stand for one of its letters.
+ */
+function startsWithScheme(value: string, lowerCaseScheme: string): boolean {
+  for (let i = 0; i < lowerCaseScheme.length; i++) {
+    const code = value.charCodeAt(i);
+    if ((code >= UPPER_A && code <= UPPER_Z ? code + 0x20 : code) !== lowerCaseScheme.charCodeAt(i)) {
+      return false;
+    }
+  }
+  return true;
 }
 
 /**
