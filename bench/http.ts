@@ -1,5 +1,6 @@
 import autocannon from 'autocannon';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Variant } from './apps.js';
 import type { BenchKeys } from './tokens.js';
@@ -11,6 +12,34 @@ export interface HttpRow {
   variant: Variant;
   scenario: string;
   requestsPerSecond: number;
+  /**
+   * CPU time the server process spent per request (all its threads, user and system), in microseconds: what the
+   * request cost the server, whatever the load generator managed to send. `undefined` where `/proc` is not there.
+   */
+  serverMicroseconds?: number;
+  /** The server's CPU time over the run's wall time, in cores: well under 1, the load generator set the pace. */
+  serverCores?: number;
+  non2xx: number;
+}
+
+/** Linux reports process CPU times in clock ticks of `USER_HZ`, which is 100 on every architecture Node runs on. */
+const USER_HZ = 100;
+
+/** User and system CPU time of a process so far, in seconds; `undefined` without `/proc` (not Linux). */
+function cpuSeconds(pid: number | undefined): number | undefined {
+  try {
+    // Fields after the command name (which may contain spaces and ends with ')'): utime and stime are the 12th and 13th.
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / USER_HZ;
+  } catch {
+    return undefined;
+  }
+}
+
+interface LoadResult {
+  requestsPerSecond: number;
+  serverMicroseconds?: number;
+  serverCores?: number;
   non2xx: number;
 }
 
@@ -76,9 +105,14 @@ async function stopServer(child: ChildProcess): Promise<void> {
   await exited;
 }
 
-/** Runs autocannon against one route; with several tokens each request takes the next one in turn. */
-async function load(url: string, path: string, tokens: string[], seconds: number): Promise<{ requestsPerSecond: number; non2xx: number }> {
+/**
+ * Runs autocannon against one route; with several tokens each request takes the next one in turn. The server's CPU
+ * time is read before and after, so the row also says what each request cost it.
+ */
+async function load(server: ChildProcess, url: string, path: string, tokens: string[], seconds: number): Promise<LoadResult> {
   let next = 0;
+  const cpuBefore = cpuSeconds(server.pid);
+  const started = performance.now();
   const result = await autocannon({
     url: url + path,
     connections: HTTP_SETTINGS.connections,
@@ -95,7 +129,15 @@ async function load(url: string, path: string, tokens: string[], seconds: number
       },
     ],
   });
-  return { requestsPerSecond: result.requests.average, non2xx: result.non2xx + result.errors };
+  const wallSeconds = (performance.now() - started) / 1000;
+  const cpuAfter = cpuSeconds(server.pid);
+  const cpu = cpuBefore === undefined || cpuAfter === undefined ? undefined : cpuAfter - cpuBefore;
+  return {
+    requestsPerSecond: result.requests.average,
+    serverMicroseconds: cpu === undefined || result.requests.total === 0 ? undefined : (cpu * 1e6) / result.requests.total,
+    serverCores: cpu === undefined ? undefined : cpu / wallSeconds,
+    non2xx: result.non2xx + result.errors,
+  };
 }
 
 /**
@@ -112,21 +154,25 @@ export async function httpRows(keys: BenchKeys, oneToken: string, distinctTokens
       const { child, url } = await startServer(platform, variant, keys);
       try {
         for (const { path, tokens } of scenarios) {
-          await load(url, path, tokensOf[tokens], HTTP_SETTINGS.warmupSeconds);
+          await load(child, url, path, tokensOf[tokens], HTTP_SETTINGS.warmupSeconds);
         }
-        const runs = new Map<string, { requestsPerSecond: number; non2xx: number }[]>();
+        const runs = new Map<string, LoadResult[]>();
         for (let repetition = 0; repetition < repetitions; repetition++) {
           for (const { name, path, tokens } of scenarios) {
-            runs.set(name, [...(runs.get(name) ?? []), await load(url, path, tokensOf[tokens], HTTP_SETTINGS.seconds)]);
+            runs.set(name, [...(runs.get(name) ?? []), await load(child, url, path, tokensOf[tokens], HTTP_SETTINGS.seconds)]);
           }
         }
         for (const [scenario, results] of runs) {
-          // The best run counts: on a shared machine interference only ever lowers throughput.
+          // The best run counts: on a shared machine interference only ever lowers throughput. Its CPU figures go
+          // with it.
+          const best = results.reduce((a, b) => (b.requestsPerSecond > a.requestsPerSecond ? b : a));
           rows.push({
             platform,
             variant,
             scenario,
-            requestsPerSecond: Math.max(...results.map((result) => result.requestsPerSecond)),
+            requestsPerSecond: best.requestsPerSecond,
+            serverMicroseconds: best.serverMicroseconds,
+            serverCores: best.serverCores,
             non2xx: results.reduce((sum, result) => sum + result.non2xx, 0),
           });
         }

@@ -65,13 +65,19 @@ log(
 );
 const serverWidth = Math.max(...http.map((row) => `${row.platform}, ${row.variant}`.length));
 const routeWidth = Math.max(...http.map((row) => row.scenario.length));
-log(`${'server'.padEnd(serverWidth)}  ${'route'.padEnd(routeWidth)}  ${'req/s'.padStart(9)}  ${'x public'.padStart(9)}  non-2xx`);
+log(
+  `${'server'.padEnd(serverWidth)}  ${'route'.padEnd(routeWidth)}  ${'req/s'.padStart(9)}  ${'x public'.padStart(9)}  ${'server µs/req'.padStart(13)}  ${'server cores'.padStart(12)}  non-2xx`,
+);
+const shown = (value: number | undefined, digits: number): string => (value === undefined ? 'n/a' : value.toFixed(digits));
 for (const row of http) {
   const base = rps(http, row.platform, row.variant, 'public').requestsPerSecond;
   log(
-    `${`${row.platform}, ${row.variant}`.padEnd(serverWidth)}  ${row.scenario.padEnd(routeWidth)}  ${row.requestsPerSecond.toFixed(0).padStart(9)}  ${`${(row.requestsPerSecond / base).toFixed(2)}x`.padStart(9)}  ${row.non2xx}`,
+    `${`${row.platform}, ${row.variant}`.padEnd(serverWidth)}  ${row.scenario.padEnd(routeWidth)}  ${row.requestsPerSecond.toFixed(0).padStart(9)}  ${`${(row.requestsPerSecond / base).toFixed(2)}x`.padStart(9)}  ${shown(row.serverMicroseconds, 1).padStart(13)}  ${shown(row.serverCores, 2).padStart(12)}  ${row.non2xx}`,
   );
 }
+log(
+  '(server µs/req: CPU time of the server process, all threads, per request served; server cores: that CPU time over the run; well under 1, the load generator on the same cores set the pace, not the server)',
+);
 log();
 table('Sessions: revocation check per request (best of 15 rounds)', 'µs/op', relative(revocationCheck), 'x raw verify');
 log(`Sessions: a revocation on one instance in force on another through redis-server (loopback, ${propagated.samples} revocations): p50 ${propagated.p50.toFixed(2)} ms, p99 ${propagated.p99.toFixed(2)} ms`);
@@ -147,6 +153,31 @@ for (const [figure, variant, scenario] of [
   ['bare crypto.verify callback guard, new tokens', 'verify-forms', 'crypto.verify callback, distinct tokens'],
 ] as const) {
   log(`${figure.padEnd(width)}  ${`${httpRatio('express', variant, scenario).toFixed(2)}x`.padStart(10)}  ${`${httpRatio('fastify', variant, scenario).toFixed(2)}x`.padStart(10)}`);
+}
+log();
+/**
+ * Where a new-token request's time goes, from the server's own CPU time per request (so whatever the load generator
+ * manages): the public route, a guard that only runs crypto.verify, and the library; their differences are the RSA
+ * operation with what any guard must do around it, and the library's own share.
+ */
+const cpuOf = (platform: string, variant: Variant, scenario: string): number | undefined => rps(http, platform, variant, scenario).serverMicroseconds;
+const cpuRows: [string, (platform: string) => number | undefined][] = [
+  ['public route', (platform) => cpuOf(platform, 'library', 'public')],
+  ['bare crypto.verify guard, new tokens', (platform) => cpuOf(platform, 'verify-forms', 'crypto.verify, distinct tokens')],
+  ['library, new tokens', (platform) => cpuOf(platform, 'library', 'guarded, distinct tokens')],
+  [
+    'library − bare guard (the library’s own share)',
+    (platform) => {
+      const library = cpuOf(platform, 'library', 'guarded, distinct tokens');
+      const bare = cpuOf(platform, 'verify-forms', 'crypto.verify, distinct tokens');
+      return library === undefined || bare === undefined ? undefined : library - bare;
+    },
+  ],
+  ['raw crypto.verify in process, for scale', () => rawVerify],
+];
+log(`${'Server CPU per request (µs)'.padEnd(width)}  ${'express'.padStart(10)}  ${'fastify'.padStart(10)}`);
+for (const [figure, value] of cpuRows) {
+  log(`${figure.padEnd(width)}  ${shown(value('express'), 1).padStart(10)}  ${shown(value('fastify'), 1).padStart(10)}`);
 }
 log();
 const failures = http.filter((row) => row.non2xx > 0);
