@@ -208,6 +208,9 @@ interface FlatOptions extends Omit<Rs256AuthModuleOptions, 'jwks' | 'resourceMet
 /** Settings of the JWK Set endpoint, meaningless while the endpoint is off. */
 const JWKS_ENDPOINT_SETTINGS = ['jwksPath', 'jwksMaxAge'] as const satisfies readonly EnvOption[];
 
+/** Settings of fetching an issuer's JWK Set (and its metadata), meaningless where no key set is fetched. */
+const REMOTE_KEY_SETTINGS = ['jwksCacheMaxAge', 'jwksCooldown', 'jwksTimeout', 'jwksMaxBytes', 'jwksMaxKeys', 'jwksAllowHttp'] as const satisfies readonly EnvOption[];
+
 const OPTION_LABELS: Partial<Record<EnvOption, string>> = {
   jwksEnabled: 'jwks option',
   jwksPath: 'jwks.path option',
@@ -464,6 +467,7 @@ export function resolveRs256AuthConfig(options: Rs256AuthModuleOptions = {}, con
   const requiredClaims = claimNames(settings);
   const trustedIssuers = resolveTrustedIssuers(settings, options.issuerResolver, keySources, audience, requiredClaims);
   const remoteJwks = resolveRemoteJwks(settings, keySources);
+  refuseRemoteKeySettings(settings, remoteJwks, trustedIssuers);
   const issuer = resolveIssuer(settings);
   const tokenProfile = resolveTokenProfile(settings, issuer, audience);
   const transport = resolveTransport(settings, options.jwtFromRequest);
@@ -564,6 +568,27 @@ function refuseJwksSettings(settings: Settings): undefined {
     }
   }
   return undefined;
+}
+
+/**
+ * Where no key set is fetched (local keys only, or several issuers all with local keys and no resolver), a cooldown,
+ * size cap or other fetch setting means a mistake: the JWK Set URI or issuer URL it was meant for is missing, or the
+ * setting is stale.
+ */
+function refuseRemoteKeySettings(settings: Settings, remoteJwks: Rs256AuthConfig['remoteJwks'], trustedIssuers: Rs256AuthConfig['trustedIssuers']): void {
+  if (remoteJwks || trustedIssuers?.resolver || trustedIssuers?.list.some((trusted) => 'remote' in trusted.keys)) {
+    return;
+  }
+  for (const name of REMOTE_KEY_SETTINGS) {
+    const { value, setting } = settings.get(name);
+    if (value === undefined) continue;
+    const missing = trustedIssuers
+      ? `every issuer of ${settings.get('trustedIssuers').setting} has local keys (publicKeyPath or publicKey) and there is no issuerResolver option; ` +
+        `give an issuer a jwksUri (or neither jwksUri nor local keys, to find its keys by discovery)`
+      : `none of ${ENV.jwksUri}, ${ENV.issuerUrl} and ${ENV.trustedIssuers} is set (nor the jwksUri, issuerUrl, trustedIssuers or issuerResolver option); ` +
+        'set one to verify with an issuer\'s keys';
+    throw new Rs256AuthError('RS256_CONFIG_INVALID', `${setting} is ${shown(value, false)}, but no JWK Set is fetched: ${missing}, or unset ${setting}.`);
+  }
 }
 
 /** The scheme and cookie settings, and the extractor they make unless the application brings its own. */
