@@ -1,9 +1,12 @@
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { join } from 'node:path';
 import { discoverJwksUri } from '../src/issuers/issuer-discovery.js';
-import type { TrustedIssuerOptions } from '../src/index.js';
+import { RemoteJwks, type TrustedIssuerOptions } from '../src/index.js';
 import { createApp, WIRINGS } from './fixtures/app.js';
 import { listen, request } from './support/http.js';
-import { createKeyFiles, type KeyFiles } from './support/keys.js';
+import { createKeyFiles, type KeyFiles, type RsaPair } from './support/keys.js';
+import { LogCapture } from './support/log-capture.js';
 import { rs256Token, validClaims } from './support/tokens.js';
 
 /** An issuer's metadata server: serves the given documents by path, 404 for anything else, and logs each path asked for. */
@@ -127,6 +130,34 @@ describe.each(WIRINGS)('issuerResolver: dynamic tenants (%s)', (wiring) => {
     };
     try {
       await run(await listen(app));
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('re-reads the key file a resolver answer named on SIGHUP (refreshNow), keeping the keys when the file is bad', async () => {
+    const keyFile = join(keys.dir, `tenant-${wiring}.pem`);
+    writeFileSync(keyFile, readFileSync(keys.publicPath));
+    const resolver = (iss: string): TrustedIssuerOptions | undefined => (iss === 'https://tenant-e.test' ? { issuer: iss, publicKeyPath: keyFile } : undefined);
+    const logs = new LogCapture();
+    const { app } = await createApp({ wiring, options: { issuerResolver: resolver }, logger: logs });
+    try {
+      const url = await listen(app);
+      const status = async (pair: RsaPair): Promise<number> =>
+        (await request(url, '/profile', { token: rs256Token(pair.privateKey, validClaims({ iss: 'https://tenant-e.test' })) })).status;
+      expect(await status(keys.main)).toBe(200);
+      writeFileSync(keyFile, readFileSync(keys.otherPublicPath));
+      expect(await status(keys.other)).toBe(401);
+      expect(await app.get(RemoteJwks).refreshNow()).toBe(true);
+      expect(await status(keys.other)).toBe(200);
+      expect(await status(keys.main)).toBe(401);
+      writeFileSync(keyFile, readFileSync(keys.privatePath));
+      expect(await app.get(RemoteJwks).refreshNow()).toBe(false);
+      expect(await status(keys.other)).toBe(200);
+      expect(logs.matching(/^ERROR/)).toEqual([
+        expect.stringContaining(`Key reload of issuer "https://tenant-e.test" failed; the current keys stay in force. issuerResolver option (issuer "https://tenant-e.test") publicKeyPath ("${keyFile}")`),
+      ]);
+      expect(logs.lines.join('\n')).not.toContain('PRIVATE KEY');
     } finally {
       await app.close();
     }

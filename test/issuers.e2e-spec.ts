@@ -1,10 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from './support/http.js';
-import { rsaPair } from './support/keys.js';
+import { rsaPair, type RsaPair } from './support/keys.js';
 import { startOpenIdProvider, type OpenIdProvider } from './support/openid-provider.js';
-import { freePort, startDemo, stopDemo, type ServerProcess } from './support/processes.js';
+import { freePort, hangUp, startDemo, stopDemo, type ServerProcess } from './support/processes.js';
 import { rs256Token, validClaims } from './support/tokens.js';
 
 const AUDIENCE = 'https://api.example.test';
@@ -171,6 +171,58 @@ describe('JWT_TRUSTED_ISSUERS: SIGHUP refetches every issuer’s keys, whatever 
       server.process.kill('SIGHUP');
       await server.waitFor(newKid);
       expect((await request(server.url, '/profile', { token: rotated })).status).toBe(200);
+    } finally {
+      await stopDemo(server);
+      await provider.stop();
+    }
+  });
+});
+
+describe('JWT_TRUSTED_ISSUERS: SIGHUP re-reads the key files of issuers with local keys', () => {
+  const INTERNAL = 'https://internal.example.test';
+  const spki = (pair: RsaPair): string => pair.publicKey.export({ type: 'spki', format: 'pem' }) as string;
+  const pkcs8 = (pair: RsaPair): string => pair.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
+
+  it('takes a replaced key file on the signal, not before, together with the fetched issuer; a bad file keeps the keys', async () => {
+    const [current, next] = [rsaPair(), rsaPair()];
+    const keyFile = join(mkdtempSync(join(cwd, 'tenant-keys-')), 'internal.pem');
+    writeFileSync(keyFile, spki(current));
+    const provider = await startOpenIdProvider({ audience: AUDIENCE });
+    const server = await resourceServer({
+      JWT_TRUSTED_ISSUERS: JSON.stringify([{ issuer: INTERNAL, publicKeyPath: keyFile }, provider.issuer]),
+      JWT_JWKS_COOLDOWN: '600',
+    });
+    const internalToken = (pair: RsaPair): string => rs256Token(pair.privateKey, validClaims({ iss: INTERNAL, aud: AUDIENCE }));
+    const status = async (token: string): Promise<number> => (await request(server.url, '/profile', { token })).status;
+    try {
+      expect(await status(internalToken(current))).toBe(200);
+      expect(await status(await provider.token())).toBe(200);
+
+      writeFileSync(keyFile, spki(next));
+      const newKid = await provider.rotate();
+      const rotated = await provider.token();
+      // Nothing is read again before the signal: the file's new key, and the provider's, are unknown yet.
+      expect(await status(internalToken(next))).toBe(401);
+      expect(await status(rotated)).toBe(401);
+      await hangUp(server, `Keys of issuer "${INTERNAL}" reloaded`);
+      await server.waitFor(newKid);
+      expect(await status(internalToken(next))).toBe(200);
+      expect(await status(internalToken(current))).toBe(401);
+      expect(await status(rotated)).toBe(200);
+
+      // A file that is not a key, then a private key where the public key belongs: each signal changes nothing but
+      // one error line naming the setting and the file, and no line of the key is ever printed.
+      for (const broken of ['not a key', pkcs8(current)]) {
+        writeFileSync(keyFile, broken);
+        await hangUp(server, `Key reload of issuer "${INTERNAL}" failed; the current keys stay in force.`);
+        expect(await status(internalToken(next))).toBe(200);
+        expect(await status(rotated)).toBe(200);
+      }
+      expect(server.output().split(`JWT_TRUSTED_ISSUERS (issuer "${INTERNAL}") publicKeyPath ("${keyFile}")`).length).toBe(3);
+      for (const line of [...pkcs8(current).split('\n'), ...spki(next).split('\n')].filter((text) => text.length >= 24 && !text.startsWith('-----'))) {
+        expect(server.output()).not.toContain(line);
+      }
+      expect(server.process.exitCode).toBeNull();
     } finally {
       await stopDemo(server);
       await provider.stop();

@@ -7,7 +7,7 @@ import { appModule, createApp } from './fixtures/app.js';
 import { listen, request } from './support/http.js';
 import { createKeyFiles, rsaPair, type KeyFiles, type RsaPair } from './support/keys.js';
 import { LogCapture } from './support/log-capture.js';
-import { createDevKeys, startDemo, stopDemo } from './support/processes.js';
+import { createDevKeys, hangUp, startDemo, stopDemo } from './support/processes.js';
 import { rs256Token, validClaims } from './support/tokens.js';
 
 let keys: KeyFiles;
@@ -208,36 +208,27 @@ describe('SIGHUP on a running server (the demo, a real process)', () => {
     const demo = await startDemo(work, { JWT_PUBLIC_KEY_PATH: 'keys/public' });
     const login = async (): Promise<string> =>
       (await request(demo.url, '/auth/login', { method: 'POST', body: { username: 'demo', password: 'demo-password' } })).body.access_token;
-    const hangUp = async (expected: string): Promise<void> => {
-      const seen = demo.output().split(expected).length;
-      demo.process.kill('SIGHUP');
-      // Wait for one more occurrence of the expected log line.
-      for (let attempt = 0; attempt < 100 && demo.output().split(expected).length === seen; attempt++) {
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-      expect(demo.output().split(expected).length).toBe(seen + 1);
-    };
     try {
       const oldToken = await login();
       const next = rsaPair();
       writeFileSync(join(work, 'keys/public/next.pem'), pem.public(next));
-      await hangUp('Keys reloaded');
+      await hangUp(demo, 'Keys reloaded');
       writeFileSync(join(work, 'keys/private.pem'), pem.private(next));
-      await hangUp('Keys reloaded');
+      await hangUp(demo, 'Keys reloaded');
       const newToken = await login();
       expect(kidOf(newToken)).not.toBe(kidOf(oldToken));
       expect((await request(demo.url, '/profile', { token: oldToken })).status).toBe(200);
       expect((await request(demo.url, '/profile', { token: newToken })).status).toBe(200);
 
       writeFileSync(join(work, 'keys/private.pem'), 'garbage');
-      await hangUp('Key reload failed');
+      await hangUp(demo, 'Key reload failed');
       expect(demo.output()).toContain('JWT_PRIVATE_KEY_PATH ("keys/private.pem")');
       expect(kidOf(await login())).toBe(kidOf(newToken));
       expect((await request(demo.url, '/profile', { token: newToken })).status).toBe(200);
 
       unlinkSync(join(work, 'keys/public/current.pem'));
       writeFileSync(join(work, 'keys/private.pem'), pem.private(next));
-      await hangUp('Keys reloaded');
+      await hangUp(demo, 'Keys reloaded');
       expect((await request(demo.url, '/profile', { token: oldToken })).status).toBe(401);
       expect((await request(demo.url, '/profile', { token: newToken })).status).toBe(200);
     } finally {

@@ -139,6 +139,29 @@ const cases: Case[] = [
     () => ({ JWT_PRIVATE_KEY_PATH: keys.privatePath, JWT_JWKS_ENABLED: 'false', JWT_JWKS_MAX_AGE: '60' }),
     () => ['JWT_JWKS_MAX_AGE', '"60"', 'JWT_JWKS_ENABLED is "false"'],
   ],
+  ...(
+    [
+      ['JWT_JWKS_CACHE_MAX_AGE', '600'],
+      ['JWT_JWKS_COOLDOWN', '60'],
+      ['JWT_JWKS_TIMEOUT_MS', '2000'],
+      ['JWT_JWKS_MAX_BYTES', '4096'],
+      ['JWT_JWKS_MAX_KEYS', '10'],
+      ['JWT_JWKS_ALLOW_HTTP', 'false'],
+    ] as const
+  ).map(([name, value]): Case => [
+    `${name} with local keys, where no JWK Set is fetched`,
+    'RS256_CONFIG_INVALID',
+    () => ({ JWT_PRIVATE_KEY_PATH: keys.privatePath, [name]: value }),
+    () => [`${name} is "${value}", but no JWK Set is fetched`, 'none of JWT_JWKS_URI, JWT_ISSUER_URL and JWT_TRUSTED_ISSUERS is set', `or unset ${name}`],
+  ]),
+  // Without any key either, the missing JWK Set URI is the likelier mistake, and is named first.
+  ['a JWKS cooldown and no key at all', 'RS256_CONFIG_INVALID', () => ({ JWT_JWKS_COOLDOWN: '60' }), () => ['JWT_JWKS_COOLDOWN', 'JWT_JWKS_URI', 'JWT_ISSUER_URL']],
+  [
+    'a JWKS size cap with trusted issuers that all have local keys',
+    'RS256_CONFIG_INVALID',
+    () => ({ JWT_TRUSTED_ISSUERS: JSON.stringify([{ issuer: 'internal', publicKeyPath: keys.publicPath }]), JWT_JWKS_MAX_BYTES: '4096' }),
+    () => ['JWT_JWKS_MAX_BYTES is "4096", but no JWK Set is fetched', 'every issuer of JWT_TRUSTED_ISSUERS has local keys', 'jwksUri', 'unset JWT_JWKS_MAX_BYTES'],
+  ],
 ];
 
 describe.each(WIRINGS)('start-up checks (%s)', (wiring) => {
@@ -207,6 +230,19 @@ describe.each(WIRINGS)('start-up checks (%s)', (wiring) => {
       const error = await startupError(wiring, { options: { privateKeyPath: keys.privatePath, jwks: false }, env: { JWT_JWKS_PATH: '/keys.json' } });
       expect(error.code).toBe('RS256_CONFIG_INVALID');
       expect(error.message).toContain('JWT_JWKS_PATH is "/keys.json", but the JWK Set endpoint is off (jwks option is false)');
+    });
+
+    it.each<[string, () => Rs256AuthModuleOptions, string]>([
+      ['with local keys', () => ({ privateKeyPath: keys.privatePath, jwksCooldown: 60 }), 'jwksCooldown option is 60, but no JWK Set is fetched: none of JWT_JWKS_URI'],
+      [
+        'with trusted issuers that all have local keys',
+        () => ({ trustedIssuers: [{ issuer: 'internal', publicKeyPath: keys.publicPath }], jwksMaxKeys: 10 }),
+        'jwksMaxKeys option is 10, but no JWK Set is fetched: every issuer of trustedIssuers option has local keys',
+      ],
+    ])('a JWK Set fetch setting %s', async (_name, options, message) => {
+      const error = await startupError(wiring, { options: options() });
+      expect(error.code).toBe('RS256_CONFIG_INVALID');
+      expect(error.message).toContain(message);
     });
 
     it('an empty requiredClaims array still requires no claim', async () => {
@@ -287,6 +323,24 @@ describe.each(WIRINGS)('start-up checks (%s)', (wiring) => {
       const error = await startupError(wiring, { options });
       expect(error.code).toBe('RS256_CONFIG_INVALID');
       expect(error.message).toContain(message);
+    });
+  });
+
+  describe('JWK Set fetch settings that are accepted: some key set is fetched, or may be', () => {
+    it.each<[string, () => Rs256AuthModuleOptions]>([
+      ['a JWKS URI', () => ({ jwksUri: 'https://id.example.com/jwks.json', jwksCooldown: 60, jwksMaxBytes: 4096 })],
+      ['an issuer URL', () => ({ issuerUrl: 'https://id.example.com', jwksTimeout: 2000 })],
+      [
+        'one trusted issuer of several with a fetched set',
+        () => ({ trustedIssuers: [{ issuer: 'internal', publicKeyPath: keys.publicPath }, 'https://id.example.com'], jwksMaxKeys: 10 }),
+      ],
+      [
+        'local trusted issuers and a resolver, whose answers may name a JWK Set',
+        () => ({ trustedIssuers: [{ issuer: 'internal', publicKeyPath: keys.publicPath }], issuerResolver: () => undefined, jwksCacheMaxAge: 60 }),
+      ],
+    ])('%s', async (_name, options) => {
+      const moduleRef = await Test.createTestingModule({ imports: [appModule({ wiring, options: options() })] }).compile();
+      await moduleRef.close();
     });
   });
 

@@ -4,7 +4,7 @@ import { Rs256AuthError } from '../errors/rs256-auth.error.js';
 import type { IssuerResolver, Rs256AuthModuleOptions, TokenExtractor, TrustedIssuerOptions } from '../interfaces/rs256-auth-options.interface.js';
 import type { KeySource } from '../keys/key-loader.js';
 import { KeySet } from '../keys/key-set.js';
-import { loadKeySet, type KeySetSources, type PublicKeySource } from '../keys/key-set.loader.js';
+import { loadKeySet, reloadKeySet, type KeySetSources, type PublicKeySource } from '../keys/key-set.loader.js';
 import { KeyStore } from '../keys/key-store.js';
 import { typMediaType } from '../token/token-type.js';
 import { ENV_PREFIX, findUnknownEnv } from './unknown-env.js';
@@ -105,8 +105,11 @@ export interface RemoteKeySettings {
 export interface TrustedIssuer {
   /** The `iss` value, compared exactly. */
   readonly issuer: string;
-  /** Its keys: fetched (from a JWK Set URI or by discovery), or local public keys loaded at start-up. */
-  readonly keys: { readonly remote: RemoteKeySettings } | { readonly local: KeySet };
+  /**
+   * Its keys: fetched (from a JWK Set URI or by discovery), or local public keys, read at start-up (or when the
+   * resolver answers) and read again from `sources` on `SIGHUP`.
+   */
+  readonly keys: { readonly remote: RemoteKeySettings } | { readonly local: KeySet; readonly sources: KeySetSources };
   readonly audience?: readonly string[];
   readonly requiredClaims: readonly string[];
 }
@@ -118,8 +121,11 @@ export interface TrustedIssuers {
   readonly resolver?: IssuerResolver;
   /** Most issuers the resolver's answers (yes or no) are remembered for. */
   readonly cacheSize: number;
-  /** How a resolved issuer's options become a `TrustedIssuer` (the same checks as the configured ones). */
-  readonly resolve: (options: TrustedIssuerOptions, setting: string) => TrustedIssuer;
+  /**
+   * How a resolved issuer's options become a `TrustedIssuer`: the same checks as the configured ones, with its key
+   * files (if any) read without blocking the event loop.
+   */
+  readonly resolve: (options: TrustedIssuerOptions, setting: string) => Promise<TrustedIssuer>;
 }
 
 /** A claim path split into member names: `realm_access.roles` is `['realm_access', 'roles']`. */
@@ -201,6 +207,9 @@ interface FlatOptions extends Omit<Rs256AuthModuleOptions, 'jwks' | 'resourceMet
 
 /** Settings of the JWK Set endpoint, meaningless while the endpoint is off. */
 const JWKS_ENDPOINT_SETTINGS = ['jwksPath', 'jwksMaxAge'] as const satisfies readonly EnvOption[];
+
+/** Settings of fetching an issuer's JWK Set (and its metadata), meaningless where no key set is fetched. */
+const REMOTE_KEY_SETTINGS = ['jwksCacheMaxAge', 'jwksCooldown', 'jwksTimeout', 'jwksMaxBytes', 'jwksMaxKeys', 'jwksAllowHttp'] as const satisfies readonly EnvOption[];
 
 const OPTION_LABELS: Partial<Record<EnvOption, string>> = {
   jwksEnabled: 'jwks option',
@@ -458,6 +467,7 @@ export function resolveRs256AuthConfig(options: Rs256AuthModuleOptions = {}, con
   const requiredClaims = claimNames(settings);
   const trustedIssuers = resolveTrustedIssuers(settings, options.issuerResolver, keySources, audience, requiredClaims);
   const remoteJwks = resolveRemoteJwks(settings, keySources);
+  refuseRemoteKeySettings(settings, remoteJwks, trustedIssuers);
   const issuer = resolveIssuer(settings);
   const tokenProfile = resolveTokenProfile(settings, issuer, audience);
   const transport = resolveTransport(settings, options.jwtFromRequest);
@@ -558,6 +568,27 @@ function refuseJwksSettings(settings: Settings): undefined {
     }
   }
   return undefined;
+}
+
+/**
+ * Where no key set is fetched (local keys only, or several issuers all with local keys and no resolver), a cooldown,
+ * size cap or other fetch setting means a mistake: the JWK Set URI or issuer URL it was meant for is missing, or the
+ * setting is stale.
+ */
+function refuseRemoteKeySettings(settings: Settings, remoteJwks: Rs256AuthConfig['remoteJwks'], trustedIssuers: Rs256AuthConfig['trustedIssuers']): void {
+  if (remoteJwks || trustedIssuers?.resolver || trustedIssuers?.list.some((trusted) => 'remote' in trusted.keys)) {
+    return;
+  }
+  for (const name of REMOTE_KEY_SETTINGS) {
+    const { value, setting } = settings.get(name);
+    if (value === undefined) continue;
+    const missing = trustedIssuers
+      ? `every issuer of ${settings.get('trustedIssuers').setting} has local keys (publicKeyPath or publicKey) and there is no issuerResolver option; ` +
+        `give an issuer a jwksUri (or neither jwksUri nor local keys, to find its keys by discovery)`
+      : `none of ${ENV.jwksUri}, ${ENV.issuerUrl} and ${ENV.trustedIssuers} is set (nor the jwksUri, issuerUrl, trustedIssuers or issuerResolver option); ` +
+        'set one to verify with an issuer\'s keys';
+    throw new Rs256AuthError('RS256_CONFIG_INVALID', `${setting} is ${shown(value, false)}, but no JWK Set is fetched: ${missing}, or unset ${setting}.`);
+  }
 }
 
 /** The scheme and cookie settings, and the extractor they make unless the application brings its own. */
@@ -703,12 +734,15 @@ function resolveIssuer(settings: Settings): string | undefined {
 
 const DEFAULT_ISSUER_CACHE_SIZE = 100;
 
+/** A trusted issuer as its settings say, before its local key files (if any) are read. */
+type CheckedIssuer = Omit<TrustedIssuer, 'keys'> & { readonly keys: { readonly remote: RemoteKeySettings } | { readonly sources: KeySetSources } };
+
 /** One entry of JWT_TRUSTED_ISSUERS / trustedIssuers, checked as start-up checks every setting. */
 function trustedIssuer(
   entry: unknown,
   setting: string,
   defaults: { audience?: readonly string[]; requiredClaims: readonly string[]; bounds: Omit<RemoteKeySettings, 'uri' | 'discover'> },
-): TrustedIssuer {
+): CheckedIssuer {
   const options = (typeof entry === 'string' ? { issuer: entry } : entry) as Partial<TrustedIssuerOptions> | null;
   if (typeof options !== 'object' || options === null || typeof options.issuer !== 'string' || options.issuer.trim() === '') {
     throw invalid(setting, entry, 'issuer URLs, or objects { issuer, jwksUri?, publicKeyPath?, publicKey?, audience?, requiredClaims? }');
@@ -728,12 +762,12 @@ function trustedIssuer(
   if (sources > 1) {
     throw new Rs256AuthError('RS256_CONFIG_INVALID', `${at} has more than one of jwksUri, publicKeyPath and publicKey; give its keys one way.`);
   }
-  let keys: TrustedIssuer['keys'];
+  let keys: CheckedIssuer['keys'];
   if (publicKeyPaths !== undefined || options.publicKey !== undefined) {
     const publicKeys: PublicKeySource[] = publicKeyPaths
       ? publicKeyPaths.map((path) => ({ setting: `${at} publicKeyPath`, path, inlineSetting: `${at} publicKey` }))
       : [{ setting: `${at} publicKey`, inline: String(options.publicKey) }];
-    keys = { local: loadKeySet({ publicKeys, passphrase: { setting: 'privateKeyPassphrase option' } }) };
+    keys = { sources: { publicKeys, passphrase: { setting: 'privateKeyPassphrase option' } } };
   } else if (options.jwksUri !== undefined) {
     keys = { remote: { uri: fetchableUrl(String(options.jwksUri), `${at} jwksUri`, defaults.bounds.allowHttp, 'a JWK Set'), ...defaults.bounds } };
   } else {
@@ -742,6 +776,16 @@ function trustedIssuer(
   }
   const requiredClaims = options.requiredClaims === undefined ? defaults.requiredClaims : list(options.requiredClaims, 'requiredClaims')!;
   return { issuer, keys, audience: list(options.audience, 'audience') ?? defaults.audience, requiredClaims };
+}
+
+/** A configured issuer with its local keys read, blocking, as start-up reads every key. */
+function loadIssuerKeys({ keys, ...issuer }: CheckedIssuer): TrustedIssuer {
+  return { ...issuer, keys: 'remote' in keys ? keys : { local: loadKeySet(keys.sources), sources: keys.sources } };
+}
+
+/** A resolved issuer with its local keys read without blocking: the resolver answers while requests are served. */
+async function readIssuerKeys({ keys, ...issuer }: CheckedIssuer): Promise<TrustedIssuer> {
+  return { ...issuer, keys: 'remote' in keys ? keys : { local: await reloadKeySet(keys.sources), sources: keys.sources } };
 }
 
 /**
@@ -793,7 +837,7 @@ function resolveTrustedIssuers(
   }
   refuseLocalKeys(value === undefined ? 'issuerResolver option' : setting, keySources);
   const defaults = { audience, requiredClaims, bounds: remoteBounds(settings) };
-  const list = entries.map((entry) => trustedIssuer(entry, setting, defaults));
+  const list = entries.map((entry) => loadIssuerKeys(trustedIssuer(entry, setting, defaults)));
   const twice = list.find((entry, index) => list.findIndex((other) => other.issuer === entry.issuer) !== index);
   if (twice) {
     throw new Rs256AuthError('RS256_CONFIG_INVALID', `${setting} lists issuer "${twice.issuer}" twice; list each issuer once.`);
@@ -802,7 +846,7 @@ function resolveTrustedIssuers(
     list,
     resolver,
     cacheSize: settings.integer('issuerCacheSize', DEFAULT_ISSUER_CACHE_SIZE, 1),
-    resolve: (options, at) => trustedIssuer(options, at, defaults),
+    resolve: async (options, at) => readIssuerKeys(trustedIssuer(options, at, defaults)),
   };
 }
 

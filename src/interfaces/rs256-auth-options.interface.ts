@@ -144,7 +144,8 @@ export interface Rs256AuthModuleOptions {
   /**
    * Re-read and re-check every key file on `SIGHUP`, replacing the key set without a restart if all checks pass.
    * Where keys are fetched instead (`jwksUri`, `issuerUrl`, `trustedIssuers`), `SIGHUP` fetches every issuer's JWK
-   * Set at once, whatever the cooldown, and logs the kids it got.
+   * Set at once, whatever the cooldown, and logs the kids it got; trusted issuers with local keys (`publicKeyPath`)
+   * have their key files re-read and re-checked the same way.
    * @env JWT_RELOAD_ON_SIGHUP
    * @default true
    */

@@ -3,6 +3,7 @@ import type { Rs256AuthConfig, TrustedIssuer } from '../config/rs256-auth.config
 import { type Rs256AuthErrorCode, messageOf } from '../errors/rs256-auth.error.js';
 import { KeySet } from '../keys/key-set.js';
 import { KeyStore } from '../keys/key-store.js';
+import { LocalKeySource } from '../keys/local-key-source.js';
 import { RS256_AUTH_CONFIG } from '../rs256-auth.constants.js';
 import { RemoteKeySource } from './remote-key-source.js';
 
@@ -12,6 +13,8 @@ export interface IssuerContext {
   readonly keyStore: KeyStore;
   /** Fetches its keys; `undefined` for an issuer with local keys. */
   readonly source?: RemoteKeySource;
+  /** Re-reads its key files; `undefined` for an issuer whose keys are fetched, or given inline. */
+  readonly files?: LocalKeySource;
 }
 
 /** Background refreshes are looked for at most this often, whatever the request rate. */
@@ -59,11 +62,13 @@ export class IssuerRegistry {
   }
 
   /**
-   * Fetches every known issuer's keys now, whatever their cooldowns (an operator's `SIGHUP`, see RemoteJwks).
+   * An operator's `SIGHUP` (see RemoteJwks): fetches every known issuer's keys now, whatever their cooldowns, and
+   * re-reads the key files of those with local keys, as the module's own key files are re-read with one issuer
+   * (see LocalKeySource: a file that fails a check keeps that issuer's current keys and logs one error naming it).
    * Resolves to whether any key set changed.
    */
   async refreshNow(): Promise<boolean> {
-    const changed = await Promise.all([...this.contexts()].map((context) => context.source?.refreshNow() ?? false));
+    const changed = await Promise.all([...this.contexts()].map((context) => context.source?.refreshNow() ?? context.files?.reload() ?? false));
     return changed.includes(true);
   }
 
@@ -122,7 +127,7 @@ export class IssuerRegistry {
         if (options.issuer !== iss) {
           throw new Error(`it answered for issuer "${String(options.issuer).slice(0, 200)}"`);
         }
-        context = this.context(resolve(options, 'issuerResolver option'));
+        context = this.context(await resolve(options, 'issuerResolver option'));
       }
     } catch (error) {
       // Refused, and remembered as refused: a resolver that fails must not be called again for every token.
@@ -154,7 +159,10 @@ export class IssuerRegistry {
       this.generation++;
     };
     if ('local' in issuer.keys) {
-      return { issuer, keyStore: new KeyStore(issuer.keys.local, bump) };
+      const keyStore = new KeyStore(issuer.keys.local, bump);
+      const files = new LocalKeySource(issuer.keys.sources, keyStore, issuer.issuer);
+      // An inline key has nothing to read again; replacing its set would only empty the verified-token cache.
+      return { issuer, keyStore, files: files.hasFiles ? files : undefined };
     }
     const keyStore = new KeyStore(new KeySet([]), bump);
     return { issuer, keyStore, source: new RemoteKeySource(issuer.keys.remote, keyStore) };

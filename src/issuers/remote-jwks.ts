@@ -11,7 +11,7 @@ import { RemoteKeySource } from './remote-key-source.js';
  * {@link RemoteKeySource} for when it fetches): at start-up without holding the application back, and at once on
  * `SIGHUP` (a resource server has no key file to re-read, so KeyReloader leaves the signal to this class). With
  * several issuers it hands over to the {@link IssuerRegistry}, so the guard, `JwtService` and the signal ask one
- * place.
+ * place; there `SIGHUP` also re-reads the key files of issuers with local keys.
  */
 @Injectable()
 export class RemoteJwks implements OnModuleInit, OnApplicationBootstrap, OnModuleDestroy {
@@ -75,8 +75,8 @@ export class RemoteJwks implements OnModuleInit, OnApplicationBootstrap, OnModul
   }
 
   /**
-   * Fetches the set (with several issuers, every issuer's set) now, whatever the cooldown: an operator's request,
-   * not a token's. Resolves to whether a key set changed.
+   * Fetches the set (with several issuers, every issuer's set, and re-reads the key files of issuers with local
+   * keys) now, whatever the cooldown: an operator's request, not a token's. Resolves to whether a key set changed.
    */
   refreshNow(): Promise<boolean> {
     return this.source?.refreshNow() ?? this.issuers.refreshNow();

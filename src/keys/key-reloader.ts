@@ -3,18 +3,16 @@ import { statSync, watch, type FSWatcher } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Rs256AuthConfig } from '../config/rs256-auth.config.js';
 import { RS256_AUTH_CONFIG } from '../rs256-auth.constants.js';
-import { reloadKeySet } from './key-set.loader.js';
-import { messageOf } from '../errors/rs256-auth.error.js';
+import { LocalKeySource } from './local-key-source.js';
 
 /** Editors and deploy tools write a file in several steps; one reload after they settle is enough. */
 const WATCH_SETTLE_MS = 200;
 
 /**
- * Re-reads the key files without a restart: on `SIGHUP` (unless `reloadOnSignal` is off), and when a key file
- * changes if `watchKeyFiles` is on (in resource-server mode there is no key file: `RemoteJwks`, or `IssuerRegistry` with several issuers, answers `SIGHUP`).
- * A new set that passes every start-up check replaces the old one at once (which also empties the verified-token cache); one that fails leaves the old set serving and logs one error
- * naming the file. Files are read without blocking the event loop, so requests are served during a reload; reloads
- * run one after another, so an older read never replaces a newer one.
+ * Re-reads the module's key files without a restart (see {@link LocalKeySource} for the rules): on `SIGHUP`
+ * (unless `reloadOnSignal` is off), and when a key file changes if `watchKeyFiles` is on. Where keys are fetched, or
+ * with several issuers, the module has no key file of its own: `RemoteJwks` answers `SIGHUP` instead, and with
+ * several issuers the IssuerRegistry re-reads the issuers' own key files and fetches the others' sets.
  */
 @Injectable()
 export class KeyReloader implements OnModuleInit, OnModuleDestroy {
@@ -22,11 +20,13 @@ export class KeyReloader implements OnModuleInit, OnModuleDestroy {
   private readonly onSignal = (): void => {
     void this.reload();
   };
-  private reloading: Promise<boolean> = Promise.resolve(true);
+  private readonly source: LocalKeySource;
   private watchers: FSWatcher[] = [];
   private settle?: NodeJS.Timeout;
 
-  constructor(@Inject(RS256_AUTH_CONFIG) private readonly config: Rs256AuthConfig) {}
+  constructor(@Inject(RS256_AUTH_CONFIG) private readonly config: Rs256AuthConfig) {
+    this.source = new LocalKeySource(config.keySources, config.keyStore);
+  }
 
   onModuleInit(): void {
     if (this.config.reloadOnSignal && !this.config.remoteJwks && !this.config.trustedIssuers) {
@@ -49,21 +49,7 @@ export class KeyReloader implements OnModuleInit, OnModuleDestroy {
    * stays in force (it never rejects).
    */
   reload(): Promise<boolean> {
-    this.reloading = this.reloading.then(() => this.reloadNow());
-    return this.reloading;
-  }
-
-  private async reloadNow(): Promise<boolean> {
-    try {
-      const keys = await reloadKeySet(this.config.keySources);
-      this.config.keyStore.replace(keys);
-      const kids = keys.verificationKeys.map((key) => key.kid).join(', ');
-      this.logger.log(`Keys reloaded: verification kids [${kids}]${keys.signingKid ? `, signing kid ${keys.signingKid}` : ''}.`);
-      return true;
-    } catch (error) {
-      this.logger.error(`Key reload failed; the current keys stay in force. ${messageOf(error)}`);
-      return false;
-    }
+    return this.source.reload();
   }
 
   /**

@@ -115,7 +115,8 @@ export function loadKeySet(sources: KeySetSources): KeySet {
 }
 
 /**
- * Builds the key set for a reload, with the same checks as start-up, reading without blocking the event loop.
+ * Builds the key set while requests are served (a reload, or the key files an `issuerResolver` answer names), with
+ * the same checks as start-up, reading without blocking the event loop.
  * @throws Rs256AuthError (as a rejection) naming the setting and path at fault
  */
 export function reloadKeySet(sources: KeySetSources): Promise<KeySet> {

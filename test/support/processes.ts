@@ -54,6 +54,22 @@ export async function startDemo(cwd: string, env: Record<string, string> = {}, e
   return { url: `http://127.0.0.1:${port}`, process: child, output: () => output, waitFor };
 }
 
+/**
+ * Sends `SIGHUP` and resolves once `expected` has appeared in the output once more than before the signal; fails
+ * after `ms` (a reload is asynchronous: the process answers the signal at once and logs when the reload is done).
+ */
+export async function hangUp(server: ServerProcess, expected: string, ms = 5000): Promise<void> {
+  const count = (): number => server.output().split(expected).length - 1;
+  const seen = count();
+  server.process.kill('SIGHUP');
+  for (const started = Date.now(); count() === seen; ) {
+    if (Date.now() - started > ms) {
+      throw new Error(`"${expected}" did not appear again after SIGHUP in:\n${server.output()}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 export async function stopDemo(server: ServerProcess): Promise<void> {
   if (server.process.exitCode !== null) return;
   server.process.removeAllListeners('exit');

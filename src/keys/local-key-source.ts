@@ -1,0 +1,52 @@
+import { Logger } from '@nestjs/common';
+import { messageOf } from '../errors/rs256-auth.error.js';
+import { reloadKeySet, type KeySetSources } from './key-set.loader.js';
+import type { KeyStore } from './key-store.js';
+
+/**
+ * Key files read again into a key store on request: the module's own keys (KeyReloader) and each trusted issuer's
+ * local keys (IssuerRegistry). A new set that passes every start-up check replaces the old one at once (which also
+ * empties the verified-token cache); one that fails leaves the old set serving and logs one error naming the
+ * setting and file, never key material. Files are read without blocking the event loop, and reloads run one after
+ * another, so an older read never replaces a newer one.
+ */
+export class LocalKeySource {
+  private readonly logger = new Logger('Rs256Auth');
+  private reloading: Promise<boolean> = Promise.resolve(true);
+
+  constructor(
+    private readonly sources: KeySetSources,
+    /** Where the keys go; replaced whole on a successful reload. */
+    private readonly keyStore: KeyStore,
+    /** Whose keys these are, for log lines: `undefined` for the module's own keys, else the issuer. */
+    private readonly issuer?: string,
+  ) {}
+
+  /** True when at least one key comes from a file or folder, so that a reload can find anything new. */
+  get hasFiles(): boolean {
+    return [this.sources.privateKey, ...this.sources.publicKeys].some((source) => source !== undefined && 'path' in source);
+  }
+
+  /**
+   * Reloads now, after any reload under way. Resolves to whether the new set took over; on failure the current set
+   * stays in force (it never rejects).
+   */
+  reload(): Promise<boolean> {
+    this.reloading = this.reloading.then(() => this.reloadNow());
+    return this.reloading;
+  }
+
+  private async reloadNow(): Promise<boolean> {
+    const whose = this.issuer === undefined ? '' : ` of issuer "${this.issuer}"`;
+    try {
+      const keys = await reloadKeySet(this.sources);
+      this.keyStore.replace(keys);
+      const kids = keys.verificationKeys.map((key) => key.kid).join(', ');
+      this.logger.log(`Keys${whose} reloaded: verification kids [${kids}]${keys.signingKid ? `, signing kid ${keys.signingKid}` : ''}.`);
+      return true;
+    } catch (error) {
+      this.logger.error(`Key reload${whose} failed; the current keys stay in force. ${messageOf(error)}`);
+      return false;
+    }
+  }
+}
