@@ -4,10 +4,11 @@ import type { SignOptions } from 'jsonwebtoken';
 import { randomUUID, sign as signWithKey } from 'node:crypto';
 import type { Rs256AuthConfig } from './config/rs256-auth.config.js';
 import { Rs256AuthError } from './errors/rs256-auth.error.js';
+import type { JwtClaims } from './interfaces/jwt-claims.interface.js';
 import { RemoteJwks } from './issuers/remote-jwks.js';
 import { RS256_AUTH_CONFIG } from './rs256-auth.constants.js';
 import { RevocationList } from './sessions/revocation-list.js';
-import { peekIssuer, TokenVerifier, type JwtClaims } from './token/token-verifier.js';
+import { peekIssuer, TokenVerifier } from './token/token-verifier.js';
 
 /** A per-call option is accepted only when it says what the module's policy already says. */
 type Restates = (value: unknown, config: Rs256AuthConfig) => boolean;

@@ -3,10 +3,11 @@ import { PassportStrategy } from '@nestjs/passport';
 import { Strategy } from 'passport-strategy';
 import type { Rs256AuthConfig } from '../config/rs256-auth.config.js';
 import { Rs256AuthError } from '../errors/rs256-auth.error.js';
+import type { JwtClaims } from '../interfaces/jwt-claims.interface.js';
 import { RemoteJwks } from '../issuers/remote-jwks.js';
 import { RS256_AUTH_CONFIG, RS256_STRATEGY } from '../rs256-auth.constants.js';
 import { RevocationList } from '../sessions/revocation-list.js';
-import { peekIssuer, TokenVerifier, type JwtClaims } from '../token/token-verifier.js';
+import { peekIssuer, TokenVerifier } from '../token/token-verifier.js';
 
 /** The methods passport adds to a strategy for the duration of one `authenticate` call. */
 interface PassportActions {

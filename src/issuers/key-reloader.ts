@@ -3,7 +3,7 @@ import { statSync, watch, type FSWatcher } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Rs256AuthConfig } from '../config/rs256-auth.config.js';
 import { RS256_AUTH_CONFIG } from '../rs256-auth.constants.js';
-import { reloadKeySet } from './key-set.loader.js';
+import { reloadKeySet } from '../keys/key-set.loader.js';
 import { messageOf } from '../errors/rs256-auth.error.js';
 
 /** Editors and deploy tools write a file in several steps; one reload after they settle is enough. */
