@@ -214,7 +214,7 @@ export class StrictJwtService extends JwtService {
    */
   override async verifyAsync<T extends object = JwtClaims>(token: string, options?: JwtVerifyOptions): Promise<T> {
     this.refuseLooserOptions(options);
-    return (await checkTokenWithRecovery(this.verifier, this.revocations, this.remoteJwks, token, false)) as T;
+    return (await checkTokenWithRecovery(this.verifier, this.revocations, this.remoteJwks, token, 'verify')) as T;
   }
 
   private refuseLooserOptions(options: JwtVerifyOptions | undefined): void {

@@ -79,7 +79,7 @@ export class Rs256Strategy extends PassportStrategy(Strategy, RS256_STRATEGY) {
     }
     let claims: JwtClaims | Promise<JwtClaims>;
     try {
-      claims = checkTokenWithRecovery(this.verifier, this.revocations, this.remoteJwks, token, true);
+      claims = checkTokenWithRecovery(this.verifier, this.revocations, this.remoteJwks, token, 'verifyRequestToken');
     } catch (error) {
       return refusedOrError(error);
     }

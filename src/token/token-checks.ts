@@ -4,6 +4,8 @@ import type { RemoteJwks } from '../issuers/remote-jwks.js';
 import type { RevocationList } from '../sessions/revocation-list.js';
 import { peekIssuer, type TokenVerifier } from './token-verifier.js';
 
+type VerifyMethod = 'verify' | 'verifyRequestToken';
+
 /**
  * The checks a token passes wherever it is verified (the strategy behind `JwtAuthGuard`, `JwtService.verify` and
  * `verifyAsync`), written once so that they cannot drift apart: the verifier's, then the revocations, which apply
@@ -19,9 +21,10 @@ export function checkToken(verifier: TokenVerifier, revocations: RevocationList,
  * for a reason that fetching may cure is tried once more after that fetch. An unknown kid may be a key the issuer
  * has just published (fetched at most once per cooldown window), and an iss the issuerResolver has not been asked
  * about may be a tenant. Synchronous (claims or a throw) unless there is something to wait for: a fetch, or with
- * `offThread` a signature checked on the thread pool (what is refused there is not retried: kid and issuer are
- * looked up before the signature, so no fetch can cure it).
- * @param offThread the guard's path: `verifyRequestToken`, which honours the `verifyOffThread` option
+ * `verifyRequestToken` a signature checked on the thread pool (what is refused there is not retried: kid and
+ * issuer are looked up before the signature, so no fetch can cure it).
+ * @param method the verifier's method: `verifyRequestToken` (the guard's, which honours the `verifyOffThread`
+ *   option) or `verify`
  * @throws Rs256AuthError with a `RS256_TOKEN_*` code, or the promise rejects with it
  */
 export function checkTokenWithRecovery(
@@ -29,11 +32,11 @@ export function checkTokenWithRecovery(
   revocations: RevocationList,
   remoteJwks: RemoteJwks,
   token: string,
-  offThread: boolean,
+  method: VerifyMethod,
 ): JwtClaims | Promise<JwtClaims> {
   remoteJwks.refreshIfStale();
   try {
-    return checkOnce(verifier, revocations, token, offThread);
+    return checkOnce(verifier, revocations, token, method);
   } catch (error) {
     const recovery = error instanceof Rs256AuthError ? remoteJwks.recover(error.code, () => peekIssuer(token)) : undefined;
     if (recovery === undefined) {
@@ -43,13 +46,13 @@ export function checkTokenWithRecovery(
       if (!changed) {
         throw error;
       }
-      return checkOnce(verifier, revocations, token, offThread);
+      return checkOnce(verifier, revocations, token, method);
     });
   }
 }
 
-function checkOnce(verifier: TokenVerifier, revocations: RevocationList, token: string, offThread: boolean): JwtClaims | Promise<JwtClaims> {
-  if (!offThread) {
+function checkOnce(verifier: TokenVerifier, revocations: RevocationList, token: string, method: VerifyMethod): JwtClaims | Promise<JwtClaims> {
+  if (method === 'verify') {
     return checkToken(verifier, revocations, token);
   }
   // A promise only with the verifyOffThread option, for a token not in the cache.
