@@ -4,7 +4,7 @@ import type { Rs256AuthConfig } from '../src/config/rs256-auth.config.js';
 import { RevocationList } from '../src/sessions/revocation-list.js';
 import { RedisSessionStore } from '../src/sessions/redis-session.store.js';
 import type { Revocation, SessionStore } from '../src/sessions/session-store.interface.js';
-import type { JwtClaims } from '../src/token/token-verifier.js';
+import type { JwtClaims } from '../src/interfaces/jwt-claims.interface.js';
 import { startRedis } from '../test/support/redis.js';
 import { measure, type Row } from './micro.js';
 import type { BenchKeys } from './tokens.js';

@@ -8,24 +8,24 @@ export type { ClaimList, ClaimRequirement } from './guard/claim-requirements.js'
 export { JwtAuthGuard } from './guard/jwt-auth.guard.js';
 export { Rs256Strategy, type AuthOutcome } from './guard/rs256.strategy.js';
 export type { AuthenticatedRequest } from './interfaces/authenticated-request.interface.js';
+export type { JwtClaims } from './interfaces/jwt-claims.interface.js';
 export type {
   JwksOptions,
   IssuerResolver,
   ResourceMetadataOptions,
   TrustedIssuerOptions,
-  Rs256AuthModuleExtras,
   Rs256AuthModuleOptions,
   TokenExtractor,
 } from './interfaces/rs256-auth-options.interface.js';
 export { toJwkSet, type RsaPublicJwk } from './jwks/jwk-set.js';
 export { IssuerRegistry } from './issuers/issuer-registry.js';
 export { RemoteJwks } from './issuers/remote-jwks.js';
-export { KeyReloader } from './keys/key-reloader.js';
+export { KeyReloader } from './issuers/key-reloader.js';
 export { KeyStore } from './keys/key-store.js';
 export { KeySet, type SigningKey, type VerificationKey } from './keys/key-set.js';
 export type { ProtectedResourceMetadata } from './resource-metadata/resource-metadata.route.js';
 export { Rs256AuthModule } from './rs256-auth.module.js';
-export { ASYNC_OPTIONS_TYPE, OPTIONS_TYPE } from './rs256-auth.module-definition.js';
+export { ASYNC_OPTIONS_TYPE, OPTIONS_TYPE, type Rs256AuthModuleExtras } from './rs256-auth.module-definition.js';
 export {
   IS_PUBLIC_KEY,
   OPTIONAL_AUTH_KEY,
@@ -37,9 +37,9 @@ export {
 export { RevocationList } from './sessions/revocation-list.js';
 export { SessionService, type SessionTokens } from './sessions/session.service.js';
 export type { ConsumeResult, RefreshRecord, Revocation, RevocationSink, SessionStore } from './sessions/session-store.interface.js';
-export { bearerTokenExtractor, firstOf, fromAuthHeader, fromCookie, fromQuery } from './token/token-extractors.js';
+export { bearerTokenExtractor, firstOf, fromAuthHeader, fromCookie, fromQuery } from './transports/token-extractors.js';
 export { StrictJwtService } from './strict-jwt.service.js';
-export { TokenVerifier, type JwtClaims } from './token/token-verifier.js';
+export { TokenVerifier } from './token/token-verifier.js';
 export {
   ConnectionAuthenticator,
   GRAPHQL_WS_REFUSED_CLOSE_CODE,

@@ -10,7 +10,7 @@ import { StartupLog } from './rs256-auth.startup-log.js';
 import { JwksRoute } from './jwks/jwks.route.js';
 import { IssuerRegistry } from './issuers/issuer-registry.js';
 import { RemoteJwks } from './issuers/remote-jwks.js';
-import { KeyReloader } from './keys/key-reloader.js';
+import { KeyReloader } from './issuers/key-reloader.js';
 import { ConfigurableModuleClass, OPTIONS_TYPE } from './rs256-auth.module-definition.js';
 import { RS256_AUTH_CONFIG, RS256_AUTH_MODULE_OPTIONS, SESSION_STORE } from './rs256-auth.constants.js';
 import { RevocationList } from './sessions/revocation-list.js';

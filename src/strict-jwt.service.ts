@@ -4,10 +4,12 @@ import type { SignOptions } from 'jsonwebtoken';
 import { randomUUID, sign as signWithKey } from 'node:crypto';
 import type { Rs256AuthConfig } from './config/rs256-auth.config.js';
 import { Rs256AuthError } from './errors/rs256-auth.error.js';
+import type { JwtClaims } from './interfaces/jwt-claims.interface.js';
 import { RemoteJwks } from './issuers/remote-jwks.js';
 import { RS256_AUTH_CONFIG } from './rs256-auth.constants.js';
 import { RevocationList } from './sessions/revocation-list.js';
-import { peekIssuer, TokenVerifier, type JwtClaims } from './token/token-verifier.js';
+import { checkToken, checkTokenWithRecovery } from './token/token-checks.js';
+import { TokenVerifier } from './token/token-verifier.js';
 
 /** A per-call option is accepted only when it says what the module's policy already says. */
 type Restates = (value: unknown, config: Rs256AuthConfig) => boolean;
@@ -202,7 +204,7 @@ export class StrictJwtService extends JwtService {
    */
   override verify<T extends object = JwtClaims>(token: string, options?: JwtVerifyOptions): T {
     this.refuseLooserOptions(options);
-    return this.checked(token) as T;
+    return checkToken(this.verifier, this.revocations, token) as T;
   }
 
   /**
@@ -212,22 +214,7 @@ export class StrictJwtService extends JwtService {
    */
   override async verifyAsync<T extends object = JwtClaims>(token: string, options?: JwtVerifyOptions): Promise<T> {
     this.refuseLooserOptions(options);
-    this.remoteJwks.refreshIfStale();
-    try {
-      return this.checked(token) as T;
-    } catch (error) {
-      if (error instanceof Rs256AuthError && (await this.remoteJwks.recover(error.code, () => peekIssuer(token)))) {
-        return this.checked(token) as T;
-      }
-      throw error;
-    }
-  }
-
-  /** The guard's checks: the verifier's, then the revocations (sessions), which apply to cached tokens too. */
-  private checked(token: string): JwtClaims {
-    const claims = this.verifier.verify(token);
-    this.revocations.check(claims);
-    return claims;
+    return (await checkTokenWithRecovery(this.verifier, this.revocations, this.remoteJwks, token, 'verify')) as T;
   }
 
   private refuseLooserOptions(options: JwtVerifyOptions | undefined): void {

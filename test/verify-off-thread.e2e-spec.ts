@@ -1,5 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import type { JwtService } from '@nestjs/jwt';
+import { Rs256Strategy } from '../src/index.js';
 import { createApp, PLATFORMS } from './fixtures/app.js';
 import { listen, request } from './support/http.js';
 import { createKeyFiles, type KeyFiles } from './support/keys.js';
@@ -51,5 +52,27 @@ describe.each(PLATFORMS)('JWT_VERIFY_OFF_THREAD=true over HTTP (%s)', (platform)
     const response = await request(url, '/orders', { token: jwt.sign({ sub: 'u', scope: 'profile' }) });
     expect(response.status).toBe(403);
     expect(response.headers.get('www-authenticate')).toMatch(/error="insufficient_scope"/);
+  });
+});
+
+describe.each([false, true])('the strategy with JWT_VERIFY_OFF_THREAD=%s', (offThread) => {
+  let app: INestApplication;
+  let jwt: JwtService;
+
+  beforeAll(async () => {
+    ({ app, jwt } = await createApp({ env: { JWT_PRIVATE_KEY_PATH: keys.privatePath, JWT_VERIFY_OFF_THREAD: String(offThread) } }));
+  });
+  afterAll(() => app.close());
+
+  // The guard's hot path: no microtask for a token already verified once, whichever thread checked it first.
+  it('answers a cached token synchronously, and a new one in a promise only when it is checked off the event loop', async () => {
+    const strategy = app.get(Rs256Strategy);
+    const token = jwt.sign({ sub: 'user-7' });
+    const first = strategy.authenticateToken(token);
+    expect(first instanceof Promise).toBe(offThread);
+    expect((await first).claims).toMatchObject({ sub: 'user-7' });
+    const cached = strategy.authenticateToken(token);
+    expect(cached).not.toBeInstanceOf(Promise);
+    expect(cached).toMatchObject({ user: { sub: 'user-7' }, claims: { sub: 'user-7' } });
   });
 });

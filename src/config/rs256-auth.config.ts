@@ -6,9 +6,9 @@ import type { KeySource } from '../keys/key-loader.js';
 import { KeySet } from '../keys/key-set.js';
 import { loadKeySet, reloadKeySet, type KeySetSources, type PublicKeySource } from '../keys/key-set.loader.js';
 import { KeyStore } from '../keys/key-store.js';
-import { typMediaType } from '../token/token-type.js';
+import { typMediaType } from './token-type.js';
 import { ENV_PREFIX, findUnknownEnv } from './unknown-env.js';
-import { firstOf, fromAuthHeader, fromCookie, HTTP_TOKEN } from '../token/token-extractors.js';
+import { firstOf, fromAuthHeader, fromCookie, HTTP_TOKEN } from '../transports/token-extractors.js';
 
 /** The configuration in force after options and environment are merged, validated and the keys parsed. */
 export interface Rs256AuthConfig {

@@ -1,5 +1,6 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
-import { ownClaim, type JwtClaims } from '../token/token-verifier.js';
+import type { JwtClaims } from '../interfaces/jwt-claims.interface.js';
+import { ownClaim } from '../token/token-verifier.js';
 import { transportOf } from '../transports/transports.js';
 
 /**

@@ -1,5 +1,5 @@
 import { resolveRs256AuthConfig } from '../config/rs256-auth.config.js';
-import type { JwtClaims } from '../token/token-verifier.js';
+import type { JwtClaims } from '../interfaces/jwt-claims.interface.js';
 import { createKeyFiles, type KeyFiles } from '../../test/support/keys.js';
 import { findUnmetRequirement } from './claim-requirements.js';
 

@@ -1,5 +1,6 @@
 import { DEFAULT_CLAIM_PATHS, type ClaimPath, type ClaimPaths } from '../config/rs256-auth.config.js';
-import { ownClaim, type JwtClaims } from '../token/token-verifier.js';
+import type { JwtClaims } from '../interfaces/jwt-claims.interface.js';
+import { ownClaim } from '../token/token-verifier.js';
 
 /** A list of values a token must hold: all of them (a plain array, or `allOf`), or at least one (`anyOf`). */
 export type ClaimList = readonly string[] | { readonly allOf: readonly string[] } | { readonly anyOf: readonly string[] };

@@ -10,7 +10,7 @@ import { AuthGuard } from '@nestjs/passport';
 import type { Rs256AuthConfig } from '../config/rs256-auth.config.js';
 import { Rs256AuthError } from '../errors/rs256-auth.error.js';
 import { IS_PUBLIC_KEY, OPTIONAL_AUTH_KEY, REQUIRED_CLAIMS_KEY, RS256_AUTH_CONFIG, RS256_STRATEGY } from '../rs256-auth.constants.js';
-import type { JwtClaims } from '../token/token-verifier.js';
+import type { JwtClaims } from '../interfaces/jwt-claims.interface.js';
 import type { AuthCarrier } from '../transports/transport-adapter.js';
 import { transportOf } from '../transports/transports.js';
 import { findUnmetRequirement, type ClaimRequirement } from './claim-requirements.js';

@@ -3,10 +3,12 @@ import { PassportStrategy } from '@nestjs/passport';
 import { Strategy } from 'passport-strategy';
 import type { Rs256AuthConfig } from '../config/rs256-auth.config.js';
 import { Rs256AuthError } from '../errors/rs256-auth.error.js';
+import type { JwtClaims } from '../interfaces/jwt-claims.interface.js';
 import { RemoteJwks } from '../issuers/remote-jwks.js';
 import { RS256_AUTH_CONFIG, RS256_STRATEGY } from '../rs256-auth.constants.js';
 import { RevocationList } from '../sessions/revocation-list.js';
-import { peekIssuer, TokenVerifier, type JwtClaims } from '../token/token-verifier.js';
+import { checkTokenWithRecovery } from '../token/token-checks.js';
+import { TokenVerifier } from '../token/token-verifier.js';
 
 /** The methods passport adds to a strategy for the duration of one `authenticate` call. */
 interface PassportActions {
@@ -75,33 +77,13 @@ export class Rs256Strategy extends PassportStrategy(Strategy, RS256_STRATEGY) {
     if (!token) {
       return { refused: new Rs256AuthError('RS256_TOKEN_MISSING', 'no bearer token') };
     }
-    this.remoteJwks.refreshIfStale();
-    const outcome = this.verifyAndValidate(token);
-    // An unknown kid may be a key the issuer has just published (fetched at most once per cooldown window), and an
-    // iss the issuerResolver has not been asked about may be a tenant: then the token is tried once more.
-    const retried = token;
-    const recovery = outcome instanceof Promise || !outcome.refused ? undefined : this.remoteJwks.recover(outcome.refused.code, () => peekIssuer(retried));
-    return recovery ? recovery.then((changed) => (changed ? this.verifyAndValidate(retried) : outcome)) : outcome;
-  }
-
-  private verifyAndValidate(token: string): AuthOutcome | Promise<AuthOutcome> {
+    let claims: JwtClaims | Promise<JwtClaims>;
     try {
-      // A promise only with the verifyOffThread option, for a token not in the cache.
-      const claims = this.verifier.verifyRequestToken(token);
-      return claims instanceof Promise ? claims.then((verified) => this.unrevoked(verified), refusedOrError) : this.unrevoked(claims);
+      claims = checkTokenWithRecovery(this.verifier, this.revocations, this.remoteJwks, token, 'verifyRequestToken');
     } catch (error) {
       return refusedOrError(error);
     }
-  }
-
-  /** After the verifier, cache hit or not: a revocation takes effect on tokens already verified once. */
-  private unrevoked(claims: JwtClaims): AuthOutcome | Promise<AuthOutcome> {
-    try {
-      this.revocations.check(claims);
-    } catch (error) {
-      return refusedOrError(error);
-    }
-    return this.validated(claims);
+    return claims instanceof Promise ? claims.then((verified) => this.validated(verified), refusedOrError) : this.validated(claims);
   }
 
   private validated(claims: JwtClaims): AuthOutcome | Promise<AuthOutcome> {

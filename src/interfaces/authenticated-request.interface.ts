@@ -1,4 +1,4 @@
-import type { JwtClaims } from '../token/token-verifier.js';
+import type { JwtClaims } from './jwt-claims.interface.js';
 
 /**
  * What `JwtAuthGuard` adds to a request it lets through: `user` is what the strategy's `validate` returned (the

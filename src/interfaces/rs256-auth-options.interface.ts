@@ -1,6 +1,4 @@
-import type { Type } from '@nestjs/common';
-import type { Rs256Strategy } from '../guard/rs256.strategy.js';
-import type { TokenExtractor } from '../token/token-extractors.js';
+import type { TokenExtractor } from '../transports/token-extractors.js';
 
 export type { TokenExtractor };
 
@@ -472,32 +470,4 @@ export interface JwksOptions {
    * @default 300
    */
   maxAge?: number;
-}
-
-/** Options that shape the module itself rather than its behaviour. */
-export interface Rs256AuthModuleExtras {
-  /**
-   * Register the module globally, so `JwtAuthGuard` and `JwtService` can be used in every module.
-   * @env none: given in code only
-   * @default true
-   */
-  isGlobal?: boolean;
-
-  /**
-   * A subclass of `Rs256Strategy` to use instead of it, typically overriding `validate(claims)` to turn verified
-   * claims into the application's user (it may be async, and may return null to refuse the token). It may inject the
-   * application's services through its constructor: list it in the providers of the module that provides them,
-   * and the module uses that instance. Registered nowhere, it is created inside this module, with what this module
-   * sees (global modules, `forRootAsync`'s `imports`).
-   * @env none: a class, given in code only
-   * @default Rs256Strategy
-   * @example
-   * @Injectable()
-   * class UserStrategy extends Rs256Strategy {
-   *   constructor(private readonly users: UsersRepository) { super(); }
-   *   validate(claims: JwtClaims) { return this.users.findById(claims.sub); }
-   * }
-   * @Module({ imports: [Rs256AuthModule.forRoot({ strategy: UserStrategy })], providers: [UsersRepository, UserStrategy] })
-   */
-  strategy?: Type<Rs256Strategy>;
 }

@@ -1,8 +1,8 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import type { Rs256AuthConfig } from '../config/rs256-auth.config.js';
 import { Rs256AuthError } from '../errors/rs256-auth.error.js';
+import type { JwtClaims } from '../interfaces/jwt-claims.interface.js';
 import { RS256_AUTH_CONFIG, SESSION_STORE } from '../rs256-auth.constants.js';
-import type { JwtClaims } from '../token/token-verifier.js';
 import type { Revocation, RevocationSink, SessionStore } from './session-store.interface.js';
 import { mergeSubjectRevocation, type SubjectRevocation } from './subject-revocation.js';
 

@@ -3,8 +3,8 @@ import { JwtService } from '@nestjs/jwt';
 import { createHash, randomBytes } from 'node:crypto';
 import type { Rs256AuthConfig, SessionsConfig } from '../config/rs256-auth.config.js';
 import { Rs256AuthError } from '../errors/rs256-auth.error.js';
+import type { JwtClaims } from '../interfaces/jwt-claims.interface.js';
 import { RS256_AUTH_CONFIG, SESSION_STORE } from '../rs256-auth.constants.js';
-import type { JwtClaims } from '../token/token-verifier.js';
 import { RevocationList } from './revocation-list.js';
 import type { RefreshRecord, Revocation, SessionStore } from './session-store.interface.js';
 

@@ -1,4 +1,4 @@
-import type { JwtClaims } from './token-verifier.js';
+import type { JwtClaims } from '../interfaces/jwt-claims.interface.js';
 import { VerifiedTokenCache } from './verified-token-cache.js';
 
 /** A token-shaped string: `head` up front, then a 20-character tail (entries are filed by the last 16). */

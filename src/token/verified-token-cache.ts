@@ -1,4 +1,4 @@
-import type { JwtClaims } from './token-verifier.js';
+import type { JwtClaims } from '../interfaces/jwt-claims.interface.js';
 
 /**
  * Characters at the end of a token that file its entry: the tail of the signature, 96 bits that look random for

@@ -1,5 +1,5 @@
 import { IntrinsicException, type ExecutionContext } from '@nestjs/common';
-import { tokenOfAuthorization } from '../token/token-extractors.js';
+import { tokenOfAuthorization } from './token-extractors.js';
 import { refusalOf } from './auth-refusal.js';
 import type { AuthCarrier, ExtractToken, TransportAdapter } from './transport-adapter.js';
 

@@ -1,5 +1,5 @@
 import type { ExecutionContext } from '@nestjs/common';
-import { tokenOfAuthorization } from '../token/token-extractors.js';
+import { tokenOfAuthorization } from './token-extractors.js';
 import { refusalBody, refusalOf } from './auth-refusal.js';
 import { OptionalPeer } from './optional-peer.js';
 import type { AuthCarrier, ExtractToken, TransportAdapter } from './transport-adapter.js';

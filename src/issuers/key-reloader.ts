@@ -3,7 +3,7 @@ import { statSync, watch, type FSWatcher } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Rs256AuthConfig } from '../config/rs256-auth.config.js';
 import { RS256_AUTH_CONFIG } from '../rs256-auth.constants.js';
-import { LocalKeySource } from './local-key-source.js';
+import { LocalKeySource } from '../keys/local-key-source.js';
 
 /** Editors and deploy tools write a file in several steps; one reload after they settle is enough. */
 const WATCH_SETTLE_MS = 200;
