@@ -61,7 +61,7 @@ table('Sign (best of 12 rounds)', 'µs/op', relative(sign), 'x raw sign');
 
 const repetitions = HTTP_SERVERS.map(({ variant, repetitions }) => `${variant} ${repetitions}`).join(', ');
 log(
-  `HTTP (autocannon, ${HTTP_SETTINGS.connections} connections, ${HTTP_SETTINGS.seconds} s runs, loopback; best of interleaved runs: ${repetitions}; distinct = ${HTTP_DISTINCT_TOKENS} tokens, cycled)`,
+  `HTTP (autocannon, ${HTTP_SETTINGS.connections} connections, ${HTTP_SETTINGS.seconds} s runs, loopback; median of interleaved runs: ${repetitions}; distinct = ${HTTP_DISTINCT_TOKENS} tokens, cycled)`,
 );
 const serverWidth = Math.max(...http.map((row) => `${row.platform}, ${row.variant}`.length));
 const routeWidth = Math.max(...http.map((row) => row.scenario.length));
