@@ -327,6 +327,14 @@ describe('the npm package', () => {
     expect(files.some((file) => file.endsWith('.spec.js') || file.endsWith('.spec.d.ts') || file.endsWith('.tsbuildinfo'))).toBe(false);
   });
 
+  it('declares the peers of the optional integrations optional, so npm installs none of them unasked', () => {
+    const manifest = JSON.parse(execFileSync('tar', ['-xzOf', tarball, 'package/package.json'], { encoding: 'utf8' }));
+    const meta: Record<string, { optional?: boolean }> = manifest.peerDependenciesMeta;
+    const optional = Object.keys(meta).filter((name) => meta[name].optional === true);
+    expect(optional.sort()).toEqual(['@nestjs/graphql', '@nestjs/microservices', '@nestjs/swagger', '@nestjs/websockets', 'ioredis']);
+    expect(Object.keys(manifest.peerDependencies)).toEqual(expect.arrayContaining(optional));
+  });
+
   it('passes publint and @arethetypeswrong/cli on the packed tarball', () => {
     expect(run(process.execPath, [join(ROOT_MODULES, 'publint/src/cli.js'), tarball], work)).toContain('All good!');
     const attw = run(process.execPath, [join(ROOT_MODULES, '@arethetypeswrong/cli/dist/index.js'), tarball, '--format', 'json'], work);
