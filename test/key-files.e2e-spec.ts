@@ -3,8 +3,7 @@ import { createHash, createPublicKey, generateKeyPairSync, verify, type KeyObjec
 import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { KeyReloader, RS256_AUTH_CONFIG, Rs256AuthError, type Rs256AuthModuleOptions } from '../src/index.js';
-import type { Rs256AuthConfig } from '../src/config/rs256-auth.config.js';
+import { KeyReloader, Rs256AuthError, type Rs256AuthModuleOptions } from '../src/index.js';
 import { createApp, WIRINGS } from './fixtures/app.js';
 import { listen, request } from './support/http.js';
 import { createKeyFiles, type KeyFiles } from './support/keys.js';
@@ -214,17 +213,21 @@ describe('only regular files of at most 64 KiB are read', () => {
 
 describe('reloads', () => {
   it('run one after another: a slow reload started first never replaces the set of a later one', async () => {
-    // The first reload reads many files, the second one; run side by side, the second would finish first.
+    // Every reload reads the private key first, then 200 public key files: run side by side, one started first would
+    // finish last and put back what it read before the files changed.
     mkdirSync(join(work, 'public'));
-    for (let copy = 0; copy < 40; copy++) file(`public/main-${String(copy).padStart(2, '0')}.pem`, read(keys.publicPath));
-    const { app, jwt } = await createApp({ env: { JWT_PRIVATE_KEY_PATH: keys.privatePath, JWT_PUBLIC_KEY_PATH: join(work, 'public') } });
+    for (let copy = 0; copy < 200; copy++) file(`public/main-${String(copy).padStart(3, '0')}.pem`, read(keys.publicPath));
+    file('public/other.pem', read(keys.otherPublicPath));
+    const privatePath = file('reloaded-private.pem', read(keys.privatePath));
+    const { app, jwt } = await createApp({ env: { JWT_PRIVATE_KEY_PATH: privatePath, JWT_PUBLIC_KEY_PATH: join(work, 'public') } });
     try {
-      const config = app.get<Rs256AuthConfig>(RS256_AUTH_CONFIG);
       const reloader = app.get(KeyReloader);
+      const replacement = file('replacement-private.pem', read(keys.otherPrivatePath));
       const first = reloader.reload();
-      await Promise.resolve(); // the first reload has taken the sources it reads
-      const later = { ...config.keySources, privateKey: { setting: 'JWT_PRIVATE_KEY_PATH', path: keys.otherPrivatePath, inlineSetting: 'JWT_PRIVATE_KEY' }, publicKeys: [] };
-      Object.assign(config, { keySources: later });
+      // Once a reload has opened the private key file, it reads the key it opened: renaming another file over the
+      // path changes what a later open finds, not what that one reads.
+      for (let turn = 0; turn < 3; turn++) await new Promise((resolve) => setImmediate(resolve));
+      renameSync(replacement, privatePath);
       const second = reloader.reload();
       expect(await Promise.all([first, second])).toEqual([true, true]);
       const token = jwt.sign({ sub: 'u' });
