@@ -27,7 +27,8 @@ import { JwtAuthGuard, Rs256AuthModule, SessionService } from '../src/index.js';
  *   so every request also runs the revocation check;
  * - `recipe`: the usual recipe (see `RecipeJwtStrategy`), `/guarded` behind `AuthGuard('jwt')`;
  * - `verify-forms`: no JWT library at all, only `crypto.verify` on the bearer token, synchronous on `/sync` and in its
- *   callback form (libuv's thread pool) on `/async`: what moving verification off the main thread can gain at most.
+ *   callback form (libuv's thread pool) on `/async`: what moving verification off the main thread can gain at most;
+ *   and on `/assign` a guard that only sets `request.user` and `request.authInfo`, the ceiling for a reused token.
  *
  * Another app is one name here and one case in `benchModule`, then a server plan in `http.ts` (`HTTP_SERVERS`) and,
  * if it has a goal, a line in `run.ts`.
@@ -99,6 +100,23 @@ class AsyncVerifyGuard implements CanActivate {
   }
 }
 
+/** Claims for `AssignUserGuard` to hand out: any object serves, nothing reads them. */
+const ASSIGNED_CLAIMS = Object.freeze({ sub: 'bench' });
+
+/**
+ * Does what every passport-style guard does on success, and nothing else: `request.user` and `request.authInfo` set.
+ * Its ratio to the public route is the most a guard that sets them can reach, whatever it checks.
+ */
+@Injectable()
+class AssignUserGuard implements CanActivate {
+  canActivate(context: ExecutionContext): boolean {
+    const request = context.getArgByIndex<{ user?: unknown; authInfo?: unknown }>(0);
+    request.authInfo = ASSIGNED_CLAIMS;
+    request.user = ASSIGNED_CLAIMS;
+    return true;
+  }
+}
+
 function guardOf(variant: 'library' | 'recipe'): Type<CanActivate> {
   return variant === 'library' ? JwtAuthGuard : RecipeGuard;
 }
@@ -142,6 +160,12 @@ class VerifyFormsController {
   @UseGuards(AsyncVerifyGuard)
   @Get('async')
   async(@Req() request: { method: string }): { method: string } {
+    return { method: request.method };
+  }
+
+  @UseGuards(AssignUserGuard)
+  @Get('assign')
+  assign(@Req() request: { method: string }): { method: string } {
     return { method: request.method };
   }
 }
@@ -195,7 +219,7 @@ export function benchModule(options: BenchAppOptions): DynamicModule {
       return {
         module: BenchModule,
         controllers: [VerifyFormsController],
-        providers: [{ provide: BENCH_PUBLIC_KEY, useValue: createPublicKey(options.publicPem) }, SyncVerifyGuard, AsyncVerifyGuard],
+        providers: [{ provide: BENCH_PUBLIC_KEY, useValue: createPublicKey(options.publicPem) }, SyncVerifyGuard, AsyncVerifyGuard, AssignUserGuard],
       };
   }
 }

@@ -72,6 +72,7 @@ export const HTTP_SERVERS: { variant: Variant; repetitions: number; scenarios: S
       PUBLIC,
       { name: 'crypto.verify, distinct tokens', path: '/sync', tokens: 'distinct' },
       { name: 'crypto.verify callback, distinct tokens', path: '/async', tokens: 'distinct' },
+      { name: 'request.user only, one token', path: '/assign', tokens: 'one' },
     ],
   },
 ];
