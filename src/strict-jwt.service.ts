@@ -56,7 +56,6 @@ function checkAccessTokenClaims(payload: unknown): void {
   }
 }
 
-
 /**
  * Payload members that make jsonwebtoken do more than copy the payload and add the module's claims: `iat`, `exp`
  * and `nbf` (it validates them, takes `iat` as the clock, refuses `exp` beside `expiresIn`), `aud` and `iss` (it

@@ -23,7 +23,6 @@ const KEY_HEADERS = ['jwk', 'jku', 'x5u', 'x5c'];
 /** Distinct accepted headers remembered; past it they are forgotten at once (only a flood of odd headers gets there). */
 const MAX_REMEMBERED_HEADERS = 64;
 
-
 /**
  * Deepest nesting of objects and arrays accepted in a header or a payload (the top-level object is level 1). Real
  * claims nest a few levels (`resource_access.client.roles`); the bound keeps every later walk over the value
