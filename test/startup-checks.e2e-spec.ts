@@ -157,6 +157,18 @@ const cases: Case[] = [
   // Without any key either, the missing JWK Set URI is the likelier mistake, and is named first.
   ['a JWKS cooldown and no key at all', 'RS256_CONFIG_INVALID', () => ({ JWT_JWKS_COOLDOWN: '60' }), () => ['JWT_JWKS_COOLDOWN', 'JWT_JWKS_URI', 'JWT_ISSUER_URL']],
   [
+    'an issuer cache size without an issuerResolver',
+    'RS256_CONFIG_INVALID',
+    () => ({ JWT_TRUSTED_ISSUERS: JSON.stringify([{ issuer: 'internal', publicKeyPath: keys.publicPath }]), JWT_ISSUER_CACHE_SIZE: '50' }),
+    () => ['JWT_ISSUER_CACHE_SIZE is "50", but there is no issuerResolver option', 'unset JWT_ISSUER_CACHE_SIZE'],
+  ],
+  [
+    'an issuer cache size with local keys alone',
+    'RS256_CONFIG_INVALID',
+    () => ({ JWT_PRIVATE_KEY_PATH: keys.privatePath, JWT_ISSUER_CACHE_SIZE: '50' }),
+    () => ['JWT_ISSUER_CACHE_SIZE is "50", but there is no issuerResolver option'],
+  ],
+  [
     'a JWKS size cap with trusted issuers that all have local keys',
     'RS256_CONFIG_INVALID',
     () => ({ JWT_TRUSTED_ISSUERS: JSON.stringify([{ issuer: 'internal', publicKeyPath: keys.publicPath }]), JWT_JWKS_MAX_BYTES: '4096' }),

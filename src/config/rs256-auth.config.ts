@@ -468,6 +468,7 @@ export function resolveRs256AuthConfig(options: Rs256AuthModuleOptions = {}, con
   const trustedIssuers = resolveTrustedIssuers(settings, options.issuerResolver, keySources, audience, requiredClaims);
   const remoteJwks = resolveRemoteJwks(settings, keySources);
   refuseRemoteKeySettings(settings, remoteJwks, trustedIssuers);
+  refuseIssuerCacheSize(settings, trustedIssuers);
   const issuer = resolveIssuer(settings);
   const tokenProfile = resolveTokenProfile(settings, issuer, audience);
   const transport = resolveTransport(settings, options.jwtFromRequest);
@@ -588,6 +589,20 @@ function refuseRemoteKeySettings(settings: Settings, remoteJwks: Rs256AuthConfig
       : `none of ${ENV.jwksUri}, ${ENV.issuerUrl} and ${ENV.trustedIssuers} is set (nor the jwksUri, issuerUrl, trustedIssuers or issuerResolver option); ` +
         'set one to verify with an issuer\'s keys';
     throw new Rs256AuthError('RS256_CONFIG_INVALID', `${setting} is ${shown(value, false)}, but no JWK Set is fetched: ${missing}, or unset ${setting}.`);
+  }
+}
+
+/**
+ * The issuer cache holds the `issuerResolver`'s answers and nothing else: its size set without a resolver means a
+ * mistake (the resolver was meant to be there, or the setting is stale).
+ */
+function refuseIssuerCacheSize(settings: Settings, trustedIssuers: Rs256AuthConfig['trustedIssuers']): void {
+  const { value, setting } = settings.get('issuerCacheSize');
+  if (value !== undefined && trustedIssuers?.resolver === undefined) {
+    throw new Rs256AuthError(
+      'RS256_CONFIG_INVALID',
+      `${setting} is ${shown(value, false)}, but there is no issuerResolver option: the issuer cache holds the resolver's answers only; pass an issuerResolver or unset ${setting}.`,
+    );
   }
 }
 

@@ -266,7 +266,7 @@ export interface Rs256AuthModuleOptions {
   issuerResolver?: IssuerResolver;
 
   /**
-   * Most issuers whose `issuerResolver` answers are remembered.
+   * Most issuers whose `issuerResolver` answers are remembered. Refused at start-up without an `issuerResolver`.
    * @env JWT_ISSUER_CACHE_SIZE
    * @default 100
    */
