@@ -7,10 +7,8 @@ import type { BenchKeys } from './tokens.js';
 
 export type Platform = 'express' | 'fastify';
 
-export interface HttpRow {
-  platform: Platform;
-  variant: Variant;
-  scenario: string;
+/** What one load run measured. */
+interface LoadResult {
   requestsPerSecond: number;
   /**
    * CPU time the server process spent per request (all its threads, user and system), in microseconds: what the
@@ -20,6 +18,13 @@ export interface HttpRow {
   /** The server's CPU time over the run's wall time, in cores: well under 1, the load generator set the pace. */
   serverCores?: number;
   non2xx: number;
+}
+
+/** A route's figures: its median run, with the non-2xx answers of all its runs. */
+export interface HttpRow extends LoadResult {
+  platform: Platform;
+  variant: Variant;
+  scenario: string;
 }
 
 /** Linux reports process CPU times in clock ticks of `USER_HZ`, which is 100 on every architecture Node runs on. */
@@ -34,13 +39,6 @@ function cpuSeconds(pid: number | undefined): number | undefined {
   } catch {
     return undefined;
   }
-}
-
-interface LoadResult {
-  requestsPerSecond: number;
-  serverMicroseconds?: number;
-  serverCores?: number;
-  non2xx: number;
 }
 
 interface Scenario {
