@@ -60,9 +60,6 @@ export class JwtAuthGuard extends AuthGuard(RS256_STRATEGY) {
   /** `@Public()`, `@OptionalAuth()` and `@RequireClaims()` of each route, read once: decorator metadata does not change after start-up. */
   private readonly policies = new WeakMap<object, WeakMap<object, RoutePolicy>>();
 
-  /** The route whose policy was read last, tried before the WeakMaps. */
-  private lastPolicy?: { readonly controller: object; readonly handler: object; readonly policy: RoutePolicy };
-
   /**
    * Synchronous unless the strategy's `validate` is asynchronous (Nest awaits only what is a promise), or a refusal
    * on a transport whose exception class is being loaded for the first time.
@@ -134,11 +131,6 @@ export class JwtAuthGuard extends AuthGuard(RS256_STRATEGY) {
   private policy(context: ExecutionContext): RoutePolicy {
     const controller = context.getClass();
     const handler = context.getHandler();
-    // Asked twice per request (here and in handleRequest), and a server's traffic goes mostly to a few routes.
-    const last = this.lastPolicy;
-    if (last !== undefined && last.handler === handler && last.controller === controller) {
-      return last.policy;
-    }
     let byHandler = this.policies.get(controller);
     if (!byHandler) {
       byHandler = new WeakMap();
@@ -155,7 +147,6 @@ export class JwtAuthGuard extends AuthGuard(RS256_STRATEGY) {
       };
       byHandler.set(handler, policy);
     }
-    this.lastPolicy = { controller, handler, policy };
     return policy;
   }
 
