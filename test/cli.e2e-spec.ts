@@ -109,9 +109,17 @@ describe('the nestjs-rs256-auth command in a fresh clone', () => {
     const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
     expect(manifest.bin['nestjs-rs256-auth']).toBe('dist/cli/main.js');
     expect(manifest.scripts.prepare).toBe('npm run build');
-    // What npx runs: the bin link npm ci made, to the file the build wrote.
-    const npx = spawnSync('npx', ['--no-install', 'nestjs-rs256-auth', '--help'], { cwd: ROOT, encoding: 'utf8' });
-    expect(npx.status).toBe(0);
+    // npx finds the command in this package's own `bin`, links the package into its cache and runs the file the
+    // build wrote. A cache of its own keeps the run from depending on what an earlier npx left in ~/.npm/_npx.
+    const cache = mkdtempSync(join(tmpdir(), 'rs256-auth-npx-cache-'));
+    const npx = spawnSync('npx', ['--no-install', 'nestjs-rs256-auth', '--help'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: { ...process.env, npm_config_cache: cache },
+    });
+    rmSync(cache, { recursive: true, force: true });
+    // The whole result, so that a failure shows what npx printed.
+    expect({ status: npx.status, stderr: npx.stderr }).toMatchObject({ status: 0 });
     expect(npx.stdout).toContain('Usage: nestjs-rs256-auth keygen [options]');
   });
 });

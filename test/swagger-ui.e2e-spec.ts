@@ -34,15 +34,21 @@ async function callOrders(page: Page): Promise<{ status: string; body: string; h
   if (!(await operation.locator('.opblock-body').isVisible())) {
     await operation.locator('.opblock-summary').click();
   }
-  const tryItOut = operation.getByRole('button', { name: 'Try it out' });
-  if (await tryItOut.isVisible()) {
-    await tryItOut.click();
+  // isVisible() does not wait, and the panel renders after the click: wait for its "Try it out" / "Cancel" toggle
+  // (the first button with that class; "Reset" shares it) before reading which one it is.
+  const toggle = operation.locator('button.try-out__btn').first();
+  await toggle.waitFor();
+  if (!(await toggle.evaluate((button) => button.classList.contains('cancel')))) {
+    await toggle.click();
   }
+  const execute = operation.getByRole('button', { name: 'Execute' });
+  await execute.waitFor();
+  // "Clear" is drawn with "Execute" once a response is shown, so it is on the page by now if it will be.
   const clear = operation.getByRole('button', { name: 'Clear' });
   if (await clear.isVisible()) {
     await clear.click();
   }
-  await operation.getByRole('button', { name: 'Execute' }).click();
+  await execute.click();
   const live = operation.locator('.live-responses-table');
   const status = live.locator('tbody .response-col_status');
   await status.waitFor();
