@@ -4,7 +4,7 @@ import { Rs256Strategy, type JwtClaims } from '../src/index.js';
 import { createMicroserviceApp, RPC_CASES, type MicroserviceApp } from './fixtures/microservice-app.js';
 import { createKeyFiles, type KeyFiles } from './support/keys.js';
 import { freePort } from './support/processes.js';
-import { startRedis, type RedisServer } from './support/redis-server.js';
+import { startRedis, type RedisServer } from './support/redis.js';
 import { LogCapture } from './support/log-capture.js';
 
 let keys: KeyFiles;
