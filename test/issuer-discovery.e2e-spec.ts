@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { discoverJwksUri } from '../src/issuers/issuer-discovery.js';
@@ -161,6 +161,59 @@ describe.each(WIRINGS)('issuerResolver: dynamic tenants (%s)', (wiring) => {
     } finally {
       await app.close();
     }
+  });
+
+  it('with watchKeyFiles, watches the key files of configured and resolved issuers, a resolved one until it leaves the cache', async () => {
+    const folder = mkdtempSync(join(keys.dir, 'watched-'));
+    const [configuredFile, resolvedFile] = [join(folder, 'configured.pem'), join(folder, 'resolved.pem')];
+    writeFileSync(configuredFile, readFileSync(keys.publicPath));
+    writeFileSync(resolvedFile, readFileSync(keys.publicPath));
+    const resolver = (iss: string): TrustedIssuerOptions | undefined =>
+      iss === 'https://tenant-g.test' ? { issuer: iss, publicKeyPath: resolvedFile } : iss === 'https://tenant-h.test' ? { issuer: iss, publicKeyPath: keys.publicPath } : undefined;
+    const logs = new LogCapture();
+    const { app } = await createApp({
+      wiring,
+      options: { trustedIssuers: [{ issuer: 'https://tenant-f.test', publicKeyPath: configuredFile }], issuerResolver: resolver, issuerCacheSize: 1, watchKeyFiles: true },
+      logger: logs,
+    });
+    const reloads = (iss: string): number => logs.matching(new RegExp(`Keys of issuer "${iss}" reloaded`)).length;
+    const settled = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 1000));
+    try {
+      const url = await listen(app);
+      const status = async (iss: string, pair: RsaPair): Promise<number> => (await request(url, '/profile', { token: rs256Token(pair.privateKey, validClaims({ iss })) })).status;
+      /** Asks until the answer is 200, for at most 5 s: the change is picked up once writes settle. */
+      const accepted = async (iss: string, pair: RsaPair): Promise<number> => {
+        let answer = await status(iss, pair);
+        for (let attempt = 0; attempt < 50 && answer !== 200; attempt++) {
+          await new Promise((resolve) => setTimeout(resolve, 100));
+          answer = await status(iss, pair);
+        }
+        return answer;
+      };
+
+      expect(await status('https://tenant-f.test', keys.main)).toBe(200);
+      writeFileSync(configuredFile, readFileSync(keys.otherPublicPath));
+      expect(await accepted('https://tenant-f.test', keys.other)).toBe(200);
+      expect(await status('https://tenant-f.test', keys.main)).toBe(401);
+
+      expect(await status('https://tenant-g.test', keys.main)).toBe(200);
+      writeFileSync(resolvedFile, readFileSync(keys.otherPublicPath));
+      expect(await accepted('https://tenant-g.test', keys.other)).toBe(200);
+
+      // A second resolved issuer pushes the first out of the one-issuer cache: its file is no longer watched.
+      expect(await status('https://tenant-h.test', keys.main)).toBe(200);
+      const before = reloads('https://tenant-g.test');
+      writeFileSync(resolvedFile, readFileSync(keys.publicPath));
+      await settled();
+      expect(reloads('https://tenant-g.test')).toBe(before);
+    } finally {
+      await app.close();
+    }
+    // Nor is anything watched once the app is closed.
+    const before = reloads('https://tenant-f.test');
+    writeFileSync(configuredFile, readFileSync(keys.publicPath));
+    await settled();
+    expect(reloads('https://tenant-f.test')).toBe(before);
   });
 
   it('JwtService.verifyAsync resolves an issuer as the guard does; verify, synchronous, knows only resolved ones', async () => {

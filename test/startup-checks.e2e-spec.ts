@@ -174,6 +174,24 @@ const cases: Case[] = [
     () => ({ JWT_TRUSTED_ISSUERS: JSON.stringify([{ issuer: 'internal', publicKeyPath: keys.publicPath }]), JWT_JWKS_MAX_BYTES: '4096' }),
     () => ['JWT_JWKS_MAX_BYTES is "4096", but no JWK Set is fetched', 'every issuer of JWT_TRUSTED_ISSUERS has local keys', 'jwksUri', 'unset JWT_JWKS_MAX_BYTES'],
   ],
+  [
+    'key-file watching with the key inline',
+    'RS256_CONFIG_INVALID',
+    () => ({ JWT_PUBLIC_KEY: readFileSync(keys.publicPath, 'utf8'), JWT_WATCH_KEY_FILES: 'true' }),
+    () => ['JWT_WATCH_KEY_FILES is true, but no key is read from a file', 'the keys are given inline or fetched', 'unset JWT_WATCH_KEY_FILES'],
+  ],
+  [
+    'key-file watching with a fetched key set',
+    'RS256_CONFIG_INVALID',
+    () => ({ JWT_JWKS_URI: 'https://id.example.com/jwks.json', JWT_WATCH_KEY_FILES: 'yes' }),
+    () => ['JWT_WATCH_KEY_FILES is true, but no key is read from a file'],
+  ],
+  [
+    'key-file watching with trusted issuers whose keys are all fetched',
+    'RS256_CONFIG_INVALID',
+    () => ({ JWT_TRUSTED_ISSUERS: 'https://a.example.com,https://b.example.com', JWT_WATCH_KEY_FILES: 'true' }),
+    () => ['JWT_WATCH_KEY_FILES is true, but no key is read from a file: no issuer of JWT_TRUSTED_ISSUERS has a publicKeyPath'],
+  ],
 ];
 
 describe.each(WIRINGS)('start-up checks (%s)', (wiring) => {
@@ -350,6 +368,18 @@ describe.each(WIRINGS)('start-up checks (%s)', (wiring) => {
         'local trusted issuers and a resolver, whose answers may name a JWK Set',
         () => ({ trustedIssuers: [{ issuer: 'internal', publicKeyPath: keys.publicPath }], issuerResolver: () => undefined, jwksCacheMaxAge: 60 }),
       ],
+    ])('%s', async (_name, options) => {
+      const moduleRef = await Test.createTestingModule({ imports: [appModule({ wiring, options: options() })] }).compile();
+      await moduleRef.close();
+    });
+  });
+
+  describe('key-file watching that is accepted: some key is read from a file, or may be', () => {
+    it.each<[string, () => Rs256AuthModuleOptions]>([
+      ['a key file', () => ({ privateKeyPath: keys.privatePath, watchKeyFiles: true })],
+      ['one trusted issuer of several with a key file', () => ({ trustedIssuers: [{ issuer: 'internal', publicKeyPath: keys.publicPath }, 'https://id.example.com'], watchKeyFiles: true })],
+      ['a resolver, whose answers may name key files', () => ({ issuerResolver: () => undefined, watchKeyFiles: true })],
+      ['inline keys, with watching off', () => ({ publicKey: readFileSync(keys.publicPath, 'utf8'), watchKeyFiles: false })],
     ])('%s', async (_name, options) => {
       const moduleRef = await Test.createTestingModule({ imports: [appModule({ wiring, options: options() })] }).compile();
       await moduleRef.close();

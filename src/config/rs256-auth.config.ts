@@ -497,7 +497,7 @@ export function resolveRs256AuthConfig(options: Rs256AuthModuleOptions = {}, con
     ...transport,
     // In resource-server mode the signal fetches the issuer's set instead of reading key files.
     reloadOnSignal: settings.boolean('reloadOnSignal', true),
-    watchKeyFiles: settings.boolean('watchKeyFiles'),
+    watchKeyFiles: watchKeyFiles(settings, keySources, trustedIssuers),
     jwks: settings.boolean('jwksEnabled') ? resolveJwks(settings) : refuseJwksSettings(settings),
     resourceMetadata: settings.boolean('resourceMetadataEnabled')
       ? resolveResourceMetadata(settings, audience, trustedIssuers?.list.map((trusted) => trusted.issuer) ?? (issuer !== undefined ? [issuer] : []))
@@ -604,6 +604,27 @@ function refuseIssuerCacheSize(settings: Settings, trustedIssuers: Rs256AuthConf
       `${setting} is ${shown(value, false)}, but there is no issuerResolver option: the issuer cache holds the resolver's answers only; pass an issuerResolver or unset ${setting}.`,
     );
   }
+}
+
+/**
+ * `watchKeyFiles` on, where no key is read from a file (inline keys, fetched keys), would watch nothing: a mistake,
+ * since the keys meant to reload by themselves never would. An `issuerResolver` may still name key files, so it
+ * counts as having some.
+ */
+function watchKeyFiles(settings: Settings, keySources: KeySetSources, trustedIssuers: Rs256AuthConfig['trustedIssuers']): boolean {
+  const watch = settings.boolean('watchKeyFiles');
+  const fromFile = (sources: KeySetSources): boolean => [sources.privateKey, ...sources.publicKeys].some((source) => source !== undefined && 'path' in source);
+  const hasFiles = trustedIssuers
+    ? trustedIssuers.resolver !== undefined || trustedIssuers.list.some((trusted) => 'local' in trusted.keys && fromFile(trusted.keys.sources))
+    : fromFile(keySources);
+  if (watch && !hasFiles) {
+    const { setting } = settings.get('watchKeyFiles');
+    const where = trustedIssuers
+      ? `no issuer of ${settings.get('trustedIssuers').setting} has a publicKeyPath and there is no issuerResolver option`
+      : `the keys are given inline or fetched (${ENV.privateKeyPath} and ${ENV.publicKeyPath} are not set)`;
+    throw new Rs256AuthError('RS256_CONFIG_INVALID', `${setting} is true, but no key is read from a file: ${where}; read the keys from files, or unset ${setting}.`);
+  }
+  return watch;
 }
 
 /** The scheme and cookie settings, and the extractor they make unless the application brings its own. */

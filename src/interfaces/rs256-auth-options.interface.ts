@@ -150,7 +150,9 @@ export interface Rs256AuthModuleOptions {
   reloadOnSignal?: boolean;
 
   /**
-   * Also reload when a key file (or a file in a key folder) changes.
+   * Also reload when a key file (or a file in a key folder) changes; with several issuers, when one of an issuer's
+   * `publicKeyPath` files changes (a resolved issuer's while it stays in the issuer cache). On where no key is read
+   * from a file (inline or fetched keys, and no `issuerResolver`), it stops start-up: there is nothing to watch.
    * @env JWT_WATCH_KEY_FILES
    * @default false
    */

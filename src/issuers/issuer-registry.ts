@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import type { Rs256AuthConfig, TrustedIssuer } from '../config/rs256-auth.config.js';
 import { type Rs256AuthErrorCode, messageOf } from '../errors/rs256-auth.error.js';
 import { KeySet } from '../keys/key-set.js';
@@ -28,9 +28,12 @@ const STALE_SWEEP_MS = 1000;
  * An `iss` that is not configured costs nothing but a map lookup: no request leaves the process, unless an
  * `issuerResolver` is configured, which is asked once per issuer (yes and no alike are remembered, for a bounded
  * number of issuers, least recently used out first).
+ *
+ * With `watchKeyFiles`, the key files of issuers with local keys are watched as the module's own are (see
+ * LocalKeySource), a resolver-given issuer's from when it is resolved until it leaves the cache.
  */
 @Injectable()
-export class IssuerRegistry {
+export class IssuerRegistry implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('Rs256Auth');
   private readonly configured = new Map<string, IssuerContext>();
   /** Issuers the resolver accepted. Map order is recency of use. */
@@ -44,11 +47,25 @@ export class IssuerRegistry {
   private lastSweep = 0;
   /** Bumped whenever any issuer's key set changes, so the verified-token cache knows to start over. */
   private generation = 0;
+  /** Whether key files are watched now: from module init until destroy, and only with `watchKeyFiles`. */
+  private watching = false;
 
   constructor(@Inject(RS256_AUTH_CONFIG) private readonly config: Rs256AuthConfig) {
     for (const issuer of config.trustedIssuers?.list ?? []) {
       this.configured.set(issuer.issuer, this.context(issuer));
     }
+  }
+
+  onModuleInit(): void {
+    this.watching = this.config.watchKeyFiles;
+    if (this.watching) {
+      for (const context of this.configured.values()) context.files?.watch();
+    }
+  }
+
+  onModuleDestroy(): void {
+    this.watching = false;
+    for (const context of this.contexts()) context.files?.unwatch();
   }
 
   /** True when several issuers (or a resolver) are configured. */
@@ -135,8 +152,11 @@ export class IssuerRegistry {
     }
     if (context) {
       this.resolved.set(iss, context);
+      if (this.watching) context.files?.watch();
       if (this.resolved.size > cacheSize) {
-        this.resolved.delete(this.resolved.keys().next().value!);
+        const [evicted, { files }] = this.resolved.entries().next().value!;
+        this.resolved.delete(evicted);
+        files?.unwatch();
         // Its tokens must not outlive it in the verified-token cache: they are to be resolved again.
         this.generation++;
       }

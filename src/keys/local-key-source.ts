@@ -1,7 +1,12 @@
 import { Logger } from '@nestjs/common';
+import { statSync, watch, type FSWatcher } from 'node:fs';
+import { dirname } from 'node:path';
 import { messageOf } from '../errors/rs256-auth.error.js';
 import { reloadKeySet, type KeySetSources } from './key-set.loader.js';
 import type { KeyStore } from './key-store.js';
+
+/** Editors and deploy tools write a file in several steps; one reload after they settle is enough. */
+const WATCH_SETTLE_MS = 200;
 
 /**
  * Key files read again into a key store on request: the module's own keys (KeyReloader) and each trusted issuer's
@@ -13,6 +18,8 @@ import type { KeyStore } from './key-store.js';
 export class LocalKeySource {
   private readonly logger = new Logger('Rs256Auth');
   private reloading: Promise<boolean> = Promise.resolve(true);
+  private watchers: FSWatcher[] = [];
+  private settle?: NodeJS.Timeout;
 
   constructor(
     private readonly sources: KeySetSources,
@@ -24,7 +31,33 @@ export class LocalKeySource {
 
   /** True when at least one key comes from a file or folder, so that a reload can find anything new. */
   get hasFiles(): boolean {
-    return [this.sources.privateKey, ...this.sources.publicKeys].some((source) => source !== undefined && 'path' in source);
+    return this.paths().length > 0;
+  }
+
+  /**
+   * Reloads by itself, once writes settle, whenever something changes in a folder that holds its key files (the
+   * `watchKeyFiles` option) until `unwatch()`. Watches the folders rather than the files: deploy tools replace a file
+   * by renaming a new one over it, after which a watch on the old file would see nothing more.
+   */
+  watch(): void {
+    if (this.watchers.length > 0) return;
+    const folders = new Set(this.paths().map((path) => (isFolder(path) ? path : dirname(path))));
+    for (const folder of folders) {
+      const watcher = watch(folder, { persistent: false }, () => {
+        clearTimeout(this.settle);
+        this.settle = setTimeout(() => void this.reload(), WATCH_SETTLE_MS);
+      });
+      const whose = this.issuer === undefined ? '' : ` of issuer "${this.issuer}"`;
+      watcher.on('error', (error) => this.logger.error(`Stopped watching ${folder} for changes to the keys${whose}: ${error.message}`));
+      this.watchers.push(watcher);
+    }
+  }
+
+  /** Stops watching (a reload under way still finishes). */
+  unwatch(): void {
+    clearTimeout(this.settle);
+    for (const watcher of this.watchers) watcher.close();
+    this.watchers = [];
   }
 
   /**
@@ -34,6 +67,11 @@ export class LocalKeySource {
   reload(): Promise<boolean> {
     this.reloading = this.reloading.then(() => this.reloadNow());
     return this.reloading;
+  }
+
+  /** The files and folders keys are read from. */
+  private paths(): string[] {
+    return [this.sources.privateKey, ...this.sources.publicKeys].flatMap((source) => (source !== undefined && 'path' in source ? [source.path] : []));
   }
 
   private async reloadNow(): Promise<boolean> {
@@ -48,5 +86,13 @@ export class LocalKeySource {
       this.logger.error(`Key reload${whose} failed; the current keys stay in force. ${messageOf(error)}`);
       return false;
     }
+  }
+}
+
+function isFolder(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
   }
 }
