@@ -4,7 +4,7 @@ import { Rs256AuthError } from '../errors/rs256-auth.error.js';
 import type { IssuerResolver, Rs256AuthModuleOptions, TokenExtractor, TrustedIssuerOptions } from '../interfaces/rs256-auth-options.interface.js';
 import type { KeySource } from '../keys/key-loader.js';
 import { KeySet } from '../keys/key-set.js';
-import { loadKeySet, reloadKeySet, type KeySetSources, type PublicKeySource } from '../keys/key-set.loader.js';
+import { keyPaths, loadKeySet, reloadKeySet, type KeySetSources, type PublicKeySource } from '../keys/key-set.loader.js';
 import { KeyStore } from '../keys/key-store.js';
 import { typMediaType } from './token-type.js';
 import { ENV_PREFIX, findUnknownEnv } from './unknown-env.js';
@@ -613,10 +613,9 @@ function refuseIssuerCacheSize(settings: Settings, trustedIssuers: Rs256AuthConf
  */
 function watchKeyFiles(settings: Settings, keySources: KeySetSources, trustedIssuers: Rs256AuthConfig['trustedIssuers']): boolean {
   const watch = settings.boolean('watchKeyFiles');
-  const fromFile = (sources: KeySetSources): boolean => [sources.privateKey, ...sources.publicKeys].some((source) => source !== undefined && 'path' in source);
   const hasFiles = trustedIssuers
-    ? trustedIssuers.resolver !== undefined || trustedIssuers.list.some((trusted) => 'local' in trusted.keys && fromFile(trusted.keys.sources))
-    : fromFile(keySources);
+    ? trustedIssuers.resolver !== undefined || trustedIssuers.list.some((trusted) => 'local' in trusted.keys && keyPaths(trusted.keys.sources).length > 0)
+    : keyPaths(keySources).length > 0;
   if (watch && !hasFiles) {
     const { setting } = settings.get('watchKeyFiles');
     const where = trustedIssuers

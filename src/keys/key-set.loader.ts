@@ -106,6 +106,11 @@ function* keySetSteps(sources: KeySetSources): FsSteps<KeySet> {
   );
 }
 
+/** The files and folders a key set is read from: none where every key is given inline. */
+export function keyPaths(sources: KeySetSources): string[] {
+  return [sources.privateKey, ...sources.publicKeys].flatMap((source) => (source !== undefined && 'path' in source ? [source.path] : []));
+}
+
 /**
  * Builds the key set at start-up, with blocking reads: the module cannot exist before its keys do.
  * @throws Rs256AuthError naming the setting and path at fault

@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { statSync, watch, type FSWatcher } from 'node:fs';
 import { dirname } from 'node:path';
 import { messageOf } from '../errors/rs256-auth.error.js';
-import { reloadKeySet, type KeySetSources } from './key-set.loader.js';
+import { keyPaths, reloadKeySet, type KeySetSources } from './key-set.loader.js';
 import type { KeyStore } from './key-store.js';
 
 /** Editors and deploy tools write a file in several steps; one reload after they settle is enough. */
@@ -31,7 +31,7 @@ export class LocalKeySource {
 
   /** True when at least one key comes from a file or folder, so that a reload can find anything new. */
   get hasFiles(): boolean {
-    return this.paths().length > 0;
+    return keyPaths(this.sources).length > 0;
   }
 
   /**
@@ -41,14 +41,13 @@ export class LocalKeySource {
    */
   watch(): void {
     if (this.watchers.length > 0) return;
-    const folders = new Set(this.paths().map((path) => (isFolder(path) ? path : dirname(path))));
+    const folders = new Set(keyPaths(this.sources).map((path) => (isFolder(path) ? path : dirname(path))));
     for (const folder of folders) {
       const watcher = watch(folder, { persistent: false }, () => {
         clearTimeout(this.settle);
         this.settle = setTimeout(() => void this.reload(), WATCH_SETTLE_MS);
       });
-      const whose = this.issuer === undefined ? '' : ` of issuer "${this.issuer}"`;
-      watcher.on('error', (error) => this.logger.error(`Stopped watching ${folder} for changes to the keys${whose}: ${error.message}`));
+      watcher.on('error', (error) => this.logger.error(`Stopped watching ${folder} for changes to the keys${this.whose}: ${error.message}`));
       this.watchers.push(watcher);
     }
   }
@@ -69,13 +68,13 @@ export class LocalKeySource {
     return this.reloading;
   }
 
-  /** The files and folders keys are read from. */
-  private paths(): string[] {
-    return [this.sources.privateKey, ...this.sources.publicKeys].flatMap((source) => (source !== undefined && 'path' in source ? [source.path] : []));
+  /** How log lines name these keys: nothing for the module's own, else the issuer's. */
+  private get whose(): string {
+    return this.issuer === undefined ? '' : ` of issuer "${this.issuer}"`;
   }
 
   private async reloadNow(): Promise<boolean> {
-    const whose = this.issuer === undefined ? '' : ` of issuer "${this.issuer}"`;
+    const { whose } = this;
     try {
       const keys = await reloadKeySet(this.sources);
       this.keyStore.replace(keys);
