@@ -236,3 +236,26 @@ export function httpContext(request: object, response: object): ExecutionContext
   const handler = (controller.prototype as { guarded: () => unknown }).guarded;
   return new ExecutionContextHost([request, response, undefined], controller, handler);
 }
+
+/** The transports other than HTTP, by their `ExecutionContext` type. */
+export type OtherTransport = 'graphql' | 'ws' | 'rpc';
+
+/**
+ * A context of another transport for the same guarded handler and token, with the arguments Nest hands that
+ * transport's handlers: a GraphQL resolver's (root, args, context holding the HTTP request, info), a socket.io gateway
+ * message's (client, whose handshake request carries the header; data) and a microservice message's (data with its
+ * `authorization` field; the transport's context, which receives the claims).
+ */
+export function transportContext(transport: OtherTransport, token: string): ExecutionContext {
+  const controller = CONTEXT_CONTROLLER;
+  const handler = (controller.prototype as { guarded: () => unknown }).guarded;
+  const authorization = `Bearer ${token}`;
+  const args: Record<OtherTransport, unknown[]> = {
+    graphql: [undefined, {}, { req: { headers: { authorization } } }, {}],
+    ws: [{ request: { headers: { authorization } }, handshake: { auth: {} }, emit: () => true, disconnect: () => undefined }, {}],
+    rpc: [{ authorization }, {}],
+  };
+  const context = new ExecutionContextHost(args[transport], controller, handler);
+  context.setType(transport);
+  return context;
+}

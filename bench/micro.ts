@@ -8,7 +8,7 @@ import { jwtVerify, SignJWT } from 'jose';
 import jsonwebtoken from 'jsonwebtoken';
 import { AuthGuard } from '@nestjs/passport';
 import { JwtAuthGuard, RS256_STRATEGY, TokenVerifier } from '../src/index.js';
-import { benchModule, httpContext, RecipeGuard, type BenchAppOptions } from './apps.js';
+import { benchModule, httpContext, RecipeGuard, transportContext, type BenchAppOptions, type OtherTransport } from './apps.js';
 import type { BenchKeys } from './tokens.js';
 
 export interface Row {
@@ -68,6 +68,19 @@ export async function verifyRows(keys: BenchKeys, tokens: string[]): Promise<Row
     const dot = token.lastIndexOf('.');
     return { input: Buffer.from(token.slice(0, dot)), signature: Buffer.from(token.slice(dot + 1), 'base64url') };
   });
+  // The transport adapters (GraphQL, WebSocket gateways, microservices) under the same budgets as HTTP.
+  const transports: [OtherTransport, string][] = [
+    ['graphql', 'GraphQL resolver'],
+    ['ws', 'socket.io gateway message'],
+    ['rpc', 'microservice message'],
+  ];
+  const transportOps: Record<string, Op> = {};
+  for (const [transport, label] of transports) {
+    const distinct = tokens.map((token) => transportContext(transport, token));
+    const same = transportContext(transport, tokens[0]);
+    transportOps[`library: JwtAuthGuard, ${label}, cache turning over`] = (i) => turningGuard.canActivate(distinct[i % n]);
+    transportOps[`library: JwtAuthGuard, ${label}, cached`] = () => cachedGuard.canActivate(same);
+  }
   const fastUncached = createVerifier({ key: keys.publicPem, algorithms: ['RS256'], cache: false });
   const fastCached = createVerifier({ key: keys.publicPem, algorithms: ['RS256'], cache: true });
   const n = tokens.length;
@@ -78,6 +91,7 @@ export async function verifyRows(keys: BenchKeys, tokens: string[]): Promise<Row
       'library: JwtAuthGuard, uncached': (i) => uncachedGuard.canActivate(contexts[i % n]),
       'library: JwtAuthGuard, cache turning over (new tokens)': (i) => turningGuard.canActivate(contexts[i % n]),
       'library: JwtAuthGuard, cached (same token)': () => cachedGuard.canActivate(cachedContext),
+      ...transportOps,
       "library: AuthGuard('rs256-jwt') via passport, cached": () => passportGuard.canActivate(cachedContext),
       'recipe: AuthGuard + passport-jwt, PEM string': (i) => recipeGuard.canActivate(contexts[i % n]),
       'jsonwebtoken.verify, KeyObject': (i) => jsonwebtoken.verify(tokens[i % n], keys.publicKey, { algorithms: ['RS256'] }),
