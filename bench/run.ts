@@ -42,7 +42,11 @@ progress('generating keys and tokens');
 const keys = createBenchKeys();
 const tokens = await signTokens(keys, HTTP_DISTINCT_TOKENS);
 progress('verify');
-const verify = await verifyRows(keys, tokens.slice(0, MICRO_TOKENS));
+const verify = await verifyRows(
+  keys,
+  tokens.slice(0, MICRO_TOKENS),
+  [1, 2, 3].map((pool) => tokens.slice(pool * MICRO_TOKENS, (pool + 1) * MICRO_TOKENS)),
+);
 progress('sign');
 const sign = await signRows(keys);
 progress('http');
@@ -100,18 +104,21 @@ const newTokenLimit = (platform: string): number => {
   return publicMicroseconds / (publicMicroseconds + rawVerify);
 };
 
+/** A ratio as the Goals table shows it: one digit more where two would print the goal itself for a miss (or a hit). */
+const ratioShown = (value: number, goal: number): string => `${value.toFixed(value.toFixed(2) === goal.toFixed(2) ? 3 : 2)}x`;
+
 /** [figure, measured, goal, met]: every goal of the bench in one table. */
 const goals: [string, string, string, boolean][] = [
-  ['guard, token not seen (cache turning over) ÷ raw verify', `${guardUnseen.toFixed(2)}x`, '<= 1.15x', guardUnseen <= 1.15],
+  ['guard, token not seen (cache turning over) ÷ raw verify', ratioShown(guardUnseen, 1.15), '<= 1.15x', guardUnseen <= 1.15],
   ['guard, token seen ÷ raw verify', `${guardSeen.toFixed(3)}x`, '<= 0.05x', guardSeen <= 0.05],
-  ['JwtService.sign ÷ raw sign', `${signRatio.toFixed(2)}x`, '<= 1.05x', signRatio <= 1.05],
+  ['JwtService.sign ÷ raw sign', ratioShown(signRatio, 1.05), '<= 1.05x', signRatio <= 1.05],
 ];
 // The transport adapters under the guard's budgets: the same verifier, reached through each transport's context.
 for (const label of ['GraphQL resolver', 'socket.io gateway message', 'microservice message']) {
   const unseen = find(verify, `library: JwtAuthGuard, ${label}, cache turning over`) / rawVerify;
   const seen = find(verify, `library: JwtAuthGuard, ${label}, cached`) / rawVerify;
   goals.push(
-    [`guard on a ${label}, token not seen ÷ raw verify`, `${unseen.toFixed(2)}x`, '<= 1.15x', unseen <= 1.15],
+    [`guard on a ${label}, token not seen ÷ raw verify`, ratioShown(unseen, 1.15), '<= 1.15x', unseen <= 1.15],
     [`guard on a ${label}, token seen ÷ raw verify`, `${seen.toFixed(3)}x`, '<= 0.05x', seen <= 0.05],
   );
 }
@@ -127,10 +134,10 @@ for (const [platform, reused, fresh, variant, label] of [
   // What a guard that checks nothing but sets request.user (as every passport-style guard does) reaches.
   const assignOnly = httpRatio(platform, 'verify-forms', 'request.user only, one token');
   goals.push(
-    [`${platform}${label}: guarded ÷ public, token reused (request.user alone ${assignOnly.toFixed(2)}x)`, `${one.toFixed(2)}x`, `>= ${reused}x`, one >= reused],
+    [`${platform}${label}: guarded ÷ public, token reused (request.user alone ${assignOnly.toFixed(2)}x)`, ratioShown(one, reused), `>= ${reused}x`, one >= reused],
     [
       `${platform}${label}: guarded ÷ public, new tokens (limit ${newTokenLimit(platform).toFixed(2)}x)`,
-      `${distinct.toFixed(2)}x`,
+      ratioShown(distinct, fresh),
       `>= ${fresh}x`,
       distinct >= fresh,
     ],
