@@ -164,8 +164,9 @@ describe.each(WIRINGS)('issuerResolver: dynamic tenants (%s)', (wiring) => {
   });
 
   it('with watchKeyFiles, watches the key files of configured and resolved issuers, a resolved one until it leaves the cache', async () => {
-    const folder = mkdtempSync(join(keys.dir, 'watched-'));
-    const [configuredFile, resolvedFile] = [join(folder, 'configured.pem'), join(folder, 'resolved.pem')];
+    // A folder each: a watch sees every change in its folder, and a reload of one issuer set off by a write for the
+    // other could still be logging when the test counts.
+    const [configuredFile, resolvedFile] = [join(mkdtempSync(join(keys.dir, 'watched-')), 'configured.pem'), join(mkdtempSync(join(keys.dir, 'watched-')), 'resolved.pem')];
     writeFileSync(configuredFile, readFileSync(keys.publicPath));
     writeFileSync(resolvedFile, readFileSync(keys.publicPath));
     const resolver = (iss: string): TrustedIssuerOptions | undefined =>

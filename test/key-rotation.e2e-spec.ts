@@ -198,6 +198,23 @@ describe('rotation without restart', () => {
       await app.close();
     }
   });
+
+  it('starts, and logs one error naming the folder, when a key folder cannot be watched', async () => {
+    const parent = join(work, 'gone');
+    const folder = join(parent, 'public');
+    mkdirSync(folder, { recursive: true });
+    writeFileSync(join(folder, 'a.pem'), pem.public(keys.main));
+    const moduleRef = await Test.createTestingModule({ imports: [appModule({ env: { JWT_PUBLIC_KEY_PATH: folder, JWT_WATCH_KEY_FILES: 'true' } })] }).compile();
+    const logs = new LogCapture();
+    moduleRef.useLogger(logs);
+    // Read at start-up, gone before the watch begins: fs.watch throws (as it does past the system's limit on watches).
+    rmSync(parent, { recursive: true });
+    await moduleRef.init();
+    const errors = logs.matching(/^ERROR/);
+    expect(errors).toEqual([expect.stringContaining(`Cannot watch ${parent} for changes to the keys: `)]);
+    expect(errors[0]).toContain('ENOENT');
+    await moduleRef.close();
+  });
 });
 
 describe('SIGHUP on a running server (the demo, a real process)', () => {

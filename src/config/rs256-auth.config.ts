@@ -107,7 +107,7 @@ export interface TrustedIssuer {
   readonly issuer: string;
   /**
    * Its keys: fetched (from a JWK Set URI or by discovery), or local public keys, read at start-up (or when the
-   * resolver answers) and read again from `sources` on `SIGHUP`.
+   * resolver answers) and read again from `sources` on `SIGHUP` (and, with `watchKeyFiles`, when they change).
    */
   readonly keys: { readonly remote: RemoteKeySettings } | { readonly local: KeySet; readonly sources: KeySetSources };
   readonly audience?: readonly string[];
@@ -620,7 +620,7 @@ function watchKeyFiles(settings: Settings, keySources: KeySetSources, trustedIss
     const { setting } = settings.get('watchKeyFiles');
     const where = trustedIssuers
       ? `no issuer of ${settings.get('trustedIssuers').setting} has a publicKeyPath and there is no issuerResolver option`
-      : `the keys are given inline or fetched (${ENV.privateKeyPath} and ${ENV.publicKeyPath} are not set)`;
+      : `the keys are given inline or fetched (neither ${ENV.privateKeyPath} nor ${ENV.publicKeyPath} is set, nor the privateKeyPath or publicKeyPath option)`;
     throw new Rs256AuthError('RS256_CONFIG_INVALID', `${setting} is true, but no key is read from a file: ${where}; read the keys from files, or unset ${setting}.`);
   }
   return watch;

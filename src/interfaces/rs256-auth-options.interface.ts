@@ -151,8 +151,8 @@ export interface Rs256AuthModuleOptions {
 
   /**
    * Also reload when a key file (or a file in a key folder) changes; with several issuers, when one of an issuer's
-   * `publicKeyPath` files changes (a resolved issuer's while it stays in the issuer cache). On where no key is read
-   * from a file (inline or fetched keys, and no `issuerResolver`), it stops start-up: there is nothing to watch.
+   * `publicKeyPath` files changes (a resolved issuer's while it stays in the issuer cache). Turned on where no key is
+   * read from a file (inline or fetched keys, and no `issuerResolver`), it stops start-up: there is nothing to watch.
    * @env JWT_WATCH_KEY_FILES
    * @default false
    */

@@ -7,7 +7,8 @@ import { LocalKeySource } from '../keys/local-key-source.js';
  * Re-reads the module's key files without a restart (see {@link LocalKeySource} for the rules): on `SIGHUP`
  * (unless `reloadOnSignal` is off), and when a key file changes if `watchKeyFiles` is on. Where keys are fetched, or
  * with several issuers, the module has no key file of its own: `RemoteJwks` answers `SIGHUP` instead, and with
- * several issuers the IssuerRegistry re-reads the issuers' own key files and fetches the others' sets.
+ * several issuers the IssuerRegistry re-reads (and with `watchKeyFiles` watches) the issuers' own key files and fetches
+ * the others' sets.
  */
 @Injectable()
 export class KeyReloader implements OnModuleInit, OnModuleDestroy {

@@ -43,10 +43,18 @@ export class LocalKeySource {
     if (this.watchers.length > 0) return;
     const folders = new Set(keyPaths(this.sources).map((path) => (isFolder(path) ? path : dirname(path))));
     for (const folder of folders) {
-      const watcher = watch(folder, { persistent: false }, () => {
-        clearTimeout(this.settle);
-        this.settle = setTimeout(() => void this.reload(), WATCH_SETTLE_MS);
-      });
+      let watcher: FSWatcher;
+      try {
+        watcher = watch(folder, { persistent: false }, () => {
+          clearTimeout(this.settle);
+          this.settle = setTimeout(() => void this.reload(), WATCH_SETTLE_MS);
+        });
+      } catch (error) {
+        // The folder is gone since the keys were read, or the system's limit on watches is reached (ENOSPC, common in
+        // containers): the keys in force stay, and so does every other way to reload them.
+        this.logger.error(`Cannot watch ${folder} for changes to the keys${this.whose}: ${messageOf(error)}. Changes there are not picked up by themselves.`);
+        continue;
+      }
       watcher.on('error', (error) => this.logger.error(`Stopped watching ${folder} for changes to the keys${this.whose}: ${error.message}`));
       this.watchers.push(watcher);
     }

@@ -36,8 +36,14 @@ export async function startRedis(): Promise<RedisServer> {
         clearTimeout(timer);
         fail(new Error(`redis-server exited with ${code}:\n${output}`));
       });
+      // Not installed, say: a refusal of this start, not an unhandled 'error' event that ends the test run.
+      proc.once('error', (error) => {
+        clearTimeout(timer);
+        fail(error);
+      });
     });
     proc.removeAllListeners('exit');
+    proc.removeAllListeners('error');
   };
   const stop = async (): Promise<void> => {
     const proc = child;
