@@ -226,15 +226,15 @@ export function benchModule(options: BenchAppOptions): DynamicModule {
 
 /** One controller for every context, as in an app: the guard reads each route's metadata once, not once per context. */
 const CONTEXT_CONTROLLER = benchController('library');
+/** Its guarded route's handler, which every context the bench builds names. */
+const GUARDED_HANDLER = (CONTEXT_CONTROLLER.prototype as { guarded: () => unknown }).guarded;
 
 /**
  * An HTTP execution context for calling a guard directly: Nest's own `ExecutionContextHost`, built as its router
  * builds one for the guarded route, so that what a guard costs to read it is what it costs in an application.
  */
 export function httpContext(request: object, response: object): ExecutionContext {
-  const controller = CONTEXT_CONTROLLER;
-  const handler = (controller.prototype as { guarded: () => unknown }).guarded;
-  return new ExecutionContextHost([request, response, undefined], controller, handler);
+  return new ExecutionContextHost([request, response, undefined], CONTEXT_CONTROLLER, GUARDED_HANDLER);
 }
 
 /** The transports other than HTTP, by their `ExecutionContext` type. */
@@ -247,15 +247,13 @@ export type OtherTransport = 'graphql' | 'ws' | 'rpc';
  * `authorization` field; the transport's context, which receives the claims).
  */
 export function transportContext(transport: OtherTransport, token: string): ExecutionContext {
-  const controller = CONTEXT_CONTROLLER;
-  const handler = (controller.prototype as { guarded: () => unknown }).guarded;
   const authorization = `Bearer ${token}`;
   const args: Record<OtherTransport, unknown[]> = {
     graphql: [undefined, {}, { req: { headers: { authorization } } }, {}],
     ws: [{ request: { headers: { authorization } }, handshake: { auth: {} }, emit: () => true, disconnect: () => undefined }, {}],
     rpc: [{ authorization }, {}],
   };
-  const context = new ExecutionContextHost(args[transport], controller, handler);
+  const context = new ExecutionContextHost(args[transport], CONTEXT_CONTROLLER, GUARDED_HANDLER);
   context.setType(transport);
   return context;
 }

@@ -43,9 +43,16 @@ async function appContext(options: BenchAppOptions): Promise<INestApplicationCon
   return moduleRef.init();
 }
 
+/** The transports other than HTTP the verify table has rows for, with the label their rows carry, in pool order. */
+export const TRANSPORT_ROWS: readonly (readonly [OtherTransport, string])[] = [
+  ['graphql', 'GraphQL resolver'],
+  ['ws', 'socket.io gateway message'],
+  ['rpc', 'microservice message'],
+];
+
 /**
  * Everything each verify variant needs, prepared before any clock starts. `transportTokens`: a pool of distinct
- * tokens for each transport other than HTTP (GraphQL, WebSocket, microservices, in that order), none in `tokens`.
+ * tokens for each of `TRANSPORT_ROWS`, in its order, none in `tokens`.
  */
 export async function verifyRows(keys: BenchKeys, tokens: string[], transportTokens: string[][]): Promise<Row[]> {
   const base = { ...keys };
@@ -74,13 +81,8 @@ export async function verifyRows(keys: BenchKeys, tokens: string[], transportTok
   // The transport adapters (GraphQL, WebSocket gateways, microservices) under the same budgets as HTTP, through the
   // same guard as the HTTP row, as in an app that serves several transports. Each transport cycles a pool of tokens
   // of its own: every variant of a round takes the same indices, and shared tokens would be hits.
-  const transports: [OtherTransport, string][] = [
-    ['graphql', 'GraphQL resolver'],
-    ['ws', 'socket.io gateway message'],
-    ['rpc', 'microservice message'],
-  ];
   const transportOps: Record<string, Op> = {};
-  transports.forEach(([transport, label], pool) => {
+  TRANSPORT_ROWS.forEach(([transport, label], pool) => {
     const distinct = transportTokens[pool].map((token) => transportContext(transport, token));
     const same = transportContext(transport, tokens[0]);
     transportOps[`library: JwtAuthGuard, ${label}, cache turning over`] = (i) => turningGuard.canActivate(distinct[i % distinct.length]);

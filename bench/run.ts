@@ -1,7 +1,7 @@
 import { cpus, totalmem } from 'node:os';
 import { httpRows, HTTP_SERVERS, HTTP_SETTINGS, type HttpRow } from './http.js';
 import { memoryRun } from './memory.js';
-import { signRows, verifyRows, type Row } from './micro.js';
+import { signRows, TRANSPORT_ROWS, verifyRows, type Row } from './micro.js';
 import { propagation, revocationCheckRows } from './sessions.js';
 import { createBenchKeys, signTokens } from './tokens.js';
 import type { Variant } from './apps.js';
@@ -45,7 +45,7 @@ progress('verify');
 const verify = await verifyRows(
   keys,
   tokens.slice(0, MICRO_TOKENS),
-  [1, 2, 3].map((pool) => tokens.slice(pool * MICRO_TOKENS, (pool + 1) * MICRO_TOKENS)),
+  TRANSPORT_ROWS.map((_transport, pool) => tokens.slice((pool + 1) * MICRO_TOKENS, (pool + 2) * MICRO_TOKENS)),
 );
 progress('sign');
 const sign = await signRows(keys);
@@ -114,7 +114,7 @@ const goals: [string, string, string, boolean][] = [
   ['JwtService.sign ÷ raw sign', ratioShown(signRatio, 1.05), '<= 1.05x', signRatio <= 1.05],
 ];
 // The transport adapters under the guard's budgets: the same verifier, reached through each transport's context.
-for (const label of ['GraphQL resolver', 'socket.io gateway message', 'microservice message']) {
+for (const [, label] of TRANSPORT_ROWS) {
   const unseen = find(verify, `library: JwtAuthGuard, ${label}, cache turning over`) / rawVerify;
   const seen = find(verify, `library: JwtAuthGuard, ${label}, cached`) / rawVerify;
   goals.push(
