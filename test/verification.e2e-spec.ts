@@ -332,6 +332,13 @@ describe.each(PLATFORM_WIRINGS)(
         expect(description(otherTenant.headers.get('www-authenticate'))).toBe("claim 'tenant' does not have the required value");
       });
 
+      it('a roles claim that is one string is one role: "admin user" is not admin', async () => {
+        const joined = await request(url, '/admin', { token: jwt.sign({ sub: 'u', roles: 'admin user', tenant: 'acme' }) });
+        expect(joined.status).toBe(403);
+        expect(description(joined.headers.get('www-authenticate'))).toBe('missing role admin');
+        expect((await request(url, '/admin', { token: jwt.sign({ sub: 'u', roles: 'admin', tenant: 'acme' }) })).status).toBe(200);
+      });
+
       it('evaluates route requirements on every request, also for a token served from the cache', async () => {
         const token = jwt.sign({ sub: 'u', scope: 'profile' });
         expect((await request(url, '/profile', { token })).status).toBe(200);
