@@ -19,7 +19,7 @@ describe.each(GRAPHQL_CASES)('JwtAuthGuard on GraphQL (%s driver on %s, %s guard
   beforeAll(async () => {
     gql = await createGraphqlApp(driver, platform, guard, keys.privatePath, logs);
   });
-  afterAll(() => gql.app.close());
+  afterAll(() => gql?.app.close());
 
   const good = (claims: Record<string, unknown> = {}): string => gql.jwt.sign({ sub: 'ada', ...claims });
   const expired = (): string => gql.jwt.sign({ sub: 'ada' }, { expiresIn: -10 });

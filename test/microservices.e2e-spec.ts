@@ -4,7 +4,7 @@ import { Rs256Strategy, type JwtClaims } from '../src/index.js';
 import { createHybridApp, createMicroserviceApp, RPC_CASES, type HybridApp, type MicroserviceApp } from './fixtures/microservice-app.js';
 import { Rs256AuthError } from '../src/index.js';
 import { createKeyFiles, type KeyFiles } from './support/keys.js';
-import { freePort } from './support/processes.js';
+import { freePort, SETUP_TIMEOUT } from './support/processes.js';
 import { startRedis, type RedisServer } from './support/redis.js';
 import { LogCapture } from './support/log-capture.js';
 
@@ -13,10 +13,10 @@ let redis: RedisServer;
 beforeAll(async () => {
   keys = createKeyFiles();
   redis = await startRedis();
-});
+}, SETUP_TIMEOUT);
 afterAll(async () => {
   keys.cleanup();
-  await redis.stop();
+  await redis?.stop();
 });
 
 describe.each(RPC_CASES)('JwtAuthGuard on a microservice (%s transport, %s guard)', (transport, guard) => {
@@ -26,7 +26,7 @@ describe.each(RPC_CASES)('JwtAuthGuard on a microservice (%s transport, %s guard
   beforeAll(async () => {
     service = await createMicroserviceApp(transport, guard, keys.privatePath, transport === 'redis' ? redis.port : await freePort(), logs);
   });
-  afterAll(() => service.close());
+  afterAll(() => service?.close());
 
   const good = (claims: Record<string, unknown> = {}): string => service.jwt.sign({ sub: 'ada', ...claims });
 
@@ -92,7 +92,7 @@ describe('JwtAuthGuard on a microservice with an asynchronous validate (tcp)', (
   beforeAll(async () => {
     service = await createMicroserviceApp('tcp', 'route', keys.privatePath, await freePort(), logs, UserStrategy);
   });
-  afterAll(() => service.close());
+  afterAll(() => service?.close());
 
   const send = (pattern: string, token: string): Promise<{ reply?: unknown; error?: unknown }> =>
     lastValueFrom(service.client.send(pattern, { authorization: `Bearer ${token}` })).then(

@@ -40,7 +40,7 @@ describe.each(WIRINGS)('the JwtService the module provides verifies as strictly 
     }));
     url = await listen(app);
   });
-  afterAll(() => app.close());
+  afterAll(() => app?.close());
 
   const claims = (extra: Record<string, unknown> = {}): Record<string, unknown> => validClaims({ iss: ISSUER, aud: AUDIENCES[0], ...extra });
 
@@ -213,7 +213,7 @@ describe.each([
     ({ app, jwt } = await createApp({ env: { JWT_PRIVATE_KEY_PATH: keys.privatePath, ...env } }));
     viaJsonwebtoken = (payload, options) => JwtService.prototype.sign.call(jwt, payload as object, options);
   });
-  afterAll(() => app.close());
+  afterAll(() => app?.close());
 
   /** Both tokens, signed within the same second (retried if the clock ticked between them). */
   function bothWays(payload: object, options?: object): [string, string] {

@@ -42,7 +42,7 @@ describe.each(PLATFORM_WIRINGS)(
       url = await listen(app);
       kid = JSON.parse(Buffer.from(jwt.sign({ sub: 'x' }).split('.')[0], 'base64url').toString()).kid;
     });
-    afterAll(() => app.close());
+    afterAll(() => app?.close());
 
     /** Expects a 401 invalid_token whose description contains `reason`. */
     async function expectRejected(token: string, reason: string | RegExp): Promise<void> {
