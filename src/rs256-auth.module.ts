@@ -18,6 +18,7 @@ import { createSessionStore } from './sessions/session-store.factory.js';
 import { SessionService } from './sessions/session.service.js';
 import { ResourceMetadataRoute } from './resource-metadata/resource-metadata.route.js';
 import { RouteScopes } from './resource-metadata/route-scopes.js';
+import { StartupChecks } from './startup-checks/startup-checks.js';
 import { StrictJwtService } from './strict-jwt.service.js';
 import { TokenVerifier } from './token/token-verifier.js';
 
@@ -54,6 +55,7 @@ import { TokenVerifier } from './token/token-verifier.js';
     RevocationList,
     SessionService,
     ConnectionAuthenticator,
+    StartupChecks,
   ],
   exports: [
     RS256_AUTH_CONFIG,

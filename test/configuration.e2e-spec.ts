@@ -205,7 +205,7 @@ describe('JwtService keeps the RS256 split whatever the caller passes', () => {
   beforeAll(async () => {
     ({ app, jwt } = await createApp({ env: { JWT_PRIVATE_KEY_PATH: keys.privatePath } }));
   });
-  afterAll(() => app.close());
+  afterAll(() => app?.close());
 
   it('verifies its own tokens with the public key and refuses HS256 keyed with that public key', () => {
     expect(jwt.verify(jwt.sign({ sub: 'u' })).sub).toBe('u');

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import { request } from './support/http.js';
-import { createDevKeys, startDemo, stopDemo, type ServerProcess } from './support/processes.js';
+import { createDevKeys, SETUP_TIMEOUT, startDemo, stopDemo, type ServerProcess } from './support/processes.js';
 
 function devKeys(cwd: string): string {
   const result = createDevKeys(cwd);
@@ -26,7 +26,7 @@ describe('the demo server, as npm start runs it', () => {
     cwd = mkdtempSync(join(tmpdir(), 'rs256-auth-demo-'));
     devKeysOutput = devKeys(cwd);
     demo = await startDemo(cwd);
-  });
+  }, SETUP_TIMEOUT);
   afterAll(async () => {
     await stopDemo(demo);
     rmSync(cwd, { recursive: true, force: true });

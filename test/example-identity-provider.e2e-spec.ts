@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from './support/http.js';
 import { startOpenIdProvider, type OpenIdProvider } from './support/openid-provider.js';
-import { freePort } from './support/processes.js';
+import { freePort, SETUP_TIMEOUT, stopChild, track, whenReady } from './support/processes.js';
 import { ROOT } from './support/paths.js';
 
 const AUDIENCE = 'https://api.example.test';
@@ -46,7 +46,7 @@ describe('examples/identity-provider against a real OpenID Provider', () => {
     });
     const port = await freePort();
     url = `http://127.0.0.1:${port}`;
-    app = spawn(process.execPath, [join(dir, 'dist/main.js')], {
+    app = track(spawn(process.execPath, [join(dir, 'dist/main.js')], {
       cwd: dir,
       env: {
         PATH: process.env.PATH,
@@ -57,9 +57,9 @@ describe('examples/identity-provider against a real OpenID Provider', () => {
         JWT_ROLES_CLAIM: 'realm_access.roles',
         JWT_RESOURCE_METADATA_ENABLED: 'true',
       },
-    });
+    }));
     let output = '';
-    await new Promise<void>((done, fail) => {
+    const listening = new Promise<void>((done, fail) => {
       app.stdout!.on('data', (chunk: Buffer) => {
         output += chunk;
         if (output.includes('Listening on')) done();
@@ -67,14 +67,10 @@ describe('examples/identity-provider against a real OpenID Provider', () => {
       app.stderr!.on('data', (chunk: Buffer) => (output += chunk));
       app.once('exit', (code) => fail(new Error(`the example exited with ${code}:\n${output}`)));
     });
-  });
+    await whenReady(app, listening, 'the example', () => output);
+  }, SETUP_TIMEOUT);
   afterAll(async () => {
-    if (app && app.exitCode === null) {
-      app.removeAllListeners('exit');
-      const exited = new Promise((done) => app.once('exit', done));
-      app.kill('SIGTERM');
-      await exited;
-    }
+    if (app) await stopChild(app);
     await provider?.stop();
     rmSync(dir, { recursive: true, force: true });
   });

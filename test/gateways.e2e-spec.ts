@@ -22,7 +22,7 @@ describe.each(GATEWAY_CASES)('JwtAuthGuard on a WebSocket gateway (%s on %s, %s 
     open.splice(0).forEach((connection) => connection.close());
     jest.useRealTimers();
   });
-  afterAll(() => gw.app.close());
+  afterAll(() => gw?.app.close());
 
   const good = (claims: Record<string, unknown> = {}): string => gw.jwt.sign({ sub: 'ada', ...claims });
   const expired = (): string => gw.jwt.sign({ sub: 'ada' }, { expiresIn: -10 });
@@ -118,5 +118,29 @@ describe.each(GATEWAY_CASES)('JwtAuthGuard on a WebSocket gateway (%s on %s, %s 
   // Declared last, so that it sees what every case above logged.
   it('logs no refusal as an error: a bad token is not a crash', () => {
     expect(logs.matching(/^ERROR/)).toEqual([]);
+  });
+});
+
+describe('a refused `ws` upgrade with RFC 9728 metadata on', () => {
+  let gw: GatewayApp | undefined;
+  const resource = 'https://api.example.test/chat';
+  beforeAll(async () => {
+    gw = await createGatewayApp('ws', 'express', 'global', keys.privatePath, new LogCapture(), { resourceMetadata: { resource } });
+  });
+  afterAll(() => gw?.app.close());
+
+  it('announces resource_metadata in its WWW-Authenticate challenge, as an HTTP refusal does', async () => {
+    const refused = await connectWs(gw!.url, gw!.jwt.sign({ sub: 'ada' }, { expiresIn: -10 })).then(
+      (connection) => {
+        connection.close();
+        throw new Error('the upgrade was accepted');
+      },
+      (refusal: HandshakeRefusal) => refusal,
+    );
+    expect(refused).toEqual({
+      status: 401,
+      message: 'token expired',
+      challenge: `Bearer realm="api", resource_metadata="https://api.example.test/.well-known/oauth-protected-resource/chat", error="invalid_token", error_description="token expired"`,
+    });
   });
 });

@@ -21,7 +21,7 @@ describe.each(PLATFORM_WIRINGS)(
       ({ app, jwt } = await createApp({ platform, wiring, guard: 'global', env: { JWT_PRIVATE_KEY_PATH: keys.privatePath } }));
       url = await listen(app);
     });
-    afterAll(() => app.close());
+    afterAll(() => app?.close());
 
     it('protects routes that carry no guard decorator', async () => {
       const response = await request(url, '/profile');

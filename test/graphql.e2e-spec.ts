@@ -1,4 +1,5 @@
-import { createGraphqlApp, GRAPHQL_CASES, type GraphqlApp } from './fixtures/graphql-app.js';
+import { createFieldResolverApp, createGraphqlApp, GRAPHQL_CASES, type GraphqlApp } from './fixtures/graphql-app.js';
+import { Rs256AuthError } from '../src/index.js';
 import { jest } from '@jest/globals';
 import { openGraphqlWs, subscribeOnce, type GraphqlError } from './support/graphql-ws.js';
 import { request } from './support/http.js';
@@ -18,7 +19,7 @@ describe.each(GRAPHQL_CASES)('JwtAuthGuard on GraphQL (%s driver on %s, %s guard
   beforeAll(async () => {
     gql = await createGraphqlApp(driver, platform, guard, keys.privatePath, logs);
   });
-  afterAll(() => gql.app.close());
+  afterAll(() => gql?.app.close());
 
   const good = (claims: Record<string, unknown> = {}): string => gql.jwt.sign({ sub: 'ada', ...claims });
   const expired = (): string => gql.jwt.sign({ sub: 'ada' }, { expiresIn: -10 });
@@ -123,5 +124,48 @@ describe.each(GRAPHQL_CASES)('JwtAuthGuard on GraphQL (%s driver on %s, %s guard
   // Declared last, so that it sees what every case above logged.
   it('logs no refusal as an error: a bad token is not a crash', () => {
     expect(logs.matching(/^ERROR/)).toEqual([]);
+  });
+});
+
+describe('@RequireClaims on a @ResolveField', () => {
+  it("stops start-up without fieldResolverEnhancers: ['guards'], naming the field resolver and the fix", async () => {
+    const error = await createFieldResolverApp(keys.privatePath, new LogCapture()).then(
+      async ({ app }) => {
+        await app.close();
+        throw new Error('start-up succeeded but should have failed');
+      },
+      (failure: unknown) => failure,
+    );
+    expect(error).toBeInstanceOf(Rs256AuthError);
+    expect(error).toMatchObject({ code: 'RS256_CONFIG_INVALID' });
+    expect((error as Error).message).toContain('AuthorFields.secret');
+    expect((error as Error).message).toContain("fieldResolverEnhancers: ['guards']");
+  });
+
+  describe("with fieldResolverEnhancers: ['guards']", () => {
+    let gql: GraphqlApp | undefined;
+    beforeAll(async () => {
+      gql = await createFieldResolverApp(keys.privatePath, new LogCapture(), ['guards']);
+    });
+    afterAll(() => gql?.app.close());
+
+    async function query(text: string, token?: string): Promise<{ data?: Record<string, unknown> | null; errors?: GraphqlError[] }> {
+      const response = await request(gql!.url, '', { method: 'POST', body: { query: text }, token });
+      return response.body as { data?: Record<string, unknown> | null; errors?: GraphqlError[] };
+    }
+
+    it('serves the field to a token with the role, and refuses it to one without', async () => {
+      const admin = gql!.jwt.sign({ sub: 'ada', roles: ['admin'] });
+      expect(await query('{ author { name secret } }', admin)).toEqual({ data: { author: { name: 'ada', secret: 'for admins' } } });
+      const user = await query('{ author { name secret } }', gql!.jwt.sign({ sub: 'bob', roles: ['user'] }));
+      expect(user.data).toEqual({ author: { name: 'ada', secret: null } });
+      expect(user.errors).toEqual([expect.objectContaining({ message: 'missing role admin', path: ['author', 'secret'], extensions: expect.objectContaining({ code: 'FORBIDDEN' }) })]);
+    });
+
+    it('does not serve it anonymously through an @OptionalAuth parent', async () => {
+      const anonymous = await query('{ openAuthor { name secret } }');
+      expect(anonymous.data).toEqual({ openAuthor: { name: 'ada', secret: null } });
+      expect(anonymous.errors?.[0]).toMatchObject({ message: 'missing bearer token', extensions: { code: 'UNAUTHENTICATED' } });
+    });
   });
 });

@@ -119,7 +119,7 @@ describe.each(PLATFORMS)('hostile tokens over HTTP (%s)', (platform) => {
     }));
     url = await listen(app);
   });
-  afterAll(() => app.close());
+  afterAll(() => app?.close());
 
   const token = (claims: Json | string, header: Json = {}): string => rs256Token(pair3072.privateKey, claims, header);
 
@@ -225,7 +225,7 @@ describe.each(PLATFORMS)('required claims named like Object.prototype members (%
     }));
     url = await listen(app);
   });
-  afterAll(() => app.close());
+  afterAll(() => app?.close());
 
   it('refuses a token that lacks them with 401 missing claim, and accepts one that carries them', async () => {
     expectInvalidToken(await request(url, '/profile', { token: rs256Token(keys.main.privateKey, validClaims()) }), "missing claim 'toString'");

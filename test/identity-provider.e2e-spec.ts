@@ -3,6 +3,7 @@ import { createApp } from './fixtures/app.js';
 import { listen, request } from './support/http.js';
 import { rsaPair } from './support/keys.js';
 import { DEFAULT_CLIENT, startOpenIdProvider, type OpenIdProvider } from './support/openid-provider.js';
+import { SETUP_TIMEOUT } from './support/processes.js';
 import { rs256Token, validClaims } from './support/tokens.js';
 
 const AUDIENCE = 'https://api.example.test';
@@ -36,7 +37,7 @@ describe('RFC 9068 access tokens from a real OpenID Provider (oidc-provider)', (
       },
     }));
     url = await listen(app);
-  });
+  }, SETUP_TIMEOUT);
   afterAll(async () => {
     await app?.close();
     await provider?.stop();

@@ -40,7 +40,7 @@ const OPTIONS = { timeoutMs: 2000, maxBytes: 65536, allowHttp: false };
 describe('issuer discovery (OpenID Connect Discovery, then RFC 8414)', () => {
   const metadata = new MetadataServer();
   beforeAll(() => metadata.listen());
-  afterAll(() => metadata.close());
+  afterAll(() => metadata?.close());
   beforeEach(() => {
     metadata.asked.length = 0;
   });

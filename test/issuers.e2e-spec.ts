@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { request } from './support/http.js';
 import { rsaPair, type RsaPair } from './support/keys.js';
 import { startOpenIdProvider, type OpenIdProvider } from './support/openid-provider.js';
-import { freePort, hangUp, startDemo, stopDemo, type ServerProcess } from './support/processes.js';
+import { freePort, hangUp, SETUP_TIMEOUT, startDemo, stopDemo, type ServerProcess } from './support/processes.js';
 import { rs256Token, validClaims } from './support/tokens.js';
 
 const AUDIENCE = 'https://api.example.test';
@@ -36,10 +36,10 @@ describe('JWT_ISSUER_URL: a resource server given only the issuer URL and the au
   beforeAll(async () => {
     provider = await startOpenIdProvider({ audience: AUDIENCE });
     server = await startDemo(cwd, { JWT_ISSUER_URL: provider.issuer, JWT_AUDIENCE: AUDIENCE }, 'demo/resource-server.js');
-  });
+  }, SETUP_TIMEOUT);
   afterAll(async () => {
     await stopDemo(server);
-    await provider.stop();
+    await provider?.stop();
   });
 
   it('discovers the JWK Set and verifies the provider’s client-credentials access tokens', async () => {
@@ -65,10 +65,10 @@ describe('JWT_ISSUER_URL: the provider rotates its key', () => {
   beforeAll(async () => {
     provider = await startOpenIdProvider({ audience: AUDIENCE });
     server = await resourceServer({ JWT_ISSUER_URL: provider.issuer });
-  });
+  }, SETUP_TIMEOUT);
   afterAll(async () => {
     await stopDemo(server);
-    await provider.stop();
+    await provider?.stop();
   });
 
   it('new tokens verify, and so do tokens signed before', async () => {
@@ -120,10 +120,10 @@ describe('JWT_TRUSTED_ISSUERS: two providers as two tenants', () => {
       startOpenIdProvider({ audience: AUDIENCE }),
     ]);
     server = await resourceServer({ JWT_TRUSTED_ISSUERS: `${tenantA.issuer},${tenantB.issuer}`, JWT_TOKEN_TYPE: 'at+jwt' });
-  });
+  }, SETUP_TIMEOUT);
   afterAll(async () => {
     await stopDemo(server);
-    await Promise.all([tenantA, tenantB, stranger].map((provider) => provider.stop()));
+    await Promise.all([tenantA, tenantB, stranger].map((provider) => provider?.stop()));
   });
 
   it('accepts each tenant’s tokens', async () => {

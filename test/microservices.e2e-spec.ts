@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { lastValueFrom } from 'rxjs';
 import { Rs256Strategy, type JwtClaims } from '../src/index.js';
-import { createMicroserviceApp, RPC_CASES, type MicroserviceApp } from './fixtures/microservice-app.js';
+import { createHybridApp, createMicroserviceApp, RPC_CASES, type HybridApp, type MicroserviceApp } from './fixtures/microservice-app.js';
+import { Rs256AuthError } from '../src/index.js';
 import { createKeyFiles, type KeyFiles } from './support/keys.js';
-import { freePort } from './support/processes.js';
+import { freePort, SETUP_TIMEOUT } from './support/processes.js';
 import { startRedis, type RedisServer } from './support/redis.js';
 import { LogCapture } from './support/log-capture.js';
 
@@ -12,10 +13,10 @@ let redis: RedisServer;
 beforeAll(async () => {
   keys = createKeyFiles();
   redis = await startRedis();
-});
+}, SETUP_TIMEOUT);
 afterAll(async () => {
   keys.cleanup();
-  await redis.stop();
+  await redis?.stop();
 });
 
 describe.each(RPC_CASES)('JwtAuthGuard on a microservice (%s transport, %s guard)', (transport, guard) => {
@@ -25,7 +26,7 @@ describe.each(RPC_CASES)('JwtAuthGuard on a microservice (%s transport, %s guard
   beforeAll(async () => {
     service = await createMicroserviceApp(transport, guard, keys.privatePath, transport === 'redis' ? redis.port : await freePort(), logs);
   });
-  afterAll(() => service.close());
+  afterAll(() => service?.close());
 
   const good = (claims: Record<string, unknown> = {}): string => service.jwt.sign({ sub: 'ada', ...claims });
 
@@ -91,7 +92,7 @@ describe('JwtAuthGuard on a microservice with an asynchronous validate (tcp)', (
   beforeAll(async () => {
     service = await createMicroserviceApp('tcp', 'route', keys.privatePath, await freePort(), logs, UserStrategy);
   });
-  afterAll(() => service.close());
+  afterAll(() => service?.close());
 
   const send = (pattern: string, token: string): Promise<{ reply?: unknown; error?: unknown }> =>
     lastValueFrom(service.client.send(pattern, { authorization: `Bearer ${token}` })).then(
@@ -108,5 +109,51 @@ describe('JwtAuthGuard on a microservice with an asynchronous validate (tcp)', (
       error: { status: 'error', code: 'FORBIDDEN', message: 'missing scope orders:read' },
     });
     expect(logs.matching(/^ERROR/)).toEqual([]);
+  });
+});
+
+describe('a hybrid app (HTTP + connected microservice) with JwtAuthGuard as APP_GUARD', () => {
+  function send(hybrid: HybridApp, pattern: string, token?: string): Promise<{ reply?: unknown; error?: unknown }> {
+    const payload = token === undefined ? {} : { authorization: `Bearer ${token}` };
+    return lastValueFrom(hybrid.client.send(pattern, payload)).then(
+      (reply: unknown) => ({ reply }),
+      (error: unknown) => ({ error }),
+    );
+  }
+
+  it('refuses connectMicroservice() without inheritAppConfig, naming the unguarded handlers and the fix', async () => {
+    const error = await createHybridApp(keys.privatePath, await freePort(), new LogCapture(), {}).then(
+      async (hybrid) => {
+        await hybrid.close();
+        throw new Error('the microservice was connected without the guard');
+      },
+      (failure: unknown) => failure,
+    );
+    expect(error).toBeInstanceOf(Rs256AuthError);
+    expect(error).toMatchObject({ code: 'RS256_CONFIG_INVALID' });
+    const { message } = error as Error;
+    expect(message).toContain('GloballyGuardedHandlers.whoami');
+    expect(message).toContain('{ inheritAppConfig: true }');
+    // @Public() handlers need no guard.
+    expect(message).not.toContain('ping');
+  });
+
+  it('with inheritAppConfig: true, a message without a token is refused and one with a token reaches the handler', async () => {
+    const hybrid = await createHybridApp(keys.privatePath, await freePort(), new LogCapture(), { inheritAppConfig: true });
+    try {
+      expect(await send(hybrid, 'whoami')).toEqual({ error: { status: 'error', code: 'UNAUTHENTICATED', message: 'missing bearer token' } });
+      expect(await send(hybrid, 'whoami', hybrid.jwt.sign({ sub: 'ada' }))).toEqual({ reply: 'ada' });
+    } finally {
+      await hybrid.close();
+    }
+  });
+
+  it('handlers guarded with @UseGuards(JwtAuthGuard) need no inheritance, and stay guarded', async () => {
+    const hybrid = await createHybridApp(keys.privatePath, await freePort(), new LogCapture(), {}, 'route');
+    try {
+      expect(await send(hybrid, 'whoami')).toEqual({ error: { status: 'error', code: 'UNAUTHENTICATED', message: 'missing bearer token' } });
+    } finally {
+      await hybrid.close();
+    }
   });
 });

@@ -32,7 +32,7 @@ describe.each(SCOPES)('addRs256Auth documents the guard in OpenAPI (%s guard, %s
     ({ app } = await createApp({ guard, wiring, env: { JWT_PRIVATE_KEY_PATH: keys.privatePath, JWT_REALM: 'orders' } }));
     document = documentOf(app);
   });
-  afterAll(() => app.close());
+  afterAll(() => app?.close());
 
   it('registers the bearer security scheme', () => {
     expect(document.components?.securitySchemes?.['rs256-jwt']).toMatchObject({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });

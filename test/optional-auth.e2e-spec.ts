@@ -22,7 +22,7 @@ describe.each(CASES)('@OptionalAuth() over HTTP (%s, %s guard)', (platform, guar
     ({ app, jwt } = await createApp({ platform, guard, env: { JWT_PRIVATE_KEY_PATH: keys.privatePath } }));
     url = await listen(app);
   });
-  afterAll(() => app.close());
+  afterAll(() => app?.close());
 
   it('runs the handler anonymously when no token is sent', async () => {
     expect(await request(url, '/greeting')).toMatchObject({ status: 200, body: { subject: null } });

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { createHash, createPublicKey, generateKeyPairSync, verify, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { request } from './support/http.js';
 import { rsaPair } from './support/keys.js';
-import { createDevKeys, startDemo, stopDemo, type ServerProcess } from './support/processes.js';
+import { createDevKeys, SETUP_TIMEOUT, startDemo, stopDemo, type ServerProcess } from './support/processes.js';
 import { craftToken, rs256Token, validClaims } from './support/tokens.js';
 
 const COOLDOWN_SECONDS = 1;
@@ -121,10 +121,10 @@ describe('resource-server mode: verifying with the issuer\'s JWK Set (two real p
     proxy = new IssuerProxy(() => issuer.url);
     jwksUri = await proxy.listen();
     resource = await startResourceServer(resourceDir, jwksUri);
-  });
+  }, SETUP_TIMEOUT);
   afterAll(async () => {
     await Promise.all([stopDemo(resource), stopDemo(issuer)]);
-    await proxy.close();
+    await proxy?.close();
     rmSync(issuerDir, { recursive: true, force: true });
     rmSync(resourceDir, { recursive: true, force: true });
   });
@@ -286,7 +286,7 @@ describe('resource-server mode: verifying with the issuer\'s JWK Set (two real p
     beforeAll(async () => {
       roomy = await startResourceServer(resourceDir, jwksUri, { JWT_JWKS_TIMEOUT_MS: '10000' });
       await roomy.waitFor('verification kids');
-    });
+    }, SETUP_TIMEOUT);
     afterAll(() => stopDemo(roomy));
 
     it('cuts off a 50 MB JWK Set at the size cap, serving requests with the cached keys during and after the fetch', async () => {

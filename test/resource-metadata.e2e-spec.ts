@@ -93,6 +93,8 @@ describe.each(WIRINGS)('RFC 9728 settings (%s)', (wiring) => {
   it.each([
     ['an audience that is not a URL and no JWT_RESOURCE', { JWT_AUDIENCE: 'orders-api' }, ['JWT_RESOURCE', '"orders-api"', 'https:']],
     ['a resource with a query', { JWT_RESOURCE: 'https://api.example.test/?tenant=a' }, ['JWT_RESOURCE', 'without query']],
+    ['a resource whose path the router would read as a pattern', { JWT_RESOURCE: 'https://api.example.test/*' }, ['JWT_RESOURCE', '"https://api.example.test/*"', 'routers read']],
+    ['a resource path with a route parameter', { JWT_RESOURCE: 'https://api.example.test/:tenant' }, ['JWT_RESOURCE', 'routers read']],
     ['an authorization server that is not a URL', { JWT_RESOURCE: AUDIENCE, JWT_AUTHORIZATION_SERVERS: 'keycloak' }, ['JWT_AUTHORIZATION_SERVERS', '"keycloak"']],
   ])('refuses %s at start-up', async (_name, env, mentions) => {
     const modulePromise = Test.createTestingModule({

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { request } from './support/http.js';
-import { createDevKeys, startDemo, stopDemo, type ServerProcess } from './support/processes.js';
+import { createDevKeys, SETUP_TIMEOUT, startDemo, stopDemo, type ServerProcess } from './support/processes.js';
 import { startRedis, type RedisServer } from './support/redis.js';
 
 /** Small bounds, so the fault tests take about a second each instead of the defaults' ten. */
@@ -48,11 +48,11 @@ describe('two demo instances sharing one redis-server', () => {
     };
     [a, b, open] = await Promise.all([startDemo(cwd, env), startDemo(cwd, env), startDemo(cwd, { ...env, JWT_REVOCATION_FAIL_OPEN: 'true' })]);
     started.push(a, b, open);
-  });
+  }, SETUP_TIMEOUT);
   afterAll(async () => {
-    redis.resume();
+    redis?.resume();
     await Promise.all(started.map(stopDemo));
-    await redis.stop();
+    await redis?.stop();
     rmSync(cwd, { recursive: true, force: true });
   });
 

@@ -8,6 +8,7 @@ import { appModule, createApp, WIRINGS, type Wiring } from './fixtures/app.js';
 import { SessionsController } from './fixtures/sessions.controller.js';
 import { listen, request, type HttpResult } from './support/http.js';
 import { createKeyFiles, type KeyFiles } from './support/keys.js';
+import { SETUP_TIMEOUT } from './support/processes.js';
 import { startRedis, type RedisServer } from './support/redis.js';
 
 let keys: KeyFiles;
@@ -64,9 +65,9 @@ function sessionsOverHttp(store: Store, wiring: Wiring): SessionsOverHttp {
       controllers: [SessionsController],
     }));
     url = await listen(app);
-  });
+  }, SETUP_TIMEOUT);
   afterAll(async () => {
-    await app.close();
+    await app?.close();
     await redis?.stop();
   });
 

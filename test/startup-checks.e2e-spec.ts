@@ -113,6 +113,12 @@ const cases: Case[] = [
   ],
   ['a JWKS path without a leading slash', 'RS256_CONFIG_INVALID', () => ({ JWT_PRIVATE_KEY_PATH: keys.privatePath, JWT_JWKS_ENABLED: 'true', JWT_JWKS_PATH: 'jwks.json' }), () => ['JWT_JWKS_PATH', "'/'"]],
   [
+    'a JWKS path that the router would read as a pattern, not a raw path-to-regexp error',
+    'RS256_CONFIG_INVALID',
+    () => ({ JWT_PRIVATE_KEY_PATH: keys.privatePath, JWT_JWKS_ENABLED: 'true', JWT_JWKS_PATH: '/keys/*' }),
+    () => ['JWT_JWKS_PATH', '"/keys/*"', 'routers read * : ( ) { } as patterns'],
+  ],
+  [
     'required claims separated by spaces (one claim called "exp iat sub" to the reader)',
     'RS256_CONFIG_INVALID',
     () => ({ JWT_PRIVATE_KEY_PATH: keys.privatePath, JWT_REQUIRED_CLAIMS: 'exp iat sub' }),

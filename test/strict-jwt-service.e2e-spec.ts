@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
-import type { INestApplication } from '@nestjs/common';
-import { JwtService } from '@nestjs/jwt';
-import { Rs256AuthError, StrictJwtService, TokenVerifier } from '../src/index.js';
+import { Injectable, Module, type INestApplication, type ModuleMetadata, type Provider } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { JwtModule, JwtService } from '@nestjs/jwt';
+import { Rs256AuthError, Rs256AuthModule, StrictJwtService, TokenVerifier } from '../src/index.js';
 import { createApp, WIRINGS } from './fixtures/app.js';
 import { listen, request } from './support/http.js';
 import { createKeyFiles, type KeyFiles } from './support/keys.js';
@@ -39,7 +40,7 @@ describe.each(WIRINGS)('the JwtService the module provides verifies as strictly 
     }));
     url = await listen(app);
   });
-  afterAll(() => app.close());
+  afterAll(() => app?.close());
 
   const claims = (extra: Record<string, unknown> = {}): Record<string, unknown> => validClaims({ iss: ISSUER, aud: AUDIENCES[0], ...extra });
 
@@ -212,7 +213,7 @@ describe.each([
     ({ app, jwt } = await createApp({ env: { JWT_PRIVATE_KEY_PATH: keys.privatePath, ...env } }));
     viaJsonwebtoken = (payload, options) => JwtService.prototype.sign.call(jwt, payload as object, options);
   });
-  afterAll(() => app.close());
+  afterAll(() => app?.close());
 
   /** Both tokens, signed within the same second (retried if the clock ticked between them). */
   function bothWays(payload: object, options?: object): [string, string] {
@@ -280,5 +281,48 @@ describe.each([
     }
     if (Math.floor(Date.now() / 1000) !== second && typeof direct === 'string') return; // the clock ticked between the two
     expect(direct).toEqual(reference);
+  });
+});
+
+describe('one JwtService per application', () => {
+  /** Starts an app whose feature module has the given imports and providers; resolves with its error, if any. */
+  async function startWithFeature(feature: { imports?: ModuleMetadata['imports']; providers?: Provider[] }): Promise<unknown> {
+    @Injectable()
+    class Tokens {
+      constructor(readonly jwt: JwtService) {}
+    }
+    @Module({ imports: feature.imports ?? [], providers: [Tokens, ...(feature.providers ?? [])], exports: [Tokens] })
+    class OrdersModule {}
+    @Module({ imports: [Rs256AuthModule.forRoot({ privateKeyPath: keys.privatePath }), OrdersModule] })
+    class AppModule {}
+    const app = await NestFactory.create(AppModule, { logger: false, abortOnError: false });
+    try {
+      await app.init();
+      return undefined;
+    } catch (error) {
+      return error;
+    } finally {
+      await app.close();
+    }
+  }
+
+  it("refuses a leftover JwtModule.register({ secret }) in a feature module, naming it and the fix", async () => {
+    const error = await startWithFeature({ imports: [JwtModule.register({ secret: 'leftover-secret-for-tests-only' })] });
+    expect(error).toBeInstanceOf(Rs256AuthError);
+    expect(error).toMatchObject({ code: 'RS256_CONFIG_INVALID' });
+    const { message } = error as Rs256AuthError;
+    expect(message).toContain('OrdersModule (imports JwtModule)');
+    expect(message).toContain('import Rs256AuthModule there');
+    expect(message).not.toContain('leftover-secret-for-tests-only');
+  });
+
+  it('refuses a JwtService listed among a feature module’s own providers', async () => {
+    expect(await startWithFeature({ providers: [JwtService] })).toMatchObject({ message: expect.stringContaining('OrdersModule (provides JwtService)') });
+  });
+
+  it('accepts a second JwtService under a token of its own, and a feature module that imports Rs256AuthModule', async () => {
+    const linkJwt = { provide: 'LINK_JWT', useFactory: () => new JwtService({ secret: 'links-secret-for-tests-only' }) };
+    expect(await startWithFeature({ providers: [linkJwt] })).toBeUndefined();
+    expect(await startWithFeature({ imports: [Rs256AuthModule.forRoot({ privateKeyPath: keys.privatePath })] })).toBeUndefined();
   });
 });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { request } from './support/http.js';
-import { createDevKeys, startDemo, stopDemo, type ServerProcess } from './support/processes.js';
+import { createDevKeys, SETUP_TIMEOUT, startDemo, stopDemo, type ServerProcess } from './support/processes.js';
 
 /** Debian's chromium, installed by .ci/run; driven through playwright-core, which downloads no browser. */
 const CHROMIUM = '/usr/bin/chromium';
@@ -91,11 +91,11 @@ describe('Swagger UI of the demo at /docs, in a real browser', () => {
     page.setDefaultTimeout(15000);
     await page.goto(`${demo.url}/docs`);
     await page.locator('.opblock-summary-path[data-path="/orders"]').waitFor();
-  }, 60000);
+  }, SETUP_TIMEOUT);
 
   afterAll(async () => {
     await context?.close();
-    if (demo) await stopDemo(demo);
+    await stopDemo(demo);
     rmSync(cwd, { recursive: true, force: true });
     rmSync(profile, { recursive: true, force: true });
   });

@@ -22,7 +22,7 @@ function withApp(scenario: () => AppScenario): { url: () => string; jwt: () => J
     ({ app, jwt } = await createApp(scenario()));
     url = await listen(app);
   });
-  afterAll(() => app.close());
+  afterAll(() => app?.close());
   return { url: () => url, jwt: () => jwt };
 }
 

@@ -42,7 +42,7 @@ describe.each(PLATFORM_WIRINGS)(
       url = await listen(app);
       kid = JSON.parse(Buffer.from(jwt.sign({ sub: 'x' }).split('.')[0], 'base64url').toString()).kid;
     });
-    afterAll(() => app.close());
+    afterAll(() => app?.close());
 
     /** Expects a 401 invalid_token whose description contains `reason`. */
     async function expectRejected(token: string, reason: string | RegExp): Promise<void> {
@@ -330,6 +330,13 @@ describe.each(PLATFORM_WIRINGS)(
         const otherTenant = await request(url, '/admin', { token: jwt.sign({ sub: 'u', roles: ['admin'], tenant: 'globex' }) });
         expect(otherTenant.status).toBe(403);
         expect(description(otherTenant.headers.get('www-authenticate'))).toBe("claim 'tenant' does not have the required value");
+      });
+
+      it('a roles claim that is one string is one role: "admin user" is not admin', async () => {
+        const joined = await request(url, '/admin', { token: jwt.sign({ sub: 'u', roles: 'admin user', tenant: 'acme' }) });
+        expect(joined.status).toBe(403);
+        expect(description(joined.headers.get('www-authenticate'))).toBe('missing role admin');
+        expect((await request(url, '/admin', { token: jwt.sign({ sub: 'u', roles: 'admin', tenant: 'acme' }) })).status).toBe(200);
       });
 
       it('evaluates route requirements on every request, also for a token served from the cache', async () => {

@@ -21,7 +21,7 @@ describe.each(PLATFORMS)('JWT_VERIFY_OFF_THREAD=true over HTTP (%s)', (platform)
     ({ app, jwt } = await createApp({ platform, env: { JWT_PRIVATE_KEY_PATH: keys.privatePath, JWT_VERIFY_OFF_THREAD: 'true' } }));
     url = await listen(app);
   });
-  afterAll(() => app.close());
+  afterAll(() => app?.close());
 
   it('accepts a valid token, new and then cached, with the same claims', async () => {
     const token = jwt.sign({ sub: 'user-7', scope: 'orders:read' });
@@ -62,7 +62,7 @@ describe.each([false, true])('the strategy with JWT_VERIFY_OFF_THREAD=%s', (offT
   beforeAll(async () => {
     ({ app, jwt } = await createApp({ env: { JWT_PRIVATE_KEY_PATH: keys.privatePath, JWT_VERIFY_OFF_THREAD: String(offThread) } }));
   });
-  afterAll(() => app.close());
+  afterAll(() => app?.close());
 
   // The guard's hot path: no microtask for a token already verified once, whichever thread checked it first.
   it('answers a cached token synchronously, and a new one in a promise only when it is checked off the event loop', async () => {

@@ -6,6 +6,7 @@ import type { KeySource } from '../keys/key-loader.js';
 import { KeySet } from '../keys/key-set.js';
 import { keyPaths, loadKeySet, reloadKeySet, type KeySetSources, type PublicKeySource } from '../keys/key-set.loader.js';
 import { KeyStore } from '../keys/key-store.js';
+import { isLiteralRoutePath, LITERAL_ROUTE_PATH_EXPECTED } from './route-path.js';
 import { typMediaType } from './token-type.js';
 import { ENV_PREFIX, findUnknownEnv } from './unknown-env.js';
 import { firstOf, fromAuthHeader, fromCookie, HTTP_TOKEN } from '../transports/token-extractors.js';
@@ -966,13 +967,16 @@ function resolveResourceMetadata(settings: Settings, audience: string[] | undefi
     throw invalid(servers.value ? servers.setting : 'JWT_ISSUER (JWT_AUTHORIZATION_SERVERS defaults to the issuers)', notUrl, 'https: issuer identifiers');
   }
   const path = RESOURCE_METADATA_SEGMENT + (resource.pathname === '/' ? '' : resource.pathname);
+  if (!isLiteralRoutePath(path)) {
+    throw invalid(setting, value, `a resource URL whose path is ${LITERAL_ROUTE_PATH_EXPECTED}`);
+  }
   return { resource: value, authorizationServers, path, url: `${resource.origin}${path}` };
 }
 
 function resolveJwks(settings: Settings): Rs256AuthConfig['jwks'] {
   const path = settings.string('jwksPath');
-  if (path.value !== undefined && !path.value.startsWith('/')) {
-    throw invalid(path.setting, path.value, "a route starting with '/'");
+  if (path.value !== undefined && !isLiteralRoutePath(path.value)) {
+    throw invalid(path.setting, path.value, LITERAL_ROUTE_PATH_EXPECTED);
   }
   return { path: path.value ?? DEFAULT_JWKS_PATH, maxAge: settings.integer('jwksMaxAge', DEFAULT_JWKS_MAX_AGE, 0) };
 }

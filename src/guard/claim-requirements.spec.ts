@@ -83,6 +83,16 @@ describe('findUnmetRequirement with configured claim paths (Keycloak-shaped toke
   const paths = () =>
     resolveRs256AuthConfig({ publicKeyPath: keys.publicPath, rolesClaim: 'realm_access.roles,resource_access.orders-api.roles' }).claimPaths;
 
+  it('a role string at a configured path is one role; scopes stay space-separated', () => {
+    const joined: JwtClaims = { sub: 'u', scope: 'orders:read profile', realm_access: { roles: 'auditor orders-admin' } };
+    expect(findUnmetRequirement(joined, [{ roles: ['auditor'] }], paths())).toEqual({ description: 'missing role auditor' });
+    expect(findUnmetRequirement(joined, [{ roles: { anyOf: ['auditor', 'orders-admin'] } }], paths())).toEqual({
+      description: 'missing role: one of auditor orders-admin',
+    });
+    expect(findUnmetRequirement(joined, [{ roles: ['auditor orders-admin'], scopes: ['profile', 'orders:read'] }], paths())).toBeNull();
+    expect(findUnmetRequirement({ sub: 'u', realm_access: { roles: 'auditor' } }, [{ roles: ['auditor'] }], paths())).toBeNull();
+  });
+
   it('reads roles from every configured path, and from nowhere else', () => {
     expect(findUnmetRequirement(keycloak, [{ roles: ['auditor', 'orders-admin'] }], paths())).toBeNull();
     // Another client's roles do not count, nor does a top-level roles claim once paths are configured.

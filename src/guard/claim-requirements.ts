@@ -16,7 +16,7 @@ export interface ClaimRequirement {
   /**
    * Roles to be held: all of them (an array, or `{ allOf }`), or one of them (`{ anyOf }`). Read from the role
    * claims (`rolesClaim`, by default `roles`; e.g. Keycloak's `realm_access.roles`), each an array of strings or
-   * one string.
+   * one string, which is one role: `"admin user"` is the role named `admin user`, not `admin` and `user`.
    */
   roles?: ClaimList;
   /** Claims that the token itself must carry (inherited members such as `constructor` do not count) with exactly these values. */
@@ -44,12 +44,16 @@ function claimAt(claims: JwtClaims, path: ClaimPath): unknown {
   return value;
 }
 
-/** Every string found at the paths: arrays of strings, or strings split on spaces (as `scope` is). */
-function valuesAt(claims: JwtClaims, paths: readonly ClaimPath[]): Set<string> {
+/**
+ * Every string found at the paths: arrays of strings, or strings. A scope string is a space-separated list
+ * (RFC 8693 §4.2, RFC 9068 §2.2.3); a role string is one role, as no standard makes it a list and the identity
+ * providers we target send arrays: splitting it would let `"admin user"` grant `admin`.
+ */
+function valuesAt(claims: JwtClaims, paths: readonly ClaimPath[], splitStrings: boolean): Set<string> {
   const values = new Set<string>();
   for (const path of paths) {
     const value = claimAt(claims, path);
-    const items = typeof value === 'string' ? value.split(' ') : Array.isArray(value) ? value : [];
+    const items = typeof value === 'string' ? (splitStrings ? value.split(' ') : [value]) : Array.isArray(value) ? value : [];
     for (const item of items) {
       if (typeof item === 'string' && item.length > 0) {
         values.add(item);
@@ -87,13 +91,13 @@ export function findUnmetRequirement(
   paths: ClaimPaths = DEFAULT_CLAIM_PATHS,
 ): UnmetRequirement | null {
   for (const requirement of requirements) {
-    const scopes = missingFrom(requirement.scopes, () => valuesAt(claims, paths.scopes));
+    const scopes = missingFrom(requirement.scopes, () => valuesAt(claims, paths.scopes, true));
     if (scopes) {
       return scopes.any
         ? { description: `missing scope: one of ${scopes.items.join(' ')}`, scope: scopes.items.join(' ') }
         : { description: `missing scope ${scopes.missing.join(' ')}`, scope: scopes.items.join(' ') };
     }
-    const roles = missingFrom(requirement.roles, () => valuesAt(claims, paths.roles));
+    const roles = missingFrom(requirement.roles, () => valuesAt(claims, paths.roles, false));
     if (roles) {
       return { description: roles.any ? `missing role: one of ${roles.items.join(' ')}` : `missing role ${roles.missing[0]}` };
     }

@@ -134,7 +134,12 @@ export class ConnectionAuthenticator {
             expiries.set(info.req, verdict.expiresAt);
             done(true);
           } else {
-            const challenge = bearerChallenge(this.config.authScheme, this.config.realm, { code: 'invalid_token', description: verdict.refused });
+            const challenge = bearerChallenge(
+              this.config.authScheme,
+              this.config.realm,
+              { code: 'invalid_token', description: verdict.refused },
+              this.config.resourceMetadata?.url,
+            );
             done(false, 401, verdict.refused, { 'WWW-Authenticate': challenge });
           }
         },

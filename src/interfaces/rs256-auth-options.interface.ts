@@ -115,8 +115,9 @@ export interface Rs256AuthModuleOptions {
   requiredClaims?: string[];
 
   /**
-   * Where `@RequireClaims({ roles })` reads roles: dotted paths into the claims, each an array of strings or a
-   * space-separated string; the roles are those found at all the paths. For Keycloak,
+   * Where `@RequireClaims({ roles })` reads roles: dotted paths into the claims, each an array of strings or one
+   * string, which is one role (`"admin user"` is neither `admin` nor `user`); the roles are those found at all the
+   * paths. For Keycloak,
    * `'realm_access.roles,resource_access.<client>.roles'`. Comma-separated in the environment, an array here.
    * @env JWT_ROLES_CLAIM
    * @default 'roles'

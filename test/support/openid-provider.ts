@@ -1,7 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import type { JsonWebKey } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { freePort } from './processes.js';
+import { freePort, NEVER_READY_SCRIPT, neverReady, stopChild, track, whenReady } from './processes.js';
 
 const SCRIPT = fileURLToPath(new URL('./openid-provider.process.mjs', import.meta.url));
 
@@ -57,20 +57,22 @@ export async function startOpenIdProvider(settings: ProviderSettings = {}): Prom
   const port = settings.port ?? (await freePort());
   const clients = settings.clients ?? [DEFAULT_CLIENT];
   const audience = settings.audience ?? 'https://api.example.test';
-  const child = fork(SCRIPT, [], {
-    env: {
-      PATH: process.env.PATH,
-      PORT: String(port),
-      ISSUER_PATH: settings.issuerPath ?? '',
-      AUDIENCE: audience,
-      CLIENTS: JSON.stringify(clients),
-      ...(settings.key && { KEY: JSON.stringify(settings.key) }),
-      NODE_ENV: 'test',
-    },
-    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-  });
+  const child = track(
+    fork(neverReady('openid-provider') ? NEVER_READY_SCRIPT : SCRIPT, [], {
+      env: {
+        PATH: process.env.PATH,
+        PORT: String(port),
+        ISSUER_PATH: settings.issuerPath ?? '',
+        AUDIENCE: audience,
+        CLIENTS: JSON.stringify(clients),
+        ...(settings.key && { KEY: JSON.stringify(settings.key) }),
+        NODE_ENV: 'test',
+      },
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    }),
+  );
   let output = '';
-  const issuer = await new Promise<string>((done, fail) => {
+  const listening = new Promise<string>((done, fail) => {
     const collect = (chunk: Buffer): void => {
       output += chunk;
       const match = /listening (\S+)\n/.exec(output);
@@ -80,6 +82,7 @@ export async function startOpenIdProvider(settings: ProviderSettings = {}): Prom
     child.stderr!.on('data', collect);
     child.once('exit', (code) => fail(new Error(`oidc-provider exited with ${code}:\n${output}`)));
   });
+  const issuer = await whenReady(child, listening, 'oidc-provider', () => output);
   return {
     issuer,
     port,
@@ -101,12 +104,6 @@ export async function startOpenIdProvider(settings: ProviderSettings = {}): Prom
     },
     rotate: () => ask<string>(child, 'rotate', 'rotated'),
     requests: () => ask<Record<string, number>>(child, 'requests', 'requests'),
-    async stop() {
-      if (child.exitCode !== null) return;
-      child.removeAllListeners('exit');
-      const exited = new Promise((done) => child.once('exit', done));
-      child.kill('SIGTERM');
-      await exited;
-    },
+    stop: () => stopChild(child),
   };
 }

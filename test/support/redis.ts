@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { freePort } from './processes.js';
+import { freePort, NEVER_READY_SCRIPT, neverReady, stopChild, track, whenReady } from './processes.js';
 
 /** A real redis-server for one test file, on a free loopback port, keeping nothing on disk. */
 export interface RedisServer {
@@ -18,39 +18,28 @@ export async function startRedis(): Promise<RedisServer> {
   const port = await freePort();
   let child: ChildProcess | undefined;
   const start = async (): Promise<void> => {
-    const proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
+    // Never ready on purpose (test/suite-cleanup.e2e-spec.ts): a process that says nothing.
+    const proc = neverReady('redis')
+      ? spawn(process.execPath, [NEVER_READY_SCRIPT], { stdio: ['ignore', 'pipe', 'pipe'] })
+      : spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
     child = proc;
     let output = '';
-    await new Promise<void>((done, fail) => {
-      const timer = setTimeout(() => fail(new Error(`redis-server did not start:\n${output}`)), 10_000);
+    const ready = new Promise<void>((done, fail) => {
       proc.stdout!.on('data', (chunk: Buffer) => {
         output += chunk;
-        if (output.includes('Ready to accept connections')) {
-          clearTimeout(timer);
-          done();
-        }
+        if (output.includes('Ready to accept connections')) done();
       });
-      proc.once('exit', (code) => {
-        clearTimeout(timer);
-        fail(new Error(`redis-server exited with ${code}:\n${output}`));
-      });
+      proc.once('exit', (code) => fail(new Error(`redis-server exited with ${code}:\n${output}`)));
       // Not installed, say: a refusal of this start, not an unhandled 'error' event that ends the test run.
-      proc.once('error', (error) => {
-        clearTimeout(timer);
-        fail(error);
-      });
+      proc.once('error', fail);
     });
-    proc.removeAllListeners('exit');
+    track(proc);
+    await whenReady(proc, ready, 'redis-server', () => output);
     proc.removeAllListeners('error');
   };
   const stop = async (): Promise<void> => {
-    const proc = child;
-    if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
-    const exited = new Promise((done) => proc.once('exit', done));
-    proc.kill('SIGTERM');
-    await exited;
+    if (child) await stopChild(child);
   };
   await start();
   return {
