@@ -31,9 +31,9 @@ const decode = (token: string): JwtClaims => JSON.parse(Buffer.from(token.split(
 export async function revocationCheckRows(keys: BenchKeys, tokens: string[]): Promise<Row[]> {
   const shared: SessionStore = {
     shared: true,
-    saveRefreshToken: async () => undefined,
-    consumeRefreshToken: async () => ({ status: 'unknown' }),
-    revoke: async () => undefined,
+    createSession: async () => 0,
+    rotate: async () => ({ status: 'unknown' }),
+    revoke: async () => [],
     watch: async () => undefined,
     close: async () => undefined,
   };
