@@ -1,4 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
+import { Redis } from 'ioredis';
+import { SessionService } from '../src/index.js';
 import { createApp } from './fixtures/app.js';
 import { SessionsController } from './fixtures/sessions.controller.js';
 import { startDelayProxy, type DelayProxy } from './support/delay-proxy.js';
@@ -129,5 +131,29 @@ describe('sessions across instances on one redis-server: races', () => {
     // And the user signs in again at once, on any instance.
     const again = await login(slow, 'in-flight');
     for (const instance of [a, b, slow]) expect(await status(instance, again.accessToken)).toBe(200);
+  });
+
+  it('a bulk cut-off is one record, given back to a Redis that restarted empty like the other revocations', async () => {
+    const pairs = [await login(a, 'incident-1'), await login(b, 'incident-2')];
+    await a.app.get(SessionService).revokeIssuedBefore();
+    const client = new Redis(redis.url);
+    try {
+      // One entry for everyone, not one per subject or token.
+      expect((await client.hkeys('rs256-auth:revocations')).filter((field) => field.startsWith('all'))).toEqual(['all:']);
+    } finally {
+      client.disconnect();
+    }
+    await redis.stop();
+    await redis.start();
+    // An instance started now may load the emptied server before the others give the cut-off back: it learns it then.
+    const d = await start(redis.url, 1000);
+    for (const pair of pairs) {
+      await until(async () => (await status(d, pair.accessToken)) === 401, 5000, 'cut-off known to a new instance');
+    }
+    const after = await login(d, 'incident-1');
+    for (const instance of [a, b, d]) {
+      await until(async () => (await status(instance, after.accessToken)) === 200, 5000, 'instance serving again');
+      for (const pair of pairs) expect(await status(instance, pair.accessToken)).toBe(401);
+    }
   });
 });
