@@ -6,6 +6,7 @@ import { request } from './support/http.js';
 import { ROOT } from './support/paths.js';
 import { createDevKeys, startDemo, stopDemo, type ServerProcess } from './support/processes.js';
 import { startRedis, type RedisServer } from './support/redis.js';
+import { until } from './support/until.js';
 
 /** Small bounds, so the fault tests take about a second each instead of the defaults' ten. */
 const MAX_STALENESS_MS = 1000;
@@ -20,14 +21,6 @@ interface Pair {
   refresh_token: string;
 }
 
-/** Repeats `attempt` until it returns true, or fails after `ms`. Returns how long it took. */
-async function until(attempt: () => Promise<boolean>, ms: number, what: string): Promise<number> {
-  const start = performance.now();
-  while (!(await attempt())) {
-    if (performance.now() - start > ms) throw new Error(`${what}: not within ${ms} ms`);
-  }
-  return performance.now() - start;
-}
 
 describe('two demo instances sharing one redis-server', () => {
   let redis: RedisServer;

@@ -7,6 +7,7 @@ import { startDelayProxy, type DelayProxy } from './support/delay-proxy.js';
 import { listen, request, type HttpResult } from './support/http.js';
 import { createKeyFiles, type KeyFiles } from './support/keys.js';
 import { startRedis, type RedisServer } from './support/redis.js';
+import { until } from './support/until.js';
 
 /** Redis is this slow for the slow instance, each way. */
 const DELAY_MS = 600;
@@ -22,13 +23,6 @@ interface Instance {
   url: string;
 }
 
-/** Repeats `attempt` until it returns true, or fails after `ms`. */
-async function until(attempt: () => Promise<boolean>, ms: number, what: string): Promise<void> {
-  const start = Date.now();
-  while (!(await attempt())) {
-    if (Date.now() - start > ms) throw new Error(`${what}: not within ${ms} ms`);
-  }
-}
 
 /**
  * Three Nest apps on one real redis-server, as three instances of one service, and a fourth whose path to Redis goes

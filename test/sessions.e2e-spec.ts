@@ -8,6 +8,7 @@ import { SessionsController } from './fixtures/sessions.controller.js';
 import { listen, request, type HttpResult } from './support/http.js';
 import { createKeyFiles, type KeyFiles } from './support/keys.js';
 import { startRedis, type RedisServer } from './support/redis.js';
+import { until } from './support/until.js';
 
 let keys: KeyFiles;
 beforeAll(() => {
@@ -28,13 +29,6 @@ type Store = 'memory' | 'redis';
 /** The reuse grace period of the apps below (s): long enough for 50 concurrent refreshes on a busy machine. */
 const GRACE = 2;
 
-/** Repeats `attempt` until it returns true, or fails after `ms`. */
-async function until(attempt: () => Promise<boolean>, ms: number, what: string): Promise<void> {
-  const start = Date.now();
-  while (!(await attempt())) {
-    if (Date.now() - start > ms) throw new Error(`${what}: not within ${ms} ms`);
-  }
-}
 
 /** A Nest app serving the sessions fixture over HTTP, with the tests' ways of calling it. */
 interface SessionsOverHttp {
