@@ -95,8 +95,8 @@ describe('sessions across instances on one redis-server: races', () => {
   it('"sign out everywhere" acknowledged while a refresh is in flight on a slow instance: what that refresh returns is unusable', async () => {
     const pair = await login(a, 'in-flight');
     expect(await status(slow, pair.accessToken)).toBe(200);
-    let completed = false;
-    // The refresh's script reaches Redis DELAY_MS after it is sent; its answer takes as long again to come back.
+    // The refresh's script reaches Redis DELAY_MS after it is sent; its answer is held on the way back until the
+    // revocation has been acknowledged.
     const reached = new Promise<void>((done) => {
       const stop = proxy.onForward((chunk) => {
         if (/eval/i.test(chunk.toString('latin1'))) {
@@ -105,13 +105,19 @@ describe('sessions across instances on one redis-server: races', () => {
         }
       });
     });
+    let completed = false;
     const inFlight = refresh(slow, pair.refreshToken).then((response) => {
       completed = true;
       return response;
     });
     await reached;
-    expect((await request(a.url, '/session/logout-all', { method: 'POST', token: pair.accessToken })).status).toBe(204);
-    expect(completed).toBe(false);
+    const release = proxy.holdAnswers();
+    try {
+      expect((await request(a.url, '/session/logout-all', { method: 'POST', token: pair.accessToken })).status).toBe(204);
+      expect(completed).toBe(false);
+    } finally {
+      release();
+    }
 
     // Redis ran the rotation before the revocation: the slow instance answers with a pair, after the revocation.
     const late = await inFlight;

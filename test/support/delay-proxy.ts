@@ -8,6 +8,8 @@ export interface DelayProxy {
   port: number;
   /** Calls `listener` with each chunk the moment it is written on to the target. */
   onForward(listener: (chunk: Buffer) => void): () => void;
+  /** Holds every answer from the target (after its delay) until the returned function is called: a stalled path. */
+  holdAnswers(): () => void;
   /** Closes the listener and every connection it carries. */
   close(): Promise<void>;
 }
@@ -15,6 +17,8 @@ export interface DelayProxy {
 export async function startDelayProxy(targetPort: number, delayMs: number): Promise<DelayProxy> {
   const sockets = new Set<Socket>();
   const listeners = new Set<(chunk: Buffer) => void>();
+  /** Answers held back, in order, while a hold is on. */
+  let held: (() => void)[] | undefined;
   const track = (socket: Socket): Socket => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
@@ -27,11 +31,12 @@ export async function startDelayProxy(targetPort: number, delayMs: number): Prom
     const target = track(connect(targetPort, '127.0.0.1'));
     const relay = (from: Socket, to: Socket, forwarded: boolean): void => {
       from.on('data', (chunk: Buffer) => {
-        setTimeout(() => {
+        const write = (): void => {
           if (to.destroyed) return;
           to.write(chunk);
           if (forwarded) for (const listener of listeners) listener(chunk);
-        }, delayMs);
+        };
+        setTimeout(() => (!forwarded && held ? held.push(write) : write()), delayMs);
       });
       from.on('close', () => setTimeout(() => to.destroy(), delayMs));
     };
@@ -49,6 +54,14 @@ export async function startDelayProxy(targetPort: number, delayMs: number): Prom
     onForward(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
+    },
+    holdAnswers() {
+      held ??= [];
+      return () => {
+        const writes = held ?? [];
+        held = undefined;
+        for (const write of writes) write();
+      };
     },
     close: () =>
       new Promise<void>((done) => {
