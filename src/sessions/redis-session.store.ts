@@ -142,11 +142,11 @@ function parseRevocations(json: string): Revocation[] {
 
 /**
  * Sessions and revocations in one Redis server (or a primary; Redis Cluster is not supported yet: a script reads a
- * session and the cut-offs, which lie in different slots). One hash per session, `<prefix>session:{<sid>}`, rewritten
- * in place at every refresh and expiring with it; revocations and cut-offs in one hash each, with a sorted set of
- * expiry times; every key a script touches is passed in KEYS. Every time a script records is the server's
- * (`TIME`): instances' clocks never order a revocation against an issue. Two connections: one for commands, which never queues while disconnected and gives up
- * after `timeoutMs`, so a request never waits on an unreachable server; one subscribed to the revocation channel,
+ * session and the cut-offs, which lie in different slots). One hash per session, `<prefix>session:{<sid>}`,
+ * rewritten in place at every refresh and expiring with it; revocations and cut-offs in one hash each, with a sorted
+ * set of expiry times; every key a script touches is passed in KEYS. Every time a script records is the server's
+ * (`TIME`): instances' clocks never order a revocation against an issue. Two connections: one for commands, which
+ * never queues while disconnected and gives up after `timeoutMs`, so a request never waits on an unreachable server; one subscribed to the revocation channel,
  * which also confirms contact with a PING every heartbeat. After every (re)connection the subscriber gives this
  * instance's revocations back to the server (which may have restarted empty), then loads all of them.
  */
@@ -157,7 +157,9 @@ export class RedisSessionStore implements SessionStore {
   private readonly subscriber: Redis;
   private readonly channel: string;
   /** Revocations, cut-offs and their expiry indexes, as the revoke script takes them in KEYS. */
-  private readonly listKeys: readonly string[];
+  private readonly listKeys: readonly [string, string, string, string];
+  /** The cut-offs hash, which creating and rotating a session read. */
+  private readonly cutOffsKey: string;
   private sink?: RevocationSink & { entries(): Revocation[] };
   private heartbeat?: NodeJS.Timeout;
   private synced = false;
@@ -184,7 +186,8 @@ export class RedisSessionStore implements SessionStore {
     this.subscriber = new Redis(settings.url, options);
     this.channel = `${settings.keyPrefix}revocations`;
     const prefix = settings.keyPrefix;
-    this.listKeys = [`${prefix}revocations`, `${prefix}revocations:expiry`, `${prefix}cutoffs`, `${prefix}cutoffs:expiry`];
+    this.cutOffsKey = `${prefix}cutoffs`;
+    this.listKeys = [`${prefix}revocations`, `${prefix}revocations:expiry`, this.cutOffsKey, `${prefix}cutoffs:expiry`];
     for (const client of [this.commands, this.subscriber]) {
       client.on('error', (error: Error) => this.reportDown(error));
     }
@@ -221,7 +224,7 @@ export class RedisSessionStore implements SessionStore {
   async createSession(session: NewSession, lifetimes: SessionLifetimes): Promise<number> {
     const { sid, sub, claims, family, current } = session;
     const stamp = await this.run(() =>
-      this.commands.eval(CREATE_SCRIPT, 2, this.sessionKey(sid), this.listKeys[2], sub, JSON.stringify(claims), family, current, lifetimes.idleMs, lifetimes.maxMs),
+      this.commands.eval(CREATE_SCRIPT, 2, this.sessionKey(sid), this.cutOffsKey, sub, JSON.stringify(claims), family, current, lifetimes.idleMs, lifetimes.maxMs),
     );
     return Number(stamp);
   }
@@ -229,7 +232,7 @@ export class RedisSessionStore implements SessionStore {
   async rotate(request: RotationRequest, { idleMs, maxMs, graceMs }: SessionLifetimes): Promise<RotateResult> {
     const { sid, presented, family, next, nonce } = request;
     const reply = (await this.run(() =>
-      this.commands.eval(ROTATE_SCRIPT, 2, this.sessionKey(sid), this.listKeys[2], presented, family, next, nonce, idleMs, maxMs, graceMs),
+      this.commands.eval(ROTATE_SCRIPT, 2, this.sessionKey(sid), this.cutOffsKey, presented, family, next, nonce, idleMs, maxMs, graceMs),
     )) as string[];
     const [status, sub, claims, bornAt, stamp, rotationNonce] = reply;
     if (status === 'rotated' || status === 'replayed') {

@@ -91,14 +91,14 @@ export class SessionService {
    * period, it gets the same pair (an older token of the session is then refused, revoking nothing); past it, it
    * revokes the session.
    * @throws Rs256AuthError `RS256_REFRESH_TOKEN_INVALID` (unknown, expired, past the session's lifetime, revoked, or
-   * superseded within the grace period), `RS256_REFRESH_TOKEN_REUSED` (spent before the grace period: its session
-   * is now revoked), `RS256_SESSION_STORE_UNAVAILABLE`
+   * superseded within the grace period), `RS256_REFRESH_TOKEN_REUSED` (spent, and presented again after the grace
+   * period: its session is now revoked), `RS256_SESSION_STORE_UNAVAILABLE`
    */
   async refresh(refreshToken: string): Promise<SessionTokens> {
     const { store } = this.enabled();
     // An access token (or anything else) is refused here without a store lookup.
     const token = typeof refreshToken === 'string' && REFRESH_TOKEN.test(refreshToken) ? Buffer.from(refreshToken, 'base64url') : undefined;
-    if (token?.length !== 64) {
+    if (!token) {
       throw new Rs256AuthError('RS256_REFRESH_TOKEN_INVALID', 'refresh token not accepted');
     }
     const sid = token.subarray(0, SID_BYTES).toString('base64url');
