@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { pathToFileURL } from 'node:url';
 import { request } from './support/http.js';
 import { ROOT } from './support/paths.js';
 import { createDevKeys, startDemo, stopDemo, type ServerProcess } from './support/processes.js';
@@ -114,7 +115,7 @@ describe('two demo instances sharing one redis-server', () => {
   });
 
   it('an instance whose clock runs 3 s fast issues nothing that escapes a logout-all done on another instance at once', async () => {
-    const fast = await startDemo(cwd, { ...env, NODE_OPTIONS: `--import=${join(ROOT, 'test/support/clock-offset.mjs')}`, CLOCK_OFFSET_MS: '3000' });
+    const fast = await startDemo(cwd, { ...env, NODE_OPTIONS: `--import=${pathToFileURL(join(ROOT, 'test/support/clock-offset.mjs')).href}`, CLOCK_OFFSET_MS: '3000' });
     started.push(fast);
     const before = await login(fast, 'guest', 'guest-password');
     const refreshed = (await refresh(fast, before)).body as Pair;
