@@ -381,7 +381,8 @@ export interface Rs256AuthModuleOptions {
 
   /**
    * Lifetime of refresh tokens: seconds as a number, or a string such as `'12h'`, `'14d'`. Counted from each
-   * refresh: a session used at least this often lives on until it is revoked.
+   * refresh, so it is the sessions' idle timeout: a session used at least this often lives on until it is revoked or
+   * reaches `sessionMaxLifetime`.
    * @env JWT_REFRESH_EXPIRES_IN
    * @default '14d'
    */
