@@ -1,4 +1,5 @@
 import type { INestApplication } from '@nestjs/common';
+import { JwtService } from '@nestjs/jwt';
 import { Redis } from 'ioredis';
 import { SessionService } from '../src/index.js';
 import { createApp } from './fixtures/app.js';
@@ -155,5 +156,20 @@ describe('sessions across instances on one redis-server: races', () => {
       await until(async () => (await status(instance, after.accessToken)) === 200, 5000, 'instance serving again');
       for (const pair of pairs) expect(await status(instance, pair.accessToken)).toBe(401);
     }
+  });
+
+  it('a subject cut-off written by the previous version (in seconds) is read as the end of that second', async () => {
+    // The next second: later than the bulk cut-off above, and within the clock tolerance for `iat`.
+    const second = Math.floor(Date.now() / 1000) + 1;
+    const client = new Redis(redis.url);
+    try {
+      await client.hset('rs256-auth:revocations', 'sub:legacy', `${Date.now() + 60_000}|${second}`);
+    } finally {
+      client.disconnect();
+    }
+    const e = await start(redis.url, 1000);
+    const jwt = e.app.get(JwtService);
+    expect(await status(e, jwt.sign({ sub: 'legacy', iat: second }))).toBe(401);
+    expect(await status(e, jwt.sign({ sub: 'legacy', iat: second + 1 }))).toBe(200);
   });
 });
