@@ -27,13 +27,21 @@ describe('MemorySessionStore (explicit clock)', () => {
     // A concurrent caller with the same token offers another successor: it gets the first rotation's state instead.
     expect(await store.rotate({ ...present('s', 0), next: 'other', nonce: 'other' }, LIFETIMES)).toEqual({ ...rotated, status: 'replayed' });
     await store.rotate(present('s', 1), LIFETIMES);
-    at(NOW + 1000 + LIFETIMES.graceMs);
+    at(NOW + 999 + LIFETIMES.graceMs);
     expect(await store.rotate(present('s', 0), LIFETIMES)).toEqual({ status: 'superseded' });
     // A token that does not carry the session's family secret is not the session's: unknown, nothing revoked.
     expect(await store.rotate(present('s', 0, 'forged'), LIFETIMES)).toEqual({ status: 'unknown' });
-    at(NOW + 1001 + LIFETIMES.graceMs);
+    at(NOW + 1000 + LIFETIMES.graceMs);
     expect(await store.rotate(present('s', 1), LIFETIMES)).toEqual({ status: 'reused', sub: 'alice' });
     expect(await store.rotate(present('s', 2), LIFETIMES)).toEqual({ status: 'unknown' });
+  });
+
+  it('with no grace period, the spent token presented again in the same millisecond is reuse', async () => {
+    const store = new MemorySessionStore();
+    const lifetimes = { ...LIFETIMES, graceMs: 0 };
+    await store.createSession(session('s'), lifetimes);
+    expect((await store.rotate(present('s', 0), lifetimes)).status).toBe('rotated');
+    expect(await store.rotate(present('s', 0), lifetimes)).toEqual({ status: 'reused', sub: 'alice' });
   });
 
   it('a refresh token expires after the idle timeout, and no refresh succeeds past the absolute lifetime', async () => {

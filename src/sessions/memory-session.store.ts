@@ -60,7 +60,7 @@ export class MemorySessionStore implements SessionStore {
       Object.assign(entry, { previous: entry.current, current: request.next, stamp, nonce: request.nonce, expiresAt: expiry(entry.bornAt, stamp, lifetimes) });
       return { status: 'rotated', state: stateOf(entry) };
     }
-    if (now - entry.stamp <= lifetimes.graceMs) {
+    if (now - entry.stamp < lifetimes.graceMs) {
       return request.presented === entry.previous ? { status: 'replayed', state: stateOf(entry) } : { status: 'superseded' };
     }
     this.sessions.delete(request.sid);

@@ -69,7 +69,7 @@ if ARGV[1] == s[6] then
   redis.call('PEXPIREAT', KEYS[1], ms(math.min(stamp + tonumber(ARGV[5]), born + tonumber(ARGV[6]))))
   return {'rotated', s[1], s[2], s[4], ms(stamp), ARGV[4]}
 end
-if now - at <= tonumber(ARGV[7]) then
+if now - at < tonumber(ARGV[7]) then
   if ARGV[1] == s[7] then return {'replayed', s[1], s[2], s[4], s[5], s[8] or ''} end
   return {'superseded'}
 end
