@@ -2,6 +2,7 @@ import { cpus, totalmem } from 'node:os';
 import { httpRows, HTTP_SERVERS, HTTP_SETTINGS, type HttpRow } from './http.js';
 import { memoryRun } from './memory.js';
 import { signRows, TRANSPORT_ROWS, verifyRows, type Row } from './micro.js';
+import { sessionsOnRedis, sessionsOnRedisLines } from './refresh.js';
 import { propagation, revocationCheckRows } from './sessions.js';
 import { createBenchKeys, signTokens } from './tokens.js';
 import type { Variant } from './apps.js';
@@ -56,6 +57,7 @@ const memory = await memoryRun(keys, MEMORY_TOKENS, 20_000);
 progress('sessions');
 const revocationCheck = await revocationCheckRows(keys, tokens.slice(0, MICRO_TOKENS));
 const propagated = await propagation();
+const onRedis = await sessionsOnRedis(keys);
 progress('done');
 
 log(`nestjs-rs256-auth bench: ${cpus()[0]?.model.trim()}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, RSA-2048`);
@@ -85,6 +87,7 @@ log(
 log();
 table('Sessions: revocation check per request (best of 15 rounds)', 'µs/op', relative(revocationCheck), 'x raw verify');
 log(`Sessions: a revocation on one instance in force on another through redis-server (loopback, ${propagated.samples} revocations): p50 ${propagated.p50.toFixed(2)} ms, p99 ${propagated.p99.toFixed(2)} ms`);
+for (const line of sessionsOnRedisLines(onRedis)) log(line);
 log();
 log(`Memory: ${memory.tokens} distinct tokens through one verifier (cache size ${memory.cacheSize}): ${memory.cachedAfter} cached, heap +${memory.heapGrowthMiB.toFixed(1)} MiB`);
 log();
@@ -153,6 +156,13 @@ const checkShare = revocationCheck[1].microseconds / revocationCheck[0].microsec
 goals.push(
   ['revocation check per request ÷ raw verify', `${(checkShare * 100).toFixed(2)}%`, '< 2%', checkShare < 0.02],
   [`revocation in force on another instance, p99 of ${propagated.samples}`, `${propagated.p99.toFixed(1)} ms`, '< 100 ms', propagated.p99 < 100],
+  [
+    `the same while 3 instances refresh, p99 of ${onRedis.propagationUnderLoad.samples}`,
+    `${onRedis.propagationUnderLoad.p99.toFixed(1)} ms`,
+    '< 100 ms',
+    onRedis.propagationUnderLoad.p99 < 100,
+  ],
+  ['Redis bytes added per refresh (one hash per session)', `${onRedis.bytesPerRefresh.toFixed(1)} B`, '0 B', onRedis.bytesPerRefresh <= 0 && onRedis.keysAddedByRefreshes === 0],
 );
 const width = Math.max(...goals.map(([figure]) => figure.length));
 log(`${'Goals'.padEnd(width)}  ${'measured'.padStart(10)}  ${'goal'.padStart(10)}`);

@@ -36,7 +36,17 @@ export {
 } from './rs256-auth.constants.js';
 export { RevocationList } from './sessions/revocation-list.js';
 export { SessionService, type SessionTokens } from './sessions/session.service.js';
-export type { ConsumeResult, RefreshRecord, Revocation, RevocationSink, SessionStore } from './sessions/session-store.interface.js';
+export type {
+  NewSession,
+  Revocation,
+  RevocationRequest,
+  RevocationSink,
+  RotateResult,
+  RotationRequest,
+  SessionLifetimes,
+  SessionState,
+  SessionStore,
+} from './sessions/session-store.interface.js';
 export { bearerTokenExtractor, firstOf, fromAuthHeader, fromCookie, fromQuery } from './transports/token-extractors.js';
 export { StrictJwtService } from './strict-jwt.service.js';
 export { TokenVerifier } from './token/token-verifier.js';

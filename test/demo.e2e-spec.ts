@@ -52,7 +52,7 @@ describe('the demo server, as npm start runs it', () => {
       access_token: expect.stringMatching(/^eyJ/),
       token_type: 'Bearer',
       expires_in: 900,
-      refresh_token: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/),
+      refresh_token: expect.stringMatching(/^[A-Za-z0-9_-]{86}$/),
       refresh_expires_in: 14 * 86400,
     });
   });

@@ -2,13 +2,18 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { pathToFileURL } from 'node:url';
 import { request } from './support/http.js';
+import { ROOT } from './support/paths.js';
 import { createDevKeys, SETUP_TIMEOUT, startDemo, stopDemo, type ServerProcess } from './support/processes.js';
 import { startRedis, type RedisServer } from './support/redis.js';
+import { until } from './support/until.js';
 
 /** Small bounds, so the fault tests take about a second each instead of the defaults' ten. */
 const MAX_STALENESS_MS = 1000;
 const REDIS_TIMEOUT_MS = 200;
+/** The reuse grace period (s), shortened so that the reuse test waits for its end about two seconds. */
+const REUSE_GRACE = 2;
 /** The stated propagation bound: a revocation on one instance is in force on the others within it (99th percentile). */
 const PROPAGATION_BOUND_MS = 100;
 
@@ -17,14 +22,6 @@ interface Pair {
   refresh_token: string;
 }
 
-/** Repeats `attempt` until it returns true, or fails after `ms`. Returns how long it took. */
-async function until(attempt: () => Promise<boolean>, ms: number, what: string): Promise<number> {
-  const start = performance.now();
-  while (!(await attempt())) {
-    if (performance.now() - start > ms) throw new Error(`${what}: not within ${ms} ms`);
-  }
-  return performance.now() - start;
-}
 
 describe('two demo instances sharing one redis-server', () => {
   let redis: RedisServer;
@@ -45,6 +42,7 @@ describe('two demo instances sharing one redis-server', () => {
       JWT_REDIS_URL: redis.url,
       JWT_REDIS_TIMEOUT_MS: String(REDIS_TIMEOUT_MS),
       JWT_REVOCATION_MAX_STALENESS_MS: String(MAX_STALENESS_MS),
+      JWT_REFRESH_REUSE_GRACE: String(REUSE_GRACE),
     };
     [a, b, open] = await Promise.all([startDemo(cwd, env), startDemo(cwd, env), startDemo(cwd, { ...env, JWT_REVOCATION_FAIL_OPEN: 'true' })]);
     started.push(a, b, open);
@@ -65,11 +63,22 @@ describe('two demo instances sharing one redis-server', () => {
   const status = async (server: ServerProcess, pair: Pair): Promise<number> => (await request(server.url, '/profile', { token: pair.access_token })).status;
   const post = (server: ServerProcess, path: string, pair: Pair) => request(server.url, path, { method: 'POST', token: pair.access_token });
 
-  it('a session started on A refreshes on B; reusing on A a token spent on B ends it on both', async () => {
+  it('a session started on A refreshes on B; on A, a token spent on B gets the same pair within the grace period and ends the session on both past it', async () => {
     const first = await login(a);
     const second = (await refresh(b, first)).body as Pair;
     expect(await status(a, second)).toBe(200);
-    const reuse = await refresh(a, first);
+    const replay = await refresh(a, first);
+    expect(replay.status).toBe(200);
+    expect(replay.body).toEqual(second);
+    let reuse = replay;
+    await until(
+      async () => {
+        reuse = await refresh(a, first);
+        return reuse.status !== 200;
+      },
+      REUSE_GRACE * 1000 + 5000,
+      'reuse past the grace period',
+    );
     expect(reuse.status).toBe(401);
     expect(reuse.body.message).toMatch(/already used/);
     for (const server of [a, b]) {
@@ -103,6 +112,23 @@ describe('two demo instances sharing one redis-server', () => {
       expect((await refresh(a, pair)).status).toBe(401);
     }
     expect(await status(a, bystander)).toBe(200);
+  });
+
+  it('an instance whose clock runs 3 s fast issues nothing that escapes a logout-all done on another instance at once', async () => {
+    const fast = await startDemo(cwd, { ...env, NODE_OPTIONS: `--import=${pathToFileURL(join(ROOT, 'test/support/clock-offset.mjs')).href}`, CLOCK_OFFSET_MS: '3000' });
+    started.push(fast);
+    const before = await login(fast, 'guest', 'guest-password');
+    const refreshed = (await refresh(fast, before)).body as Pair;
+    expect(await status(b, refreshed)).toBe(200);
+    expect((await post(b, '/auth/logout-all', refreshed)).status).toBe(204);
+    for (const server of [b, a, fast]) {
+      await until(async () => (await status(server, refreshed)) === 401, PROPAGATION_BOUND_MS * 10, 'logout-all seen');
+      expect(await status(server, before)).toBe(401);
+    }
+    expect((await refresh(fast, refreshed)).status).toBe(401);
+    // Signed in again on the fast instance right after: accepted everywhere.
+    const again = await login(fast, 'guest', 'guest-password');
+    for (const server of [a, b, fast]) expect(await status(server, again)).toBe(200);
   });
 
   it('Redis stopped: no hang, 503 for refresh and logout, fail closed past the bound; once back, every revocation is in force everywhere', async () => {
@@ -180,8 +206,19 @@ describe('two demo instances sharing one redis-server', () => {
     } finally {
       redis.resume();
     }
-    // The frozen server ran the queued consume once it resumed: that token is spent (presenting it again would be a
-    // reuse). A new session refreshes as usual.
-    await until(async () => (await request(a.url, '/health')).status === 200 && (await refresh(a, await login(a))).status === 200, 5000, 'refresh after the freeze');
+    // The frozen server ran the queued rotation once it resumed: the client's retry, within the reuse grace period,
+    // gets the pair that rotation made instead of counting as reuse.
+    let retried: Awaited<ReturnType<typeof refresh>> | undefined;
+    await until(
+      async () => {
+        retried = await refresh(a, pair);
+        return retried.status !== 503;
+      },
+      5000,
+      'retry after the freeze',
+    );
+    expect(retried!.status).toBe(200);
+    expect(await status(b, retried!.body as Pair)).toBe(200);
+    expect((await refresh(b, retried!.body as Pair)).status).toBe(200);
   });
 });

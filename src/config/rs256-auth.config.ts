@@ -77,8 +77,12 @@ export interface SessionsConfig {
   readonly store: 'memory' | 'redis';
   /** Set when `store` is `'redis'`. */
   readonly redis?: { readonly url: string; readonly timeoutMs: number; readonly keyPrefix: string };
-  /** Lifetime of refresh tokens, in seconds. */
+  /** Lifetime of refresh tokens, in seconds: the idle timeout of a session. */
   readonly refreshExpiresIn: number;
+  /** Seconds after sign-in past which no refresh succeeds, however often the session was refreshed. */
+  readonly maxLifetime: number;
+  /** Seconds during which the refresh token just spent gets the same successor again instead of counting as reuse. */
+  readonly reuseGrace: number;
   /** How old the local view of revocations may grow, while the store is unreachable, before verification stops trusting it. */
   readonly maxStalenessMs: number;
   /** Past `maxStalenessMs`, accept tokens on the stale view instead of refusing them. */
@@ -190,6 +194,8 @@ const ENV = {
   redisTimeout: 'JWT_REDIS_TIMEOUT_MS',
   redisKeyPrefix: 'JWT_REDIS_KEY_PREFIX',
   refreshExpiresIn: 'JWT_REFRESH_EXPIRES_IN',
+  refreshReuseGrace: 'JWT_REFRESH_REUSE_GRACE',
+  sessionMaxLifetime: 'JWT_SESSION_MAX_LIFETIME',
   revocationMaxStaleness: 'JWT_REVOCATION_MAX_STALENESS_MS',
   revocationFailOpen: 'JWT_REVOCATION_FAIL_OPEN',
 } as const satisfies Partial<Record<keyof FlatOptions, string>>;
@@ -246,7 +252,15 @@ const DEFAULT_AUTH_SCHEME = 'Bearer';
 const DEFAULT_JWKS_PATH = '/.well-known/jwks.json';
 const DEFAULT_JWKS_MAX_AGE = 300;
 const DEFAULT_REMOTE_JWKS = { cacheMaxAge: 600, cooldown: 30, timeoutMs: 5000, maxBytes: 1024 * 1024, maxKeys: 100 };
-const DEFAULT_SESSIONS = { refreshExpiresIn: '14d', redisTimeoutMs: 1000, redisKeyPrefix: 'rs256-auth:', maxStalenessMs: 10_000 };
+const DEFAULT_SESSIONS = {
+  refreshExpiresIn: '14d',
+  maxLifetime: '30d',
+  // Long enough for a client's retry after a timed-out refresh and for tabs racing; see the README's sessions section.
+  reuseGrace: 10,
+  redisTimeoutMs: 1000,
+  redisKeyPrefix: 'rs256-auth:',
+  maxStalenessMs: 10_000,
+};
 const LOOPBACK_HOST = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/;
 
 /** Where keys and metadata may be fetched from: `https:`, or `http:` for loopback hosts (or when allowed). */
@@ -678,6 +692,7 @@ function resolveSessions(settings: Settings): SessionsConfig {
     throw invalid(url.setting, `${url.value.split(':')[0]}:…`, 'a redis:// or rediss:// URL');
   }
   const refreshExpiresIn = settings.get('refreshExpiresIn');
+  const maxLifetime = settings.get('sessionMaxLifetime');
   return {
     store: store.value === 'redis' ? 'redis' : 'memory',
     redis:
@@ -689,6 +704,8 @@ function resolveSessions(settings: Settings): SessionsConfig {
           }
         : undefined,
     refreshExpiresIn: parseLifetime(refreshExpiresIn.value ?? DEFAULT_SESSIONS.refreshExpiresIn, refreshExpiresIn.setting),
+    maxLifetime: parseLifetime(maxLifetime.value ?? DEFAULT_SESSIONS.maxLifetime, maxLifetime.setting),
+    reuseGrace: settings.integer('refreshReuseGrace', DEFAULT_SESSIONS.reuseGrace, 0),
     maxStalenessMs: settings.integer('revocationMaxStaleness', DEFAULT_SESSIONS.maxStalenessMs, 1),
     failOpen: settings.boolean('revocationFailOpen'),
   };

@@ -382,11 +382,30 @@ export interface Rs256AuthModuleOptions {
 
   /**
    * Lifetime of refresh tokens: seconds as a number, or a string such as `'12h'`, `'14d'`. Counted from each
-   * refresh: a session used at least this often lives on until it is revoked.
+   * refresh, so it is the sessions' idle timeout: a session used at least this often lives on until it is revoked or
+   * reaches `sessionMaxLifetime`.
    * @env JWT_REFRESH_EXPIRES_IN
    * @default '14d'
    */
   refreshExpiresIn?: string | number;
+
+  /**
+   * Absolute lifetime of a session: past this long after sign-in no refresh succeeds, however recently the session
+   * was refreshed, and the user signs in again (with claims read afresh). Seconds as a number, or a string such as
+   * `'12h'`, `'30d'`. `refreshExpiresIn` stays the idle timeout within it.
+   * @env JWT_SESSION_MAX_LIFETIME
+   * @default '30d'
+   */
+  sessionMaxLifetime?: string | number;
+
+  /**
+   * Seconds during which presenting the refresh token just spent again (a second tab, a retry after a timeout)
+   * answers with the very pair the first refresh returned, and an older token of the session is refused without
+   * revoking anything. Past it, presenting a spent token is reuse and revokes the session. `0` turns it off.
+   * @env JWT_REFRESH_REUSE_GRACE
+   * @default 10
+   */
+  refreshReuseGrace?: number;
 
   /**
    * Milliseconds for which verification keeps trusting its local view of revocations after it lost contact with

@@ -1,55 +1,88 @@
-import type { ConsumeResult, RefreshRecord, Revocation, RevocationSink, SessionStore } from './session-store.interface.js';
-import { mergeSubjectRevocation, type SubjectRevocation } from './subject-revocation.js';
+import { mergeCutOff, type CutOff } from './cut-off.js';
+import type {
+  NewSession,
+  Revocation,
+  RevocationRequest,
+  RevocationSink,
+  RotateResult,
+  RotationRequest,
+  SessionLifetimes,
+  SessionState,
+  SessionStore,
+} from './session-store.interface.js';
 
 /** Expired records are swept at most this often, when one is written. */
 const SWEEP_INTERVAL_MS = 60_000;
 
+interface SessionEntry extends SessionState {
+  readonly family: string;
+  current: string;
+  previous?: string;
+  expiresAt: number;
+}
+
 /**
- * The default store: one process's memory. Nothing is shared between instances and nothing survives a restart
- * (every refresh token is then refused, and its user signs in again). Being synchronous underneath, each
- * operation is atomic by construction.
+ * The default store: one process's memory, whose clock is this process's. Nothing is shared between instances and
+ * nothing survives a restart (every refresh token is then refused, and its user signs in again). Being synchronous
+ * underneath, each operation is atomic by construction.
  */
 export class MemorySessionStore implements SessionStore {
   readonly shared = false;
-  private readonly refreshTokens = new Map<string, { record: RefreshRecord; used: boolean }>();
-  /** Sessions and subjects revoked, as long as refresh tokens of theirs may still exist. */
-  private readonly revokedSessions = new Map<string, number>();
-  private readonly revokedSubjects = new Map<string, SubjectRevocation>();
+  private readonly sessions = new Map<string, SessionEntry>();
+  /** Cut-offs of subjects, and the one for everyone, as long as refresh tokens they cover may still exist. */
+  private readonly subjects = new Map<string, CutOff>();
+  private everyone?: CutOff;
   private readonly sinks: RevocationSink[] = [];
   private nextSweep = 0;
 
-  async saveRefreshToken(hash: string, record: RefreshRecord): Promise<void> {
-    this.sweep(Date.now());
-    this.refreshTokens.set(hash, { record, used: false });
+  async createSession(session: NewSession, lifetimes: SessionLifetimes): Promise<number> {
+    const now = Date.now();
+    this.sweep(now);
+    const stamp = Math.max(now, this.cutOff(session.sub, now) + 1);
+    const { sid, sub, claims, family, current } = session;
+    this.sessions.set(sid, { sub, claims, family, current, bornAt: stamp, stamp, nonce: '', expiresAt: expiry(stamp, stamp, lifetimes) });
+    return stamp;
   }
 
-  async consumeRefreshToken(hash: string, now: number): Promise<ConsumeResult> {
-    const entry = this.refreshTokens.get(hash);
-    if (!entry || entry.record.expiresAt <= now) {
+  async rotate(request: RotationRequest, lifetimes: SessionLifetimes): Promise<RotateResult> {
+    const now = Date.now();
+    const entry = this.sessions.get(request.sid);
+    if (!entry || entry.expiresAt <= now || entry.family !== request.family) {
       return { status: 'unknown' };
     }
-    if (entry.used) {
-      return { status: 'reused', record: entry.record };
-    }
-    const { sid, sub, iat } = entry.record;
-    const subject = this.revokedSubjects.get(sub);
-    if ((this.revokedSessions.get(sid) ?? 0) > now || (subject && subject.until > now && iat <= subject.before)) {
+    const cutOff = this.cutOff(entry.sub, now);
+    if (entry.stamp <= cutOff) {
+      this.sessions.delete(request.sid);
       return { status: 'revoked' };
     }
-    entry.used = true;
-    return { status: 'used', record: entry.record };
+    if (request.presented === entry.current) {
+      const stamp = Math.max(now, entry.stamp, cutOff + 1);
+      Object.assign(entry, { previous: entry.current, current: request.next, stamp, nonce: request.nonce, expiresAt: expiry(entry.bornAt, stamp, lifetimes) });
+      return { status: 'rotated', state: stateOf(entry) };
+    }
+    if (now - entry.stamp < lifetimes.graceMs) {
+      return request.presented === entry.previous ? { status: 'replayed', state: stateOf(entry) } : { status: 'superseded' };
+    }
+    this.sessions.delete(request.sid);
+    return { status: 'reused', sub: entry.sub };
   }
 
-  async revoke(revocations: readonly Revocation[]): Promise<void> {
-    for (const { kind, value, before, refreshUntil } of revocations) {
-      if (refreshUntil === undefined) continue;
+  async revoke(requests: readonly RevocationRequest[]): Promise<Revocation[]> {
+    const now = Date.now();
+    const recorded = requests.map((request) => resolve(request, now));
+    for (const [index, { kind, value, refreshMs }] of requests.entries()) {
+      if (refreshMs === undefined) continue;
+      const { before } = recorded[index];
       if (kind === 'sid') {
-        this.revokedSessions.set(value, Math.max(this.revokedSessions.get(value) ?? 0, refreshUntil));
+        this.sessions.delete(value);
       } else if (kind === 'sub') {
-        this.revokedSubjects.set(value, mergeSubjectRevocation(this.revokedSubjects.get(value), before, refreshUntil));
+        this.subjects.set(value, mergeCutOff(this.subjects.get(value), before, now + refreshMs));
+      } else if (kind === 'all') {
+        this.everyone = mergeCutOff(this.everyone, before, now + refreshMs);
       }
     }
-    for (const sink of this.sinks) sink.apply(revocations);
+    for (const sink of this.sinks) sink.apply(recorded);
+    return recorded;
   }
 
   async watch(sink: RevocationSink): Promise<void> {
@@ -61,11 +94,35 @@ export class MemorySessionStore implements SessionStore {
     this.sinks.length = 0;
   }
 
+  /** The latest cut-off in force for the subject's refresh tokens (its own or everyone's); -Infinity if none. */
+  private cutOff(sub: string, now: number): number {
+    const cutOffs = [this.subjects.get(sub), this.everyone].filter((cutOff) => cutOff !== undefined && cutOff.until > now);
+    return Math.max(-Infinity, ...cutOffs.map((cutOff) => cutOff!.before));
+  }
+
   private sweep(now: number): void {
     if (now < this.nextSweep) return;
     this.nextSweep = now + SWEEP_INTERVAL_MS;
-    for (const [hash, { record }] of this.refreshTokens) if (record.expiresAt <= now) this.refreshTokens.delete(hash);
-    for (const [sid, until] of this.revokedSessions) if (until <= now) this.revokedSessions.delete(sid);
-    for (const [sub, { until }] of this.revokedSubjects) if (until <= now) this.revokedSubjects.delete(sub);
+    for (const [sid, { expiresAt }] of this.sessions) if (expiresAt <= now) this.sessions.delete(sid);
+    for (const [sub, { until }] of this.subjects) if (until <= now) this.subjects.delete(sub);
+    if (this.everyone && this.everyone.until <= now) this.everyone = undefined;
   }
+}
+
+/** A refresh token expires after the idle timeout, and never past the session's absolute lifetime. */
+function expiry(bornAt: number, stamp: number, { idleMs, maxMs }: SessionLifetimes): number {
+  return Math.min(stamp + idleMs, bornAt + maxMs);
+}
+
+function stateOf({ sub, claims, bornAt, stamp, nonce }: SessionEntry): SessionState {
+  return { sub, claims, bornAt, stamp, nonce };
+}
+
+/** A request with its times fixed at `now`, as the Redis store's script fixes them by the server's clock. */
+function resolve({ kind, value, until, accessMs, before }: RevocationRequest, now: number): Revocation {
+  const revocation = { kind, value, until: until ?? now + (accessMs ?? 0) };
+  if (kind === 'sub' || kind === 'all') {
+    return { ...revocation, before: Math.min(before ?? now, now) };
+  }
+  return revocation;
 }

@@ -10,9 +10,9 @@ const MAX_STALENESS = 1000;
 function sharedStore(): SessionStore & { sink?: RevocationSink } {
   const store: SessionStore & { sink?: RevocationSink } = {
     shared: true,
-    saveRefreshToken: async () => undefined,
-    consumeRefreshToken: async () => ({ status: 'unknown' }),
-    revoke: async () => undefined,
+    createSession: async () => 0,
+    rotate: async () => ({ status: 'unknown' }),
+    revoke: async () => [],
     watch: async (sink) => {
       store.sink = sink;
     },
@@ -36,23 +36,43 @@ describe('RevocationList', () => {
 
   const claims = { sub: 'alice', sid: 's-1', jti: 'j-1', iat: 1000 };
 
-  it('refuses by jti, sid and sub (iat up to and including `before`) until each entry expires', () => {
+  it('refuses by jti, sid and sub (issued up to and including `before`, in ms) until each entry expires', () => {
     const now = Date.now();
     const revocations = list();
     revocations.confirm(now);
     revocations.apply([
       { kind: 'jti', value: 'j-1', until: now + 500 },
       { kind: 'sid', value: 's-2', until: now + 500 },
-      { kind: 'sub', value: 'bob', until: now + 500, before: 2000 },
+      { kind: 'sub', value: 'bob', until: now + 500, before: 2_000_500 },
     ]);
     expect(() => revocations.check(claims, now)).toThrow('token revoked');
     expect(() => revocations.check({ ...claims, jti: 'j-2', sid: 's-2' }, now)).toThrow('session revoked');
     expect(() => revocations.check({ sub: 'bob', iat: 2000 }, now)).toThrow('signed out everywhere');
     expect(() => revocations.check({ sub: 'bob' }, now)).toThrow('signed out everywhere');
     expect(() => revocations.check({ sub: 'bob', iat: 2001 }, now)).not.toThrow();
+    // A session's token carries its issue time in ms: one issued in the same second, after the cut-off, passes.
+    expect(() => revocations.check({ sub: 'bob', iat: 2000, iat_ms: 2_000_500 }, now)).toThrow('signed out everywhere');
+    expect(() => revocations.check({ sub: 'bob', iat: 2000, iat_ms: 2_000_501 }, now)).not.toThrow();
+    // A stamp that disagrees with iat is not believed: iat decides, to the second.
+    expect(() => revocations.check({ sub: 'bob', iat: 2000, iat_ms: 2_001_000 }, now)).toThrow('signed out everywhere');
     expect(() => revocations.check({ ...claims, jti: 'j-2' }, now)).not.toThrow();
     // Past `until` the tokens concerned have expired anyway.
     expect(() => revocations.check(claims, now + 500)).not.toThrow();
+  });
+
+  it('a bulk cut-off refuses every token issued up to it, whoever its subject, and is given back like the others', () => {
+    const now = Date.now();
+    const revocations = list();
+    revocations.confirm(now);
+    revocations.apply([{ kind: 'all', value: '', until: now + 500, before: 5_000_000 }]);
+    for (const sub of ['alice', 'bob']) {
+      expect(() => revocations.check({ sub, iat: 4999 }, now)).toThrow('every token issued before a cut-off');
+      expect(() => revocations.check({ sub, iat: 5000, iat_ms: 5_000_000 }, now)).toThrow('every token issued before a cut-off');
+      expect(() => revocations.check({ sub, iat: 5000, iat_ms: 5_000_001 }, now)).not.toThrow();
+    }
+    expect(() => revocations.check({}, now)).toThrow('every token issued before a cut-off');
+    expect(revocations.entries()).toEqual([{ kind: 'all', value: '', until: now + 500, before: 5_000_000 }]);
+    expect(() => revocations.check({ sub: 'alice', iat: 4999 }, now + 500)).not.toThrow();
   });
 
   it('keeps the later of two entries for the same value', () => {

@@ -4,7 +4,7 @@ import { Rs256AuthError } from '../errors/rs256-auth.error.js';
 import type { JwtClaims } from '../interfaces/jwt-claims.interface.js';
 import { RS256_AUTH_CONFIG, SESSION_STORE } from '../rs256-auth.constants.js';
 import type { Revocation, RevocationSink, SessionStore } from './session-store.interface.js';
-import { mergeSubjectRevocation, type SubjectRevocation } from './subject-revocation.js';
+import { covers, issueStamp, mergeCutOff, type CutOff } from './cut-off.js';
 
 /** Expired entries are swept at most this often, when a revocation arrives. */
 const PRUNE_INTERVAL_MS = 60_000;
@@ -20,7 +20,9 @@ export class RevocationList implements RevocationSink, OnModuleInit, OnModuleDes
   private readonly logger = new Logger('Rs256Auth');
   private readonly byJti = new Map<string, number>();
   private readonly bySid = new Map<string, number>();
-  private readonly bySub = new Map<string, SubjectRevocation>();
+  private readonly bySub = new Map<string, CutOff>();
+  /** The bulk cut-off: every token issued until then, whoever its subject. */
+  private everyone?: CutOff;
   /** Until the store has confirmed the view once, it knows nothing: stale. */
   private confirmedAt = 0;
   private staleReported = false;
@@ -67,10 +69,12 @@ export class RevocationList implements RevocationSink, OnModuleInit, OnModuleDes
     if (typeof sid === 'string' && (this.bySid.get(sid) ?? 0) > now) {
       throw new Rs256AuthError('RS256_TOKEN_REVOKED', 'session revoked');
     }
-    const subject = sub === undefined ? undefined : this.bySub.get(sub);
-    // A token without `iat` cannot show it was issued after the subject's revocation.
-    if (subject && subject.until > now && !(claims.iat !== undefined && claims.iat > subject.before)) {
+    const stamp = issueStamp(claims);
+    if (sub !== undefined && covers(this.bySub.get(sub), stamp, now)) {
       throw new Rs256AuthError('RS256_TOKEN_REVOKED', 'token revoked: the user signed out everywhere');
+    }
+    if (covers(this.everyone, stamp, now)) {
+      throw new Rs256AuthError('RS256_TOKEN_REVOKED', 'token revoked: every token issued before a cut-off was revoked');
     }
   }
 
@@ -93,7 +97,9 @@ export class RevocationList implements RevocationSink, OnModuleInit, OnModuleDes
     for (const { kind, value, until, before } of revocations) {
       if (until <= now) continue;
       if (kind === 'sub') {
-        this.bySub.set(value, mergeSubjectRevocation(this.bySub.get(value), before, until));
+        this.bySub.set(value, mergeCutOff(this.bySub.get(value), before, until));
+      } else if (kind === 'all') {
+        this.everyone = mergeCutOff(this.everyone, before, until);
       } else {
         const map = kind === 'jti' ? this.byJti : this.bySid;
         map.set(value, Math.max(map.get(value) ?? 0, until));
@@ -121,6 +127,7 @@ export class RevocationList implements RevocationSink, OnModuleInit, OnModuleDes
     for (const [value, until] of this.byJti) if (until > now) list.push({ kind: 'jti', value, until });
     for (const [value, until] of this.bySid) if (until > now) list.push({ kind: 'sid', value, until });
     for (const [value, { before, until }] of this.bySub) if (until > now) list.push({ kind: 'sub', value, until, before });
+    if (this.everyone && this.everyone.until > now) list.push({ kind: 'all', value: '', ...this.everyone });
     return list;
   }
 
@@ -130,5 +137,6 @@ export class RevocationList implements RevocationSink, OnModuleInit, OnModuleDes
       for (const [value, until] of map) if (until <= now) map.delete(value);
     }
     for (const [value, { until }] of this.bySub) if (until <= now) this.bySub.delete(value);
+    if (this.everyone && this.everyone.until <= now) this.everyone = undefined;
   }
 }

@@ -1,41 +1,60 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 import type { Rs256AuthConfig, SessionsConfig } from '../config/rs256-auth.config.js';
 import { Rs256AuthError } from '../errors/rs256-auth.error.js';
 import type { JwtClaims } from '../interfaces/jwt-claims.interface.js';
 import { RS256_AUTH_CONFIG, SESSION_STORE } from '../rs256-auth.constants.js';
 import { RevocationList } from './revocation-list.js';
-import type { RefreshRecord, Revocation, SessionStore } from './session-store.interface.js';
+import type { RevocationRequest, SessionLifetimes, SessionState, SessionStore } from './session-store.interface.js';
 
 /** What a sign-in or a refresh returns. */
 export interface SessionTokens {
   /** A signed JWT carrying `sub`, `sid` (the session) and a fresh `jti`. */
   accessToken: string;
-  /** Opaque and single-use: 256 random bits, kept by the store only as a SHA-256 hash. */
+  /**
+   * Opaque and single-use (86 characters): the session, a secret of the session's and 256 bits of this rotation's,
+   * kept by the store only as SHA-256 hashes.
+   */
   refreshToken: string;
   tokenType: 'Bearer';
   /** Lifetime of the access token, in seconds. */
   expiresIn: number;
-  /** Lifetime of the refresh token, in seconds. */
+  /** Lifetime of the refresh token, in seconds: the idle timeout, cut short by the session's absolute lifetime. */
   refreshExpiresIn: number;
   /** The session's `sid`, shared by every token of this sign-in. */
   sessionId: string;
 }
 
-/** 32 random bytes in base64url: 43 characters, nothing else. */
-const REFRESH_TOKEN = /^[A-Za-z0-9_-]{43}$/;
+/**
+ * A refresh token: 64 bytes in base64url. The session's id (16 bytes) says which record to read; the family secret
+ * (16 bytes, the same for every token of the session, never in an access token) shows that the presenter held a
+ * token of this session; the last 32 bytes are this rotation's.
+ */
+const REFRESH_TOKEN = /^[A-Za-z0-9_-]{86}$/;
+const SID_BYTES = 16;
+const FAMILY_END = 32;
 /** Claims the service sets itself; extra claims may not set them. */
-const RESERVED_CLAIMS = ['sub', 'sid', 'jti', 'iat', 'exp', 'nbf', 'iss', 'aud'];
+const RESERVED_CLAIMS = ['sub', 'sid', 'jti', 'iat', 'iat_ms', 'exp', 'nbf', 'iss', 'aud'];
 
-const hashOf = (refreshToken: string): string => createHash('sha256').update(refreshToken).digest('base64url');
+const digest = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('base64url');
 const randomId = (bytes: number): string => randomBytes(bytes).toString('base64url');
+/** Derived from the spent token and the rotation's nonce: a replay within the grace period rebuilds the same value. */
+const derive = (token: Buffer, label: string, nonce: string): Buffer => createHmac('sha256', token).update(`${label}:${nonce}`).digest();
+/** The token that succeeds `token` in a rotation with `nonce`: same session and family, derived rotation secret. */
+const successor = (token: Buffer, nonce: string): Buffer => Buffer.concat([token.subarray(0, FAMILY_END), derive(token, 'refresh', nonce)]);
 
 /**
  * Sessions: issues an access token with a refresh token at sign-in, rotates the refresh token at every refresh,
- * and revokes by token, by session or by subject. Presenting a refresh token that was already used revokes its
- * whole session (every refresh token of that sign-in, and the access tokens issued from it): a stolen token and
- * its legitimate twin cannot both live on.
+ * and revokes by token, by session, by subject, or every token issued before a time. Presenting the refresh token
+ * just spent again within the reuse grace period gets the very pair its first refresh got (two tabs, a retried
+ * request); presenting a spent token later revokes its whole session (every refresh token of that sign-in, and the
+ * access tokens issued from it): a stolen token and its legitimate twin cannot both live on. No refresh succeeds
+ * past the session's absolute lifetime.
+ *
+ * Issue stamps (`iat_ms` in access tokens) and cut-offs are taken from the store's clock, so a revocation
+ * acknowledged before a sign-in or a refresh completes covers exactly what was issued before it, whichever
+ * instance's clock runs fast.
  *
  * Writes go to the store and fail with `RS256_SESSION_STORE_UNAVAILABLE` (map it to 503) while it is
  * unreachable; a revocation that returned is recorded and reaches every instance.
@@ -59,30 +78,47 @@ export class SessionService {
     if (reserved) {
       throw new TypeError(`claims.${reserved} is set by the session service; pass only extra claims.`);
     }
-    return this.tokens({ sub: subject, sid: randomId(16), claims });
+    const { store } = this.enabled();
+    const token = randomBytes(64);
+    const sid = token.subarray(0, SID_BYTES).toString('base64url');
+    const family = digest(token.subarray(SID_BYTES, FAMILY_END));
+    const stamp = await store.createSession({ sid, sub: subject, claims, family, current: digest(token) }, this.lifetimes());
+    return this.pair(sid, { sub: subject, claims, bornAt: stamp, stamp, nonce: '' }, token, randomId(16));
   }
 
   /**
-   * Exchanges a refresh token for a new pair. The presented token is spent whatever happens next.
-   * @throws Rs256AuthError `RS256_REFRESH_TOKEN_INVALID` (unknown, expired or revoked), `RS256_REFRESH_TOKEN_REUSED`
-   * (already used: its session is now revoked), `RS256_SESSION_STORE_UNAVAILABLE`
+   * Exchanges a refresh token for a new pair; the presented one is spent. Presented again within the reuse grace
+   * period, it gets the same pair (an older token of the session is then refused, revoking nothing); past it, it
+   * revokes the session.
+   * @throws Rs256AuthError `RS256_REFRESH_TOKEN_INVALID` (unknown, expired, past the session's lifetime, revoked, or
+   * superseded within the grace period), `RS256_REFRESH_TOKEN_REUSED` (spent, and presented again after the grace
+   * period: its session is now revoked), `RS256_SESSION_STORE_UNAVAILABLE`
    */
   async refresh(refreshToken: string): Promise<SessionTokens> {
-    const store = this.enabled().store;
+    const { store } = this.enabled();
     // An access token (or anything else) is refused here without a store lookup.
-    if (typeof refreshToken !== 'string' || !REFRESH_TOKEN.test(refreshToken)) {
+    const token = typeof refreshToken === 'string' && REFRESH_TOKEN.test(refreshToken) ? Buffer.from(refreshToken, 'base64url') : undefined;
+    if (!token) {
       throw new Rs256AuthError('RS256_REFRESH_TOKEN_INVALID', 'refresh token not accepted');
     }
-    const result = await store.consumeRefreshToken(hashOf(refreshToken), Date.now());
-    if (result.status === 'reused') {
-      await this.revokeSession(result.record.sid);
-      throw new Rs256AuthError('RS256_REFRESH_TOKEN_REUSED', 'refresh token already used; its session is revoked');
+    const sid = token.subarray(0, SID_BYTES).toString('base64url');
+    const nonce = randomId(16);
+    const result = await store.rotate(
+      { sid, presented: digest(token), family: digest(token.subarray(SID_BYTES, FAMILY_END)), next: digest(successor(token, nonce)), nonce },
+      this.lifetimes(),
+    );
+    switch (result.status) {
+      case 'rotated':
+      case 'replayed':
+        return this.pair(sid, result.state, successor(token, result.state.nonce), derive(token, 'jti', result.state.nonce).subarray(0, 16).toString('base64url'));
+      case 'reused':
+        await this.revokeSession(sid);
+        throw new Rs256AuthError('RS256_REFRESH_TOKEN_REUSED', 'refresh token already used; its session is revoked');
+      case 'superseded':
+        throw new Rs256AuthError('RS256_REFRESH_TOKEN_INVALID', 'refresh token superseded by a newer one of its session; nothing was revoked');
+      default:
+        throw new Rs256AuthError('RS256_REFRESH_TOKEN_INVALID', 'refresh token not accepted');
     }
-    if (result.status !== 'used') {
-      throw new Rs256AuthError('RS256_REFRESH_TOKEN_INVALID', 'refresh token not accepted');
-    }
-    const { sub, sid, claims } = result.record;
-    return this.tokens({ sub, sid, claims });
   }
 
   /** Ends the session the verified claims belong to (or, for a token outside any session, that token alone). */
@@ -103,62 +139,64 @@ export class SessionService {
 
   /** Revokes a session: its refresh tokens and the access tokens issued from them. */
   async revokeSession(sid: string): Promise<void> {
-    const now = Date.now();
-    await this.revoke({ kind: 'sid', value: sid, until: this.accessUntil(now), refreshUntil: this.refreshUntil(now) });
+    await this.revoke({ kind: 'sid', value: sid, ...this.retention() });
   }
 
   /**
-   * "Sign out everywhere": every token of `subject` issued until now (to the second: one issued later within the
-   * same second is refused too), access and refresh alike.
+   * "Sign out everywhere": every token of `subject` issued until the store recorded this, access and refresh alike,
+   * to the millisecond of the store's clock; a sign-in acknowledged after this returned is not covered.
    */
   async revokeSubject(subject: string): Promise<void> {
-    const now = Date.now();
-    await this.revoke({
-      kind: 'sub',
-      value: subject,
-      before: Math.floor(now / 1000),
-      until: this.accessUntil(now),
-      refreshUntil: this.refreshUntil(now),
-    });
+    await this.revoke({ kind: 'sub', value: subject, ...this.retention() });
   }
 
-  private async revoke(revocation: Revocation): Promise<void> {
+  /**
+   * For incidents: revokes every token issued at or before `time` (by the store's clock; now when omitted, and a
+   * later time counts as now), whoever its subject, as one record that every instance checks. Tokens signed outside
+   * any session are compared by `iat`, to the second.
+   */
+  async revokeIssuedBefore(time?: Date): Promise<void> {
+    const before = time?.getTime();
+    if (before !== undefined && !Number.isFinite(before)) {
+      throw new TypeError('time is an invalid Date.');
+    }
+    await this.revoke({ kind: 'all', value: '', before, ...this.retention() });
+  }
+
+  private async revoke(request: RevocationRequest): Promise<void> {
     const { store } = this.enabled();
-    await store.revoke([revocation]);
+    const recorded = await store.revoke([request]);
     // In force here at once, whatever the channel's delay.
-    this.revocations.apply([revocation]);
+    this.revocations.apply(recorded);
   }
 
-  private async tokens({ sub, sid, claims }: Pick<RefreshRecord, 'sub' | 'sid' | 'claims'>): Promise<SessionTokens> {
-    const { store, sessions } = this.enabled();
-    const now = Date.now();
-    const refreshToken = randomId(32);
-    await store.saveRefreshToken(hashOf(refreshToken), {
-      sid,
-      sub,
-      iat: Math.floor(now / 1000),
-      expiresAt: now + sessions.refreshExpiresIn * 1000,
-      claims,
-    });
-    const accessToken = await this.jwt.signAsync({ ...claims, sub, sid, jti: randomId(16) });
+  /** The pair of a session's rotation: the same for every replay of it, down to the signature. */
+  private async pair(sid: string, { sub, claims, bornAt, stamp }: SessionState, refreshToken: Buffer, jti: string): Promise<SessionTokens> {
+    const { idleMs, maxMs } = this.lifetimes();
+    const accessToken = await this.jwt.signAsync({ ...claims, sub, sid, jti, iat: Math.floor(stamp / 1000), iat_ms: stamp });
     return {
       accessToken,
-      refreshToken,
+      refreshToken: refreshToken.toString('base64url'),
       tokenType: 'Bearer',
       expiresIn: this.config.expiresIn,
-      refreshExpiresIn: sessions.refreshExpiresIn,
+      refreshExpiresIn: Math.floor(Math.min(idleMs, bornAt + maxMs - stamp) / 1000),
       sessionId: sid,
     };
   }
 
-  /** Until every access token issued up to `now` has expired. */
-  private accessUntil(now: number): number {
-    return now + (this.config.expiresIn + this.config.clockTolerance) * 1000;
+  private lifetimes(): SessionLifetimes {
+    const { sessions } = this.enabled();
+    return { idleMs: sessions.refreshExpiresIn * 1000, maxMs: sessions.maxLifetime * 1000, graceMs: sessions.reuseGrace * 1000 };
   }
 
-  /** Until every refresh token issued up to `now` has expired (and the access tokens, should they live longer). */
-  private refreshUntil(now: number): number {
-    return Math.max(this.accessUntil(now), now + this.enabled().sessions.refreshExpiresIn * 1000);
+  /**
+   * How long a session or subject revocation is kept: on the access side until every access token it covers has
+   * expired, on the refresh side until every refresh token it covers has (and the access tokens, should they live
+   * longer).
+   */
+  private retention(): Pick<RevocationRequest, 'accessMs' | 'refreshMs'> {
+    const accessMs = (this.config.expiresIn + this.config.clockTolerance) * 1000;
+    return { accessMs, refreshMs: Math.max(accessMs, this.lifetimes().idleMs) };
   }
 
   private enabled(): { store: SessionStore; sessions: SessionsConfig } {
