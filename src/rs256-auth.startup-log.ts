@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import type { Rs256AuthConfig } from './config/rs256-auth.config.js';
 import { RemoteJwks } from './issuers/remote-jwks.js';
-import { shownUrl } from './issuers/bounded-fetch.js';
+import { redactedUrl } from './observability/redacted-url.js';
 import { RS256_AUTH_CONFIG } from './rs256-auth.constants.js';
 
 /**
@@ -34,7 +34,7 @@ export class StartupLog implements OnApplicationBootstrap {
       return `Several issuers: verifies RS256 tokens of ${trustedIssuers.list.map((trusted) => trusted.issuer).join(', ') || 'no listed issuer'}${resolver}, each with its own keys; ${served}.`;
     }
     if (remoteJwks) {
-      const source = remoteJwks.uri ? shownUrl(remoteJwks.uri) : `issuer ${shownUrl(remoteJwks.discover!)} (by discovery)`;
+      const source = remoteJwks.uri ? redactedUrl(remoteJwks.uri) : `issuer ${redactedUrl(remoteJwks.discover!)} (by discovery)`;
       return `Resource-server mode: verifies RS256 tokens with the JWK Set of ${source}, kids ${keys.verificationKeys.length > 0 ? kids : '[] (none fetched yet)'}; ${served}.`;
     }
     if (keys.signingKid !== undefined) {

@@ -68,6 +68,16 @@ export interface Rs256AuthModuleOptions {
   audience?: string | string[];
 
   /**
+   * Where keys come from an identity provider (`jwksUri`, `issuerUrl`, `trustedIssuers`, `issuerResolver`), accept
+   * its tokens whatever their `aud`. Without it such a resource server refuses to start unless `audience` is set
+   * (for trusted issuers: unless each has an audience), since the provider's keys sign tokens for every API of the
+   * tenant and a token minted for another API would pass. Refused with local keys, and together with `audience`.
+   * @env JWT_ACCEPT_ANY_AUDIENCE
+   * @default false
+   */
+  acceptAnyAudience?: boolean;
+
+  /**
    * Lifetime of issued tokens: seconds as a number, or a string such as `'900'`, `'15m'`, `'1h'`, `'7d'`.
    * @env JWT_EXPIRES_IN
    * @default '15m'
@@ -275,6 +285,16 @@ export interface Rs256AuthModuleOptions {
   issuerCacheSize?: number;
 
   /**
+   * Most issuers not seen before that are put to the `issuerResolver` (and whose keys are then fetched) in one
+   * minute; past it, tokens of further new issuers are refused (`issuer not accepted`) until the minute is over,
+   * and one warning is logged. Bounds what tokens with made-up issuers, which anyone can write, cost the identity
+   * providers and the resolver. Refused at start-up without an `issuerResolver`.
+   * @env JWT_NEW_ISSUERS_PER_MINUTE
+   * @default 10
+   */
+  newIssuersPerMinute?: number;
+
+  /**
    * Seconds after which the fetched JWK Set is refreshed in the background; cached keys keep serving meanwhile.
    * @env JWT_JWKS_CACHE_MAX_AGE
    * @default 600
@@ -318,6 +338,16 @@ export interface Rs256AuthModuleOptions {
    * @default false
    */
   jwksAllowHttp?: boolean;
+
+  /**
+   * Seconds a fetched JWK Set may keep verifying after its last successful fetch while its refreshes fail. Past
+   * it, tokens are refused (`RS256_TOKEN_KEYS_STALE`, "verification keys are stale") and one error is logged, until
+   * a fetch succeeds again; a key the identity provider has withdrawn meanwhile stops being trusted. At least
+   * `jwksCacheMaxAge`.
+   * @env JWT_JWKS_MAX_STALE
+   * @default 86400 (one day)
+   */
+  jwksMaxStale?: number;
 
   /**
    * Serve the verification keys as an RFC 7517 JWK Set, so other services can verify this one's tokens. Public

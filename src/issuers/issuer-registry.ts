@@ -131,7 +131,7 @@ export class IssuerRegistry implements OnModuleInit, OnModuleDestroy {
       }
       return pending;
     }
-    const source = code === 'RS256_TOKEN_KID_UNKNOWN' ? this.select(iss)?.source : undefined;
+    const source = code === 'RS256_TOKEN_KID_UNKNOWN' || code === 'RS256_TOKEN_KEYS_STALE' ? this.select(iss)?.source : undefined;
     return source?.refresh();
   }
 
