@@ -131,6 +131,8 @@ export interface TrustedIssuers {
   readonly cacheSize: number;
   /** Most issuers not yet known that are put to the resolver (and whose keys are fetched) in one minute. */
   readonly newPerMinute: number;
+  /** `jwksAllowHttp`: an `iss` put to the resolver may be an `http:` URL on a host that is not loopback. */
+  readonly allowHttp: boolean;
   /**
    * How a resolved issuer's options become a `TrustedIssuer`: the same checks as the configured ones, with its key
    * files (if any) read without blocking the event loop.
@@ -995,6 +997,7 @@ function resolveTrustedIssuers(
     resolver,
     cacheSize: settings.integer('issuerCacheSize', DEFAULT_ISSUER_CACHE_SIZE, 1),
     newPerMinute: settings.integer('newIssuersPerMinute', DEFAULT_NEW_ISSUERS_PER_MINUTE, 1),
+    allowHttp: defaults.bounds.allowHttp,
     resolve: async (options, at) => readIssuerKeys(trustedIssuer(options, at, defaults)),
   };
 }

@@ -97,6 +97,11 @@ export class RemoteKeySource {
     return this.initial;
   }
 
+  /** Milliseconds between two fetches (`jwksCooldown`). */
+  get cooldownMs(): number {
+    return this.settings.cooldownMs;
+  }
+
   /**
    * Per request, and cheap: starts a background fetch once the cached set is older than its max age, and past
    * `jwksMaxStale` without a successful fetch stops trusting the keys.
