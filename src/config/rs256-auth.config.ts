@@ -491,7 +491,6 @@ export function resolveRs256AuthConfig(options: Rs256AuthModuleOptions = {}, con
   const issuer = resolveIssuer(settings);
   const tokenProfile = resolveTokenProfile(settings, issuer, audience);
   const transport = resolveTransport(settings, options.jwtFromRequest);
-  const acceptAnyAudience = resolveAudienceCheck(settings, audience, remoteJwks, trustedIssuers);
   return {
     // A resource server starts with no key; RemoteJwks fills the set from the issuer. With several issuers each has
     // its own keys (IssuerRegistry), and this set stays empty.
@@ -501,7 +500,6 @@ export function resolveRs256AuthConfig(options: Rs256AuthModuleOptions = {}, con
     keySources,
     issuer,
     audience,
-    acceptAnyAudience,
     expiresIn: parseLifetime(expiresIn.value ?? DEFAULT_EXPIRES_IN, expiresIn.setting),
     tokenProfile,
     clockTolerance: settings.integer('clockTolerance', DEFAULT_CLOCK_TOLERANCE, 0),
@@ -524,6 +522,8 @@ export function resolveRs256AuthConfig(options: Rs256AuthModuleOptions = {}, con
       ? resolveResourceMetadata(settings, audience, trustedIssuers?.list.map((trusted) => trusted.issuer) ?? (issuer !== undefined ? [issuer] : []))
       : undefined,
     sessions: settings.boolean('sessions') ? resolveSessions(settings) : undefined,
+    // Last: every other setting is checked first, so a mistake there is named before the missing audience is.
+    acceptAnyAudience: resolveAudienceCheck(settings, audience, remoteJwks, trustedIssuers),
   };
 }
 
