@@ -6,13 +6,13 @@
 
 const MASK = '***';
 
-/** `?a=1&b` as `?a=***&b=***`: names kept, values never. */
+/** `?a=1&b=2&c` as `?a=***&b=***&***`: names kept, values never, and an item without `=` is all value. */
 function maskedQuery(query: string): string {
   if (query === '' || query === '?') return '';
   const names = query
     .slice(1)
     .split('&')
-    .map((pair) => `${pair.split('=')[0]}=${MASK}`);
+    .map((pair) => (pair.includes('=') ? `${pair.split('=')[0]}=${MASK}` : MASK));
   return `?${names.join('&')}`;
 }
 
@@ -39,6 +39,10 @@ export function redactedUrl(url: URL | string): string {
     parsed = typeof url === 'string' ? new URL(url) : url;
   } catch {
     return redactedUnparsable(String(url));
+  }
+  if (parsed.pathname.includes('@')) {
+    // A password with an unencoded `/` or `@` parses as a host and a path that holds the rest of it.
+    return redactedUnparsable(parsed.href);
   }
   if (!parsed.username && !parsed.password && !parsed.search && !parsed.hash) {
     // Nothing to hide: shown as given, so it reads as the setting was written.
