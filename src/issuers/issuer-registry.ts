@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import type { Rs256AuthConfig, TrustedIssuer } from '../config/rs256-auth.config.js';
 import { type Rs256AuthErrorCode, messageOf } from '../errors/rs256-auth.error.js';
-import { quotedUrl } from '../observability/redacted-url.js';
+import { quotedUrl, redactedText } from '../observability/redacted-url.js';
 import { KeySet } from '../keys/key-set.js';
 import { KeyStore } from '../keys/key-store.js';
 import { LocalKeySource } from '../keys/local-key-source.js';
@@ -222,7 +222,7 @@ export class IssuerRegistry implements OnModuleInit, OnModuleDestroy {
       }
     } catch (error) {
       // Refused, and remembered as refused: a resolver that fails must not be called again for every token.
-      this.logger.warn(`issuerResolver could not resolve an issuer (${messageOf(error)}); its tokens are refused.`);
+      this.logger.warn(`issuerResolver could not resolve an issuer (${redactedText(messageOf(error))}); its tokens are refused.`);
     }
     if (!context) {
       this.refuse(iss, Number.POSITIVE_INFINITY);
@@ -231,7 +231,7 @@ export class IssuerRegistry implements OnModuleInit, OnModuleDestroy {
     try {
       await context.source?.initialFetch();
     } catch (error) {
-      this.logger.warn(`The keys of a resolved issuer cannot be fetched (${messageOf(error)}).`);
+      this.logger.warn(`The keys of a resolved issuer cannot be fetched (${redactedText(messageOf(error))}).`);
     }
     if (context.keyStore.keys.verificationKeys.length === 0) {
       // No key, no token of it can verify: refused like a no, but asked again once a fetch would be allowed again.

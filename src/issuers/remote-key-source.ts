@@ -7,7 +7,7 @@ import { rsaKeyProblem, rsaThumbprint } from '../keys/key-loader.js';
 import { KeySet, verificationKey, type VerificationKey } from '../keys/key-set.js';
 import type { KeyStore } from '../keys/key-store.js';
 import { readJsonBody } from './bounded-fetch.js';
-import { redactedUrl } from '../observability/redacted-url.js';
+import { redactedText, redactedUrl } from '../observability/redacted-url.js';
 import { discoverJwksUri } from './issuer-discovery.js';
 import { loadJose } from './jose.loader.js';
 import { messageOf } from '../errors/rs256-auth.error.js';
@@ -198,7 +198,7 @@ export class RemoteKeySource {
     try {
       remote = await this.located();
     } catch (error) {
-      this.logger.warn(`Discovering the keys of issuer ${redactedUrl(this.settings.discover!)} failed (${messageOf(error)}); ${cached()} cached key(s) stay in use.`);
+      this.logger.warn(`Discovering the keys of issuer ${redactedUrl(this.settings.discover!)} failed (${redactedText(messageOf(error))}); ${cached()} cached key(s) stay in use.`);
       return 'failed';
     }
     const uri = this.jwksUri!;
@@ -207,7 +207,7 @@ export class RemoteKeySource {
     } catch (error) {
       this.expireIfStale();
       const state = this.keyStore.keys.stale ? `its ${cached()} key(s) are stale and refused` : `${cached()} cached key(s) stay in use`;
-      this.logger.warn(`Fetching the JWK Set from ${uri} failed (${messageOf(error)}); ${state}.`);
+      this.logger.warn(`Fetching the JWK Set from ${uri} failed (${redactedText(messageOf(error))}); ${state}.`);
       return 'failed';
     }
     this.lastSuccess = Date.now();

@@ -57,3 +57,14 @@ export function redactedUrl(url: URL | string): string {
 export function quotedUrl(url: URL | string): string {
   return `"${redactedUrl(url)}"`;
 }
+
+/** What looks like a URL inside a longer text: a scheme, `//`, and everything up to white space or a quote. */
+const URL_IN_TEXT = /\b[a-z][a-z0-9+.-]*:\/\/[^\s"'<>]+/gi;
+
+/**
+ * A text from elsewhere (an error of `fetch`, of ioredis) with every URL in it redacted by {@link redactedUrl}:
+ * `fetch` quotes the whole URL, credentials included, when it refuses one.
+ */
+export function redactedText(text: string): string {
+  return text.replace(URL_IN_TEXT, (url) => redactedUrl(url));
+}
