@@ -130,11 +130,13 @@ export class IssuerRegistry implements OnModuleInit, OnModuleDestroy {
   /**
    * Told by the verifier that a token of this issuer passed every check: an issuer on probation becomes active,
    * which may push out the least recently used active one (and so empty the verified-token cache, which may hold
-   * its tokens). Costs a map lookup for an issuer already active.
+   * its tokens). Costs a map lookup or two.
+   * @returns whether the issuer is active, so that its tokens may be cached: false for one that left the probation
+   *   list while its token was being verified
    */
-  admit(context: IssuerContext): void {
+  admit(context: IssuerContext): boolean {
     const iss = context.issuer.issuer;
-    if (this.probation.get(iss) !== context) return;
+    if (this.probation.get(iss) !== context) return this.isActive(context);
     this.probation.delete(iss);
     this.resolved.set(iss, context);
     if (this.resolved.size > this.config.trustedIssuers!.cacheSize) {
@@ -144,6 +146,7 @@ export class IssuerRegistry implements OnModuleInit, OnModuleDestroy {
       // Its tokens must not outlive it in the verified-token cache: they are to be resolved again.
       this.generation++;
     }
+    return true;
   }
 
   /** Per request, and cheap: starts background fetches of sets older than their max age, looked for once a second. */

@@ -320,14 +320,13 @@ export class TokenVerifier {
     const claims = this.checkedClaims(frozenWithinDepth(signed.decoded ?? decodeJson(signed.payload, 'payload'), 'payload'), signed.policy);
     this.checkTime(claims, nowSeconds);
     const { context } = signed.policy;
-    if (context !== undefined) {
-      // Only a token that passed every check lets a new issuer in among the active ones (see IssuerRegistry.admit).
-      this.issuers!.admit(context);
-    }
+    // Only a token that passed every check lets a new issuer in among the active ones (see IssuerRegistry.admit),
+    // and only an active issuer's tokens are cached: the registry empties the cache when one leaves.
+    const cacheable = context === undefined || this.issuers!.admit(context);
     // Off the event loop, the keys may have been replaced while the signature was checked: then the entry would
     // outlive the key that vouched for it. (An issuer on probation changes no version when its keys change, so its
     // own key set is compared too.)
-    if (keys === this.cachedWith && (context === undefined || context.keyStore.keys === signed.policy.keys)) {
+    if (cacheable && keys === this.cachedWith && (context === undefined || context.keyStore.keys === signed.policy.keys)) {
       this.cache.set(token, claims);
     }
     return claims;
