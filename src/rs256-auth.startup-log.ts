@@ -6,8 +6,8 @@ import { RS256_AUTH_CONFIG } from './rs256-auth.constants.js';
 
 /**
  * Logs one line at start-up saying how the module runs: the mode (signing, verify-only, resource server), the
- * `kid`s in force, the JWK Set route if one is served, and the issuer or audience checks that are off. `kid`s, routes and the JWK Set's address (without
- * credentials or query) only: never key material.
+ * `kid`s in force, the JWK Set route if one is served, and whether the issuer or the audience goes unchecked.
+ * `kid`s, routes and addresses (redacted, see redactedUrl) only: never key material.
  */
 @Injectable()
 export class StartupLog implements OnApplicationBootstrap {
@@ -25,18 +25,17 @@ export class StartupLog implements OnApplicationBootstrap {
   }
 
   /**
-   * What verification does not check, said where it is a choice: with local keys, no issuer or no audience (which
-   * a resource server of an identity provider must check, see resolveAudienceCheck); else the audience opted out of.
+   * The checks verification skips, and why: any `iss` passes without `JWT_ISSUER` (several issuers always check
+   * it), any `aud` without `JWT_AUDIENCE` (with local keys; an identity provider's keys need one, or the explicit
+   * `JWT_ACCEPT_ANY_AUDIENCE`, see resolveAudienceCheck).
    */
   private unchecked(): string {
-    const { issuer, audience, acceptAnyAudience, remoteJwks, trustedIssuers } = this.config;
-    if (remoteJwks || trustedIssuers) {
-      return acceptAnyAudience ? '; checks no audience (JWT_ACCEPT_ANY_AUDIENCE)' : '';
-    }
-    const unset = [issuer === undefined ? 'JWT_ISSUER' : undefined, audience === undefined ? 'JWT_AUDIENCE' : undefined].filter((name) => name !== undefined);
-    if (unset.length === 0) return '';
-    const what = unset.map((name) => (name === 'JWT_ISSUER' ? 'no issuer' : 'no audience')).join(' and ');
-    return `; checks ${what} (${unset.join(' and ')} ${unset.length === 1 ? 'is' : 'are'} not set)`;
+    const { issuer, audience, acceptAnyAudience, trustedIssuers } = this.config;
+    const skipped: string[] = [];
+    if (issuer === undefined && trustedIssuers === undefined) skipped.push('no issuer (JWT_ISSUER is not set)');
+    if (acceptAnyAudience) skipped.push(`no audience${trustedIssuers ? ' for issuers without their own' : ''} (JWT_ACCEPT_ANY_AUDIENCE)`);
+    else if (audience === undefined && trustedIssuers === undefined) skipped.push('no audience (JWT_AUDIENCE is not set)');
+    return skipped.length === 0 ? '' : `; checks ${skipped.join(' and ')}`;
   }
 
   private describe(): string {

@@ -33,7 +33,7 @@ describe.each(PLATFORMS)('the start-up log line (%s)', (platform) => {
       const kid = JSON.parse(Buffer.from(jwt.sign({ sub: 'u' }).split('.')[0], 'base64url').toString()).kid as string;
       const lines = modeLines(logs);
       expect(lines).toHaveLength(1);
-      expect(lines[0]).toMatch(new RegExp(`^LOG Signing mode: signs RS256 tokens with kid ${kid}, verifies kids \\[[^\\]]*${kid}[^\\]]*, [^\\]]+\\]; JWK Set served at /keys\\.json; checks no issuer and no audience \\(JWT_ISSUER and JWT_AUDIENCE are not set\\)\\.$`));
+      expect(lines[0]).toMatch(new RegExp(`^LOG Signing mode: signs RS256 tokens with kid ${kid}, verifies kids \\[[^\\]]*${kid}[^\\]]*, [^\\]]+\\]; JWK Set served at /keys\\.json; checks no issuer \\(JWT_ISSUER is not set\\) and no audience \\(JWT_AUDIENCE is not set\\)\\.$`));
       for (const secret of secrets()) {
         expect(logs.lines.join('\n')).not.toContain(secret);
       }
@@ -46,7 +46,7 @@ describe.each(PLATFORMS)('the start-up log line (%s)', (platform) => {
     const logs = new LogCapture();
     const { app } = await createApp({ platform, logger: logs, env: { JWT_PUBLIC_KEY_PATH: keys.publicPath } });
     try {
-      expect(modeLines(logs)).toEqual([expect.stringMatching(/^LOG Verify-only mode \(no private key\): verifies RS256 tokens with kids \[[\w-]+\]; JWK Set not served; checks no issuer and no audience \(JWT_ISSUER and JWT_AUDIENCE are not set\)\.$/)]);
+      expect(modeLines(logs)).toEqual([expect.stringMatching(/^LOG Verify-only mode \(no private key\): verifies RS256 tokens with kids \[[\w-]+\]; JWK Set not served; checks no issuer \(JWT_ISSUER is not set\) and no audience \(JWT_AUDIENCE is not set\)\.$/)]);
     } finally {
       await app.close();
     }
@@ -78,7 +78,7 @@ describe.each(PLATFORMS)('the start-up log line (%s)', (platform) => {
       const { app } = await createApp({ platform, logger: logs, env: { JWT_JWKS_URI: jwksUri, JWT_AUDIENCE: 'https://api.example.test' } });
       try {
         expect(modeLines(logs)).toEqual([
-          `LOG Resource-server mode: verifies RS256 tokens with the JWK Set of ${issuerUrl}/.well-known/jwks.json?token=***, kids [${kid}]; JWK Set not served.`,
+          `LOG Resource-server mode: verifies RS256 tokens with the JWK Set of ${issuerUrl}/.well-known/jwks.json?token=***, kids [${kid}]; JWK Set not served; checks no issuer (JWT_ISSUER is not set).`,
         ]);
         // Nor does any other line show a query value (it may hold a secret), the fetch's own included.
         expect(logs.matching(/JWK Set from/)).not.toEqual([]);
@@ -98,7 +98,7 @@ describe.each(PLATFORMS)('the start-up log line (%s)', (platform) => {
       const logs = new LogCapture();
       const { app } = await createApp({ platform, logger: logs, env: { JWT_JWKS_URI: `${issuerUrl}/.well-known/jwks.json`, JWT_ACCEPT_ANY_AUDIENCE: 'true' } });
       try {
-        expect(modeLines(logs)).toEqual([expect.stringMatching(/^LOG Resource-server mode: .*; JWK Set not served; checks no audience \(JWT_ACCEPT_ANY_AUDIENCE\)\.$/)]);
+        expect(modeLines(logs)).toEqual([expect.stringMatching(/^LOG Resource-server mode: .*; JWK Set not served; checks no issuer \(JWT_ISSUER is not set\) and no audience \(JWT_ACCEPT_ANY_AUDIENCE\)\.$/)]);
       } finally {
         await app.close();
       }
