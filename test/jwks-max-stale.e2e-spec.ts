@@ -6,6 +6,7 @@ import { createKeyFiles, type KeyFiles } from './support/keys.js';
 import { LogCapture } from './support/log-capture.js';
 
 const API = 'https://api.example.test';
+const ISSUER = 'https://issuer.example.test';
 const MAX_STALE_SECONDS = 3600;
 
 /** Only the clock is fake: sockets, fetches and timers run for real, so the issuer really is down. */
@@ -34,7 +35,7 @@ describe('JWT_JWKS_MAX_STALE: fetched keys that cannot be refreshed stop verifyi
    * server does.
    */
   async function startIssuer(port?: number, logger?: LogCapture): Promise<{ app: INestApplication; url: string; sign: () => string }> {
-    const { app, jwt } = await createApp({ logger, env: { JWT_PRIVATE_KEY_PATH: keys.privatePath, JWT_AUDIENCE: API, JWT_JWKS_ENABLED: 'true' } });
+    const { app, jwt } = await createApp({ logger, env: { JWT_PRIVATE_KEY_PATH: keys.privatePath, JWT_ISSUER: ISSUER, JWT_AUDIENCE: API, JWT_JWKS_ENABLED: 'true' } });
     apps.push(app);
     const url = port === undefined ? await listen(app) : (await app.listen(port, '127.0.0.1'), `http://127.0.0.1:${port}`);
     // A day: the clock moves past the staleness bound, and the token must not expire meanwhile.
@@ -92,5 +93,27 @@ describe('JWT_JWKS_MAX_STALE: fetched keys that cannot be refreshed stop verifyi
     apps.splice(apps.indexOf(issuer.app), 1);
     clockAt(start + (MAX_STALE_SECONDS - 60) * 1000);
     expect((await request(url, '/profile', { token })).status).toBe(200);
+  });
+
+  it("with several issuers, each issuer's keys go stale on their own bound the same way", async () => {
+    const issuer = await startIssuer();
+    const logs = new LogCapture();
+    const start = Date.now();
+    clockAt(start);
+    const trusted = [{ issuer: ISSUER, jwksUri: `${issuer.url}/.well-known/jwks.json` }];
+    const resource = await createApp({ logger: logs, env: { JWT_TRUSTED_ISSUERS: JSON.stringify(trusted), JWT_AUDIENCE: API, JWT_JWKS_MAX_STALE: String(MAX_STALE_SECONDS) } });
+    apps.push(resource.app);
+    const url = await listen(resource.app);
+    const token = issuer.sign();
+    expect((await request(url, '/profile', { token })).status).toBe(200);
+    await issuer.app.close();
+    apps.splice(apps.indexOf(issuer.app), 1);
+    clockAt(start + (MAX_STALE_SECONDS + 60) * 1000);
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const refused = await request(url, '/profile', { token });
+      expect(refused.status).toBe(401);
+      expect(refused.headers.get('www-authenticate')).toContain('error_description="verification keys are stale');
+    }
+    expect(logs.matching(/^ERROR /)).toEqual([expect.stringContaining('past jwksMaxStale (JWT_JWKS_MAX_STALE, 3600 s)')]);
   });
 });
