@@ -1,13 +1,13 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import type { Rs256AuthConfig } from './config/rs256-auth.config.js';
 import { RemoteJwks } from './issuers/remote-jwks.js';
-import { shownUrl } from './issuers/bounded-fetch.js';
+import { redactedUrl } from './observability/redacted-url.js';
 import { RS256_AUTH_CONFIG } from './rs256-auth.constants.js';
 
 /**
  * Logs one line at start-up saying how the module runs: the mode (signing, verify-only, resource server), the
- * `kid`s in force and the JWK Set route if one is served. `kid`s, routes and the JWK Set's address (without
- * credentials or query) only: never key material.
+ * `kid`s in force, the JWK Set route if one is served, and whether the issuer or the audience goes unchecked.
+ * `kid`s, routes and addresses (redacted, see redactedUrl) only: never key material.
  */
 @Injectable()
 export class StartupLog implements OnApplicationBootstrap {
@@ -24,22 +24,41 @@ export class StartupLog implements OnApplicationBootstrap {
     this.logger.log(this.describe());
   }
 
+  /**
+   * The checks verification skips, and why: any `iss` passes without `JWT_ISSUER` (several issuers always check
+   * it), any `aud` without `JWT_AUDIENCE` (with local keys; an identity provider's keys need one, or the explicit
+   * `JWT_ACCEPT_ANY_AUDIENCE`, see resolveAudienceCheck).
+   */
+  private unchecked(): string {
+    const { issuer, audience, acceptAnyAudience, trustedIssuers } = this.config;
+    const skipped: string[] = [];
+    if (issuer === undefined && trustedIssuers === undefined) skipped.push('no issuer (JWT_ISSUER is not set)');
+    if (acceptAnyAudience) skipped.push(`no audience${trustedIssuers ? ' for issuers without their own' : ''} (JWT_ACCEPT_ANY_AUDIENCE)`);
+    else if (audience === undefined && trustedIssuers === undefined) skipped.push('no audience (JWT_AUDIENCE is not set)');
+    return skipped.length === 0 ? '' : `; checks ${skipped.join(' and ')}`;
+  }
+
   private describe(): string {
+    return `${this.mode()}${this.unchecked()}.`;
+  }
+
+  private mode(): string {
     const { keyStore, remoteJwks, trustedIssuers, jwks } = this.config;
     const keys = keyStore.keys;
     const kids = `[${keys.verificationKeys.map((key) => key.kid).join(', ')}]`;
     const served = jwks ? `JWK Set served at ${jwks.path}` : 'JWK Set not served';
     if (trustedIssuers) {
       const resolver = trustedIssuers.resolver ? ', and those the issuerResolver accepts' : '';
-      return `Several issuers: verifies RS256 tokens of ${trustedIssuers.list.map((trusted) => trusted.issuer).join(', ') || 'no listed issuer'}${resolver}, each with its own keys; ${served}.`;
+      const listed = trustedIssuers.list.map((trusted) => redactedUrl(trusted.issuer)).join(', ');
+      return `Several issuers: verifies RS256 tokens of ${listed || 'no listed issuer'}${resolver}, each with its own keys; ${served}`;
     }
     if (remoteJwks) {
-      const source = remoteJwks.uri ? shownUrl(remoteJwks.uri) : `issuer ${shownUrl(remoteJwks.discover!)} (by discovery)`;
-      return `Resource-server mode: verifies RS256 tokens with the JWK Set of ${source}, kids ${keys.verificationKeys.length > 0 ? kids : '[] (none fetched yet)'}; ${served}.`;
+      const source = remoteJwks.uri ? redactedUrl(remoteJwks.uri) : `issuer ${redactedUrl(remoteJwks.discover!)} (by discovery)`;
+      return `Resource-server mode: verifies RS256 tokens with the JWK Set of ${source}, kids ${keys.verificationKeys.length > 0 ? kids : '[] (none fetched yet)'}; ${served}`;
     }
     if (keys.signingKid !== undefined) {
-      return `Signing mode: signs RS256 tokens with kid ${keys.signingKid}, verifies kids ${kids}; ${served}.`;
+      return `Signing mode: signs RS256 tokens with kid ${keys.signingKid}, verifies kids ${kids}; ${served}`;
     }
-    return `Verify-only mode (no private key): verifies RS256 tokens with kids ${kids}; ${served}.`;
+    return `Verify-only mode (no private key): verifies RS256 tokens with kids ${kids}; ${served}`;
   }
 }

@@ -37,6 +37,9 @@ class MetadataServer {
 
 const OPTIONS = { timeoutMs: 2000, maxBytes: 65536, allowHttp: false };
 
+/** The audience of this resource server: every resource server of an identity provider needs one. */
+const API = 'https://api.example.test';
+
 describe('issuer discovery (OpenID Connect Discovery, then RFC 8414)', () => {
   const metadata = new MetadataServer();
   beforeAll(() => metadata.listen());
@@ -101,30 +104,30 @@ describe.each(WIRINGS)('issuerResolver: dynamic tenants (%s)', (wiring) => {
       if (iss === 'https://tenant-c.test') return { issuer: iss, publicKeyPath: keys.publicPath };
       return undefined;
     };
-    const { app } = await createApp({ wiring, options: { issuerResolver: resolver, issuerCacheSize: 2 } });
+    const { app } = await createApp({ wiring, options: { issuerResolver: resolver, audience: API, issuerCacheSize: 2 } });
     const run = async (url: string): Promise<void> => {
-      const tokenA = rs256Token(keys.main.privateKey, validClaims({ iss: 'https://tenant-a.test' }));
+      const tokenA = rs256Token(keys.main.privateKey, validClaims({ iss: 'https://tenant-a.test', aud: API }));
       const tokenB = rs256Token(keys.other.privateKey, validClaims({ iss: 'https://tenant-b.test', aud: 'b-api' }));
       const status = async (token: string): Promise<number> => (await request(url, '/profile', { token })).status;
       expect(await status(tokenA)).toBe(200);
       expect(await status(tokenA)).toBe(200);
       expect(await status(tokenB)).toBe(200);
       // B's audience is its own; A's key never verifies a token claiming B.
-      expect(await status(rs256Token(keys.other.privateKey, validClaims({ iss: 'https://tenant-b.test' })))).toBe(401);
+      expect(await status(rs256Token(keys.other.privateKey, validClaims({ iss: 'https://tenant-b.test', aud: API })))).toBe(401);
       expect(await status(rs256Token(keys.main.privateKey, validClaims({ iss: 'https://tenant-b.test', aud: 'b-api' })))).toBe(401);
-      const refused = rs256Token(keys.main.privateKey, validClaims({ iss: 'https://unknown.test' }));
+      const refused = rs256Token(keys.main.privateKey, validClaims({ iss: 'https://unknown.test', aud: API }));
       expect(await status(refused)).toBe(401);
       expect(await status(refused)).toBe(401);
       expect(asked).toEqual(['https://tenant-a.test', 'https://tenant-b.test', 'https://unknown.test']);
       // Refused issuers are remembered apart: a flood of made-up ones never pushes an accepted issuer out.
       for (let i = 0; i < 5; i++) {
-        expect(await status(rs256Token(keys.main.privateKey, validClaims({ iss: `https://made-up-${i}.test` })))).toBe(401);
+        expect(await status(rs256Token(keys.main.privateKey, validClaims({ iss: `https://made-up-${i}.test`, aud: API })))).toBe(401);
       }
       expect(await status(tokenA)).toBe(200);
       expect(await status(tokenB)).toBe(200);
       expect(asked.filter((iss) => iss === 'https://tenant-a.test' || iss === 'https://tenant-b.test')).toHaveLength(2);
       // The cache holds two accepted issuers: a third pushes out A, the least recently used, which is asked about again.
-      expect(await status(rs256Token(keys.main.privateKey, validClaims({ iss: 'https://tenant-c.test' })))).toBe(200);
+      expect(await status(rs256Token(keys.main.privateKey, validClaims({ iss: 'https://tenant-c.test', aud: API })))).toBe(200);
       expect(await status(tokenA)).toBe(200);
       expect(asked.slice(-2)).toEqual(['https://tenant-c.test', 'https://tenant-a.test']);
     };
@@ -140,11 +143,11 @@ describe.each(WIRINGS)('issuerResolver: dynamic tenants (%s)', (wiring) => {
     writeFileSync(keyFile, readFileSync(keys.publicPath));
     const resolver = (iss: string): TrustedIssuerOptions | undefined => (iss === 'https://tenant-e.test' ? { issuer: iss, publicKeyPath: keyFile } : undefined);
     const logs = new LogCapture();
-    const { app } = await createApp({ wiring, options: { issuerResolver: resolver }, logger: logs });
+    const { app } = await createApp({ wiring, options: { issuerResolver: resolver, audience: API }, logger: logs });
     try {
       const url = await listen(app);
       const status = async (pair: RsaPair): Promise<number> =>
-        (await request(url, '/profile', { token: rs256Token(pair.privateKey, validClaims({ iss: 'https://tenant-e.test' })) })).status;
+        (await request(url, '/profile', { token: rs256Token(pair.privateKey, validClaims({ iss: 'https://tenant-e.test', aud: API })) })).status;
       expect(await status(keys.main)).toBe(200);
       writeFileSync(keyFile, readFileSync(keys.otherPublicPath));
       expect(await status(keys.other)).toBe(401);
@@ -174,14 +177,14 @@ describe.each(WIRINGS)('issuerResolver: dynamic tenants (%s)', (wiring) => {
     const logs = new LogCapture();
     const { app } = await createApp({
       wiring,
-      options: { trustedIssuers: [{ issuer: 'https://tenant-f.test', publicKeyPath: configuredFile }], issuerResolver: resolver, issuerCacheSize: 1, watchKeyFiles: true },
+      options: { trustedIssuers: [{ issuer: 'https://tenant-f.test', publicKeyPath: configuredFile }], issuerResolver: resolver, audience: API, issuerCacheSize: 1, watchKeyFiles: true },
       logger: logs,
     });
     const reloads = (iss: string): number => logs.matching(new RegExp(`Keys of issuer "${iss}" reloaded`)).length;
     const settled = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 1000));
     try {
       const url = await listen(app);
-      const status = async (iss: string, pair: RsaPair): Promise<number> => (await request(url, '/profile', { token: rs256Token(pair.privateKey, validClaims({ iss })) })).status;
+      const status = async (iss: string, pair: RsaPair): Promise<number> => (await request(url, '/profile', { token: rs256Token(pair.privateKey, validClaims({ iss, aud: API })) })).status;
       /** Asks until the answer is 200, for at most 5 s: the change is picked up once writes settle. */
       const accepted = async (iss: string, pair: RsaPair): Promise<number> => {
         let answer = await status(iss, pair);
@@ -219,13 +222,13 @@ describe.each(WIRINGS)('issuerResolver: dynamic tenants (%s)', (wiring) => {
 
   it('JwtService.verifyAsync resolves an issuer as the guard does; verify, synchronous, knows only resolved ones', async () => {
     const resolver = (iss: string): TrustedIssuerOptions | undefined => (iss === 'https://tenant-c.test' ? { issuer: iss, publicKeyPath: keys.publicPath } : undefined);
-    const { app, jwt } = await createApp({ wiring, options: { issuerResolver: resolver } });
+    const { app, jwt } = await createApp({ wiring, options: { issuerResolver: resolver, audience: API } });
     try {
-      const token = rs256Token(keys.main.privateKey, validClaims({ iss: 'https://tenant-c.test' }));
+      const token = rs256Token(keys.main.privateKey, validClaims({ iss: 'https://tenant-c.test', aud: API }));
       expect(() => jwt.verify(token)).toThrow('issuer not accepted');
       expect((await jwt.verifyAsync(token)).iss).toBe('https://tenant-c.test');
       expect(jwt.verify(token).iss).toBe('https://tenant-c.test');
-      await expect(jwt.verifyAsync(rs256Token(keys.main.privateKey, validClaims({ iss: 'https://tenant-d.test' })))).rejects.toThrow('issuer not accepted');
+      await expect(jwt.verifyAsync(rs256Token(keys.main.privateKey, validClaims({ iss: 'https://tenant-d.test', aud: API })))).rejects.toThrow('issuer not accepted');
     } finally {
       await app.close();
     }

@@ -214,7 +214,8 @@ describe('a resource server verifying through the JWK Set of this app', () => {
     issuer = (await Test.createTestingModule({ imports: [AppModule] }).compile()).createNestApplication({ logger: false });
     await issuer.listen(0, '127.0.0.1');
     jwksUri = (await issuer.getUrl()) + '/.well-known/jwks.json';
-    token = await issuer.get(JwtService).signAsync({ sub: 'remote' });
+    // For this resource server's API: a resource server accepts only the tokens of its audience.
+    token = await issuer.get(JwtService).signAsync({ sub: 'remote', aud: 'orders-api' });
     // The issuer's key came from the environment; a resource server has none.
     delete process.env.JWT_PRIVATE_KEY_PATH;
   });
@@ -226,7 +227,7 @@ describe('a resource server verifying through the JWK Set of this app', () => {
 
   it('${joseLoads ? 'verifies tokens with the keys fetched from the JWK Set' : 'stops start-up with RS256_RUNTIME_UNSUPPORTED'}', async () => {
     const fixture = await Test.createTestingModule({
-      imports: [Rs256AuthModule.forRoot({ jwksUri })],
+      imports: [Rs256AuthModule.forRoot({ jwksUri, audience: 'orders-api' })],
       controllers: [ProfileController],
     }).compile();
     const server = fixture.createNestApplication({ logger: false });
@@ -443,9 +444,9 @@ export const bogus: Rs256AuthError['code'] = 'RS256_NOT_A_CODE';
       return server.url;
     };
     try {
-      const issuer = await start('basic-signing', { JWT_PRIVATE_KEY_PATH: keys.privatePath });
-      const verifier = await start('verify-only', { JWT_PUBLIC_KEY_PATH: keys.publicPath });
-      const resourceServer = await start('resource-server', { JWT_JWKS_URI: `${issuer}/.well-known/jwks.json` });
+      const issuer = await start('basic-signing', { JWT_PRIVATE_KEY_PATH: keys.privatePath, JWT_AUDIENCE: 'orders-api' });
+      const verifier = await start('verify-only', { JWT_PUBLIC_KEY_PATH: keys.publicPath, JWT_AUDIENCE: 'orders-api' });
+      const resourceServer = await start('resource-server', { JWT_JWKS_URI: `${issuer}/.well-known/jwks.json`, JWT_AUDIENCE: 'orders-api' });
       const { access_token: token } = (await (await fetch(`${issuer}/token`, { method: 'POST' })).json()) as { access_token: string };
       const bearer = { authorization: `Bearer ${token}` };
       const me = await fetch(`${issuer}/me`, { headers: bearer });

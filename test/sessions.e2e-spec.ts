@@ -384,7 +384,7 @@ describe('session settings', () => {
   it.each([
     [{ JWT_SESSION_STORE: 'postgres' }, /JWT_SESSION_STORE is "postgres"; expected 'memory' or 'redis'/],
     [{ JWT_SESSION_STORE: 'redis' }, /JWT_SESSION_STORE is "redis" but JWT_REDIS_URL is not set/],
-    [{ JWT_SESSION_STORE: 'redis', JWT_REDIS_URL: 'http://user:hunter2@host' }, /JWT_REDIS_URL is "http:…"; expected a redis:\/\/ or rediss:\/\/ URL/],
+    [{ JWT_SESSION_STORE: 'redis', JWT_REDIS_URL: 'http://user:hunter2@host' }, /JWT_REDIS_URL is "http:\/\/host\/"; expected a redis:\/\/ or rediss:\/\/ URL/],
     [{ JWT_REDIS_URL: 'redis://127.0.0.1:6379' }, /JWT_REDIS_URL is set but JWT_SESSION_STORE is not set; set JWT_SESSION_STORE to "redis"/],
     [{ JWT_SESSION_STORE: 'memory', JWT_REDIS_URL: 'redis://127.0.0.1:6379' }, /JWT_REDIS_URL is set but JWT_SESSION_STORE is "memory"/],
     [{ JWT_REFRESH_EXPIRES_IN: 'forever' }, /JWT_REFRESH_EXPIRES_IN is "forever"/],

@@ -334,7 +334,7 @@ describe.each(WIRINGS)('start-up checks (%s)', (wiring) => {
       const logs = new LogCapture();
       const { app } = await createApp({ wiring, env: { JWT_PRIVATE_KEY_PATH: keys.privatePath }, logger: logs });
       await app.close();
-      const warnings = logs.matching(/JWT_/);
+      const warnings = logs.matching(/^(WARN|ERROR) .*JWT_/);
       expect(warnings).toEqual([
         'WARN Unknown JWT_* variables, not settings of this module: JWT_REFRESH_SECRET, JWT_SIGNING_ALGORITHMS. ' +
           "List the application's own in the ignoreEnv option to silence this warning.",
@@ -348,7 +348,7 @@ describe.each(WIRINGS)('start-up checks (%s)', (wiring) => {
       const options = { privateKeyPath: keys.privatePath, ignoreEnv: ['JWT_ISSUERS', 'JWT_REFRESH_SECRET'] };
       const { app } = await createApp({ wiring, options, logger: logs });
       await app.close();
-      expect(logs.matching(/JWT_/)).toEqual([]);
+      expect(logs.matching(/^(WARN|ERROR) .*JWT_/)).toEqual([]);
     });
 
     it.each<[string, unknown, string]>([
@@ -364,15 +364,15 @@ describe.each(WIRINGS)('start-up checks (%s)', (wiring) => {
 
   describe('JWK Set fetch settings that are accepted: some key set is fetched, or may be', () => {
     it.each<[string, () => Rs256AuthModuleOptions]>([
-      ['a JWKS URI', () => ({ jwksUri: 'https://id.example.com/jwks.json', jwksCooldown: 60, jwksMaxBytes: 4096 })],
-      ['an issuer URL', () => ({ issuerUrl: 'https://id.example.com', jwksTimeout: 2000 })],
+      ['a JWKS URI', () => ({ jwksUri: 'https://id.example.com/jwks.json', audience: 'api', jwksCooldown: 60, jwksMaxBytes: 4096 })],
+      ['an issuer URL', () => ({ issuerUrl: 'https://id.example.com', audience: 'api', jwksTimeout: 2000 })],
       [
         'one trusted issuer of several with a fetched set',
-        () => ({ trustedIssuers: [{ issuer: 'internal', publicKeyPath: keys.publicPath }, 'https://id.example.com'], jwksMaxKeys: 10 }),
+        () => ({ trustedIssuers: [{ issuer: 'internal', publicKeyPath: keys.publicPath }, 'https://id.example.com'], audience: 'api', jwksMaxKeys: 10 }),
       ],
       [
         'local trusted issuers and a resolver, whose answers may name a JWK Set',
-        () => ({ trustedIssuers: [{ issuer: 'internal', publicKeyPath: keys.publicPath }], issuerResolver: () => undefined, jwksCacheMaxAge: 60 }),
+        () => ({ trustedIssuers: [{ issuer: 'internal', publicKeyPath: keys.publicPath }], issuerResolver: () => undefined, audience: 'api', jwksCacheMaxAge: 60 }),
       ],
     ])('%s', async (_name, options) => {
       const moduleRef = await Test.createTestingModule({ imports: [appModule({ wiring, options: options() })] }).compile();
@@ -383,8 +383,11 @@ describe.each(WIRINGS)('start-up checks (%s)', (wiring) => {
   describe('key-file watching that is accepted: some key is read from a file, or may be', () => {
     it.each<[string, () => Rs256AuthModuleOptions]>([
       ['a key file', () => ({ privateKeyPath: keys.privatePath, watchKeyFiles: true })],
-      ['one trusted issuer of several with a key file', () => ({ trustedIssuers: [{ issuer: 'internal', publicKeyPath: keys.publicPath }, 'https://id.example.com'], watchKeyFiles: true })],
-      ['a resolver, whose answers may name key files', () => ({ issuerResolver: () => undefined, watchKeyFiles: true })],
+      [
+        'one trusted issuer of several with a key file',
+        () => ({ trustedIssuers: [{ issuer: 'internal', publicKeyPath: keys.publicPath }, 'https://id.example.com'], audience: 'api', watchKeyFiles: true }),
+      ],
+      ['a resolver, whose answers may name key files', () => ({ issuerResolver: () => undefined, audience: 'api', watchKeyFiles: true })],
       ['inline keys, with watching off', () => ({ publicKey: readFileSync(keys.publicPath, 'utf8'), watchKeyFiles: false })],
     ])('%s', async (_name, options) => {
       const moduleRef = await Test.createTestingModule({ imports: [appModule({ wiring, options: options() })] }).compile();
@@ -400,7 +403,7 @@ describe.each(WIRINGS)('start-up checks (%s)', (wiring) => {
       { JWT_JWKS_URI: 'http://[::1]:3000/.well-known/jwks.json' },
       { JWT_JWKS_URI: 'http://issuer.internal/jwks.json', JWT_JWKS_ALLOW_HTTP: 'true' },
     ] as Record<string, string>[])('%j', async (env) => {
-      const moduleRef = await Test.createTestingModule({ imports: [appModule({ wiring, env })] }).compile();
+      const moduleRef = await Test.createTestingModule({ imports: [appModule({ wiring, env: { ...env, JWT_AUDIENCE: 'api' } })] }).compile();
       await moduleRef.close();
     });
   });

@@ -177,10 +177,10 @@ describe('the JwtService of a resource server', () => {
   it("verifyAsync fetches the issuer's JWK Set again for a kid it does not know yet, as the guard does", async () => {
     // The issuer is down while the resource server starts: it starts with no key at all.
     const port = await freePort();
-    const resource = await createApp({ env: { JWT_JWKS_URI: `http://127.0.0.1:${port}/.well-known/jwks.json`, JWT_JWKS_COOLDOWN: '1' } });
+    const resource = await createApp({ env: { JWT_JWKS_URI: `http://127.0.0.1:${port}/.well-known/jwks.json`, JWT_AUDIENCE: 'remote-api', JWT_JWKS_COOLDOWN: '1' } });
     // The failed start-up fetch opened a cooldown window of the shortest length accepted: let it pass.
     const cooldown = new Promise((resolve) => setTimeout(resolve, 1000));
-    const issuer = await createApp({ env: { JWT_PRIVATE_KEY_PATH: keys.privatePath, JWT_JWKS_ENABLED: 'true' } });
+    const issuer = await createApp({ env: { JWT_PRIVATE_KEY_PATH: keys.privatePath, JWT_AUDIENCE: 'remote-api', JWT_JWKS_ENABLED: 'true' } });
     try {
       await issuer.app.listen(port, '127.0.0.1');
       const token = issuer.jwt.sign({ sub: 'remote' });

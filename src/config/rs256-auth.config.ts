@@ -10,6 +10,7 @@ import { isLiteralRoutePath, LITERAL_ROUTE_PATH_EXPECTED } from './route-path.js
 import { typMediaType } from './token-type.js';
 import { ENV_PREFIX, findUnknownEnv } from './unknown-env.js';
 import { firstOf, fromAuthHeader, fromCookie, HTTP_TOKEN } from '../transports/token-extractors.js';
+import { quotedUrl, redactedUrl } from '../observability/redacted-url.js';
 
 /** The configuration in force after options and environment are merged, validated and the keys parsed. */
 export interface Rs256AuthConfig {
@@ -20,6 +21,11 @@ export interface Rs256AuthConfig {
   readonly issuer?: string;
   /** Accepted audiences; the first is written into issued tokens. */
   readonly audience?: readonly string[];
+  /**
+   * Tokens of an identity provider are accepted whatever their `aud` (`JWT_ACCEPT_ANY_AUDIENCE`): the explicit
+   * opt-out from the audience a resource server otherwise needs to start.
+   */
+  readonly acceptAnyAudience: boolean;
   /** Lifetime of issued tokens, in seconds. */
   readonly expiresIn: number;
   /** Shape of issued tokens: plain JWTs, or RFC 9068 access tokens (`typ: at+jwt`, `jti`, `client_id`). */
@@ -104,6 +110,8 @@ export interface RemoteKeySettings {
   readonly maxKeys: number;
   /** Accept an `http:` jwks_uri found by discovery on a host that is not loopback. */
   readonly allowHttp: boolean;
+  /** How long after the last successful fetch the keys may still verify, while refreshes keep failing. */
+  readonly maxStaleMs: number;
 }
 
 /** One trusted issuer, resolved: its identifier, where its keys come from, and what its tokens must carry. */
@@ -126,6 +134,10 @@ export interface TrustedIssuers {
   readonly resolver?: IssuerResolver;
   /** Most issuers the resolver's answers (yes or no) are remembered for. */
   readonly cacheSize: number;
+  /** Most issuers not yet known that are put to the resolver (and whose keys are fetched) in one minute. */
+  readonly newPerMinute: number;
+  /** `jwksAllowHttp`: an `iss` put to the resolver may be an `http:` URL on a host that is not loopback. */
+  readonly allowHttp: boolean;
   /**
    * How a resolved issuer's options become a `TrustedIssuer`: the same checks as the configured ones, with its key
    * files (if any) read without blocking the event loop.
@@ -157,6 +169,7 @@ const ENV = {
   publicKey: 'JWT_PUBLIC_KEY',
   issuer: 'JWT_ISSUER',
   audience: 'JWT_AUDIENCE',
+  acceptAnyAudience: 'JWT_ACCEPT_ANY_AUDIENCE',
   expiresIn: 'JWT_EXPIRES_IN',
   tokenProfile: 'JWT_TOKEN_PROFILE',
   clockTolerance: 'JWT_CLOCK_TOLERANCE',
@@ -176,10 +189,12 @@ const ENV = {
   issuerUrl: 'JWT_ISSUER_URL',
   trustedIssuers: 'JWT_TRUSTED_ISSUERS',
   issuerCacheSize: 'JWT_ISSUER_CACHE_SIZE',
+  newIssuersPerMinute: 'JWT_NEW_ISSUERS_PER_MINUTE',
   jwksCacheMaxAge: 'JWT_JWKS_CACHE_MAX_AGE',
   jwksCooldown: 'JWT_JWKS_COOLDOWN',
   jwksTimeout: 'JWT_JWKS_TIMEOUT_MS',
   jwksAllowHttp: 'JWT_JWKS_ALLOW_HTTP',
+  jwksMaxStale: 'JWT_JWKS_MAX_STALE',
   resourceMetadataEnabled: 'JWT_RESOURCE_METADATA_ENABLED',
   resource: 'JWT_RESOURCE',
   authorizationServers: 'JWT_AUTHORIZATION_SERVERS',
@@ -216,7 +231,7 @@ interface FlatOptions extends Omit<Rs256AuthModuleOptions, 'jwks' | 'resourceMet
 const JWKS_ENDPOINT_SETTINGS = ['jwksPath', 'jwksMaxAge'] as const satisfies readonly EnvOption[];
 
 /** Settings of fetching an issuer's JWK Set (and its metadata), meaningless where no key set is fetched. */
-const REMOTE_KEY_SETTINGS = ['jwksCacheMaxAge', 'jwksCooldown', 'jwksTimeout', 'jwksMaxBytes', 'jwksMaxKeys', 'jwksAllowHttp'] as const satisfies readonly EnvOption[];
+const REMOTE_KEY_SETTINGS = ['jwksCacheMaxAge', 'jwksCooldown', 'jwksTimeout', 'jwksMaxBytes', 'jwksMaxKeys', 'jwksAllowHttp', 'jwksMaxStale'] as const satisfies readonly EnvOption[];
 
 const OPTION_LABELS: Partial<Record<EnvOption, string>> = {
   jwksEnabled: 'jwks option',
@@ -251,7 +266,11 @@ const DEFAULT_REALM = 'api';
 const DEFAULT_AUTH_SCHEME = 'Bearer';
 const DEFAULT_JWKS_PATH = '/.well-known/jwks.json';
 const DEFAULT_JWKS_MAX_AGE = 300;
-const DEFAULT_REMOTE_JWKS = { cacheMaxAge: 600, cooldown: 30, timeoutMs: 5000, maxBytes: 1024 * 1024, maxKeys: 100 };
+/**
+ * `maxStale`: a day rides out an identity provider's outage (or a network partition) of a working day, and still
+ * stops trusting, within that day, a key the provider may have withdrawn meanwhile.
+ */
+const DEFAULT_REMOTE_JWKS = { cacheMaxAge: 600, cooldown: 30, timeoutMs: 5000, maxBytes: 1024 * 1024, maxKeys: 100, maxStale: 86_400 };
 const DEFAULT_SESSIONS = {
   refreshExpiresIn: '14d',
   maxLifetime: '30d',
@@ -518,6 +537,8 @@ export function resolveRs256AuthConfig(options: Rs256AuthModuleOptions = {}, con
       ? resolveResourceMetadata(settings, audience, trustedIssuers?.list.map((trusted) => trusted.issuer) ?? (issuer !== undefined ? [issuer] : []))
       : undefined,
     sessions: settings.boolean('sessions') ? resolveSessions(settings) : undefined,
+    // Last: every other setting is checked first, so a mistake there is named before the missing audience is.
+    acceptAnyAudience: resolveAudienceCheck(settings, audience, remoteJwks, trustedIssuers),
   };
 }
 
@@ -612,12 +633,14 @@ function refuseRemoteKeySettings(settings: Settings, remoteJwks: Rs256AuthConfig
  * mistake (the resolver was meant to be there, or the setting is stale).
  */
 function refuseIssuerCacheSize(settings: Settings, trustedIssuers: Rs256AuthConfig['trustedIssuers']): void {
-  const { value, setting } = settings.get('issuerCacheSize');
-  if (value !== undefined && trustedIssuers?.resolver === undefined) {
-    throw new Rs256AuthError(
-      'RS256_CONFIG_INVALID',
-      `${setting} is ${shown(value, false)}, but there is no issuerResolver option: the issuer cache holds the resolver's answers only; pass an issuerResolver or unset ${setting}.`,
-    );
+  for (const name of ['issuerCacheSize', 'newIssuersPerMinute'] as const) {
+    const { value, setting } = settings.get(name);
+    if (value !== undefined && trustedIssuers?.resolver === undefined) {
+      throw new Rs256AuthError(
+        'RS256_CONFIG_INVALID',
+        `${setting} is ${shown(value, false)}, but there is no issuerResolver option: it bounds the resolver's work only; pass an issuerResolver or unset ${setting}.`,
+      );
+    }
   }
 }
 
@@ -687,9 +710,8 @@ function resolveSessions(settings: Settings): SessionsConfig {
       `${url.setting} is set but ${store.setting} is ${store.value === undefined ? 'not set' : `"${store.value}"`}; set ${store.setting} to "redis" to share sessions through Redis, or unset ${url.setting}.`,
     );
   }
-  if (url.value !== undefined && !/^rediss?:\/\//.test(url.value)) {
-    // The URL may hold a password: quote only its scheme.
-    throw invalid(url.setting, `${url.value.split(':')[0]}:…`, 'a redis:// or rediss:// URL');
+  if (url.value !== undefined) {
+    redisUrl(url.value, url.setting);
   }
   const refreshExpiresIn = settings.get('refreshExpiresIn');
   const maxLifetime = settings.get('sessionMaxLifetime');
@@ -711,24 +733,51 @@ function resolveSessions(settings: Settings): SessionsConfig {
   };
 }
 
-/** A URL to fetch keys or metadata from: absolute, and `https:` unless loopback or allowed. */
+/**
+ * `JWT_REDIS_URL` parsed here, before ioredis sees it: ioredis's own error for a malformed URL carries the whole
+ * URL, password included, into the start-up failure. Messages show it redacted (see redactedUrl).
+ */
+function redisUrl(value: string, setting: string): void {
+  const expected = 'a redis:// or rediss:// URL such as redis://:password@127.0.0.1:6379/0';
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw invalid(setting, redactedUrl(value), expected);
+  }
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
+    throw invalid(setting, redactedUrl(value), expected);
+  }
+}
+
+/** A URL to fetch keys or metadata from: absolute, and `https:` unless loopback or allowed. Quoted redacted. */
 function fetchableUrl(value: string, setting: string, allowHttp: boolean, what: string): URL {
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    throw invalid(setting, value, `an absolute https: URL of ${what}`);
+    throw invalid(setting, redactedUrl(value), `an absolute https: URL of ${what}`);
   }
   if (!acceptableUrl(url, allowHttp)) {
-    throw invalid(setting, value, 'an https: URL (http: only for a loopback host, or with JWT_JWKS_ALLOW_HTTP=true)');
+    throw invalid(setting, redactedUrl(value), 'an https: URL (http: only for a loopback host, or with JWT_JWKS_ALLOW_HTTP=true)');
   }
   return url;
 }
 
 /** The cache, cooldown and size bounds shared by every fetched key set. */
 function remoteBounds(settings: Settings): Omit<RemoteKeySettings, 'uri' | 'discover'> {
+  const cacheMaxAge = settings.integer('jwksCacheMaxAge', DEFAULT_REMOTE_JWKS.cacheMaxAge, 1);
+  const maxStale = settings.integer('jwksMaxStale', DEFAULT_REMOTE_JWKS.maxStale, 1);
+  if (maxStale < cacheMaxAge) {
+    // The keys would count as stale before anyone tried to refresh them.
+    throw new Rs256AuthError(
+      'RS256_CONFIG_INVALID',
+      `${settings.get('jwksMaxStale').setting} is ${maxStale}, less than ${settings.get('jwksCacheMaxAge').setting} (${cacheMaxAge}): keys would be refused as stale before they are due for a refresh; raise the first or lower the second.`,
+    );
+  }
   return {
-    cacheMaxAgeMs: settings.integer('jwksCacheMaxAge', DEFAULT_REMOTE_JWKS.cacheMaxAge, 1) * 1000,
+    cacheMaxAgeMs: cacheMaxAge * 1000,
+    maxStaleMs: maxStale * 1000,
     // Under a second, a flood of unknown kids would become a flood of fetches at the issuer.
     cooldownMs: settings.integer('jwksCooldown', DEFAULT_REMOTE_JWKS.cooldown, 1) * 1000,
     timeoutMs: settings.integer('jwksTimeout', DEFAULT_REMOTE_JWKS.timeoutMs, 1),
@@ -772,6 +821,66 @@ function resolveRemoteJwks(settings: Settings, keySources: KeySetSources): Rs256
   return { discover: issuerUrl.value, ...remoteBounds(settings) };
 }
 
+/**
+ * No audience, no start, where keys come from an identity provider: its keys sign tokens for every API of the
+ * tenant, so without an audience check a token minted for another API passes here (express-oauth2-jwt-bearer
+ * refuses to start the same way). `JWT_ACCEPT_ANY_AUDIENCE` is the explicit way out; it means nothing with local
+ * keys (the audience is then checked exactly when `JWT_AUDIENCE` is set), nor together with an audience.
+ * @returns whether tokens are accepted whatever their audience
+ */
+function resolveAudienceCheck(
+  settings: Settings,
+  audience: string[] | undefined,
+  remoteJwks: Rs256AuthConfig['remoteJwks'],
+  trustedIssuers: Rs256AuthConfig['trustedIssuers'],
+): boolean {
+  const optOut = settings.boolean('acceptAnyAudience');
+  const optOutSetting = settings.get('acceptAnyAudience').setting;
+  const audienceSetting = settings.get('audience').setting;
+  const optOutName = `${ENV.acceptAnyAudience}=true (acceptAnyAudience option)`;
+  if (remoteJwks === undefined && trustedIssuers === undefined) {
+    if (optOut) {
+      throw new Rs256AuthError(
+        'RS256_CONFIG_INVALID',
+        `${optOutSetting} is true, but the keys are local: it applies only where keys come from an identity provider (${ENV.jwksUri}, ${ENV.issuerUrl}, ${ENV.trustedIssuers}, issuerResolver option); unset ${optOutSetting}.`,
+      );
+    }
+    return false;
+  }
+  if (optOut && audience !== undefined) {
+    throw new Rs256AuthError(
+      'RS256_CONFIG_INVALID',
+      `${optOutSetting} is true and ${audienceSetting} is set: accept any audience, or these; unset one of them.`,
+    );
+  }
+  if (optOut) {
+    return true;
+  }
+  const fix = `set ${ENV.audience} (audience option) to the identifier of this API, or set ${optOutName} to accept tokens whatever their audience.`;
+  if (remoteJwks !== undefined && audience === undefined) {
+    const source = settings.get(remoteJwks.uri ? 'jwksUri' : 'issuerUrl').setting;
+    throw new Rs256AuthError(
+      'RS256_CONFIG_INVALID',
+      `${source} is set but ${audienceSetting} is not: the identity provider's keys sign tokens for every API of the tenant, and without an audience check a token minted for another API passes; ${fix}`,
+    );
+  }
+  if (trustedIssuers !== undefined) {
+    const open = trustedIssuers.list.find((trusted) => trusted.audience === undefined);
+    const where = open
+      ? `${settings.get('trustedIssuers').setting} (issuer ${quotedUrl(open.issuer)}) has no audience and ${audienceSetting} is not set`
+      : trustedIssuers.resolver && audience === undefined
+        ? `the issuerResolver option is set but ${audienceSetting} is not (the audience of the issuers it accepts, unless they give their own)`
+        : undefined;
+    if (where !== undefined) {
+      throw new Rs256AuthError(
+        'RS256_CONFIG_INVALID',
+        `${where}: an issuer's keys sign tokens for every API of its tenant, and without an audience check a token minted for another API passes; give the issuer an audience, or ${fix}`,
+      );
+    }
+  }
+  return false;
+}
+
 /** `JWT_ISSUER`, or the issuer named by `JWT_ISSUER_URL`; both set, they must agree. */
 function resolveIssuer(settings: Settings): string | undefined {
   const issuer = settings.string('issuer');
@@ -779,13 +888,18 @@ function resolveIssuer(settings: Settings): string | undefined {
   if (issuer.value !== undefined && issuerUrl.value !== undefined && issuer.value !== issuerUrl.value) {
     throw new Rs256AuthError(
       'RS256_CONFIG_INVALID',
-      `${issuer.setting} is "${issuer.value}" but ${issuerUrl.setting} is "${issuerUrl.value}": tokens carry one iss; set only ${issuerUrl.setting}.`,
+      `${issuer.setting} is ${quotedUrl(issuer.value)} but ${issuerUrl.setting} is ${quotedUrl(issuerUrl.value)}: tokens carry one iss; set only ${issuerUrl.setting}.`,
     );
   }
   return issuerUrl.value ?? issuer.value;
 }
 
 const DEFAULT_ISSUER_CACHE_SIZE = 100;
+/**
+ * Tenants appear one at a time (a sign-up, a new customer): ten a minute is a burst no real onboarding reaches, and
+ * what a flood of made-up issuers can cost the identity providers (a few requests each, see issuer-discovery).
+ */
+const DEFAULT_NEW_ISSUERS_PER_MINUTE = 10;
 
 /** A trusted issuer as its settings say, before its local key files (if any) are read. */
 type CheckedIssuer = Omit<TrustedIssuer, 'keys'> & { readonly keys: { readonly remote: RemoteKeySettings } | { readonly sources: KeySetSources } };
@@ -801,7 +915,7 @@ function trustedIssuer(
     throw invalid(setting, entry, 'issuer URLs, or objects { issuer, jwksUri?, publicKeyPath?, publicKey?, audience?, requiredClaims? }');
   }
   const { issuer } = options;
-  const at = `${setting} (issuer "${issuer}")`;
+  const at = `${setting} (issuer ${quotedUrl(issuer)})`;
   const list = (value: unknown, name: string): string[] | undefined => {
     if (value === undefined) return undefined;
     const items = typeof value === 'string' ? [value] : value;
@@ -868,9 +982,10 @@ function resolveTrustedIssuers(
     try {
       entries = JSON.parse(value) as unknown[];
     } catch {
-      throw invalid(setting, value, 'issuer URLs, comma-separated, or a JSON array of issuer objects');
+      // Not quoted: it is not JSON, so the URLs (and their credentials) in it cannot be picked out to redact.
+      throw invalid(setting, value, 'issuer URLs, comma-separated, or a JSON array of issuer objects', true);
     }
-    if (!Array.isArray(entries)) throw invalid(setting, value, 'a JSON array');
+    if (!Array.isArray(entries)) throw invalid(setting, value, 'a JSON array', true);
   } else if (typeof value === 'string') {
     entries = value.split(',').map((item) => item.trim()).filter(Boolean);
   } else {
@@ -893,12 +1008,14 @@ function resolveTrustedIssuers(
   const list = entries.map((entry) => loadIssuerKeys(trustedIssuer(entry, setting, defaults)));
   const twice = list.find((entry, index) => list.findIndex((other) => other.issuer === entry.issuer) !== index);
   if (twice) {
-    throw new Rs256AuthError('RS256_CONFIG_INVALID', `${setting} lists issuer "${twice.issuer}" twice; list each issuer once.`);
+    throw new Rs256AuthError('RS256_CONFIG_INVALID', `${setting} lists issuer ${quotedUrl(twice.issuer)} twice; list each issuer once.`);
   }
   return {
     list,
     resolver,
     cacheSize: settings.integer('issuerCacheSize', DEFAULT_ISSUER_CACHE_SIZE, 1),
+    newPerMinute: settings.integer('newIssuersPerMinute', DEFAULT_NEW_ISSUERS_PER_MINUTE, 1),
+    allowHttp: defaults.bounds.allowHttp,
     resolve: async (options, at) => readIssuerKeys(trustedIssuer(options, at, defaults)),
   };
 }
@@ -975,13 +1092,13 @@ function resolveResourceMetadata(settings: Settings, audience: string[] | undefi
   const resource = value === undefined ? undefined : absoluteHttpsUrl(value);
   // RFC 9728 §1.2: an https URL without a query or fragment.
   if (value === undefined || resource === undefined || resource.search !== '' || resource.hash !== '') {
-    throw invalid(setting, value, 'the https: URL that identifies this resource server, without query or fragment (http: only for loopback)');
+    throw invalid(setting, value === undefined ? value : redactedUrl(value), 'the https: URL that identifies this resource server, without query or fragment (http: only for loopback)');
   }
   const servers = settings.list('authorizationServers');
   const authorizationServers = servers.value ?? issuers;
   const notUrl = authorizationServers.find((server) => absoluteHttpsUrl(server) === undefined);
   if (notUrl !== undefined) {
-    throw invalid(servers.value ? servers.setting : 'JWT_ISSUER (JWT_AUTHORIZATION_SERVERS defaults to the issuers)', notUrl, 'https: issuer identifiers');
+    throw invalid(servers.value ? servers.setting : 'JWT_ISSUER (JWT_AUTHORIZATION_SERVERS defaults to the issuers)', redactedUrl(notUrl), 'https: issuer identifiers');
   }
   const path = RESOURCE_METADATA_SEGMENT + (resource.pathname === '/' ? '' : resource.pathname);
   if (!isLiteralRoutePath(path)) {

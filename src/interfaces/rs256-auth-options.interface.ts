@@ -68,6 +68,16 @@ export interface Rs256AuthModuleOptions {
   audience?: string | string[];
 
   /**
+   * Where keys come from an identity provider (`jwksUri`, `issuerUrl`, `trustedIssuers`, `issuerResolver`), accept
+   * its tokens whatever their `aud`. Without it such a resource server refuses to start unless `audience` is set
+   * (for trusted issuers: unless each has an audience), since the provider's keys sign tokens for every API of the
+   * tenant and a token minted for another API would pass. Refused with local keys, and together with `audience`.
+   * @env JWT_ACCEPT_ANY_AUDIENCE
+   * @default false
+   */
+  acceptAnyAudience?: boolean;
+
+  /**
    * Lifetime of issued tokens: seconds as a number, or a string such as `'900'`, `'15m'`, `'1h'`, `'7d'`.
    * @env JWT_EXPIRES_IN
    * @default '15m'
@@ -260,7 +270,11 @@ export interface Rs256AuthModuleOptions {
    * For dynamic tenants: called with a token's `iss` when it is not among `trustedIssuers`; returns that issuer's
    * options (the same checks apply as to configured ones), or `undefined` to refuse it. Answers, yes or no, are
    * remembered for up to `issuerCacheSize` issuers (least recently used first out), so the resolver runs once per
-   * issuer, not once per token.
+   * issuer, not once per token. The `iss` is read before any signature is checked, so it is bounded first: only an
+   * absolute `https:` URL (`http:` on loopback) of at most 256 characters without userinfo, query, fragment or dot
+   * segments reaches the resolver, at most `newIssuersPerMinute` new ones a minute; an accepted issuer joins the
+   * cache of active issuers (and can push one out) only once one of its tokens has verified. Needs `audience`, or
+   * `acceptAnyAudience`.
    * @env none: a function, given in code only
    * @default none (only `trustedIssuers`)
    * @example
@@ -274,6 +288,16 @@ export interface Rs256AuthModuleOptions {
    * @default 100
    */
   issuerCacheSize?: number;
+
+  /**
+   * Most issuers not seen before that are put to the `issuerResolver` (and whose keys are then fetched) in one
+   * minute; past it, tokens of further new issuers are refused (`issuer not accepted`) until the minute is over,
+   * and one warning is logged. Bounds what tokens with made-up issuers, which anyone can write, cost the identity
+   * providers and the resolver. Refused at start-up without an `issuerResolver`.
+   * @env JWT_NEW_ISSUERS_PER_MINUTE
+   * @default 10
+   */
+  newIssuersPerMinute?: number;
 
   /**
    * Seconds after which the fetched JWK Set is refreshed in the background; cached keys keep serving meanwhile.
@@ -319,6 +343,16 @@ export interface Rs256AuthModuleOptions {
    * @default false
    */
   jwksAllowHttp?: boolean;
+
+  /**
+   * Seconds a fetched JWK Set may keep verifying after its last successful fetch while its refreshes fail. Past
+   * it, tokens are refused (`RS256_TOKEN_KEYS_STALE`, "verification keys are stale") and one error is logged, until
+   * a fetch succeeds again; a key the identity provider has withdrawn meanwhile stops being trusted. At least
+   * `jwksCacheMaxAge`.
+   * @env JWT_JWKS_MAX_STALE
+   * @default 86400 (one day)
+   */
+  jwksMaxStale?: number;
 
   /**
    * Serve the verification keys as an RFC 7517 JWK Set, so other services can verify this one's tokens. Public

@@ -56,20 +56,3 @@ export async function readJsonBody(response: Response, maxBytes: number): Promis
   }
   return parseJson(await readAtMost(response, maxBytes));
 }
-
-/**
- * A URL as logs show it: as given, unless it carries credentials (`user:pass@`), a query string (`?api_key=…`) or a
- * fragment, which may be secrets (logs are read by more people than configuration is): then origin and path only.
- */
-export function shownUrl(url: URL | string): string {
-  let parsed: URL;
-  try {
-    parsed = typeof url === 'string' ? new URL(url) : url;
-  } catch {
-    return '(an unparsable URL)';
-  }
-  if (!parsed.username && !parsed.password && !parsed.search && !parsed.hash) {
-    return typeof url === 'string' ? url : url.href;
-  }
-  return `${parsed.origin}${parsed.pathname}`;
-}

@@ -1,5 +1,6 @@
 import { acceptableUrl } from '../config/rs256-auth.config.js';
-import { fetchJson, shownUrl } from './bounded-fetch.js';
+import { fetchJson } from './bounded-fetch.js';
+import { quotedUrl, redactedUrl } from '../observability/redacted-url.js';
 
 /**
  * The metadata locations of an issuer, in the order they are tried: OpenID Connect Discovery 1.0 §4 appends
@@ -29,11 +30,11 @@ export async function discoverJwksUri(issuer: string, options: { timeoutMs: numb
       continue;
     }
     if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)) {
-      throw new Error(`${shownUrl(location)} is not a JSON object`);
+      throw new Error(`${redactedUrl(location)} is not a JSON object`);
     }
     const document = metadata as Record<string, unknown>;
     if (document.issuer !== issuer) {
-      throw new Error(`${shownUrl(location)} names issuer ${JSON.stringify(String(document.issuer).slice(0, 200))}, not ${JSON.stringify(issuer)}`);
+      throw new Error(`${redactedUrl(location)} names issuer ${quotedUrl(String(document.issuer).slice(0, 200))}, not ${quotedUrl(issuer)}`);
     }
     let jwksUri: URL | undefined;
     try {
@@ -42,9 +43,9 @@ export async function discoverJwksUri(issuer: string, options: { timeoutMs: numb
       jwksUri = undefined;
     }
     if (!jwksUri || !acceptableUrl(jwksUri, options.allowHttp)) {
-      throw new Error(`${shownUrl(location)} has no usable jwks_uri (an https: URL; http: only for loopback or with JWT_JWKS_ALLOW_HTTP=true)`);
+      throw new Error(`${redactedUrl(location)} has no usable jwks_uri (an https: URL; http: only for loopback or with JWT_JWKS_ALLOW_HTTP=true)`);
     }
     return jwksUri;
   }
-  throw new Error(`no metadata at ${metadataUrls(issuer).map((url) => shownUrl(url)).join(' or ')}`);
+  throw new Error(`no metadata at ${metadataUrls(issuer).map((url) => redactedUrl(url)).join(' or ')}`);
 }

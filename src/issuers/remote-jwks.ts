@@ -71,7 +71,7 @@ export class RemoteJwks implements OnModuleInit, OnApplicationBootstrap, OnModul
     if (this.issuers.enabled) {
       return this.issuers.recover(issuer(), code);
     }
-    return code === 'RS256_TOKEN_KID_UNKNOWN' && this.source ? this.source.refresh() : undefined;
+    return (code === 'RS256_TOKEN_KID_UNKNOWN' || code === 'RS256_TOKEN_KEYS_STALE') && this.source ? this.source.refresh() : undefined;
   }
 
   /**

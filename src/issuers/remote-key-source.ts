@@ -6,7 +6,8 @@ import type { RemoteKeySettings } from '../config/rs256-auth.config.js';
 import { rsaKeyProblem, rsaThumbprint } from '../keys/key-loader.js';
 import { KeySet, verificationKey, type VerificationKey } from '../keys/key-set.js';
 import type { KeyStore } from '../keys/key-store.js';
-import { readJsonBody, shownUrl } from './bounded-fetch.js';
+import { readJsonBody } from './bounded-fetch.js';
+import { redactedText, redactedUrl } from '../observability/redacted-url.js';
 import { discoverJwksUri } from './issuer-discovery.js';
 import { loadJose } from './jose.loader.js';
 import { messageOf } from '../errors/rs256-auth.error.js';
@@ -69,11 +70,13 @@ export class RemoteKeySource {
   private inFlight?: Promise<FetchOutcome>;
   /** Entries in the last document received, before the `jwksMaxKeys` cut. */
   private entriesReceived = 0;
-  /** The JWK Set's URI, once configured or discovered, as logs show it (see shownUrl). */
+  /** The JWK Set's URI, once configured or discovered, as logs show it (see redactedUrl). */
   private jwksUri?: string;
   /** jose, loaded with the first fetch (see loadJose). */
   private jose?: typeof Jose;
   private initial?: Promise<void>;
+  /** When a fetch last succeeded (changed or not); `undefined` before the first. */
+  private lastSuccess?: number;
 
   constructor(
     private readonly settings: RemoteKeySettings,
@@ -94,11 +97,38 @@ export class RemoteKeySource {
     return this.initial;
   }
 
-  /** Per request, and cheap: starts a background fetch once the cached set is older than its max age. */
+  /** Milliseconds between two fetches (`jwksCooldown`). */
+  get cooldownMs(): number {
+    return this.settings.cooldownMs;
+  }
+
+  /**
+   * Per request, and cheap: starts a background fetch once the cached set is older than its max age, and past
+   * `jwksMaxStale` without a successful fetch stops trusting the keys.
+   */
   refreshIfStale(): void {
     if (this.remote && !this.remote.fresh) {
+      this.expireIfStale();
       void this.refresh();
     }
+  }
+
+  /**
+   * Past `jwksMaxStale` since the last successful fetch, replaces the set with the same keys marked stale, which
+   * refuses every token (and, as any replacement does, empties the verified-token cache); logged once, as the
+   * change of state it is, not once per refused token.
+   */
+  private expireIfStale(): void {
+    const current = this.keyStore.keys;
+    if (this.lastSuccess === undefined || current.stale || Date.now() - this.lastSuccess <= this.settings.maxStaleMs) {
+      return;
+    }
+    this.keyStore.replace(new KeySet(current.verificationKeys, undefined, true));
+    const seconds = Math.round((Date.now() - this.lastSuccess) / 1000);
+    this.logger.error(
+      `The JWK Set from ${this.jwksUri} could not be refreshed for ${seconds} s, past jwksMaxStale (JWT_JWKS_MAX_STALE, ${this.settings.maxStaleMs / 1000} s): ` +
+        'its keys are stale and every token is refused until a fetch succeeds.',
+    );
   }
 
   /**
@@ -144,9 +174,9 @@ export class RemoteKeySource {
       this.jose ??= await loadJose();
       const uri = configured ?? (await discoverJwksUri(discover!, { timeoutMs, maxBytes, allowHttp }));
       if (!configured) {
-        this.logger.log(`Issuer ${shownUrl(discover!)} publishes its keys at ${shownUrl(uri)}.`);
+        this.logger.log(`Issuer ${redactedUrl(discover!)} publishes its keys at ${redactedUrl(uri)}.`);
       }
-      this.jwksUri = shownUrl(uri);
+      this.jwksUri = redactedUrl(uri);
       this.remote = this.remoteSet(this.jose, uri);
     }
     return this.remote;
@@ -168,26 +198,31 @@ export class RemoteKeySource {
     try {
       remote = await this.located();
     } catch (error) {
-      this.logger.warn(`Discovering the keys of issuer ${shownUrl(this.settings.discover!)} failed (${messageOf(error)}); ${cached()} cached key(s) stay in use.`);
+      this.logger.warn(`Discovering the keys of issuer ${redactedUrl(this.settings.discover!)} failed (${redactedText(messageOf(error))}); ${cached()} cached key(s) stay in use.`);
       return 'failed';
     }
     const uri = this.jwksUri!;
     try {
       await remote.reload();
     } catch (error) {
-      this.logger.warn(`Fetching the JWK Set from ${uri} failed (${messageOf(error)}); ${cached()} cached key(s) stay in use.`);
+      this.expireIfStale();
+      const state = this.keyStore.keys.stale ? `its ${cached()} key(s) are stale and refused` : `${cached()} cached key(s) stay in use`;
+      this.logger.warn(`Fetching the JWK Set from ${uri} failed (${redactedText(messageOf(error))}); ${state}.`);
       return 'failed';
     }
+    this.lastSuccess = Date.now();
+    const wasStale = this.keyStore.keys.stale;
     const { keys, skipped, ambiguous } = this.toVerificationKeys(remote.jwks()?.keys ?? []);
     this.warnAboutLeftOut(uri, skipped, ambiguous);
     const current = this.keyStore.keys.verificationKeys;
     const fingerprint = (list: readonly VerificationKey[]): string => list.map((key) => `${key.kid}:${rsaThumbprint(key.key)}`).join(',');
     // An unchanged set keeps its identity, so the verified-token cache survives routine refreshes.
-    if (fingerprint(keys) === fingerprint(current)) {
+    if (!wasStale && fingerprint(keys) === fingerprint(current)) {
       return 'unchanged';
     }
     this.keyStore.replace(new KeySet(keys));
-    this.logger.log(`JWK Set from ${uri}: verification kids [${keys.map((key) => shown(key.kid)).join(', ')}].`);
+    const again = wasStale ? ' (fresh again: tokens are verified once more)' : '';
+    this.logger.log(`JWK Set from ${uri}${again}: verification kids [${keys.map((key) => shown(key.kid)).join(', ')}].`);
     return 'changed';
   }
 

@@ -38,6 +38,11 @@ export class KeySet {
   constructor(
     readonly verificationKeys: readonly VerificationKey[],
     private readonly signing?: SigningKey,
+    /**
+     * Fetched keys that could not be refreshed for longer than `jwksMaxStale`: kept (a successful fetch compares
+     * against them) but never selected, so every token is refused until a fetch succeeds.
+     */
+    readonly stale = false,
   ) {
     this.byKid = new Map(verificationKeys.map((entry) => [entry.kid, entry]));
   }
@@ -61,9 +66,12 @@ export class KeySet {
   /**
    * The key that must have signed a token with this header `kid`. With a single key, a token without `kid` is
    * checked against it; with several, the `kid` is required.
-   * @throws Rs256AuthError `RS256_TOKEN_KID_UNKNOWN`
+   * @throws Rs256AuthError `RS256_TOKEN_KID_UNKNOWN`, or `RS256_TOKEN_KEYS_STALE` for a stale set
    */
   select(kid: unknown): VerificationKey {
+    if (this.stale) {
+      throw new Rs256AuthError('RS256_TOKEN_KEYS_STALE', 'verification keys are stale (the issuer could not be reached); try again later');
+    }
     if (this.verificationKeys.length === 0) {
       throw new Rs256AuthError('RS256_TOKEN_KID_UNKNOWN', 'no verification key is available yet');
     }

@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import type { SessionsConfig } from '../config/rs256-auth.config.js';
 import { Rs256AuthError, messageOf } from '../errors/rs256-auth.error.js';
+import { redactedText } from '../observability/redacted-url.js';
 import type {
   NewSession,
   Revocation,
@@ -325,8 +326,8 @@ export class RedisSessionStore implements SessionStore {
   private reportDown(error: unknown): void {
     if (!this.reportedDown) {
       this.reportedDown = true;
-      // ioredis messages name the host and port at most, never the URL's password.
-      this.logger.warn(`Redis session store unreachable (${messageOf(error)}); retrying.`);
+      // ioredis messages name the host and port, but what they quote is shown by the one rule for URLs.
+      this.logger.warn(`Redis session store unreachable (${redactedText(messageOf(error))}); retrying.`);
     }
   }
 

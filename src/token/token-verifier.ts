@@ -3,7 +3,7 @@ import { verify as verifySignature } from 'node:crypto';
 import type { Rs256AuthConfig } from '../config/rs256-auth.config.js';
 import { Rs256AuthError, type Rs256AuthErrorCode } from '../errors/rs256-auth.error.js';
 import type { JwtClaims } from '../interfaces/jwt-claims.interface.js';
-import { IssuerRegistry } from '../issuers/issuer-registry.js';
+import { IssuerRegistry, type IssuerContext } from '../issuers/issuer-registry.js';
 import type { KeySet, VerificationKey } from '../keys/key-set.js';
 import { RS256_AUTH_CONFIG } from '../rs256-auth.constants.js';
 import { typMediaType } from '../config/token-type.js';
@@ -84,6 +84,8 @@ interface Policy {
   readonly issuer?: string;
   readonly audience?: readonly string[];
   readonly requiredClaims: readonly string[];
+  /** With several issuers, the issuer chosen by the token's `iss`. */
+  readonly context?: IssuerContext;
 }
 
 /** A token that passed every check before the RSA operation, with what the operation and the claim checks need. */
@@ -317,9 +319,14 @@ export class TokenVerifier {
   private accepted(token: string, signed: SignedToken, keys: KeySet | number, nowSeconds: number): JwtClaims {
     const claims = this.checkedClaims(frozenWithinDepth(signed.decoded ?? decodeJson(signed.payload, 'payload'), 'payload'), signed.policy);
     this.checkTime(claims, nowSeconds);
+    const { context } = signed.policy;
+    // Only a token that passed every check lets a new issuer in among the active ones (see IssuerRegistry.admit),
+    // and only an active issuer's tokens are cached: the registry empties the cache when one leaves.
+    const cacheable = context === undefined || this.issuers!.admit(context);
     // Off the event loop, the keys may have been replaced while the signature was checked: then the entry would
-    // outlive the key that vouched for it.
-    if (keys === this.cachedWith) {
+    // outlive the key that vouched for it. (An issuer on probation changes no version when its keys change, so its
+    // own key set is compared too.)
+    if (cacheable && keys === this.cachedWith && (context === undefined || context.keyStore.keys === signed.policy.keys)) {
       this.cache.set(token, claims);
     }
     return claims;
@@ -364,7 +371,7 @@ export class TokenVerifier {
       reject('RS256_TOKEN_ISSUER', 'issuer not accepted');
     }
     const { issuer, audience, requiredClaims } = context.issuer;
-    return { keys: context.keyStore.keys, issuer, audience, requiredClaims };
+    return { keys: context.keyStore.keys, issuer, audience, requiredClaims, context };
   }
 
   /**

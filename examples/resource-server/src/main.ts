@@ -14,7 +14,8 @@ class OrdersController {
 }
 
 @Module({
-  // JWT_JWKS_URI only: the keys come from the issuer's JWK Set, fetched at start-up and kept current.
+  // JWT_JWKS_URI and JWT_AUDIENCE: the keys come from the issuer's JWK Set, fetched at start-up and kept current,
+  // and only tokens for this API (its audience) are accepted.
   imports: [Rs256AuthModule.forRoot()],
   controllers: [OrdersController],
 })
