@@ -36,13 +36,17 @@ export {
 } from './rs256-auth.constants.js';
 export { RevocationList } from './sessions/revocation-list.js';
 export { SessionService, type SessionTokens } from './sessions/session.service.js';
+export { SessionErrorFilter } from './sessions/session-error.filter.js';
+export { toTokenResponse, type OAuthTokenResponse } from './sessions/token-response.js';
 export type { ConsumeResult, RefreshRecord, Revocation, RevocationSink, SessionStore } from './sessions/session-store.interface.js';
 export { bearerTokenExtractor, firstOf, fromAuthHeader, fromCookie, fromQuery } from './transports/token-extractors.js';
 export { StrictJwtService } from './strict-jwt.service.js';
 export { TokenVerifier } from './token/token-verifier.js';
 export {
   ConnectionAuthenticator,
+  GRAPHQL_WS_ENDED_CLOSE_CODE,
   GRAPHQL_WS_REFUSED_CLOSE_CODE,
+  TRY_AGAIN_LATER_CLOSE_CODE,
   type GraphqlWsConnection,
 } from './guard/connection-authenticator.js';
 export { EXPIRED_CLOSE_CODE } from './transports/ws.transport.js';
