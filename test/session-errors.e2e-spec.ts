@@ -1,0 +1,105 @@
+import type { INestApplication } from '@nestjs/common';
+import { PLATFORMS } from './fixtures/app.js';
+import { createTokenEndpointApp } from './fixtures/token-endpoint-app.js';
+import { request, type HttpResult } from './support/http.js';
+import { createKeyFiles, type KeyFiles } from './support/keys.js';
+import { LogCapture } from './support/log-capture.js';
+import { startRedis, type RedisServer } from './support/redis.js';
+
+let keys: KeyFiles;
+beforeAll(() => {
+  keys = createKeyFiles();
+});
+afterAll(() => keys.cleanup());
+
+/** A token endpoint of a user's app, with no error handling of its own, on both HTTP platforms. */
+describe.each(PLATFORMS)('session failures answer by themselves (%s)', (platform) => {
+  let redis: RedisServer;
+  const apps: INestApplication[] = [];
+  const logs = new LogCapture();
+  let memory: string;
+  let shared: string;
+
+  beforeAll(async () => {
+    redis = await startRedis();
+    const base = { privateKeyPath: keys.privatePath, sessions: true };
+    const started = [
+      await createTokenEndpointApp(platform, { ...base, sessionStore: 'memory' }, logs),
+      await createTokenEndpointApp(platform, { ...base, sessionStore: 'redis', redisUrl: redis.url, redisTimeout: 200 }, logs),
+    ];
+    apps.push(...started.map(({ app }) => app));
+    [memory, shared] = started.map(({ url }) => url);
+  });
+  afterAll(async () => {
+    for (const app of apps) await app.close();
+    await redis?.stop();
+  });
+
+  const signIn = (url: string): Promise<HttpResult> => request(url, '/tokens', { method: 'POST', body: { sub: 'ada' } });
+  const refresh = (url: string, token: string): Promise<HttpResult> => request(url, '/tokens/refresh', { method: 'POST', body: { refresh_token: token } });
+
+  it('answers sign-in and refresh in the OAuth 2.0 token-response shape, not to be cached', async () => {
+    const signedIn = await signIn(memory);
+    expect(signedIn.status).toBe(200);
+    expect(signedIn.headers.get('cache-control')).toBe('no-store');
+    expect(signedIn.body).toEqual({
+      access_token: expect.stringMatching(/^ey/),
+      token_type: 'Bearer',
+      expires_in: 900,
+      refresh_token: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/),
+      refresh_expires_in: 14 * 86_400,
+    });
+    const refreshed = await refresh(memory, signedIn.body.refresh_token);
+    expect(refreshed.status).toBe(200);
+    expect(Object.keys(refreshed.body).sort()).toEqual(['access_token', 'expires_in', 'refresh_expires_in', 'refresh_token', 'token_type']);
+  });
+
+  it('a refresh token that is not one: 401 with the code, not a 500', async () => {
+    const refused = await refresh(memory, 'nope');
+    expect(refused.status).toBe(401);
+    expect(refused.body).toEqual({ statusCode: 401, error: 'Unauthorized', message: 'refresh token not accepted', code: 'RS256_REFRESH_TOKEN_INVALID' });
+    expect(refused.headers.get('www-authenticate')).toBe('Bearer realm="api"');
+  });
+
+  it('a refresh token presented twice: 401 with the reuse code', async () => {
+    const { refresh_token: token } = (await signIn(memory)).body as { refresh_token: string };
+    expect((await refresh(memory, token)).status).toBe(200);
+    const reused = await refresh(memory, token);
+    expect(reused.status).toBe(401);
+    expect(reused.body.code).toBe('RS256_REFRESH_TOKEN_REUSED');
+  });
+
+  it('the session store unreachable: 503 with Retry-After, and the code', async () => {
+    const { refresh_token: token } = (await signIn(shared)).body as { refresh_token: string };
+    await redis.stop();
+    try {
+      for (const response of [await refresh(shared, token), await signIn(shared)]) {
+        expect(response.status).toBe(503);
+        expect(response.headers.get('retry-after')).toBe('5');
+        expect(response.body).toMatchObject({ statusCode: 503, code: 'RS256_SESSION_STORE_UNAVAILABLE', message: 'session store unavailable; try again later' });
+      }
+    } finally {
+      await redis.start();
+    }
+    // Back once the store has reconnected; no request waited for it meanwhile.
+    const deadline = Date.now() + 10_000;
+    while ((await signIn(shared)).status !== 200) {
+      expect(Date.now()).toBeLessThan(deadline);
+      await new Promise((done) => setTimeout(done, 50));
+    }
+  });
+
+  it('leaves every other error alone: sessions disabled is still a server error', async () => {
+    const { app, url } = await createTokenEndpointApp(platform, { privateKeyPath: keys.privatePath }, new LogCapture());
+    try {
+      expect((await signIn(url)).status).toBe(500);
+    } finally {
+      await app.close();
+    }
+  });
+
+  // Declared last, so that it sees what every case above logged.
+  it('logs none of these refusals as an error', () => {
+    expect(logs.matching(/^ERROR/)).toEqual([]);
+  });
+});
