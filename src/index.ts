@@ -36,7 +36,7 @@ export {
 } from './rs256-auth.constants.js';
 export { RevocationList } from './sessions/revocation-list.js';
 export { SessionService, type SessionTokens } from './sessions/session.service.js';
-export { SessionErrorFilter } from './sessions/session-error.filter.js';
+export { SessionErrorFilter } from './guard/session-error.filter.js';
 export { toTokenResponse, type OAuthTokenResponse } from './sessions/token-response.js';
 export type { ConsumeResult, RefreshRecord, Revocation, RevocationSink, SessionStore } from './sessions/session-store.interface.js';
 export { bearerTokenExtractor, firstOf, fromAuthHeader, fromCookie, fromQuery } from './transports/token-extractors.js';

@@ -16,7 +16,7 @@ import { ConfigurableModuleClass, OPTIONS_TYPE } from './rs256-auth.module-defin
 import { RS256_AUTH_CONFIG, RS256_AUTH_MODULE_OPTIONS, SESSION_STORE } from './rs256-auth.constants.js';
 import { RevocationList } from './sessions/revocation-list.js';
 import { createSessionStore } from './sessions/session-store.factory.js';
-import { SessionErrorFilter } from './sessions/session-error.filter.js';
+import { SessionErrorFilter } from './guard/session-error.filter.js';
 import { SessionService } from './sessions/session.service.js';
 import { ResourceMetadataRoute } from './resource-metadata/resource-metadata.route.js';
 import { RouteScopes } from './resource-metadata/route-scopes.js';

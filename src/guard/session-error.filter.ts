@@ -3,7 +3,7 @@ import { HttpAdapterHost } from '@nestjs/core';
 import { throwError, type Observable } from 'rxjs';
 import type { Rs256AuthConfig } from '../config/rs256-auth.config.js';
 import { Rs256AuthError, type Rs256AuthErrorCode } from '../errors/rs256-auth.error.js';
-import { bearerChallenge } from '../guard/www-authenticate.js';
+import { bearerChallenge } from './www-authenticate.js';
 import { RS256_AUTH_CONFIG } from '../rs256-auth.constants.js';
 import { RETRY_AFTER_SECONDS, refusalBody, type AuthRefusal } from '../transports/auth-refusal.js';
 import { GraphqlAuthError } from '../transports/graphql.transport.js';
