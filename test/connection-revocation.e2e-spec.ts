@@ -1,5 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { Test, type TestingModule } from '@nestjs/testing';
+import { Redis } from 'ioredis';
 import { Rs256AuthModule, SessionService, type Rs256AuthModuleOptions, type SessionTokens } from '../src/index.js';
 import { createGatewayApp } from './fixtures/gateway-app.js';
 import { createGraphqlApp } from './fixtures/graphql-app.js';
@@ -163,6 +164,22 @@ describe.each(['memory', 'redis'] as const)('connections end when their token is
       expect(await within(revoked.ended, END_WITHIN_MS, 'the connection of the revoked token ended')).toEqual(endingFor('token revoked'));
       expect(await sameSession.serving()).toBe(true);
     });
+
+    if (store === 'redis' && kind === 'ws') {
+      it('a revocation published while this instance was cut off ends the connection when it reloads the list', async () => {
+        const tokens = await sessions.issue(`${kind}-missed`);
+        const connection = await connect(tokens);
+        const admin = new Redis(redis!.url);
+        try {
+          // Every subscriber loses its connection; the instances reconnect (after 100 ms at the earliest) and reload.
+          await admin.call('CLIENT', 'KILL', 'TYPE', 'pubsub');
+          await sessions.revokeSession(tokens.sessionId);
+        } finally {
+          admin.disconnect();
+        }
+        expect(await within(connection.ended, END_WITHIN_MS, 'the connection ended after the reload')).toEqual(endingFor('session revoked'));
+      });
+    }
   });
 
   // Declared last, so that it sees what every case above logged.
