@@ -24,6 +24,7 @@ interface WsServer {
 /** A socket.io `Server` or `Namespace`, as `@nestjs/platform-socket.io` hands it to `afterInit`. */
 interface SocketIoServer {
   use(middleware: (socket: SocketIoSocket & ClosingSocket, next: (error?: Error) => void) => void): unknown;
+  on(event: 'connection', listener: (socket: SocketIoSocket & ClosingSocket) => void): unknown;
 }
 
 /** The end of a connection, as both socket types announce it. */
@@ -166,6 +167,8 @@ export class ConnectionAuthenticator {
   }
 
   private protectSocketIo(server: SocketIoServer): void {
+    // The claims of an accepted handshake, until the socket is connected: one that never is has nothing to end.
+    const accepted = new WeakMap<object, JwtClaims | undefined>();
     server.use((socket, next) => {
       let token: string | null | undefined;
       try {
@@ -177,7 +180,7 @@ export class ConnectionAuthenticator {
       this.verdict(token).then(
         (verdict) => {
           if (verdict.refused === undefined) {
-            this.endWithToken(socket, verdict.claims, 'disconnect');
+            accepted.set(socket, verdict.claims);
             next();
           } else {
             const data = verdict.unavailable ? { code: 'SERVICE_UNAVAILABLE', retryAfter: RETRY_AFTER_SECONDS } : { code: 'UNAUTHENTICATED' };
@@ -187,6 +190,7 @@ export class ConnectionAuthenticator {
         (error: unknown) => next(error as Error),
       );
     });
+    server.on('connection', (socket) => this.endWithToken(socket, accepted.get(socket), 'disconnect'));
   }
 
   /**
