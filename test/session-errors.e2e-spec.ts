@@ -1,9 +1,15 @@
 import type { INestApplication } from '@nestjs/common';
+import { lastValueFrom } from 'rxjs';
 import { PLATFORMS } from './fixtures/app.js';
+import { createGatewayApp, type GatewayApp } from './fixtures/gateway-app.js';
+import { createGraphqlApp, type GraphqlApp } from './fixtures/graphql-app.js';
+import { createMicroserviceApp, type MicroserviceApp } from './fixtures/microservice-app.js';
 import { createTokenEndpointApp } from './fixtures/token-endpoint-app.js';
+import { connectSocketIo, connectWs, type GatewayConnection } from './support/gateway-clients.js';
 import { request, type HttpResult } from './support/http.js';
 import { createKeyFiles, type KeyFiles } from './support/keys.js';
 import { LogCapture } from './support/log-capture.js';
+import { freePort } from './support/processes.js';
 import { startRedis, type RedisServer } from './support/redis.js';
 
 let keys: KeyFiles;
@@ -96,6 +102,53 @@ describe.each(PLATFORMS)('session failures answer by themselves (%s)', (platform
     } finally {
       await app.close();
     }
+  });
+
+  // Declared last, so that it sees what every case above logged.
+  it('logs none of these refusals as an error', () => {
+    expect(logs.matching(/^ERROR/)).toEqual([]);
+  });
+});
+
+/** The same failure in a resolver, a gateway handler and a message handler: the transport's own form, never a crash. */
+describe('session failures in the other transports', () => {
+  const logs = new LogCapture();
+  let gql: GraphqlApp;
+  let ws: GatewayApp;
+  let io: GatewayApp;
+  let rpc: MicroserviceApp;
+  const connections: GatewayConnection[] = [];
+  const refused = { status: 'error', code: 'UNAUTHENTICATED', message: 'refresh token not accepted' };
+
+  beforeAll(async () => {
+    const options = { sessions: true };
+    gql = await createGraphqlApp('apollo', 'express', 'route', keys.privatePath, logs, options);
+    ws = await createGatewayApp('ws', 'express', 'route', keys.privatePath, logs, options);
+    io = await createGatewayApp('socket.io', 'fastify', 'route', keys.privatePath, logs, options);
+    rpc = await createMicroserviceApp('tcp', 'route', keys.privatePath, await freePort(), logs, undefined, options);
+  });
+  afterAll(async () => {
+    connections.forEach((connection) => connection.close());
+    for (const app of [gql?.app, ws?.app, io?.app]) await app?.close();
+    await rpc?.close();
+  });
+
+  it('GraphQL: an error with extensions.code UNAUTHENTICATED', async () => {
+    const response = await request(gql.url, '', { method: 'POST', body: { query: 'mutation { refresh(refreshToken: "nope") }' } });
+    expect(response.status).toBeLessThan(500);
+    expect(response.body.errors).toEqual([expect.objectContaining({ message: 'refresh token not accepted', extensions: expect.objectContaining({ code: 'UNAUTHENTICATED' }) })]);
+  });
+
+  it('gateways: an exception event, and the connection serves on', async () => {
+    for (const connection of [await connectWs(ws.url), await connectSocketIo(io.url)]) {
+      connections.push(connection);
+      expect(await connection.call('refresh', 'nope')).toEqual({ event: 'exception', data: refused });
+      expect(await connection.call('ping')).toEqual({ event: 'ping', data: 'pong' });
+    }
+  });
+
+  it('microservices: the error { status, code, message }', async () => {
+    await expect(lastValueFrom(rpc.client.send('refresh', 'nope'))).rejects.toEqual(refused);
   });
 
   // Declared last, so that it sees what every case above logged.

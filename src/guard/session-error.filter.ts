@@ -36,7 +36,8 @@ export abstract class SessionFailure {
  * (`RS256_SESSION_STORE_UNAVAILABLE`) a 503 with `Retry-After`. Over GraphQL the same refusal is an error with
  * `extensions.code` `UNAUTHENTICATED` or `SERVICE_UNAVAILABLE`; in a gateway an `exception` event, in a
  * microservice an error, both `{ status: 'error', code, message }`. A filter of the application's own for these
- * errors, on a handler or controller, takes precedence.
+ * errors, on a handler or controller, takes precedence. Nest applies no global filter to WebSocket gateways: there,
+ * `@UseFilters(SessionErrorFilter)` on the gateway or handler.
  */
 @Catch(SessionFailure)
 @Injectable()

@@ -32,7 +32,7 @@ export interface GatewayConnection {
   close(): void;
 }
 
-const EVENTS = ['whoami', 'post', 'hello', 'ping', 'exception'];
+const EVENTS = ['whoami', 'post', 'hello', 'ping', 'refresh', 'exception'];
 
 /** Opens a real `ws` connection (token in the handshake's `Authorization` header); rejects with the refusal. */
 export function connectWs(url: string, token?: string): Promise<GatewayConnection> {
