@@ -89,7 +89,7 @@ describe.each(['memory', 'redis'] as const)('connections end when their token is
     afterEach(async () => {
       await Promise.all(open.splice(0).map((connection) => connection.close()));
     });
-    afterAll(() => app.close());
+    afterAll(() => app?.close());
 
     async function connect(tokens: SessionTokens): Promise<LiveConnection> {
       const connection = kind === 'ws' || kind === 'socket.io' ? await gatewayConnection(tokens.accessToken) : await subscription(tokens.accessToken);
