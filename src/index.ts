@@ -36,6 +36,8 @@ export {
 } from './rs256-auth.constants.js';
 export { RevocationList } from './sessions/revocation-list.js';
 export { SessionService, type SessionTokens } from './sessions/session.service.js';
+export { SessionErrorFilter } from './guard/session-error.filter.js';
+export { toTokenResponse, type OAuthTokenResponse } from './sessions/token-response.js';
 export type {
   NewSession,
   Revocation,
@@ -52,7 +54,9 @@ export { StrictJwtService } from './strict-jwt.service.js';
 export { TokenVerifier } from './token/token-verifier.js';
 export {
   ConnectionAuthenticator,
+  GRAPHQL_WS_ENDED_CLOSE_CODE,
   GRAPHQL_WS_REFUSED_CLOSE_CODE,
+  TRY_AGAIN_LATER_CLOSE_CODE,
   type GraphqlWsConnection,
 } from './guard/connection-authenticator.js';
 export { EXPIRED_CLOSE_CODE } from './transports/ws.transport.js';

@@ -1,9 +1,10 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
-import { DiscoveryModule } from '@nestjs/core';
+import { APP_FILTER, DiscoveryModule } from '@nestjs/core';
 import { JwtService } from '@nestjs/jwt';
 import { resolveRs256AuthConfig } from './config/rs256-auth.config.js';
 import { ConnectionAuthenticator } from './guard/connection-authenticator.js';
+import { ConnectionLifetimes } from './guard/connection-lifetimes.js';
 import { JwtAuthGuard } from './guard/jwt-auth.guard.js';
 import { StrategyHost } from './guard/strategy-host.js';
 import { StartupLog } from './rs256-auth.startup-log.js';
@@ -15,6 +16,7 @@ import { ConfigurableModuleClass, OPTIONS_TYPE } from './rs256-auth.module-defin
 import { RS256_AUTH_CONFIG, RS256_AUTH_MODULE_OPTIONS, SESSION_STORE } from './rs256-auth.constants.js';
 import { RevocationList } from './sessions/revocation-list.js';
 import { createSessionStore } from './sessions/session-store.factory.js';
+import { SessionErrorFilter } from './guard/session-error.filter.js';
 import { SessionService } from './sessions/session.service.js';
 import { ResourceMetadataRoute } from './resource-metadata/resource-metadata.route.js';
 import { RouteScopes } from './resource-metadata/route-scopes.js';
@@ -54,6 +56,9 @@ import { TokenVerifier } from './token/token-verifier.js';
     { provide: SESSION_STORE, inject: [RS256_AUTH_CONFIG], useFactory: createSessionStore },
     RevocationList,
     SessionService,
+    // Session failures answered by themselves (401, 503) in the application's handlers: see SessionErrorFilter.
+    { provide: APP_FILTER, useClass: SessionErrorFilter },
+    ConnectionLifetimes,
     ConnectionAuthenticator,
     StartupChecks,
   ],

@@ -48,6 +48,7 @@ describe('the demo server, as npm start runs it', () => {
   it('POST /auth/login issues a Bearer token for the default user', async () => {
     const response = await request(demo.url, '/auth/login', { method: 'POST', body: { username: 'demo', password: 'demo-password' } });
     expect(response.status).toBe(200);
+    expect(response.headers.get('cache-control')).toBe('no-store');
     expect(response.body).toEqual({
       access_token: expect.stringMatching(/^eyJ/),
       token_type: 'Bearer',

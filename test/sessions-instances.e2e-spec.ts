@@ -153,11 +153,12 @@ describe('two demo instances sharing one redis-server', () => {
       expect(performance.now() - start).toBeLessThan(REDIS_TIMEOUT_MS + 500);
     }
 
-    // Past the staleness bound B refuses every token, and says why.
-    await until(async () => (await status(b, live)) === 401, MAX_STALENESS_MS * 3, 'fail closed');
+    // Past the staleness bound B refuses every token, and says why: unavailable (503), not a bad token (401).
+    await until(async () => (await status(b, live)) === 503, MAX_STALENESS_MS * 3, 'fail closed');
     expect(performance.now() - stoppedAt).toBeGreaterThan(MAX_STALENESS_MS / 2);
     const refused = await request(b.url, '/profile', { token: live.access_token });
     expect(refused.body.message).toBe('revocation state unavailable; try again later');
+    expect(refused.headers.get('retry-after')).toBe('5');
     await b.waitFor('fail closed');
     // Configured to fail open, an instance keeps accepting tokens on its stale list, still refusing what it knows.
     await until(
@@ -174,7 +175,7 @@ describe('two demo instances sharing one redis-server', () => {
     // An instance started during the outage has never loaded the revocations: it refuses every token at once.
     const d = await startDemo(cwd, env);
     started.push(d);
-    expect(await status(d, live)).toBe(401);
+    expect(await status(d, live)).toBe(503);
     expect((await request(d.url, '/health')).status).toBe(200);
 
     // Redis comes back empty (no persistence); the instances reconnect and give it their revocations back.

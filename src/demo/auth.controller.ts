@@ -1,26 +1,20 @@
-import {
-  BadRequestException,
-  Body,
-  Controller,
-  HttpCode,
-  Inject,
-  Post,
-  NotFoundException,
-  ServiceUnavailableException,
-  UnauthorizedException,
-} from '@nestjs/common';
+import { BadRequestException, Body, Controller, Header, HttpCode, Inject, Post, NotFoundException, UnauthorizedException } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
-import { Claims, Public, RS256_AUTH_CONFIG, Rs256AuthError, SessionService, type JwtClaims, type Rs256AuthConfig, type SessionTokens } from '../index.js';
+import {
+  Claims,
+  Public,
+  RS256_AUTH_CONFIG,
+  Rs256AuthError,
+  SessionService,
+  toTokenResponse,
+  type JwtClaims,
+  type OAuthTokenResponse,
+  type Rs256AuthConfig,
+} from '../index.js';
 import { UserStore } from './user-store.js';
 
-export interface TokenResponse {
-  access_token: string;
-  token_type: 'Bearer';
-  expires_in: number;
-  /** With sessions enabled (JWT_SESSIONS_ENABLED=true). */
-  refresh_token?: string;
-  refresh_expires_in?: number;
-}
+/** An OAuth 2.0 token response; without sessions (JWT_SESSIONS_ENABLED=false) there is no refresh token. */
+export type TokenResponse = OAuthTokenResponse | Pick<OAuthTokenResponse, 'access_token' | 'token_type' | 'expires_in'>;
 
 const MAX_FIELD_LENGTH = 256;
 
@@ -40,29 +34,16 @@ function readStrings<T extends string>(body: unknown, names: readonly T[]): Reco
   return fields as Record<T, string>;
 }
 
-function toResponse(tokens: SessionTokens): TokenResponse {
-  return {
-    access_token: tokens.accessToken,
-    token_type: 'Bearer',
-    expires_in: tokens.expiresIn,
-    refresh_token: tokens.refreshToken,
-    refresh_expires_in: tokens.refreshExpiresIn,
-  };
-}
-
-/** The library reports session failures with stable codes; this is where the demo turns them into HTTP. */
-async function asHttp<T>(operation: () => Promise<T>): Promise<T> {
+/**
+ * The session routes of a demo run without sessions are not there. Every other session failure answers by itself
+ * (the library's `SessionErrorFilter`): a refused refresh token 401, an unreachable store 503.
+ */
+async function unlessDisabled<T>(operation: () => Promise<T>): Promise<T> {
   try {
     return await operation();
   } catch (error) {
     if (error instanceof Rs256AuthError && error.code === 'RS256_SESSIONS_DISABLED') {
       throw new NotFoundException('sessions are disabled (JWT_SESSIONS_ENABLED=false)');
-    }
-    if (error instanceof Rs256AuthError && error.code === 'RS256_SESSION_STORE_UNAVAILABLE') {
-      throw new ServiceUnavailableException(error.message);
-    }
-    if (error instanceof Rs256AuthError && (error.code === 'RS256_REFRESH_TOKEN_INVALID' || error.code === 'RS256_REFRESH_TOKEN_REUSED')) {
-      throw new UnauthorizedException(error.message);
     }
     throw error;
   }
@@ -81,6 +62,7 @@ export class AuthController {
   @Public()
   @Post('login')
   @HttpCode(200)
+  @Header('Cache-Control', 'no-store')
   async login(@Body() body: unknown): Promise<TokenResponse> {
     const { username, password } = readStrings(body, ['username', 'password']);
     const user = this.users.authenticate(username, password);
@@ -89,7 +71,7 @@ export class AuthController {
     }
     const scope = user.scopes.join(' ');
     if (this.config.sessions) {
-      return toResponse(await asHttp(() => this.sessions.issue(user.username, { scope })));
+      return toTokenResponse(await this.sessions.issue(user.username, { scope }));
     }
     const accessToken = await this.jwt.signAsync({ sub: user.username, scope });
     return { access_token: accessToken, token_type: 'Bearer', expires_in: this.config.expiresIn };
@@ -99,22 +81,23 @@ export class AuthController {
   @Public()
   @Post('refresh')
   @HttpCode(200)
-  async refresh(@Body() body: unknown): Promise<TokenResponse> {
+  @Header('Cache-Control', 'no-store')
+  async refresh(@Body() body: unknown): Promise<OAuthTokenResponse> {
     const { refresh_token: refreshToken } = readStrings(body, ['refresh_token']);
-    return toResponse(await asHttp(() => this.sessions.refresh(refreshToken)));
+    return toTokenResponse(await unlessDisabled(() => this.sessions.refresh(refreshToken)));
   }
 
   /** Ends the session of the presented access token: its refresh tokens and access tokens stop working. */
   @Post('logout')
   @HttpCode(204)
   async logout(@Claims() claims: JwtClaims): Promise<void> {
-    await asHttp(() => this.sessions.logout(claims));
+    await unlessDisabled(() => this.sessions.logout(claims));
   }
 
   /** Ends every session of the presented token's user, on every instance. */
   @Post('logout-all')
   @HttpCode(204)
   async logoutAll(@Claims('sub') subject: string): Promise<void> {
-    await asHttp(() => this.sessions.revokeSubject(subject));
+    await unlessDisabled(() => this.sessions.revokeSubject(subject));
   }
 }

@@ -1,10 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Rs256AuthConfig } from '../config/rs256-auth.config.js';
+import type { JwtClaims } from '../interfaces/jwt-claims.interface.js';
+import { ConnectionLifetimes } from './connection-lifetimes.js';
 import { StrategyHost } from './strategy-host.js';
 import { bearerChallenge } from './www-authenticate.js';
 import { RS256_AUTH_CONFIG } from '../rs256-auth.constants.js';
+import { RETRY_AFTER_SECONDS } from '../transports/auth-refusal.js';
 import { connectionParamsToken } from '../transports/graphql.transport.js';
-import { closeExpired, rememberHandshake, socketIoToken, type GatewayClient, type HandshakeRequest, type SocketIoSocket } from '../transports/ws.transport.js';
+import { closeUnauthenticated, rememberHandshake, socketIoToken, type GatewayClient, type HandshakeRequest, type SocketIoSocket } from '../transports/ws.transport.js';
 
 /** What `verifyClient` of a `ws` server is handed (the parts used here). */
 interface VerifyClientInfo {
@@ -21,6 +24,7 @@ interface WsServer {
 /** A socket.io `Server` or `Namespace`, as `@nestjs/platform-socket.io` hands it to `afterInit`. */
 interface SocketIoServer {
   use(middleware: (socket: SocketIoSocket & ClosingSocket, next: (error?: Error) => void) => void): unknown;
+  on(event: 'connection', listener: (socket: SocketIoSocket & ClosingSocket) => void): unknown;
 }
 
 /** The end of a connection, as both socket types announce it. */
@@ -28,11 +32,17 @@ interface ClosingSocket {
   once(event: 'close' | 'disconnect', listener: () => void): unknown;
 }
 
-/** What checking a connection's token came to: the reason it is refused, or when the token expires (if it does). */
-type ConnectionVerdict = { refused: string } | { refused?: undefined; expiresAt?: number };
+/**
+ * What checking a connection's token came to: the reason it is refused (`unavailable` when the revocation list
+ * cannot be trusted, which is not the token's fault), or the verified claims (none when the client sent no token).
+ */
+type ConnectionVerdict = { refused: string; unavailable: boolean; claims?: undefined } | { refused?: undefined; claims?: JwtClaims };
 
-// setTimeout's longest delay; a token that outlives it is left to the per-message check.
-const MAX_TIMER_DELAY = 2_147_483_647;
+/** A socket that a `graphql-ws` server (Apollo's, or Mercurius') closes with a code and a reason. */
+interface GraphqlWsSocket {
+  close(code: number, reason: string): void;
+  once(event: 'close', listener: () => void): unknown;
+}
 
 /** The `onConnect` argument of `graphql-ws` (Apollo) or of Mercurius' subscription server. */
 export interface GraphqlWsConnection {
@@ -47,18 +57,31 @@ export interface GraphqlWsConnection {
 /** Close code of a `graphql-ws` connection refused for its token, as `graphql-ws` itself uses for `onConnect`. */
 export const GRAPHQL_WS_REFUSED_CLOSE_CODE = 4403;
 
+/** Close code of a `graphql-ws` connection ended because its token expired or was revoked (graphql-ws' "Unauthorized"). */
+export const GRAPHQL_WS_ENDED_CLOSE_CODE = 4401;
+
+/** Close code of a connection refused while the revocation list cannot be trusted: RFC 6455's "Try Again Later". */
+export const TRY_AGAIN_LATER_CLOSE_CODE = 1013;
+
+function graphqlWsSocket(candidate: unknown): GraphqlWsSocket | undefined {
+  const socket = candidate as Partial<GraphqlWsSocket> | undefined;
+  return typeof socket?.close === 'function' && typeof socket.once === 'function' ? (socket as GraphqlWsSocket) : undefined;
+}
+
 /**
  * Checks a connection's token when the connection opens (WebSocket gateways, GraphQL subscriptions), before any
  * message: `JwtAuthGuard` then checks it again on every guarded message or subscription. A connection that
  * presents a bad token is refused; one that presents none is let in, so `@Public()` and `@OptionalAuth()` handlers
  * stay reachable, and the guard refuses it everywhere else. Refusals carry the same reason text as the HTTP
- * challenge.
+ * challenge. An accepted connection ends with its token: at `exp`, and as soon as a revocation covering it reaches
+ * this instance (see `ConnectionLifetimes`).
  */
 @Injectable()
 export class ConnectionAuthenticator {
   constructor(
     private readonly strategyHost: StrategyHost,
     @Inject(RS256_AUTH_CONFIG) private readonly config: Rs256AuthConfig,
+    private readonly lifetimes: ConnectionLifetimes,
   ) {}
 
   /**
@@ -75,35 +98,29 @@ export class ConnectionAuthenticator {
     }
     const outcome = await this.strategyHost.strategy.authenticateToken(token);
     if (outcome.refused) {
-      return { refused: outcome.refused.message };
+      return { refused: outcome.refused.message, unavailable: outcome.refused.code === 'RS256_TOKEN_REVOCATION_STALE' };
     }
     if (outcome.claims) {
-      const { exp } = outcome.claims;
-      return { expiresAt: typeof exp === 'number' ? (exp + this.config.clockTolerance) * 1000 : undefined };
+      return { claims: outcome.claims };
     }
     throw outcome.error;
   }
 
-  /** Closes an idle connection when its token expires, as the guard would on its next message. */
-  private closeAtExpiry(socket: GatewayClient & ClosingSocket, expiresAt: number | undefined, end: 'close' | 'disconnect'): void {
-    const delay = expiresAt === undefined ? MAX_TIMER_DELAY : expiresAt - Date.now();
-    if (delay >= MAX_TIMER_DELAY) {
-      return;
+  /** Closes a gateway connection when its token ends, as the guard would on its next message. */
+  private endWithToken(socket: GatewayClient & ClosingSocket, claims: JwtClaims | undefined, end: 'close' | 'disconnect'): void {
+    if (claims) {
+      socket.once(end, this.lifetimes.track(claims, (reason) => closeUnauthenticated(socket, reason)));
     }
-    const reason = 'token expired';
-    const timer = setTimeout(() => closeExpired(socket, { status: 'error', code: 'UNAUTHENTICATED', message: reason }, reason), Math.max(0, delay));
-    // An open connection must not keep the process alive, nor a closed one its timer.
-    timer.unref();
-    socket.once(end, () => clearTimeout(timer));
   }
 
   /**
    * Guards the handshakes of a gateway's server; call it from `afterInit(server)`. On `@nestjs/platform-ws` it is
    * required (a `ws` socket keeps no handshake for the guard to read later): a bad token gets the upgrade
    * refused with 401 and a `WWW-Authenticate` challenge. On socket.io a bad token gets a `connect_error` whose
-   * message is the reason and whose `data.code` is `UNAUTHENTICATED`. A connection whose token expires is closed
-   * then, as `JwtAuthGuard` closes it on a message sent after `exp` (an `exception` event, then a 4401 close on
-   * `ws`, a disconnect on socket.io).
+   * message is the reason and whose `data.code` is `UNAUTHENTICATED`. While the revocation list cannot be trusted
+   * a handshake is refused with 503 and `Retry-After` (`ws`), or `data: { code: 'SERVICE_UNAVAILABLE', retryAfter }`
+   * (socket.io). A connection whose token expires or is revoked is closed then, as `JwtAuthGuard` closes it on a
+   * message sent after that (an `exception` event, then a 4401 close on `ws`, a disconnect on socket.io).
    * @example
    * afterInit(server: Server) { this.connections.protect(server); }
    */
@@ -117,8 +134,8 @@ export class ConnectionAuthenticator {
 
   private protectWs(server: WsServer): void {
     const extract = this.config.jwtFromRequest;
-    // When the token of an accepted upgrade expires, by request: `ws` hands the socket over only afterwards.
-    const expiries = new WeakMap<object, number | undefined>();
+    // The claims of an accepted upgrade, by request: `ws` hands the socket over only afterwards.
+    const accepted = new WeakMap<object, JwtClaims | undefined>();
     // `ws` reads `verifyClient` from its options on every upgrade, so it can be set after the server was built.
     server.options.verifyClient = (info, done) => {
       let token: string | null | undefined;
@@ -131,8 +148,10 @@ export class ConnectionAuthenticator {
       this.verdict(token).then(
         (verdict) => {
           if (verdict.refused === undefined) {
-            expiries.set(info.req, verdict.expiresAt);
+            accepted.set(info.req, verdict.claims);
             done(true);
+          } else if (verdict.unavailable) {
+            done(false, 503, verdict.refused, { 'Retry-After': String(RETRY_AFTER_SECONDS) });
           } else {
             const challenge = bearerChallenge(
               this.config.authScheme,
@@ -148,11 +167,13 @@ export class ConnectionAuthenticator {
     };
     server.on('connection', (socket, request) => {
       rememberHandshake(socket, request);
-      this.closeAtExpiry(socket, expiries.get(request), 'close');
+      this.endWithToken(socket, accepted.get(request), 'close');
     });
   }
 
   private protectSocketIo(server: SocketIoServer): void {
+    // The claims of an accepted handshake, until the socket is connected: one that never is has nothing to end.
+    const accepted = new WeakMap<object, JwtClaims | undefined>();
     server.use((socket, next) => {
       let token: string | null | undefined;
       try {
@@ -164,34 +185,43 @@ export class ConnectionAuthenticator {
       this.verdict(token).then(
         (verdict) => {
           if (verdict.refused === undefined) {
-            this.closeAtExpiry(socket, verdict.expiresAt, 'disconnect');
+            accepted.set(socket, verdict.claims);
             next();
           } else {
-            next(Object.assign(new Error(verdict.refused), { data: { code: 'UNAUTHENTICATED' } }));
+            const data = verdict.unavailable ? { code: 'SERVICE_UNAVAILABLE', retryAfter: RETRY_AFTER_SECONDS } : { code: 'UNAUTHENTICATED' };
+            next(Object.assign(new Error(verdict.refused), { data }));
           }
         },
         (error: unknown) => next(error as Error),
       );
     });
+    server.on('connection', (socket) => this.endWithToken(socket, accepted.get(socket), 'disconnect'));
   }
 
   /**
    * An `onConnect` for GraphQL subscriptions over `graphql-ws`, with the Apollo driver
    * (`subscriptions: { 'graphql-ws': { onConnect } }`) or the Mercurius driver (`subscription: { onConnect }`).
    * The token is `connectionParams.authorization`, `Bearer <token>`. A bad one closes the connection with 4403 and
-   * the reason (Apollo), or Mercurius' `connection_error`.
+   * the reason (1013, "try again later", while the revocation list cannot be trusted). An accepted connection is
+   * closed with 4401 and the reason (`token expired`, `session revoked`, …) when its token ends, ending its
+   * subscriptions.
    */
   graphqlWsOnConnect(): (connection: GraphqlWsConnection) => Promise<boolean> {
-    return async (connection) => {
+    const authenticator = this;
+    // A function, not an arrow: Mercurius calls it as a method of its connection, whose `socket` is the only way to
+    // close that connection from here (Apollo's graphql-ws passes the socket as `extra.socket`).
+    return async function onConnect(this: unknown, connection: GraphqlWsConnection): Promise<boolean> {
       const params = 'payload' in connection ? connection.payload : connection.connectionParams;
-      const reason = await this.refusal(connectionParamsToken(params, this.config.jwtFromRequest));
-      if (reason === null) {
+      const verdict = await authenticator.verdict(connectionParamsToken(params, authenticator.config.jwtFromRequest));
+      const socket =
+        graphqlWsSocket((connection.extra as { socket?: unknown } | undefined)?.socket) ?? graphqlWsSocket((this as { socket?: unknown } | undefined)?.socket);
+      if (verdict.refused === undefined) {
+        if (socket && verdict.claims) {
+          socket.once('close', authenticator.lifetimes.track(verdict.claims, (reason) => socket.close(GRAPHQL_WS_ENDED_CLOSE_CODE, reason)));
+        }
         return true;
       }
-      const socket = (connection.extra as { socket?: { close?: unknown } } | undefined)?.socket;
-      if (typeof socket?.close === 'function') {
-        (socket.close as (code: number, reason: string) => void)(GRAPHQL_WS_REFUSED_CLOSE_CODE, reason);
-      }
+      socket?.close(verdict.unavailable ? TRY_AGAIN_LATER_CLOSE_CODE : GRAPHQL_WS_REFUSED_CLOSE_CODE, verdict.refused);
       return false;
     };
   }

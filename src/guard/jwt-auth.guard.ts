@@ -2,6 +2,7 @@ import {
   ForbiddenException,
   Inject,
   Injectable,
+  ServiceUnavailableException,
   UnauthorizedException,
   type ExecutionContext,
 } from '@nestjs/common';
@@ -11,6 +12,7 @@ import type { Rs256AuthConfig } from '../config/rs256-auth.config.js';
 import { Rs256AuthError } from '../errors/rs256-auth.error.js';
 import { IS_PUBLIC_KEY, OPTIONAL_AUTH_KEY, REQUIRED_CLAIMS_KEY, RS256_AUTH_CONFIG, RS256_STRATEGY } from '../rs256-auth.constants.js';
 import type { JwtClaims } from '../interfaces/jwt-claims.interface.js';
+import { RETRY_AFTER_SECONDS } from '../transports/auth-refusal.js';
 import type { AuthCarrier } from '../transports/transport-adapter.js';
 import { transportOf } from '../transports/transports.js';
 import { findUnmetRequirement, type ClaimRequirement } from './claim-requirements.js';
@@ -34,9 +36,11 @@ interface RoutePolicy {
  * is, where the claims go and what a refusal looks like. No subclass, no `getRequest` override.
  *
  * Over HTTP, failures become a 401 with an RFC 6750 `WWW-Authenticate` header naming the reason, and unmet
- * `@RequireClaims()` a 403 `insufficient_scope`. Elsewhere the same reason text arrives in the transport's own
- * form: a GraphQL error with `extensions.code` `UNAUTHENTICATED` or `FORBIDDEN`, a WebSocket `exception` event,
- * an `RpcException`; `{ status: 'error', code, message }` in the last two.
+ * `@RequireClaims()` a 403 `insufficient_scope`. A revocation list that cannot be trusted (the session store
+ * unreachable past the staleness bound) is not the token's fault: a 503 with `Retry-After`. Elsewhere the same
+ * reason text arrives in the transport's own form: a GraphQL error with `extensions.code` `UNAUTHENTICATED`,
+ * `FORBIDDEN` or `SERVICE_UNAVAILABLE`, a WebSocket `exception` event, an `RpcException`;
+ * `{ status: 'error', code, message }` in the last two (and `retryAfter`, in seconds, with the third code).
  *
  * It keeps `AuthGuard`'s hooks but asks its own module's `Rs256Strategy` directly instead of going through
  * `passport.authenticate`: passport looks strategies up by name in one registry per process, so two applications in
@@ -109,7 +113,7 @@ export class JwtAuthGuard extends AuthGuard(RS256_STRATEGY) {
       throw err;
     }
     if (!user) {
-      throw this.unauthorized(context, info);
+      throw info instanceof Rs256AuthError && info.code === 'RS256_TOKEN_REVOCATION_STALE' ? this.unavailable(context, info) : this.unauthorized(context, info);
     }
     const { requirements } = this.policy(context);
     const unmet = requirements.length > 0 ? findUnmetRequirement(info as JwtClaims, requirements, this.config.claimPaths) : null;
@@ -153,6 +157,12 @@ export class JwtAuthGuard extends AuthGuard(RS256_STRATEGY) {
   /** Puts the challenge where the transport has a place for one: the `WWW-Authenticate` header of an HTTP response. */
   protected setChallenge(context: ExecutionContext, challenge: string): void {
     transportOf(context).challenge(context, challenge);
+  }
+
+  /** The revocation list cannot be trusted: the token may be good, so the client is told to come back, not to sign in. */
+  private unavailable(context: ExecutionContext, info: Rs256AuthError): ServiceUnavailableException {
+    transportOf(context).retryAfter(context, RETRY_AFTER_SECONDS);
+    return new ServiceUnavailableException(info.message, { cause: info });
   }
 
   private unauthorized(context: ExecutionContext, info: unknown): UnauthorizedException {

@@ -443,7 +443,8 @@ export interface Rs256AuthModuleOptions {
 
   /**
    * Milliseconds for which verification keeps trusting its local view of revocations after it lost contact with
-   * the Redis store. Past it, tokens are refused (`RS256_TOKEN_REVOCATION_STALE`) unless `revocationFailOpen`.
+   * the Redis store. Past it, tokens are refused (`RS256_TOKEN_REVOCATION_STALE`: 503 with `Retry-After` over HTTP,
+   * not a 401, for the token may be good) unless `revocationFailOpen`.
    * @env JWT_REVOCATION_MAX_STALENESS_MS
    * @default 10000
    */

@@ -117,4 +117,23 @@ describe('RevocationList', () => {
     disabled.apply([{ kind: 'jti', value: 'j-1', until: Date.now() + 1000 }]);
     expect(() => disabled.check(claims)).not.toThrow();
   });
+  it('tells each listener of every batch once the list has taken it in, until the listener stops', () => {
+    const revocations = list();
+    const seen: { batch: readonly unknown[]; revokedAlready: boolean }[] = [];
+    const stop = revocations.onApply((batch) => {
+      let revokedAlready = false;
+      try {
+        revocations.check({ sid: 's-1' });
+      } catch (error) {
+        revokedAlready = (error as { code?: string }).code === 'RS256_TOKEN_REVOKED';
+      }
+      seen.push({ batch, revokedAlready });
+    });
+    revocations.confirm(Date.now());
+    const batch = [{ kind: 'sid' as const, value: 's-1', until: Date.now() + 60_000 }];
+    revocations.apply(batch);
+    stop();
+    revocations.apply([{ kind: 'jti', value: 'j-1', until: Date.now() + 60_000 }]);
+    expect(seen).toEqual([{ batch, revokedAlready: true }]);
+  });
 });

@@ -31,6 +31,7 @@ export class RevocationList implements RevocationSink, OnModuleInit, OnModuleDes
   private readonly shared: boolean;
   private readonly maxStalenessMs: number;
   private readonly failOpen: boolean;
+  private readonly applyListeners = new Set<(revocations: readonly Revocation[]) => void>();
 
   constructor(
     @Inject(RS256_AUTH_CONFIG) config: Rs256AuthConfig,
@@ -92,6 +93,15 @@ export class RevocationList implements RevocationSink, OnModuleInit, OnModuleDes
     }
   }
 
+  /**
+   * Calls `listener` with every batch of revocations applied from now on (made here, arriving from the store, or
+   * reloaded on reconnection), once the view has taken them in; it must not throw. Returns what stops the calls.
+   */
+  onApply(listener: (revocations: readonly Revocation[]) => void): () => void {
+    this.applyListeners.add(listener);
+    return () => this.applyListeners.delete(listener);
+  }
+
   apply(revocations: readonly Revocation[]): void {
     const now = Date.now();
     for (const { kind, value, until, before } of revocations) {
@@ -108,6 +118,7 @@ export class RevocationList implements RevocationSink, OnModuleInit, OnModuleDes
     if (now >= this.nextPrune) {
       this.prune(now);
     }
+    for (const listener of this.applyListeners) listener(revocations);
   }
 
   confirm(at: number): void {

@@ -1,6 +1,6 @@
 import { IntrinsicException, type ExecutionContext } from '@nestjs/common';
 import { tokenOfAuthorization } from './token-extractors.js';
-import { refusalOf } from './auth-refusal.js';
+import { refusalOf, type AuthRefusal } from './auth-refusal.js';
 import type { AuthCarrier, ExtractToken, TransportAdapter } from './transport-adapter.js';
 
 /** `connectionParams` of a `graphql-ws` connection: the client's `connection_init` payload. */
@@ -42,7 +42,7 @@ export class GraphqlAuthError extends IntrinsicException {
 
   constructor(
     message: string,
-    readonly extensions: { code: 'UNAUTHENTICATED' | 'FORBIDDEN' },
+    readonly extensions: { code: AuthRefusal['code']; retryAfter?: number },
   ) {
     super(message);
   }
@@ -77,8 +77,16 @@ export const graphqlTransport: TransportAdapter = {
     // A GraphQL response carries its errors in the body; the reason is in the error's message.
   },
 
+  retryAfter(): void {
+    // In the refusal's body: `retryAfter`.
+  },
+
   refuse(error: unknown): never {
     const refusal = refusalOf(error);
-    throw refusal ? new GraphqlAuthError(refusal.message, { code: refusal.code }) : error;
+    if (!refusal) {
+      throw error;
+    }
+    const { code, retryAfter } = refusal;
+    throw new GraphqlAuthError(refusal.message, retryAfter === undefined ? { code } : { code, retryAfter });
   },
 };

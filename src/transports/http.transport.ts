@@ -5,6 +5,12 @@ import type { AuthCarrier, ExtractToken, TransportAdapter } from './transport-ad
 const REQUEST = 0;
 const RESPONSE = 1;
 
+function setHeader(context: ExecutionContext, name: string, value: string): void {
+  // Express and Fastify responses both have `header(name, value)`; a context without one has nowhere to put it.
+  const response = context.getArgByIndex<{ header?: (name: string, value: string) => unknown } | undefined>(RESPONSE);
+  response?.header?.(name, value);
+}
+
 /** HTTP (Express or Fastify): the token is wherever the configured extractor finds it, the claims go on the request. */
 export const httpTransport: TransportAdapter = {
   carrier(context: ExecutionContext): AuthCarrier {
@@ -16,9 +22,11 @@ export const httpTransport: TransportAdapter = {
   },
 
   challenge(context: ExecutionContext, challenge: string): void {
-    // Express and Fastify responses both have `header(name, value)`; a context without one has nowhere to put it.
-    const response = context.getArgByIndex<{ header?: (name: string, value: string) => unknown } | undefined>(RESPONSE);
-    response?.header?.('WWW-Authenticate', challenge);
+    setHeader(context, 'WWW-Authenticate', challenge);
+  },
+
+  retryAfter(context: ExecutionContext, seconds: number): void {
+    setHeader(context, 'Retry-After', String(seconds));
   },
 
   refuse(error: unknown): never {

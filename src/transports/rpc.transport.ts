@@ -29,6 +29,10 @@ export const rpcTransport: TransportAdapter = {
     // A reply has no headers; the reason travels in the RpcException.
   },
 
+  retryAfter(): void {
+    // In the refusal's body: `retryAfter`.
+  },
+
   refuse(error: unknown): Promise<never> {
     const refusal = refusalOf(error);
     if (!refusal) {

@@ -30,8 +30,14 @@ export interface TransportAdapter {
   /** Puts an RFC 6750 challenge where the transport has a place for one (an HTTP response header). */
   challenge(context: ExecutionContext, challenge: string): void;
   /**
+   * Tells the client when to try again where the transport has a place for it (an HTTP `Retry-After` header);
+   * elsewhere the refusal's body carries `retryAfter`.
+   */
+  retryAfter(context: ExecutionContext, seconds: number): void;
+  /**
    * Rethrows what the guard threw in the transport's own form: a 401/403 becomes the transport's "unauthenticated"
-   * or "forbidden" error with the same reason text; anything else is rethrown unchanged. A promise only while the
+   * or "forbidden" error with the same reason text (the 503 of an untrusted revocation list its "unavailable" one);
+   * anything else is rethrown unchanged. A promise only while the
    * transport's exception class is being loaded, the first time.
    */
   refuse(error: unknown, context: ExecutionContext): Promise<never>;

@@ -27,7 +27,7 @@ export type GatewayClient = NativeSocket | SocketIoSocket;
 // Gateway handler arguments are (client, data, pattern).
 const CLIENT = 0;
 
-/** Close code of a connection whose token expired: 4401, the 4xxx private range mirroring HTTP 401. */
+/** Close code of a connection whose token expired or was revoked: 4401, the 4xxx private range mirroring HTTP 401. */
 export const EXPIRED_CLOSE_CODE = 4401;
 
 /**
@@ -58,27 +58,38 @@ export function socketIoToken(socket: SocketIoSocket, extract: ExtractToken): st
   return typeof token === 'string' && token.length > 0 ? token : null;
 }
 
-/**
- * Tells a client its token has expired and closes the connection: an `exception` event first (sent here, since
- * the socket is closing by the time an exception filter would send it), then a `ws` close with code 4401 and the
- * reason, or a socket.io server disconnect.
- */
-export function closeExpired(client: GatewayClient, body: object, reason: string): void {
+/** Sends a gateway client an `exception` event, as Nest's own exception filter does. */
+export function sendException(client: GatewayClient, body: object): void {
   if (isNative(client)) {
     client.send(JSON.stringify({ event: 'exception', data: body }));
-    client.close(EXPIRED_CLOSE_CODE, reason);
   } else {
     client.emit('exception', body);
+  }
+}
+
+/**
+ * Tells a client its token has ended (expired or revoked) and closes the connection: an `exception` event first
+ * (sent here, since the socket is closing by the time an exception filter would send it), then a `ws` close with
+ * code 4401 and the reason, or a socket.io server disconnect.
+ */
+export function closeUnauthenticated(client: GatewayClient, reason: string): void {
+  sendException(client, { status: 'error', code: 'UNAUTHENTICATED', message: reason });
+  if (isNative(client)) {
+    client.close(EXPIRED_CLOSE_CODE, reason);
+  } else {
     client.disconnect(true);
   }
 }
+
+/** Refusals after which the connection's token will never pass again: the connection is closed. */
+const ENDED_TOKEN: ReadonlySet<string | undefined> = new Set(['RS256_TOKEN_EXPIRED', 'RS256_TOKEN_REVOKED']);
 
 const wsException = new OptionalPeer(async () => (await import('@nestjs/websockets')).WsException);
 
 /**
  * WebSocket gateways (`@nestjs/websockets` on `@nestjs/platform-ws` or `@nestjs/platform-socket.io`): the token of
- * the handshake is checked again on every guarded message, so a message sent after the token's `exp` is refused,
- * and that connection is closed. The claims go on the socket.
+ * the handshake is checked again on every guarded message, so a message sent after the token's `exp` (or its
+ * revocation) is refused, and that connection is closed. The claims go on the socket.
  */
 export const wsTransport: TransportAdapter = {
   carrier(context: ExecutionContext): AuthCarrier {
@@ -98,16 +109,19 @@ export const wsTransport: TransportAdapter = {
     // Messages have no headers; the reason travels in the error event.
   },
 
+  retryAfter(): void {
+    // In the refusal's body: `retryAfter`.
+  },
+
   refuse(error: unknown, context: ExecutionContext): Promise<never> {
     const refusal = refusalOf(error);
     if (!refusal) {
       throw error;
     }
-    const body = refusalBody(refusal);
-    if (refusal.reason === 'RS256_TOKEN_EXPIRED') {
+    if (ENDED_TOKEN.has(refusal.reason)) {
       // The exception filter's own copy of the error then goes to a closed socket and is dropped.
-      closeExpired(context.getArgByIndex<GatewayClient>(CLIENT), body, refusal.message);
+      closeUnauthenticated(context.getArgByIndex<GatewayClient>(CLIENT), refusal.message);
     }
-    return wsException.throwWith((WsException) => new WsException(body));
+    return wsException.throwWith((WsException) => new WsException(refusalBody(refusal)));
   },
 };

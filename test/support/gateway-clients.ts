@@ -13,6 +13,8 @@ export interface HandshakeRefusal {
   status?: number;
   /** `ws`: the `WWW-Authenticate` header of the refused upgrade. */
   challenge?: string;
+  /** `ws`: the `Retry-After` header of the refused upgrade. */
+  retryAfter?: string;
   /** The reason text: the body of a refused upgrade, or the message of socket.io's `connect_error`. */
   message: string;
   /** socket.io: `connect_error.data`. */
@@ -30,7 +32,7 @@ export interface GatewayConnection {
   close(): void;
 }
 
-const EVENTS = ['whoami', 'post', 'hello', 'ping', 'exception'];
+const EVENTS = ['whoami', 'post', 'hello', 'ping', 'refresh', 'exception'];
 
 /** Opens a real `ws` connection (token in the handshake's `Authorization` header); rejects with the refusal. */
 export function connectWs(url: string, token?: string): Promise<GatewayConnection> {
@@ -41,7 +43,9 @@ export function connectWs(url: string, token?: string): Promise<GatewayConnectio
       let body = '';
       response.on('data', (chunk: Buffer) => (body += chunk.toString()));
       response.on('end', () => {
-        reject({ status: response.statusCode, challenge: response.headers['www-authenticate'], message: body } satisfies HandshakeRefusal);
+        const refusal: HandshakeRefusal = { status: response.statusCode, challenge: response.headers['www-authenticate'], message: body };
+        const retryAfter = response.headers['retry-after'];
+        reject(retryAfter === undefined ? refusal : { ...refusal, retryAfter });
       });
     });
     socket.on('error', () => undefined);

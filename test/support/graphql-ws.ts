@@ -16,11 +16,35 @@ export interface SubscriptionResult {
   failed?: string;
 }
 
+/** A subscription left running: its events as they arrive, and how it ended. */
+export interface LiveSubscription {
+  /** The `data` of every event so far. */
+  readonly events: unknown[];
+  /** Resolves at the next event. */
+  nextEvent(): Promise<void>;
+  /** Resolves when the subscription ends: completed, refused, or its connection closed (`closed`). */
+  readonly ended: Promise<SubscriptionResult>;
+}
+
 /** One `graphql-ws` connection, opened at once with `connectionParams` and kept until disposed. */
 export interface GraphqlWsConnection {
   /** Subscribes once and reports the first result, the errors, or the close. */
   subscribe(query: string): Promise<SubscriptionResult>;
+  /** Subscribes and keeps every event until the subscription ends. */
+  stream(query: string): LiveSubscription;
   dispose(): Promise<void>;
+}
+
+/** How a subscription ended, from what graphql-ws hands its `error` sink. */
+function endOf(error: unknown): SubscriptionResult {
+  if (Array.isArray(error)) {
+    return { errors: error as GraphqlError[] };
+  }
+  if (error instanceof Error) {
+    return { failed: error.message };
+  }
+  const { code, reason } = error as { code: number; reason: string };
+  return { closed: { code, reason: String(reason) } };
 }
 
 export function openGraphqlWs(url: string, connectionParams?: Record<string, unknown>): GraphqlWsConnection {
@@ -39,20 +63,29 @@ export function openGraphqlWs(url: string, connectionParams?: Record<string, unk
             next: (value) => {
               result = { data: value.data as Record<string, unknown> | null | undefined, errors: value.errors as GraphqlError[] | undefined };
             },
-            error: (error: unknown) => {
-              if (Array.isArray(error)) {
-                resolve({ errors: error as GraphqlError[] });
-              } else if (error instanceof Error) {
-                resolve({ failed: error.message });
-              } else {
-                const { code, reason } = error as { code: number; reason: string };
-                resolve({ closed: { code, reason: String(reason) } });
-              }
-            },
+            error: (error: unknown) => resolve(endOf(error)),
             complete: () => resolve(result),
           },
         );
       }),
+    stream: (query) => {
+      const events: unknown[] = [];
+      const waiting: (() => void)[] = [];
+      const ended = new Promise<SubscriptionResult>((resolve) => {
+        client.subscribe(
+          { query },
+          {
+            next: (value) => {
+              events.push(value.data);
+              waiting.splice(0).forEach((wake) => wake());
+            },
+            error: (error: unknown) => resolve(endOf(error)),
+            complete: () => resolve({}),
+          },
+        );
+      });
+      return { events, ended, nextEvent: () => new Promise((wake) => waiting.push(wake)) };
+    },
     dispose: () => client.dispose() as Promise<void>,
   };
 }
