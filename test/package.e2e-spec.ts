@@ -27,7 +27,7 @@ interface AppKind {
   files: Record<string, string>;
   /** What the test files import their hooks from; Jest and Vitest (`globals: true`) need nothing. */
   testHeader: string;
-  /** The runner's summary when the app's three tests passed. */
+  /** The runner's summary when the app's tests (three of its own, one or two on the testing kit) passed. */
   passed: RegExp;
 }
 
@@ -74,7 +74,7 @@ const NEST11_JEST: AppKind = {
     }),
   },
   testHeader: '',
-  passed: /Tests:\s+3 passed, 3 total/,
+  passed: /Tests:\s+4 passed, 4 total/,
 };
 
 /**
@@ -103,7 +103,7 @@ export default defineConfig({
 `,
   },
   testHeader: '',
-  passed: /Tests\s+3 passed \(3\)/,
+  passed: /Tests\s+5 passed \(5\)/,
 };
 
 /**
@@ -116,10 +116,10 @@ const NEST12_COMMONJS: AppKind = {
   format: 'commonjs',
   modules: [ROOT_MODULES],
   tsconfig: { ...NEST_TSCONFIG, rootDir: '.', strict: true, strictPropertyInitialization: false, types: ['node'] },
-  scripts: { 'test:e2e': 'tsc -p tsconfig.json && node --test dist/test/app.e2e-spec.js dist/test/resource-server.e2e-spec.js' },
+  scripts: { 'test:e2e': 'tsc -p tsconfig.json && node --test dist/test/app.e2e-spec.js dist/test/resource-server.e2e-spec.js dist/test/auth-kit.e2e-spec.js' },
   files: {},
   testHeader: "import { after as afterAll, before as beforeAll, describe, it } from 'node:test';\n",
-  passed: /# pass 3\n# fail 0\n/,
+  passed: /# pass 5\n# fail 0\n/,
 };
 
 /** The README's quick usage: a guarded route, the module from the environment, its JWK Set served. */
@@ -236,6 +236,74 @@ ${check}
 `;
 }
 
+/**
+ * The app's own tests on nestjs-rs256-auth/testing, as the testing guide shows them: the module on throwaway keys,
+ * a token it accepts and every bad token refused with its code; where the runner can import jose, a resource server
+ * on the fake issuer's JWT_ISSUER_URL, with an audience, taking a client_credentials token.
+ */
+function kitTest(kind: AppKind, ext: string, joseLoads: boolean): string {
+  const fakeIssuer = joseLoads
+    ? `
+  it('verifies a client_credentials token of the fake issuer, found by discovery from JWT_ISSUER_URL', async () => {
+    const issuer = await startFakeIssuer();
+    let server: INestApplication | undefined;
+    try {
+      const fixture = await Test.createTestingModule({
+        imports: [Rs256AuthModule.forRoot({ issuerUrl: issuer.url, audience: 'https://api.test' })],
+        controllers: [ProfileController],
+      }).compile();
+      server = fixture.createNestApplication({ logger: false });
+      await server.listen(0, '127.0.0.1');
+      const token = await issuer.requestToken();
+      await request(await server.getUrl()).get('/profile').set('authorization', 'Bearer ' + token).expect(200, { sub: 'test-client' });
+    } finally {
+      await server?.close();
+      await issuer.close();
+    }
+  });
+`
+    : '';
+  return `${kind.testHeader}import assert from 'node:assert/strict';
+import { INestApplication } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { Rs256AuthModule } from 'nestjs-rs256-auth';
+import { createAuthTestKit${joseLoads ? ', startFakeIssuer' : ''} } from 'nestjs-rs256-auth/testing';
+import request from 'supertest';
+import { ProfileController } from '../src/profile.controller${ext}';
+
+describe('the profile route, tested with nestjs-rs256-auth/testing', () => {
+  const kit = createAuthTestKit();
+  const privateKeyPath = process.env.JWT_PRIVATE_KEY_PATH;
+  let app: INestApplication;
+  let url: string;
+
+  beforeAll(async () => {
+    // The kit brings its own key; the one in this run's environment would be a second.
+    delete process.env.JWT_PRIVATE_KEY_PATH;
+    const moduleFixture = await Test.createTestingModule({ imports: [kit.module()], controllers: [ProfileController] }).compile();
+    app = moduleFixture.createNestApplication({ logger: false });
+    await app.listen(0, '127.0.0.1');
+    url = await app.getUrl();
+  });
+
+  afterAll(async () => {
+    process.env.JWT_PRIVATE_KEY_PATH = privateKeyPath;
+    await app.close();
+  });
+
+  it('accepts a test token and refuses every bad token with its code', async () => {
+    await request(url).get('/profile').set('authorization', 'Bearer ' + kit.signTestToken({ sub: 'kit' })).expect(200, { sub: 'kit' });
+    const bad = kit.badTokens();
+    assert.equal(bad.length, 9);
+    for (const { reason, code, token } of bad) {
+      const response = await request(url).get('/profile').set('authorization', 'Bearer ' + token);
+      assert.deepEqual([reason, response.status, response.body.code], [reason, 401, code]);
+    }
+  });
+${fakeIssuer}});
+`;
+}
+
 /** Links the given node_modules folders into the app's, the first holding a name (or scoped name) winning. */
 function linkModules(target: string, sources: string[]): void {
   for (const source of sources) {
@@ -319,11 +387,16 @@ describe('the npm package', () => {
         'dist/cjs/index.js',
         'dist/cjs/index.d.ts',
         'dist/cli/main.js',
+        'dist/testing/index.js',
+        'dist/cjs/testing/index.js',
+        'dist/cjs/testing/index.d.ts',
       ]),
     );
     const other = files.filter((file) => !file.startsWith('dist/') && !['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md'].includes(file));
     expect(other).toEqual([]);
     expect(files.some((file) => /^dist\/(cjs\/)?(demo|main)/.test(file) || file.startsWith('dist/cjs/cli'))).toBe(false);
+    // No key of any kind: the testing kit makes its keys per run.
+    expect(files.some((file) => /\.(pem|key|jwk)$/.test(file))).toBe(false);
     expect(files.some((file) => file.endsWith('.spec.js') || file.endsWith('.spec.d.ts') || file.endsWith('.tsbuildinfo'))).toBe(false);
   });
 
@@ -340,7 +413,7 @@ describe('the npm package', () => {
     const attw = run(process.execPath, [join(ROOT_MODULES, '@arethetypeswrong/cli/dist/index.js'), tarball, '--format', 'json'], work);
     const report = JSON.parse(attw.slice(attw.indexOf('{')));
     expect(Object.values(report.problems ?? {}).flat()).toEqual([]);
-    expect(Object.keys(report.analysis.entrypoints)).toEqual(['.', './swagger', './package.json']);
+    expect(Object.keys(report.analysis.entrypoints)).toEqual(['.', './swagger', './testing', './package.json']);
   });
 
   // NestJS 12 is ES modules only: CommonJS code type-checks against it where TypeScript allows require() of ES
@@ -405,6 +478,7 @@ export const bogus: Rs256AuthError['code'] = 'RS256_NOT_A_CODE';
       for (const [path, content] of Object.entries({ ...kind.files, ...appSources(ext) })) write(app, path, content);
       write(app, 'test/app.e2e-spec.ts', appTest(kind, ext));
       write(app, 'test/resource-server.e2e-spec.ts', resourceServerTest(kind, ext, joseLoads));
+      write(app, 'test/auth-kit.e2e-spec.ts', kitTest(kind, ext, joseLoads));
     });
 
     it('type-checks with its own TypeScript and tsconfig', () => {

@@ -37,6 +37,8 @@ export interface Rs256AuthConfig {
   readonly cacheSize: number;
   /** Check signatures of tokens not in the cache on libuv's thread pool. */
   readonly verifyOffThread: boolean;
+  /** The level refusals are logged at; `undefined` when they are not. */
+  readonly logRefusals?: 'debug' | 'warn';
   readonly realm: string;
   /** Authorization scheme the default extractor accepts and every challenge names. */
   readonly authScheme: string;
@@ -162,6 +164,7 @@ const ENV = {
   maxTokenLength: 'JWT_MAX_TOKEN_LENGTH',
   cacheSize: 'JWT_CACHE_SIZE',
   verifyOffThread: 'JWT_VERIFY_OFF_THREAD',
+  logRefusals: 'JWT_LOG_REFUSALS',
   realm: 'JWT_REALM',
   authScheme: 'JWT_AUTH_SCHEME',
   cookieName: 'JWT_COOKIE_NAME',
@@ -493,6 +496,7 @@ export function resolveRs256AuthConfig(options: Rs256AuthModuleOptions = {}, con
     maxTokenLength: settings.integer('maxTokenLength', DEFAULT_MAX_TOKEN_LENGTH, 16),
     cacheSize: settings.integer('cacheSize', DEFAULT_CACHE_SIZE, 0),
     verifyOffThread: settings.boolean('verifyOffThread'),
+    logRefusals: resolveLogRefusals(settings),
     realm: settings.string('realm').value ?? DEFAULT_REALM,
     ...transport,
     // In resource-server mode the signal fetches the issuer's set instead of reading key files.
@@ -540,6 +544,19 @@ function checkEnvNames(ignoreEnv: Rs256AuthModuleOptions['ignoreEnv']): void {
         "List the application's own in the ignoreEnv option to silence this warning.",
     );
   }
+}
+
+/** `debug` or `warn`; `false`, `off` (or any word a boolean reads as false) logs nothing. */
+function resolveLogRefusals(settings: Settings): Rs256AuthConfig['logRefusals'] {
+  const { value, setting } = settings.get('logRefusals');
+  const word = typeof value === 'string' ? value.trim().toLowerCase() : value;
+  if (word === 'debug' || word === 'warn') {
+    return word;
+  }
+  if (word === undefined || word === false || word === 'off' || (typeof word === 'string' && BOOLEAN_WORDS.get(word) === false)) {
+    return undefined;
+  }
+  throw invalid(setting, value, "'debug' or 'warn' (or 'off')");
 }
 
 /** Claim names: a list of names, none containing white space (a space-separated list is one name to the reader). */

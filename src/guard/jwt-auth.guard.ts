@@ -16,6 +16,7 @@ import { transportOf } from '../transports/transports.js';
 import { findUnmetRequirement, type ClaimRequirement } from './claim-requirements.js';
 import type { AuthOutcome, Rs256Strategy } from './rs256.strategy.js';
 import { StrategyHost } from './strategy-host.js';
+import { logRefusal } from './refusal-log.js';
 import { bearerChallenge } from './www-authenticate.js';
 
 /**
@@ -81,8 +82,9 @@ export class JwtAuthGuard extends AuthGuard(RS256_STRATEGY) {
     const transport = transportOf(context);
     const carrier = this.getRequest(context);
     let outcome: AuthOutcome | Promise<AuthOutcome>;
+    let token: string | null | undefined;
     try {
-      const token = transport.token(context, carrier, this.config.jwtFromRequest);
+      token = transport.token(context, carrier, this.config.jwtFromRequest);
       if (!token && policy.isOptional) {
         return true;
       }
@@ -91,10 +93,10 @@ export class JwtAuthGuard extends AuthGuard(RS256_STRATEGY) {
       outcome = { error };
     }
     if (outcome instanceof Promise) {
-      return outcome.then((settled) => this.admit(context, carrier, settled)).catch((error: unknown) => transport.refuse(error, context));
+      return outcome.then((settled) => this.admit(context, carrier, settled, token)).catch((error: unknown) => transport.refuse(error, context));
     }
     try {
-      return this.admit(context, carrier, outcome);
+      return this.admit(context, carrier, outcome, token);
     } catch (error) {
       return transport.refuse(error, context);
     }
@@ -105,7 +107,10 @@ export class JwtAuthGuard extends AuthGuard(RS256_STRATEGY) {
     return transportOf(context).carrier(context);
   }
 
-  private admit(context: ExecutionContext, carrier: AuthCarrier, outcome: AuthOutcome): true {
+  private admit(context: ExecutionContext, carrier: AuthCarrier, outcome: AuthOutcome, token: string | null | undefined): true {
+    if (outcome.refused && this.config.logRefusals) {
+      logRefusal(this.config, token, outcome.refused);
+    }
     const info = outcome.refused ?? outcome.claims;
     carrier.authInfo = info;
     carrier.user = this.handleRequest(outcome.error, outcome.user, info, context);

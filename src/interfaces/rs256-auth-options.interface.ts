@@ -179,6 +179,16 @@ export interface Rs256AuthModuleOptions {
   verifyOffThread?: boolean;
 
   /**
+   * Log every token the guard refuses, at `'debug'` or `'warn'`: the `RS256_TOKEN_*` code and reason, and the
+   * token's `iss`, `aud` and `kid` beside the ones this module expects, so that a wrong issuer or audience shows
+   * what was sent and what was wanted. The token itself is never logged; values read from it are quoted, shortened
+   * and escaped. A request without a token is not logged. The environment variable takes `debug`, `warn` or `off`.
+   * @env JWT_LOG_REFUSALS
+   * @default false (nothing logged)
+   */
+  logRefusals?: 'debug' | 'warn' | false;
+
+  /**
    * `realm` announced in `WWW-Authenticate` challenges.
    * @env JWT_REALM
    * @default 'api'
