@@ -1,6 +1,6 @@
 import { Controller, Get, UseGuards, type INestApplication, type LoggerService } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { JwtAuthGuard, Rs256AuthError, Rs256AuthModule, type Rs256AuthModuleOptions } from '../src/index.js';
+import { JwtAuthGuard, Rs256AuthError, type Rs256AuthModuleOptions } from '../src/index.js';
 import { createAuthTestKit } from '../src/testing/index.js';
 import { listen, request } from './support/http.js';
 

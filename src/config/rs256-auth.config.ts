@@ -58,6 +58,13 @@ export interface Rs256AuthConfig {
   readonly trustedIssuers?: TrustedIssuers;
   /** Where the JWK Set is served; `undefined` when it is not. */
   readonly jwks?: { readonly path: string; readonly maxAge: number };
+  /** Authorization-server metadata (OpenID Connect Discovery, RFC 8414); `undefined` when it is not served. */
+  readonly discovery?: {
+    /** Routes of the metadata document on this server. */
+    readonly paths: readonly string[];
+    /** The `jwks_uri` the document names. */
+    readonly jwksUri: string;
+  };
   /** RFC 9728 protected-resource metadata; `undefined` when it is not served. */
   readonly resourceMetadata?: {
     /** The resource identifier (`resource`). */
@@ -186,6 +193,7 @@ const ENV = {
   jwksEnabled: 'JWT_JWKS_ENABLED',
   jwksPath: 'JWT_JWKS_PATH',
   jwksMaxAge: 'JWT_JWKS_MAX_AGE',
+  discovery: 'JWT_DISCOVERY_ENABLED',
   sessions: 'JWT_SESSIONS_ENABLED',
   sessionStore: 'JWT_SESSION_STORE',
   redisUrl: 'JWT_REDIS_URL',
@@ -502,7 +510,7 @@ export function resolveRs256AuthConfig(options: Rs256AuthModuleOptions = {}, con
     // In resource-server mode the signal fetches the issuer's set instead of reading key files.
     reloadOnSignal: settings.boolean('reloadOnSignal', true),
     watchKeyFiles: watchKeyFiles(settings, keySources, trustedIssuers),
-    jwks: settings.boolean('jwksEnabled') ? resolveJwks(settings) : refuseJwksSettings(settings),
+    ...resolvePublishing(settings, issuer, remoteJwks !== undefined || trustedIssuers !== undefined),
     resourceMetadata: settings.boolean('resourceMetadataEnabled')
       ? resolveResourceMetadata(settings, audience, trustedIssuers?.list.map((trusted) => trusted.issuer) ?? (issuer !== undefined ? [issuer] : []))
       : undefined,
@@ -984,6 +992,46 @@ function resolveResourceMetadata(settings: Settings, audience: string[] | undefi
   }
   const path = RESOURCE_METADATA_SEGMENT + (resource.pathname === '/' ? '' : resource.pathname);
   return { resource: value, authorizationServers, path, url: `${resource.origin}${path}` };
+}
+
+/** The JWK Set endpoint, and the discovery metadata that names it. */
+function resolvePublishing(settings: Settings, issuer: string | undefined, fetchesKeys: boolean): Pick<Rs256AuthConfig, 'jwks' | 'discovery'> {
+  const jwks = settings.boolean('jwksEnabled') ? resolveJwks(settings) : refuseJwksSettings(settings);
+  if (!settings.boolean('discovery')) {
+    return { jwks };
+  }
+  const { setting } = settings.get('discovery');
+  if (fetchesKeys) {
+    throw new Rs256AuthError(
+      'RS256_CONFIG_INVALID',
+      `${setting} is true, but this application verifies with another issuer's keys (${ENV.jwksUri}, ${ENV.issuerUrl} or ${ENV.trustedIssuers}): ` +
+        `only the issuer publishes its metadata; unset ${setting}.`,
+    );
+  }
+  const url = issuer === undefined ? undefined : absoluteHttpsUrl(issuer);
+  // OpenID Connect Discovery §3, RFC 8414 §2: an https URL with no query or fragment.
+  if (url === undefined || url.search !== '' || url.hash !== '') {
+    const { setting: issuerSetting } = settings.get('issuer');
+    throw new Rs256AuthError(
+      'RS256_CONFIG_INVALID',
+      `${setting} is true, but ${issuerSetting} is ${issuer === undefined ? 'not set' : shown(issuer, false)}; ` +
+        'expected the https: URL this application is reached at, without query or fragment (http: only for loopback), as the issuer its metadata names.',
+    );
+  }
+  if (!jwks) {
+    throw new Rs256AuthError(
+      'RS256_CONFIG_INVALID',
+      `${setting} is true, but the JWK Set endpoint is off; turn it on (${ENV.jwksEnabled}=true, or the jwks option): the metadata names it as jwks_uri.`,
+    );
+  }
+  const path = url.pathname.replace(/\/$/, '');
+  return {
+    jwks,
+    discovery: {
+      paths: [`${path}/.well-known/openid-configuration`, `/.well-known/oauth-authorization-server${path}`],
+      jwksUri: `${url.origin}${jwks.path}`,
+    },
+  };
 }
 
 function resolveJwks(settings: Settings): Rs256AuthConfig['jwks'] {

@@ -339,6 +339,19 @@ export interface Rs256AuthModuleOptions {
   jwks?: boolean | JwksOptions;
 
   /**
+   * Publish authorization-server metadata naming this issuer and its JWK Set, so that a resource server finds the
+   * keys from the issuer URL alone (this module's `JWT_ISSUER_URL`, express-oauth2-jwt-bearer's `issuerBaseURL`,
+   * Spring's `issuer-uri`): OpenID Connect Discovery at `<issuer>/.well-known/openid-configuration` and RFC 8414 at
+   * `/.well-known/oauth-authorization-server<issuer path>`, outside every guard. The documents hold `issuer`,
+   * `jwks_uri` and `id_token_signing_alg_values_supported` (`RS256`) only: this module issues tokens but runs no
+   * authorization endpoint. The issuer must be the https URL this application is reached at (`http:` only on
+   * loopback), and the JWK Set endpoint must be on; the routes are the paths of those URLs.
+   * @env JWT_DISCOVERY_ENABLED
+   * @default false
+   */
+  discovery?: boolean;
+
+  /**
    * The application's own `JWT_*` variables. At start-up every `JWT_*` name in `process.env` (where `ConfigModule`
    * puts the `.env` file's variables) that is not a setting of this module is checked: one within a typo of a
    * setting (`JWT_ISSUR`) stops start-up with "did you mean `JWT_ISSUER`?", any other is named in one warning.
