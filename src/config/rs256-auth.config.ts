@@ -7,7 +7,7 @@ import { KeySet } from '../keys/key-set.js';
 import { keyPaths, loadKeySet, reloadKeySet, type KeySetSources, type PublicKeySource } from '../keys/key-set.loader.js';
 import { KeyStore } from '../keys/key-store.js';
 import { typMediaType } from './token-type.js';
-import { ENV_PREFIX, findUnknownEnv } from './unknown-env.js';
+import { ENV_PREFIX, findUnknownEnv, pathVariableFor } from './unknown-env.js';
 import { firstOf, fromAuthHeader, fromCookie, HTTP_TOKEN } from '../transports/token-extractors.js';
 
 /** The configuration in force after options and environment are merged, validated and the keys parsed. */
@@ -486,7 +486,7 @@ export function resolveRs256AuthConfig(options: Rs256AuthModuleOptions = {}, con
   return {
     // A resource server starts with no key; RemoteJwks fills the set from the issuer. With several issuers each has
     // its own keys (IssuerRegistry), and this set stays empty.
-    keyStore: new KeyStore(remoteJwks || trustedIssuers ? new KeySet([]) : loadKeySet(keySources)),
+    keyStore: new KeyStore(remoteJwks || trustedIssuers ? new KeySet([]) : loadLocalKeys(keySources)),
     remoteJwks,
     trustedIssuers,
     keySources,
@@ -548,7 +548,7 @@ function checkEnvNames(ignoreEnv: Rs256AuthModuleOptions['ignoreEnv']): void {
   }
   if (unknown.length > 0) {
     new Logger('Rs256Auth').warn(
-      `Unknown ${ENV_PREFIX}* variables, not settings of this module: ${unknown.join(', ')}. ` +
+      `Unknown ${ENV_PREFIX}* variables, not settings of this module: ${unknown.join(', ')}. ${fileVariableHints(unknown)}` +
         "List the application's own in the ignoreEnv option to silence this warning.",
     );
   }
@@ -565,6 +565,32 @@ function resolveLogRefusals(settings: Settings): Rs256AuthConfig['logRefusals'] 
     return undefined;
   }
   throw invalid(setting, value, "'debug' or 'warn' (or 'off')");
+}
+
+/**
+ * A sentence per `*_FILE` name that means a `*_PATH` setting (`JWT_PRIVATE_KEY_FILE`, as Docker secrets are often
+ * passed), or nothing.
+ */
+function fileVariableHints(names: readonly string[]): string {
+  return names
+    .map((name) => ({ name, meant: pathVariableFor(name, KNOWN_ENV) }))
+    .filter(({ meant }) => meant !== undefined)
+    .map(({ name, meant }) => `For ${name}, set ${meant} instead: it takes the key file's path, a Docker secret's /run/secrets/<name> included. `)
+    .join('');
+}
+
+/**
+ * The local keys. Without any, the refusal also names a `*_FILE` variable of the environment that meant a `*_PATH`
+ * one: the likely reason no key was found.
+ */
+function loadLocalKeys(keySources: KeySetSources): KeySet {
+  try {
+    return loadKeySet(keySources);
+  } catch (error) {
+    const hints = error instanceof Rs256AuthError && error.code === 'RS256_NO_KEY' ? fileVariableHints(Object.keys(process.env).sort()) : '';
+    if (hints === '') throw error;
+    throw new Rs256AuthError('RS256_NO_KEY', `${(error as Rs256AuthError).message} ${hints.trim()}`, { cause: error });
+  }
 }
 
 /** Claim names: a list of names, none containing white space (a space-separated list is one name to the reader). */
