@@ -491,6 +491,40 @@ export const bogus: Rs256AuthError['code'] = 'RS256_NOT_A_CODE';
     });
   });
 
+  it("gives one install line per NestJS major in the README, the NestJS 11 one being the peers of the tested NestJS 11 app", () => {
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    const tested: Record<string, string> = JSON.parse(readFileSync(join(root, 'test/apps/nest11/package.json'), 'utf8')).devDependencies;
+    const major = (name: string): string => tested[name].split('.')[0];
+    expect(readme).toContain(
+      `npm install nestjs-rs256-auth @nestjs/config@${major('@nestjs/config')} @nestjs/jwt@${major('@nestjs/jwt')} @nestjs/passport@${major('@nestjs/passport')} passport`,
+    );
+    expect(readme).toContain('npm install nestjs-rs256-auth @nestjs/config@12 @nestjs/jwt@12 @nestjs/passport@12 passport');
+  });
+
+  it('names the NestJS 12 releases of its peers in a NestJS 11 app: in its Jest run, and by `nestjs-rs256-auth check`', () => {
+    // The README's old single install line in a NestJS 11 app: @nestjs/config, @nestjs/jwt and @nestjs/passport 12.
+    const twelve = join(work, 'nestjs-12-peers');
+    mkdirSync(join(twelve, '@nestjs'), { recursive: true });
+    for (const name of ['config', 'jwt', 'passport']) symlinkSync(join(ROOT_MODULES, '@nestjs', name), join(twelve, '@nestjs', name));
+    const app = install('nest11-jest-with-12-peers', [twelve, NEST11_MODULES, ROOT_MODULES], { scripts: NEST11_JEST.scripts });
+    write(app, 'tsconfig.json', JSON.stringify({ compilerOptions: NEST11_JEST.tsconfig, exclude: ['node_modules', 'dist'] }));
+    for (const [path, content] of Object.entries({ ...NEST11_JEST.files, ...appSources('') })) write(app, path, content);
+    // A test that imports this package before any of those peers, as the testing guide's do.
+    write(app, 'test/auth-kit.e2e-spec.ts', kitTest(NEST11_JEST, '', false));
+    const env = { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1' };
+    const mismatch = /NestJS 11 \(@nestjs\/common 11\.[\d.]+\) is installed with @nestjs\/config 12\.[\d.]+, @nestjs\/jwt 12\.[\d.]+, @nestjs\/passport 12\.[\d.]+, made for NestJS 12 and ES modules only: .* npm install @nestjs\/config@4 @nestjs\/jwt@11 @nestjs\/passport@11/;
+    const jest = spawnSync('npm', ['run', 'test:e2e'], { cwd: app, encoding: 'utf8', env });
+    expect(jest.status).not.toBe(0);
+    expect(`${jest.stdout}${jest.stderr}`).toMatch(mismatch);
+    const check = spawnSync(process.execPath, ['node_modules/nestjs-rs256-auth/dist/cli/main.js', 'check'], { cwd: app, encoding: 'utf8', env });
+    expect(check.status).toBe(1);
+    expect(check.stderr).toMatch(mismatch);
+    // The same app with the NestJS 11 line: check is content.
+    const fitting = install('nest11-with-11-peers', [NEST11_MODULES, ROOT_MODULES], {});
+    const ok = spawnSync(process.execPath, ['node_modules/nestjs-rs256-auth/dist/cli/main.js', 'check'], { cwd: fitting, encoding: 'utf8', env });
+    expect({ status: ok.status, stdout: ok.stdout }).toEqual({ status: 0, stdout: 'The installed NestJS packages and the peers of nestjs-rs256-auth go together.\n' });
+  });
+
   // Runs after the NestJS 11 app above was made and tested; the remedy RS256_RUNTIME_UNSUPPORTED names, applied.
   it('in the NestJS 11 app under Jest, resource-server mode works once Jest runs with --experimental-vm-modules', () => {
     const app = join(work, NEST11_JEST.name);

@@ -4,13 +4,16 @@ import { parseArgs } from 'node:util';
 import { generateKeyFiles, KeygenError } from './keygen.js';
 import { messageOf } from '../errors/rs256-auth.error.js';
 import { editDistance } from '../config/unknown-env.js';
+import { checkPeerVersions } from '../peer-versions.js';
 
 const USAGE = `Usage: nestjs-rs256-auth keygen [options]
+       nestjs-rs256-auth check
        nestjs-rs256-auth --help | --version
 
-Writes a new RSA key pair for RS256: private.pem (PKCS#8, mode 0600) and public.pem (SPKI).
+keygen writes a new RSA key pair for RS256: private.pem (PKCS#8, mode 0600) and public.pem (SPKI).
+check, run in an application's folder, says whether its NestJS and the peers this package needs go together.
 
-Options:
+Options of keygen:
   --out DIR              folder to write to, created if missing (default: keys)
   --bits N               RSA modulus size, at least 2048 (default: 2048)
   --passphrase-env VAR   encrypt the private key with the passphrase in environment variable VAR
@@ -67,6 +70,11 @@ async function main(argv: string[]): Promise<number> {
   }
   if (values.version) {
     process.stdout.write(`${version()}\n`);
+    return 0;
+  }
+  if (positionals.length === 1 && positionals[0] === 'check') {
+    checkPeerVersions();
+    process.stdout.write('The installed NestJS packages and the peers of nestjs-rs256-auth go together.\n');
     return 0;
   }
   if (positionals.length !== 1 || positionals[0] !== 'keygen') {
