@@ -10,6 +10,7 @@ import {
   UnauthorizedException,
 } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
+import { ApiBody } from '@nestjs/swagger';
 import { Claims, Public, RS256_AUTH_CONFIG, Rs256AuthError, SessionService, type JwtClaims, type Rs256AuthConfig, type SessionTokens } from '../index.js';
 import { UserStore } from './user-store.js';
 
@@ -23,6 +24,22 @@ export interface TokenResponse {
 }
 
 const MAX_FIELD_LENGTH = 256;
+
+/** The `client_id` of the demo's tokens under `JWT_TOKEN_PROFILE=rfc9068`: the client that logged in is the demo's own. */
+export const DEMO_CLIENT_ID = 'nestjs-rs256-auth-demo';
+
+/** An OpenAPI schema of a JSON object of required strings, as `readStrings` checks it; Swagger UI builds its form from it. */
+function stringsBody(fields: Record<string, string>): Parameters<typeof ApiBody>[0] {
+  return {
+    schema: {
+      type: 'object',
+      required: Object.keys(fields),
+      properties: Object.fromEntries(
+        Object.entries(fields).map(([name, example]) => [name, { type: 'string', minLength: 1, maxLength: MAX_FIELD_LENGTH, example }]),
+      ),
+    },
+  };
+}
 
 /** Checks the body by hand: the demo needs a few strings, not a validation framework. */
 function readStrings<T extends string>(body: unknown, names: readonly T[]): Record<T, string> {
@@ -81,17 +98,19 @@ export class AuthController {
   @Public()
   @Post('login')
   @HttpCode(200)
+  @ApiBody(stringsBody({ username: 'demo', password: 'demo-password' }))
   async login(@Body() body: unknown): Promise<TokenResponse> {
     const { username, password } = readStrings(body, ['username', 'password']);
     const user = this.users.authenticate(username, password);
     if (!user) {
       throw new UnauthorizedException('Invalid username or password.');
     }
-    const scope = user.scopes.join(' ');
+    // RFC 9068 §2.2 requires client_id in an access token: under that profile, the demo names itself.
+    const claims = { scope: user.scopes.join(' '), ...(this.config.tokenProfile === 'rfc9068' && { client_id: DEMO_CLIENT_ID }) };
     if (this.config.sessions) {
-      return toResponse(await asHttp(() => this.sessions.issue(user.username, { scope })));
+      return toResponse(await asHttp(() => this.sessions.issue(user.username, claims)));
     }
-    const accessToken = await this.jwt.signAsync({ sub: user.username, scope });
+    const accessToken = await this.jwt.signAsync({ sub: user.username, ...claims });
     return { access_token: accessToken, token_type: 'Bearer', expires_in: this.config.expiresIn };
   }
 
@@ -99,6 +118,7 @@ export class AuthController {
   @Public()
   @Post('refresh')
   @HttpCode(200)
+  @ApiBody(stringsBody({ refresh_token: '<the refresh_token of /auth/login>' }))
   async refresh(@Body() body: unknown): Promise<TokenResponse> {
     const { refresh_token: refreshToken } = readStrings(body, ['refresh_token']);
     return toResponse(await asHttp(() => this.sessions.refresh(refreshToken)));
