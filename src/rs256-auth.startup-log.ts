@@ -5,8 +5,8 @@ import { shownUrl } from './issuers/bounded-fetch.js';
 import { RS256_AUTH_CONFIG } from './rs256-auth.constants.js';
 
 /**
- * Logs one line at start-up saying how the module runs: the mode (signing, verify-only, resource server), the
- * `kid`s in force and the JWK Set route if one is served. `kid`s, routes and the JWK Set's address (without
+ * Logs two lines at start-up saying how the module runs: the mode (signing, verify-only, resource server), the
+ * `kid`s in force and the JWK Set route if one is served; then the rest of the policy. `kid`s, routes and the JWK Set's address (without
  * credentials or query) only: never key material.
  */
 @Injectable()
@@ -22,6 +22,24 @@ export class StartupLog implements OnApplicationBootstrap {
     // In resource-server mode the kids come from the first fetch; report what it brought (none if it failed).
     await this.remoteJwks.initialFetch();
     this.logger.log(this.describe());
+    this.logger.log(this.policy());
+  }
+
+  /**
+   * The rest of the policy, on a line of its own: clock tolerance, the verified-token cache, sessions and their
+   * store, refusal logging, and the metadata routes. The Redis URL is not shown (it may hold a password).
+   */
+  private policy(): string {
+    const { clockTolerance, cacheSize, sessions, logRefusals, discovery, resourceMetadata } = this.config;
+    const parts = [
+      `clock tolerance ${clockTolerance} s`,
+      cacheSize > 0 ? `verified-token cache of ${cacheSize}` : 'verified-token cache off',
+      sessions ? `sessions on, stored ${sessions.store === 'redis' ? 'in Redis' : 'in memory (this process only)'}` : 'sessions off',
+      logRefusals ? `refusals logged at ${logRefusals}` : 'refusals not logged',
+    ];
+    if (discovery) parts.push(`discovery metadata served at ${discovery.paths.join(' and ')}`);
+    if (resourceMetadata) parts.push(`protected-resource metadata served at ${resourceMetadata.path}`);
+    return `Policy: ${parts.join('; ')}.`;
   }
 
   private describe(): string {
