@@ -1,12 +1,10 @@
-import type { Server } from 'node:http';
 import { createServer } from 'node:net';
 import { Controller, Get, UseGuards, type INestApplication } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { Test } from '@nestjs/testing';
-import express from 'express';
-import { auth } from 'express-oauth2-jwt-bearer';
 import { Claims, JwtAuthGuard, Rs256AuthError, Rs256AuthModule, type Rs256AuthModuleOptions } from '../src/index.js';
 import { createAuthTestKit } from '../src/testing/index.js';
+import { startExpressVerifier } from './support/express-verifier.js';
 import { request } from './support/http.js';
 
 const AUDIENCE = 'https://orders.api.test';
@@ -47,23 +45,6 @@ async function startIssuer(path = ''): Promise<{ app: INestApplication; issuer: 
     throw error;
   }
   return { app, issuer };
-}
-
-/** A service protected by express-oauth2-jwt-bearer, given only the issuer URL and the audience. */
-async function expressResourceServer(issuerBaseURL: string): Promise<{ url: string; close: () => Promise<void> }> {
-  const app = express();
-  app.use(auth({ issuerBaseURL, audience: AUDIENCE }));
-  app.get('/resource', (_req, res) => {
-    res.json({ ok: true });
-  });
-  app.use((error: { status?: number; message: string }, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
-    res.status(error.status ?? 500).json({ error: error.message });
-  });
-  const server = await new Promise<Server>((done) => {
-    const listening: Server = app.listen(0, '127.0.0.1', () => done(listening));
-  });
-  const { port } = server.address() as { port: number };
-  return { url: `http://127.0.0.1:${port}`, close: () => new Promise((done) => server.close(() => done())) };
 }
 
 describe('JWT_DISCOVERY_ENABLED: an issuer of ours publishes its metadata', () => {
@@ -112,7 +93,8 @@ describe('JWT_DISCOVERY_ENABLED: an issuer of ours publishes its metadata', () =
   it('express-oauth2-jwt-bearer verifies its tokens with issuerBaseURL and the audience', async () => {
     const { app: issuerApp, issuer } = await startIssuer();
     apps.push(issuerApp);
-    const verifier = await expressResourceServer(issuer);
+    // Given only the issuer URL and the audience: the keys are found by discovery.
+    const verifier = await startExpressVerifier({ issuerBaseURL: issuer, audience: AUDIENCE });
     closers.push(verifier.close);
     const jwt = issuerApp.get(JwtService);
     expect((await request(verifier.url, '/resource', { token: jwt.sign({ sub: 'express' }) })).status).toBe(200);

@@ -1,8 +1,9 @@
-import { Controller, Get, UseGuards, type INestApplication, type LoggerService } from '@nestjs/common';
+import { Controller, Get, UseGuards, type INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { JwtAuthGuard, Rs256AuthError, type Rs256AuthModuleOptions } from '../src/index.js';
 import { createAuthTestKit } from '../src/testing/index.js';
 import { listen, request } from './support/http.js';
+import { LogCapture } from './support/log-capture.js';
 
 @Controller()
 @UseGuards(JwtAuthGuard)
@@ -14,23 +15,12 @@ class ProfileController {
 }
 
 /** Every line, debug included, with its level. */
-class Lines implements LoggerService {
-  readonly lines: string[] = [];
-  log(message: unknown): void {
-    this.lines.push(`LOG ${String(message)}`);
-  }
-  error(message: unknown): void {
-    this.lines.push(`ERROR ${String(message)}`);
-  }
-  warn(message: unknown): void {
-    this.lines.push(`WARN ${String(message)}`);
-  }
-  debug(message: unknown): void {
+class Lines extends LogCapture {
+  override debug(message?: unknown): void {
     this.lines.push(`DEBUG ${String(message)}`);
   }
-  verbose(): void {}
   refusals(): string[] {
-    return this.lines.filter((line) => line.includes('Refused a token'));
+    return this.matching(/Refused a token/);
   }
 }
 
