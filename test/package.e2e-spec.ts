@@ -485,7 +485,7 @@ export const bogus: Rs256AuthError['code'] = 'RS256_NOT_A_CODE';
       run(process.execPath, [join(app, 'node_modules/typescript/bin/tsc'), '-p', app, '--noEmit'], app);
     });
 
-    it("passes its own e2e tests (npm run test:e2e) with a guarded request: 200 with a token, 401 without", () => {
+    it("passes its own e2e tests (npm run test:e2e): a guarded request, 200 with a token and 401 without, and its tests on nestjs-rs256-auth/testing", () => {
       const output = run('npm', ['run', 'test:e2e'], app, { JWT_PRIVATE_KEY_PATH: keys.privatePath });
       expect(output).toMatch(kind.passed);
     });
