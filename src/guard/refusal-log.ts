@@ -53,7 +53,7 @@ export function logRefusal(config: Rs256AuthConfig, token: string | null | undef
     `Refused a token: ${refusal.code} (${refusal.message}); ` +
     `iss ${shown(payload?.iss)}, expected ${expected(issuers, 'any')}; ` +
     `aud ${shown(payload?.aud)}, expected ${expected(audiences, 'any')}; ` +
-    `kid ${shown(header?.kid)}, known ${expected(kids, trusted ? "per issuer" : 'none yet')}`;
+    `kid ${shown(header?.kid)}, known ${expected(kids, trusted ? 'per issuer' : 'none yet')}`;
   if (level === 'warn') {
     logger.warn(line);
   } else {
