@@ -8,6 +8,7 @@ import { ConnectionLifetimes } from './guard/connection-lifetimes.js';
 import { JwtAuthGuard } from './guard/jwt-auth.guard.js';
 import { StrategyHost } from './guard/strategy-host.js';
 import { StartupLog } from './rs256-auth.startup-log.js';
+import { DiscoveryRoute } from './jwks/discovery.route.js';
 import { JwksRoute } from './jwks/jwks.route.js';
 import { IssuerRegistry } from './issuers/issuer-registry.js';
 import { RemoteJwks } from './issuers/remote-jwks.js';
@@ -47,6 +48,7 @@ import { TokenVerifier } from './token/token-verifier.js';
     StrategyHost,
     JwtAuthGuard,
     JwksRoute,
+    DiscoveryRoute,
     KeyReloader,
     RemoteJwks,
     IssuerRegistry,

@@ -5,9 +5,9 @@ import { redactedUrl } from './observability/redacted-url.js';
 import { RS256_AUTH_CONFIG } from './rs256-auth.constants.js';
 
 /**
- * Logs one line at start-up saying how the module runs: the mode (signing, verify-only, resource server), the
- * `kid`s in force, the JWK Set route if one is served, and whether the issuer or the audience goes unchecked.
- * `kid`s, routes and addresses (redacted, see redactedUrl) only: never key material.
+ * Logs two lines at start-up saying how the module runs: the mode (signing, verify-only, resource server), the
+ * `kid`s in force, the JWK Set route if one is served, and whether the issuer or the audience goes unchecked; then
+ * the rest of the policy. `kid`s, routes and addresses (redacted, see redactedUrl) only: never key material.
  */
 @Injectable()
 export class StartupLog implements OnApplicationBootstrap {
@@ -22,6 +22,24 @@ export class StartupLog implements OnApplicationBootstrap {
     // In resource-server mode the kids come from the first fetch; report what it brought (none if it failed).
     await this.remoteJwks.initialFetch();
     this.logger.log(this.describe());
+    this.logger.log(this.policy());
+  }
+
+  /**
+   * The rest of the policy, on a line of its own: clock tolerance, the verified-token cache, sessions and their
+   * store, refusal logging, and the metadata routes. The Redis URL is not shown (it may hold a password).
+   */
+  private policy(): string {
+    const { clockTolerance, cacheSize, sessions, logRefusals, discovery, resourceMetadata } = this.config;
+    const parts = [
+      `clock tolerance ${clockTolerance} s`,
+      cacheSize > 0 ? `verified-token cache of ${cacheSize}` : 'verified-token cache off',
+      sessions ? `sessions on, stored ${sessions.store === 'redis' ? 'in Redis' : 'in memory (this process only)'}` : 'sessions off',
+      logRefusals ? `refusals logged at ${logRefusals}` : 'refusals not logged',
+    ];
+    if (discovery) parts.push(`discovery metadata served at ${discovery.paths.join(' and ')}`);
+    if (resourceMetadata) parts.push(`protected-resource metadata served at ${resourceMetadata.path}`);
+    return `Policy: ${parts.join('; ')}.`;
   }
 
   /**

@@ -1,9 +1,7 @@
-import type { Server } from 'node:http';
 import type { INestApplication } from '@nestjs/common';
 import type { JwtService } from '@nestjs/jwt';
-import express from 'express';
-import { auth } from 'express-oauth2-jwt-bearer';
 import { createApp, WIRINGS } from './fixtures/app.js';
+import { startExpressVerifier } from './support/express-verifier.js';
 import { listen, request } from './support/http.js';
 import { createKeyFiles, type KeyFiles } from './support/keys.js';
 
@@ -22,20 +20,8 @@ const decode = (token: string): { header: Record<string, unknown>; payload: Reco
 };
 
 /** A service protected by express-oauth2-jwt-bearer in strict mode: an independent RFC 9068 verifier. */
-async function strictVerifier(jwksUri: string): Promise<{ url: string; close: () => Promise<void> }> {
-  const app = express();
-  app.use(auth({ issuer: ISSUER, audience: AUDIENCE, jwksUri, tokenSigningAlg: 'RS256', strict: true }));
-  app.get('/resource', (_req, res) => {
-    res.json({ ok: true });
-  });
-  app.use((error: { status?: number; message: string }, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
-    res.status(error.status ?? 500).json({ error: error.message });
-  });
-  const server = await new Promise<Server>((done) => {
-    const listening: Server = app.listen(0, '127.0.0.1', () => done(listening));
-  });
-  const { port } = server.address() as { port: number };
-  return { url: `http://127.0.0.1:${port}`, close: () => new Promise((done) => server.close(() => done())) };
+function strictVerifier(jwksUri: string): Promise<{ url: string; close: () => Promise<void> }> {
+  return startExpressVerifier({ issuer: ISSUER, audience: AUDIENCE, jwksUri, tokenSigningAlg: 'RS256', strict: true });
 }
 
 describe.each(WIRINGS)('RFC 9068 issuing profile (%s)', (wiring) => {

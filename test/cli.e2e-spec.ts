@@ -36,6 +36,7 @@ describe('nestjs-rs256-auth keygen', () => {
     const kid = await calculateJwkThumbprint(publicKey.export({ format: 'jwk' }) as { kty: 'RSA'; n: string; e: string });
     expect(stdout).toContain(`kid: ${kid}\n`);
     expect(stdout).not.toContain('PRIVATE KEY');
+    expect(stdout).toContain('Keep keys/private.pem out of version control: add it (or keys/) to .gitignore');
   });
 
   it('honours --out and --bits', () => {
@@ -69,6 +70,8 @@ describe('nestjs-rs256-auth keygen', () => {
     [['keygen', '--bits', '1024'], '--bits must be a whole number from 2048'],
     [['keygen', '--bits', 'many'], '--bits must be a whole number'],
     [['keygen', '--bogus'], "Unknown option '--bogus'"],
+    [['keygen', '--outt', 'x'], "Unknown option '--outt'; did you mean --out?\n"],
+    [['keygen', '--passphrase', 'x'], "Unknown option '--passphrase'.\n"],
     [['keygen', '--passphrase-env', 'NOT_SET_ANYWHERE'], 'NOT_SET_ANYWHERE is not set'],
     [['keygen', '--passphrase-env', 'EMPTY'], 'EMPTY is not set or empty'],
     [['generate'], 'Unknown command "generate"'],

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import { request } from './support/http.js';
+import { ROOT } from './support/paths.js';
 import { createDevKeys, SETUP_TIMEOUT, startDemo, stopDemo, type ServerProcess } from './support/processes.js';
 
 function devKeys(cwd: string): string {
@@ -169,6 +170,71 @@ describe('the demo with a .env file', () => {
       }
     } finally {
       rmSync(cwd, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('the demo under JWT_TOKEN_PROFILE=rfc9068', () => {
+  let cwd: string;
+  beforeAll(() => {
+    cwd = mkdtempSync(join(tmpdir(), 'rs256-auth-demo-rfc9068-'));
+    devKeys(cwd);
+  });
+  afterAll(() => rmSync(cwd, { recursive: true, force: true }));
+
+  it.each([['true'], ['false']])('POST /auth/login issues RFC 9068 access tokens (sessions %s), which its own routes accept', async (sessions) => {
+    const demo = await startDemo(cwd, { JWT_TOKEN_PROFILE: 'rfc9068', JWT_SESSIONS_ENABLED: sessions });
+    try {
+      const response = await request(demo.url, '/auth/login', { method: 'POST', body: { username: 'demo', password: 'demo-password' } });
+      expect(response.status).toBe(200);
+      const [header, payload] = response.body.access_token.split('.').slice(0, 2).map((part: string) => JSON.parse(Buffer.from(part, 'base64url').toString()));
+      expect(header.typ).toBe('at+jwt');
+      expect(payload).toMatchObject({ sub: 'demo', client_id: 'nestjs-rs256-auth-demo', iss: 'nestjs-rs256-auth-demo', aud: 'nestjs-rs256-auth-demo' });
+      expect(typeof payload.jti).toBe('string');
+      expect((await request(demo.url, '/orders', { token: response.body.access_token })).status).toBe(200);
+      if (sessions === 'true') {
+        const refreshed = await request(demo.url, '/auth/refresh', { method: 'POST', body: { refresh_token: response.body.refresh_token } });
+        expect(JSON.parse(Buffer.from(refreshed.body.access_token.split('.')[1], 'base64url').toString()).client_id).toBe('nestjs-rs256-auth-demo');
+      }
+    } finally {
+      await stopDemo(demo);
+    }
+  });
+});
+
+describe('the demo in OpenAPI and npm scripts', () => {
+  it('documents the JSON bodies of POST /auth/login and /auth/refresh, so Swagger UI can send them', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'rs256-auth-demo-openapi-'));
+    try {
+      devKeys(cwd);
+      const demo = await startDemo(cwd);
+      try {
+        const document = (await request(demo.url, '/docs-json')).body;
+        const body = (path: string) => document.paths[path].post.requestBody;
+        expect(body('/auth/login')).toMatchObject({
+          required: true,
+          content: { 'application/json': { schema: { type: 'object', required: ['username', 'password'], properties: { username: { type: 'string' }, password: { type: 'string' } } } } },
+        });
+        expect(body('/auth/refresh').content['application/json'].schema.required).toEqual(['refresh_token']);
+      } finally {
+        await stopDemo(demo);
+      }
+    } finally {
+      rmSync(cwd, { recursive: true, force: true });
+    }
+  });
+
+  it('npm start and npm run start:resource-server compile the sources once (the ES module build the demo runs)', () => {
+    const scripts: Record<string, string> = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts;
+    // The commands a script runs, with `npm run x` replaced by x's own, as npm runs them (pre-scripts included).
+    const expand = (name: string): string[] =>
+      [`pre${name}`, name]
+        .filter((script) => scripts[script] !== undefined)
+        .flatMap((script) => scripts[script].split('&&').map((command) => command.trim()))
+        .flatMap((command) => (command.startsWith('npm run ') ? expand(command.slice('npm run '.length)) : [command]));
+    for (const script of ['start', 'start:resource-server']) {
+      const commands = expand(script);
+      expect({ script, compiles: commands.filter((command) => /\btsc\b|build-commonjs/.test(command)) }).toEqual({ script, compiles: ['tsc -p tsconfig.build.json'] });
     }
   });
 });

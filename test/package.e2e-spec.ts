@@ -27,7 +27,7 @@ interface AppKind {
   files: Record<string, string>;
   /** What the test files import their hooks from; Jest and Vitest (`globals: true`) need nothing. */
   testHeader: string;
-  /** The runner's summary when the app's three tests passed. */
+  /** The runner's summary when the app's tests (three of its own, one or two on the testing kit) passed. */
   passed: RegExp;
 }
 
@@ -74,7 +74,7 @@ const NEST11_JEST: AppKind = {
     }),
   },
   testHeader: '',
-  passed: /Tests:\s+3 passed, 3 total/,
+  passed: /Tests:\s+4 passed, 4 total/,
 };
 
 /**
@@ -103,7 +103,7 @@ export default defineConfig({
 `,
   },
   testHeader: '',
-  passed: /Tests\s+3 passed \(3\)/,
+  passed: /Tests\s+5 passed \(5\)/,
 };
 
 /**
@@ -116,10 +116,10 @@ const NEST12_COMMONJS: AppKind = {
   format: 'commonjs',
   modules: [ROOT_MODULES],
   tsconfig: { ...NEST_TSCONFIG, rootDir: '.', strict: true, strictPropertyInitialization: false, types: ['node'] },
-  scripts: { 'test:e2e': 'tsc -p tsconfig.json && node --test dist/test/app.e2e-spec.js dist/test/resource-server.e2e-spec.js' },
+  scripts: { 'test:e2e': 'tsc -p tsconfig.json && node --test dist/test/app.e2e-spec.js dist/test/resource-server.e2e-spec.js dist/test/auth-kit.e2e-spec.js' },
   files: {},
   testHeader: "import { after as afterAll, before as beforeAll, describe, it } from 'node:test';\n",
-  passed: /# pass 3\n# fail 0\n/,
+  passed: /# pass 5\n# fail 0\n/,
 };
 
 /** The README's quick usage: a guarded route, the module from the environment, its JWK Set served. */
@@ -237,6 +237,74 @@ ${check}
 `;
 }
 
+/**
+ * The app's own tests on nestjs-rs256-auth/testing, as the testing guide shows them: the module on throwaway keys,
+ * a token it accepts and every bad token refused with its code; where the runner can import jose, a resource server
+ * on the fake issuer's JWT_ISSUER_URL, with an audience, taking a client_credentials token.
+ */
+function kitTest(kind: AppKind, ext: string, joseLoads: boolean): string {
+  const fakeIssuer = joseLoads
+    ? `
+  it('verifies a client_credentials token of the fake issuer, found by discovery from JWT_ISSUER_URL', async () => {
+    const issuer = await startFakeIssuer();
+    let server: INestApplication | undefined;
+    try {
+      const fixture = await Test.createTestingModule({
+        imports: [Rs256AuthModule.forRoot({ issuerUrl: issuer.url, audience: 'https://api.test' })],
+        controllers: [ProfileController],
+      }).compile();
+      server = fixture.createNestApplication({ logger: false });
+      await server.listen(0, '127.0.0.1');
+      const token = await issuer.requestToken();
+      await request(await server.getUrl()).get('/profile').set('authorization', 'Bearer ' + token).expect(200, { sub: 'test-client' });
+    } finally {
+      await server?.close();
+      await issuer.close();
+    }
+  });
+`
+    : '';
+  return `${kind.testHeader}import assert from 'node:assert/strict';
+import { INestApplication } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { Rs256AuthModule } from 'nestjs-rs256-auth';
+import { createAuthTestKit${joseLoads ? ', startFakeIssuer' : ''} } from 'nestjs-rs256-auth/testing';
+import request from 'supertest';
+import { ProfileController } from '../src/profile.controller${ext}';
+
+describe('the profile route, tested with nestjs-rs256-auth/testing', () => {
+  const kit = createAuthTestKit();
+  const privateKeyPath = process.env.JWT_PRIVATE_KEY_PATH;
+  let app: INestApplication;
+  let url: string;
+
+  beforeAll(async () => {
+    // The kit brings its own key; the one in this run's environment would be a second.
+    delete process.env.JWT_PRIVATE_KEY_PATH;
+    const moduleFixture = await Test.createTestingModule({ imports: [kit.module()], controllers: [ProfileController] }).compile();
+    app = moduleFixture.createNestApplication({ logger: false });
+    await app.listen(0, '127.0.0.1');
+    url = await app.getUrl();
+  });
+
+  afterAll(async () => {
+    process.env.JWT_PRIVATE_KEY_PATH = privateKeyPath;
+    await app.close();
+  });
+
+  it('accepts a test token and refuses every bad token with its code', async () => {
+    await request(url).get('/profile').set('authorization', 'Bearer ' + kit.signTestToken({ sub: 'kit' })).expect(200, { sub: 'kit' });
+    const bad = kit.badTokens();
+    assert.equal(bad.length, 9);
+    for (const { reason, code, token } of bad) {
+      const response = await request(url).get('/profile').set('authorization', 'Bearer ' + token);
+      assert.deepEqual([reason, response.status, response.body.code], [reason, 401, code]);
+    }
+  });
+${fakeIssuer}});
+`;
+}
+
 /** Links the given node_modules folders into the app's, the first holding a name (or scoped name) winning. */
 function linkModules(target: string, sources: string[]): void {
   for (const source of sources) {
@@ -320,11 +388,16 @@ describe('the npm package', () => {
         'dist/cjs/index.js',
         'dist/cjs/index.d.ts',
         'dist/cli/main.js',
+        'dist/testing/index.js',
+        'dist/cjs/testing/index.js',
+        'dist/cjs/testing/index.d.ts',
       ]),
     );
     const other = files.filter((file) => !file.startsWith('dist/') && !['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md'].includes(file));
     expect(other).toEqual([]);
     expect(files.some((file) => /^dist\/(cjs\/)?(demo|main)/.test(file) || file.startsWith('dist/cjs/cli'))).toBe(false);
+    // No key of any kind: the testing kit makes its keys per run.
+    expect(files.some((file) => /\.(pem|key|jwk)$/.test(file))).toBe(false);
     expect(files.some((file) => file.endsWith('.spec.js') || file.endsWith('.spec.d.ts') || file.endsWith('.tsbuildinfo'))).toBe(false);
   });
 
@@ -341,7 +414,7 @@ describe('the npm package', () => {
     const attw = run(process.execPath, [join(ROOT_MODULES, '@arethetypeswrong/cli/dist/index.js'), tarball, '--format', 'json'], work);
     const report = JSON.parse(attw.slice(attw.indexOf('{')));
     expect(Object.values(report.problems ?? {}).flat()).toEqual([]);
-    expect(Object.keys(report.analysis.entrypoints)).toEqual(['.', './swagger', './package.json']);
+    expect(Object.keys(report.analysis.entrypoints)).toEqual(['.', './swagger', './testing', './package.json']);
   });
 
   // NestJS 12 is ES modules only: CommonJS code type-checks against it where TypeScript allows require() of ES
@@ -406,16 +479,51 @@ export const bogus: Rs256AuthError['code'] = 'RS256_NOT_A_CODE';
       for (const [path, content] of Object.entries({ ...kind.files, ...appSources(ext) })) write(app, path, content);
       write(app, 'test/app.e2e-spec.ts', appTest(kind, ext));
       write(app, 'test/resource-server.e2e-spec.ts', resourceServerTest(kind, ext, joseLoads));
+      write(app, 'test/auth-kit.e2e-spec.ts', kitTest(kind, ext, joseLoads));
     });
 
     it('type-checks with its own TypeScript and tsconfig', () => {
       run(process.execPath, [join(app, 'node_modules/typescript/bin/tsc'), '-p', app, '--noEmit'], app);
     });
 
-    it("passes its own e2e tests (npm run test:e2e) with a guarded request: 200 with a token, 401 without", () => {
+    it("passes its own e2e tests (npm run test:e2e): a guarded request, 200 with a token and 401 without, and its tests on nestjs-rs256-auth/testing", () => {
       const output = run('npm', ['run', 'test:e2e'], app, { JWT_PRIVATE_KEY_PATH: keys.privatePath });
       expect(output).toMatch(kind.passed);
     });
+  });
+
+  it("gives one install line per NestJS major in the README, the NestJS 11 one being the peers of the tested NestJS 11 app", () => {
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    const tested: Record<string, string> = JSON.parse(readFileSync(join(root, 'test/apps/nest11/package.json'), 'utf8')).devDependencies;
+    const major = (name: string): string => tested[name].split('.')[0];
+    expect(readme).toContain(
+      `npm install nestjs-rs256-auth @nestjs/config@${major('@nestjs/config')} @nestjs/jwt@${major('@nestjs/jwt')} @nestjs/passport@${major('@nestjs/passport')} passport`,
+    );
+    expect(readme).toContain('npm install nestjs-rs256-auth @nestjs/config@12 @nestjs/jwt@12 @nestjs/passport@12 passport');
+  });
+
+  it('names the NestJS 12 releases of its peers in a NestJS 11 app: in its Jest run, and by `nestjs-rs256-auth check`', () => {
+    // The README's old single install line in a NestJS 11 app: @nestjs/config, @nestjs/jwt and @nestjs/passport 12.
+    const twelve = join(work, 'nestjs-12-peers');
+    mkdirSync(join(twelve, '@nestjs'), { recursive: true });
+    for (const name of ['config', 'jwt', 'passport']) symlinkSync(join(ROOT_MODULES, '@nestjs', name), join(twelve, '@nestjs', name));
+    const app = install('nest11-jest-with-12-peers', [twelve, NEST11_MODULES, ROOT_MODULES], { scripts: NEST11_JEST.scripts });
+    write(app, 'tsconfig.json', JSON.stringify({ compilerOptions: NEST11_JEST.tsconfig, exclude: ['node_modules', 'dist'] }));
+    for (const [path, content] of Object.entries({ ...NEST11_JEST.files, ...appSources('') })) write(app, path, content);
+    // A test that imports this package before any of those peers, as the testing guide's do.
+    write(app, 'test/auth-kit.e2e-spec.ts', kitTest(NEST11_JEST, '', false));
+    const env = { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1' };
+    const mismatch = /NestJS 11 \(@nestjs\/common 11\.[\d.]+\) is installed with @nestjs\/config 12\.[\d.]+, @nestjs\/jwt 12\.[\d.]+, @nestjs\/passport 12\.[\d.]+, made for NestJS 12 and ES modules only: .* npm install @nestjs\/config@4 @nestjs\/jwt@11 @nestjs\/passport@11/;
+    const jest = spawnSync('npm', ['run', 'test:e2e'], { cwd: app, encoding: 'utf8', env });
+    expect(jest.status).not.toBe(0);
+    expect(`${jest.stdout}${jest.stderr}`).toMatch(mismatch);
+    const check = spawnSync(process.execPath, ['node_modules/nestjs-rs256-auth/dist/cli/main.js', 'check'], { cwd: app, encoding: 'utf8', env });
+    expect(check.status).toBe(1);
+    expect(check.stderr).toMatch(mismatch);
+    // The same app with the NestJS 11 line: check is content.
+    const fitting = install('nest11-with-11-peers', [NEST11_MODULES, ROOT_MODULES], {});
+    const ok = spawnSync(process.execPath, ['node_modules/nestjs-rs256-auth/dist/cli/main.js', 'check'], { cwd: fitting, encoding: 'utf8', env });
+    expect({ status: ok.status, stdout: ok.stdout }).toEqual({ status: 0, stdout: 'The installed NestJS packages and the peers of nestjs-rs256-auth go together.\n' });
   });
 
   // Runs after the NestJS 11 app above was made and tested; the remedy RS256_RUNTIME_UNSUPPORTED names, applied.

@@ -342,6 +342,28 @@ describe.each(WIRINGS)('start-up checks (%s)', (wiring) => {
       expect(logs.lines.join('\n')).not.toContain(VALUE);
     });
 
+    it('JWT_PRIVATE_KEY_FILE, the Docker secrets convention: the warning and RS256_NO_KEY both point at JWT_PRIVATE_KEY_PATH', async () => {
+      setEnv({ JWT_PRIVATE_KEY_FILE: keys.privatePath });
+      const logs = new LogCapture();
+      const error = await startupError(wiring, {}, logs);
+      const hint = 'For JWT_PRIVATE_KEY_FILE, set JWT_PRIVATE_KEY_PATH instead: it takes the key file\'s path, a Docker secret\'s /run/secrets/<name> included.';
+      expect(logs.matching(/JWT_/)).toEqual([
+        `WARN Unknown JWT_* variables, not settings of this module: JWT_PRIVATE_KEY_FILE. ${hint} ` +
+          "List the application's own in the ignoreEnv option to silence this warning.",
+      ]);
+      expect(error.code).toBe('RS256_NO_KEY');
+      expect(error.message).toMatch(/^No key is configured: .* or the privateKeyPath\/publicKeyPath options\. For JWT_PRIVATE_KEY_FILE, set JWT_PRIVATE_KEY_PATH instead/);
+      expect(`${error.message}\n${logs.lines.join('\n')}`).not.toContain(keys.privatePath);
+    });
+
+    it('JWT_PUBLIC_KEY_FILE beside a working private key: the warning only', async () => {
+      setEnv({ JWT_PUBLIC_KEY_FILE: VALUE });
+      const logs = new LogCapture();
+      const { app } = await createApp({ wiring, env: { JWT_PRIVATE_KEY_PATH: keys.privatePath }, logger: logs });
+      await app.close();
+      expect(logs.matching(/JWT_PUBLIC_KEY_FILE/)).toEqual([expect.stringContaining('For JWT_PUBLIC_KEY_FILE, set JWT_PUBLIC_KEY_PATH instead')]);
+    });
+
     it('ignoreEnv declares the application\'s own names, near-misses included: no error, no warning', async () => {
       setEnv({ JWT_ISSUERS: VALUE, JWT_REFRESH_SECRET: VALUE });
       const logs = new LogCapture();

@@ -3,13 +3,17 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { generateKeyFiles, KeygenError } from './keygen.js';
 import { messageOf } from '../errors/rs256-auth.error.js';
+import { editDistance } from '../config/unknown-env.js';
+import { checkPeerVersions } from '../peer-versions.js';
 
 const USAGE = `Usage: nestjs-rs256-auth keygen [options]
+       nestjs-rs256-auth check
        nestjs-rs256-auth --help | --version
 
-Writes a new RSA key pair for RS256: private.pem (PKCS#8, mode 0600) and public.pem (SPKI).
+keygen writes a new RSA key pair for RS256: private.pem (PKCS#8, mode 0600) and public.pem (SPKI).
+check, run in an application's folder, says whether its NestJS and the peers this package needs go together.
 
-Options:
+Options of keygen:
   --out DIR              folder to write to, created if missing (default: keys)
   --bits N               RSA modulus size, at least 2048 (default: 2048)
   --passphrase-env VAR   encrypt the private key with the passphrase in environment variable VAR
@@ -22,6 +26,21 @@ Options:
 function version(): string {
   const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
   return manifest.version;
+}
+
+const OPTIONS = ['--out', '--bits', '--passphrase-env', '--force', '--help', '--version'];
+
+/**
+ * parseArgs's message for a bad argument, except for an unknown option: Node's text there explains positionals
+ * starting with '-', where the user most likely mistyped one of the few options; the nearest one is suggested.
+ */
+function optionHint(error: Error & { code?: string }): string {
+  const unknown = error.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? /'(-[^']*)'/.exec(error.message)?.[1] : undefined;
+  if (unknown === undefined) {
+    return error.message;
+  }
+  const [nearest] = OPTIONS.map((option) => ({ option, distance: editDistance(unknown, option) })).sort((a, b) => a.distance - b.distance);
+  return nearest.distance <= 2 ? `Unknown option '${unknown}'; did you mean ${nearest.option}?` : `Unknown option '${unknown}'.`;
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -41,7 +60,7 @@ async function main(argv: string[]): Promise<number> {
       },
     });
   } catch (error) {
-    throw new KeygenError(`${(error as Error).message}\n\n${USAGE}`, 2);
+    throw new KeygenError(`${optionHint(error as Error & { code?: string })}\n\n${USAGE}`, 2);
   }
   const { values, positionals } = parsed;
   // No arguments is someone finding out what the command does, not a mistake: usage, and success.
@@ -51,6 +70,11 @@ async function main(argv: string[]): Promise<number> {
   }
   if (values.version) {
     process.stdout.write(`${version()}\n`);
+    return 0;
+  }
+  if (positionals.length === 1 && positionals[0] === 'check') {
+    checkPeerVersions();
+    process.stdout.write('The installed NestJS packages and the peers of nestjs-rs256-auth go together.\n');
     return 0;
   }
   if (positionals.length !== 1 || positionals[0] !== 'keygen') {
@@ -68,7 +92,8 @@ async function main(argv: string[]): Promise<number> {
   const result = await generateKeyFiles({ out: values.out, bits, passphrase, force: values.force });
   process.stdout.write(
     `Wrote ${result.privatePath} (PKCS#8${passphrase ? ', encrypted' : ''}, mode 0600) and ${result.publicPath} (SPKI)\n` +
-      `kid: ${result.kid}\n`,
+      `kid: ${result.kid}\n` +
+      `Keep ${result.privatePath} out of version control: add it (or ${values.out}/) to .gitignore, and give it to deployments as a secret.\n`,
   );
   return 0;
 }

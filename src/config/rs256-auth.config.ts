@@ -8,7 +8,7 @@ import { keyPaths, loadKeySet, reloadKeySet, type KeySetSources, type PublicKeyS
 import { KeyStore } from '../keys/key-store.js';
 import { isLiteralRoutePath, LITERAL_ROUTE_PATH_EXPECTED } from './route-path.js';
 import { typMediaType } from './token-type.js';
-import { ENV_PREFIX, findUnknownEnv } from './unknown-env.js';
+import { ENV_PREFIX, findUnknownEnv, pathVariableFor } from './unknown-env.js';
 import { firstOf, fromAuthHeader, fromCookie, HTTP_TOKEN } from '../transports/token-extractors.js';
 import { quotedUrl, redactedUrl } from '../observability/redacted-url.js';
 
@@ -44,6 +44,8 @@ export interface Rs256AuthConfig {
   readonly cacheSize: number;
   /** Check signatures of tokens not in the cache on libuv's thread pool. */
   readonly verifyOffThread: boolean;
+  /** The level refusals are logged at; `undefined` when they are not. */
+  readonly logRefusals?: 'debug' | 'warn';
   readonly realm: string;
   /** Authorization scheme the default extractor accepts and every challenge names. */
   readonly authScheme: string;
@@ -63,6 +65,13 @@ export interface Rs256AuthConfig {
   readonly trustedIssuers?: TrustedIssuers;
   /** Where the JWK Set is served; `undefined` when it is not. */
   readonly jwks?: { readonly path: string; readonly maxAge: number };
+  /** Authorization-server metadata (OpenID Connect Discovery, RFC 8414); `undefined` when it is not served. */
+  readonly discovery?: {
+    /** Routes of the metadata document on this server. */
+    readonly paths: readonly string[];
+    /** The `jwks_uri` the document names. */
+    readonly jwksUri: string;
+  };
   /** RFC 9728 protected-resource metadata; `undefined` when it is not served. */
   readonly resourceMetadata?: {
     /** The resource identifier (`resource`). */
@@ -180,6 +189,7 @@ const ENV = {
   maxTokenLength: 'JWT_MAX_TOKEN_LENGTH',
   cacheSize: 'JWT_CACHE_SIZE',
   verifyOffThread: 'JWT_VERIFY_OFF_THREAD',
+  logRefusals: 'JWT_LOG_REFUSALS',
   realm: 'JWT_REALM',
   authScheme: 'JWT_AUTH_SCHEME',
   cookieName: 'JWT_COOKIE_NAME',
@@ -203,6 +213,7 @@ const ENV = {
   jwksEnabled: 'JWT_JWKS_ENABLED',
   jwksPath: 'JWT_JWKS_PATH',
   jwksMaxAge: 'JWT_JWKS_MAX_AGE',
+  discovery: 'JWT_DISCOVERY_ENABLED',
   sessions: 'JWT_SESSIONS_ENABLED',
   sessionStore: 'JWT_SESSION_STORE',
   redisUrl: 'JWT_REDIS_URL',
@@ -509,7 +520,7 @@ export function resolveRs256AuthConfig(options: Rs256AuthModuleOptions = {}, con
   return {
     // A resource server starts with no key; RemoteJwks fills the set from the issuer. With several issuers each has
     // its own keys (IssuerRegistry), and this set stays empty.
-    keyStore: new KeyStore(remoteJwks || trustedIssuers ? new KeySet([]) : loadKeySet(keySources)),
+    keyStore: new KeyStore(remoteJwks || trustedIssuers ? new KeySet([]) : loadLocalKeys(keySources)),
     remoteJwks,
     trustedIssuers,
     keySources,
@@ -527,12 +538,13 @@ export function resolveRs256AuthConfig(options: Rs256AuthModuleOptions = {}, con
     maxTokenLength: settings.integer('maxTokenLength', DEFAULT_MAX_TOKEN_LENGTH, 16),
     cacheSize: settings.integer('cacheSize', DEFAULT_CACHE_SIZE, 0),
     verifyOffThread: settings.boolean('verifyOffThread'),
+    logRefusals: resolveLogRefusals(settings),
     realm: settings.string('realm').value ?? DEFAULT_REALM,
     ...transport,
     // In resource-server mode the signal fetches the issuer's set instead of reading key files.
     reloadOnSignal: settings.boolean('reloadOnSignal', true),
     watchKeyFiles: watchKeyFiles(settings, keySources, trustedIssuers),
-    jwks: settings.boolean('jwksEnabled') ? resolveJwks(settings) : refuseJwksSettings(settings),
+    ...resolvePublishing(settings, issuer, remoteJwks !== undefined || trustedIssuers !== undefined),
     resourceMetadata: settings.boolean('resourceMetadataEnabled')
       ? resolveResourceMetadata(settings, audience, trustedIssuers?.list.map((trusted) => trusted.issuer) ?? (issuer !== undefined ? [issuer] : []))
       : undefined,
@@ -572,9 +584,48 @@ function checkEnvNames(ignoreEnv: Rs256AuthModuleOptions['ignoreEnv']): void {
   }
   if (unknown.length > 0) {
     new Logger('Rs256Auth').warn(
-      `Unknown ${ENV_PREFIX}* variables, not settings of this module: ${unknown.join(', ')}. ` +
+      `Unknown ${ENV_PREFIX}* variables, not settings of this module: ${unknown.join(', ')}. ${fileVariableHints(unknown)}` +
         "List the application's own in the ignoreEnv option to silence this warning.",
     );
+  }
+}
+
+/** `debug` or `warn`; `false`, `off` (or any word a boolean reads as false) logs nothing. */
+function resolveLogRefusals(settings: Settings): Rs256AuthConfig['logRefusals'] {
+  const { value, setting } = settings.get('logRefusals');
+  const word = typeof value === 'string' ? value.trim().toLowerCase() : value;
+  if (word === 'debug' || word === 'warn') {
+    return word;
+  }
+  if (word === undefined || word === false || word === 'off' || (typeof word === 'string' && BOOLEAN_WORDS.get(word) === false)) {
+    return undefined;
+  }
+  throw invalid(setting, value, "'debug' or 'warn' (or 'off')");
+}
+
+/**
+ * A sentence per `*_FILE` name that means a `*_PATH` setting (`JWT_PRIVATE_KEY_FILE`, as Docker secrets are often
+ * passed), or nothing.
+ */
+function fileVariableHints(names: readonly string[]): string {
+  return names
+    .map((name) => ({ name, meant: pathVariableFor(name, KNOWN_ENV) }))
+    .filter(({ meant }) => meant !== undefined)
+    .map(({ name, meant }) => `For ${name}, set ${meant} instead: it takes the key file's path, a Docker secret's /run/secrets/<name> included. `)
+    .join('');
+}
+
+/**
+ * The local keys. Without any, the refusal also names a `*_FILE` variable of the environment that meant a `*_PATH`
+ * one: the likely reason no key was found.
+ */
+function loadLocalKeys(keySources: KeySetSources): KeySet {
+  try {
+    return loadKeySet(keySources);
+  } catch (error) {
+    const hints = error instanceof Rs256AuthError && error.code === 'RS256_NO_KEY' ? fileVariableHints(Object.keys(process.env).sort()) : '';
+    if (hints === '') throw error;
+    throw new Rs256AuthError('RS256_NO_KEY', `${(error as Rs256AuthError).message} ${hints.trim()}`, { cause: error });
   }
 }
 
@@ -1105,6 +1156,46 @@ function resolveResourceMetadata(settings: Settings, audience: string[] | undefi
     throw invalid(setting, value, `a resource URL whose path is ${LITERAL_ROUTE_PATH_EXPECTED}`);
   }
   return { resource: value, authorizationServers, path, url: `${resource.origin}${path}` };
+}
+
+/** The JWK Set endpoint, and the discovery metadata that names it. */
+function resolvePublishing(settings: Settings, issuer: string | undefined, fetchesKeys: boolean): Pick<Rs256AuthConfig, 'jwks' | 'discovery'> {
+  const jwks = settings.boolean('jwksEnabled') ? resolveJwks(settings) : refuseJwksSettings(settings);
+  if (!settings.boolean('discovery')) {
+    return { jwks };
+  }
+  const { setting } = settings.get('discovery');
+  if (fetchesKeys) {
+    throw new Rs256AuthError(
+      'RS256_CONFIG_INVALID',
+      `${setting} is true, but this application verifies with another issuer's keys (${ENV.jwksUri}, ${ENV.issuerUrl} or ${ENV.trustedIssuers}): ` +
+        `only the issuer publishes its metadata; unset ${setting}.`,
+    );
+  }
+  const url = issuer === undefined ? undefined : absoluteHttpsUrl(issuer);
+  // OpenID Connect Discovery §3, RFC 8414 §2: an https URL with no query or fragment.
+  if (url === undefined || url.search !== '' || url.hash !== '') {
+    const { setting: issuerSetting } = settings.get('issuer');
+    throw new Rs256AuthError(
+      'RS256_CONFIG_INVALID',
+      `${setting} is true, but ${issuerSetting} is ${issuer === undefined ? 'not set' : shown(issuer, false)}; ` +
+        'expected the https: URL this application is reached at, without query or fragment (http: only for loopback), as the issuer its metadata names.',
+    );
+  }
+  if (!jwks) {
+    throw new Rs256AuthError(
+      'RS256_CONFIG_INVALID',
+      `${setting} is true, but the JWK Set endpoint is off; turn it on (${ENV.jwksEnabled}=true, or the jwks option): the metadata names it as jwks_uri.`,
+    );
+  }
+  const path = url.pathname.replace(/\/$/, '');
+  return {
+    jwks,
+    discovery: {
+      paths: [`${path}/.well-known/openid-configuration`, `/.well-known/oauth-authorization-server${path}`],
+      jwksUri: `${url.origin}${jwks.path}`,
+    },
+  };
 }
 
 function resolveJwks(settings: Settings): Rs256AuthConfig['jwks'] {

@@ -34,6 +34,17 @@ export function findUnknownEnv(names: Iterable<string>, known: readonly string[]
 }
 
 /**
+ * The `_PATH` setting meant by a `_FILE` name: Docker's convention for secrets names a variable holding a file's path
+ * `<NAME>_FILE`, where this module's key variables say `_PATH`. Four letters apart, too far for a typo.
+ * @returns the known `_PATH` name, or `undefined` when `name` is not such a variant
+ */
+export function pathVariableFor(name: string, known: readonly string[]): string | undefined {
+  const match = /^(.*)_FILE$/.exec(name.toUpperCase());
+  const meant = match ? `${match[1]}_PATH` : undefined;
+  return meant !== undefined && known.includes(meant) ? meant : undefined;
+}
+
+/**
  * The known name within a typo's reach of `name`, if any. The reach scales with the length after the prefix: one
  * edit for short names (`JWT_REALM`, `JWT_ISSUER`), where two edits already reach unrelated words (`JWT_TEAM`),
  * and two edits from eight characters on (`JWT_EXPIRES_IN`, `JWT_PUBLIC_KEY_PATH`).
@@ -54,7 +65,7 @@ function closest(name: string, known: readonly string[]): string | undefined {
  * Damerau-Levenshtein distance in its optimal-string-alignment form: insertions, deletions, substitutions and
  * swaps of two neighbours (`PAHT` for `PATH`) each count one.
  */
-function editDistance(a: string, b: string): number {
+export function editDistance(a: string, b: string): number {
   const rows: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
   for (let j = 1; j <= b.length; j++) rows[0][j] = j;
   for (let i = 1; i <= a.length; i++) {

@@ -1,5 +1,6 @@
 import { BadRequestException, Body, Controller, Header, HttpCode, Inject, Post, NotFoundException, UnauthorizedException } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
+import { ApiBody } from '@nestjs/swagger';
 import {
   Claims,
   Public,
@@ -17,6 +18,22 @@ import { UserStore } from './user-store.js';
 export type TokenResponse = OAuthTokenResponse | Pick<OAuthTokenResponse, 'access_token' | 'token_type' | 'expires_in'>;
 
 const MAX_FIELD_LENGTH = 256;
+
+/** The `client_id` of the demo's tokens under `JWT_TOKEN_PROFILE=rfc9068`: the client that logged in is the demo's own. */
+export const DEMO_CLIENT_ID = 'nestjs-rs256-auth-demo';
+
+/** An OpenAPI schema of a JSON object of required strings, as `readStrings` checks it; Swagger UI builds its form from it. */
+function stringsBody(fields: Record<string, string>): Parameters<typeof ApiBody>[0] {
+  return {
+    schema: {
+      type: 'object',
+      required: Object.keys(fields),
+      properties: Object.fromEntries(
+        Object.entries(fields).map(([name, example]) => [name, { type: 'string', minLength: 1, maxLength: MAX_FIELD_LENGTH, example }]),
+      ),
+    },
+  };
+}
 
 /** Checks the body by hand: the demo needs a few strings, not a validation framework. */
 function readStrings<T extends string>(body: unknown, names: readonly T[]): Record<T, string> {
@@ -63,17 +80,19 @@ export class AuthController {
   @Post('login')
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
+  @ApiBody(stringsBody({ username: 'demo', password: 'demo-password' }))
   async login(@Body() body: unknown): Promise<TokenResponse> {
     const { username, password } = readStrings(body, ['username', 'password']);
     const user = this.users.authenticate(username, password);
     if (!user) {
       throw new UnauthorizedException('Invalid username or password.');
     }
-    const scope = user.scopes.join(' ');
+    // RFC 9068 §2.2 requires client_id in an access token: under that profile, the demo names itself.
+    const claims = { scope: user.scopes.join(' '), ...(this.config.tokenProfile === 'rfc9068' && { client_id: DEMO_CLIENT_ID }) };
     if (this.config.sessions) {
-      return toTokenResponse(await this.sessions.issue(user.username, { scope }));
+      return toTokenResponse(await this.sessions.issue(user.username, claims));
     }
-    const accessToken = await this.jwt.signAsync({ sub: user.username, scope });
+    const accessToken = await this.jwt.signAsync({ sub: user.username, ...claims });
     return { access_token: accessToken, token_type: 'Bearer', expires_in: this.config.expiresIn };
   }
 
@@ -82,6 +101,7 @@ export class AuthController {
   @Post('refresh')
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
+  @ApiBody(stringsBody({ refresh_token: '<the refresh_token of /auth/login>' }))
   async refresh(@Body() body: unknown): Promise<OAuthTokenResponse> {
     const { refresh_token: refreshToken } = readStrings(body, ['refresh_token']);
     return toTokenResponse(await unlessDisabled(() => this.sessions.refresh(refreshToken)));

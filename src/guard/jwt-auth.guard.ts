@@ -9,7 +9,7 @@ import {
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
 import type { Rs256AuthConfig } from '../config/rs256-auth.config.js';
-import { Rs256AuthError } from '../errors/rs256-auth.error.js';
+import { Rs256AuthError, type Rs256AuthErrorCode } from '../errors/rs256-auth.error.js';
 import { IS_PUBLIC_KEY, OPTIONAL_AUTH_KEY, REQUIRED_CLAIMS_KEY, RS256_AUTH_CONFIG, RS256_STRATEGY } from '../rs256-auth.constants.js';
 import type { JwtClaims } from '../interfaces/jwt-claims.interface.js';
 import { RETRY_AFTER_SECONDS } from '../transports/auth-refusal.js';
@@ -18,7 +18,17 @@ import { transportOf } from '../transports/transports.js';
 import { findUnmetRequirement, type ClaimRequirement } from './claim-requirements.js';
 import type { AuthOutcome, Rs256Strategy } from './rs256.strategy.js';
 import { StrategyHost } from './strategy-host.js';
+import { logRefusal } from './refusal-log.js';
 import { bearerChallenge } from './www-authenticate.js';
+
+/**
+ * The JSON body of a 401 or 403: Nest's usual `statusCode`, `message` and `error`, plus the library's `code`
+ * (`RS256_TOKEN_EXPIRED`, …), so that a client or a test tells refusals apart without parsing the message. The
+ * message, and so the exception's own `message`, stays the challenge's `error_description`.
+ */
+function refusalJson(statusCode: 401 | 403, message: string, code: Rs256AuthErrorCode | undefined): Record<string, unknown> {
+  return { statusCode, message, error: statusCode === 401 ? 'Unauthorized' : 'Forbidden', ...(code !== undefined && { code }) };
+}
 
 interface RoutePolicy {
   isPublic: boolean;
@@ -76,8 +86,9 @@ export class JwtAuthGuard extends AuthGuard(RS256_STRATEGY) {
     const transport = transportOf(context);
     const carrier = this.getRequest(context);
     let outcome: AuthOutcome | Promise<AuthOutcome>;
+    let token: string | null | undefined;
     try {
-      const token = transport.token(context, carrier, this.config.jwtFromRequest);
+      token = transport.token(context, carrier, this.config.jwtFromRequest);
       if (!token && policy.isOptional) {
         return true;
       }
@@ -86,10 +97,10 @@ export class JwtAuthGuard extends AuthGuard(RS256_STRATEGY) {
       outcome = { error };
     }
     if (outcome instanceof Promise) {
-      return outcome.then((settled) => this.admit(context, carrier, settled)).catch((error: unknown) => transport.refuse(error, context));
+      return outcome.then((settled) => this.admit(context, carrier, settled, token)).catch((error: unknown) => transport.refuse(error, context));
     }
     try {
-      return this.admit(context, carrier, outcome);
+      return this.admit(context, carrier, outcome, token);
     } catch (error) {
       return transport.refuse(error, context);
     }
@@ -100,7 +111,10 @@ export class JwtAuthGuard extends AuthGuard(RS256_STRATEGY) {
     return transportOf(context).carrier(context);
   }
 
-  private admit(context: ExecutionContext, carrier: AuthCarrier, outcome: AuthOutcome): true {
+  private admit(context: ExecutionContext, carrier: AuthCarrier, outcome: AuthOutcome, token: string | null | undefined): true {
+    if (outcome.refused && this.config.logRefusals) {
+      logRefusal(this.config, token, outcome.refused);
+    }
     const info = outcome.refused ?? outcome.claims;
     carrier.authInfo = info;
     carrier.user = this.handleRequest(outcome.error, outcome.user, info, context);
@@ -127,7 +141,7 @@ export class JwtAuthGuard extends AuthGuard(RS256_STRATEGY) {
           this.config.resourceMetadata?.url,
         ),
       );
-      throw new ForbiddenException(unmet.description);
+      throw new ForbiddenException(refusalJson(403, unmet.description, 'RS256_INSUFFICIENT_CLAIMS'));
     }
     return user as TUser;
   }
@@ -168,7 +182,7 @@ export class JwtAuthGuard extends AuthGuard(RS256_STRATEGY) {
   private unauthorized(context: ExecutionContext, info: unknown): UnauthorizedException {
     if (info instanceof Rs256AuthError && info.code === 'RS256_TOKEN_MISSING') {
       this.setChallenge(context, bearerChallenge(this.config.authScheme, this.config.realm, undefined, this.config.resourceMetadata?.url));
-      return new UnauthorizedException('missing bearer token', { cause: info });
+      return new UnauthorizedException(refusalJson(401, 'missing bearer token', info.code), { cause: info });
     }
     const description = info instanceof Rs256AuthError ? info.message : 'invalid token';
     this.setChallenge(
@@ -176,6 +190,6 @@ export class JwtAuthGuard extends AuthGuard(RS256_STRATEGY) {
       bearerChallenge(this.config.authScheme, this.config.realm, { code: 'invalid_token', description }, this.config.resourceMetadata?.url),
     );
     // The cause tells transports which refusal this is (an expired token closes a WebSocket connection).
-    return new UnauthorizedException(description, { cause: info });
+    return new UnauthorizedException(refusalJson(401, description, info instanceof Rs256AuthError ? info.code : undefined), { cause: info });
   }
 }

@@ -190,6 +190,16 @@ export interface Rs256AuthModuleOptions {
   verifyOffThread?: boolean;
 
   /**
+   * Log every token the guard refuses, at `'debug'` or `'warn'`: the `RS256_TOKEN_*` code and reason, and the
+   * token's `iss`, `aud` and `kid` beside the ones this module expects, so that a wrong issuer or audience shows
+   * what was sent and what was wanted. The token itself is never logged; values read from it are quoted, shortened
+   * and escaped. A request without a token is not logged. The environment variable takes `debug`, `warn` or `off`.
+   * @env JWT_LOG_REFUSALS
+   * @default false (nothing logged)
+   */
+  logRefusals?: 'debug' | 'warn' | false;
+
+  /**
    * `realm` announced in `WWW-Authenticate` challenges.
    * @env JWT_REALM
    * @default 'api'
@@ -362,6 +372,19 @@ export interface Rs256AuthModuleOptions {
    * @default false
    */
   jwks?: boolean | JwksOptions;
+
+  /**
+   * Publish authorization-server metadata naming this issuer and its JWK Set, so that a resource server finds the
+   * keys from the issuer URL alone (this module's `JWT_ISSUER_URL`, express-oauth2-jwt-bearer's `issuerBaseURL`,
+   * Spring's `issuer-uri`): OpenID Connect Discovery at `<issuer>/.well-known/openid-configuration` and RFC 8414 at
+   * `/.well-known/oauth-authorization-server<issuer path>`, outside every guard. The documents hold `issuer`,
+   * `jwks_uri` and `id_token_signing_alg_values_supported` (`RS256`) only: this module issues tokens but runs no
+   * authorization endpoint. The issuer must be the https URL this application is reached at (`http:` only on
+   * loopback), and the JWK Set endpoint must be on; the routes are the paths of those URLs.
+   * @env JWT_DISCOVERY_ENABLED
+   * @default false
+   */
+  discovery?: boolean;
 
   /**
    * The application's own `JWT_*` variables. At start-up every `JWT_*` name in `process.env` (where `ConfigModule`
