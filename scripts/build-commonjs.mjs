@@ -15,8 +15,8 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const stage = join(root, 'build/commonjs');
 const out = join(root, 'dist/cjs');
-// The demo, its entry point and the CLI are ES modules only: none of them is imported by an application.
-const notInLibrary = ['demo', 'main.ts', 'cli'];
+// The CLI is an ES module only: it is run, never imported by an application.
+const notInLibrary = ['cli'];
 
 rmSync(stage, { recursive: true, force: true });
 rmSync(out, { recursive: true, force: true });
