@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Rs256AuthConfig } from '../config/rs256-auth.config.js';
 import { StrategyHost } from './strategy-host.js';
-import { bearerChallenge } from './www-authenticate.js';
+import { wwwAuthenticate } from './www-authenticate.js';
 import { RS256_AUTH_CONFIG } from '../rs256-auth.constants.js';
 import { connectionParamsToken } from '../transports/graphql.transport.js';
 import { closeExpired, rememberHandshake, socketIoToken, type GatewayClient, type HandshakeRequest, type SocketIoSocket } from '../transports/ws.transport.js';
@@ -134,12 +134,7 @@ export class ConnectionAuthenticator {
             expiries.set(info.req, verdict.expiresAt);
             done(true);
           } else {
-            const challenge = bearerChallenge(
-              this.config.authScheme,
-              this.config.realm,
-              { code: 'invalid_token', description: verdict.refused },
-              this.config.resourceMetadata?.url,
-            );
+            const challenge = wwwAuthenticate(this.config, { reason: 'invalid_token', description: verdict.refused });
             done(false, 401, verdict.refused, { 'WWW-Authenticate': challenge });
           }
         },
