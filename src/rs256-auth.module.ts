@@ -24,6 +24,10 @@ import { RouteScopes } from './resource-metadata/route-scopes.js';
 import { StartupChecks } from './startup-checks/startup-checks.js';
 import { StrictJwtService } from './strict-jwt.service.js';
 import { TokenVerifier } from './token/token-verifier.js';
+import { AuditTrail } from './observability/audit-events.js';
+import { AuthMetrics } from './observability/auth-metrics.js';
+import { KeyTelemetry } from './observability/key-telemetry.js';
+import { StateGauges } from './observability/state-gauges.js';
 
 /**
  * RS256 JWT authentication: loads and checks the keys once at start-up, exports a `JwtService` that signs with
@@ -63,6 +67,10 @@ import { TokenVerifier } from './token/token-verifier.js';
     ConnectionLifetimes,
     ConnectionAuthenticator,
     StartupChecks,
+    AuthMetrics,
+    AuditTrail,
+    KeyTelemetry,
+    StateGauges,
   ],
   exports: [
     RS256_AUTH_CONFIG,
@@ -77,6 +85,8 @@ import { TokenVerifier } from './token/token-verifier.js';
     RevocationList,
     SessionService,
     ConnectionAuthenticator,
+    // The guard's own dependency, wherever the guard is instantiated.
+    AuthMetrics,
   ],
 })
 export class Rs256AuthModule extends ConfigurableModuleClass {

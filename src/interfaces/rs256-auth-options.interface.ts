@@ -1,3 +1,5 @@
+import type { MeterProvider } from '@opentelemetry/api';
+import type { Rs256AuthAuditEvent } from '../observability/audit-events.js';
 import type { TokenExtractor } from '../transports/token-extractors.js';
 
 export type { TokenExtractor };
@@ -490,6 +492,25 @@ export interface Rs256AuthModuleOptions {
    * @default false
    */
   resourceMetadata?: boolean | ResourceMetadataOptions;
+
+  /**
+   * Where the library's OpenTelemetry instruments report (see docs/observability.md). By default the global meter
+   * provider: the library's metrics are no-ops until the application registers an SDK, before the module is built.
+   * @env none: an object, given in code only
+   * @default the global meter provider of `@opentelemetry/api`
+   */
+  meterProvider?: MeterProvider;
+
+  /**
+   * Receives audit events (refresh-token reuse, sign-out everywhere, bulk cut-off, key reload, JWK Set fetch failure,
+   * issuer resolution refused by the rate bound), for a SIEM. Called on a later turn of the event loop, never
+   * awaited: a slow or throwing subscriber never delays or fails a request (a failure is logged once).
+   * @env none: a function, given in code only
+   * @default none
+   * @example
+   * Rs256AuthModule.forRoot({ onAuditEvent: (event) => siem.send(event) })
+   */
+  onAuditEvent?: (event: Rs256AuthAuditEvent) => void | Promise<void>;
 }
 
 /**

@@ -79,6 +79,24 @@ export class RevocationList implements RevocationSink, OnModuleInit, OnModuleDes
     }
   }
 
+  /** Entries in force or not yet swept: tokens, sessions and subjects revoked, and a bulk cut-off. */
+  get size(): number {
+    return this.byJti.size + this.bySid.size + this.bySub.size + (this.everyone ? 1 : 0);
+  }
+
+  /**
+   * Milliseconds since the shared store last confirmed this view (`Infinity` before it ever did); `undefined`
+   * without sessions or with a store local to this process, whose view is never stale.
+   */
+  ageMs(now = Date.now()): number | undefined {
+    return this.enabled && this.shared ? (this.confirmedAt === 0 ? Number.POSITIVE_INFINITY : now - this.confirmedAt) : undefined;
+  }
+
+  /** The staleness bound (`revocationMaxStaleness`), in milliseconds. */
+  get maxAgeMs(): number {
+    return this.maxStalenessMs;
+  }
+
   private stale(now: number): void {
     if (!this.staleReported) {
       this.staleReported = true;

@@ -8,6 +8,7 @@ import type { KeySet, VerificationKey } from '../keys/key-set.js';
 import { RS256_AUTH_CONFIG } from '../rs256-auth.constants.js';
 import { typMediaType } from '../config/token-type.js';
 import { VerifiedTokenCache } from './verified-token-cache.js';
+import { AuthMetrics } from '../observability/auth-metrics.js';
 
 /** A JOSE header as it arrives: untrusted until the signature is checked. */
 export type JoseHeader = Record<string, unknown>;
@@ -179,6 +180,7 @@ export class TokenVerifier {
   constructor(
     @Inject(RS256_AUTH_CONFIG) private readonly config: Rs256AuthConfig,
     @Optional() private readonly issuers?: IssuerRegistry,
+    @Optional() private readonly metrics?: AuthMetrics,
   ) {
     this.cache = new VerifiedTokenCache(config.cacheSize);
   }
@@ -256,6 +258,7 @@ export class TokenVerifier {
   /** The cached claims of the token, if any, checked against the clock (an expired entry is dropped). */
   private fromCache(token: string, nowSeconds: number): JwtClaims | undefined {
     const cached = this.cache.get(token);
+    this.metrics?.cacheLookup(cached !== undefined);
     if (cached !== undefined) {
       try {
         this.checkTime(cached, nowSeconds);

@@ -1,0 +1,221 @@
+import { HttpException, Inject, Injectable, Optional } from '@nestjs/common';
+import { metrics, ValueType, type Attributes, type Counter, type Histogram, type Meter, type ObservableResult } from '@opentelemetry/api';
+import { performance } from 'node:perf_hooks';
+import { Rs256AuthError, type Rs256AuthErrorCode } from '../errors/rs256-auth.error.js';
+import type { Rs256AuthModuleOptions } from '../interfaces/rs256-auth-options.interface.js';
+import { RS256_AUTH_MODULE_OPTIONS } from '../rs256-auth.constants.js';
+
+/** The meter's name: the instrumentation scope every instrument of this library reports under. */
+export const METER_NAME = 'nestjs-rs256-auth';
+
+/** What became of one authenticated request (the `rs256auth.outcome` attribute). */
+export type VerificationOutcome = 'accepted' | 'refused' | 'forbidden' | 'unavailable' | 'error';
+/** The transports the guard knows (`ExecutionContext.getType()`); anything else is counted as `http`, as it is served. */
+const TRANSPORTS = ['http', 'graphql', 'ws', 'rpc'] as const;
+/** Refusal reasons a verification can end with: the `error.type` attribute, a closed set. */
+const REASONS: readonly (Rs256AuthErrorCode | 'other')[] = [
+  'RS256_TOKEN_MISSING',
+  'RS256_TOKEN_TOO_LARGE',
+  'RS256_TOKEN_MALFORMED',
+  'RS256_TOKEN_ALGORITHM',
+  'RS256_TOKEN_TYPE',
+  'RS256_TOKEN_CRIT_UNSUPPORTED',
+  'RS256_TOKEN_HEADER_KEY',
+  'RS256_TOKEN_KID_UNKNOWN',
+  'RS256_TOKEN_KEYS_STALE',
+  'RS256_TOKEN_SIGNATURE',
+  'RS256_TOKEN_EXPIRED',
+  'RS256_TOKEN_NOT_YET_VALID',
+  'RS256_TOKEN_ISSUER',
+  'RS256_TOKEN_AUDIENCE',
+  'RS256_TOKEN_CLAIM_MISSING',
+  'RS256_TOKEN_CLAIM_INVALID',
+  'RS256_TOKEN_REJECTED',
+  'RS256_TOKEN_REVOKED',
+  'RS256_TOKEN_REVOCATION_STALE',
+  'RS256_INSUFFICIENT_CLAIMS',
+  'other',
+];
+const OUTCOME_BY_STATUS: Readonly<Record<number, VerificationOutcome>> = { 401: 'refused', 403: 'forbidden', 503: 'unavailable' };
+
+/** Which document a fetch asked the issuer for. */
+export type FetchedDocument = 'jwks' | 'discovery';
+/** What a fetch came to: a new key set, the same one, issuer metadata found (discovery), or nothing usable. */
+export type FetchOutcome = 'changed' | 'unchanged' | 'succeeded' | 'failed';
+/** Session operations counted by `rs256auth.session.operations`. */
+export type SessionOperation = 'issued' | 'refreshed' | 'reuse_detected' | 'revoked';
+/** Where a key set in use comes from. */
+export type KeySourceKind = 'local' | 'remote';
+
+/**
+ * Seconds buckets for authentication times: a cached token takes microseconds, an RSA verification a few hundred,
+ * an async `validate` milliseconds; the SDK's default buckets (from 5 s up) would put every one in the first.
+ */
+const VERIFICATION_BUCKETS = [0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1];
+/** Seconds buckets for fetches from an issuer, bounded by `jwksTimeout`. */
+const FETCH_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+/** Reads a current value for an observable instrument; `undefined` when there is nothing to report. */
+export type Gauge = () => number | undefined;
+
+/**
+ * The library's OpenTelemetry instruments (listed with their units in docs/observability.md). Through
+ * `@opentelemetry/api` alone they are no-ops; they report once the application registers an SDK's meter provider
+ * before the module is built, or passes one as the `meterProvider` option.
+ *
+ * Recording allocates nothing on the request path: every attribute set is built once, here, for each combination of
+ * its closed values, and a verification picks one. No token, subject, key or issuer URL ever becomes an attribute.
+ */
+@Injectable()
+export class AuthMetrics {
+  private readonly meter: Meter;
+  private readonly verifications: Counter;
+  private readonly verificationDuration: Histogram;
+  private readonly cacheLookups: Counter;
+  private readonly fetches: Counter;
+  private readonly fetchDuration: Histogram;
+  private readonly sessionOperations: Counter;
+  /** Attributes by transport, then reason (`''` for none), for the counter; by outcome and cached for the histogram. */
+  private readonly verificationAttributes = new Map<string, Map<string, Attributes>>();
+  /** By outcome: [not cached, cached]. */
+  private readonly durationAttributes = new Map<string, readonly [Attributes, Attributes]>();
+  private readonly hit: Attributes = { 'rs256auth.cache.result': 'hit' };
+  private readonly miss: Attributes = { 'rs256auth.cache.result': 'miss' };
+  private readonly fetchAttributes = new Map<string, Attributes>();
+  private readonly sessionAttributes = new Map<SessionOperation, Attributes>();
+  /** The start of the verification under way, and of the last one answered from the cache: see {@link start}. */
+  private current = Number.NaN;
+  private hitFor = Number.NaN;
+
+  constructor(@Optional() @Inject(RS256_AUTH_MODULE_OPTIONS) options?: Pick<Rs256AuthModuleOptions, 'meterProvider'>) {
+    this.meter = (options?.meterProvider ?? metrics.getMeterProvider()).getMeter(METER_NAME);
+    const meter = this.meter;
+    this.verifications = meter.createCounter('rs256auth.token.verifications', {
+      description: 'Authenticated requests, by outcome, transport and refusal reason (error.type).',
+      unit: '{verification}',
+      valueType: ValueType.INT,
+    });
+    this.verificationDuration = meter.createHistogram('rs256auth.token.verification.duration', {
+      description: 'Time to authenticate a request: token extraction, verification, revocation check, validate and claim requirements.',
+      unit: 's',
+      advice: { explicitBucketBoundaries: VERIFICATION_BUCKETS },
+    });
+    this.cacheLookups = meter.createCounter('rs256auth.token_cache.lookups', {
+      description: 'Verified-token cache lookups, by result (hit or miss).',
+      unit: '{lookup}',
+      valueType: ValueType.INT,
+    });
+    this.fetches = meter.createCounter('rs256auth.issuer.fetches', {
+      description: 'Fetches of a JWK Set or of issuer metadata (discovery), by document and outcome.',
+      unit: '{fetch}',
+      valueType: ValueType.INT,
+    });
+    this.fetchDuration = meter.createHistogram('rs256auth.issuer.fetch.duration', {
+      description: 'Duration of fetches of a JWK Set or of issuer metadata, by document and outcome.',
+      unit: 's',
+      advice: { explicitBucketBoundaries: FETCH_BUCKETS },
+    });
+    this.sessionOperations = meter.createCounter('rs256auth.session.operations', {
+      description: 'Sessions issued and refreshed, refresh-token reuse detected, and revocations recorded.',
+      unit: '{operation}',
+      valueType: ValueType.INT,
+    });
+    for (const transport of TRANSPORTS) {
+      const byReason = new Map<string, Attributes>();
+      for (const outcome of ['accepted', 'error'] as const) {
+        byReason.set(outcome, { 'rs256auth.outcome': outcome, 'rs256auth.transport': transport });
+      }
+      for (const reason of REASONS) {
+        const outcome = reason === 'RS256_INSUFFICIENT_CLAIMS' ? 'forbidden' : reason === 'RS256_TOKEN_REVOCATION_STALE' ? 'unavailable' : 'refused';
+        byReason.set(reason, { 'rs256auth.outcome': outcome, 'rs256auth.transport': transport, 'error.type': reason });
+      }
+      this.verificationAttributes.set(transport, byReason);
+    }
+    for (const outcome of ['accepted', 'refused', 'forbidden', 'unavailable', 'error'] as const) {
+      this.durationAttributes.set(outcome, [
+        { 'rs256auth.outcome': outcome, 'rs256auth.cached': false },
+        { 'rs256auth.outcome': outcome, 'rs256auth.cached': true },
+      ]);
+    }
+    for (const [document, outcomes] of [['jwks', ['changed', 'unchanged', 'failed']], ['discovery', ['succeeded', 'failed']]] as const) {
+      for (const outcome of outcomes) {
+        this.fetchAttributes.set(`${document}:${outcome}`, { 'rs256auth.document': document, 'rs256auth.outcome': outcome });
+      }
+    }
+    for (const operation of ['issued', 'refreshed', 'reuse_detected', 'revoked'] as const) {
+      this.sessionAttributes.set(operation, { 'rs256auth.session.operation': operation });
+    }
+  }
+
+  /**
+   * The time a verification starts, to hand to {@link verified}. A cache hit during it is told apart by this
+   * stamp, so with an async `validate` another request's hit in between never marks this one as cached.
+   */
+  start(): number {
+    this.current = performance.now();
+    return this.current;
+  }
+
+  /**
+   * One authenticated request, settled: `refusal` is what the guard threw (an `HttpException` whose cause or body
+   * names the `RS256_*` code), `undefined` when the request was let through.
+   */
+  verified(transport: string, started: number, refusal: unknown): void {
+    const reason = refusal === undefined ? 'accepted' : reasonOf(refusal);
+    const byReason = this.verificationAttributes.get(transport) ?? this.verificationAttributes.get('http')!;
+    const attributes = byReason.get(reason)!;
+    this.verifications.add(1, attributes);
+    const outcome = (attributes['rs256auth.outcome'] as VerificationOutcome | undefined) ?? 'error';
+    const byCached = this.durationAttributes.get(outcome)!;
+    this.verificationDuration.record((performance.now() - started) / 1000, this.hitFor === started ? byCached[1] : byCached[0]);
+  }
+
+  /** A verified-token cache lookup; a hit marks the verification under way as answered from the cache. */
+  cacheLookup(hit: boolean): void {
+    if (hit) {
+      this.hitFor = this.current;
+    }
+    this.cacheLookups.add(1, hit ? this.hit : this.miss);
+  }
+
+  /** One fetch from an issuer, with how long it took in milliseconds. */
+  fetched(document: FetchedDocument, outcome: FetchOutcome, durationMs: number): void {
+    const attributes = this.fetchAttributes.get(`${document}:${outcome}`);
+    this.fetches.add(1, attributes);
+    this.fetchDuration.record(durationMs / 1000, attributes);
+  }
+
+  session(operation: SessionOperation): void {
+    this.sessionOperations.add(1, this.sessionAttributes.get(operation));
+  }
+
+  /**
+   * An observable gauge read at each collection (cache size, revocation list size and staleness, key age): `read`
+   * returns the value, or `undefined` to report nothing. Attributes, if any, are fixed.
+   */
+  gauge(name: string, unit: string, description: string, read: Gauge, attributes?: Attributes): void {
+    const gauge = this.meter.createObservableGauge(name, { unit, description });
+    gauge.addCallback((result: ObservableResult) => {
+      const value = read();
+      if (value !== undefined) result.observe(value, attributes);
+    });
+  }
+}
+
+/** The `RS256_*` code behind a refusal, from a closed set; `error` when the request failed for another reason. */
+function reasonOf(refusal: unknown): string {
+  let code: unknown;
+  if (refusal instanceof Rs256AuthError) {
+    code = refusal.code;
+  } else if (refusal instanceof HttpException) {
+    const cause = refusal.cause;
+    const body = refusal.getResponse();
+    code = cause instanceof Rs256AuthError ? cause.code : typeof body === 'object' && body !== null ? (body as { code?: unknown }).code : undefined;
+    if (code === undefined) {
+      return OUTCOME_BY_STATUS[refusal.getStatus()] === undefined ? 'error' : 'other';
+    }
+  } else {
+    return 'error';
+  }
+  return REASONS.includes(code as Rs256AuthErrorCode) ? (code as string) : 'other';
+}
