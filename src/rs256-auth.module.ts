@@ -27,7 +27,6 @@ import { TokenVerifier } from './token/token-verifier.js';
 import { AuditTrail } from './observability/audit-events.js';
 import { AuthMetrics } from './observability/auth-metrics.js';
 import { KeyTelemetry } from './observability/key-telemetry.js';
-import { StateGauges } from './observability/state-gauges.js';
 
 /**
  * RS256 JWT authentication: loads and checks the keys once at start-up, exports a `JwtService` that signs with
@@ -70,7 +69,6 @@ import { StateGauges } from './observability/state-gauges.js';
     AuthMetrics,
     AuditTrail,
     KeyTelemetry,
-    StateGauges,
   ],
   exports: [
     RS256_AUTH_CONFIG,

@@ -23,6 +23,7 @@ export class KeyReloader implements OnModuleInit, OnModuleDestroy {
     @Optional() telemetry?: KeyTelemetry,
   ) {
     this.source = new LocalKeySource(config.keySources, config.keyStore, undefined, telemetry);
+    if (!config.trustedIssuers) telemetry?.ownKeys(config.keyStore, !config.remoteJwks);
   }
 
   onModuleInit(): void {

@@ -80,7 +80,7 @@ export class RemoteKeySource {
     /** Told of every fetch and key change (metrics, audit events, health). */
     private readonly observer?: KeyObserver,
   ) {
-    observer?.track(keyStore);
+    observer?.track(keyStore, settings.maxStaleMs);
   }
 
   /**

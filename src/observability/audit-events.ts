@@ -1,6 +1,5 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { messageOf } from '../errors/rs256-auth.error.js';
-import type { Rs256AuthModuleOptions } from '../interfaces/rs256-auth-options.interface.js';
 import { RS256_AUTH_MODULE_OPTIONS } from '../rs256-auth.constants.js';
 import { redactedText } from './redacted-url.js';
 
@@ -46,7 +45,8 @@ export class AuditTrail {
     }
   };
 
-  constructor(@Optional() @Inject(RS256_AUTH_MODULE_OPTIONS) options?: Pick<Rs256AuthModuleOptions, 'onAuditEvent'>) {
+  /** @param options the module's options, of which only `onAuditEvent` is read here */
+  constructor(@Optional() @Inject(RS256_AUTH_MODULE_OPTIONS) options?: { onAuditEvent?: (event: Rs256AuthAuditEvent) => unknown }) {
     this.subscriber = options?.onAuditEvent;
   }
 

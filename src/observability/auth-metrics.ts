@@ -1,8 +1,7 @@
 import { HttpException, Inject, Injectable, Optional } from '@nestjs/common';
-import { metrics, ValueType, type Attributes, type Counter, type Histogram, type Meter, type ObservableResult } from '@opentelemetry/api';
+import { metrics, ValueType, type Attributes, type Counter, type Histogram, type Meter, type MeterProvider, type ObservableResult } from '@opentelemetry/api';
 import { performance } from 'node:perf_hooks';
 import { Rs256AuthError, type Rs256AuthErrorCode } from '../errors/rs256-auth.error.js';
-import type { Rs256AuthModuleOptions } from '../interfaces/rs256-auth-options.interface.js';
 import { RS256_AUTH_MODULE_OPTIONS } from '../rs256-auth.constants.js';
 
 /** The meter's name: the instrumentation scope every instrument of this library reports under. */
@@ -87,7 +86,8 @@ export class AuthMetrics {
   private current = Number.NaN;
   private hitFor = Number.NaN;
 
-  constructor(@Optional() @Inject(RS256_AUTH_MODULE_OPTIONS) options?: Pick<Rs256AuthModuleOptions, 'meterProvider'>) {
+  /** @param options the module's options, of which only `meterProvider` is read here */
+  constructor(@Optional() @Inject(RS256_AUTH_MODULE_OPTIONS) options?: { meterProvider?: MeterProvider }) {
     this.meter = (options?.meterProvider ?? metrics.getMeterProvider()).getMeter(METER_NAME);
     const meter = this.meter;
     this.verifications = meter.createCounter('rs256auth.token.verifications', {

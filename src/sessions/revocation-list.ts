@@ -1,10 +1,11 @@
-import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import type { Rs256AuthConfig } from '../config/rs256-auth.config.js';
 import { Rs256AuthError } from '../errors/rs256-auth.error.js';
 import type { JwtClaims } from '../interfaces/jwt-claims.interface.js';
 import { RS256_AUTH_CONFIG, SESSION_STORE } from '../rs256-auth.constants.js';
 import type { Revocation, RevocationSink, SessionStore } from './session-store.interface.js';
 import { covers, issueStamp, mergeCutOff, type CutOff } from './cut-off.js';
+import { AuthMetrics } from '../observability/auth-metrics.js';
 
 /** Expired entries are swept at most this often, when a revocation arrives. */
 const PRUNE_INTERVAL_MS = 60_000;
@@ -36,11 +37,21 @@ export class RevocationList implements RevocationSink, OnModuleInit, OnModuleDes
   constructor(
     @Inject(RS256_AUTH_CONFIG) config: Rs256AuthConfig,
     @Inject(SESSION_STORE) private readonly store: SessionStore | null,
+    @Optional() metrics?: AuthMetrics,
   ) {
     this.enabled = config.sessions !== undefined;
     this.shared = store?.shared === true;
     this.maxStalenessMs = config.sessions?.maxStalenessMs ?? 0;
     this.failOpen = config.sessions?.failOpen ?? false;
+    if (this.enabled) this.observe(metrics);
+  }
+
+  private observe(metrics: AuthMetrics | undefined): void {
+    metrics?.gauge('rs256auth.revocation_list.size', '{entry}', 'Revocations held by this instance (tokens, sessions, subjects, bulk cut-off).', () => this.size);
+    metrics?.gauge('rs256auth.revocation_list.staleness', 's', 'Time since the shared session store last confirmed the revocation list.', () => {
+      const age = this.ageMs();
+      return age === undefined || age === Number.POSITIVE_INFINITY ? undefined : age / 1000;
+    });
   }
 
   /** Waits for the store's first snapshot (bounded by the store's timeout), so a fresh instance starts current. */

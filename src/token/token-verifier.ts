@@ -183,6 +183,7 @@ export class TokenVerifier {
     @Optional() private readonly metrics?: AuthMetrics,
   ) {
     this.cache = new VerifiedTokenCache(config.cacheSize);
+    metrics?.gauge('rs256auth.token_cache.size', '{token}', 'Verified tokens remembered by the verified-token cache.', () => this.cache.size);
   }
 
   /** Number of verified tokens currently remembered. */
