@@ -85,6 +85,8 @@ import { KeyTelemetry } from './observability/key-telemetry.js';
     ConnectionAuthenticator,
     // The guard's own dependency, wherever the guard is instantiated.
     AuthMetrics,
+    // For the health indicator (nestjs-rs256-auth/health), provided by the application.
+    KeyTelemetry,
   ],
 })
 export class Rs256AuthModule extends ConfigurableModuleClass {

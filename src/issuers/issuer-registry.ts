@@ -74,6 +74,7 @@ export class IssuerRegistry implements OnModuleInit, OnModuleDestroy {
   ) {
     for (const issuer of config.trustedIssuers?.list ?? []) {
       this.configured.set(issuer.issuer, this.context(issuer));
+      if ('remote' in issuer.keys) telemetry?.track(this.configured.get(issuer.issuer)!.keyStore, issuer.keys.remote.maxStaleMs);
     }
     if (config.trustedIssuers?.resolver) {
       this.budget = new NewIssuerBudget(config.trustedIssuers.newPerMinute);

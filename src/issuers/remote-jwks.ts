@@ -28,6 +28,7 @@ export class RemoteJwks implements OnModuleInit, OnApplicationBootstrap, OnModul
   ) {
     if (config.remoteJwks) {
       this.source = new RemoteKeySource(config.remoteJwks, config.keyStore, telemetry);
+      telemetry?.track(config.keyStore, config.remoteJwks.maxStaleMs);
     }
   }
 

@@ -79,9 +79,7 @@ export class RemoteKeySource {
     readonly keyStore: KeyStore,
     /** Told of every fetch and key change (metrics, audit events, health). */
     private readonly observer?: KeyObserver,
-  ) {
-    observer?.track(keyStore, settings.maxStaleMs);
-  }
+  ) {}
 
   /**
    * The first fetch, made once whoever asks first (start-up, or the start-up log line that reports the kids it

@@ -9,7 +9,10 @@ export interface ObservedKeyStore {
 
 /** What key sources report: how their fetches went and when their keys changed. */
 export interface KeyObserver {
-  /** A remote source exists, with the store its keys go to and its staleness bound (`jwksMaxStale`, ms). */
+  /**
+   * A remote key store whose age and freshness are reported (the module's own, or a configured trusted issuer's;
+   * not an `issuerResolver`'s, which come and go), with its staleness bound (`jwksMaxStale`, ms).
+   */
   track(keyStore: ObservedKeyStore, maxStaleMs: number): void;
   /** One fetch from an issuer; `failure` is the redacted reason of a failed one, `uri` the redacted URI asked. */
   fetched(keyStore: ObservedKeyStore, document: FetchedDocument, outcome: FetchOutcome, durationMs: number, uri: string, failure?: string): void;
