@@ -68,18 +68,21 @@ export type Gauge = () => number | undefined;
 @Injectable()
 export class AuthMetrics {
   private readonly meter: Meter;
-  private readonly verifications: Counter;
   private readonly verificationDuration: Histogram;
-  private readonly cacheLookups: Counter;
+  /**
+   * Verifications counted here, by transport and reason, and handed to the SDK only when it collects (an observable
+   * counter): a plain array increment per request, where an SDK record costs an attribute hash.
+   */
+  private readonly counts: number[];
+  private readonly countAttributes: Attributes[] = [];
+  /** Index of the first count of each transport, then offset of each reason (or `accepted`, `error`). */
+  private readonly transportBase = new Map<string, number>();
+  private readonly reasonOffset = new Map<string, number>();
   private readonly fetches: Counter;
   private readonly fetchDuration: Histogram;
   private readonly sessionOperations: Counter;
-  /** Attributes by transport, then reason (`''` for none), for the counter; by outcome and cached for the histogram. */
-  private readonly verificationAttributes = new Map<string, Map<string, Attributes>>();
-  /** By outcome: [not cached, cached]. */
+  /** Histogram attributes by outcome: [not cached, cached]. */
   private readonly durationAttributes = new Map<string, readonly [Attributes, Attributes]>();
-  private readonly hit: Attributes = { 'rs256auth.cache.result': 'hit' };
-  private readonly miss: Attributes = { 'rs256auth.cache.result': 'miss' };
   private readonly fetchAttributes = new Map<string, Attributes>();
   private readonly sessionAttributes = new Map<SessionOperation, Attributes>();
   /** The start of the verification under way, and of the last one answered from the cache: see {@link start}. */
@@ -90,19 +93,14 @@ export class AuthMetrics {
   constructor(@Optional() @Inject(RS256_AUTH_MODULE_OPTIONS) options?: { meterProvider?: MeterProvider }) {
     this.meter = (options?.meterProvider ?? metrics.getMeterProvider()).getMeter(METER_NAME);
     const meter = this.meter;
-    this.verifications = meter.createCounter('rs256auth.token.verifications', {
-      description: 'Authenticated requests, by outcome, transport and refusal reason (error.type).',
-      unit: '{verification}',
-      valueType: ValueType.INT,
-    });
     this.verificationDuration = meter.createHistogram('rs256auth.token.verification.duration', {
       description: 'Time to authenticate a request: token extraction, verification, revocation check, validate and claim requirements.',
       unit: 's',
       advice: { explicitBucketBoundaries: VERIFICATION_BUCKETS },
     });
-    this.cacheLookups = meter.createCounter('rs256auth.token_cache.lookups', {
-      description: 'Verified-token cache lookups, by result (hit or miss).',
-      unit: '{lookup}',
+    const verifications = meter.createObservableCounter('rs256auth.token.verifications', {
+      description: 'Authenticated requests, by outcome, transport and refusal reason (error.type).',
+      unit: '{verification}',
       valueType: ValueType.INT,
     });
     this.fetches = meter.createCounter('rs256auth.issuer.fetches', {
@@ -120,17 +118,19 @@ export class AuthMetrics {
       unit: '{operation}',
       valueType: ValueType.INT,
     });
+    const reasons = ['accepted', 'error', ...REASONS];
+    reasons.forEach((reason, offset) => this.reasonOffset.set(reason, offset));
     for (const transport of TRANSPORTS) {
-      const byReason = new Map<string, Attributes>();
-      for (const outcome of ['accepted', 'error'] as const) {
-        byReason.set(outcome, { 'rs256auth.outcome': outcome, 'rs256auth.transport': transport });
+      this.transportBase.set(transport, this.countAttributes.length);
+      for (const reason of reasons) {
+        const outcome = outcomeOf(reason);
+        this.countAttributes.push({ 'rs256auth.outcome': outcome, 'rs256auth.transport': transport, ...(outcome !== 'accepted' && outcome !== 'error' && { 'error.type': reason }) });
       }
-      for (const reason of REASONS) {
-        const outcome = reason === 'RS256_INSUFFICIENT_CLAIMS' ? 'forbidden' : reason === 'RS256_TOKEN_REVOCATION_STALE' ? 'unavailable' : 'refused';
-        byReason.set(reason, { 'rs256auth.outcome': outcome, 'rs256auth.transport': transport, 'error.type': reason });
-      }
-      this.verificationAttributes.set(transport, byReason);
     }
+    this.counts = this.countAttributes.map(() => 0);
+    verifications.addCallback((result) => {
+      this.counts.forEach((count, index) => count > 0 && result.observe(count, this.countAttributes[index]));
+    });
     for (const outcome of ['accepted', 'refused', 'forbidden', 'unavailable', 'error'] as const) {
       this.durationAttributes.set(outcome, [
         { 'rs256auth.outcome': outcome, 'rs256auth.cached': false },
@@ -162,20 +162,15 @@ export class AuthMetrics {
    */
   verified(transport: string, started: number, refusal: unknown): void {
     const reason = refusal === undefined ? 'accepted' : reasonOf(refusal);
-    const byReason = this.verificationAttributes.get(transport) ?? this.verificationAttributes.get('http')!;
-    const attributes = byReason.get(reason)!;
-    this.verifications.add(1, attributes);
-    const outcome = (attributes['rs256auth.outcome'] as VerificationOutcome | undefined) ?? 'error';
-    const byCached = this.durationAttributes.get(outcome)!;
-    this.verificationDuration.record((performance.now() - started) / 1000, this.hitFor === started ? byCached[1] : byCached[0]);
+    const offset = this.reasonOffset.get(reason)!;
+    this.counts[(this.transportBase.get(transport) ?? 0) + offset]++;
+    const byCached = this.durationAttributes.get(outcomeOf(reason))!;
+    this.verificationDuration.record((performance.now() - started) / 1000, byCached[this.hitFor === started ? 1 : 0]);
   }
 
-  /** A verified-token cache lookup; a hit marks the verification under way as answered from the cache. */
-  cacheLookup(hit: boolean): void {
-    if (hit) {
-      this.hitFor = this.current;
-    }
-    this.cacheLookups.add(1, hit ? this.hit : this.miss);
+  /** A verified-token cache hit: marks the verification under way as answered from the cache. */
+  cacheHit(): void {
+    this.hitFor = this.current;
   }
 
   /** One fetch from an issuer, with how long it took in milliseconds. */
@@ -199,6 +194,20 @@ export class AuthMetrics {
       const value = read();
       if (value !== undefined) result.observe(value, attributes);
     });
+  }
+}
+
+function outcomeOf(reason: string): VerificationOutcome {
+  switch (reason) {
+    case 'accepted':
+    case 'error':
+      return reason;
+    case 'RS256_INSUFFICIENT_CLAIMS':
+      return 'forbidden';
+    case 'RS256_TOKEN_REVOCATION_STALE':
+      return 'unavailable';
+    default:
+      return 'refused';
   }
 }
 

@@ -259,8 +259,8 @@ export class TokenVerifier {
   /** The cached claims of the token, if any, checked against the clock (an expired entry is dropped). */
   private fromCache(token: string, nowSeconds: number): JwtClaims | undefined {
     const cached = this.cache.get(token);
-    this.metrics?.cacheLookup(cached !== undefined);
     if (cached !== undefined) {
+      this.metrics?.cacheHit();
       try {
         this.checkTime(cached, nowSeconds);
       } catch (error) {
