@@ -398,7 +398,7 @@ describe('the npm package', () => {
     const manifest = JSON.parse(execFileSync('tar', ['-xzOf', tarball, 'package/package.json'], { encoding: 'utf8' }));
     const meta: Record<string, { optional?: boolean }> = manifest.peerDependenciesMeta;
     const optional = Object.keys(meta).filter((name) => meta[name].optional === true);
-    expect(optional.sort()).toEqual(['@nestjs/graphql', '@nestjs/microservices', '@nestjs/swagger', '@nestjs/terminus', '@nestjs/websockets', 'ioredis']);
+    expect(optional.sort()).toEqual(['@nestjs/event-emitter', '@nestjs/graphql', '@nestjs/microservices', '@nestjs/swagger', '@nestjs/terminus', '@nestjs/websockets', 'ioredis']);
     expect(Object.keys(manifest.peerDependencies)).toEqual(expect.arrayContaining(optional));
   });
 
