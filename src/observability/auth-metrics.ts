@@ -35,7 +35,8 @@ const REASONS: readonly (Rs256AuthErrorCode | 'other')[] = [
   'RS256_INSUFFICIENT_CLAIMS',
   'other',
 ];
-const OUTCOME_BY_STATUS: Readonly<Record<number, VerificationOutcome>> = { 401: 'refused', 403: 'forbidden', 503: 'unavailable' };
+/** Statuses of a refusal whose code is not the library's (a subclass's own exception): counted with reason `other`. */
+const REFUSAL_STATUSES: ReadonlySet<number> = new Set([401, 403, 503]);
 
 /** Which document a fetch asked the issuer for. */
 export type FetchedDocument = 'jwks' | 'discovery';
@@ -43,12 +44,10 @@ export type FetchedDocument = 'jwks' | 'discovery';
 export type FetchOutcome = 'changed' | 'unchanged' | 'succeeded' | 'failed';
 /** Session operations counted by `rs256auth.session.operations`. */
 export type SessionOperation = 'issued' | 'refreshed' | 'reuse_detected' | 'revoked';
-/** Where a key set in use comes from. */
-export type KeySourceKind = 'local' | 'remote';
 
 /**
- * Seconds buckets for authentication times: a cached token takes microseconds, an RSA verification a few hundred,
- * an async `validate` milliseconds; the SDK's default buckets (from 5 s up) would put every one in the first.
+ * Seconds buckets for authentication times: a cached token takes a microsecond or so, an RSA-2048 verification some
+ * tens, an RSA-4096 one or an async `validate` up to milliseconds; the SDK's default buckets (from 5 s up) would put every one in the first.
  */
 const VERIFICATION_BUCKETS = [0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1];
 /** Seconds buckets for fetches from an issuer, bounded by `jwksTimeout`. */
@@ -197,6 +196,7 @@ export class AuthMetrics {
   }
 }
 
+/** The outcome a reason stands for (see `rs256auth.outcome` in docs/observability.md). */
 function outcomeOf(reason: string): VerificationOutcome {
   switch (reason) {
     case 'accepted':
@@ -221,7 +221,7 @@ function reasonOf(refusal: unknown): string {
     const body = refusal.getResponse();
     code = cause instanceof Rs256AuthError ? cause.code : typeof body === 'object' && body !== null ? (body as { code?: unknown }).code : undefined;
     if (code === undefined) {
-      return OUTCOME_BY_STATUS[refusal.getStatus()] === undefined ? 'error' : 'other';
+      return REFUSAL_STATUSES.has(refusal.getStatus()) ? 'other' : 'error';
     }
   } else {
     return 'error';
