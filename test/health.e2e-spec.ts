@@ -124,4 +124,13 @@ describe('Rs256AuthHealthIndicator (nestjs-rs256-auth/health) behind a @nestjs/t
     await app.get(RemoteJwks).refreshNow();
     expect((await request(url, '/health/ready')).status).toBe(200);
   });
+
+  it('is down while no JWK Set could be fetched yet (the issuer down at start-up)', async () => {
+    const app = await appWithHealth({}, { JWT_JWKS_URI: 'http://127.0.0.1:9/.well-known/jwks.json', JWT_AUDIENCE: API });
+    apps.push(app);
+    const url = await listen(app);
+    const down = await request(url, '/health/ready');
+    expect(down.status).toBe(503);
+    expect(down.body.error['rs256-auth']).toEqual({ status: 'down', keys: 0, problems: ['no verification key is loaded', 'a JWK Set has not been fetched yet'] });
+  });
 });

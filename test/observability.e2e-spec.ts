@@ -2,7 +2,8 @@ import { Injectable, Module, type INestApplication } from '@nestjs/common';
 import { EventEmitterModule, OnEvent } from '@nestjs/event-emitter';
 import { Test } from '@nestjs/testing';
 import { randomBytes } from 'node:crypto';
-import { KeyReloader, RemoteJwks, SessionService, type Rs256AuthAuditEvent } from '../src/index.js';
+import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host.js';
+import { JwtAuthGuard, KeyReloader, RemoteJwks, SessionService, type Rs256AuthAuditEvent } from '../src/index.js';
 import { appModule, createApp } from './fixtures/app.js';
 import { listen, request } from './support/http.js';
 import { createKeyFiles, type KeyFiles } from './support/keys.js';
@@ -245,5 +246,38 @@ describe('observability: OpenTelemetry metrics (real SDK, in-memory reader) and 
     expect(received).toEqual([{ type: 'signed_out_everywhere', at: expect.any(Date), subject: 'ada' }]);
     // The failing listener's error is caught (here by the event emitter itself, which logs it): no unhandled rejection.
     expect(logs.matching(/listener down/)).toHaveLength(1);
+  });
+
+  it('counts GraphQL, WebSocket and microservice requests under their own transport', async () => {
+    const meter = testMetrics();
+    const { app, jwt } = await createApp({ env: { JWT_PRIVATE_KEY_PATH: keys.privatePath }, options: { meterProvider: meter.provider } });
+    apps.push(app);
+    const guard = app.get(JwtAuthGuard);
+    class Handlers {
+      guarded(): void {}
+    }
+    /** The arguments each transport hands its handlers, as Nest builds them (see bench/apps.ts). */
+    const context = (type: 'graphql' | 'ws' | 'rpc', authorization: string): ExecutionContextHost => {
+      const args = {
+        graphql: [undefined, {}, { req: { headers: { authorization } } }, {}],
+        ws: [{ request: { headers: { authorization } }, handshake: { auth: {} }, emit: () => true, disconnect: () => undefined }, {}],
+        rpc: [{ authorization }, {}],
+      }[type];
+      const host = new ExecutionContextHost(args, Handlers, Handlers.prototype.guarded);
+      host.setType(type);
+      return host;
+    };
+    const good = `Bearer ${jwt.sign({ sub: 'ada' })}`;
+    for (const type of ['graphql', 'ws', 'rpc'] as const) {
+      expect(await guard.canActivate(context(type, good))).toBe(true);
+    }
+    await expect(Promise.resolve().then(() => guard.canActivate(context('rpc', 'Bearer not-a-token')))).rejects.toBeDefined();
+
+    const points = await meter.collect();
+    const counted = points
+      .filter((point) => point.name === 'rs256auth.token.verifications')
+      .map(({ attributes, value }) => `${attributes['rs256auth.transport']} ${attributes['rs256auth.outcome']} ${attributes['error.type'] ?? '-'} ${value}`)
+      .sort();
+    expect(counted).toEqual(['graphql accepted - 1', 'rpc accepted - 1', 'rpc refused RS256_TOKEN_MALFORMED 1', 'ws accepted - 1']);
   });
 });
