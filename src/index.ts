@@ -1,7 +1,7 @@
 // First, before anything below loads @nestjs/config, @nestjs/jwt or @nestjs/passport: a NestJS 11 app with their
 // NestJS 12 releases is named as such, not as Jest's "Must use import to load ES Module".
 import './peer-versions.guard.js';
-export type { Rs256AuthConfig, SessionsConfig } from './config/rs256-auth.config.js';
+export type { Rs256AuthConfig, SessionsConfig } from './options/rs256-auth-config.js';
 export { Claims } from './decorators/claims.decorator.js';
 export { OptionalAuth } from './decorators/optional-auth.decorator.js';
 export { Public } from './decorators/public.decorator.js';

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
-import type { Rs256AuthConfig } from './config/rs256-auth.config.js';
+import type { Rs256AuthConfig } from './options/rs256-auth-config.js';
 import { RemoteJwks } from './issuers/remote-jwks.js';
 import { redactedUrl } from './observability/redacted-url.js';
 import { RS256_AUTH_CONFIG } from './rs256-auth.constants.js';

@@ -1,4 +1,4 @@
-import { acceptableUrl } from '../config/rs256-auth.config.js';
+import { acceptableUrl } from '../options/urls.js';
 import { fetchJson } from './bounded-fetch.js';
 import { quotedUrl, redactedUrl } from '../observability/redacted-url.js';
 

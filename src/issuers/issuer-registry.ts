@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import type { Rs256AuthConfig, TrustedIssuer } from '../config/rs256-auth.config.js';
+import type { Rs256AuthConfig, TrustedIssuer } from '../options/rs256-auth-config.js';
 import { type Rs256AuthErrorCode, messageOf } from '../errors/rs256-auth.error.js';
 import { quotedUrl, redactedText } from '../observability/redacted-url.js';
 import { KeySet } from '../keys/key-set.js';

@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { createPublicKey, type JsonWebKey } from 'node:crypto';
 import type * as Jose from 'jose' with { 'resolution-mode': 'import' };
 import type { FetchImplementation, RemoteJWKSet } from 'jose' with { 'resolution-mode': 'import' };
-import type { RemoteKeySettings } from '../config/rs256-auth.config.js';
+import type { RemoteKeySettings } from '../options/rs256-auth-config.js';
 import { rsaKeyProblem, rsaThumbprint } from '../keys/key-loader.js';
 import { KeySet, verificationKey, type VerificationKey } from '../keys/key-set.js';
 import type { KeyStore } from '../keys/key-store.js';

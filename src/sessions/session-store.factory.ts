@@ -1,4 +1,4 @@
-import type { Rs256AuthConfig } from '../config/rs256-auth.config.js';
+import type { Rs256AuthConfig } from '../options/rs256-auth-config.js';
 import { Rs256AuthError } from '../errors/rs256-auth.error.js';
 import { MemorySessionStore } from './memory-session.store.js';
 import type { SessionStore } from './session-store.interface.js';
