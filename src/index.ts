@@ -19,7 +19,7 @@ export type {
   TrustedIssuerOptions,
   Rs256AuthModuleOptions,
   TokenExtractor,
-} from './interfaces/rs256-auth-options.interface.js';
+} from './options/rs256-auth-options.interface.js';
 export { toJwkSet, type RsaPublicJwk } from './jwks/jwk-set.js';
 export { IssuerRegistry } from './issuers/issuer-registry.js';
 export { RemoteJwks } from './issuers/remote-jwks.js';

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { ConfigService } from '@nestjs/config';
 import { Rs256AuthError } from '../errors/rs256-auth.error.js';
-import type { Rs256AuthModuleOptions } from '../interfaces/rs256-auth-options.interface.js';
+import type { Rs256AuthModuleOptions } from './rs256-auth-options.interface.js';
 import { invalid } from './parse.js';
 import { KNOWN_ENV, SECRET_ENV, SETTINGS } from './settings.js';
 import { ENV_PREFIX, findUnknownEnv, pathVariableFor } from './unknown-env.js';

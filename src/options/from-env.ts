@@ -1,5 +1,5 @@
 import type { ConfigService } from '@nestjs/config';
-import type { Rs256AuthModuleOptions } from '../interfaces/rs256-auth-options.interface.js';
+import type { Rs256AuthModuleOptions } from './rs256-auth-options.interface.js';
 import { boolean } from './parse.js';
 import { SETTINGS, type Setting, type SettingKey, type SettingValue } from './settings.js';
 

@@ -1,5 +1,5 @@
 import { Rs256AuthError } from '../errors/rs256-auth.error.js';
-import type { IssuerResolver, TrustedIssuerOptions } from '../interfaces/rs256-auth-options.interface.js';
+import type { IssuerResolver, TrustedIssuerOptions } from './rs256-auth-options.interface.js';
 import { loadKeySet, type KeySetSources, type PublicKeySource } from '../keys/key-set.loader.js';
 import { quotedUrl } from '../observability/redacted-url.js';
 import type { SettingsReader } from './from-env.js';

@@ -1,6 +1,6 @@
 import type { ConfigService } from '@nestjs/config';
 import { Rs256AuthError } from '../errors/rs256-auth.error.js';
-import type { Rs256AuthModuleOptions, TokenExtractor } from '../interfaces/rs256-auth-options.interface.js';
+import type { Rs256AuthModuleOptions, TokenExtractor } from './rs256-auth-options.interface.js';
 import { KeySet } from '../keys/key-set.js';
 import { KeyStore } from '../keys/key-store.js';
 import { quotedUrl } from '../observability/redacted-url.js';

@@ -1,4 +1,4 @@
-import type { IssuerResolver, TokenExtractor, TrustedIssuerOptions } from '../interfaces/rs256-auth-options.interface.js';
+import type { IssuerResolver, TokenExtractor, TrustedIssuerOptions } from './rs256-auth-options.interface.js';
 import type { KeySet } from '../keys/key-set.js';
 import type { KeySetSources } from '../keys/key-set.loader.js';
 import type { KeyStore } from '../keys/key-store.js';

@@ -1,6 +1,6 @@
 import type { DynamicModule } from '@nestjs/common';
 import type { JwtClaims } from '../interfaces/jwt-claims.interface.js';
-import type { Rs256AuthModuleOptions } from '../interfaces/rs256-auth-options.interface.js';
+import type { Rs256AuthModuleOptions } from '../options/rs256-auth-options.interface.js';
 import type { Rs256AuthModuleExtras } from '../rs256-auth.module-definition.js';
 import { Rs256AuthModule } from '../rs256-auth.module.js';
 import { refuseProduction } from './production-guard.js';
@@ -78,7 +78,7 @@ export function createAuthTestKit(options: AuthTestKitOptions = {}): AuthTestKit
     issuer,
     audience,
     moduleOptions,
-    module: (overrides = {}) => Rs256AuthModule.forRoot({ ...moduleOptions, ...overrides }),
+    module: (overrides = {}) => Rs256AuthModule.forRoot({ ...moduleOptions, ...overrides } as Rs256AuthModuleOptions),
     env: () => ({
       JWT_PRIVATE_KEY: keys.privateKey,
       ...(issuer !== undefined && { JWT_ISSUER: issuer }),

@@ -1,5 +1,5 @@
 import { resolveRs256AuthConfig } from '../options/resolve.js';
-import type { Rs256AuthModuleOptions } from '../interfaces/rs256-auth-options.interface.js';
+import type { Rs256AuthModuleOptions } from '../options/rs256-auth-options.interface.js';
 import { createKeyFiles, rsaPair, type KeyFiles, type RsaPair } from '../../test/support/keys.js';
 import { b64url, rs256Token } from '../../test/support/tokens.js';
 import { MAX_JSON_DEPTH, TokenVerifier } from './token-verifier.js';
@@ -22,7 +22,7 @@ afterAll(() => keys.cleanup());
 const NOW = 1_800_000_000;
 
 async function verifier(options: Rs256AuthModuleOptions = {}): Promise<TokenVerifier> {
-  return new TokenVerifier(await resolveRs256AuthConfig({ publicKeyPath: keys.publicPath, ...options }));
+  return new TokenVerifier(await resolveRs256AuthConfig({ publicKeyPath: keys.publicPath, ...options } as Rs256AuthModuleOptions));
 }
 
 function token(claims: Record<string, unknown>): string {
