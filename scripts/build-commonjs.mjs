@@ -4,9 +4,7 @@
 //
 // tsc picks a file's module format from the package.json nearest to the source file, and this repository's says
 // "type": "module". So the sources are copied to a folder whose package.json says "commonjs" and compiled there
-// with `module: nodenext`: that emits require() for imports but keeps `import()` as it is, which is how the
-// CommonJS build still loads the ES-module-only jose (src/issuers/jose.loader.ts). `module: commonjs` would turn that
-// `import()` into a require() that Jest cannot run.
+// with `module: nodenext`, which emits require() for them.
 import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
@@ -15,8 +13,8 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const stage = join(root, 'build/commonjs');
 const out = join(root, 'dist/cjs');
-// The demo, its entry point and the CLI are ES modules only: none of them is imported by an application.
-const notInLibrary = ['demo', 'main.ts', 'cli'];
+// The CLI is an ES module only: it is run, never imported by an application.
+const notInLibrary = ['cli'];
 
 rmSync(stage, { recursive: true, force: true });
 rmSync(out, { recursive: true, force: true });

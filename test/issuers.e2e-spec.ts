@@ -24,9 +24,9 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(cwd, { recursive: true, force: true }));
 
-/** The demo's resource server (dist/demo/resource-server.js), a real process configured by its environment alone. */
+/** The demo's resource server (examples/demo/dist/resource-server.js), a real process configured by its environment alone. */
 function resourceServer(env: Record<string, string>): Promise<ServerProcess> {
-  return startDemo(cwd, { JWT_AUDIENCE: AUDIENCE, JWT_JWKS_COOLDOWN: String(COOLDOWN_SECONDS), ...env }, 'demo/resource-server.js');
+  return startDemo(cwd, { JWT_AUDIENCE: AUDIENCE, JWT_JWKS_COOLDOWN: String(COOLDOWN_SECONDS), ...env }, 'resource-server.js');
 }
 
 describe('JWT_ISSUER_URL: a resource server given only the issuer URL and the audience', () => {
@@ -35,7 +35,7 @@ describe('JWT_ISSUER_URL: a resource server given only the issuer URL and the au
 
   beforeAll(async () => {
     provider = await startOpenIdProvider({ audience: AUDIENCE });
-    server = await startDemo(cwd, { JWT_ISSUER_URL: provider.issuer, JWT_AUDIENCE: AUDIENCE }, 'demo/resource-server.js');
+    server = await startDemo(cwd, { JWT_ISSUER_URL: provider.issuer, JWT_AUDIENCE: AUDIENCE }, 'resource-server.js');
   }, SETUP_TIMEOUT);
   afterAll(async () => {
     await stopDemo(server);

@@ -74,7 +74,7 @@ const NEST11_JEST: AppKind = {
     }),
   },
   testHeader: '',
-  passed: /Tests:\s+4 passed, 4 total/,
+  passed: /Tests:\s+5 passed, 5 total/,
 };
 
 /**
@@ -183,20 +183,11 @@ describe('nestjs-rs256-auth in this app', () => {
 }
 
 /**
- * Resource-server mode, which loads the ES module jose: it verifies the app's tokens through its JWK Set where the
- * runtime can import jose, and otherwise stops start-up with RS256_RUNTIME_UNSUPPORTED naming the remedy.
+ * Resource-server mode: it verifies the app's tokens with the keys it fetched from the app's JWK Set on loopback,
+ * under every runner, Jest's CommonJS runtime without --experimental-vm-modules included.
  */
-function resourceServerTest(kind: AppKind, ext: string, joseLoads: boolean): string {
-  const check = joseLoads
-    ? `    await server.listen(0, '127.0.0.1');
-    const url = await server.getUrl();
-    await request(url).get('/profile').set('authorization', 'Bearer ' + token).expect(200, { sub: 'remote' });
-    await request(url).get('/profile').expect(401);
-    await server.close();`
-    : `    await assert.rejects(server.init(), (error: { code?: string; message?: string }) =>
-      error.code === 'RS256_RUNTIME_UNSUPPORTED' && error.message!.includes('--experimental-vm-modules'));`;
-  return `${kind.testHeader}import assert from 'node:assert/strict';
-import { INestApplication } from '@nestjs/common';
+function resourceServerTest(kind: AppKind, ext: string): string {
+  return `${kind.testHeader}import { INestApplication } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { Test } from '@nestjs/testing';
 import { Rs256AuthModule } from 'nestjs-rs256-auth';
@@ -225,13 +216,17 @@ describe('a resource server verifying through the JWK Set of this app', () => {
     await issuer.close();
   });
 
-  it('${joseLoads ? 'verifies tokens with the keys fetched from the JWK Set' : 'stops start-up with RS256_RUNTIME_UNSUPPORTED'}', async () => {
+  it('verifies tokens with the keys fetched from the JWK Set', async () => {
     const fixture = await Test.createTestingModule({
       imports: [Rs256AuthModule.forRoot({ jwksUri, audience: 'orders-api' })],
       controllers: [ProfileController],
     }).compile();
     const server = fixture.createNestApplication({ logger: false });
-${check}
+    await server.listen(0, '127.0.0.1');
+    const url = await server.getUrl();
+    await request(url).get('/profile').set('authorization', 'Bearer ' + token).expect(200, { sub: 'remote' });
+    await request(url).get('/profile').expect(401);
+    await server.close();
   });
 });
 `;
@@ -239,12 +234,11 @@ ${check}
 
 /**
  * The app's own tests on nestjs-rs256-auth/testing, as the testing guide shows them: the module on throwaway keys,
- * a token it accepts and every bad token refused with its code; where the runner can import jose, a resource server
+ * a token it accepts and every bad token refused with its code, and a resource server
  * on the fake issuer's JWT_ISSUER_URL, with an audience, taking a client_credentials token.
  */
-function kitTest(kind: AppKind, ext: string, joseLoads: boolean): string {
-  const fakeIssuer = joseLoads
-    ? `
+function kitTest(kind: AppKind, ext: string): string {
+  const fakeIssuer = `
   it('verifies a client_credentials token of the fake issuer, found by discovery from JWT_ISSUER_URL', async () => {
     const issuer = await startFakeIssuer();
     let server: INestApplication | undefined;
@@ -262,13 +256,12 @@ function kitTest(kind: AppKind, ext: string, joseLoads: boolean): string {
       await issuer.close();
     }
   });
-`
-    : '';
+`;
   return `${kind.testHeader}import assert from 'node:assert/strict';
 import { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { Rs256AuthModule } from 'nestjs-rs256-auth';
-import { createAuthTestKit${joseLoads ? ', startFakeIssuer' : ''} } from 'nestjs-rs256-auth/testing';
+import { createAuthTestKit, startFakeIssuer } from 'nestjs-rs256-auth/testing';
 import request from 'supertest';
 import { ProfileController } from '../src/profile.controller${ext}';
 
@@ -465,21 +458,20 @@ export const bogus: Rs256AuthError['code'] = 'RS256_NOT_A_CODE';
     });
   });
 
-  // ext: what relative imports end with; joseLoads: whether the app's runner can import jose (Jest's CommonJS runtime
-  // cannot without --experimental-vm-modules, which `nest new` for NestJS 11 does not pass).
+  // ext: what relative imports end with.
   describe.each([
-    [NEST11_JEST.name, NEST11_JEST, '', false],
-    [NEST12_VITEST.name, NEST12_VITEST, '.js', true],
-    [NEST12_COMMONJS.name, NEST12_COMMONJS, '', true],
-  ])('in a new app, %s', (_name, kind, ext, joseLoads) => {
+    [NEST11_JEST.name, NEST11_JEST, ''],
+    [NEST12_VITEST.name, NEST12_VITEST, '.js'],
+    [NEST12_COMMONJS.name, NEST12_COMMONJS, ''],
+  ])('in a new app, %s', (_name, kind, ext) => {
     let app: string;
     beforeAll(() => {
       app = install(kind.name, kind.modules, { ...(kind.format === 'module' && { type: 'module' }), scripts: kind.scripts });
       write(app, 'tsconfig.json', JSON.stringify({ compilerOptions: kind.tsconfig, exclude: ['node_modules', 'dist'] }));
       for (const [path, content] of Object.entries({ ...kind.files, ...appSources(ext) })) write(app, path, content);
       write(app, 'test/app.e2e-spec.ts', appTest(kind, ext));
-      write(app, 'test/resource-server.e2e-spec.ts', resourceServerTest(kind, ext, joseLoads));
-      write(app, 'test/auth-kit.e2e-spec.ts', kitTest(kind, ext, joseLoads));
+      write(app, 'test/resource-server.e2e-spec.ts', resourceServerTest(kind, ext));
+      write(app, 'test/auth-kit.e2e-spec.ts', kitTest(kind, ext));
     });
 
     it('type-checks with its own TypeScript and tsconfig', () => {
@@ -511,7 +503,7 @@ export const bogus: Rs256AuthError['code'] = 'RS256_NOT_A_CODE';
     write(app, 'tsconfig.json', JSON.stringify({ compilerOptions: NEST11_JEST.tsconfig, exclude: ['node_modules', 'dist'] }));
     for (const [path, content] of Object.entries({ ...NEST11_JEST.files, ...appSources('') })) write(app, path, content);
     // A test that imports this package before any of those peers, as the testing guide's do.
-    write(app, 'test/auth-kit.e2e-spec.ts', kitTest(NEST11_JEST, '', false));
+    write(app, 'test/auth-kit.e2e-spec.ts', kitTest(NEST11_JEST, ''));
     const env = { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1' };
     const mismatch = /NestJS 11 \(@nestjs\/common 11\.[\d.]+\) is installed with @nestjs\/config 12\.[\d.]+, @nestjs\/jwt 12\.[\d.]+, @nestjs\/passport 12\.[\d.]+, made for NestJS 12 and ES modules only: .* npm install @nestjs\/config@4 @nestjs\/jwt@11 @nestjs\/passport@11/;
     const jest = spawnSync('npm', ['run', 'test:e2e'], { cwd: app, encoding: 'utf8', env });
@@ -524,19 +516,6 @@ export const bogus: Rs256AuthError['code'] = 'RS256_NOT_A_CODE';
     const fitting = install('nest11-with-11-peers', [NEST11_MODULES, ROOT_MODULES], {});
     const ok = spawnSync(process.execPath, ['node_modules/nestjs-rs256-auth/dist/cli/main.js', 'check'], { cwd: fitting, encoding: 'utf8', env });
     expect({ status: ok.status, stdout: ok.stdout }).toEqual({ status: 0, stdout: 'The installed NestJS packages and the peers of nestjs-rs256-auth go together.\n' });
-  });
-
-  // Runs after the NestJS 11 app above was made and tested; the remedy RS256_RUNTIME_UNSUPPORTED names, applied.
-  it('in the NestJS 11 app under Jest, resource-server mode works once Jest runs with --experimental-vm-modules', () => {
-    const app = join(work, NEST11_JEST.name);
-    write(app, 'test/resource-server.e2e-spec.ts', resourceServerTest(NEST11_JEST, '', true));
-    const output = run(
-      process.execPath,
-      ['--experimental-vm-modules', 'node_modules/jest/bin/jest.js', '--config', './test/jest-e2e.json', 'test/resource-server'],
-      app,
-      { JWT_PRIVATE_KEY_PATH: keys.privatePath },
-    );
-    expect(output).toMatch(/Tests:\s+1 passed, 1 total/);
   });
 
   it('runs the examples/ apps as examples/README.md shows: sign, verify with the public key, verify through the JWK Set', async () => {

@@ -89,7 +89,7 @@ function startResourceServer(cwd: string, jwksUri: string, env: Record<string, s
       JWT_JWKS_CACHE_MAX_AGE: '1',
       ...env,
     },
-    'demo/resource-server.js',
+    'resource-server.js',
   );
 }
 

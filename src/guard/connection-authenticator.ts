@@ -3,7 +3,7 @@ import type { Rs256AuthConfig } from '../options/rs256-auth-config.js';
 import type { JwtClaims } from '../interfaces/jwt-claims.interface.js';
 import { ConnectionLifetimes } from './connection-lifetimes.js';
 import { StrategyHost } from './strategy-host.js';
-import { bearerChallenge } from './www-authenticate.js';
+import { wwwAuthenticate } from './www-authenticate.js';
 import { RS256_AUTH_CONFIG } from '../rs256-auth.constants.js';
 import { RETRY_AFTER_SECONDS } from '../transports/auth-refusal.js';
 import { connectionParamsToken } from '../transports/graphql.transport.js';
@@ -153,12 +153,7 @@ export class ConnectionAuthenticator {
           } else if (verdict.unavailable) {
             done(false, 503, verdict.refused, { 'Retry-After': String(RETRY_AFTER_SECONDS) });
           } else {
-            const challenge = bearerChallenge(
-              this.config.authScheme,
-              this.config.realm,
-              { code: 'invalid_token', description: verdict.refused },
-              this.config.resourceMetadata?.url,
-            );
+            const challenge = wwwAuthenticate(this.config, { reason: 'invalid_token', description: verdict.refused });
             done(false, 401, verdict.refused, { 'WWW-Authenticate': challenge });
           }
         },

@@ -10,16 +10,17 @@ import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
 import type { Rs256AuthConfig } from '../options/rs256-auth-config.js';
 import { Rs256AuthError, type Rs256AuthErrorCode } from '../errors/rs256-auth.error.js';
-import { IS_PUBLIC_KEY, OPTIONAL_AUTH_KEY, REQUIRED_CLAIMS_KEY, RS256_AUTH_CONFIG, RS256_STRATEGY } from '../rs256-auth.constants.js';
+import { RS256_AUTH_CONFIG, RS256_STRATEGY } from '../rs256-auth.constants.js';
 import type { JwtClaims } from '../interfaces/jwt-claims.interface.js';
 import { RETRY_AFTER_SECONDS } from '../transports/auth-refusal.js';
 import type { AuthCarrier } from '../transports/transport-adapter.js';
 import { transportOf } from '../transports/transports.js';
-import { findUnmetRequirement, type ClaimRequirement } from './claim-requirements.js';
+import { findUnmetRequirement } from './claim-requirements.js';
 import type { AuthOutcome, Rs256Strategy } from './rs256.strategy.js';
 import { StrategyHost } from './strategy-host.js';
 import { logRefusal } from './refusal-log.js';
-import { bearerChallenge } from './www-authenticate.js';
+import { routePolicy, type RoutePolicy } from './route-policy.js';
+import { wwwAuthenticate, type ChallengeReason } from './www-authenticate.js';
 
 /**
  * The JSON body of a 401 or 403: Nest's usual `statusCode`, `message` and `error`, plus the library's `code`
@@ -28,12 +29,6 @@ import { bearerChallenge } from './www-authenticate.js';
  */
 function refusalJson(statusCode: 401 | 403, message: string, code: Rs256AuthErrorCode | undefined): Record<string, unknown> {
   return { statusCode, message, error: statusCode === 401 ? 'Unauthorized' : 'Forbidden', ...(code !== undefined && { code }) };
-}
-
-interface RoutePolicy {
-  isPublic: boolean;
-  isOptional: boolean;
-  requirements: readonly ClaimRequirement[];
 }
 
 /**
@@ -70,9 +65,6 @@ export class JwtAuthGuard extends AuthGuard(RS256_STRATEGY) {
   protected get strategy(): Rs256Strategy {
     return this.strategyHost.strategy;
   }
-
-  /** `@Public()`, `@OptionalAuth()` and `@RequireClaims()` of each route, read once: decorator metadata does not change after start-up. */
-  private readonly policies = new WeakMap<object, WeakMap<object, RoutePolicy>>();
 
   /**
    * Synchronous unless the strategy's `validate` is asynchronous (Nest awaits only what is a promise), or a refusal
@@ -132,40 +124,15 @@ export class JwtAuthGuard extends AuthGuard(RS256_STRATEGY) {
     const { requirements } = this.policy(context);
     const unmet = requirements.length > 0 ? findUnmetRequirement(info as JwtClaims, requirements, this.config.claimPaths) : null;
     if (unmet) {
-      this.setChallenge(
-        context,
-        bearerChallenge(
-          this.config.authScheme,
-          this.config.realm,
-          { code: 'insufficient_scope', description: unmet.description, scope: unmet.scope },
-          this.config.resourceMetadata?.url,
-        ),
-      );
+      this.refuseWith(context, { reason: 'insufficient_scope', description: unmet.description, scope: unmet.scope });
       throw new ForbiddenException(refusalJson(403, unmet.description, 'RS256_INSUFFICIENT_CLAIMS'));
     }
     return user as TUser;
   }
 
+  /** `@Public()`, `@OptionalAuth()` and `@RequireClaims()` of the route, read once (see routePolicy). */
   private policy(context: ExecutionContext): RoutePolicy {
-    const controller = context.getClass();
-    const handler = context.getHandler();
-    let byHandler = this.policies.get(controller);
-    if (!byHandler) {
-      byHandler = new WeakMap();
-      this.policies.set(controller, byHandler);
-    }
-    let policy = byHandler.get(handler);
-    if (!policy) {
-      policy = {
-        isPublic: this.reflector.getAllAndOverride<boolean | undefined>(IS_PUBLIC_KEY, [handler, controller]) === true,
-        isOptional: this.reflector.getAllAndOverride<boolean | undefined>(OPTIONAL_AUTH_KEY, [handler, controller]) === true,
-        requirements: this.reflector
-          .getAll<(ClaimRequirement | undefined)[]>(REQUIRED_CLAIMS_KEY, [controller, handler])
-          .filter((requirement): requirement is ClaimRequirement => requirement !== undefined),
-      };
-      byHandler.set(handler, policy);
-    }
-    return policy;
+    return routePolicy(context.getClass(), context.getHandler());
   }
 
   /** Puts the challenge where the transport has a place for one: the `WWW-Authenticate` header of an HTTP response. */
@@ -179,16 +146,17 @@ export class JwtAuthGuard extends AuthGuard(RS256_STRATEGY) {
     return new ServiceUnavailableException(info.message, { cause: info });
   }
 
+  private refuseWith(context: ExecutionContext, reason: ChallengeReason): void {
+    this.setChallenge(context, wwwAuthenticate(this.config, reason));
+  }
+
   private unauthorized(context: ExecutionContext, info: unknown): UnauthorizedException {
     if (info instanceof Rs256AuthError && info.code === 'RS256_TOKEN_MISSING') {
-      this.setChallenge(context, bearerChallenge(this.config.authScheme, this.config.realm, undefined, this.config.resourceMetadata?.url));
+      this.refuseWith(context, { reason: 'missing_token' });
       return new UnauthorizedException(refusalJson(401, 'missing bearer token', info.code), { cause: info });
     }
     const description = info instanceof Rs256AuthError ? info.message : 'invalid token';
-    this.setChallenge(
-      context,
-      bearerChallenge(this.config.authScheme, this.config.realm, { code: 'invalid_token', description }, this.config.resourceMetadata?.url),
-    );
+    this.refuseWith(context, { reason: 'invalid_token', description });
     // The cause tells transports which refusal this is (an expired token closes a WebSocket connection).
     return new UnauthorizedException(refusalJson(401, description, info instanceof Rs256AuthError ? info.code : undefined), { cause: info });
   }

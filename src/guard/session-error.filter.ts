@@ -3,7 +3,7 @@ import { HttpAdapterHost } from '@nestjs/core';
 import { throwError, type Observable } from 'rxjs';
 import type { Rs256AuthConfig } from '../options/rs256-auth-config.js';
 import { Rs256AuthError, type Rs256AuthErrorCode } from '../errors/rs256-auth.error.js';
-import { bearerChallenge } from './www-authenticate.js';
+import { wwwAuthenticate } from './www-authenticate.js';
 import { RS256_AUTH_CONFIG } from '../rs256-auth.constants.js';
 import { RETRY_AFTER_SECONDS, refusalBody, type AuthRefusal } from '../transports/auth-refusal.js';
 import { GraphqlAuthError } from '../transports/graphql.transport.js';
@@ -76,7 +76,7 @@ export class SessionErrorFilter implements ExceptionFilter<Rs256AuthError> {
       adapter.setHeader(response, 'Retry-After', String(RETRY_AFTER_SECONDS));
     } else {
       // A 401 names its scheme (RFC 9110 §15.5.2); the reason is the body's `code`: the request carried no bad access token.
-      adapter.setHeader(response, 'WWW-Authenticate', bearerChallenge(this.config.authScheme, this.config.realm, undefined, this.config.resourceMetadata?.url));
+      adapter.setHeader(response, 'WWW-Authenticate', wwwAuthenticate(this.config, { reason: 'missing_token' }));
     }
     const title = status === 503 ? 'Service Unavailable' : 'Unauthorized';
     adapter.reply(response, { statusCode: status, error: title, message: error.message, code: error.code }, status);

@@ -56,3 +56,42 @@ export async function readJsonBody(response: Response, maxBytes: number): Promis
   }
   return parseJson(await readAtMost(response, maxBytes));
 }
+
+/** A JWK Set's entries, at most `maxKeys` of them, and how many the document listed. */
+export interface JwkSetDocument {
+  readonly entries: readonly Record<string, unknown>[];
+  readonly received: number;
+}
+
+/** A JSON object, as a JWK Set and each of its entries must be (RFC 7517 §4, §5); an array is not one. */
+function isJsonObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * GETs a JWK Set within a time and size bound and keeps its first `maxKeys` entries. Rejects, so the cached keys
+ * stay in use, when the server cannot be reached, is too slow, answers with a status other than 200, or sends
+ * something too large, not JSON, or not a JWK Set (an object whose `keys` is an array of objects); each entry's
+ * own members are checked by whoever turns it into a key.
+ */
+export async function fetchJwkSet(url: URL, timeoutMs: number, maxBytes: number, maxKeys: number): Promise<JwkSetDocument> {
+  const response = await fetch(url, {
+    signal: AbortSignal.timeout(timeoutMs),
+    redirect: 'manual',
+    headers: { accept: 'application/json, application/jwk-set+json' },
+  });
+  const status = response.status;
+  const document = await readJsonBody(response, maxBytes);
+  if (document === undefined) {
+    throw new Error(`the response status is ${status}, not 200`);
+  }
+  const keys = isJsonObject(document) ? document.keys : undefined;
+  if (!Array.isArray(keys)) {
+    throw new Error('the response is not a JWK Set (an object with a "keys" array)');
+  }
+  const entries = keys.slice(0, maxKeys);
+  if (!entries.every(isJsonObject)) {
+    throw new Error('the JWK Set has an entry that is not an object');
+  }
+  return { entries, received: keys.length };
+}

@@ -1,15 +1,12 @@
 import { Logger } from '@nestjs/common';
 import { createPublicKey, type JsonWebKey } from 'node:crypto';
-import type * as Jose from 'jose' with { 'resolution-mode': 'import' };
-import type { FetchImplementation, RemoteJWKSet } from 'jose' with { 'resolution-mode': 'import' };
 import type { RemoteKeySettings } from '../options/rs256-auth-config.js';
 import { rsaKeyProblem, rsaThumbprint } from '../keys/key-loader.js';
 import { KeySet, verificationKey, type VerificationKey } from '../keys/key-set.js';
 import type { KeyStore } from '../keys/key-store.js';
-import { readJsonBody } from './bounded-fetch.js';
+import { fetchJwkSet, type JwkSetDocument } from './bounded-fetch.js';
 import { redactedText, redactedUrl } from '../observability/redacted-url.js';
 import { discoverJwksUri } from './issuer-discovery.js';
-import { loadJose } from './jose.loader.js';
 import { messageOf } from '../errors/rs256-auth.error.js';
 
 /** Skipped entries named in the one warning a fetch logs; the rest are only counted. */
@@ -47,11 +44,11 @@ type FetchOutcome = 'changed' | 'unchanged' | 'failed';
  * The keys of one issuer, fetched from its JWK Set into a key store: given as a URI (`JWT_JWKS_URI`), or found
  * through the issuer's metadata (`JWT_ISSUER_URL`, each trusted issuer). Discovery happens once, with the first
  * fetch, under the same cooldown: an issuer that is down at start-up is asked again no sooner than a key fetch would be.
- * jose's remote JWK Set does the HTTP (fetch, timeout, JSON checks, one request at a time) through a fetch of our
- * own that bounds the work: it reads at most `jwksMaxBytes` of the response (aborting the download past that)
- * and passes on at most `jwksMaxKeys` entries, so one fetch costs one JSON parse of a bounded document and a
- * bounded number of key imports, and never holds up request handling for long. This class turns the set into the
- * key set and decides when to fetch:
+ * A fetch is bounded (see fetchJwkSet): it times out after `jwksTimeout`, reads at most `jwksMaxBytes` of the
+ * response (aborting the download past that) and keeps at most `jwksMaxKeys` entries, so one fetch costs one JSON
+ * parse of a bounded document and a bounded number of key imports (Node's `crypto`, `createPublicKey` of the JWK),
+ * and never holds up request handling for long. One fetch runs at a time. This class turns the set into the key
+ * set and decides when to fetch:
  *
  * - at start-up, without holding the application back if the issuer is down (it is logged);
  * - in the background once the set is older than its max age, while the cached keys keep serving;
@@ -65,15 +62,12 @@ type FetchOutcome = 'changed' | 'unchanged' | 'failed';
  */
 export class RemoteKeySource {
   private readonly logger = new Logger('Rs256Auth');
-  private remote?: RemoteJWKSet;
+  /** The JWK Set's URI, once configured or discovered. */
+  private remote?: URL;
   private lastAttempt = Number.NEGATIVE_INFINITY;
   private inFlight?: Promise<FetchOutcome>;
-  /** Entries in the last document received, before the `jwksMaxKeys` cut. */
-  private entriesReceived = 0;
   /** The JWK Set's URI, once configured or discovered, as logs show it (see redactedUrl). */
   private jwksUri?: string;
-  /** jose, loaded with the first fetch (see loadJose). */
-  private jose?: typeof Jose;
   private initial?: Promise<void>;
   /** When a fetch last succeeded (changed or not); `undefined` before the first. */
   private lastSuccess?: number;
@@ -86,14 +80,10 @@ export class RemoteKeySource {
 
   /**
    * The first fetch, made once whoever asks first (start-up, or the start-up log line that reports the kids it
-   * brought). Resolves when it has succeeded or failed; rejects only when jose cannot be loaded at all, which stops
-   * start-up with `RS256_RUNTIME_UNSUPPORTED` naming the remedy.
+   * brought). Resolves when it has succeeded or failed; a failure is logged, never thrown.
    */
   initialFetch(): Promise<void> {
-    this.initial ??= loadJose().then(async (jose) => {
-      this.jose = jose;
-      await this.refresh();
-    });
+    this.initial ??= this.refresh().then(() => undefined);
     return this.initial;
   }
 
@@ -107,10 +97,15 @@ export class RemoteKeySource {
    * `jwksMaxStale` without a successful fetch stops trusting the keys.
    */
   refreshIfStale(): void {
-    if (this.remote && !this.remote.fresh) {
+    if (this.remote && !this.fresh()) {
       this.expireIfStale();
       void this.refresh();
     }
+  }
+
+  /** Whether the last successful fetch is younger than the set's max age (`jwksCacheMaxAge`). */
+  private fresh(): boolean {
+    return this.lastSuccess !== undefined && Date.now() < this.lastSuccess + this.settings.cacheMaxAgeMs;
   }
 
   /**
@@ -167,34 +162,23 @@ export class RemoteKeySource {
     return this.inFlight;
   }
 
-  /** The remote set, discovering where it is first if need be (once: the URI is kept once found). */
-  private async located(): Promise<RemoteJWKSet> {
+  /** The JWK Set's URI, discovering it first if need be (once: the URI is kept once found). */
+  private async located(): Promise<URL> {
     if (!this.remote) {
       const { uri: configured, discover, timeoutMs, maxBytes, allowHttp } = this.settings;
-      this.jose ??= await loadJose();
       const uri = configured ?? (await discoverJwksUri(discover!, { timeoutMs, maxBytes, allowHttp }));
       if (!configured) {
         this.logger.log(`Issuer ${redactedUrl(discover!)} publishes its keys at ${redactedUrl(uri)}.`);
       }
       this.jwksUri = redactedUrl(uri);
-      this.remote = this.remoteSet(this.jose, uri);
+      this.remote = uri;
     }
     return this.remote;
   }
 
-  private remoteSet({ createRemoteJWKSet, customFetch }: typeof Jose, uri: URL): RemoteJWKSet {
-    return createRemoteJWKSet(uri, {
-      timeoutDuration: this.settings.timeoutMs,
-      cacheMaxAge: this.settings.cacheMaxAgeMs,
-      // Fetches go through refresh(), which applies its own cooldown to failed attempts too.
-      cooldownDuration: 0,
-      [customFetch]: this.boundedFetch(this.settings.maxBytes, this.settings.maxKeys),
-    });
-  }
-
   private async fetch(): Promise<FetchOutcome> {
     const cached = (): number => this.keyStore.keys.verificationKeys.length;
-    let remote: RemoteJWKSet;
+    let remote: URL;
     try {
       remote = await this.located();
     } catch (error) {
@@ -202,8 +186,10 @@ export class RemoteKeySource {
       return 'failed';
     }
     const uri = this.jwksUri!;
+    const { timeoutMs, maxBytes, maxKeys } = this.settings;
+    let document: JwkSetDocument;
     try {
-      await remote.reload();
+      document = await fetchJwkSet(remote, timeoutMs, maxBytes, maxKeys);
     } catch (error) {
       this.expireIfStale();
       const state = this.keyStore.keys.stale ? `its ${cached()} key(s) are stale and refused` : `${cached()} cached key(s) stay in use`;
@@ -212,8 +198,8 @@ export class RemoteKeySource {
     }
     this.lastSuccess = Date.now();
     const wasStale = this.keyStore.keys.stale;
-    const { keys, skipped, ambiguous } = this.toVerificationKeys(remote.jwks()?.keys ?? []);
-    this.warnAboutLeftOut(uri, skipped, ambiguous);
+    const { keys, skipped, ambiguous } = this.toVerificationKeys(document.entries);
+    this.warnAboutLeftOut(uri, document.received, skipped, ambiguous);
     const current = this.keyStore.keys.verificationKeys;
     const fingerprint = (list: readonly VerificationKey[]): string => list.map((key) => `${key.kid}:${rsaThumbprint(key.key)}`).join(',');
     // An unchanged set keeps its identity, so the verified-token cache survives routine refreshes.
@@ -226,35 +212,11 @@ export class RemoteKeySource {
     return 'changed';
   }
 
-  /**
-   * jose's fetch, bounded: refuses a response announced or found to be larger than `maxBytes` (cancelling the
-   * download at that point, so neither memory nor time grows with the document), and hands jose at most
-   * `maxKeys` entries, remembering how many there were.
-   */
-  private boundedFetch(maxBytes: number, maxKeys: number): FetchImplementation {
-    return async (url, options) => {
-      this.entriesReceived = 0;
-      const response = await fetch(url, options);
-      const document = await readJsonBody(response, maxBytes);
-      if (document === undefined) {
-        // jose refuses any status but 200 with its own message.
-        return new Response(null, { status: response.status });
-      }
-      if (typeof document === 'object' && document !== null && Array.isArray((document as { keys?: unknown }).keys)) {
-        const set = document as { keys: unknown[] };
-        this.entriesReceived = set.keys.length;
-        set.keys = set.keys.slice(0, maxKeys);
-      }
-      return Response.json(document);
-    };
-  }
-
-  private toVerificationKeys(entries: unknown[]): Conversion {
+  private toVerificationKeys(entries: readonly Record<string, unknown>[]): Conversion {
     const byKid = new Map<string, { key: VerificationKey; thumbprint: string }>();
     const ambiguous = new Set<string>();
     const skipped: string[] = [];
-    for (const entry of entries) {
-      const jwk = (typeof entry === 'object' && entry !== null ? entry : {}) as Record<string, unknown>;
+    for (const jwk of entries) {
       const label = typeof jwk.kid === 'string' ? shown(jwk.kid) : '(no kid)';
       let reason = unusable(jwk);
       if (!reason) {
@@ -286,12 +248,12 @@ export class RemoteKeySource {
   }
 
   /** One warning per fetch, however many entries were left out and why. */
-  private warnAboutLeftOut(uri: string, skipped: string[], ambiguous: string[]): void {
+  private warnAboutLeftOut(uri: string, received: number, skipped: string[], ambiguous: string[]): void {
     const { maxKeys } = this.settings;
-    const unread = Math.max(0, this.entriesReceived - maxKeys);
+    const unread = Math.max(0, received - maxKeys);
     const parts: string[] = [];
     if (unread > 0) {
-      parts.push(`${this.entriesReceived} entries, of which only the first ${maxKeys} were read (jwksMaxKeys, JWT_JWKS_MAX_KEYS)`);
+      parts.push(`${received} entries, of which only the first ${maxKeys} were read (jwksMaxKeys, JWT_JWKS_MAX_KEYS)`);
     }
     if (skipped.length > 0) {
       const more = skipped.length > REASONS_SHOWN ? `; and ${skipped.length - REASONS_SHOWN} more` : '';

@@ -1,12 +1,13 @@
 import { RequestMethod, type INestApplicationContext, type Type } from '@nestjs/common';
 import { GUARDS_METADATA, HTTP_CODE_METADATA, METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
-import { APP_GUARD, MetadataScanner, ModulesContainer, Reflector } from '@nestjs/core';
+import { APP_GUARD, MetadataScanner, ModulesContainer } from '@nestjs/core';
 import { DECORATORS, type DocumentBuilder } from '@nestjs/swagger';
 import type { Rs256AuthConfig } from '../options/rs256-auth-config.js';
 import { findUnmetRequirement, listItems, type ClaimList, type ClaimRequirement } from '../guard/claim-requirements.js';
 import { JwtAuthGuard } from '../guard/jwt-auth.guard.js';
-import { bearerChallenge } from '../guard/www-authenticate.js';
-import { IS_PUBLIC_KEY, OPTIONAL_AUTH_KEY, REQUIRED_CLAIMS_KEY, RS256_AUTH_CONFIG } from '../rs256-auth.constants.js';
+import { routePolicy } from '../guard/route-policy.js';
+import { wwwAuthenticate } from '../guard/www-authenticate.js';
+import { RS256_AUTH_CONFIG } from '../rs256-auth.constants.js';
 
 /** Options of `addRs256Auth`. */
 export interface Rs256OpenApiOptions {
@@ -103,10 +104,9 @@ export function addRs256Auth<T extends DocumentBuilder>(app: INestApplicationCon
   const name = options.schemeName ?? 'rs256-jwt';
   const config = app.get<Rs256AuthConfig>(RS256_AUTH_CONFIG, { strict: false });
   const modules = app.get(ModulesContainer);
-  const reflector = new Reflector();
   const scanner = new MetadataScanner();
   const global = hasGlobalJwtGuard(modules);
-  const { authScheme, realm } = config;
+  const { authScheme } = config;
 
   for (const module of modules.values()) {
     for (const wrapper of module.controllers.values()) {
@@ -118,12 +118,9 @@ export function addRs256Auth<T extends DocumentBuilder>(app: INestApplicationCon
         if (Reflect.getMetadata(PATH_METADATA, handler) === undefined) continue;
         const methodGuards = (Reflect.getMetadata(GUARDS_METADATA, handler) as unknown[] | undefined) ?? [];
         const guarded = global || [...classGuards, ...methodGuards].some(isJwtAuthGuard);
-        if (!guarded || reflector.getAllAndOverride<boolean | undefined>(IS_PUBLIC_KEY, [handler, controller]) === true) continue;
-
-        const requirements = reflector
-          .getAll<(ClaimRequirement | undefined)[]>(REQUIRED_CLAIMS_KEY, [controller, handler])
-          .filter((requirement): requirement is ClaimRequirement => requirement !== undefined);
-        const scopes = [...new Set(requirements.flatMap((requirement) => (requirement.scopes ? listItems(requirement.scopes).items : [])))];
+        const policy = routePolicy(controller, handler);
+        if (!guarded || policy.isPublic) continue;
+        const { requirements, scopes } = policy;
 
         // Written as metadata rather than through ApiSecurity/ApiResponse, which append: calling this twice (two
         // documents, two apps over the same controllers) must not list the requirement twice.
@@ -131,15 +128,14 @@ export function addRs256Auth<T extends DocumentBuilder>(app: INestApplicationCon
           (entry) => !(name in entry) && Object.keys(entry).length > 0,
         );
         // @OptionalAuth(): the empty requirement is OpenAPI's way of saying "or no token at all".
-        const optional = reflector.getAllAndOverride<boolean | undefined>(OPTIONAL_AUTH_KEY, [handler, controller]) === true;
-        Reflect.defineMetadata(DECORATORS.API_SECURITY, [...security, { [name]: scopes }, ...(optional ? [{}] : [])], handler);
+        Reflect.defineMetadata(DECORATORS.API_SECURITY, [...security, { [name]: [...scopes] }, ...(policy.isOptional ? [{}] : [])], handler);
 
         const responses: ResponsesMetadata = (Reflect.getMetadata(DECORATORS.API_RESPONSE, handler) as ResponsesMetadata | undefined) ?? defaultSuccess(handler);
         setResponse(responses, '401', {
           description: 'No token, or the token was refused (expired, bad signature, wrong issuer or audience, ...)',
           headers: challengeHeader(
             `The ${authScheme} challenge; error_description says why the token was refused`,
-            bearerChallenge(authScheme, realm, { code: 'invalid_token', description: 'token expired' }, config.resourceMetadata?.url),
+            wwwAuthenticate(config, { reason: 'invalid_token', description: 'token expired' }),
           ),
         });
         const unmet = findUnmetRequirement({}, requirements, config.claimPaths);
@@ -151,7 +147,7 @@ export function addRs256Auth<T extends DocumentBuilder>(app: INestApplicationCon
                 description: `Valid token without what the route requires: ${requirements.map(describeRequirement).join('; ')}`,
                 headers: challengeHeader(
                   'The insufficient_scope challenge naming what is missing',
-                  bearerChallenge(authScheme, realm, { code: 'insufficient_scope', description: unmet.description, scope: unmet.scope }, config.resourceMetadata?.url),
+                  wwwAuthenticate(config, { reason: 'insufficient_scope', description: unmet.description, scope: unmet.scope }),
                 ),
               }
             : undefined,

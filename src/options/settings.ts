@@ -35,7 +35,7 @@ export interface Setting<T = unknown> {
   /** The default as the reference states it, where `default` alone does not say it. */
   readonly defaultDoc?: string;
   readonly unit?: Unit;
-  /** One line of documentation (Markdown), shown in the reference and, as a comment, in `.env.example`. */
+  /** One line of documentation (Markdown, links relative to docs/), shown in the reference and in `.env.example`. */
   readonly doc: string;
   readonly section: Section;
   /** Never quoted in a message, whatever its type. */
@@ -86,7 +86,7 @@ export const SETTINGS = {
   reloadOnSignal: setting({
     env: 'JWT_RELOAD_ON_SIGHUP', option: 'reloadOnSignal', parse: boolean, section: 'keys',
     default: 'true', demo: 'true',
-    doc: "re-read and re-check the key files on `SIGHUP` (see [Key rotation](../README.md#key-rotation)); in resource-server mode, fetch the issuer's JWK Set at once instead; with several issuers, both: fetched sets are fetched, trusted issuers' key files re-read",
+    doc: "re-read and re-check the key files on `SIGHUP` (see [Key rotation](keys.md#key-rotation)); in resource-server mode, fetch the issuer's JWK Set at once instead; with several issuers, both: fetched sets are fetched, trusted issuers' key files re-read",
   }),
   watchKeyFiles: setting({
     env: 'JWT_WATCH_KEY_FILES', option: 'watchKeyFiles', parse: boolean, section: 'keys',
@@ -117,7 +117,7 @@ export const SETTINGS = {
   tokenProfile: setting({
     env: 'JWT_TOKEN_PROFILE', option: 'tokenProfile', parse: text(), section: 'tokens',
     default: 'jwt', demo: 'jwt',
-    doc: '`rfc9068` makes issued tokens RFC 9068 access tokens (typ `at+jwt`, `jti`; the payload carries `sub` and `client_id`; see [RFC 9068 access tokens](../README.md#rfc-9068-access-tokens)); needs `JWT_ISSUER` and `JWT_AUDIENCE`',
+    doc: '`rfc9068` makes issued tokens RFC 9068 access tokens (typ `at+jwt`, `jti`; the payload carries `sub` and `client_id`; see [RFC 9068 access tokens](issuing-tokens.md#rfc-9068-access-tokens)); needs `JWT_ISSUER` and `JWT_AUDIENCE`',
   }),
   clockTolerance: setting({
     // Clocks of two hosts are rarely more than a few seconds apart.
@@ -153,12 +153,12 @@ export const SETTINGS = {
   cacheSize: setting({
     env: 'JWT_CACHE_SIZE', option: 'cacheSize', parse: integer({ min: 0 }), section: 'tokens',
     default: '5000', unit: 'count', demo: '5000',
-    doc: 'most verified tokens remembered (see [Performance](../README.md#performance)); `0` disables the cache',
+    doc: 'most verified tokens remembered (see [Performance](performance.md#performance)); `0` disables the cache',
   }),
   verifyOffThread: setting({
     env: 'JWT_VERIFY_OFF_THREAD', option: 'verifyOffThread', parse: boolean, section: 'tokens',
     default: 'false', demo: 'false',
-    doc: "check the signature of a token not in the cache on libuv's thread pool instead of the event loop (see [Performance](../README.md#performance)); cached tokens are answered at once either way",
+    doc: "check the signature of a token not in the cache on libuv's thread pool instead of the event loop (see [Performance](performance.md#performance)); cached tokens are answered at once either way",
   }),
   logRefusals: setting({
     env: 'JWT_LOG_REFUSALS', option: 'logRefusals', parse: raw, section: 'tokens',
@@ -179,7 +179,7 @@ export const SETTINGS = {
   cookieName: setting({
     env: 'JWT_COOKIE_NAME', option: 'cookieName', parse: text(), section: 'transport',
     defaultDoc: 'none: cookies are not read', example: 'access_token',
-    doc: 'also read the token from this cookie when the header carries none; a cookie needs CSRF protection (see [Security notes](../README.md#security-notes))',
+    doc: 'also read the token from this cookie when the header carries none; a cookie needs CSRF protection (see [Security notes](security.md#security-notes))',
   }),
 
   jwksEnabled: setting({
@@ -200,12 +200,12 @@ export const SETTINGS = {
   discovery: setting({
     env: 'JWT_DISCOVERY_ENABLED', option: 'discovery', parse: boolean, section: 'publishing',
     default: 'false', demo: 'false',
-    doc: 'publish OpenID Connect Discovery and RFC 8414 metadata naming this issuer and its JWK Set (see [Publishing discovery metadata](../README.md#publishing-discovery-metadata-jwt_discovery_enabled)); needs `JWT_ISSUER` as the `https:` URL of this application (`http:` for loopback) and the JWK Set endpoint on',
+    doc: 'publish OpenID Connect Discovery and RFC 8414 metadata naming this issuer and its JWK Set (see [Publishing discovery metadata](issuing-tokens.md#publishing-discovery-metadata-jwt_discovery_enabled)); needs `JWT_ISSUER` as the `https:` URL of this application (`http:` for loopback) and the JWK Set endpoint on',
   }),
   resourceMetadataEnabled: setting({
     env: 'JWT_RESOURCE_METADATA_ENABLED', option: 'resourceMetadata', parse: boolean, section: 'publishing',
     default: 'false', demo: 'false',
-    doc: 'serve RFC 9728 protected-resource metadata at `/.well-known/oauth-protected-resource` and announce it in challenges (see [RFC 9728](../README.md#rfc-9728-protected-resource-metadata))',
+    doc: 'serve RFC 9728 protected-resource metadata at `/.well-known/oauth-protected-resource` and announce it in challenges (see [RFC 9728](resource-servers.md#rfc-9728-protected-resource-metadata))',
   }),
   resource: setting({
     env: 'JWT_RESOURCE', option: 'resourceMetadata.resource', parse: text(), section: 'publishing',
@@ -222,7 +222,7 @@ export const SETTINGS = {
   sessions: setting({
     env: 'JWT_SESSIONS_ENABLED', option: 'sessions', parse: boolean, section: 'sessions',
     default: 'false', demo: 'true',
-    doc: 'refresh tokens with access tokens, logout, and revocation (by `jti`, `sid`, `sub`) checked on every request (see [Sessions and logout](../README.md#sessions-and-logout))',
+    doc: 'refresh tokens with access tokens, logout, and revocation (by `jti`, `sid`, `sub`) checked on every request (see [Sessions and logout](sessions.md#sessions-and-logout))',
   }),
   refreshExpiresIn: setting({
     env: 'JWT_REFRESH_EXPIRES_IN', option: 'refreshExpiresIn', parse: lifetime, section: 'sessions',
@@ -281,7 +281,7 @@ export const SETTINGS = {
   issuerUrl: setting({
     env: 'JWT_ISSUER_URL', option: 'issuerUrl', parse: text(), section: 'remote',
     example: 'https://keycloak.example.com/realms/shop',
-    doc: "resource-server mode by discovery: the issuer's identifier; its metadata names the JWK Set, and tokens must carry this `iss` (see [Identity providers](../README.md#identity-providers-discovery-and-several-issuers))",
+    doc: "resource-server mode by discovery: the issuer's identifier; its metadata names the JWK Set, and tokens must carry this `iss` (see [Identity providers](resource-servers.md#identity-providers-discovery-and-several-issuers))",
   }),
   trustedIssuers: setting({
     env: 'JWT_TRUSTED_ISSUERS', option: 'trustedIssuers', parse: raw, section: 'remote',
@@ -361,13 +361,13 @@ export const CODE_ONLY_OPTIONS: readonly { readonly option: string; readonly doc
   },
   {
     option: 'jwtFromRequest',
-    doc: 'where the guard finds the token, replacing `authScheme` and `cookieName` (see [Where the token comes from](../README.md#where-the-token-comes-from))',
+    doc: 'where the guard finds the token, replacing `authScheme` and `cookieName` (see [Where the token comes from](protecting-routes.md#where-the-token-comes-from))',
     defaultDoc: 'the header, then the cookie if set',
   },
   { option: 'isGlobal', doc: 'register the module globally', defaultDoc: '`true`' },
   {
     option: 'strategy',
-    doc: 'a subclass of `Rs256Strategy` to use (see [Adapting the guard](../README.md#adapting-the-guard))',
+    doc: 'a subclass of `Rs256Strategy` to use (see [Adapting the guard](protecting-routes.md#adapting-the-guard))',
     defaultDoc: '`Rs256Strategy`',
   },
   {

@@ -3,7 +3,7 @@ import { appendFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DIST } from './paths.js';
+import { DEMO_DIST } from './paths.js';
 
 /**
  * How long a helper waits for a process it started to say it is ready: generous, since two cores shared by several
@@ -102,13 +102,13 @@ export interface ServerProcess {
 }
 
 /**
- * Runs a built entry point of the demo (`main.js` by default, as `npm start` does after building; an absolute path
+ * Runs a built entry point of the demo in examples/demo/dist (`main.js` by default, as `npm start` does after building; an absolute path
  * runs that file instead) in `cwd` and waits until it logs "Listening on". Its settings come from `cwd`'s .env, the repository's .env.example, and `env`.
  */
 export async function startDemo(cwd: string, env: Record<string, string> = {}, entry = 'main.js'): Promise<ServerProcess> {
   const port = await freePort();
   const child = track(
-    spawn(process.execPath, [neverReady('demo') ? NEVER_READY_SCRIPT : resolve(DIST, entry)], {
+    spawn(process.execPath, [neverReady('demo') ? NEVER_READY_SCRIPT : resolve(DEMO_DIST, entry)], {
       cwd,
       env: { PATH: process.env.PATH, PORT: String(port), HOST: '127.0.0.1', NO_COLOR: '1', ...env },
     }),
@@ -161,6 +161,6 @@ export async function stopDemo(server: ServerProcess | undefined): Promise<void>
 
 /** Runs the demo's dev-key step (as `npm start` does) in `cwd`; returns what it printed. */
 export function createDevKeys(cwd: string): { status: number | null; stdout: string } {
-  const result = spawnSync(process.execPath, [join(DIST, 'demo/dev-keys.js')], { cwd, encoding: 'utf8' });
+  const result = spawnSync(process.execPath, [join(DEMO_DIST, 'dev-keys.js')], { cwd, encoding: 'utf8' });
   return { status: result.status, stdout: result.stdout };
 }

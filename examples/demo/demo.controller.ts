@@ -1,5 +1,5 @@
 import { Controller, Get } from '@nestjs/common';
-import { Claims, Public, RequireClaims, type JwtClaims } from '../index.js';
+import { Claims, Public, RequireClaims, type JwtClaims } from 'nestjs-rs256-auth';
 
 /** Guarded by the app-wide JwtAuthGuard unless marked `@Public()`. */
 @Controller()

@@ -2,13 +2,13 @@ import { Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { APP_GUARD } from '@nestjs/core';
 import { fileURLToPath } from 'node:url';
-import { JwtAuthGuard, Rs256AuthModule } from '../index.js';
+import { JwtAuthGuard, Rs256AuthModule } from 'nestjs-rs256-auth';
 import { AuthController } from './auth.controller.js';
 import { DemoController } from './demo.controller.js';
 import { UserStore } from './user-store.js';
 
 /** The repository's .env.example: the demo's defaults, so a fresh clone runs without a .env file. */
-const ENV_DEFAULTS = fileURLToPath(new URL('../../.env.example', import.meta.url));
+const ENV_DEFAULTS = fileURLToPath(new URL('../../../.env.example', import.meta.url));
 
 @Module({
   imports: [

@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /**
@@ -7,7 +8,10 @@ import { fileURLToPath } from 'node:url';
  * files are missing. The library itself never generates keys.
  */
 if (!existsSync('keys/private.pem') || !existsSync('keys/public.pem')) {
-  const cli = fileURLToPath(new URL('../cli/main.js', import.meta.url));
+  // The package's own `nestjs-rs256-auth` command, found through its package.json as an installed app would find it.
+  const manifest = fileURLToPath(import.meta.resolve('nestjs-rs256-auth/package.json'));
+  const { bin } = JSON.parse(readFileSync(manifest, 'utf8')) as { bin: Record<string, string> };
+  const cli = join(dirname(manifest), bin['nestjs-rs256-auth']);
   // The CLI refuses to overwrite a lone existing key file, so a half-present pair stops here instead of being replaced.
   execFileSync(process.execPath, [cli, 'keygen', '--out', 'keys'], { stdio: ['ignore', 'ignore', 'inherit'] });
   console.log('Created development keys in keys/ (private.pem, public.pem): for this demo only, never for production.');

@@ -11,7 +11,7 @@ import {
   type JwtClaims,
   type OAuthTokenResponse,
   type Rs256AuthConfig,
-} from '../index.js';
+} from 'nestjs-rs256-auth';
 import { UserStore } from './user-store.js';
 
 /** An OAuth 2.0 token response; without sessions (JWT_SESSIONS_ENABLED=false) there is no refresh token. */

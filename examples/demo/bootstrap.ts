@@ -2,7 +2,7 @@ import { Logger, type Type } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { addRs256Auth } from '../openapi/index.js';
+import { addRs256Auth } from 'nestjs-rs256-auth/swagger';
 
 /**
  * Starts a demo application on HOST:PORT and logs where, once it listens. Swagger UI is served at /docs, its assets

@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { APP_GUARD } from '@nestjs/core';
-import { JwtAuthGuard, Rs256AuthModule } from '../index.js';
+import { JwtAuthGuard, Rs256AuthModule } from 'nestjs-rs256-auth';
 import { DemoController } from './demo.controller.js';
 
 /**

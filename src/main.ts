@@ -1,4 +1,0 @@
-import { bootstrap } from './demo/bootstrap.js';
-import { DemoModule } from './demo/demo.module.js';
-
-await bootstrap(DemoModule, 'Demo');
