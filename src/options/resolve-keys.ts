@@ -88,7 +88,7 @@ export function refuseLocalKeys(setting: string, keySources: KeySetSources): voi
     throw new Rs256AuthError(
       'RS256_CONFIG_INVALID',
       `${setting} is set together with local keys: a resource server verifies with the issuer's keys and signs nothing. ` +
-        `Unset JWT_PRIVATE_KEY_PATH/JWT_PUBLIC_KEY_PATH (and JWT_PRIVATE_KEY/JWT_PUBLIC_KEY), or unset ${setting}.`,
+        `Unset ${SETTINGS.privateKeyPath.env}/${SETTINGS.publicKeyPath.env} (and ${SETTINGS.privateKey.env}/${SETTINGS.publicKey.env}), or unset ${setting}.`,
     );
   }
 }
