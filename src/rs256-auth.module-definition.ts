@@ -1,6 +1,6 @@
 import { ConfigurableModuleBuilder, type Type } from '@nestjs/common';
 import { Rs256Strategy } from './guard/rs256.strategy.js';
-import type { Rs256AuthModuleOptions } from './interfaces/rs256-auth-options.interface.js';
+import type { Rs256AuthModuleOptions } from './options/rs256-auth-options.interface.js';
 import { RS256_AUTH_MODULE_OPTIONS, RS256_STRATEGY_CLASS } from './rs256-auth.constants.js';
 
 /** Options that shape the module itself rather than its behaviour. */

@@ -61,7 +61,7 @@ describe.each(['memory', 'redis'] as const)('connections end when their token is
     redis = store === 'redis' ? await startRedis() : undefined;
     options = { sessions: true, sessionStore: store, ...(redis && { redisUrl: redis.url }) };
     if (redis) {
-      revoker = await Test.createTestingModule({ imports: [Rs256AuthModule.forRoot({ privateKeyPath: keys.privatePath, ...options })] }).compile();
+      revoker = await Test.createTestingModule({ imports: [Rs256AuthModule.forRoot({ privateKeyPath: keys.privatePath, ...options } as Rs256AuthModuleOptions)] }).compile();
       await revoker.init();
     }
   });

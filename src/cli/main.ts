@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { generateKeyFiles, KeygenError } from './keygen.js';
 import { messageOf } from '../errors/rs256-auth.error.js';
-import { editDistance } from '../config/unknown-env.js';
+import { editDistance } from '../options/unknown-env.js';
 import { checkPeerVersions } from '../peer-versions.js';
 
 const USAGE = `Usage: nestjs-rs256-auth keygen [options]

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Rs256AuthConfig } from '../config/rs256-auth.config.js';
+import type { Rs256AuthConfig } from '../options/rs256-auth-config.js';
 import type { JwtClaims } from '../interfaces/jwt-claims.interface.js';
 import { ConnectionLifetimes } from './connection-lifetimes.js';
 import { StrategyHost } from './strategy-host.js';

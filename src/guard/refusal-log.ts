@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import type { Rs256AuthConfig } from '../config/rs256-auth.config.js';
+import type { Rs256AuthConfig } from '../options/rs256-auth-config.js';
 import type { Rs256AuthError } from '../errors/rs256-auth.error.js';
 
 /** Longest value read from a token that a log line quotes: a token can carry anything, a log line should not. */

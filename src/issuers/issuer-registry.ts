@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import type { Rs256AuthConfig, TrustedIssuer } from '../config/rs256-auth.config.js';
+import type { Rs256AuthConfig, TrustedIssuer } from '../options/rs256-auth-config.js';
 import { type Rs256AuthErrorCode, messageOf } from '../errors/rs256-auth.error.js';
 import { quotedUrl, redactedText } from '../observability/redacted-url.js';
 import { KeySet } from '../keys/key-set.js';
@@ -9,6 +9,7 @@ import { RS256_AUTH_CONFIG } from '../rs256-auth.constants.js';
 import { RemoteKeySource } from './remote-key-source.js';
 import { issuerIdentifierProblem } from './issuer-identifier.js';
 import { NewIssuerBudget } from './new-issuer-budget.js';
+import { SETTINGS } from '../options/settings.js';
 
 /** One trusted issuer at run time: what its tokens must carry, and its own keys. */
 export interface IssuerContext {
@@ -205,7 +206,7 @@ export class IssuerRegistry implements OnModuleInit, OnModuleDestroy {
     if (now - this.lastBudgetWarning >= 60_000) {
       this.lastBudgetWarning = now;
       this.logger.warn(
-        `More than ${newPerMinute} issuers not seen before in a minute (newIssuersPerMinute, JWT_NEW_ISSUERS_PER_MINUTE): ` +
+        `More than ${newPerMinute} issuers not seen before in a minute (${SETTINGS.newIssuersPerMinute.option}, ${SETTINGS.newIssuersPerMinute.env}): ` +
           `tokens of further new issuers are refused without asking the issuerResolver for the next ${Math.ceil(this.budget!.waitMs() / 1000)} s; known issuers are not affected.`,
       );
     }

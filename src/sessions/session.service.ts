@@ -1,12 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { createHash, createHmac, randomBytes } from 'node:crypto';
-import type { Rs256AuthConfig, SessionsConfig } from '../config/rs256-auth.config.js';
+import type { Rs256AuthConfig, SessionsConfig } from '../options/rs256-auth-config.js';
 import { Rs256AuthError } from '../errors/rs256-auth.error.js';
 import type { JwtClaims } from '../interfaces/jwt-claims.interface.js';
 import { RS256_AUTH_CONFIG, SESSION_STORE } from '../rs256-auth.constants.js';
 import { RevocationList } from './revocation-list.js';
 import type { RevocationRequest, SessionLifetimes, SessionState, SessionStore } from './session-store.interface.js';
+import { SETTINGS } from '../options/settings.js';
 
 /** What a sign-in or a refresh returns. */
 export interface SessionTokens {
@@ -201,7 +202,7 @@ export class SessionService {
 
   private enabled(): { store: SessionStore; sessions: SessionsConfig } {
     if (!this.store || !this.config.sessions) {
-      throw new Rs256AuthError('RS256_SESSIONS_DISABLED', 'Sessions are disabled; set JWT_SESSIONS_ENABLED=true (or the sessions option) to use SessionService.');
+      throw new Rs256AuthError('RS256_SESSIONS_DISABLED', `Sessions are disabled; set ${SETTINGS.sessions.env}=true (or the ${SETTINGS.sessions.option} option) to use SessionService.`);
     }
     return { store: this.store, sessions: this.config.sessions };
   }
