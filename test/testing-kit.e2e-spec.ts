@@ -1,5 +1,5 @@
 import { Controller, Get, UseGuards, type INestApplication } from '@nestjs/common';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Test } from '@nestjs/testing';
@@ -134,6 +134,20 @@ describe('nestjs-rs256-auth/testing: createAuthTestKit', () => {
       expect(readFileSync(paths.privateKeyPath, 'utf8')).toBe(kit.keys.privateKey);
       expect(readFileSync(paths.publicKeyPath, 'utf8')).toBe(kit.keys.publicKey);
       expect(statSync(paths.privateKeyPath).mode & 0o777).toBe(0o600);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('makes an existing private.pem readable by its owner only before writing the key into it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rs256-kit-'));
+    try {
+      const privateKeyPath = join(dir, 'private.pem');
+      writeFileSync(privateKeyPath, 'an old key', { mode: 0o644 });
+      chmodSync(privateKeyPath, 0o644);
+      expect(kit.keys.writeKeyFiles(dir).privateKeyPath).toBe(privateKeyPath);
+      expect(readFileSync(privateKeyPath, 'utf8')).toBe(kit.keys.privateKey);
+      expect(statSync(privateKeyPath).mode & 0o777).toBe(0o600);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
