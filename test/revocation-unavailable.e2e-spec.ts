@@ -48,6 +48,7 @@ describe('revocation list unavailable (Redis stopped past the staleness bound)',
       sessions: true,
       sessionStore: 'redis',
       redisUrl: redis.url,
+      // Short: the test stops Redis, and the list must go stale (and requests fail fast) within the test's bounds.
       redisTimeout: 200,
       revocationMaxStaleness: MAX_STALENESS_MS,
     };
