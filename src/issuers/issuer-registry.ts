@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import type { Rs256AuthConfig, TrustedIssuer } from '../config/rs256-auth.config.js';
+import type { RemoteKeySettings, Rs256AuthConfig, TrustedIssuer } from '../config/rs256-auth.config.js';
 import { type Rs256AuthErrorCode, messageOf } from '../errors/rs256-auth.error.js';
 import { quotedUrl, redactedText } from '../observability/redacted-url.js';
 import { KeySet } from '../keys/key-set.js';
@@ -24,6 +24,18 @@ export interface IssuerContext {
 const STALE_SWEEP_MS = 1000;
 
 /**
+ * How long the resolver's "no" for an issuer is remembered: a tenant refused today may be created tomorrow, and an
+ * answer kept for good would need a restart to change.
+ */
+const RESOLVER_NO_LIFETIME_MS = 10 * 60_000;
+
+/**
+ * An issuer given by its identifier and a JWK Set URI, never fetched: what the settings make of it carries the JWK
+ * Set bounds (`jwksCooldown`, `jwksTimeout`) every resolved issuer gets, which bound the resolver's own answers too.
+ */
+const BOUNDS_PROBE = { issuer: 'https://issuer.invalid', jwksUri: 'https://issuer.invalid/jwks' };
+
+/**
  * The trusted issuers of a multi-issuer resource server (`trustedIssuers`, `JWT_TRUSTED_ISSUERS`,
  * `issuerResolver`), each with its own key store: a token's `iss` picks the issuer, and its `kid` is then looked up
  * among that issuer's keys only, so a key of issuer A never verifies a token that claims issuer B.
@@ -34,8 +46,10 @@ const STALE_SWEEP_MS = 1000;
  *
  * - an `iss` that is not a plain issuer identifier (see issuerIdentifierProblem) never reaches the resolver;
  * - at most `newIssuersPerMinute` issuers not seen before are put to it (and their keys fetched) in any minute;
- * - its answers are remembered: a no (or an issuer whose keys could not be fetched, until the JWK Set cooldown has
- *   passed) in a bounded list of its own, a yes first on probation;
+ * - its answers are remembered: a no for RESOLVER_NO_LIFETIME_MS (10 minutes), a resolver that threw or did not
+ *   answer within the JWK Set timeout (`jwksTimeout`), or an issuer whose keys could not be fetched, until the JWK
+ *   Set cooldown (`jwksCooldown`) has passed, all in a bounded list of their own (oldest first out); a yes first on
+ *   probation;
  * - an issuer on probation joins the cache of active issuers only once one of its tokens has passed verification,
  *   signature included. Only then can it push an active issuer out (least recently used first), and only that
  *   empties the verified-token cache; a flood of tokens naming made-up issuers churns the probation list alone.
@@ -59,6 +73,8 @@ export class IssuerRegistry implements OnModuleInit, OnModuleDestroy {
   private readonly budget?: NewIssuerBudget;
   private lastBudgetWarning = Number.NEGATIVE_INFINITY;
   private readonly resolving = new Map<string, Promise<boolean>>();
+  /** The JWK Set bounds of resolved issuers (see BOUNDS_PROBE), read once. */
+  private bounds?: Promise<RemoteKeySettings>;
   private lastSweep = 0;
   /** Bumped whenever any issuer's key set changes, so the verified-token cache knows to start over. */
   private generation = 0;
@@ -214,9 +230,12 @@ export class IssuerRegistry implements OnModuleInit, OnModuleDestroy {
 
   private async resolve(iss: string): Promise<boolean> {
     const { resolver, resolve } = this.config.trustedIssuers!;
+    const { cooldownMs, timeoutMs } = await this.resolverBounds();
     let context: IssuerContext | null = null;
+    let failed = false;
     try {
-      const options = await resolver!(iss);
+      // Every request naming this iss waits for the answer: a resolver that never settles must not hold them all.
+      const options = await withinTimeout(() => resolver!(iss), timeoutMs);
       if (options !== undefined) {
         if (options.issuer !== iss) {
           throw new Error(`it answered for issuer ${quotedUrl(String(options.issuer).slice(0, 200))}`);
@@ -224,11 +243,15 @@ export class IssuerRegistry implements OnModuleInit, OnModuleDestroy {
         context = this.context(await resolve(options, 'issuerResolver option'));
       }
     } catch (error) {
-      // Refused, and remembered as refused: a resolver that fails must not be called again for every token.
-      this.logger.warn(`issuerResolver could not resolve an issuer (${redactedText(messageOf(error))}); its tokens are refused.`);
+      // Refused for the cooldown: a resolver that fails must not be called again for every token, nor refuse a
+      // tenant for good over one failure (a database that was down a moment).
+      failed = true;
+      this.logger.warn(
+        `issuerResolver could not resolve an issuer (${redactedText(messageOf(error))}); its tokens are refused for ${Math.ceil(cooldownMs / 1000)} s (jwksCooldown), then it is asked again.`,
+      );
     }
     if (!context) {
-      this.refuse(iss, Number.POSITIVE_INFINITY);
+      this.refuse(iss, Date.now() + (failed ? cooldownMs : RESOLVER_NO_LIFETIME_MS));
       return false;
     }
     try {
@@ -250,6 +273,14 @@ export class IssuerRegistry implements OnModuleInit, OnModuleDestroy {
       files?.unwatch();
     }
     return true;
+  }
+
+  private resolverBounds(): Promise<RemoteKeySettings> {
+    this.bounds ??= this.config.trustedIssuers!.resolve(BOUNDS_PROBE, 'issuerResolver option').then(({ keys }) => {
+      if (!('remote' in keys)) throw new Error('an issuer with a jwksUri has remote keys');
+      return keys.remote;
+    });
+    return this.bounds;
   }
 
   private refuse(iss: string, until: number): void {
@@ -287,5 +318,18 @@ export class IssuerRegistry implements OnModuleInit, OnModuleDestroy {
     yield* this.configured.values();
     yield* this.resolved.values();
     yield* this.probation.values();
+  }
+}
+
+/** What `call` resolves to, or an error once `ms` have passed without an answer (or when it throws). */
+async function withinTimeout<T>(call: () => T | Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`it did not answer within ${ms} ms (jwksTimeout)`)), ms);
+  });
+  try {
+    return await Promise.race([Promise.resolve().then(call), timeout]);
+  } finally {
+    clearTimeout(timer);
   }
 }
