@@ -54,10 +54,8 @@ export class SessionErrorFilter implements ExceptionFilter<Rs256AuthError> {
         ? { code: 'SERVICE_UNAVAILABLE', message: error.message, reason: error.code, retryAfter: RETRY_AFTER_SECONDS }
         : { code: 'UNAUTHENTICATED', message: error.message, reason: error.code };
     switch (host.getType<string>()) {
-      case 'graphql': {
-        const { code, retryAfter } = refusal;
-        throw new GraphqlAuthError(error.message, retryAfter === undefined ? { code } : { code, retryAfter });
-      }
+      case 'graphql':
+        throw GraphqlAuthError.from(refusal);
       case 'ws':
         sendException(host.switchToWs().getClient<GatewayClient>(), refusalBody(refusal));
         return;

@@ -111,8 +111,11 @@ export interface TrustedIssuersSource {
   /**
    * For dynamic tenants: called with a token's `iss` when it is not among `trustedIssuers`; returns that issuer's
    * options (the same checks apply as to configured ones), or `undefined` to refuse it. Answers, yes or no, are
-   * remembered for up to `issuerCacheSize` issuers (least recently used first out), so the resolver runs once per
-   * issuer, not once per token. The `iss` is read before any signature is checked, so it is bounded first: only an
+   * remembered for up to `issuerCacheSize` issuers, so the resolver runs once per issuer, not once per token: a yes
+   * while its issuer stays among the active ones (least recently used first out), a no for 10 minutes (oldest first
+   * out). A resolver that throws, or has not answered within `jwksTimeout`, refuses that issuer's tokens (401) until
+   * `jwksCooldown` has passed; it is then asked again. The `iss` is read before any signature is checked, so it is
+   * bounded first: only an
    * absolute `https:` URL (`http:` on loopback) of at most 256 characters without userinfo, query, fragment or dot
    * segments reaches the resolver, at most `newIssuersPerMinute` new ones a minute; an accepted issuer joins the
    * cache of active issuers (and can push one out) only once one of its tokens has verified. Needs `audience`, or

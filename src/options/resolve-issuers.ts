@@ -137,6 +137,7 @@ export async function resolveTrustedIssuers(
     cacheSize: reader.read('issuerCacheSize'),
     newPerMinute: reader.read('newIssuersPerMinute'),
     allowHttp: defaults.bounds.allowHttp,
+    resolverBounds: { cooldownMs: defaults.bounds.cooldownMs, timeoutMs: defaults.bounds.timeoutMs },
     resolve: async (options, at) => withKeys(trustedIssuer(options, at, defaults)),
   };
 }

@@ -139,6 +139,11 @@ export interface TrustedIssuers {
   /** `jwksAllowHttp`: an `iss` put to the resolver may be an `http:` URL on a host that is not loopback. */
   readonly allowHttp: boolean;
   /**
+   * The JWK Set cooldown and timeout every resolved issuer gets, which bound the resolver's own answers too: a
+   * resolver that fails is asked again only after `cooldownMs`, one that has not answered within `timeoutMs` fails.
+   */
+  readonly resolverBounds: { readonly cooldownMs: number; readonly timeoutMs: number };
+  /**
    * How a resolved issuer's options become a `TrustedIssuer`: the same checks as the configured ones, with its key
    * files (if any) read without blocking the event loop.
    */

@@ -371,6 +371,11 @@ export const CODE_ONLY_OPTIONS: readonly { readonly option: string; readonly doc
     defaultDoc: '`Rs256Strategy`',
   },
   {
+    option: 'allowForeignJwtServices',
+    doc: "modules (classes or names) that may keep a `JwtService` of their own, e.g. a third party's that registers `JwtModule` privately (see [Issuing tokens](issuing-tokens.md#issuing-tokens))",
+    defaultDoc: '`[]`',
+  },
+  {
     option: 'ignoreEnv',
     doc: "the application's own `JWT_*` variables, neither taken for typos nor warned about (e.g. `['JWT_REFRESH_SECRET']`); a name from this table cannot be listed",
     defaultDoc: '`[]`',
