@@ -1,4 +1,4 @@
-import { resolveRs256AuthConfig } from '../src/config/rs256-auth.config.js';
+import { resolveRs256AuthConfig } from '../src/options/resolve.js';
 import { TokenVerifier } from '../src/index.js';
 import { signTokens, type BenchKeys } from './tokens.js';
 
@@ -22,7 +22,7 @@ function heapUsed(): number {
  */
 export async function memoryRun(keys: BenchKeys, total: number, batch: number): Promise<MemoryResult> {
   if (!gc) throw new Error('run the bench with node --expose-gc');
-  const config = resolveRs256AuthConfig({ publicKeyPath: keys.publicPath });
+  const config = await resolveRs256AuthConfig({ publicKeyPath: keys.publicPath });
   const verifier = new TokenVerifier(config);
   const before = heapUsed();
   let pending = signTokens(keys, batch, 0);

@@ -1,6 +1,6 @@
 import { verify } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import type { Rs256AuthConfig } from '../src/config/rs256-auth.config.js';
+import type { Rs256AuthConfig } from '../src/options/rs256-auth-config.js';
 import { RevocationList } from '../src/sessions/revocation-list.js';
 import { RedisSessionStore } from '../src/sessions/redis-session.store.js';
 import type { Revocation, SessionStore } from '../src/sessions/session-store.interface.js';

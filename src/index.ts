@@ -1,7 +1,7 @@
 // First, before anything below loads @nestjs/config, @nestjs/jwt or @nestjs/passport: a NestJS 11 app with their
 // NestJS 12 releases is named as such, not as Jest's "Must use import to load ES Module".
 import './peer-versions.guard.js';
-export type { Rs256AuthConfig, SessionsConfig } from './config/rs256-auth.config.js';
+export type { Rs256AuthConfig, SessionsConfig } from './options/rs256-auth-config.js';
 export { Claims } from './decorators/claims.decorator.js';
 export { OptionalAuth } from './decorators/optional-auth.decorator.js';
 export { Public } from './decorators/public.decorator.js';
@@ -19,7 +19,7 @@ export type {
   TrustedIssuerOptions,
   Rs256AuthModuleOptions,
   TokenExtractor,
-} from './interfaces/rs256-auth-options.interface.js';
+} from './options/rs256-auth-options.interface.js';
 export { toJwkSet, type RsaPublicJwk } from './jwks/jwk-set.js';
 export { IssuerRegistry } from './issuers/issuer-registry.js';
 export { RemoteJwks } from './issuers/remote-jwks.js';

@@ -48,6 +48,23 @@ describe('checkPeerVersions', () => {
     });
   });
 
+  it('looks from where it is given, not from the working directory: a monorepo package with its own NestJS 12', () => {
+    // The repository root has NestJS 11 with the NestJS 12 peers; the app below it has NestJS 12 of its own.
+    const root = folder({ ...NEST11, '@nestjs/config': ESM('12.0.1'), '@nestjs/jwt': ESM('12.0.2') });
+    const app = join(root, 'apps', 'api');
+    for (const [name, manifest] of Object.entries({ '@nestjs/common': ESM('12.5.1') })) {
+      mkdirSync(join(app, 'node_modules', name), { recursive: true });
+      writeFileSync(join(app, 'node_modules', name, 'package.json'), JSON.stringify({ name, ...manifest }));
+    }
+    const from = join(app, 'node_modules', 'nestjs-rs256-auth', 'dist', 'cjs');
+    mkdirSync(from, { recursive: true });
+    expect(() => checkPeerVersions(from)).not.toThrow();
+    // The same lookup as a list of folders, as require.resolve.paths() gives it.
+    expect(() => checkPeerVersions([join(app, 'node_modules'), join(root, 'node_modules')])).not.toThrow();
+    // And from the root itself, the mismatch is there.
+    expect(() => checkPeerVersions(root)).toThrow(Rs256AuthError);
+  });
+
   it.each<[string, Record<string, { version: string; type?: string }>]>([
     ['NestJS 11 with its own line', { ...NEST11, ...LINE11 }],
     ['NestJS 12 with the NestJS 12 line', { '@nestjs/common': ESM('12.5.1'), '@nestjs/config': ESM('12.0.1'), '@nestjs/jwt': ESM('12.0.2') }],

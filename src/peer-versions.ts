@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { Rs256AuthError } from './errors/rs256-auth.error.js';
 
 /** The peers whose NestJS 12 releases are ES modules only, with the release that goes with NestJS 11. */
@@ -10,35 +10,50 @@ interface Manifest {
   type?: string;
 }
 
-/**
- * The package.json of `name` as Node finds it from `from`: the nearest `node_modules/<name>` up the folders.
- * Read as a file, not through `require`, which an ES-module-only package refuses for its own package.json.
- */
-function manifest(name: string, from: string): Manifest | undefined {
+/** The folders a bare `require(name)` from a file in `from` looks in, nearest first, as Node lists them. */
+function nodeModulesFrom(from: string): string[] {
+  const folders: string[] = [];
   for (let dir = from; ; dir = dirname(dir)) {
-    try {
-      return JSON.parse(readFileSync(join(dir, 'node_modules', name, 'package.json'), 'utf8')) as Manifest;
-    } catch {
-      if (dirname(dir) === dir) return undefined;
-    }
+    if (basename(dir) !== 'node_modules') folders.push(join(dir, 'node_modules'));
+    if (dirname(dir) === dir) return folders;
   }
 }
 
 /**
+ * The package.json of `name` as Node finds it in `folders`: the first that holds `<name>/package.json`. Read as a
+ * file, not through `require`, which an ES-module-only package refuses for its own package.json.
+ */
+function manifest(name: string, folders: readonly string[]): Manifest | undefined {
+  for (const folder of folders) {
+    try {
+      return JSON.parse(readFileSync(join(folder, name, 'package.json'), 'utf8')) as Manifest;
+    } catch {
+      // Not in this one: on to the next, as Node goes.
+    }
+  }
+  return undefined;
+}
+
+/**
  * NestJS 11 with the NestJS 12 releases of `@nestjs/config`, `@nestjs/jwt` or `@nestjs/passport`: npm accepts the
- * mix (their peer ranges include NestJS 11), but those releases are ES modules only, and a CommonJS app's Jest tests
- * then fail on `Must use import to load ES Module`, which names neither the packages nor the versions. Looked up from
- * the application's folder (`peer-versions.guard.ts` runs it when the package is loaded; `nestjs-rs256-auth check`
- * on demand); a layout where they cannot be found from there is not checked.
+ * mix (their peer ranges include NestJS 11), but those releases are ES modules only, and the CommonJS build of this
+ * package, which loads them with `require`, then fails (in Jest: `Must use import to load ES Module`, which names
+ * neither the packages nor the versions). An ES-module application imports them, which works: so
+ * `peer-versions.guard.ts` runs this in the CommonJS build only; `nestjs-rs256-auth check` on demand.
+ * @param from where to look the packages up as the package's own `require` does: the folders
+ *   `require.resolve.paths()` lists from the package's location, or a folder to start from (its `node_modules`,
+ *   then its parents'). Not the working directory, which in a monorepo may see other installs than the package does.
+ *   A layout where they cannot be found from there is not checked.
  * @throws Rs256AuthError `RS256_PEER_MISMATCH`, naming each package and the install line for NestJS 11
  */
-export function checkPeerVersions(from = process.cwd()): void {
-  const common = manifest('@nestjs/common', from);
+export function checkPeerVersions(from: string | readonly string[]): void {
+  const folders = typeof from === 'string' ? nodeModulesFrom(from) : from;
+  const common = manifest('@nestjs/common', folders);
   if (common?.version?.split('.')[0] !== '11') {
     return;
   }
   const mismatched = Object.keys(NEST11_LINE)
-    .map((name) => ({ name, found: manifest(name, from) }))
+    .map((name) => ({ name, found: manifest(name, folders) }))
     .filter(({ found }) => found?.type === 'module');
   if (mismatched.length === 0) {
     return;

@@ -10,6 +10,9 @@ export const RS256_STRATEGY = 'rs256-jwt';
 /** Injection token of the strategy class in force: the `strategy` option, or `Rs256Strategy`. */
 export const RS256_STRATEGY_CLASS = 'RS256_AUTH:STRATEGY_CLASS';
 
+/** Injection token of the `allowForeignJwtServices` extra: modules whose own `JwtService` start-up lets be. */
+export const RS256_ALLOWED_JWT_SERVICES = 'RS256_AUTH:ALLOWED_JWT_SERVICES';
+
 /** Metadata key set by `@Public()`. */
 export const IS_PUBLIC_KEY = 'RS256_AUTH:IS_PUBLIC';
 

@@ -2,7 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { APP_FILTER, DiscoveryModule } from '@nestjs/core';
 import { JwtService } from '@nestjs/jwt';
-import { resolveRs256AuthConfig } from './config/rs256-auth.config.js';
+import { resolveRs256AuthConfig } from './options/resolve.js';
 import { ConnectionAuthenticator } from './guard/connection-authenticator.js';
 import { ConnectionLifetimes } from './guard/connection-lifetimes.js';
 import { JwtAuthGuard } from './guard/jwt-auth.guard.js';

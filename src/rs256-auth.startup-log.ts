@@ -1,8 +1,9 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
-import type { Rs256AuthConfig } from './config/rs256-auth.config.js';
+import type { Rs256AuthConfig } from './options/rs256-auth-config.js';
 import { RemoteJwks } from './issuers/remote-jwks.js';
 import { redactedUrl } from './observability/redacted-url.js';
 import { RS256_AUTH_CONFIG } from './rs256-auth.constants.js';
+import { SETTINGS } from './options/settings.js';
 
 /**
  * Logs two lines at start-up saying how the module runs: the mode (signing, verify-only, resource server), the
@@ -50,9 +51,9 @@ export class StartupLog implements OnApplicationBootstrap {
   private unchecked(): string {
     const { issuer, audience, acceptAnyAudience, trustedIssuers } = this.config;
     const skipped: string[] = [];
-    if (issuer === undefined && trustedIssuers === undefined) skipped.push('no issuer (JWT_ISSUER is not set)');
-    if (acceptAnyAudience) skipped.push(`no audience${trustedIssuers ? ' for issuers without their own' : ''} (JWT_ACCEPT_ANY_AUDIENCE)`);
-    else if (audience === undefined && trustedIssuers === undefined) skipped.push('no audience (JWT_AUDIENCE is not set)');
+    if (issuer === undefined && trustedIssuers === undefined) skipped.push(`no issuer (${SETTINGS.issuer.env} is not set)`);
+    if (acceptAnyAudience) skipped.push(`no audience${trustedIssuers ? ' for issuers without their own' : ''} (${SETTINGS.acceptAnyAudience.env})`);
+    else if (audience === undefined && trustedIssuers === undefined) skipped.push(`no audience (${SETTINGS.audience.env} is not set)`);
     return skipped.length === 0 ? '' : `; checks ${skipped.join(' and ')}`;
   }
 

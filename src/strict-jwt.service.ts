@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { JwtSecretRequestType, JwtService, type JwtSignOptions, type JwtVerifyOptions } from '@nestjs/jwt';
 import type { SignOptions } from 'jsonwebtoken';
 import { randomUUID, sign as signWithKey } from 'node:crypto';
-import type { Rs256AuthConfig } from './config/rs256-auth.config.js';
+import type { Rs256AuthConfig } from './options/rs256-auth-config.js';
 import { Rs256AuthError } from './errors/rs256-auth.error.js';
 import type { JwtClaims } from './interfaces/jwt-claims.interface.js';
 import { RemoteJwks } from './issuers/remote-jwks.js';
@@ -10,6 +10,7 @@ import { RS256_AUTH_CONFIG } from './rs256-auth.constants.js';
 import { RevocationList } from './sessions/revocation-list.js';
 import { checkToken, checkTokenWithRecovery } from './token/token-checks.js';
 import { TokenVerifier } from './token/token-verifier.js';
+import { SETTINGS } from './options/settings.js';
 
 /** A per-call option is accepted only when it says what the module's policy already says. */
 type Restates = (value: unknown, config: Rs256AuthConfig) => boolean;
@@ -48,11 +49,11 @@ function checkAccessTokenClaims(payload: unknown): void {
   const claims = typeof payload === 'object' && payload !== null ? (payload as Record<string, unknown>) : {};
   for (const name of ['sub', 'client_id']) {
     if (typeof claims[name] !== 'string') {
-      throw new Rs256AuthError('RS256_ACCESS_TOKEN_CLAIMS', `JWT_TOKEN_PROFILE is rfc9068: the payload must carry '${name}' as a string (RFC 9068 §2.2).`);
+      throw new Rs256AuthError('RS256_ACCESS_TOKEN_CLAIMS', `${SETTINGS.tokenProfile.env} is rfc9068: the payload must carry '${name}' as a string (RFC 9068 §2.2).`);
     }
   }
   if (typeof claims.jti !== 'string') {
-    throw new Rs256AuthError('RS256_ACCESS_TOKEN_CLAIMS', "JWT_TOKEN_PROFILE is rfc9068: the payload's 'jti' must be a string (RFC 9068 §2.2).");
+    throw new Rs256AuthError('RS256_ACCESS_TOKEN_CLAIMS', `${SETTINGS.tokenProfile.env} is rfc9068: the payload's 'jti' must be a string (RFC 9068 §2.2).`);
   }
 }
 

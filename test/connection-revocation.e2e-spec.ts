@@ -8,6 +8,7 @@ import { connectSocketIo, connectWs, type GatewayConnection } from './support/ga
 import { openGraphqlWs } from './support/graphql-ws.js';
 import { createKeyFiles, type KeyFiles } from './support/keys.js';
 import { LogCapture } from './support/log-capture.js';
+import { SETUP_TIMEOUT } from './support/processes.js';
 import { startRedis, type RedisServer } from './support/redis.js';
 
 /** Generous: a revocation reaches a connection within milliseconds; this only bounds a failing test. */
@@ -61,10 +62,10 @@ describe.each(['memory', 'redis'] as const)('connections end when their token is
     redis = store === 'redis' ? await startRedis() : undefined;
     options = { sessions: true, sessionStore: store, ...(redis && { redisUrl: redis.url }) };
     if (redis) {
-      revoker = await Test.createTestingModule({ imports: [Rs256AuthModule.forRoot({ privateKeyPath: keys.privatePath, ...options })] }).compile();
+      revoker = await Test.createTestingModule({ imports: [Rs256AuthModule.forRoot({ privateKeyPath: keys.privatePath, ...options } as Rs256AuthModuleOptions)] }).compile();
       await revoker.init();
     }
-  });
+  }, SETUP_TIMEOUT);
   afterAll(async () => {
     await revoker?.close();
     await redis?.stop();
@@ -85,7 +86,7 @@ describe.each(['memory', 'redis'] as const)('connections end when their token is
         url = wsUrl;
       }
       sessions = (revoker ?? app).get(SessionService);
-    });
+    }, SETUP_TIMEOUT);
     afterEach(async () => {
       await Promise.all(open.splice(0).map((connection) => connection.close()));
     });

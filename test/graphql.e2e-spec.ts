@@ -1,4 +1,4 @@
-import { createFieldResolverApp, createGraphqlApp, GRAPHQL_CASES, type GraphqlApp } from './fixtures/graphql-app.js';
+import { AdminAuthorFields, createFieldResolverApp, createGraphqlApp, GRAPHQL_CASES, GuardedAuthorFields, type GraphqlApp } from './fixtures/graphql-app.js';
 import { Rs256AuthError } from '../src/index.js';
 import { jest } from '@jest/globals';
 import { openGraphqlWs, subscribeOnce, type GraphqlError } from './support/graphql-ws.js';
@@ -158,6 +158,27 @@ describe('@RequireClaims on a @ResolveField', () => {
     expect(error).toMatchObject({ code: 'RS256_CONFIG_INVALID' });
     expect((error as Error).message).toContain('AuthorFields.secret');
     expect((error as Error).message).toContain("fieldResolverEnhancers: ['guards']");
+  });
+
+  it.each([
+    ['@RequireClaims', AdminAuthorFields],
+    ['@UseGuards(JwtAuthGuard)', GuardedAuthorFields],
+  ])('stops start-up just as for %s on the @Resolver class, which does nothing for its fields without guards', async (_decorator, fields) => {
+    const error = await createFieldResolverApp(keys.privatePath, new LogCapture(), undefined, fields).then(
+      async ({ app }) => {
+        await app.close();
+        throw new Error('start-up succeeded but should have failed');
+      },
+      (failure: unknown) => failure,
+    );
+    expect(error).toMatchObject({ code: 'RS256_CONFIG_INVALID' });
+    expect((error as Error).message).toContain(`${fields.name}.secret`);
+    expect((error as Error).message).toContain("fieldResolverEnhancers: ['guards']");
+  });
+
+  it('starts with guards on the @Resolver class once field resolvers run guards', async () => {
+    const { app } = await createFieldResolverApp(keys.privatePath, new LogCapture(), ['guards'], AdminAuthorFields);
+    await app.close();
   });
 
   describe("with fieldResolverEnhancers: ['guards']", () => {

@@ -1,4 +1,5 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { discoverJwksUri } from '../src/issuers/issuer-discovery.js';
@@ -8,6 +9,7 @@ import { listen, request } from './support/http.js';
 import { createKeyFiles, type KeyFiles, type RsaPair } from './support/keys.js';
 import { LogCapture } from './support/log-capture.js';
 import { rs256Token, validClaims } from './support/tokens.js';
+import { until } from './support/until.js';
 
 /** An issuer's metadata server: serves the given documents by path, 404 for anything else, and logs each path asked for. */
 class MetadataServer {
@@ -229,6 +231,62 @@ describe.each(WIRINGS)('issuerResolver: dynamic tenants (%s)', (wiring) => {
       expect((await jwt.verifyAsync(token)).iss).toBe('https://tenant-c.test');
       expect(jwt.verify(token).iss).toBe('https://tenant-c.test');
       await expect(jwt.verifyAsync(rs256Token(keys.main.privateKey, validClaims({ iss: 'https://tenant-d.test', aud: API })))).rejects.toThrow('issuer not accepted');
+    } finally {
+      await app.close();
+    }
+  });
+});
+
+describe('issuerResolver that fails: its tenant is refused for the cooldown, not for good, and never waited for past the timeout', () => {
+  let keys: KeyFiles;
+  beforeAll(() => {
+    keys = createKeyFiles();
+  });
+  afterAll(() => keys.cleanup());
+
+  it('asks again once jwksCooldown has passed after a resolver threw', async () => {
+    const asked: string[] = [];
+    const resolver = (iss: string): TrustedIssuerOptions => {
+      asked.push(iss);
+      if (asked.length === 1) throw new Error('tenant database unreachable');
+      return { issuer: iss, publicKeyPath: keys.publicPath };
+    };
+    const logs = new LogCapture();
+    const { app } = await createApp({ options: { issuerResolver: resolver, audience: API, jwksCooldown: 1 }, logger: logs });
+    try {
+      const url = await listen(app);
+      const token = rs256Token(keys.main.privateKey, validClaims({ iss: 'https://tenant-t.test', aud: API }));
+      const status = async (): Promise<number> => (await request(url, '/profile', { token })).status;
+      expect(await status()).toBe(401);
+      // Within the cooldown the failure is remembered: not asked again.
+      expect(await status()).toBe(401);
+      expect(asked).toHaveLength(1);
+      expect(logs.matching(/issuerResolver could not resolve/)).toEqual([expect.stringContaining('refused for 1 s (jwksCooldown), then it is asked again')]);
+      // Past it, asked again: the tenant is back.
+      await until(async () => (await status()) === 200, 10_000, 'the tenant accepted after the cooldown');
+      expect(asked).toHaveLength(2);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('answers 401 within jwksTimeout when the resolver never settles, for every request waiting on it', async () => {
+    const asked: string[] = [];
+    const resolver = (iss: string): Promise<TrustedIssuerOptions> => {
+      asked.push(iss);
+      return new Promise(() => undefined);
+    };
+    const logs = new LogCapture();
+    const { app } = await createApp({ options: { issuerResolver: resolver, audience: API, jwksTimeout: 500 }, logger: logs });
+    try {
+      const url = await listen(app);
+      const token = rs256Token(keys.main.privateKey, validClaims({ iss: 'https://tenant-h.test', aud: API }));
+      const start = performance.now();
+      const answers = await Promise.all([1, 2, 3].map(() => request(url, '/profile', { token })));
+      expect(answers.map((answer) => answer.status)).toEqual([401, 401, 401]);
+      expect(performance.now() - start).toBeLessThan(5000);
+      expect(asked).toEqual(['https://tenant-h.test']);
+      expect(logs.matching(/issuerResolver could not resolve/)).toEqual([expect.stringContaining('did not answer within 500 ms (jwksTimeout)')]);
     } finally {
       await app.close();
     }

@@ -133,3 +133,30 @@ describe("an issuerResolver written as the README's example, flooded with unsign
     expect(logs.matching(/issuers not seen before in a minute/)).toEqual([expect.stringContaining('newIssuersPerMinute, JWT_NEW_ISSUERS_PER_MINUTE')]);
   });
 });
+
+describe('an issuerResolver with budget to spare: a refused issuer is asked about once, then answered from memory', () => {
+  let app: INestApplication | undefined;
+  let url: string;
+  const asked: string[] = [];
+
+  beforeAll(async () => {
+    const resolver = (iss: string): TrustedIssuerOptions | undefined => {
+      asked.push(iss);
+      return undefined;
+    };
+    // A budget the flood below never uses up: what stops a second question can only be the memory of the first answer.
+    ({ app } = await createApp({ options: { issuerResolver: resolver, audience: API, newIssuersPerMinute: 1000 } }));
+    url = await listen(app);
+  });
+  afterAll(() => app?.close());
+
+  it('asks about each refused issuer exactly once, however often its tokens come back', async () => {
+    const issuers = Array.from({ length: 20 }, (_, i) => `https://refused-${i}.test`);
+    for (let round = 0; round < 3; round++) {
+      for (const iss of issuers) {
+        expect((await request(url, '/profile', { token: junkToken(validClaims({ iss, aud: API })) })).status).toBe(401);
+      }
+    }
+    expect(asked).toEqual(issuers);
+  });
+});

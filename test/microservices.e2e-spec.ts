@@ -25,7 +25,7 @@ describe.each(RPC_CASES)('JwtAuthGuard on a microservice (%s transport, %s guard
 
   beforeAll(async () => {
     service = await createMicroserviceApp(transport, guard, keys.privatePath, transport === 'redis' ? redis.port : await freePort(), logs);
-  });
+  }, SETUP_TIMEOUT);
   afterAll(() => service?.close());
 
   const good = (claims: Record<string, unknown> = {}): string => service.jwt.sign({ sub: 'ada', ...claims });
@@ -91,7 +91,7 @@ describe('JwtAuthGuard on a microservice with an asynchronous validate (tcp)', (
 
   beforeAll(async () => {
     service = await createMicroserviceApp('tcp', 'route', keys.privatePath, await freePort(), logs, UserStrategy);
-  });
+  }, SETUP_TIMEOUT);
   afterAll(() => service?.close());
 
   const send = (pattern: string, token: string): Promise<{ reply?: unknown; error?: unknown }> =>

@@ -65,6 +65,14 @@ describe('JWT_LOG_REFUSALS: refused tokens logged with expected and actual iss, 
     for (const part of [token, header, payload, signature]) expect(logs.lines.join('\n')).not.toContain(part);
   });
 
+  it('shows an expected issuer as every configured URL is shown: query values masked', async () => {
+    const { app, url, logs } = await start({ logRefusals: 'warn', issuer: 'https://issuer.test/?tenant=acme&key=s3cret' });
+    apps.push(app);
+    await request(url, '/profile', { token: kit.signTestToken({}) });
+    expect(logs.refusals()).toEqual([expect.stringContaining('expected "https://issuer.test/?tenant=***&key=***"; ')]);
+    expect(logs.lines.join('\n')).not.toMatch(/s3cret|acme/);
+  });
+
   it('at debug, logs each refusal at debug; a request without a token is not logged', async () => {
     const { app, url, logs } = await start({ logRefusals: 'debug' });
     apps.push(app);

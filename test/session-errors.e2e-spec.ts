@@ -9,7 +9,7 @@ import { connectSocketIo, connectWs, type GatewayConnection } from './support/ga
 import { request, type HttpResult } from './support/http.js';
 import { createKeyFiles, type KeyFiles } from './support/keys.js';
 import { LogCapture } from './support/log-capture.js';
-import { freePort } from './support/processes.js';
+import { freePort, SETUP_TIMEOUT } from './support/processes.js';
 import { startRedis, type RedisServer } from './support/redis.js';
 
 let keys: KeyFiles;
@@ -33,11 +33,12 @@ describe.each(PLATFORMS)('session failures answer by themselves (%s)', (platform
     const base = { privateKeyPath: keys.privatePath, sessions: true, ...noReuseGrace };
     const started = [
       await createTokenEndpointApp(platform, { ...base, sessionStore: 'memory' }, logs),
+      // A short Redis timeout: this app serves the test that stops Redis, whose requests must fail fast with a 503.
       await createTokenEndpointApp(platform, { ...base, sessionStore: 'redis', redisUrl: redis.url, redisTimeout: 200 }, logs),
     ];
     apps.push(...started.map(({ app }) => app));
     [memory, shared] = started.map(({ url }) => url);
-  });
+  }, SETUP_TIMEOUT);
   afterAll(async () => {
     for (const app of apps) await app.close();
     await redis?.stop();
@@ -128,7 +129,7 @@ describe('session failures in the other transports', () => {
     ws = await createGatewayApp('ws', 'express', 'route', keys.privatePath, logs, options);
     io = await createGatewayApp('socket.io', 'fastify', 'route', keys.privatePath, logs, options);
     rpc = await createMicroserviceApp('tcp', 'route', keys.privatePath, await freePort(), logs, undefined, options);
-  });
+  }, SETUP_TIMEOUT);
   afterAll(async () => {
     connections.forEach((connection) => connection.close());
     for (const app of [gql?.app, ws?.app, io?.app]) await app?.close();

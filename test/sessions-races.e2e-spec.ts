@@ -126,7 +126,7 @@ describe('sessions across instances on one redis-server: races', () => {
     expect(late.status).toBe(200);
     const { accessToken, refreshToken } = late.body as Pair;
     expect(await status(a, accessToken)).toBe(401);
-    await until(async () => (await status(b, accessToken)) === 401, 1000, 'revocation seen by B');
+    await until(async () => (await status(b, accessToken)) === 401, 5000, 'revocation seen by B');
     // The slow instance hears of the revocation DELAY_MS after it was published.
     await until(async () => (await status(slow, accessToken)) === 401, 5 * DELAY_MS, 'revocation seen by the slow instance');
     for (const instance of [a, slow]) expect((await refresh(instance, refreshToken)).status).toBe(401);

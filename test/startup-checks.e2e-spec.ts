@@ -249,7 +249,7 @@ describe.each(WIRINGS)('start-up checks (%s)', (wiring) => {
       ['an empty audience array', { audience: [] }, 'audience option is an array;'],
       ['a required claim with a space', { requiredClaims: ['sub', 'tenant id'] }, 'requiredClaims option names the claim "tenant id"'],
     ])('%s is quoted as given', async (_name, extra, message) => {
-      const error = await startupError(wiring, { options: { privateKeyPath: keys.privatePath, ...extra } });
+      const error = await startupError(wiring, { options: { privateKeyPath: keys.privatePath, ...extra } as Rs256AuthModuleOptions });
       expect(error.code).toBe('RS256_CONFIG_INVALID');
       expect(error.message).toContain(message);
     });
@@ -269,7 +269,7 @@ describe.each(WIRINGS)('start-up checks (%s)', (wiring) => {
     });
 
     it.each<[string, () => Rs256AuthModuleOptions, string]>([
-      ['with local keys', () => ({ privateKeyPath: keys.privatePath, jwksCooldown: 60 }), 'jwksCooldown option is 60, but no JWK Set is fetched: none of JWT_JWKS_URI'],
+      ['with local keys', () => ({ privateKeyPath: keys.privatePath, jwksCooldown: 60 }) as unknown as Rs256AuthModuleOptions, 'jwksCooldown option is 60, but no JWK Set is fetched: none of JWT_JWKS_URI'],
       [
         'with trusted issuers that all have local keys',
         () => ({ trustedIssuers: [{ issuer: 'internal', publicKeyPath: keys.publicPath }], jwksMaxKeys: 10 }),

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Injectable, Module, type INestApplication, type ModuleMetadata, type Provider } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { JwtModule, JwtService } from '@nestjs/jwt';
-import { Rs256AuthError, Rs256AuthModule, StrictJwtService, TokenVerifier } from '../src/index.js';
+import { Rs256AuthError, Rs256AuthModule, StrictJwtService, TokenVerifier, type Rs256AuthModuleExtras } from '../src/index.js';
 import { createApp, WIRINGS } from './fixtures/app.js';
 import { listen, request } from './support/http.js';
 import { createKeyFiles, type KeyFiles } from './support/keys.js';
@@ -286,14 +286,14 @@ describe.each([
 
 describe('one JwtService per application', () => {
   /** Starts an app whose feature module has the given imports and providers; resolves with its error, if any. */
-  async function startWithFeature(feature: { imports?: ModuleMetadata['imports']; providers?: Provider[] }): Promise<unknown> {
+  async function startWithFeature(feature: { imports?: ModuleMetadata['imports']; providers?: Provider[] }, extras: Rs256AuthModuleExtras = {}): Promise<unknown> {
     @Injectable()
     class Tokens {
       constructor(readonly jwt: JwtService) {}
     }
     @Module({ imports: feature.imports ?? [], providers: [Tokens, ...(feature.providers ?? [])], exports: [Tokens] })
     class OrdersModule {}
-    @Module({ imports: [Rs256AuthModule.forRoot({ privateKeyPath: keys.privatePath }), OrdersModule] })
+    @Module({ imports: [Rs256AuthModule.forRoot({ privateKeyPath: keys.privatePath, ...extras }), OrdersModule] })
     class AppModule {}
     const app = await NestFactory.create(AppModule, { logger: false, abortOnError: false });
     try {
@@ -318,6 +318,39 @@ describe('one JwtService per application', () => {
 
   it('refuses a JwtService listed among a feature module’s own providers', async () => {
     expect(await startWithFeature({ providers: [JwtService] })).toMatchObject({ message: expect.stringContaining('OrdersModule (provides JwtService)') });
+  });
+
+  describe("a third party's module that registers JwtModule privately, for its own tokens", () => {
+    @Injectable()
+    class AuditTokens {
+      constructor(readonly jwt: JwtService) {}
+    }
+    @Module({ imports: [JwtModule.register({ secret: 'audit-secret-for-tests-only' })], providers: [AuditTokens] })
+    class ThirdPartyAuditModule {}
+
+    it('is refused like any other, and the message names allowForeignJwtServices', async () => {
+      const error = await startWithFeature({ imports: [ThirdPartyAuditModule] });
+      expect(error).toMatchObject({ code: 'RS256_CONFIG_INVALID' });
+      expect((error as Error).message).toContain('ThirdPartyAuditModule (imports JwtModule)');
+      expect((error as Error).message).toContain('Rs256AuthModule.forRoot({ allowForeignJwtServices: [ThirdPartyAuditModule] })');
+    });
+
+    it.each([
+      ['class', ThirdPartyAuditModule],
+      ['name', 'ThirdPartyAuditModule'],
+    ])('is let be when allowForeignJwtServices names it (by %s)', async (_by, entry) => {
+      expect(await startWithFeature({ imports: [ThirdPartyAuditModule] }, { allowForeignJwtServices: [entry] })).toBeUndefined();
+    });
+
+    it("lets that one be, and still refuses the application's own", async () => {
+      const error = await startWithFeature(
+        { imports: [ThirdPartyAuditModule, JwtModule.register({ secret: 'leftover-secret-for-tests-only' })] },
+        { allowForeignJwtServices: [ThirdPartyAuditModule] },
+      );
+      expect(error).toMatchObject({ code: 'RS256_CONFIG_INVALID' });
+      expect((error as Error).message).toContain('another JwtService is registered in OrdersModule (imports JwtModule):');
+      expect((error as Error).message).not.toContain('ThirdPartyAuditModule (imports');
+    });
   });
 
   it('accepts a second JwtService under a token of its own, and a feature module that imports Rs256AuthModule', async () => {

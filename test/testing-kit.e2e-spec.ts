@@ -1,5 +1,6 @@
 import { Controller, Get, UseGuards, type INestApplication } from '@nestjs/common';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Test } from '@nestjs/testing';
@@ -139,6 +140,20 @@ describe('nestjs-rs256-auth/testing: createAuthTestKit', () => {
     }
   });
 
+  it('makes an existing private.pem readable by its owner only before writing the key into it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rs256-kit-'));
+    try {
+      const privateKeyPath = join(dir, 'private.pem');
+      writeFileSync(privateKeyPath, 'an old key', { mode: 0o644 });
+      chmodSync(privateKeyPath, 0o644);
+      expect(kit.keys.writeKeyFiles(dir).privateKeyPath).toBe(privateKeyPath);
+      expect(readFileSync(privateKeyPath, 'utf8')).toBe(kit.keys.privateKey);
+      expect(statSync(privateKeyPath).mode & 0o777).toBe(0o600);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('makes new keys for every kit: none is shipped', () => {
     expect(createAuthTestKit().keys.kid).not.toBe(kit.keys.kid);
     expect(createTestKeys().privateKey).not.toBe(kit.keys.privateKey);
@@ -218,6 +233,27 @@ describe('nestjs-rs256-auth/testing: startFakeIssuer, and a resource server on J
     });
     expect(response.status).toBe(400);
     expect(await response.json()).toMatchObject({ error: 'unsupported_grant_type' });
+  });
+
+  it('answers a malformed Basic credential 401 invalid_client, and a request target that is no URL 400, and keeps serving', async () => {
+    const basic = Buffer.from('test-client%:test-secret').toString('base64');
+    const response = await fetch(issuer!.tokenEndpoint, {
+      method: 'POST',
+      headers: { authorization: `Basic ${basic}` },
+      body: new URLSearchParams({ grant_type: 'client_credentials' }),
+    });
+    expect(response.status).toBe(401);
+    expect(await response.json()).toMatchObject({ error: 'invalid_client' });
+
+    const { port } = new URL(issuer!.url);
+    const raw = await new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(port), '127.0.0.1', () => socket.end('GET http://[ HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n'));
+      let answer = '';
+      socket.setEncoding('utf8').on('data', (chunk: string) => (answer += chunk));
+      socket.on('end', () => resolve(answer)).on('error', reject);
+    });
+    expect(raw).toMatch(/^HTTP\/1\.1 400 /);
+    expect((await fetch(`${issuer!.url}/jwks`)).status).toBe(200);
   });
 
   it.each(REASONS.map((reason) => [reason]))('the resource server refuses the issuer’s %s token with its code', async (reason) => {

@@ -102,7 +102,7 @@ describe.each(PLATFORM_WIRINGS)('token transport over HTTP (%s, %s)', (platform,
 
 describe('the transport settings are checked at start-up', () => {
   const build = (options: Parameters<typeof Rs256AuthModule.forRoot>[0]) =>
-    Test.createTestingModule({ imports: [Rs256AuthModule.forRoot({ privateKeyPath: keys.privatePath, ...options })] }).compile();
+    Test.createTestingModule({ imports: [Rs256AuthModule.forRoot({ privateKeyPath: keys.privatePath, ...options } as Parameters<typeof Rs256AuthModule.forRoot>[0])] }).compile();
 
   it.each([
     ['authScheme option', { authScheme: 'Bearer token' }, 'an authorization scheme'],

@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { parseArgs } from 'node:util';
 import { generateKeyFiles, KeygenError } from './keygen.js';
 import { messageOf } from '../errors/rs256-auth.error.js';
-import { editDistance } from '../config/unknown-env.js';
+import { editDistance } from '../options/unknown-env.js';
 import { checkPeerVersions } from '../peer-versions.js';
 
 const USAGE = `Usage: nestjs-rs256-auth keygen [options]
@@ -73,7 +74,8 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (positionals.length === 1 && positionals[0] === 'check') {
-    checkPeerVersions();
+    // As the CommonJS build would find them: from this package's location, not the working directory.
+    checkPeerVersions(createRequire(import.meta.url).resolve.paths('@nestjs/common') ?? []);
     process.stdout.write('The installed NestJS packages and the peers of nestjs-rs256-auth go together.\n');
     return 0;
   }

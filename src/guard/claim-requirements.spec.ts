@@ -1,4 +1,5 @@
-import { resolveRs256AuthConfig } from '../config/rs256-auth.config.js';
+import { resolveRs256AuthConfig } from '../options/resolve.js';
+import type { ClaimPaths } from '../options/rs256-auth-config.js';
 import type { JwtClaims } from '../interfaces/jwt-claims.interface.js';
 import { createKeyFiles, type KeyFiles } from '../../test/support/keys.js';
 import { findUnmetRequirement } from './claim-requirements.js';
@@ -80,8 +81,11 @@ describe('findUnmetRequirement with configured claim paths (Keycloak-shaped toke
     realm_access: { roles: ['offline_access', 'auditor'] },
     resource_access: { 'orders-api': { roles: ['orders-admin'] }, other: { roles: ['admin'] } },
   };
-  const paths = () =>
-    resolveRs256AuthConfig({ publicKeyPath: keys.publicPath, rolesClaim: 'realm_access.roles,resource_access.orders-api.roles' }).claimPaths;
+  let configured: ClaimPaths;
+  beforeAll(async () => {
+    configured = (await resolveRs256AuthConfig({ publicKeyPath: keys.publicPath, rolesClaim: 'realm_access.roles,resource_access.orders-api.roles' })).claimPaths;
+  });
+  const paths = () => configured;
 
   it('a role string at a configured path is one role; scopes stay space-separated', () => {
     const joined: JwtClaims = { sub: 'u', scope: 'orders:read profile', realm_access: { roles: 'auditor orders-admin' } };
@@ -100,24 +104,24 @@ describe('findUnmetRequirement with configured claim paths (Keycloak-shaped toke
     expect(findUnmetRequirement({ ...keycloak, roles: ['admin'] }, [{ roles: ['admin'] }], paths())).toEqual({ description: 'missing role admin' });
   });
 
-  it('follows own members of objects only: no prototype, no array index', () => {
+  it('follows own members of objects only: no prototype, no array index', async () => {
     const inherited = Object.create({ realm_access: { roles: ['auditor'] } }) as JwtClaims;
     expect(findUnmetRequirement(inherited, [{ roles: ['auditor'] }], paths())).toEqual({ description: 'missing role auditor' });
     const nestedInherited: JwtClaims = { realm_access: Object.create({ roles: ['auditor'] }) };
     expect(findUnmetRequirement(nestedInherited, [{ roles: ['auditor'] }], paths())).toEqual({ description: 'missing role auditor' });
     const viaArray: JwtClaims = { realm_access: [['auditor']] };
-    const indexPaths = resolveRs256AuthConfig({ publicKeyPath: keys.publicPath, rolesClaim: 'realm_access.0' }).claimPaths;
+    const indexPaths = (await resolveRs256AuthConfig({ publicKeyPath: keys.publicPath, rolesClaim: 'realm_access.0' })).claimPaths;
     expect(findUnmetRequirement(viaArray, [{ roles: ['auditor'] }], indexPaths)).toEqual({ description: 'missing role auditor' });
   });
 
-  it('reads scopes from a configured path', () => {
-    const scopesPaths = resolveRs256AuthConfig({ publicKeyPath: keys.publicPath, scopesClaim: ['permissions'] }).claimPaths;
+  it('reads scopes from a configured path', async () => {
+    const scopesPaths = (await resolveRs256AuthConfig({ publicKeyPath: keys.publicPath, scopesClaim: ['permissions'] })).claimPaths;
     expect(findUnmetRequirement({ permissions: ['orders:read'] }, [{ scopes: ['orders:read'] }], scopesPaths)).toBeNull();
     expect(findUnmetRequirement({ scope: 'orders:read' }, [{ scopes: ['orders:read'] }], scopesPaths)).not.toBeNull();
   });
 
-  it('refuses an empty path member at start-up, naming the setting', () => {
-    expect(() => resolveRs256AuthConfig({ publicKeyPath: keys.publicPath, rolesClaim: 'realm_access..roles' })).toThrow(
+  it('refuses an empty path member at start-up, naming the setting', async () => {
+    await expect(resolveRs256AuthConfig({ publicKeyPath: keys.publicPath, rolesClaim: 'realm_access..roles' })).rejects.toThrow(
       expect.objectContaining({ code: 'RS256_CONFIG_INVALID', message: expect.stringContaining('rolesClaim option is "realm_access..roles"') }),
     );
   });

@@ -1,4 +1,4 @@
-import { DEFAULT_CLAIM_PATHS, type ClaimPath, type ClaimPaths } from '../config/rs256-auth.config.js';
+import { DEFAULT_CLAIM_PATHS, type ClaimPath, type ClaimPaths } from '../options/rs256-auth-config.js';
 import type { JwtClaims } from '../interfaces/jwt-claims.interface.js';
 import { ownClaim } from '../token/token-verifier.js';
 

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Rs256AuthConfig } from '../config/rs256-auth.config.js';
+import type { Rs256AuthConfig } from '../options/rs256-auth-config.js';
 import type { JwtClaims } from '../interfaces/jwt-claims.interface.js';
 import { ConnectionLifetimes } from './connection-lifetimes.js';
 import { StrategyHost } from './strategy-host.js';
@@ -42,7 +42,12 @@ type ConnectionVerdict = { refused: string; unavailable: boolean; claims?: undef
 interface GraphqlWsSocket {
   close(code: number, reason: string): void;
   once(event: 'close', listener: () => void): unknown;
+  /** `ws`' state, which both drivers' sockets have: OPEN (1) until the closing handshake starts. */
+  readonly readyState?: number;
 }
+
+/** `WebSocket.OPEN` of `ws`. */
+const WS_OPEN = 1;
 
 /** The `onConnect` argument of `graphql-ws` (Apollo) or of Mercurius' subscription server. */
 export interface GraphqlWsConnection {
@@ -211,7 +216,9 @@ export class ConnectionAuthenticator {
       const socket =
         graphqlWsSocket((connection.extra as { socket?: unknown } | undefined)?.socket) ?? graphqlWsSocket((this as { socket?: unknown } | undefined)?.socket);
       if (verdict.refused === undefined) {
-        if (socket && verdict.claims) {
+        // Closed while the token was being checked: its 'close' has fired already, and a connection tracked now
+        // would be remembered until its token's exp (forever, without one).
+        if (socket?.readyState === WS_OPEN && verdict.claims) {
           socket.once('close', authenticator.lifetimes.track(verdict.claims, (reason) => socket.close(GRAPHQL_WS_ENDED_CLOSE_CODE, reason)));
         }
         return true;

@@ -1,5 +1,5 @@
 import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import type { Rs256AuthConfig } from '../config/rs256-auth.config.js';
+import type { Rs256AuthConfig } from '../options/rs256-auth-config.js';
 import { Rs256AuthError } from '../errors/rs256-auth.error.js';
 import type { JwtClaims } from '../interfaces/jwt-claims.interface.js';
 import { RS256_AUTH_CONFIG } from '../rs256-auth.constants.js';

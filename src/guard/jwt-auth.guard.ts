@@ -9,7 +9,7 @@ import {
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
-import type { Rs256AuthConfig } from '../config/rs256-auth.config.js';
+import type { Rs256AuthConfig } from '../options/rs256-auth-config.js';
 import { Rs256AuthError, type Rs256AuthErrorCode } from '../errors/rs256-auth.error.js';
 import { RS256_AUTH_CONFIG, RS256_STRATEGY } from '../rs256-auth.constants.js';
 import type { JwtClaims } from '../interfaces/jwt-claims.interface.js';
@@ -25,12 +25,14 @@ import { routePolicy, type RoutePolicy } from './route-policy.js';
 import { wwwAuthenticate, type ChallengeReason } from './www-authenticate.js';
 
 /**
- * The JSON body of a 401 or 403: Nest's usual `statusCode`, `message` and `error`, plus the library's `code`
+ * The JSON body of a 401, 403 or 503: Nest's usual `statusCode`, `message` and `error`, plus the library's `code`
  * (`RS256_TOKEN_EXPIRED`, …), so that a client or a test tells refusals apart without parsing the message. The
  * message, and so the exception's own `message`, stays the challenge's `error_description`.
  */
-function refusalJson(statusCode: 401 | 403, message: string, code: Rs256AuthErrorCode | undefined): Record<string, unknown> {
-  return { statusCode, message, error: statusCode === 401 ? 'Unauthorized' : 'Forbidden', ...(code !== undefined && { code }) };
+const TITLES = { 401: 'Unauthorized', 403: 'Forbidden', 503: 'Service Unavailable' } as const;
+
+function refusalJson(statusCode: keyof typeof TITLES, message: string, code: Rs256AuthErrorCode | undefined): Record<string, unknown> {
+  return { statusCode, message, error: TITLES[statusCode], ...(code !== undefined && { code }) };
 }
 
 /**
@@ -155,7 +157,7 @@ export class JwtAuthGuard extends AuthGuard(RS256_STRATEGY) {
   /** The revocation list cannot be trusted: the token may be good, so the client is told to come back, not to sign in. */
   private unavailable(context: ExecutionContext, info: Rs256AuthError): ServiceUnavailableException {
     transportOf(context).retryAfter(context, RETRY_AFTER_SECONDS);
-    return new ServiceUnavailableException(info.message, { cause: info });
+    return new ServiceUnavailableException(refusalJson(503, info.message, info.code), { cause: info });
   }
 
   private refuseWith(context: ExecutionContext, reason: ChallengeReason): void {

@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
-import type { Rs256AuthConfig } from '../config/rs256-auth.config.js';
+import type { Rs256AuthConfig } from '../options/rs256-auth-config.js';
 import type { Rs256AuthError } from '../errors/rs256-auth.error.js';
+import { quotedUrl } from '../observability/redacted-url.js';
 
 /** Longest value read from a token that a log line quotes: a token can carry anything, a log line should not. */
 const MAX_SHOWN = 120;
@@ -27,15 +28,17 @@ function shown(value: unknown): string {
   return json.length > MAX_SHOWN ? `${json.slice(0, MAX_SHOWN)}…` : json;
 }
 
-function expected(values: readonly string[] | undefined, none: string): string {
+/** Up to MAX_KIDS values, each as `show` puts it (JSON by default), and how many more there are. */
+function expected(values: readonly string[] | undefined, none: string, show: (value: string) => string = (value) => JSON.stringify(value)): string {
   if (values === undefined || values.length === 0) return none;
-  const listed = values.slice(0, MAX_KIDS).map((value) => JSON.stringify(value));
+  const listed = values.slice(0, MAX_KIDS).map(show);
   return `${listed.join(', ')}${values.length > MAX_KIDS ? `, and ${values.length - MAX_KIDS} more` : ''}`;
 }
 
 /**
  * Logs one refused token, when the `logRefusals` option asks for it: the code and reason, then the token's `iss`,
- * `aud` and `kid` beside what this module expects. Never the token, and never its signature.
+ * `aud` and `kid` beside what this module expects. Never the token, and never its signature; the expected issuers
+ * are settings, shown as every configured URL is (redactedUrl: no credentials, no query values).
  */
 export function logRefusal(config: Rs256AuthConfig, token: string | null | undefined, refusal: Rs256AuthError): void {
   const level = config.logRefusals;
@@ -51,7 +54,7 @@ export function logRefusal(config: Rs256AuthConfig, token: string | null | undef
   const kids = config.keyStore.keys.verificationKeys.map((key) => key.kid);
   const line =
     `Refused a token: ${refusal.code} (${refusal.message}); ` +
-    `iss ${shown(payload?.iss)}, expected ${expected(issuers, 'any')}; ` +
+    `iss ${shown(payload?.iss)}, expected ${expected(issuers, 'any', quotedUrl)}; ` +
     `aud ${shown(payload?.aud)}, expected ${expected(audiences, 'any')}; ` +
     `kid ${shown(header?.kid)}, known ${expected(kids, trusted ? 'per issuer' : 'none yet')}`;
   if (level === 'warn') {

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import { Strategy } from 'passport-strategy';
-import type { Rs256AuthConfig } from '../config/rs256-auth.config.js';
+import type { Rs256AuthConfig } from '../options/rs256-auth-config.js';
 import { Rs256AuthError } from '../errors/rs256-auth.error.js';
 import type { JwtClaims } from '../interfaces/jwt-claims.interface.js';
 import { RemoteJwks } from '../issuers/remote-jwks.js';

@@ -1,7 +1,7 @@
 import { Catch, Inject, Injectable, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { throwError, type Observable } from 'rxjs';
-import type { Rs256AuthConfig } from '../config/rs256-auth.config.js';
+import type { Rs256AuthConfig } from '../options/rs256-auth-config.js';
 import { Rs256AuthError, type Rs256AuthErrorCode } from '../errors/rs256-auth.error.js';
 import { wwwAuthenticate } from './www-authenticate.js';
 import { RS256_AUTH_CONFIG } from '../rs256-auth.constants.js';
@@ -54,10 +54,8 @@ export class SessionErrorFilter implements ExceptionFilter<Rs256AuthError> {
         ? { code: 'SERVICE_UNAVAILABLE', message: error.message, reason: error.code, retryAfter: RETRY_AFTER_SECONDS }
         : { code: 'UNAUTHENTICATED', message: error.message, reason: error.code };
     switch (host.getType<string>()) {
-      case 'graphql': {
-        const { code, retryAfter } = refusal;
-        throw new GraphqlAuthError(error.message, retryAfter === undefined ? { code } : { code, retryAfter });
-      }
+      case 'graphql':
+        throw GraphqlAuthError.from(refusal);
       case 'ws':
         sendException(host.switchToWs().getClient<GatewayClient>(), refusalBody(refusal));
         return;

@@ -1,7 +1,8 @@
 /** Fetching documents from an issuer without letting the issuer decide how much work that is. */
+import { SETTINGS } from '../options/settings.js';
 
 function tooLarge(maxBytes: number): Error {
-  return new Error(`the response is larger than ${maxBytes} bytes (jwksMaxBytes, JWT_JWKS_MAX_BYTES)`);
+  return new Error(`the response is larger than ${maxBytes} bytes (${SETTINGS.jwksMaxBytes.option}, ${SETTINGS.jwksMaxBytes.env})`);
 }
 
 /** Reads a response body, giving up (and cancelling the download) as soon as it passes `maxBytes`. */

@@ -1,6 +1,7 @@
-import { acceptableUrl } from '../config/rs256-auth.config.js';
+import { acceptableUrl } from '../options/urls.js';
 import { fetchJson } from './bounded-fetch.js';
 import { quotedUrl, redactedUrl } from '../observability/redacted-url.js';
+import { SETTINGS } from '../options/settings.js';
 
 /**
  * The metadata locations of an issuer, in the order they are tried: OpenID Connect Discovery 1.0 §4 appends
@@ -43,7 +44,7 @@ export async function discoverJwksUri(issuer: string, options: { timeoutMs: numb
       jwksUri = undefined;
     }
     if (!jwksUri || !acceptableUrl(jwksUri, options.allowHttp)) {
-      throw new Error(`${redactedUrl(location)} has no usable jwks_uri (an https: URL; http: only for loopback or with JWT_JWKS_ALLOW_HTTP=true)`);
+      throw new Error(`${redactedUrl(location)} has no usable jwks_uri (an https: URL; http: only for loopback or with ${SETTINGS.jwksAllowHttp.env}=true)`);
     }
     return jwksUri;
   }

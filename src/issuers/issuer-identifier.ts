@@ -1,4 +1,4 @@
-import { acceptableUrl } from '../config/rs256-auth.config.js';
+import { acceptableUrl } from '../options/urls.js';
 
 /**
  * Longest `iss` put to an `issuerResolver`. Issuer identifiers are an origin and a short path (a realm, a tenant

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, Optional, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import type { Rs256AuthConfig, TrustedIssuer } from '../config/rs256-auth.config.js';
+import type { Rs256AuthConfig, TrustedIssuer } from '../options/rs256-auth-config.js';
 import { type Rs256AuthErrorCode, messageOf } from '../errors/rs256-auth.error.js';
 import { quotedUrl, redactedText } from '../observability/redacted-url.js';
 import { KeySet } from '../keys/key-set.js';
@@ -9,6 +9,7 @@ import { RS256_AUTH_CONFIG } from '../rs256-auth.constants.js';
 import { RemoteKeySource } from './remote-key-source.js';
 import { issuerIdentifierProblem } from './issuer-identifier.js';
 import { NewIssuerBudget } from './new-issuer-budget.js';
+import { SETTINGS } from '../options/settings.js';
 import { AuditTrail } from '../observability/audit-events.js';
 import { KeyTelemetry } from '../observability/key-telemetry.js';
 
@@ -26,6 +27,12 @@ export interface IssuerContext {
 const STALE_SWEEP_MS = 1000;
 
 /**
+ * How long the resolver's "no" for an issuer is remembered: a tenant refused today may be created tomorrow, and an
+ * answer kept for good would need a restart to change.
+ */
+const RESOLVER_NO_LIFETIME_MS = 10 * 60_000;
+
+/**
  * The trusted issuers of a multi-issuer resource server (`trustedIssuers`, `JWT_TRUSTED_ISSUERS`,
  * `issuerResolver`), each with its own key store: a token's `iss` picks the issuer, and its `kid` is then looked up
  * among that issuer's keys only, so a key of issuer A never verifies a token that claims issuer B.
@@ -36,8 +43,10 @@ const STALE_SWEEP_MS = 1000;
  *
  * - an `iss` that is not a plain issuer identifier (see issuerIdentifierProblem) never reaches the resolver;
  * - at most `newIssuersPerMinute` issuers not seen before are put to it (and their keys fetched) in any minute;
- * - its answers are remembered: a no (or an issuer whose keys could not be fetched, until the JWK Set cooldown has
- *   passed) in a bounded list of its own, a yes first on probation;
+ * - its answers are remembered: a no for RESOLVER_NO_LIFETIME_MS (10 minutes), a resolver that threw or did not
+ *   answer within the JWK Set timeout (`jwksTimeout`), or an issuer whose keys could not be fetched, until the JWK
+ *   Set cooldown (`jwksCooldown`) has passed, all in a bounded list of their own (oldest first out); a yes first on
+ *   probation;
  * - an issuer on probation joins the cache of active issuers only once one of its tokens has passed verification,
  *   signature included. Only then can it push an active issuer out (least recently used first), and only that
  *   empties the verified-token cache; a flood of tokens naming made-up issuers churns the probation list alone.
@@ -213,7 +222,7 @@ export class IssuerRegistry implements OnModuleInit, OnModuleDestroy {
       this.lastBudgetWarning = now;
       this.audit?.emit({ type: 'issuer_resolution_refused', newIssuersPerMinute: newPerMinute });
       this.logger.warn(
-        `More than ${newPerMinute} issuers not seen before in a minute (newIssuersPerMinute, JWT_NEW_ISSUERS_PER_MINUTE): ` +
+        `More than ${newPerMinute} issuers not seen before in a minute (${SETTINGS.newIssuersPerMinute.option}, ${SETTINGS.newIssuersPerMinute.env}): ` +
           `tokens of further new issuers are refused without asking the issuerResolver for the next ${Math.ceil(this.budget!.waitMs() / 1000)} s; known issuers are not affected.`,
       );
     }
@@ -221,10 +230,13 @@ export class IssuerRegistry implements OnModuleInit, OnModuleDestroy {
   }
 
   private async resolve(iss: string): Promise<boolean> {
-    const { resolver, resolve } = this.config.trustedIssuers!;
+    const { resolver, resolve, resolverBounds } = this.config.trustedIssuers!;
+    const { cooldownMs, timeoutMs } = resolverBounds;
     let context: IssuerContext | null = null;
+    let failed = false;
     try {
-      const options = await resolver!(iss);
+      // Every request naming this iss waits for the answer: a resolver that never settles must not hold them all.
+      const options = await withinTimeout(() => resolver!(iss), timeoutMs);
       if (options !== undefined) {
         if (options.issuer !== iss) {
           throw new Error(`it answered for issuer ${quotedUrl(String(options.issuer).slice(0, 200))}`);
@@ -232,11 +244,15 @@ export class IssuerRegistry implements OnModuleInit, OnModuleDestroy {
         context = this.context(await resolve(options, 'issuerResolver option'));
       }
     } catch (error) {
-      // Refused, and remembered as refused: a resolver that fails must not be called again for every token.
-      this.logger.warn(`issuerResolver could not resolve an issuer (${redactedText(messageOf(error))}); its tokens are refused.`);
+      // Refused for the cooldown: a resolver that fails must not be called again for every token, nor refuse a
+      // tenant for good over one failure (a database that was down a moment).
+      failed = true;
+      this.logger.warn(
+        `issuerResolver could not resolve an issuer (${redactedText(messageOf(error))}); its tokens are refused for ${Math.ceil(cooldownMs / 1000)} s (jwksCooldown), then it is asked again.`,
+      );
     }
     if (!context) {
-      this.refuse(iss, Number.POSITIVE_INFINITY);
+      this.refuse(iss, Date.now() + (failed ? cooldownMs : RESOLVER_NO_LIFETIME_MS));
       return false;
     }
     try {
@@ -295,5 +311,18 @@ export class IssuerRegistry implements OnModuleInit, OnModuleDestroy {
     yield* this.configured.values();
     yield* this.resolved.values();
     yield* this.probation.values();
+  }
+}
+
+/** What `call` resolves to, or an error once `ms` have passed without an answer (or when it throws). */
+async function withinTimeout<T>(call: () => T | Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`it did not answer within ${ms} ms (jwksTimeout)`)), ms);
+  });
+  try {
+    return await Promise.race([Promise.resolve().then(call), timeout]);
+  } finally {
+    clearTimeout(timer);
   }
 }

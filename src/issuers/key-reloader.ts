@@ -1,5 +1,5 @@
 import { Inject, Injectable, Optional, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import type { Rs256AuthConfig } from '../config/rs256-auth.config.js';
+import type { Rs256AuthConfig } from '../options/rs256-auth-config.js';
 import { RS256_AUTH_CONFIG } from '../rs256-auth.constants.js';
 import { LocalKeySource } from '../keys/local-key-source.js';
 import { KeyTelemetry } from '../observability/key-telemetry.js';

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { createPublicKey, type JsonWebKey } from 'node:crypto';
-import type { RemoteKeySettings } from '../config/rs256-auth.config.js';
+import type { RemoteKeySettings } from '../options/rs256-auth-config.js';
 import { rsaKeyProblem, rsaThumbprint } from '../keys/key-loader.js';
 import { KeySet, verificationKey, type VerificationKey } from '../keys/key-set.js';
 import type { KeyStore } from '../keys/key-store.js';
@@ -8,6 +8,7 @@ import { fetchJwkSet, type JwkSetDocument } from './bounded-fetch.js';
 import { redactedText, redactedUrl } from '../observability/redacted-url.js';
 import { discoverJwksUri } from './issuer-discovery.js';
 import { messageOf } from '../errors/rs256-auth.error.js';
+import { SETTINGS } from '../options/settings.js';
 import type { KeyObserver } from '../observability/key-telemetry.js';
 
 /** Skipped entries named in the one warning a fetch logs; the rest are only counted. */
@@ -124,7 +125,7 @@ export class RemoteKeySource {
     this.keyStore.replace(new KeySet(current.verificationKeys, undefined, true));
     const seconds = Math.round((Date.now() - this.lastSuccess) / 1000);
     this.logger.error(
-      `The JWK Set from ${this.jwksUri} could not be refreshed for ${seconds} s, past jwksMaxStale (JWT_JWKS_MAX_STALE, ${this.settings.maxStaleMs / 1000} s): ` +
+      `The JWK Set from ${this.jwksUri} could not be refreshed for ${seconds} s, past ${SETTINGS.jwksMaxStale.option} (${SETTINGS.jwksMaxStale.env}, ${this.settings.maxStaleMs / 1000} s): ` +
         'its keys are stale and every token is refused until a fetch succeeds.',
     );
   }
@@ -265,7 +266,7 @@ export class RemoteKeySource {
     const unread = Math.max(0, received - maxKeys);
     const parts: string[] = [];
     if (unread > 0) {
-      parts.push(`${received} entries, of which only the first ${maxKeys} were read (jwksMaxKeys, JWT_JWKS_MAX_KEYS)`);
+      parts.push(`${received} entries, of which only the first ${maxKeys} were read (${SETTINGS.jwksMaxKeys.option}, ${SETTINGS.jwksMaxKeys.env})`);
     }
     if (skipped.length > 0) {
       const more = skipped.length > REASONS_SHOWN ? `; and ${skipped.length - REASONS_SHOWN} more` : '';

@@ -1,6 +1,6 @@
 import { createHash, createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import { Rs256AuthError } from '../errors/rs256-auth.error.js';
-import { readKeyFile, type FsSteps } from './key-file.reader.js';
+import { readKeyFile } from './key-file.reader.js';
 
 /** Smallest RSA modulus accepted, in bits (NIST SP 800-131A; RFC 7518 §3.3 requires at least 2048). */
 export const MIN_RSA_BITS = 2048;
@@ -49,7 +49,7 @@ export function describeKeySource(source: KeySource): string {
   return looksLikeKeyMaterial(source.path) ? `${source.setting} (value not shown: it looks like key material)` : `${source.setting} ("${source.path}")`;
 }
 
-function* readPem(source: KeySource, expected: string): FsSteps<string> {
+async function readPem(source: KeySource, expected: string): Promise<string> {
   if ('inline' in source) {
     return decodeInlinePem(source, expected);
   }
@@ -62,7 +62,7 @@ function* readPem(source: KeySource, expected: string): FsSteps<string> {
         "or its file's path here.",
     );
   }
-  const text = yield* readKeyFile({ path: source.path, described: describeKeySource(source), expected });
+  const text = await readKeyFile({ path: source.path, described: describeKeySource(source), expected });
   if (!text.includes('-----BEGIN ')) {
     throw notPem(source, expected);
   }
@@ -178,9 +178,9 @@ function checkRsa(key: KeyObject, source: KeySource): void {
  * key is refused, as it means the key in place is not the one intended (or was stored decrypted).
  * @throws Rs256AuthError naming the setting and path on every failure
  */
-export function* loadPrivateKey(source: KeySource, passphrase: { setting: string; value?: string }): FsSteps<KeyObject> {
+export async function loadPrivateKey(source: KeySource, passphrase: { setting: string; value?: string }): Promise<KeyObject> {
   const expected = 'an RSA private key (PKCS#1 or PKCS#8)';
-  const blocks = pemBlocks(yield* readPem(source, expected), source, expected);
+  const blocks = pemBlocks(await readPem(source, expected), source, expected);
   if (blocks.length > 1) {
     throw severalBlocks(
       source,
@@ -239,9 +239,9 @@ export function* loadPrivateKey(source: KeySource, passphrase: { setting: string
  * certificate chain never makes its CA's key a token verifier.
  * @throws Rs256AuthError naming the setting and path on every failure
  */
-export function* loadPublicKey(source: KeySource): FsSteps<KeyObject> {
+export async function loadPublicKey(source: KeySource): Promise<KeyObject> {
   const expected = 'an RSA public key (SPKI or PKCS#1)';
-  const text = yield* readPem(source, expected);
+  const text = await readPem(source, expected);
   // Before anything else, and over every BEGIN line, closed or not: no private key passes, whatever surrounds it.
   if (/-----BEGIN [^\r\n-]*PRIVATE KEY-----/.test(text)) {
     throw new Rs256AuthError(

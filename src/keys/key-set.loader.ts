@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { Rs256AuthError } from '../errors/rs256-auth.error.js';
-import { listFolder, runBlocking, runNonBlocking, statPath, type FsSteps } from './key-file.reader.js';
+import { listFolder, statPath } from './key-file.reader.js';
 import { describeKeySource, loadPrivateKey, loadPublicKey, publicKeyOf, rsaThumbprint, type KeySource } from './key-loader.js';
 import { KeySet, verificationKey, type VerificationKey } from './key-set.js';
 
@@ -21,18 +21,18 @@ const KEY_FILE = /\.(pem|pub)$/;
  * chosen by name only: one so named that is not a regular file (a FIFO, a sub-folder) is refused when read, like
  * any key path.
  */
-function* expand(source: PublicKeySource): FsSteps<PublicKeySource[]> {
+async function expand(source: PublicKeySource): Promise<PublicKeySource[]> {
   if (!('path' in source)) {
     return [source];
   }
   // Missing, unreadable or not a path at all: loadPublicKey reports it with the setting (and path, if it is one).
-  const stats = yield* statPath(source.path);
+  const stats = await statPath(source.path);
   if (!stats?.isDirectory()) {
     return [source];
   }
   let names: string[];
   try {
-    names = yield* listFolder(source.path);
+    names = await listFolder(source.path);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? 'unknown error';
     throw new Rs256AuthError('RS256_KEY_UNREADABLE', `${describeKeySource(source)}: the folder cannot be listed (${code}).`, { cause: error });
@@ -48,20 +48,21 @@ function* expand(source: PublicKeySource): FsSteps<PublicKeySource[]> {
 }
 
 /**
- * Reads and checks every configured key and builds the key set. Each public key's `kid` is its RFC 7638
- * thumbprint unless one is configured; the private key's public half must be among the public keys when any are
- * configured (else it is derived), and the signing `kid` is that key's. The same steps serve start-up
- * ({@link loadKeySet}) and reloads ({@link reloadKeySet}); only the way files are read differs.
+ * Reads and checks every configured key and builds the key set, without blocking the event loop: at start-up (the
+ * module's config factory is async), on reloads and for the key files an `issuerResolver` answer names. Each public
+ * key's `kid` is its RFC 7638 thumbprint unless one is configured; the private key's public half must be among the
+ * public keys when any are configured (else it is derived), and the signing `kid` is that key's.
+ * @throws Rs256AuthError (as a rejection) naming the setting and path at fault
  */
-function* keySetSteps(sources: KeySetSources): FsSteps<KeySet> {
-  const privateKey = sources.privateKey && (yield* loadPrivateKey(sources.privateKey, sources.passphrase));
+export async function loadKeySet(sources: KeySetSources): Promise<KeySet> {
+  const privateKey = sources.privateKey && (await loadPrivateKey(sources.privateKey, sources.passphrase));
   const entries: PublicKeySource[] = [];
   for (const source of sources.publicKeys) {
-    entries.push(...(yield* expand(source)));
+    entries.push(...(await expand(source)));
   }
   const byKid = new Map<string, { entry: VerificationKey; source: PublicKeySource; thumbprint: string }>();
   for (const source of entries) {
-    const key = yield* loadPublicKey(source);
+    const key = await loadPublicKey(source);
     const thumbprint = rsaThumbprint(key);
     const kid = source.kid ?? thumbprint;
     const existing = byKid.get(kid);
@@ -109,21 +110,4 @@ function* keySetSteps(sources: KeySetSources): FsSteps<KeySet> {
 /** The files and folders a key set is read from: none where every key is given inline. */
 export function keyPaths(sources: KeySetSources): string[] {
   return [sources.privateKey, ...sources.publicKeys].flatMap((source) => (source !== undefined && 'path' in source ? [source.path] : []));
-}
-
-/**
- * Builds the key set at start-up, with blocking reads: the module cannot exist before its keys do.
- * @throws Rs256AuthError naming the setting and path at fault
- */
-export function loadKeySet(sources: KeySetSources): KeySet {
-  return runBlocking(keySetSteps(sources));
-}
-
-/**
- * Builds the key set while requests are served (a reload, or the key files an `issuerResolver` answer names), with
- * the same checks as start-up, reading without blocking the event loop.
- * @throws Rs256AuthError (as a rejection) naming the setting and path at fault
- */
-export function reloadKeySet(sources: KeySetSources): Promise<KeySet> {
-  return runNonBlocking(keySetSteps(sources));
 }

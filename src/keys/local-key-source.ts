@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { statSync, watch, type FSWatcher } from 'node:fs';
 import { dirname } from 'node:path';
 import { messageOf } from '../errors/rs256-auth.error.js';
-import { keyPaths, reloadKeySet, type KeySetSources } from './key-set.loader.js';
+import { keyPaths, loadKeySet, type KeySetSources } from './key-set.loader.js';
 import type { KeyStore } from './key-store.js';
 import type { KeyObserver } from '../observability/key-telemetry.js';
 
@@ -87,7 +87,7 @@ export class LocalKeySource {
   private async reloadNow(): Promise<boolean> {
     const { whose } = this;
     try {
-      const keys = await reloadKeySet(this.sources);
+      const keys = await loadKeySet(this.sources);
       this.keyStore.replace(keys);
       const kids = keys.verificationKeys.map((key) => key.kid).join(', ');
       this.logger.log(`Keys${whose} reloaded: verification kids [${kids}]${keys.signingKid ? `, signing kid ${keys.signingKid}` : ''}.`);

@@ -2,7 +2,7 @@ import { RequestMethod, type INestApplicationContext, type Type } from '@nestjs/
 import { GUARDS_METADATA, HTTP_CODE_METADATA, METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
 import { APP_GUARD, MetadataScanner, ModulesContainer } from '@nestjs/core';
 import { DECORATORS, type DocumentBuilder } from '@nestjs/swagger';
-import type { Rs256AuthConfig } from '../config/rs256-auth.config.js';
+import type { Rs256AuthConfig } from '../options/rs256-auth-config.js';
 import { findUnmetRequirement, listItems, type ClaimList, type ClaimRequirement } from '../guard/claim-requirements.js';
 import { JwtAuthGuard } from '../guard/jwt-auth.guard.js';
 import { routePolicy } from '../guard/route-policy.js';

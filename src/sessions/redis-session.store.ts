@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { Redis } from 'ioredis';
-import type { SessionsConfig } from '../config/rs256-auth.config.js';
+import type { SessionsConfig } from '../options/rs256-auth-config.js';
 import { Rs256AuthError, messageOf } from '../errors/rs256-auth.error.js';
 import { redactedText } from '../observability/redacted-url.js';
 import type {

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import type { Rs256AuthConfig } from '../config/rs256-auth.config.js';
+import type { Rs256AuthConfig } from '../options/rs256-auth-config.js';
 import { LogCapture } from '../../test/support/log-capture.js';
 import { RevocationList } from './revocation-list.js';
 import type { RevocationSink, SessionStore } from './session-store.interface.js';

@@ -1,10 +1,11 @@
 import { Inject, Injectable, Logger, Optional, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import type { Rs256AuthConfig } from '../config/rs256-auth.config.js';
+import type { Rs256AuthConfig } from '../options/rs256-auth-config.js';
 import { Rs256AuthError } from '../errors/rs256-auth.error.js';
 import type { JwtClaims } from '../interfaces/jwt-claims.interface.js';
 import { RS256_AUTH_CONFIG, SESSION_STORE } from '../rs256-auth.constants.js';
 import type { Revocation, RevocationSink, SessionStore } from './session-store.interface.js';
 import { covers, issueStamp, mergeCutOff, type CutOff } from './cut-off.js';
+import { SETTINGS } from '../options/settings.js';
 import { AuthMetrics } from '../observability/auth-metrics.js';
 
 /** Expired entries are swept at most this often, when a revocation arrives. */
@@ -113,8 +114,8 @@ export class RevocationList implements RevocationSink, OnModuleInit, OnModuleDes
       this.staleReported = true;
       const age = this.confirmedAt === 0 ? 'never loaded' : `${now - this.confirmedAt} ms old`;
       this.logger.warn(
-        `Revocation list ${age} (limit ${this.maxStalenessMs} ms, JWT_REVOCATION_MAX_STALENESS_MS): the session store is unreachable; ` +
-          (this.failOpen ? 'accepting tokens on the stale list (JWT_REVOCATION_FAIL_OPEN=true).' : 'refusing every token until it is back (fail closed).'),
+        `Revocation list ${age} (limit ${this.maxStalenessMs} ms, ${SETTINGS.revocationMaxStaleness.env}): the session store is unreachable; ` +
+          (this.failOpen ? `accepting tokens on the stale list (${SETTINGS.revocationFailOpen.env}=true).` : 'refusing every token until it is back (fail closed).'),
       );
     }
     if (!this.failOpen) {

@@ -1,7 +1,8 @@
-import type { Rs256AuthConfig } from '../config/rs256-auth.config.js';
+import type { Rs256AuthConfig } from '../options/rs256-auth-config.js';
 import { Rs256AuthError } from '../errors/rs256-auth.error.js';
 import { MemorySessionStore } from './memory-session.store.js';
 import type { SessionStore } from './session-store.interface.js';
+import { SETTINGS } from '../options/settings.js';
 
 /**
  * The configured store, or `null` with sessions disabled. The Redis store is loaded only when chosen, so an
@@ -21,7 +22,7 @@ export async function createSessionStore(config: Rs256AuthConfig): Promise<Sessi
   } catch (error) {
     throw new Rs256AuthError(
       'RS256_CONFIG_INVALID',
-      'JWT_SESSION_STORE is "redis", which needs the ioredis package: npm install ioredis.',
+      `${SETTINGS.sessionStore.env} is "redis", which needs the ioredis package: npm install ioredis.`,
       { cause: error },
     );
   }

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { createHash, createHmac, randomBytes } from 'node:crypto';
-import type { Rs256AuthConfig, SessionsConfig } from '../config/rs256-auth.config.js';
+import type { Rs256AuthConfig, SessionsConfig } from '../options/rs256-auth-config.js';
 import { Rs256AuthError } from '../errors/rs256-auth.error.js';
 import type { JwtClaims } from '../interfaces/jwt-claims.interface.js';
 import { RS256_AUTH_CONFIG, SESSION_STORE } from '../rs256-auth.constants.js';
@@ -9,6 +9,7 @@ import { RevocationList } from './revocation-list.js';
 import { AuditTrail } from '../observability/audit-events.js';
 import { AuthMetrics } from '../observability/auth-metrics.js';
 import type { RevocationRequest, SessionLifetimes, SessionState, SessionStore } from './session-store.interface.js';
+import { SETTINGS } from '../options/settings.js';
 
 /** What a sign-in or a refresh returns. */
 export interface SessionTokens {
@@ -103,7 +104,9 @@ export class SessionService {
     const { store } = this.enabled();
     // An access token (or anything else) is refused here without a store lookup.
     const token = typeof refreshToken === 'string' && REFRESH_TOKEN.test(refreshToken) ? Buffer.from(refreshToken, 'base64url') : undefined;
-    if (!token) {
+    // 86 characters carry 516 bits, of which the decoder drops the last 4: only the one spelling this service
+    // wrote is accepted, or sixteen different strings would refresh the same session.
+    if (!token || token.toString('base64url') !== refreshToken) {
       throw new Rs256AuthError('RS256_REFRESH_TOKEN_INVALID', 'refresh token not accepted');
     }
     const sid = token.subarray(0, SID_BYTES).toString('base64url');
@@ -212,7 +215,7 @@ export class SessionService {
 
   private enabled(): { store: SessionStore; sessions: SessionsConfig } {
     if (!this.store || !this.config.sessions) {
-      throw new Rs256AuthError('RS256_SESSIONS_DISABLED', 'Sessions are disabled; set JWT_SESSIONS_ENABLED=true (or the sessions option) to use SessionService.');
+      throw new Rs256AuthError('RS256_SESSIONS_DISABLED', `Sessions are disabled; set ${SETTINGS.sessions.env}=true (or the ${SETTINGS.sessions.option} option) to use SessionService.`);
     }
     return { store: this.store, sessions: this.config.sessions };
   }

@@ -13,17 +13,19 @@ interface GraphqlOptions {
   fieldResolverEnhancers?: readonly string[];
 }
 
-/** Field resolvers (`@ResolveField`) that carry a decorator only a guard acts on: it does nothing unless guards run. */
+/** Whether `target` (a method, or the class) carries a decorator only a guard acts on. */
+function asksForGuard(target: object): boolean {
+  return Reflect.getMetadata(REQUIRED_CLAIMS_KEY, target) !== undefined || Reflect.getMetadata(OPTIONAL_AUTH_KEY, target) !== undefined || usesJwtAuthGuard(target);
+}
+
+/**
+ * Field resolvers (`@ResolveField`) that carry a decorator only a guard acts on, on the method or on its `@Resolver`
+ * class (which reads as covering the class's fields too): it does nothing unless guards run.
+ */
 function guardedFieldResolvers(modules: ModulesContainer): ClassMethod[] {
   return registeredClasses(modules, 'providers')
     .flatMap(methodsOf)
-    .filter(
-      ({ handler }) =>
-        Reflect.getMetadata(RESOLVER_PROPERTY_METADATA, handler) === true &&
-        (Reflect.getMetadata(REQUIRED_CLAIMS_KEY, handler) !== undefined ||
-          Reflect.getMetadata(OPTIONAL_AUTH_KEY, handler) !== undefined ||
-          usesJwtAuthGuard(handler)),
-    );
+    .filter(({ owner, handler }) => Reflect.getMetadata(RESOLVER_PROPERTY_METADATA, handler) === true && (asksForGuard(handler) || asksForGuard(owner)));
 }
 
 /** The options of each GraphQL module of the application whose field resolvers run without guards. */
@@ -39,7 +41,7 @@ function unguardedFieldOptions(modules: ModulesContainer): GraphqlOptions[] {
 /**
  * `@nestjs/graphql` runs no guard on a field resolver unless its module options say
  * `fieldResolverEnhancers: ['guards']`: `@RequireClaims()`, `@OptionalAuth()` or `@UseGuards(JwtAuthGuard)` on a
- * `@ResolveField` method would then be ignored, and the field served to whoever reaches its parent. Refused at
+ * `@ResolveField` method, or on the `@Resolver` class that holds one, would then be ignored for that field, and the field served to whoever reaches its parent. Refused at
  * start-up with the fix.
  */
 export function checkFieldResolverGuards(modules: ModulesContainer): void {
@@ -48,7 +50,7 @@ export function checkFieldResolverGuards(modules: ModulesContainer): void {
   if (fields.length === 0) return;
   throw new Rs256AuthError(
     'RS256_CONFIG_INVALID',
-    `${namedMethods(fields)}: a @ResolveField with @RequireClaims, @OptionalAuth or @UseGuards(JwtAuthGuard), but the ` +
+    `${namedMethods(fields)}: a @ResolveField with @RequireClaims, @OptionalAuth or @UseGuards(JwtAuthGuard) (on the method or its @Resolver class), but the ` +
       'GraphQL module runs no guard on field resolvers, so the field would be served without that check. Add ' +
       "fieldResolverEnhancers: ['guards'] to the GraphQLModule options, or move the requirement to the query that returns the type.",
   );

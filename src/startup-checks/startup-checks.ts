@@ -1,5 +1,6 @@
-import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, type OnModuleInit, type Type } from '@nestjs/common';
 import { ModulesContainer } from '@nestjs/core';
+import { RS256_ALLOWED_JWT_SERVICES } from '../rs256-auth.constants.js';
 import { StrictJwtService } from '../strict-jwt.service.js';
 import { checkFieldResolverGuards } from './field-resolvers.check.js';
 import { watchConnectedMicroservices } from './hybrid-microservices.check.js';
@@ -13,13 +14,16 @@ import { checkOneJwtService } from './jwt-service.check.js';
  */
 @Injectable()
 export class StartupChecks implements OnModuleInit {
-  constructor(private readonly modules: ModulesContainer) {
+  constructor(
+    private readonly modules: ModulesContainer,
+    @Inject(RS256_ALLOWED_JWT_SERVICES) private readonly allowedJwtServices: ReadonlyArray<Type | string>,
+  ) {
     watchConnectedMicroservices(modules);
   }
 
   onModuleInit(): void {
     const own = new Set([...this.modules.values()].filter((module) => module.providers.has(StrictJwtService)));
-    checkOneJwtService(this.modules, own);
+    checkOneJwtService(this.modules, own, this.allowedJwtServices);
     checkFieldResolverGuards(this.modules);
   }
 }

@@ -1,11 +1,12 @@
 import type { DynamicModule } from '@nestjs/common';
 import type { JwtClaims } from '../interfaces/jwt-claims.interface.js';
-import type { Rs256AuthModuleOptions } from '../interfaces/rs256-auth-options.interface.js';
+import type { Rs256AuthModuleOptions } from '../options/rs256-auth-options.interface.js';
 import type { Rs256AuthModuleExtras } from '../rs256-auth.module-definition.js';
 import { Rs256AuthModule } from '../rs256-auth.module.js';
 import { refuseProduction } from './production-guard.js';
 import { createTestKeys, type TestKeyPair } from './test-keys.js';
 import { badTokensOf, lazyOtherKey, signWith, type BadToken, type TestTokenOptions, type TokenSigner } from './test-tokens.js';
+import { SETTINGS } from '../options/settings.js';
 
 /** Issuer of a kit's tokens unless told otherwise: the `.test` top-level domain is reserved (RFC 2606) and never resolves. */
 export const TEST_ISSUER = 'https://issuer.test';
@@ -78,11 +79,11 @@ export function createAuthTestKit(options: AuthTestKitOptions = {}): AuthTestKit
     issuer,
     audience,
     moduleOptions,
-    module: (overrides = {}) => Rs256AuthModule.forRoot({ ...moduleOptions, ...overrides }),
+    module: (overrides = {}) => Rs256AuthModule.forRoot({ ...moduleOptions, ...overrides } as Rs256AuthModuleOptions),
     env: () => ({
-      JWT_PRIVATE_KEY: keys.privateKey,
-      ...(issuer !== undefined && { JWT_ISSUER: issuer }),
-      ...(audience !== undefined && { JWT_AUDIENCE: audience }),
+      [SETTINGS.privateKey.env]: keys.privateKey,
+      ...(issuer !== undefined && { [SETTINGS.issuer.env]: issuer }),
+      ...(audience !== undefined && { [SETTINGS.audience.env]: audience }),
     }),
     signTestToken: (claims, tokenOptions) => signWith(signer, claims, tokenOptions),
     badTokens: (claims) => badTokensOf(signer, otherKey, claims),

@@ -106,7 +106,12 @@ function clientCredentials(request: IncomingMessage, form: URLSearchParams): { i
     const decoded = Buffer.from(basic[1], 'base64').toString('utf8');
     const colon = decoded.indexOf(':');
     if (colon < 0) return {};
-    return { id: decodeURIComponent(decoded.slice(0, colon)), secret: decodeURIComponent(decoded.slice(colon + 1)) };
+    try {
+      return { id: decodeURIComponent(decoded.slice(0, colon)), secret: decodeURIComponent(decoded.slice(colon + 1)) };
+    } catch {
+      // A stray `%` is a malformed credential: no client, so 401 invalid_client, as for a wrong secret.
+      return {};
+    }
   }
   return { id: form.get('client_id') ?? undefined, secret: form.get('client_secret') ?? undefined };
 }
@@ -169,7 +174,14 @@ export async function startFakeIssuer(options: FakeIssuerOptions = {}): Promise<
   }
 
   const server = createServer((request, response) => {
-    const path = new URL(request.url ?? '/', url).pathname;
+    let path: string;
+    try {
+      path = new URL(request.url ?? '/', url).pathname;
+    } catch {
+      // An absolute-form target that is no URL (`GET http://[ HTTP/1.1`): the client's mistake, not a crash.
+      send(response, 400, { error: 'invalid_request', error_description: 'malformed request target' });
+      return;
+    }
     if (request.method === 'GET' && (path === '/.well-known/openid-configuration' || path === '/.well-known/oauth-authorization-server')) {
       send(response, 200, metadata(), { 'cache-control': 'public, max-age=60' });
     } else if (request.method === 'GET' && path === '/jwks') {

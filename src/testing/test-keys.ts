@@ -1,5 +1,5 @@
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { closeSync, fchmodSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RsaPublicJwk } from '../jwks/jwk-set.js';
 import { rsaThumbprint } from '../keys/key-loader.js';
@@ -51,7 +51,14 @@ function testKeyPair(privateKey: KeyObject, publicKey: KeyObject): TestKeyPair {
       mkdirSync(dir, { recursive: true });
       const privateKeyPath = join(dir, 'private.pem');
       const publicKeyPath = join(dir, 'public.pem');
-      writeFileSync(privateKeyPath, privatePem, { mode: 0o600 });
+      // `mode` applies only to a file created here: an existing private.pem is made 0600 before the key goes in.
+      const fd = openSync(privateKeyPath, 'w', 0o600);
+      try {
+        fchmodSync(fd, 0o600);
+        writeFileSync(fd, privatePem);
+      } finally {
+        closeSync(fd);
+      }
       writeFileSync(publicKeyPath, publicPem);
       return { privateKeyPath, publicKeyPath };
     },

@@ -1,5 +1,5 @@
-import { resolveRs256AuthConfig } from '../config/rs256-auth.config.js';
-import type { Rs256AuthModuleOptions } from '../interfaces/rs256-auth-options.interface.js';
+import { resolveRs256AuthConfig } from '../options/resolve.js';
+import type { Rs256AuthModuleOptions } from '../options/rs256-auth-options.interface.js';
 import { createKeyFiles, rsaPair, type KeyFiles, type RsaPair } from '../../test/support/keys.js';
 import { b64url, rs256Token } from '../../test/support/tokens.js';
 import { MAX_JSON_DEPTH, TokenVerifier } from './token-verifier.js';
@@ -21,8 +21,8 @@ afterAll(() => keys.cleanup());
 
 const NOW = 1_800_000_000;
 
-function verifier(options: Rs256AuthModuleOptions = {}): TokenVerifier {
-  return new TokenVerifier(resolveRs256AuthConfig({ publicKeyPath: keys.publicPath, ...options }));
+async function verifier(options: Rs256AuthModuleOptions = {}): Promise<TokenVerifier> {
+  return new TokenVerifier(await resolveRs256AuthConfig({ publicKeyPath: keys.publicPath, ...options } as Rs256AuthModuleOptions));
 }
 
 function token(claims: Record<string, unknown>): string {
@@ -31,48 +31,62 @@ function token(claims: Record<string, unknown>): string {
 
 describe('TokenVerifier time checks against an explicit clock', () => {
   /** No leeway, so the boundaries below are the claims' own. */
-  const exact = (): TokenVerifier => verifier({ clockTolerance: 0 });
+  const exact = (): Promise<TokenVerifier> => verifier({ clockTolerance: 0 });
 
-  it('accepts up to the second before exp and refuses from exp on (RFC 7519 §4.1.4)', () => {
+  it('accepts up to the second before exp and refuses from exp on (RFC 7519 §4.1.4)', async () => {
     const t = token({ exp: NOW });
-    expect(exact().verify(t, NOW - 1).sub).toBe('u');
-    expect(() => exact().verify(t, NOW - 0.001)).not.toThrow();
-    expect(() => exact().verify(t, NOW)).toThrow('token expired');
-    expect(() => exact().verify(t, NOW + 1)).toThrow(expect.objectContaining({ code: 'RS256_TOKEN_EXPIRED' }));
+    const v1 = await exact();
+    expect(v1.verify(t, NOW - 1).sub).toBe('u');
+    const v2 = await exact();
+    expect(() => v2.verify(t, NOW - 0.001)).not.toThrow();
+    const v3 = await exact();
+    expect(() => v3.verify(t, NOW)).toThrow('token expired');
+    const v4 = await exact();
+    expect(() => v4.verify(t, NOW + 1)).toThrow(expect.objectContaining({ code: 'RS256_TOKEN_EXPIRED' }));
   });
 
-  it('extends exp by exactly the clock tolerance', () => {
+  it('extends exp by exactly the clock tolerance', async () => {
     const t = token({ exp: NOW });
-    const lenient = verifier({ clockTolerance: 30 });
+    const lenient = await verifier({ clockTolerance: 30 });
     expect(() => lenient.verify(t, NOW + 29)).not.toThrow();
     expect(() => lenient.verify(t, NOW + 30)).toThrow('token expired');
   });
 
-  it('allows 5 seconds of clock skew by default, each way', () => {
+  it('allows 5 seconds of clock skew by default, each way', async () => {
     const expiring = token({ exp: NOW });
-    expect(() => verifier().verify(expiring, NOW + 4)).not.toThrow();
-    expect(() => verifier().verify(expiring, NOW + 5)).toThrow('token expired');
+    const v5 = await verifier();
+    expect(() => v5.verify(expiring, NOW + 4)).not.toThrow();
+    const v6 = await verifier();
+    expect(() => v6.verify(expiring, NOW + 5)).toThrow('token expired');
     const fromFastClock = token({ iat: NOW + 5, nbf: NOW + 5, exp: NOW + 600 });
-    expect(() => verifier().verify(fromFastClock, NOW)).not.toThrow();
-    expect(() => verifier().verify(token({ iat: NOW + 6, exp: NOW + 600 }), NOW)).toThrow('token issued in the future');
+    const v7 = await verifier();
+    expect(() => v7.verify(fromFastClock, NOW)).not.toThrow();
+    const v8 = await verifier();
+    expect(() => v8.verify(token({ iat: NOW + 6, exp: NOW + 600 }), NOW)).toThrow('token issued in the future');
   });
 
-  it('refuses before nbf, and accepts it earlier by the tolerance', () => {
+  it('refuses before nbf, and accepts it earlier by the tolerance', async () => {
     const t = token({ exp: NOW + 600, nbf: NOW + 60 });
-    expect(() => exact().verify(t, NOW + 59)).toThrow('token not yet valid');
-    expect(() => exact().verify(t, NOW + 60)).not.toThrow();
-    expect(() => verifier({ clockTolerance: 60 }).verify(t, NOW)).not.toThrow();
-    expect(() => verifier({ clockTolerance: 59 }).verify(t, NOW)).toThrow('token not yet valid');
+    const v9 = await exact();
+    expect(() => v9.verify(t, NOW + 59)).toThrow('token not yet valid');
+    const v10 = await exact();
+    expect(() => v10.verify(t, NOW + 60)).not.toThrow();
+    const v11 = await verifier({ clockTolerance: 60 });
+    expect(() => v11.verify(t, NOW)).not.toThrow();
+    const v12 = await verifier({ clockTolerance: 59 });
+    expect(() => v12.verify(t, NOW)).toThrow('token not yet valid');
   });
 
-  it('refuses a token issued in the future beyond the tolerance', () => {
+  it('refuses a token issued in the future beyond the tolerance', async () => {
     const t = token({ exp: NOW + 600, iat: NOW + 10 });
-    expect(() => exact().verify(t, NOW)).toThrow('token issued in the future');
-    expect(() => verifier({ clockTolerance: 10 }).verify(t, NOW)).not.toThrow();
+    const v13 = await exact();
+    expect(() => v13.verify(t, NOW)).toThrow('token issued in the future');
+    const v14 = await verifier({ clockTolerance: 10 });
+    expect(() => v14.verify(t, NOW)).not.toThrow();
   });
 
-  it('verifies the same token differently as the clock moves', () => {
-    const v = exact();
+  it('verifies the same token differently as the clock moves', async () => {
+    const v = await exact();
     const t = token({ exp: NOW + 100 });
     expect(() => v.verify(t, NOW)).not.toThrow();
     expect(() => v.verify(t, NOW + 100)).toThrow('token expired');
@@ -83,40 +97,46 @@ describe('TokenVerifier time checks against an explicit clock', () => {
 describe('TokenVerifier typ header (JWT_TOKEN_TYPE)', () => {
   const typed = (typ: unknown): string => rs256Token(keys.main.privateKey, { sub: 'u', iat: NOW, exp: NOW + 60 }, { typ });
 
-  it('accepts any typ, or none, when no token type is configured', () => {
+  it('accepts any typ, or none, when no token type is configured', async () => {
     for (const typ of ['JWT', 'at+jwt', undefined]) {
-      expect(() => verifier().verify(typed(typ), NOW)).not.toThrow();
+      const v15 = await verifier();
+      expect(() => v15.verify(typed(typ), NOW)).not.toThrow();
     }
   });
 
-  it.each(['at+jwt', 'application/at+jwt', 'AT+JWT', 'Application/At+Jwt'])('accepts typ %s when at+jwt is configured', (typ) => {
-    expect(verifier({ tokenType: 'at+jwt' }).verify(typed(typ), NOW).sub).toBe('u');
-    expect(verifier({ tokenType: 'application/at+jwt' }).verify(typed(typ), NOW).sub).toBe('u');
+  it.each(['at+jwt', 'application/at+jwt', 'AT+JWT', 'Application/At+Jwt'])('accepts typ %s when at+jwt is configured', async (typ) => {
+    const v16 = await verifier({ tokenType: 'at+jwt' });
+    expect(v16.verify(typed(typ), NOW).sub).toBe('u');
+    const v17 = await verifier({ tokenType: 'application/at+jwt' });
+    expect(v17.verify(typed(typ), NOW).sub).toBe('u');
   });
 
-  it.each([['JWT'], ['jwt'], ['application/jwt'], ['at+jwt2'], ['text/at+jwt'], [undefined], [42]])('refuses typ %p when at+jwt is configured', (typ) => {
-    expect(() => verifier({ tokenType: 'at+jwt' }).verify(typed(typ), NOW)).toThrow(
+  it.each([['JWT'], ['jwt'], ['application/jwt'], ['at+jwt2'], ['text/at+jwt'], [undefined], [42]])('refuses typ %p when at+jwt is configured', async (typ) => {
+    const v18 = await verifier({ tokenType: 'at+jwt' });
+    expect(() => v18.verify(typed(typ), NOW)).toThrow(
       expect.objectContaining({ code: 'RS256_TOKEN_TYPE', message: 'token type not accepted; expected at+jwt' }),
     );
   });
 
-  it('accepts any of several configured types', () => {
-    const v = verifier({ tokenType: ['at+jwt', 'JWT'] });
+  it('accepts any of several configured types', async () => {
+    const v = await verifier({ tokenType: ['at+jwt', 'JWT'] });
     expect(() => v.verify(typed('jwt'), NOW)).not.toThrow();
     expect(() => v.verify(typed('application/at+jwt'), NOW)).not.toThrow();
     expect(() => v.verify(typed('dpop+jwt'), NOW)).toThrow('token type not accepted; expected at+jwt or jwt');
   });
 
-  it('refuses a remembered header again under another verifier that expects a different type', () => {
+  it('refuses a remembered header again under another verifier that expects a different type', async () => {
     const t = typed('JWT');
-    expect(() => verifier().verify(t, NOW)).not.toThrow();
-    expect(() => verifier({ tokenType: 'at+jwt' }).verify(t, NOW)).toThrow('token type not accepted');
+    const v19 = await verifier();
+    expect(() => v19.verify(t, NOW)).not.toThrow();
+    const v20 = await verifier({ tokenType: 'at+jwt' });
+    expect(() => v20.verify(t, NOW)).toThrow('token type not accepted');
   });
 });
 
 describe('TokenVerifier cache of verified tokens', () => {
-  it('serves a repeated token from the cache: the same frozen claims object', () => {
-    const v = verifier();
+  it('serves a repeated token from the cache: the same frozen claims object', async () => {
+    const v = await verifier();
     const t = token({ exp: NOW + 100, roles: ['user'] });
     const first = v.verify(t, NOW);
     expect(v.cachedTokens).toBe(1);
@@ -128,16 +148,16 @@ describe('TokenVerifier cache of verified tokens', () => {
     }).toThrow(TypeError);
   });
 
-  it('never serves an entry at or after the token exp, and drops it then', () => {
-    const v = verifier({ clockTolerance: 0 });
+  it('never serves an entry at or after the token exp, and drops it then', async () => {
+    const v = await verifier({ clockTolerance: 0 });
     const t = token({ exp: NOW + 100 });
     v.verify(t, NOW);
     expect(() => v.verify(t, NOW + 100)).toThrow('token expired');
     expect(v.cachedTokens).toBe(0);
   });
 
-  it('re-checks exp and nbf with the clock tolerance on every hit', () => {
-    const v = verifier({ clockTolerance: 30 });
+  it('re-checks exp and nbf with the clock tolerance on every hit', async () => {
+    const v = await verifier({ clockTolerance: 30 });
     const t = token({ exp: NOW + 100 });
     v.verify(t, NOW);
     expect(() => v.verify(t, NOW + 129)).not.toThrow();
@@ -148,8 +168,8 @@ describe('TokenVerifier cache of verified tokens', () => {
     expect(() => v.verify(early, NOW)).toThrow('token not yet valid');
   });
 
-  it('keys entries by the whole token: one byte different is a miss and is verified afresh', () => {
-    const v = verifier();
+  it('keys entries by the whole token: one byte different is a miss and is verified afresh', async () => {
+    const v = await verifier();
     const t = token({ exp: NOW + 100 });
     v.verify(t, NOW);
     const flip = (s: string, at: number) => s.slice(0, at) + (s[at] === 'A' ? 'B' : 'A') + s.slice(at + 1);
@@ -158,20 +178,20 @@ describe('TokenVerifier cache of verified tokens', () => {
     expect(v.cachedTokens).toBe(1);
   });
 
-  it('is cleared when the key set changes', () => {
-    const config = resolveRs256AuthConfig({ publicKeyPath: keys.publicPath });
+  it('is cleared when the key set changes', async () => {
+    const config = await resolveRs256AuthConfig({ publicKeyPath: keys.publicPath });
     const v = new TokenVerifier(config);
     const t = token({ exp: NOW + 100 });
     v.verify(t, NOW);
     expect(v.cachedTokens).toBe(1);
-    config.keyStore.replace(resolveRs256AuthConfig({ publicKeyPath: keys.otherPublicPath }).keyStore.keys);
+    config.keyStore.replace((await resolveRs256AuthConfig({ publicKeyPath: keys.otherPublicPath })).keyStore.keys);
     expect(() => v.verify(t, NOW)).toThrow('invalid signature');
     expect(v.cachedTokens).toBe(0);
   });
 
-  it('holds at most cacheSize entries, and none with cacheSize 0', () => {
-    const bounded = verifier({ cacheSize: 3 });
-    const unbounded = verifier({ cacheSize: 0 });
+  it('holds at most cacheSize entries, and none with cacheSize 0', async () => {
+    const bounded = await verifier({ cacheSize: 3 });
+    const unbounded = await verifier({ cacheSize: 0 });
     for (let i = 0; i < 10; i++) {
       const t = token({ exp: NOW + 100, jti: `t${i}` });
       bounded.verify(t, NOW);
@@ -181,8 +201,8 @@ describe('TokenVerifier cache of verified tokens', () => {
     expect(unbounded.cachedTokens).toBe(0);
   });
 
-  it('does not cache tokens without exp', () => {
-    const v = verifier({ requiredClaims: ['sub'] });
+  it('does not cache tokens without exp', async () => {
+    const v = await verifier({ requiredClaims: ['sub'] });
     v.verify(rs256Token(keys.main.privateKey, { sub: 'u' }), NOW);
     expect(v.cachedTokens).toBe(0);
   });
@@ -190,10 +210,10 @@ describe('TokenVerifier cache of verified tokens', () => {
 
 describe('TokenVerifier.verifyRequestToken with verifyOffThread', () => {
   // No clock tolerance, so that NOW + 100 is exactly a token's expiry.
-  const offThread = (options: Rs256AuthModuleOptions = {}): TokenVerifier => verifier({ verifyOffThread: true, clockTolerance: 0, ...options });
+  const offThread = (options: Rs256AuthModuleOptions = {}): Promise<TokenVerifier> => verifier({ verifyOffThread: true, clockTolerance: 0, ...options });
 
   it('checks a new token in a promise and answers a cached one at once, with the same frozen claims', async () => {
-    const v = offThread();
+    const v = await offThread();
     const t = token({ exp: NOW + 100, roles: ['user'] });
     const pending = v.verifyRequestToken(t, NOW);
     expect(pending).toBeInstanceOf(Promise);
@@ -205,7 +225,7 @@ describe('TokenVerifier.verifyRequestToken with verifyOffThread', () => {
   });
 
   it('refuses in the promise what the signature or the claims refuse, and at once what comes before', async () => {
-    const v = offThread({ issuer: 'https://issuer.test' });
+    const v = await offThread({ issuer: 'https://issuer.test' });
     const good = token({ exp: NOW + 100, iss: 'https://issuer.test' });
     const [header, payload, signature] = good.split('.');
     const forged = `${header}.${b64url({ sub: 'admin', exp: NOW + 100, iss: 'https://issuer.test' })}.${signature}`;
@@ -222,10 +242,10 @@ describe('TokenVerifier.verifyRequestToken with verifyOffThread', () => {
   });
 
   it('does not remember a token whose key set was replaced while its signature was checked', async () => {
-    const config = resolveRs256AuthConfig({ publicKeyPath: keys.publicPath, verifyOffThread: true });
+    const config = await resolveRs256AuthConfig({ publicKeyPath: keys.publicPath, verifyOffThread: true });
     const v = new TokenVerifier(config);
     const pending = v.verifyRequestToken(token({ exp: NOW + 100 }), NOW);
-    config.keyStore.replace(resolveRs256AuthConfig({ publicKeyPath: keys.otherPublicPath }).keyStore.keys);
+    config.keyStore.replace((await resolveRs256AuthConfig({ publicKeyPath: keys.otherPublicPath })).keyStore.keys);
     // The next request sees the new key set (and is refused: its token is signed with the old key).
     const next = Promise.resolve(v.verifyRequestToken(token({ exp: NOW + 100, jti: 'under-new-keys' }), NOW));
     await expect(next).rejects.toMatchObject({ code: 'RS256_TOKEN_SIGNATURE' });
@@ -233,17 +253,18 @@ describe('TokenVerifier.verifyRequestToken with verifyOffThread', () => {
     expect(v.cachedTokens).toBe(0);
   });
 
-  it('answers synchronously when the option is off', () => {
+  it('answers synchronously when the option is off', async () => {
     const t = token({ exp: NOW + 100 });
-    expect(verifier().verifyRequestToken(t, NOW)).toMatchObject({ sub: 'u' });
+    const v21 = await verifier();
+    expect(v21.verifyRequestToken(t, NOW)).toMatchObject({ sub: 'u' });
   });
 });
 
 describe('TokenVerifier accepts one spelling of a signature, for every key size', () => {
-  it.each(KEY_SIZES)('%i-bit key: every appended character and a removed one are refused', (size) => {
+  it.each(KEY_SIZES)('%i-bit key: every appended character and a removed one are refused', async (size) => {
     const pair = pairs.get(size)!;
     const v = new TokenVerifier(
-      resolveRs256AuthConfig({ publicKey: pair.publicKey.export({ type: 'spki', format: 'pem' }) as string }),
+      await resolveRs256AuthConfig({ publicKey: pair.publicKey.export({ type: 'spki', format: 'pem' }) as string }),
     );
     const t = rs256Token(pair.privateKey, { sub: 'u', iat: NOW - 10, exp: NOW + 100 });
     expect(v.verify(t, NOW).sub).toBe('u');
@@ -263,8 +284,8 @@ describe('TokenVerifier refuses JSON nested deeper than MAX_JSON_DEPTH, without 
   /** A valid payload whose deepest object sits at `depth` (the payload itself is level 1). */
   const claimsAt = (depth: number): string => `{"sub":"u","iat":${NOW - 10},"exp":${NOW + 100},"deep":${nested(depth - 1)}}`;
 
-  it('accepts a payload nested exactly at the limit, frozen all the way down, and refuses one level more', () => {
-    const v = verifier({ maxTokenLength: 16384 });
+  it('accepts a payload nested exactly at the limit, frozen all the way down, and refuses one level more', async () => {
+    const v = await verifier({ maxTokenLength: 16384 });
     const atLimit = v.verify(rs256Token(keys.main.privateKey, claimsAt(MAX_JSON_DEPTH)), NOW);
     let level = atLimit.deep as { a?: unknown };
     for (let depth = 2; depth < MAX_JSON_DEPTH; depth++) {
@@ -278,8 +299,8 @@ describe('TokenVerifier refuses JSON nested deeper than MAX_JSON_DEPTH, without 
     );
   });
 
-  it('counts arrays as levels too, in a header as well as a payload', () => {
-    const v = verifier({ maxTokenLength: 16384 });
+  it('counts arrays as levels too, in a header as well as a payload', async () => {
+    const v = await verifier({ maxTokenLength: 16384 });
     const deepArray = '['.repeat(MAX_JSON_DEPTH) + ']'.repeat(MAX_JSON_DEPTH);
     expect(() => v.verify(rs256Token(keys.main.privateKey, `{"sub":"u","x":${deepArray}}`), NOW)).toThrow('payload nests deeper');
     const header = `{"alg":"RS256","x":${deepArray}}`;
@@ -288,16 +309,16 @@ describe('TokenVerifier refuses JSON nested deeper than MAX_JSON_DEPTH, without 
     );
   });
 
-  it('refuses thousands of levels (a stack overflow for a recursive walk) as malformed', () => {
-    const v = verifier({ maxTokenLength: 16384 });
+  it('refuses thousands of levels (a stack overflow for a recursive walk) as malformed', async () => {
+    const v = await verifier({ maxTokenLength: 16384 });
     const deep = '['.repeat(5000) + ']'.repeat(5000);
     const malformed = expect.objectContaining({ code: 'RS256_TOKEN_MALFORMED' });
     expect(() => v.verify(`${b64url(`{"alg":"RS256","x":${deep}}`)}.${b64url({ sub: 'u' })}.AAAA`, NOW)).toThrow(malformed);
     expect(() => v.verify(rs256Token(keys.main.privateKey, `{"sub":"u","x":${deep}}`), NOW)).toThrow(malformed);
   });
 
-  it('skips brackets inside strings, also after escaped quotes and backslashes', () => {
-    const v = verifier({ maxTokenLength: 16384 });
+  it('skips brackets inside strings, also after escaped quotes and backslashes', async () => {
+    const v = await verifier({ maxTokenLength: 16384 });
     const brackets = '{['.repeat(100);
     // Raw JSON text: "\"{[..." holds an escaped quote, "\\{[..." an escaped backslash, then the string goes on.
     const inStrings = String.raw`{"sub":"u","iat":${NOW - 10},"exp":${NOW + 100},"a":"\"${brackets}","b":"\\${brackets}","${brackets}":"\u005b"}`;
@@ -312,16 +333,16 @@ describe('TokenVerifier refuses JSON nested deeper than MAX_JSON_DEPTH, without 
 });
 
 describe('TokenVerifier reads claims as own properties only', () => {
-  it('does not count inherited members as required claims', () => {
-    const v = verifier({ requiredClaims: ['sub', 'toString', 'constructor'] });
+  it('does not count inherited members as required claims', async () => {
+    const v = await verifier({ requiredClaims: ['sub', 'toString', 'constructor'] });
     expect(() => v.verify(token({ exp: NOW + 100 }), NOW)).toThrow(
       expect.objectContaining({ code: 'RS256_TOKEN_CLAIM_MISSING', message: "missing claim 'toString'" }),
     );
     expect(v.verify(token({ exp: NOW + 100, toString: 'x', constructor: 0 }), NOW).constructor).toBe(0);
   });
 
-  it('keeps __proto__ in a token an own claim: no object gets a new prototype', () => {
-    const v = verifier();
+  it('keeps __proto__ in a token an own claim: no object gets a new prototype', async () => {
+    const v = await verifier();
     const t = rs256Token(keys.main.privateKey, `{"sub":"u","iat":${NOW - 10},"exp":${NOW + 100},"__proto__":{"admin":true,"exp":1}}`);
     for (const claims of [v.verify(t, NOW), v.verify(t, NOW)]) {
       expect(Object.getPrototypeOf(claims)).toBe(Object.prototype);

@@ -1,12 +1,12 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { verify as verifySignature } from 'node:crypto';
-import type { Rs256AuthConfig } from '../config/rs256-auth.config.js';
+import type { Rs256AuthConfig } from '../options/rs256-auth-config.js';
 import { Rs256AuthError, type Rs256AuthErrorCode } from '../errors/rs256-auth.error.js';
 import type { JwtClaims } from '../interfaces/jwt-claims.interface.js';
 import { IssuerRegistry, type IssuerContext } from '../issuers/issuer-registry.js';
 import type { KeySet, VerificationKey } from '../keys/key-set.js';
 import { RS256_AUTH_CONFIG } from '../rs256-auth.constants.js';
-import { typMediaType } from '../config/token-type.js';
+import { typMediaType } from '../options/token-type.js';
 import { VerifiedTokenCache } from './verified-token-cache.js';
 import { AuthMetrics } from '../observability/auth-metrics.js';
 

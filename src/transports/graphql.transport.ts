@@ -46,6 +46,12 @@ export class GraphqlAuthError extends IntrinsicException {
   ) {
     super(message);
   }
+
+  /** A refusal as GraphQL clients see it: its code, and `retryAfter` only when there is one. */
+  static from(refusal: AuthRefusal): GraphqlAuthError {
+    const { code, retryAfter } = refusal;
+    return new GraphqlAuthError(refusal.message, retryAfter === undefined ? { code } : { code, retryAfter });
+  }
 }
 
 /**
@@ -86,7 +92,6 @@ export const graphqlTransport: TransportAdapter = {
     if (!refusal) {
       throw error;
     }
-    const { code, retryAfter } = refusal;
-    throw new GraphqlAuthError(refusal.message, retryAfter === undefined ? { code } : { code, retryAfter });
+    throw GraphqlAuthError.from(refusal);
   },
 };

@@ -1,59 +1,27 @@
 import type { MeterProvider } from '@opentelemetry/api';
 import type { Rs256AuthAuditEvent } from '../observability/audit-events.js';
 import type { TokenExtractor } from '../transports/token-extractors.js';
+import type { KeySourceOptions } from './key-source-options.interface.js';
 
 export type { TokenExtractor };
+export type { IssuerResolver, KeySourceOptions, TrustedIssuerOptions } from './key-source-options.interface.js';
 
 /**
- * Options of `Rs256AuthModule.forRoot()` / `forRootAsync()`. Every option is optional: an option left out is read
- * from `ConfigService` under the environment variable named in its documentation, and an option given here
- * overrides that variable.
+ * Options of `Rs256AuthModule.forRoot()` / `forRootAsync()`, grouped by concern. Every option is optional: an option
+ * left out is read from `ConfigService` under the environment variable named in its documentation (see
+ * docs/configuration.md), and an option given here overrides that variable.
  */
-export interface Rs256AuthModuleOptions {
-  /**
-   * Path of the PEM file holding the RSA private key (PKCS#1 or PKCS#8, optionally encrypted): a regular file of at
-   * most 64 KiB holding that one PEM block and nothing else. Without a private key the module runs in verify-only
-   * mode and `JwtService.sign` throws `RS256_NO_PRIVATE_KEY`. A value that looks like a PEM is refused without
-   * being quoted: give the key itself in `privateKey`.
-   * @env JWT_PRIVATE_KEY_PATH
-   * @default none (verify-only mode)
-   */
-  privateKeyPath?: string;
+export type Rs256AuthModuleOptions = KeySourceOptions &
+  TokenOptions &
+  TransportOptions &
+  KeyReloadOptions &
+  PublishingOptions &
+  SessionOptions &
+  ObservabilityOptions &
+  EnvironmentOptions;
 
-  /**
-   * The private key PEM itself, for platforms that pass secrets as variables. Literal `\n` escapes and a
-   * base64-encoded PEM are accepted. Mutually exclusive with `privateKeyPath`.
-   * @env JWT_PRIVATE_KEY
-   * @default none
-   */
-  privateKey?: string;
-
-  /**
-   * Passphrase of an encrypted private key. Given for an unencrypted key, it stops start-up.
-   * @env JWT_PRIVATE_KEY_PASSPHRASE
-   * @default none
-   */
-  privateKeyPassphrase?: string;
-
-  /**
-   * The RSA public keys (SPKI or PKCS#1 PEM) that verify tokens: a file, a folder of `*.pem`/`*.pub` files, or
-   * several of either (comma-separated in the environment, an array here). Each key's `kid` is its RFC 7638
-   * thumbprint unless given as `{ path, kid }`. With a private key, its public half must be among them. Each file
-   * is a regular file of at most 64 KiB holding exactly one public key; a private key anywhere in it is refused.
-   * @env JWT_PUBLIC_KEY_PATH
-   * @default derived from the private key
-   * @example
-   * publicKeyPath: ['keys/current.pem', { path: 'keys/legacy.pem', kid: 'legacy-2025' }]
-   */
-  publicKeyPath?: string | Array<string | { path: string; kid?: string }>;
-
-  /**
-   * The public key PEM itself (`\n` escapes and base64 accepted). Mutually exclusive with `publicKeyPath`.
-   * @env JWT_PUBLIC_KEY
-   * @default none
-   */
-  publicKey?: string;
-
+/** What issued tokens carry and what verified ones must. */
+export interface TokenOptions {
   /**
    * `iss` written into issued tokens and required, exactly, in verified ones.
    * @env JWT_ISSUER
@@ -153,25 +121,6 @@ export interface Rs256AuthModuleOptions {
   maxTokenLength?: number;
 
   /**
-   * Re-read and re-check every key file on `SIGHUP`, replacing the key set without a restart if all checks pass.
-   * Where keys are fetched instead (`jwksUri`, `issuerUrl`, `trustedIssuers`), `SIGHUP` fetches every issuer's JWK
-   * Set at once, whatever the cooldown, and logs the kids it got; trusted issuers with local keys (`publicKeyPath`)
-   * have their key files re-read and re-checked the same way.
-   * @env JWT_RELOAD_ON_SIGHUP
-   * @default true
-   */
-  reloadOnSignal?: boolean;
-
-  /**
-   * Also reload when a key file (or a file in a key folder) changes; with several issuers, when one of an issuer's
-   * `publicKeyPath` files changes (a resolved issuer's while it stays in the issuer cache). Turned on where no key is
-   * read from a file (inline or fetched keys, and no `issuerResolver`), it stops start-up: there is nothing to watch.
-   * @env JWT_WATCH_KEY_FILES
-   * @default false
-   */
-  watchKeyFiles?: boolean;
-
-  /**
    * Most verified tokens remembered, so a client reusing its token costs no RSA operation. Entries are keyed by
    * the whole token, never served past the token's `exp`, re-checked against the clock on every hit, and dropped
    * when the keys change. 0 disables the cache.
@@ -200,7 +149,10 @@ export interface Rs256AuthModuleOptions {
    * @default false (nothing logged)
    */
   logRefusals?: 'debug' | 'warn' | false;
+}
 
+/** Where the guard finds the token, and how its challenges name the scheme. */
+export interface TransportOptions {
   /**
    * `realm` announced in `WWW-Authenticate` challenges.
    * @env JWT_REALM
@@ -237,135 +189,32 @@ export interface Rs256AuthModuleOptions {
    * Rs256AuthModule.forRoot({ jwtFromRequest: firstOf(fromAuthHeader(), fromQuery('access_token')) })
    */
   jwtFromRequest?: TokenExtractor;
+}
 
+/** Reloading keys without a restart. */
+export interface KeyReloadOptions {
   /**
-   * Resource-server mode: verify with the keys of an issuer's JWK Set instead of local key files. Only `https:`
-   * unless the host is loopback or `jwksAllowHttp` is set. Excludes local keys: such a service signs nothing.
-   * @env JWT_JWKS_URI
-   * @default none (local keys)
-   * @example 'https://id.example.com/.well-known/jwks.json'
+   * Re-read and re-check every key file on `SIGHUP`, replacing the key set without a restart if all checks pass.
+   * Where keys are fetched instead (`jwksUri`, `issuerUrl`, `trustedIssuers`), `SIGHUP` fetches every issuer's JWK
+   * Set at once, whatever the cooldown, and logs the kids it got; trusted issuers with local keys (`publicKeyPath`)
+   * have their key files re-read and re-checked the same way.
+   * @env JWT_RELOAD_ON_SIGHUP
+   * @default true
    */
-  jwksUri?: string;
+  reloadOnSignal?: boolean;
 
   /**
-   * Resource-server mode by discovery: the issuer's identifier. Its metadata is fetched from
-   * `<issuer>/.well-known/openid-configuration` (OpenID Connect Discovery), else from RFC 8414's
-   * `/.well-known/oauth-authorization-server`; the document's `issuer` must equal this value exactly, and its
-   * `jwks_uri` is then used as `jwksUri` would be. Tokens must carry this `iss`. An issuer that is down at start-up
-   * does not stop the service: it is asked again (at most once per `jwksCooldown`) until it answers. Excludes
-   * `jwksUri`, local keys and `trustedIssuers`.
-   * @env JWT_ISSUER_URL
-   * @default none
-   * @example 'https://keycloak.example.com/realms/shop'
-   */
-  issuerUrl?: string;
-
-  /**
-   * Several trusted issuers (tenants), each with its own keys, audience and required claims. A token's `iss`,
-   * read before its signature is checked and only to choose among these, selects the issuer; a token whose `iss`
-   * is not trusted is refused (`issuer not accepted`) without any network request, and a key is only ever looked
-   * up among the chosen issuer's keys. In the environment: issuer URLs, comma-separated (each by discovery, with
-   * `JWT_AUDIENCE` and `JWT_REQUIRED_CLAIMS`), or a JSON array of the objects below. Excludes `issuer`,
-   * `issuerUrl`, `jwksUri` and local keys.
-   * @env JWT_TRUSTED_ISSUERS
-   * @default none (one issuer)
-   * @example
-   * trustedIssuers: [
-   *   { issuer: 'https://id.example.com/realms/a' },
-   *   { issuer: 'https://login.partner.test', jwksUri: 'https://login.partner.test/keys', audience: 'partner-api' },
-   *   { issuer: 'internal', publicKeyPath: 'keys/internal.pem' },
-   * ]
-   */
-  trustedIssuers?: Array<string | TrustedIssuerOptions>;
-
-  /**
-   * For dynamic tenants: called with a token's `iss` when it is not among `trustedIssuers`; returns that issuer's
-   * options (the same checks apply as to configured ones), or `undefined` to refuse it. Answers, yes or no, are
-   * remembered for up to `issuerCacheSize` issuers (least recently used first out), so the resolver runs once per
-   * issuer, not once per token. The `iss` is read before any signature is checked, so it is bounded first: only an
-   * absolute `https:` URL (`http:` on loopback) of at most 256 characters without userinfo, query, fragment or dot
-   * segments reaches the resolver, at most `newIssuersPerMinute` new ones a minute; an accepted issuer joins the
-   * cache of active issuers (and can push one out) only once one of its tokens has verified. Needs `audience`, or
-   * `acceptAnyAudience`.
-   * @env none: a function, given in code only
-   * @default none (only `trustedIssuers`)
-   * @example
-   * issuerResolver: async (iss) => (iss.startsWith('https://id.example.com/realms/') ? { issuer: iss } : undefined)
-   */
-  issuerResolver?: IssuerResolver;
-
-  /**
-   * Most issuers whose `issuerResolver` answers are remembered. Refused at start-up without an `issuerResolver`.
-   * @env JWT_ISSUER_CACHE_SIZE
-   * @default 100
-   */
-  issuerCacheSize?: number;
-
-  /**
-   * Most issuers not seen before that are put to the `issuerResolver` (and whose keys are then fetched) in one
-   * minute; past it, tokens of further new issuers are refused (`issuer not accepted`) until the minute is over,
-   * and one warning is logged. Bounds what tokens with made-up issuers, which anyone can write, cost the identity
-   * providers and the resolver. Refused at start-up without an `issuerResolver`.
-   * @env JWT_NEW_ISSUERS_PER_MINUTE
-   * @default 10
-   */
-  newIssuersPerMinute?: number;
-
-  /**
-   * Seconds after which the fetched JWK Set is refreshed in the background; cached keys keep serving meanwhile.
-   * @env JWT_JWKS_CACHE_MAX_AGE
-   * @default 600
-   */
-  jwksCacheMaxAge?: number;
-
-  /**
-   * Seconds between two fetches of the JWK Set: an unknown `kid` triggers a fetch only past this window, so a
-   * flood of made-up `kid`s cannot hammer the issuer. At least 1.
-   * @env JWT_JWKS_COOLDOWN
-   * @default 30
-   */
-  jwksCooldown?: number;
-
-  /**
-   * Milliseconds a JWK Set fetch may take before it is given up.
-   * @env JWT_JWKS_TIMEOUT_MS
-   * @default 5000
-   */
-  jwksTimeout?: number;
-
-  /**
-   * Largest JWK Set response read, in bytes (at least 1024). The download is cut off past it and the fetch fails,
-   * so the cached keys stay in use; a real set of a few RSA keys is a few KiB.
-   * @env JWT_JWKS_MAX_BYTES
-   * @default 1048576 (1 MiB)
-   */
-  jwksMaxBytes?: number;
-
-  /**
-   * Most entries read from one JWK Set (at least 1); later entries are ignored, and the fetch's warning says how
-   * many. Bounds the work of one fetch however many entries the document holds.
-   * @env JWT_JWKS_MAX_KEYS
-   * @default 100
-   */
-  jwksMaxKeys?: number;
-
-  /**
-   * Allow an `http:` `jwksUri` on a host that is not loopback (never do this across a network you do not own).
-   * @env JWT_JWKS_ALLOW_HTTP
+   * Also reload when a key file (or a file in a key folder) changes; with several issuers, when one of an issuer's
+   * `publicKeyPath` files changes (a resolved issuer's while it stays in the issuer cache). Turned on where no key is
+   * read from a file (inline or fetched keys, and no `issuerResolver`), it stops start-up: there is nothing to watch.
+   * @env JWT_WATCH_KEY_FILES
    * @default false
    */
-  jwksAllowHttp?: boolean;
+  watchKeyFiles?: boolean;
+}
 
-  /**
-   * Seconds a fetched JWK Set may keep verifying after its last successful fetch while its refreshes fail. Past
-   * it, tokens are refused (`RS256_TOKEN_KEYS_STALE`, "verification keys are stale") and one error is logged, until
-   * a fetch succeeds again; a key the identity provider has withdrawn meanwhile stops being trusted. At least
-   * `jwksCacheMaxAge`.
-   * @env JWT_JWKS_MAX_STALE
-   * @default 86400 (one day)
-   */
-  jwksMaxStale?: number;
-
+/** What this application publishes: its JWK Set, discovery metadata, RFC 9728 metadata. */
+export interface PublishingOptions {
   /**
    * Serve the verification keys as an RFC 7517 JWK Set, so other services can verify this one's tokens. Public
    * members only (`kty`, `n`, `e`, `kid`, `alg`, `use`), outside every guard. `true` uses the defaults below;
@@ -389,17 +238,18 @@ export interface Rs256AuthModuleOptions {
   discovery?: boolean;
 
   /**
-   * The application's own `JWT_*` variables. At start-up every `JWT_*` name in `process.env` (where `ConfigModule`
-   * puts the `.env` file's variables) that is not a setting of this module is checked: one within a typo of a
-   * setting (`JWT_ISSUR`) stops start-up with "did you mean `JWT_ISSUER`?", any other is named in one warning.
-   * Names listed here are neither; a setting of this module cannot be listed.
-   * @env none: given in code only
-   * @default []
-   * @example
-   * ignoreEnv: ['JWT_REFRESH_SECRET', 'JWT_ISSUERS']
+   * Serve RFC 9728 protected-resource metadata (`resource`, `authorization_servers`, `scopes_supported` gathered
+   * from the routes' `@RequireClaims`, `bearer_methods_supported`) at `/.well-known/oauth-protected-resource`,
+   * outside every guard, and add `resource_metadata="<its URL>"` to every `WWW-Authenticate` challenge, so that
+   * clients (MCP clients among them) find the authorization server from a 401. `true` uses the defaults.
+   * @env JWT_RESOURCE_METADATA_ENABLED (`true`/`false`), JWT_RESOURCE, JWT_AUTHORIZATION_SERVERS
+   * @default false
    */
-  ignoreEnv?: string[];
+  resourceMetadata?: boolean | ResourceMetadataOptions;
+}
 
+/** Refresh tokens, revocation, and where their state is kept. */
+export interface SessionOptions {
   /**
    * Sessions: `SessionService` issues refresh tokens with access tokens (each access token then carries `sid` and
    * `jti`), and every guarded request is checked against the revocations (by `jti`, by `sid`, by `sub`).
@@ -482,20 +332,14 @@ export interface Rs256AuthModuleOptions {
    * @default false
    */
   revocationFailOpen?: boolean;
+}
 
+/** How the environment is read. */
+/** Where metrics and audit events go (see docs/observability.md). */
+export interface ObservabilityOptions {
   /**
-   * Serve RFC 9728 protected-resource metadata (`resource`, `authorization_servers`, `scopes_supported` gathered
-   * from the routes' `@RequireClaims`, `bearer_methods_supported`) at `/.well-known/oauth-protected-resource`,
-   * outside every guard, and add `resource_metadata="<its URL>"` to every `WWW-Authenticate` challenge, so that
-   * clients (MCP clients among them) find the authorization server from a 401. `true` uses the defaults.
-   * @env JWT_RESOURCE_METADATA_ENABLED (`true`/`false`), JWT_RESOURCE, JWT_AUTHORIZATION_SERVERS
-   * @default false
-   */
-  resourceMetadata?: boolean | ResourceMetadataOptions;
-
-  /**
-   * Where the library's OpenTelemetry instruments report (see docs/observability.md). By default the global meter
-   * provider: the library's metrics are no-ops until the application registers an SDK, before the module is built.
+   * Where the library's OpenTelemetry instruments report. By default the global meter provider: the library's
+   * metrics are no-ops until the application registers an SDK, before the module is built.
    * @env none: an object, given in code only
    * @default the global meter provider of `@opentelemetry/api`
    */
@@ -513,27 +357,19 @@ export interface Rs256AuthModuleOptions {
   onAuditEvent?: (event: Rs256AuthAuditEvent) => void | Promise<void>;
 }
 
-/**
- * One trusted issuer: its `iss`, where its keys come from, and what its tokens must carry. In the environment, the
- * entries of `JWT_TRUSTED_ISSUERS` in its JSON form (`[{"issuer": "…", "audience": "…"}]`) have these members.
- */
-export interface TrustedIssuerOptions {
-  /** The `iss` its tokens carry, compared exactly. Required. */
-  issuer: string;
-  /** Its JWK Set. @default none: without it (and without local keys) the set is found by discovery from `issuer` */
-  jwksUri?: string;
-  /** Local public keys (files or folders, as `publicKeyPath`) instead of a fetched set. @default none */
-  publicKeyPath?: string | string[];
-  /** A local public key PEM instead of a fetched set. @default none */
-  publicKey?: string;
-  /** Accepted audiences of its tokens. @default the module's `audience` */
-  audience?: string | string[];
-  /** Claims its tokens must carry. @default the module's `requiredClaims` */
-  requiredClaims?: string[];
+export interface EnvironmentOptions {
+  /**
+   * The application's own `JWT_*` variables. At start-up every `JWT_*` name in `process.env` (where `ConfigModule`
+   * puts the `.env` file's variables) that is not a setting of this module is checked: one within a typo of a
+   * setting (`JWT_ISSUR`) stops start-up with "did you mean `JWT_ISSUER`?", any other is named in one warning.
+   * Names listed here are neither; a setting of this module cannot be listed.
+   * @env none: given in code only
+   * @default []
+   * @example
+   * ignoreEnv: ['JWT_REFRESH_SECRET', 'JWT_ISSUERS']
+   */
+  ignoreEnv?: string[];
 }
-
-/** Turns an untrusted `iss` into an issuer's options, or refuses it with `undefined`. */
-export type IssuerResolver = (iss: string) => Promise<TrustedIssuerOptions | undefined> | TrustedIssuerOptions | undefined;
 
 /** The RFC 9728 protected-resource metadata this server publishes. */
 export interface ResourceMetadataOptions {

@@ -1,0 +1,46 @@
+import type { ConfigService } from '@nestjs/config';
+import { SettingsReader } from './from-env.js';
+import { SETTINGS } from './settings.js';
+
+/** A ConfigService over a fixed environment, as ConfigModule gives one over process.env and .env files. */
+function environment(env: Record<string, string>): ConfigService {
+  return { get: (name: string) => env[name] } as unknown as ConfigService;
+}
+
+describe('SettingsReader', () => {
+  it('reads an option before its variable, and names the setting where its value came from', () => {
+    const reader = new SettingsReader({ clockTolerance: 7 }, environment({ JWT_CLOCK_TOLERANCE: '9', JWT_REALM: 'orders' }));
+    expect(reader.read('clockTolerance')).toBe(7);
+    expect(reader.label('clockTolerance')).toBe('clockTolerance option');
+    expect(reader.read('realm')).toBe('orders');
+    expect(reader.label('realm')).toBe('JWT_REALM');
+  });
+
+  it("gives the row's default, parsed, when neither is set; an empty variable counts as unset", () => {
+    const reader = new SettingsReader({}, environment({ JWT_EXPIRES_IN: '', JWT_REQUIRED_CLAIMS: '' }));
+    expect(reader.read('expiresIn')).toBe(15 * 60);
+    expect(reader.read('requiredClaims')).toEqual(['exp', 'iat', 'sub']);
+    expect(reader.read('issuer')).toBeUndefined();
+    expect(reader.has('expiresIn')).toBe(false);
+  });
+
+  it('follows a dotted option path; an object where a switch is read turns it on', () => {
+    const reader = new SettingsReader({ jwks: { path: '/keys.json' } }, environment({ JWT_JWKS_MAX_AGE: '60' }));
+    expect(reader.read('jwksEnabled')).toBe(true);
+    expect(reader.read('jwksPath')).toBe('/keys.json');
+    expect(reader.label('jwksPath')).toBe('jwks.path option');
+    expect(reader.read('jwksMaxAge')).toBe(60);
+    expect(new SettingsReader({ jwks: false }).read('jwksEnabled')).toBe(false);
+  });
+
+  it("refuses a value its row's parser refuses, naming the setting", () => {
+    const reader = new SettingsReader({}, environment({ JWT_JWKS_COOLDOWN: '0' }));
+    expect(() => reader.read('jwksCooldown')).toThrow(expect.objectContaining({ code: 'RS256_CONFIG_INVALID', message: 'JWT_JWKS_COOLDOWN is "0"; expected a whole number of at least 1.' }));
+  });
+
+  it('has one row per variable, each name used once', () => {
+    const names = Object.values(SETTINGS).map((row) => row.env);
+    expect(new Set(names).size).toBe(names.length);
+    expect(names.every((name) => /^JWT_[A-Z_]+$/.test(name))).toBe(true);
+  });
+});

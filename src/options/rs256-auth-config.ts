@@ -1,0 +1,166 @@
+import type { IssuerResolver, TokenExtractor, TrustedIssuerOptions } from './rs256-auth-options.interface.js';
+import type { KeySet } from '../keys/key-set.js';
+import type { KeySetSources } from '../keys/key-set.loader.js';
+import type { KeyStore } from '../keys/key-store.js';
+
+/** The configuration in force after options and environment are merged, validated and the keys parsed. */
+export interface Rs256AuthConfig {
+  /** The key set in force; replaced whole when keys are reloaded. */
+  readonly keyStore: KeyStore;
+  /** Where the keys come from, read again by every reload. */
+  readonly keySources: KeySetSources;
+  readonly issuer?: string;
+  /** Accepted audiences; the first is written into issued tokens. */
+  readonly audience?: readonly string[];
+  /**
+   * Tokens of an identity provider are accepted whatever their `aud` (`JWT_ACCEPT_ANY_AUDIENCE`): the explicit
+   * opt-out from the audience a resource server otherwise needs to start.
+   */
+  readonly acceptAnyAudience: boolean;
+  /** Lifetime of issued tokens, in seconds. */
+  readonly expiresIn: number;
+  /** Shape of issued tokens: plain JWTs, or RFC 9068 access tokens (`typ: at+jwt`, `jti`, `client_id`). */
+  readonly tokenProfile: TokenProfile;
+  readonly clockTolerance: number;
+  /**
+   * Accepted `typ` header values as RFC 7515 §4.1.9 media types (lower case, `application/` prepended when the
+   * value has no `/`); `undefined` accepts any `typ`, or none.
+   */
+  readonly tokenTypes?: readonly string[];
+  readonly requiredClaims: readonly string[];
+  /** Where roles and scopes are read from. */
+  readonly claimPaths: ClaimPaths;
+  readonly maxTokenLength: number;
+  /** Most verified tokens remembered; 0 disables the cache. */
+  readonly cacheSize: number;
+  /** Check signatures of tokens not in the cache on libuv's thread pool. */
+  readonly verifyOffThread: boolean;
+  /** The level refusals are logged at; `undefined` when they are not. */
+  readonly logRefusals?: 'debug' | 'warn';
+  readonly realm: string;
+  /** Authorization scheme the default extractor accepts and every challenge names. */
+  readonly authScheme: string;
+  /** Cookie the default extractor falls back to; `undefined` when tokens are not read from cookies. */
+  readonly cookieName?: string;
+  readonly jwtFromRequest: TokenExtractor;
+  /** Reload the keys on SIGHUP. */
+  readonly reloadOnSignal: boolean;
+  /** Reload the keys when a key file changes. */
+  readonly watchKeyFiles: boolean;
+  /**
+   * Resource-server mode: verification keys from an issuer's JWK Set (`JWT_JWKS_URI`, or found by discovery from
+   * `JWT_ISSUER_URL`); `undefined` with local keys or several trusted issuers.
+   */
+  readonly remoteJwks?: RemoteKeySettings;
+  /** Several trusted issuers, each with its own keys; `undefined` with one issuer. */
+  readonly trustedIssuers?: TrustedIssuers;
+  /** Where the JWK Set is served; `undefined` when it is not. */
+  readonly jwks?: { readonly path: string; readonly maxAge: number };
+  /** Authorization-server metadata (OpenID Connect Discovery, RFC 8414); `undefined` when it is not served. */
+  readonly discovery?: {
+    /** Routes of the metadata document on this server. */
+    readonly paths: readonly string[];
+    /** The `jwks_uri` the document names. */
+    readonly jwksUri: string;
+  };
+  /** RFC 9728 protected-resource metadata; `undefined` when it is not served. */
+  readonly resourceMetadata?: {
+    /** The resource identifier (`resource`). */
+    readonly resource: string;
+    /** Issuer identifiers of the authorization servers that issue tokens for this resource. */
+    readonly authorizationServers: readonly string[];
+    /** Route of the metadata document on this server. */
+    readonly path: string;
+    /** The document's URL, announced as `resource_metadata` in every challenge. */
+    readonly url: string;
+  };
+  /** Refresh tokens and revocation; `undefined` when sessions are disabled. */
+  readonly sessions?: SessionsConfig;
+}
+
+/** Refresh tokens, revocation and where their state is kept. */
+export interface SessionsConfig {
+  readonly store: 'memory' | 'redis';
+  /** Set when `store` is `'redis'`. */
+  readonly redis?: { readonly url: string; readonly timeoutMs: number; readonly keyPrefix: string };
+  /** Lifetime of refresh tokens, in seconds: the idle timeout of a session. */
+  readonly refreshExpiresIn: number;
+  /** Seconds after sign-in past which no refresh succeeds, however often the session was refreshed. */
+  readonly maxLifetime: number;
+  /** Seconds during which the refresh token just spent gets the same successor again instead of counting as reuse. */
+  readonly reuseGrace: number;
+  /** How old the local view of revocations may grow, while the store is unreachable, before verification stops trusting it. */
+  readonly maxStalenessMs: number;
+  /** Past `maxStalenessMs`, accept tokens on the stale view instead of refusing them. */
+  readonly failOpen: boolean;
+}
+
+/** Where an issuer's JWK Set is, and the bounds every fetch of it (and of the issuer's metadata) keeps to. */
+export interface RemoteKeySettings {
+  /** The JWK Set's URI, when configured directly. */
+  readonly uri?: URL;
+  /** The issuer whose metadata names the JWK Set (`jwks_uri`), when it is discovered. */
+  readonly discover?: string;
+  readonly cacheMaxAgeMs: number;
+  readonly cooldownMs: number;
+  readonly timeoutMs: number;
+  /** Largest JWK Set (or metadata) response read; a larger one fails the fetch. */
+  readonly maxBytes: number;
+  /** Entries read from one JWK Set; the rest are ignored. */
+  readonly maxKeys: number;
+  /** Accept an `http:` jwks_uri found by discovery on a host that is not loopback. */
+  readonly allowHttp: boolean;
+  /** How long after the last successful fetch the keys may still verify, while refreshes keep failing. */
+  readonly maxStaleMs: number;
+}
+
+/** One trusted issuer, resolved: its identifier, where its keys come from, and what its tokens must carry. */
+export interface TrustedIssuer {
+  /** The `iss` value, compared exactly. */
+  readonly issuer: string;
+  /**
+   * Its keys: fetched (from a JWK Set URI or by discovery), or local public keys, read at start-up (or when the
+   * resolver answers) and read again from `sources` on `SIGHUP` (and, with `watchKeyFiles`, when they change).
+   */
+  readonly keys: { readonly remote: RemoteKeySettings } | { readonly local: KeySet; readonly sources: KeySetSources };
+  readonly audience?: readonly string[];
+  readonly requiredClaims: readonly string[];
+}
+
+/** The trusted issuers of a multi-issuer resource server. */
+export interface TrustedIssuers {
+  readonly list: readonly TrustedIssuer[];
+  /** Turns an `iss` not in the list into an issuer's options, or refuses it (`undefined`). */
+  readonly resolver?: IssuerResolver;
+  /** Most issuers the resolver's answers (yes or no) are remembered for. */
+  readonly cacheSize: number;
+  /** Most issuers not yet known that are put to the resolver (and whose keys are fetched) in one minute. */
+  readonly newPerMinute: number;
+  /** `jwksAllowHttp`: an `iss` put to the resolver may be an `http:` URL on a host that is not loopback. */
+  readonly allowHttp: boolean;
+  /**
+   * The JWK Set cooldown and timeout every resolved issuer gets, which bound the resolver's own answers too: a
+   * resolver that fails is asked again only after `cooldownMs`, one that has not answered within `timeoutMs` fails.
+   */
+  readonly resolverBounds: { readonly cooldownMs: number; readonly timeoutMs: number };
+  /**
+   * How a resolved issuer's options become a `TrustedIssuer`: the same checks as the configured ones, with its key
+   * files (if any) read without blocking the event loop.
+   */
+  readonly resolve: (options: TrustedIssuerOptions, setting: string) => Promise<TrustedIssuer>;
+}
+
+/** A claim path split into member names: `realm_access.roles` is `['realm_access', 'roles']`. */
+export type ClaimPath = readonly string[];
+
+/** Where `@RequireClaims` reads roles and scopes; each is the union of the values found at its paths. */
+export interface ClaimPaths {
+  readonly roles: readonly ClaimPath[];
+  readonly scopes: readonly ClaimPath[];
+}
+
+export const DEFAULT_CLAIM_PATHS: ClaimPaths = { roles: [['roles']], scopes: [['scope'], ['scp']] };
+
+/** Profiles of issued tokens; see the `tokenProfile` option. */
+export const TOKEN_PROFILES = ['jwt', 'rfc9068'] as const;
+export type TokenProfile = (typeof TOKEN_PROFILES)[number];

@@ -1,0 +1,22 @@
+// Module options as an application writes them, checked by `npm run typecheck` (never run): the key sources exclude
+// each other in the types (the `@ts-expect-error` lines fail the type-check if two of them are ever accepted).
+import { Rs256AuthModule, type Rs256AuthModuleOptions } from '../../src/index.js';
+
+export const modules = [
+  Rs256AuthModule.forRoot(),
+  Rs256AuthModule.forRoot({ privateKeyPath: 'keys/private.pem', publicKeyPath: ['keys/public.pem', { path: 'keys/old.pem', kid: 'old' }] }),
+  Rs256AuthModule.forRoot({ privateKeyPath: 'keys/private.pem', publicKey: '-----BEGIN PUBLIC KEY-----' }),
+  Rs256AuthModule.forRoot({ jwksUri: 'https://id.example.com/jwks.json', audience: 'api', jwksCooldown: 10 }),
+  Rs256AuthModule.forRoot({ issuerUrl: 'https://id.example.com', audience: 'api', strategy: undefined }),
+  Rs256AuthModule.forRoot({ trustedIssuers: ['https://a.example.com'], issuerResolver: () => undefined, audience: 'api' }),
+  Rs256AuthModule.forRootAsync({ useFactory: async (): Promise<Rs256AuthModuleOptions> => ({ jwksUri: 'https://id.example.com/jwks.json' }) }),
+];
+
+// @ts-expect-error a JWK Set URI and local keys: a resource server signs nothing
+export const uriAndFiles: Rs256AuthModuleOptions = { jwksUri: 'https://id.example.com/jwks.json', publicKeyPath: 'keys/public.pem' };
+// @ts-expect-error a JWK Set URI and an issuer URL: the issuer URL finds the JWK Set URI by discovery
+export const uriAndIssuer: Rs256AuthModuleOptions = { jwksUri: 'https://id.example.com/jwks.json', issuerUrl: 'https://id.example.com' };
+// @ts-expect-error several issuers and an issuer URL
+export const issuersAndIssuerUrl: Rs256AuthModuleOptions = { trustedIssuers: ['https://a.example.com'], issuerUrl: 'https://b.example.com' };
+// @ts-expect-error fetch bounds without a fetched key set
+export const boundsWithLocalKeys: Rs256AuthModuleOptions = { privateKeyPath: 'keys/private.pem', jwksCooldown: 10 };
