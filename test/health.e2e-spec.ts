@@ -6,6 +6,7 @@ import { Public, RemoteJwks, type Rs256AuthModuleOptions } from '../src/index.js
 import { Rs256AuthHealthIndicator } from '../src/health/index.js';
 import { appModule, createApp } from './fixtures/app.js';
 import { listen, request } from './support/http.js';
+import { clockAt } from './support/fake-clock.js';
 import { createKeyFiles, type KeyFiles } from './support/keys.js';
 import { LogCapture } from './support/log-capture.js';
 import { startRedis, type RedisServer } from './support/redis.js';
@@ -39,14 +40,6 @@ async function appWithHealth(options: Rs256AuthModuleOptions, env: Record<string
   const app = moduleRef.createNestApplication({ logger: new LogCapture() });
   await app.init();
   return app;
-}
-
-/** Only the clock is fake: sockets, fetches and timers run for real. */
-function clockAt(ms: number): void {
-  jest.useFakeTimers({
-    doNotFake: ['hrtime', 'nextTick', 'performance', 'queueMicrotask', 'setImmediate', 'clearImmediate', 'setInterval', 'clearInterval', 'setTimeout', 'clearTimeout'],
-    now: ms,
-  });
 }
 
 describe('Rs256AuthHealthIndicator (nestjs-rs256-auth/health) behind a @nestjs/terminus readiness route', () => {
