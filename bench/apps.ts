@@ -1,3 +1,4 @@
+import type { MeterProvider } from '@opentelemetry/api';
 import {
   Controller,
   Get,
@@ -178,6 +179,8 @@ export interface BenchAppOptions {
   publicPath: string;
   /** The library's verified-token cache; its default when left out. */
   cacheSize?: number;
+  /** Where the library's metrics go (an OpenTelemetry SDK's); the global, no-op one when left out. */
+  meterProvider?: MeterProvider;
 }
 
 export function benchModule(options: BenchAppOptions): DynamicModule {
@@ -194,6 +197,7 @@ export function benchModule(options: BenchAppOptions): DynamicModule {
             privateKeyPath: options.privatePath,
             publicKeyPath: options.publicPath,
             cacheSize: options.cacheSize,
+            meterProvider: options.meterProvider,
             verifyOffThread: options.variant === 'library-off-thread',
             sessions: options.variant === 'library-revocation',
           }),

@@ -63,3 +63,5 @@ export {
   type GraphqlWsConnection,
 } from './guard/connection-authenticator.js';
 export { EXPIRED_CLOSE_CODE } from './transports/ws.transport.js';
+export { METER_NAME } from './observability/auth-metrics.js';
+export type { Rs256AuthAuditEvent } from './observability/audit-events.js';

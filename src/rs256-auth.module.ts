@@ -24,6 +24,9 @@ import { RouteScopes } from './resource-metadata/route-scopes.js';
 import { StartupChecks } from './startup-checks/startup-checks.js';
 import { StrictJwtService } from './strict-jwt.service.js';
 import { TokenVerifier } from './token/token-verifier.js';
+import { AuditTrail } from './observability/audit-events.js';
+import { AuthMetrics } from './observability/auth-metrics.js';
+import { KeyTelemetry } from './observability/key-telemetry.js';
 
 /**
  * RS256 JWT authentication: loads and checks the keys once at start-up, exports a `JwtService` that signs with
@@ -63,6 +66,9 @@ import { TokenVerifier } from './token/token-verifier.js';
     ConnectionLifetimes,
     ConnectionAuthenticator,
     StartupChecks,
+    AuthMetrics,
+    AuditTrail,
+    KeyTelemetry,
   ],
   exports: [
     RS256_AUTH_CONFIG,
@@ -77,6 +83,10 @@ import { TokenVerifier } from './token/token-verifier.js';
     RevocationList,
     SessionService,
     ConnectionAuthenticator,
+    // The guard's own dependency, wherever the guard is instantiated.
+    AuthMetrics,
+    // For the health indicator (nestjs-rs256-auth/health), provided by the application.
+    KeyTelemetry,
   ],
 })
 export class Rs256AuthModule extends ConfigurableModuleClass {

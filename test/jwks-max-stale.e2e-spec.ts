@@ -2,20 +2,13 @@ import { jest } from '@jest/globals';
 import type { INestApplication } from '@nestjs/common';
 import { createApp } from './fixtures/app.js';
 import { listen, request } from './support/http.js';
+import { clockAt } from './support/fake-clock.js';
 import { createKeyFiles, type KeyFiles } from './support/keys.js';
 import { LogCapture } from './support/log-capture.js';
 
 const API = 'https://api.example.test';
 const ISSUER = 'https://issuer.example.test';
 const MAX_STALE_SECONDS = 3600;
-
-/** Only the clock is fake: sockets, fetches and timers run for real, so the issuer really is down. */
-function clockAt(ms: number): void {
-  jest.useFakeTimers({
-    doNotFake: ['hrtime', 'nextTick', 'performance', 'queueMicrotask', 'setImmediate', 'clearImmediate', 'setInterval', 'clearInterval', 'setTimeout', 'clearTimeout'],
-    now: ms,
-  });
-}
 
 describe('JWT_JWKS_MAX_STALE: fetched keys that cannot be refreshed stop verifying after a bound', () => {
   let keys: KeyFiles;

@@ -48,6 +48,10 @@ describe('optional transport peers', () => {
     expect(loaded.filter((url) => TRANSPORT_PACKAGES.test(url))).toEqual([]);
   });
 
+  it('loads neither @nestjs/terminus nor @nestjs/event-emitter on import (the health entry point, and module init, do)', () => {
+    expect(modulesLoadedBy().filter((url) => /node_modules\/@nestjs\/(terminus|event-emitter)\//.test(url))).toEqual([]);
+  });
+
   it('sees them when they are loaded (the check itself works)', () => {
     const loaded = modulesLoadedBy(['@nestjs/microservices', '@nestjs/websockets']);
     expect(loaded.some((url) => url.includes('node_modules/@nestjs/microservices/'))).toBe(true);

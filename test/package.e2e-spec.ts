@@ -398,7 +398,7 @@ describe('the npm package', () => {
     const manifest = JSON.parse(execFileSync('tar', ['-xzOf', tarball, 'package/package.json'], { encoding: 'utf8' }));
     const meta: Record<string, { optional?: boolean }> = manifest.peerDependenciesMeta;
     const optional = Object.keys(meta).filter((name) => meta[name].optional === true);
-    expect(optional.sort()).toEqual(['@nestjs/graphql', '@nestjs/microservices', '@nestjs/swagger', '@nestjs/websockets', 'ioredis']);
+    expect(optional.sort()).toEqual(['@nestjs/event-emitter', '@nestjs/graphql', '@nestjs/microservices', '@nestjs/swagger', '@nestjs/terminus', '@nestjs/websockets', 'ioredis']);
     expect(Object.keys(manifest.peerDependencies)).toEqual(expect.arrayContaining(optional));
   });
 
@@ -407,7 +407,7 @@ describe('the npm package', () => {
     const attw = run(process.execPath, [join(ROOT_MODULES, '@arethetypeswrong/cli/dist/index.js'), tarball, '--format', 'json'], work);
     const report = JSON.parse(attw.slice(attw.indexOf('{')));
     expect(Object.values(report.problems ?? {}).flat()).toEqual([]);
-    expect(Object.keys(report.analysis.entrypoints)).toEqual(['.', './swagger', './testing', './package.json']);
+    expect(Object.keys(report.analysis.entrypoints)).toEqual(['.', './swagger', './testing', './health', './package.json']);
   });
 
   // NestJS 12 is ES modules only: CommonJS code type-checks against it where TypeScript allows require() of ES

@@ -2,6 +2,7 @@ import {
   ForbiddenException,
   Inject,
   Injectable,
+  Optional,
   ServiceUnavailableException,
   UnauthorizedException,
   type ExecutionContext,
@@ -12,6 +13,7 @@ import type { Rs256AuthConfig } from '../options/rs256-auth-config.js';
 import { Rs256AuthError, type Rs256AuthErrorCode } from '../errors/rs256-auth.error.js';
 import { RS256_AUTH_CONFIG, RS256_STRATEGY } from '../rs256-auth.constants.js';
 import type { JwtClaims } from '../interfaces/jwt-claims.interface.js';
+import { AuthMetrics } from '../observability/auth-metrics.js';
 import { RETRY_AFTER_SECONDS } from '../transports/auth-refusal.js';
 import type { AuthCarrier } from '../transports/transport-adapter.js';
 import { transportOf } from '../transports/transports.js';
@@ -55,6 +57,9 @@ function refusalJson(statusCode: keyof typeof TITLES, message: string, code: Rs2
  */
 @Injectable()
 export class JwtAuthGuard extends AuthGuard(RS256_STRATEGY) {
+  // A property, so subclasses' constructors stay as they are.
+  @Optional() @Inject(AuthMetrics) private readonly metrics?: AuthMetrics;
+
   constructor(
     protected readonly reflector: Reflector,
     @Inject(RS256_AUTH_CONFIG) protected readonly config: Rs256AuthConfig,
@@ -77,6 +82,7 @@ export class JwtAuthGuard extends AuthGuard(RS256_STRATEGY) {
     if (policy.isPublic) {
       return true;
     }
+    const started = this.metrics?.start() ?? 0;
     const transport = transportOf(context);
     const carrier = this.getRequest(context);
     let outcome: AuthOutcome | Promise<AuthOutcome>;
@@ -91,10 +97,10 @@ export class JwtAuthGuard extends AuthGuard(RS256_STRATEGY) {
       outcome = { error };
     }
     if (outcome instanceof Promise) {
-      return outcome.then((settled) => this.admit(context, carrier, settled, token)).catch((error: unknown) => transport.refuse(error, context));
+      return outcome.then((settled) => this.admit(context, carrier, settled, token, started)).catch((error: unknown) => transport.refuse(error, context));
     }
     try {
-      return this.admit(context, carrier, outcome, token);
+      return this.admit(context, carrier, outcome, token, started);
     } catch (error) {
       return transport.refuse(error, context);
     }
@@ -105,13 +111,19 @@ export class JwtAuthGuard extends AuthGuard(RS256_STRATEGY) {
     return transportOf(context).carrier(context);
   }
 
-  private admit(context: ExecutionContext, carrier: AuthCarrier, outcome: AuthOutcome, token: string | null | undefined): true {
+  private admit(context: ExecutionContext, carrier: AuthCarrier, outcome: AuthOutcome, token: string | null | undefined, started: number): true {
     if (outcome.refused && this.config.logRefusals) {
       logRefusal(this.config, token, outcome.refused);
     }
     const info = outcome.refused ?? outcome.claims;
     carrier.authInfo = info;
-    carrier.user = this.handleRequest(outcome.error, outcome.user, info, context);
+    try {
+      carrier.user = this.handleRequest(outcome.error, outcome.user, info, context);
+    } catch (refusal) {
+      this.metrics?.verified(context.getType(), started, refusal);
+      throw refusal;
+    }
+    this.metrics?.verified(context.getType(), started, undefined);
     return true;
   }
 

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import type { Rs256AuthConfig, TrustedIssuer } from '../options/rs256-auth-config.js';
 import { type Rs256AuthErrorCode, messageOf } from '../errors/rs256-auth.error.js';
 import { quotedUrl, redactedText } from '../observability/redacted-url.js';
@@ -10,6 +10,8 @@ import { RemoteKeySource } from './remote-key-source.js';
 import { issuerIdentifierProblem } from './issuer-identifier.js';
 import { NewIssuerBudget } from './new-issuer-budget.js';
 import { SETTINGS } from '../options/settings.js';
+import { AuditTrail } from '../observability/audit-events.js';
+import { KeyTelemetry } from '../observability/key-telemetry.js';
 
 /** One trusted issuer at run time: what its tokens must carry, and its own keys. */
 export interface IssuerContext {
@@ -74,9 +76,14 @@ export class IssuerRegistry implements OnModuleInit, OnModuleDestroy {
   /** Whether key files are watched now: from module init until destroy, and only with `watchKeyFiles`. */
   private watching = false;
 
-  constructor(@Inject(RS256_AUTH_CONFIG) private readonly config: Rs256AuthConfig) {
+  constructor(
+    @Inject(RS256_AUTH_CONFIG) private readonly config: Rs256AuthConfig,
+    @Optional() private readonly telemetry?: KeyTelemetry,
+    @Optional() private readonly audit?: AuditTrail,
+  ) {
     for (const issuer of config.trustedIssuers?.list ?? []) {
       this.configured.set(issuer.issuer, this.context(issuer));
+      if ('remote' in issuer.keys) telemetry?.track(this.configured.get(issuer.issuer)!.keyStore, issuer.keys.remote.maxStaleMs);
     }
     if (config.trustedIssuers?.resolver) {
       this.budget = new NewIssuerBudget(config.trustedIssuers.newPerMinute);
@@ -213,6 +220,7 @@ export class IssuerRegistry implements OnModuleInit, OnModuleDestroy {
     const now = Date.now();
     if (now - this.lastBudgetWarning >= 60_000) {
       this.lastBudgetWarning = now;
+      this.audit?.emit({ type: 'issuer_resolution_refused', newIssuersPerMinute: newPerMinute });
       this.logger.warn(
         `More than ${newPerMinute} issuers not seen before in a minute (${SETTINGS.newIssuersPerMinute.option}, ${SETTINGS.newIssuersPerMinute.env}): ` +
           `tokens of further new issuers are refused without asking the issuerResolver for the next ${Math.ceil(this.budget!.waitMs() / 1000)} s; known issuers are not affected.`,
@@ -289,12 +297,12 @@ export class IssuerRegistry implements OnModuleInit, OnModuleDestroy {
     let context: IssuerContext;
     if ('local' in issuer.keys) {
       const keyStore = new KeyStore(issuer.keys.local, bump);
-      const files = new LocalKeySource(issuer.keys.sources, keyStore, issuer.issuer);
+      const files = new LocalKeySource(issuer.keys.sources, keyStore, issuer.issuer, this.telemetry);
       // An inline key has nothing to read again; replacing its set would only empty the verified-token cache.
       context = { issuer, keyStore, files: files.hasFiles ? files : undefined };
     } else {
       const keyStore = new KeyStore(new KeySet([]), bump);
-      context = { issuer, keyStore, source: new RemoteKeySource(issuer.keys.remote, keyStore) };
+      context = { issuer, keyStore, source: new RemoteKeySource(issuer.keys.remote, keyStore, this.telemetry) };
     }
     return context;
   }

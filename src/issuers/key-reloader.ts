@@ -1,7 +1,8 @@
-import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Optional, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import type { Rs256AuthConfig } from '../options/rs256-auth-config.js';
 import { RS256_AUTH_CONFIG } from '../rs256-auth.constants.js';
 import { LocalKeySource } from '../keys/local-key-source.js';
+import { KeyTelemetry } from '../observability/key-telemetry.js';
 
 /**
  * Re-reads the module's key files without a restart (see {@link LocalKeySource} for the rules): on `SIGHUP`
@@ -17,8 +18,12 @@ export class KeyReloader implements OnModuleInit, OnModuleDestroy {
   };
   private readonly source: LocalKeySource;
 
-  constructor(@Inject(RS256_AUTH_CONFIG) private readonly config: Rs256AuthConfig) {
-    this.source = new LocalKeySource(config.keySources, config.keyStore);
+  constructor(
+    @Inject(RS256_AUTH_CONFIG) private readonly config: Rs256AuthConfig,
+    @Optional() telemetry?: KeyTelemetry,
+  ) {
+    this.source = new LocalKeySource(config.keySources, config.keyStore, undefined, telemetry);
+    if (!config.trustedIssuers) telemetry?.ownKeys(config.keyStore, !config.remoteJwks);
   }
 
   onModuleInit(): void {

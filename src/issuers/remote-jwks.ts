@@ -1,9 +1,10 @@
-import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Optional, type OnApplicationBootstrap, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import type { Rs256AuthConfig } from '../options/rs256-auth-config.js';
 import { RS256_AUTH_CONFIG } from '../rs256-auth.constants.js';
 import type { Rs256AuthErrorCode } from '../errors/rs256-auth.error.js';
 import { IssuerRegistry } from './issuer-registry.js';
 import { RemoteKeySource } from './remote-key-source.js';
+import { KeyTelemetry } from '../observability/key-telemetry.js';
 
 /**
  * Keys fetched from issuers. With one issuer (resource-server mode) the module's key set is filled from the
@@ -23,9 +24,11 @@ export class RemoteJwks implements OnModuleInit, OnApplicationBootstrap, OnModul
   constructor(
     @Inject(RS256_AUTH_CONFIG) private readonly config: Rs256AuthConfig,
     private readonly issuers: IssuerRegistry,
+    @Optional() telemetry?: KeyTelemetry,
   ) {
     if (config.remoteJwks) {
-      this.source = new RemoteKeySource(config.remoteJwks, config.keyStore);
+      this.source = new RemoteKeySource(config.remoteJwks, config.keyStore, telemetry);
+      telemetry?.track(config.keyStore, config.remoteJwks.maxStaleMs);
     }
   }
 

@@ -9,6 +9,7 @@ import { redactedText, redactedUrl } from '../observability/redacted-url.js';
 import { discoverJwksUri } from './issuer-discovery.js';
 import { messageOf } from '../errors/rs256-auth.error.js';
 import { SETTINGS } from '../options/settings.js';
+import type { KeyObserver } from '../observability/key-telemetry.js';
 
 /** Skipped entries named in the one warning a fetch logs; the rest are only counted. */
 const REASONS_SHOWN = 5;
@@ -77,6 +78,8 @@ export class RemoteKeySource {
     private readonly settings: RemoteKeySettings,
     /** Where the fetched keys go; replaced whole when they change. */
     readonly keyStore: KeyStore,
+    /** Told of every fetch and key change (metrics, audit events, health). */
+    private readonly observer?: KeyObserver,
   ) {}
 
   /**
@@ -167,8 +170,10 @@ export class RemoteKeySource {
   private async located(): Promise<URL> {
     if (!this.remote) {
       const { uri: configured, discover, timeoutMs, maxBytes, allowHttp } = this.settings;
+      const began = performance.now();
       const uri = configured ?? (await discoverJwksUri(discover!, { timeoutMs, maxBytes, allowHttp }));
       if (!configured) {
+        this.observer?.fetched(this.keyStore, 'discovery', 'succeeded', performance.now() - began, redactedUrl(discover!));
         this.logger.log(`Issuer ${redactedUrl(discover!)} publishes its keys at ${redactedUrl(uri)}.`);
       }
       this.jwksUri = redactedUrl(uri);
@@ -180,18 +185,22 @@ export class RemoteKeySource {
   private async fetch(): Promise<FetchOutcome> {
     const cached = (): number => this.keyStore.keys.verificationKeys.length;
     let remote: URL;
+    const discovering = performance.now();
     try {
       remote = await this.located();
     } catch (error) {
+      this.observer?.fetched(this.keyStore, 'discovery', 'failed', performance.now() - discovering, redactedUrl(this.settings.discover!), redactedText(messageOf(error)));
       this.logger.warn(`Discovering the keys of issuer ${redactedUrl(this.settings.discover!)} failed (${redactedText(messageOf(error))}); ${cached()} cached key(s) stay in use.`);
       return 'failed';
     }
     const uri = this.jwksUri!;
     const { timeoutMs, maxBytes, maxKeys } = this.settings;
     let document: JwkSetDocument;
+    const began = performance.now();
     try {
       document = await fetchJwkSet(remote, timeoutMs, maxBytes, maxKeys);
     } catch (error) {
+      this.observer?.fetched(this.keyStore, 'jwks', 'failed', performance.now() - began, uri, redactedText(messageOf(error)));
       this.expireIfStale();
       const state = this.keyStore.keys.stale ? `its ${cached()} key(s) are stale and refused` : `${cached()} cached key(s) stay in use`;
       this.logger.warn(`Fetching the JWK Set from ${uri} failed (${redactedText(messageOf(error))}); ${state}.`);
@@ -205,9 +214,12 @@ export class RemoteKeySource {
     const fingerprint = (list: readonly VerificationKey[]): string => list.map((key) => `${key.kid}:${rsaThumbprint(key.key)}`).join(',');
     // An unchanged set keeps its identity, so the verified-token cache survives routine refreshes.
     if (!wasStale && fingerprint(keys) === fingerprint(current)) {
+      this.observer?.fetched(this.keyStore, 'jwks', 'unchanged', performance.now() - began, uri);
       return 'unchanged';
     }
     this.keyStore.replace(new KeySet(keys));
+    this.observer?.fetched(this.keyStore, 'jwks', 'changed', performance.now() - began, uri);
+    this.observer?.reloaded('remote', keys.map((key) => key.kid), { jwksUri: uri });
     const again = wasStale ? ' (fresh again: tokens are verified once more)' : '';
     this.logger.log(`JWK Set from ${uri}${again}: verification kids [${keys.map((key) => shown(key.kid)).join(', ')}].`);
     return 'changed';

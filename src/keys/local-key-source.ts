@@ -4,6 +4,7 @@ import { dirname } from 'node:path';
 import { messageOf } from '../errors/rs256-auth.error.js';
 import { keyPaths, loadKeySet, type KeySetSources } from './key-set.loader.js';
 import type { KeyStore } from './key-store.js';
+import type { KeyObserver } from '../observability/key-telemetry.js';
 
 /** Editors and deploy tools write a file in several steps; one reload after they settle is enough. */
 const WATCH_SETTLE_MS = 200;
@@ -27,6 +28,8 @@ export class LocalKeySource {
     private readonly keyStore: KeyStore,
     /** Whose keys these are, for log lines: `undefined` for the module's own keys, else the issuer. */
     private readonly issuer?: string,
+    /** Told of every reload that took over (audit events, key age). */
+    private readonly observer?: KeyObserver,
   ) {}
 
   /** True when at least one key comes from a file or folder, so that a reload can find anything new. */
@@ -88,6 +91,7 @@ export class LocalKeySource {
       this.keyStore.replace(keys);
       const kids = keys.verificationKeys.map((key) => key.kid).join(', ');
       this.logger.log(`Keys${whose} reloaded: verification kids [${kids}]${keys.signingKid ? `, signing kid ${keys.signingKid}` : ''}.`);
+      this.observer?.reloaded('local', keys.verificationKeys.map((key) => key.kid), { issuer: this.issuer });
       return true;
     } catch (error) {
       this.logger.error(`Key reload${whose} failed; the current keys stay in force. ${messageOf(error)}`);

@@ -1,3 +1,5 @@
+import type { MeterProvider } from '@opentelemetry/api';
+import type { Rs256AuthAuditEvent } from '../observability/audit-events.js';
 import type { TokenExtractor } from '../transports/token-extractors.js';
 import type { KeySourceOptions } from './key-source-options.interface.js';
 
@@ -15,6 +17,7 @@ export type Rs256AuthModuleOptions = KeySourceOptions &
   KeyReloadOptions &
   PublishingOptions &
   SessionOptions &
+  ObservabilityOptions &
   EnvironmentOptions;
 
 /** What issued tokens carry and what verified ones must. */
@@ -332,6 +335,28 @@ export interface SessionOptions {
 }
 
 /** How the environment is read. */
+/** Where metrics and audit events go (see docs/observability.md). */
+export interface ObservabilityOptions {
+  /**
+   * Where the library's OpenTelemetry instruments report. By default the global meter provider: the library's
+   * metrics are no-ops until the application registers an SDK, before the module is built.
+   * @env none: an object, given in code only
+   * @default the global meter provider of `@opentelemetry/api`
+   */
+  meterProvider?: MeterProvider;
+
+  /**
+   * Receives audit events (refresh-token reuse, sign-out everywhere, bulk cut-off, key reload, JWK Set fetch failure,
+   * issuer resolution refused by the rate bound), for a SIEM. Called on a later turn of the event loop, never
+   * awaited: a slow or throwing subscriber never delays or fails a request (a failure is logged once).
+   * @env none: a function, given in code only
+   * @default none
+   * @example
+   * Rs256AuthModule.forRoot({ onAuditEvent: (event) => siem.send(event) })
+   */
+  onAuditEvent?: (event: Rs256AuthAuditEvent) => void | Promise<void>;
+}
+
 export interface EnvironmentOptions {
   /**
    * The application's own `JWT_*` variables. At start-up every `JWT_*` name in `process.env` (where `ConfigModule`

@@ -376,6 +376,16 @@ export const CODE_ONLY_OPTIONS: readonly { readonly option: string; readonly doc
     defaultDoc: '`[]`',
   },
   {
+    option: 'meterProvider',
+    doc: 'where the OpenTelemetry instruments report (see [Observability](observability.md))',
+    defaultDoc: 'the global meter provider (a no-op until an SDK is registered)',
+  },
+  {
+    option: 'onAuditEvent',
+    doc: '`(event) => void`, receives audit events, called off the request path (see [Observability](observability.md#audit-events))',
+    defaultDoc: 'none',
+  },
+  {
     option: 'ignoreEnv',
     doc: "the application's own `JWT_*` variables, neither taken for typos nor warned about (e.g. `['JWT_REFRESH_SECRET']`); a name from this table cannot be listed",
     defaultDoc: '`[]`',

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import type { Rs256AuthConfig } from '../options/rs256-auth-config.js';
 import { Rs256AuthError } from '../errors/rs256-auth.error.js';
 import type { JwtClaims } from '../interfaces/jwt-claims.interface.js';
@@ -6,6 +6,7 @@ import { RS256_AUTH_CONFIG, SESSION_STORE } from '../rs256-auth.constants.js';
 import type { Revocation, RevocationSink, SessionStore } from './session-store.interface.js';
 import { covers, issueStamp, mergeCutOff, type CutOff } from './cut-off.js';
 import { SETTINGS } from '../options/settings.js';
+import { AuthMetrics } from '../observability/auth-metrics.js';
 
 /** Expired entries are swept at most this often, when a revocation arrives. */
 const PRUNE_INTERVAL_MS = 60_000;
@@ -37,11 +38,21 @@ export class RevocationList implements RevocationSink, OnModuleInit, OnModuleDes
   constructor(
     @Inject(RS256_AUTH_CONFIG) config: Rs256AuthConfig,
     @Inject(SESSION_STORE) private readonly store: SessionStore | null,
+    @Optional() metrics?: AuthMetrics,
   ) {
     this.enabled = config.sessions !== undefined;
     this.shared = store?.shared === true;
     this.maxStalenessMs = config.sessions?.maxStalenessMs ?? 0;
     this.failOpen = config.sessions?.failOpen ?? false;
+    if (this.enabled) this.observe(metrics);
+  }
+
+  private observe(metrics: AuthMetrics | undefined): void {
+    metrics?.gauge('rs256auth.revocation_list.size', '{entry}', 'Revocations held by this instance (tokens, sessions, subjects, bulk cut-off).', () => this.size);
+    metrics?.gauge('rs256auth.revocation_list.staleness', 's', 'Time since the shared session store last confirmed the revocation list.', () => {
+      const age = this.ageMs();
+      return age === undefined || age === Number.POSITIVE_INFINITY ? undefined : age / 1000;
+    });
   }
 
   /** Waits for the store's first snapshot (bounded by the store's timeout), so a fresh instance starts current. */
@@ -78,6 +89,24 @@ export class RevocationList implements RevocationSink, OnModuleInit, OnModuleDes
     if (covers(this.everyone, stamp, now)) {
       throw new Rs256AuthError('RS256_TOKEN_REVOKED', 'token revoked: every token issued before a cut-off was revoked');
     }
+  }
+
+  /** Entries in force or not yet swept: tokens, sessions and subjects revoked, and a bulk cut-off. */
+  get size(): number {
+    return this.byJti.size + this.bySid.size + this.bySub.size + (this.everyone ? 1 : 0);
+  }
+
+  /**
+   * Milliseconds since the shared store last confirmed this view (`Infinity` before it ever did); `undefined`
+   * without sessions or with a store local to this process, whose view is never stale.
+   */
+  ageMs(now = Date.now()): number | undefined {
+    return this.enabled && this.shared ? (this.confirmedAt === 0 ? Number.POSITIVE_INFINITY : now - this.confirmedAt) : undefined;
+  }
+
+  /** The staleness bound (`revocationMaxStaleness`), in milliseconds. */
+  get maxAgeMs(): number {
+    return this.maxStalenessMs;
   }
 
   private stale(now: number): void {

@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import type { Rs256AuthConfig, SessionsConfig } from '../options/rs256-auth-config.js';
@@ -6,6 +6,8 @@ import { Rs256AuthError } from '../errors/rs256-auth.error.js';
 import type { JwtClaims } from '../interfaces/jwt-claims.interface.js';
 import { RS256_AUTH_CONFIG, SESSION_STORE } from '../rs256-auth.constants.js';
 import { RevocationList } from './revocation-list.js';
+import { AuditTrail } from '../observability/audit-events.js';
+import { AuthMetrics } from '../observability/auth-metrics.js';
 import type { RevocationRequest, SessionLifetimes, SessionState, SessionStore } from './session-store.interface.js';
 import { SETTINGS } from '../options/settings.js';
 
@@ -67,6 +69,8 @@ export class SessionService {
     private readonly jwt: JwtService,
     @Inject(SESSION_STORE) private readonly store: SessionStore | null,
     private readonly revocations: RevocationList,
+    @Optional() private readonly metrics?: AuthMetrics,
+    @Optional() private readonly audit?: AuditTrail,
   ) {}
 
   /**
@@ -84,6 +88,7 @@ export class SessionService {
     const sid = token.subarray(0, SID_BYTES).toString('base64url');
     const family = digest(token.subarray(SID_BYTES, FAMILY_END));
     const stamp = await store.createSession({ sid, sub: subject, claims, family, current: digest(token) }, this.lifetimes());
+    this.metrics?.session('issued');
     return this.pair(sid, { sub: subject, claims, bornAt: stamp, stamp, nonce: '' }, token, randomId(16));
   }
 
@@ -113,8 +118,11 @@ export class SessionService {
     switch (result.status) {
       case 'rotated':
       case 'replayed':
+        this.metrics?.session('refreshed');
         return this.pair(sid, result.state, successor(token, result.state.nonce), derive(token, 'jti', result.state.nonce).subarray(0, 16).toString('base64url'));
       case 'reused':
+        this.metrics?.session('reuse_detected');
+        this.audit?.emit({ type: 'refresh_token_reused', sessionId: sid, subject: result.sub });
         await this.revokeSession(sid);
         throw new Rs256AuthError('RS256_REFRESH_TOKEN_REUSED', 'refresh token already used; its session is revoked');
       case 'superseded':
@@ -151,6 +159,7 @@ export class SessionService {
    */
   async revokeSubject(subject: string): Promise<void> {
     await this.revoke({ kind: 'sub', value: subject, ...this.retention() });
+    this.audit?.emit({ type: 'signed_out_everywhere', subject });
   }
 
   /**
@@ -164,11 +173,13 @@ export class SessionService {
       throw new TypeError('time is an invalid Date.');
     }
     await this.revoke({ kind: 'all', value: '', before, ...this.retention() });
+    this.audit?.emit({ type: 'bulk_cut_off', ...(time && { before: time }) });
   }
 
   private async revoke(request: RevocationRequest): Promise<void> {
     const { store } = this.enabled();
     const recorded = await store.revoke([request]);
+    this.metrics?.session('revoked');
     // In force here at once, whatever the channel's delay.
     this.revocations.apply(recorded);
   }

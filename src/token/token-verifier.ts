@@ -8,6 +8,7 @@ import type { KeySet, VerificationKey } from '../keys/key-set.js';
 import { RS256_AUTH_CONFIG } from '../rs256-auth.constants.js';
 import { typMediaType } from '../options/token-type.js';
 import { VerifiedTokenCache } from './verified-token-cache.js';
+import { AuthMetrics } from '../observability/auth-metrics.js';
 
 /** A JOSE header as it arrives: untrusted until the signature is checked. */
 export type JoseHeader = Record<string, unknown>;
@@ -179,8 +180,10 @@ export class TokenVerifier {
   constructor(
     @Inject(RS256_AUTH_CONFIG) private readonly config: Rs256AuthConfig,
     @Optional() private readonly issuers?: IssuerRegistry,
+    @Optional() private readonly metrics?: AuthMetrics,
   ) {
     this.cache = new VerifiedTokenCache(config.cacheSize);
+    metrics?.gauge('rs256auth.token_cache.size', '{token}', 'Verified tokens remembered by the verified-token cache.', () => this.cache.size);
   }
 
   /** Number of verified tokens currently remembered. */
@@ -257,6 +260,7 @@ export class TokenVerifier {
   private fromCache(token: string, nowSeconds: number): JwtClaims | undefined {
     const cached = this.cache.get(token);
     if (cached !== undefined) {
+      this.metrics?.cacheHit();
       try {
         this.checkTime(cached, nowSeconds);
       } catch (error) {
