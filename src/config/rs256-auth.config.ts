@@ -11,6 +11,7 @@ import { typMediaType } from './token-type.js';
 import { ENV_PREFIX, findUnknownEnv } from './unknown-env.js';
 import { firstOf, fromAuthHeader, fromCookie, HTTP_TOKEN } from '../transports/token-extractors.js';
 import { quotedUrl, redactedUrl } from '../observability/redacted-url.js';
+import { redisTopology, redisTopologyGiven, type RedisTopology, type RedisTopologySettings } from '../sessions/redis-topology.js';
 
 /** The configuration in force after options and environment are merged, validated and the keys parsed. */
 export interface Rs256AuthConfig {
@@ -82,7 +83,7 @@ export interface Rs256AuthConfig {
 export interface SessionsConfig {
   readonly store: 'memory' | 'redis';
   /** Set when `store` is `'redis'`. */
-  readonly redis?: { readonly url: string; readonly timeoutMs: number; readonly keyPrefix: string };
+  readonly redis?: { readonly topology: RedisTopology; readonly timeoutMs: number; readonly keyPrefix: string };
   /** Lifetime of refresh tokens, in seconds: the idle timeout of a session. */
   readonly refreshExpiresIn: number;
   /** Seconds after sign-in past which no refresh succeeds, however often the session was refreshed. */
@@ -208,6 +209,9 @@ const ENV = {
   redisUrl: 'JWT_REDIS_URL',
   redisTimeout: 'JWT_REDIS_TIMEOUT_MS',
   redisKeyPrefix: 'JWT_REDIS_KEY_PREFIX',
+  redisSentinels: 'JWT_REDIS_SENTINELS',
+  redisSentinelMaster: 'JWT_REDIS_SENTINEL_MASTER',
+  redisClusterNodes: 'JWT_REDIS_CLUSTER_NODES',
   refreshExpiresIn: 'JWT_REFRESH_EXPIRES_IN',
   refreshReuseGrace: 'JWT_REFRESH_REUSE_GRACE',
   sessionMaxLifetime: 'JWT_SESSION_MAX_LIFETIME',
@@ -536,7 +540,7 @@ export function resolveRs256AuthConfig(options: Rs256AuthModuleOptions = {}, con
     resourceMetadata: settings.boolean('resourceMetadataEnabled')
       ? resolveResourceMetadata(settings, audience, trustedIssuers?.list.map((trusted) => trusted.issuer) ?? (issuer !== undefined ? [issuer] : []))
       : undefined,
-    sessions: settings.boolean('sessions') ? resolveSessions(settings) : undefined,
+    sessions: settings.boolean('sessions') ? resolveSessions(settings, options.redisClient) : undefined,
     // Last: every other setting is checked first, so a mistake there is named before the missing audience is.
     acceptAnyAudience: resolveAudienceCheck(settings, audience, remoteJwks, trustedIssuers),
   };
@@ -694,24 +698,31 @@ function resolveTransport(
   };
 }
 
-function resolveSessions(settings: Settings): SessionsConfig {
+function resolveSessions(settings: Settings, redisClient: unknown): SessionsConfig {
   const store = settings.string('sessionStore');
   if (store.value !== undefined && store.value !== 'memory' && store.value !== 'redis') {
     throw invalid(store.setting, store.value, "'memory' or 'redis'");
   }
-  const url = settings.string('redisUrl');
-  if (store.value === 'redis' && url.value === undefined) {
-    throw new Rs256AuthError('RS256_CONFIG_INVALID', `${store.setting} is "redis" but ${url.setting} is not set; expected a URL such as redis://127.0.0.1:6379.`);
+  const redis: RedisTopologySettings = {
+    url: settings.string('redisUrl'),
+    sentinels: settings.list('redisSentinels'),
+    master: settings.string('redisSentinelMaster'),
+    cluster: settings.list('redisClusterNodes'),
+    client: { value: redisClient, setting: 'redisClient option' },
+  };
+  const named = redisTopologyGiven(redis);
+  if (store.value === 'redis' && named.length === 0) {
+    throw new Rs256AuthError(
+      'RS256_CONFIG_INVALID',
+      `${store.setting} is "redis" but ${redis.url.setting} is not set; expected a URL such as redis://127.0.0.1:6379 (or ${redis.sentinels.setting} with ${redis.master.setting}, ${redis.cluster.setting}, or the redisClient option).`,
+    );
   }
-  if (url.value !== undefined && store.value !== 'redis') {
+  if (named.length > 0 && store.value !== 'redis') {
     // Sessions would silently stay in this process's memory: a logout on one instance never reaching the others.
     throw new Rs256AuthError(
       'RS256_CONFIG_INVALID',
-      `${url.setting} is set but ${store.setting} is ${store.value === undefined ? 'not set' : `"${store.value}"`}; set ${store.setting} to "redis" to share sessions through Redis, or unset ${url.setting}.`,
+      `${named[0]} is set but ${store.setting} is ${store.value === undefined ? 'not set' : `"${store.value}"`}; set ${store.setting} to "redis" to share sessions through Redis, or unset ${named[0]}.`,
     );
-  }
-  if (url.value !== undefined) {
-    redisUrl(url.value, url.setting);
   }
   const refreshExpiresIn = settings.get('refreshExpiresIn');
   const maxLifetime = settings.get('sessionMaxLifetime');
@@ -720,7 +731,7 @@ function resolveSessions(settings: Settings): SessionsConfig {
     redis:
       store.value === 'redis'
         ? {
-            url: url.value!,
+            topology: redisTopology(redis),
             timeoutMs: settings.integer('redisTimeout', DEFAULT_SESSIONS.redisTimeoutMs, 1),
             keyPrefix: settings.string('redisKeyPrefix').value ?? DEFAULT_SESSIONS.redisKeyPrefix,
           }
@@ -731,23 +742,6 @@ function resolveSessions(settings: Settings): SessionsConfig {
     maxStalenessMs: settings.integer('revocationMaxStaleness', DEFAULT_SESSIONS.maxStalenessMs, 1),
     failOpen: settings.boolean('revocationFailOpen'),
   };
-}
-
-/**
- * `JWT_REDIS_URL` parsed here, before ioredis sees it: ioredis's own error for a malformed URL carries the whole
- * URL, password included, into the start-up failure. Messages show it redacted (see redactedUrl).
- */
-function redisUrl(value: string, setting: string): void {
-  const expected = 'a redis:// or rediss:// URL such as redis://:password@127.0.0.1:6379/0';
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw invalid(setting, redactedUrl(value), expected);
-  }
-  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
-    throw invalid(setting, redactedUrl(value), expected);
-  }
 }
 
 /** A URL to fetch keys or metadata from: absolute, and `https:` unless loopback or allowed. Quoted redacted. */
