@@ -372,7 +372,9 @@ export class RedisSessionStore implements SessionStore {
       this.reportDown(error);
       // Missed: a connection that stopped answering is ended and opened again, not waited on (a silent path can
       // leave a TCP connection open for many minutes).
-      for (const client of [this.subscriber, this.commands]) {
+      // A client from the `redisClient` factory is the application's: only the store's own connections are ended.
+      const own = this.connections.ownsCommands ? [this.subscriber, this.commands] : [this.subscriber];
+      for (const client of this.sink ? own : []) {
         if (client.status === 'ready') client.disconnect(true);
       }
     } finally {
