@@ -34,7 +34,7 @@ describe('Redis Sentinel (JWT_REDIS_SENTINELS, JWT_REDIS_SENTINEL_MASTER)', () =
     expect(await status(b, before.accessToken)).toBe(200);
 
     await set.primary.kill();
-    await until(async () => (await signIn(a, 'failover')).status === 200, 15_000, 'sign-in on the promoted replica');
+    await until(async () => (await signIn(a, 'failover')).status === 200 && (await signIn(b, 'failover')).status === 200, 15_000, 'sign-in on the promoted replica');
     expect(set.sentinelOutput()).toContain('+switch-master');
 
     const after = await login(b, 'failover');
@@ -65,6 +65,8 @@ describe('Redis Cluster (JWT_REDIS_CLUSTER_NODES)', () => {
     const [first, second] = cluster.nodes;
     const a = await instances.start({ JWT_REDIS_CLUSTER_NODES: `127.0.0.1:${first.port}` });
     const b = await instances.start({ JWT_REDIS_CLUSTER_NODES: `127.0.0.1:${second.port}` });
+    // Started, an instance has waited for the cluster at most its timeout: it may still be learning the slots.
+    await until(async () => (await signIn(a, 'cluster')).status === 200 && (await signIn(b, 'cluster')).status === 200, 10_000, 'cluster reachable');
     const signedIn = await login(a, 'cluster');
     const refreshed = await refresh(b, signedIn.refreshToken);
     expect(refreshed.status).toBe(200);
