@@ -353,17 +353,19 @@ export class RedisSessionStore implements SessionStore {
     this.busy = true;
     const sink = this.sink;
     try {
-      const sent = Date.now();
+      let current = this.synced;
       if (this.synced && this.reloadWanted) {
         this.reloadWanted = false;
         await this.load(sink);
-        sink.confirm(sent);
-      } else if (this.synced) {
-        await Promise.all([this.subscriber.ping(), this.commands.ping()]);
-        sink.confirm(sent);
-      } else if (await this.sync(sink)) {
-        sink.confirm(sent);
+      } else if (!this.synced) {
+        current = await this.sync(sink);
       }
+      if (!current) return;
+      // Confirmed once both connections answer: a message published before the ping arrives before its answer, and
+      // whatever a load took, the view is as current as this ping.
+      const sent = Date.now();
+      await Promise.all([this.subscriber.ping(), this.commands.ping()]);
+      sink.confirm(sent);
       if (this.reportedDown) {
         this.reportedDown = false;
         this.logger.log('Redis session store reachable again; revocation list rebuilt.');

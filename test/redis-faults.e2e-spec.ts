@@ -1,0 +1,239 @@
+import { JwtService } from '@nestjs/jwt';
+import { Redis } from 'ioredis';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { Rs256AuthError } from '../src/index.js';
+import { startDelayProxy, type DelayProxy } from './support/delay-proxy.js';
+import { createKeyFiles, type KeyFiles } from './support/keys.js';
+import { SETUP_TIMEOUT } from './support/processes.js';
+import { startRedis, type RedisServer } from './support/redis.js';
+import { Instances, login, post, refresh, status } from './support/session-instances.js';
+import { until } from './support/until.js';
+
+/**
+ * Redis at scale and in faults, with real redis-server processes: a million revocations, a restart that empties it,
+ * a restart from an older snapshot, an eviction policy that could drop the list, a connection that goes silent.
+ * How fast (load time, RSS, re-seed time) is measured by `npm run bench`, not asserted here.
+ */
+let keys: KeyFiles;
+beforeAll(() => {
+  keys = createKeyFiles();
+});
+afterAll(() => keys.cleanup());
+
+const baseEnv = (): Record<string, string> => ({ JWT_PRIVATE_KEY_PATH: keys.privatePath });
+
+/** Writes `count` session revocations (`sid:<prefix><i>`) straight into Redis, server-side, in chunks. */
+async function fillRevocations(url: string, count: number, prefix: string): Promise<void> {
+  const client = new Redis(url);
+  try {
+    const until = Date.now() + 3_600_000;
+    for (let start = 0; start < count; start += 100_000) {
+      await client.eval(
+        `for i = tonumber(ARGV[1]), tonumber(ARGV[2]) do redis.call('HSET', KEYS[1], ARGV[3] .. i, ARGV[4]) end`,
+        1,
+        'rs256-auth:revocations',
+        start,
+        Math.min(count, start + 100_000) - 1,
+        `sid:${prefix}`,
+        `${until}|-1`,
+      );
+    }
+  } finally {
+    client.disconnect();
+  }
+}
+
+describe('a million revocations', () => {
+  let redis: RedisServer;
+  const instances = new Instances(baseEnv);
+
+  beforeAll(async () => {
+    redis = await startRedis();
+    await fillRevocations(redis.url, 1_000_000, 'bulk-');
+  }, SETUP_TIMEOUT);
+  afterAll(async () => {
+    await instances.stopAll();
+    await redis?.stop();
+  });
+
+  it('load in pages: a new instance (default 1 s timeout) accepts a valid token and refuses one of the million', async () => {
+    const a = await instances.start({ JWT_REDIS_URL: redis.url });
+    const jwt = a.app.get(JwtService);
+    const valid = jwt.sign({ sub: 'someone', sid: 'not-revoked' });
+    const revoked = jwt.sign({ sub: 'someone', sid: 'bulk-765432' });
+    // Functional bound only: the figures (about 2 s here) are the bench's.
+    await until(async () => (await status(a, valid)) === 200, 60_000, 'the list loaded');
+    expect(await status(a, revoked)).toBe(401);
+    // A slow load is not an unreachable server.
+    expect(a.logs.matching(/Redis session store unreachable/)).toEqual([]);
+  }, 90_000);
+});
+
+describe('an empty Redis restart', () => {
+  let redis: RedisServer;
+  const instances = new Instances(baseEnv);
+
+  beforeAll(async () => {
+    redis = await startRedis();
+  }, SETUP_TIMEOUT);
+  afterAll(async () => {
+    await instances.stopAll();
+    await redis?.stop();
+  });
+
+  it('one instance gives the list back without publishing it; the others load it once; no valid token refused past the staleness bound', async () => {
+    const entries = 20_000;
+    await fillRevocations(redis.url, entries, 'known-');
+    const env = { JWT_REDIS_URL: redis.url, JWT_REVOCATION_MAX_STALENESS_MS: '2000' };
+    const all = [await instances.start(env), await instances.start(env), await instances.start(env)];
+    const jwt = all[0].app.get(JwtService);
+    const valid = jwt.sign({ sub: 'someone', sid: 'live' });
+    const revoked = jwt.sign({ sub: 'someone', sid: 'known-12345' });
+    for (const instance of all) await until(async () => (await status(instance, valid)) === 200, 10_000, 'loaded');
+
+    await redis.stop();
+    await redis.start();
+    const restarted = performance.now();
+    // Everything published on the channel from now on, counted as revocations.
+    const listener = new Redis(redis.url);
+    let published = 0;
+    listener.on('message', (_channel: string, message: string) => {
+      const parsed: unknown = JSON.parse(message);
+      published += Array.isArray(parsed) ? parsed.length : 0;
+    });
+    try {
+      await listener.subscribe('rs256-auth:revocations');
+      const client = new Redis(redis.url);
+      try {
+        await until(async () => (await client.hlen('rs256-auth:revocations')) === entries, 20_000, 'the list given back');
+      } finally {
+        client.disconnect();
+      }
+      for (const instance of all) {
+        await until(async () => (await status(instance, valid)) === 200, 10_000, 'serving again');
+        expect(await status(instance, revoked)).toBe(401);
+      }
+      // Accepted again well within the staleness bound plus a reconnection (about 1 s).
+      expect(performance.now() - restarted).toBeLessThan(2000 + 5000);
+      // One instance gave the list back, as script calls that publish nothing: no instance received N x M entries.
+      const reseeders = all.filter((instance) => instance.logs.matching(/gave \d+ revocations back/).length > 0);
+      expect(reseeders).toHaveLength(1);
+      expect(published).toBe(0);
+    } finally {
+      listener.disconnect();
+    }
+    // A new instance finds the whole list in Redis.
+    const late = await instances.start(env);
+    await until(async () => (await status(late, valid)) === 200, 10_000, 'a new instance loaded');
+    expect(await status(late, revoked)).toBe(401);
+  }, 90_000);
+});
+
+describe('a restart from an older snapshot', () => {
+  let redis: RedisServer;
+  let dir: string;
+  const instances = new Instances(baseEnv);
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'rs256-auth-snapshot-'));
+    redis = await startRedis({ dir });
+  }, SETUP_TIMEOUT);
+  afterAll(async () => {
+    await instances.stopAll();
+    await redis?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('brings back neither a logged-out session nor a subject signed out everywhere, refresh tokens included', async () => {
+    const env = { JWT_REDIS_URL: redis.url };
+    const [a, b] = [await instances.start(env), await instances.start(env)];
+    const loggedOut = await login(a, 'snapshot-one');
+    const signedOut = await login(a, 'snapshot-all');
+    const client = new Redis(redis.url);
+    try {
+      // The snapshot, taken before the logout and the logout-all.
+      await client.save();
+    } finally {
+      client.disconnect();
+    }
+    expect((await post(a, '/session/logout', loggedOut.accessToken)).status).toBe(204);
+    expect((await post(b, '/session/logout-all', signedOut.accessToken)).status).toBe(204);
+
+    await redis.stop();
+    await redis.start();
+    expect(redis.output()).toMatch(/DB loaded from disk/);
+    for (const instance of [a, b]) {
+      await until(async () => (await refresh(instance, loggedOut.refreshToken)).status === 401, 10_000, 'the logged-out session refused again');
+      expect((await refresh(instance, signedOut.refreshToken)).status).toBe(401);
+      expect(await status(instance, loggedOut.accessToken)).toBe(401);
+      expect(await status(instance, signedOut.accessToken)).toBe(401);
+    }
+  }, 60_000);
+});
+
+describe('maxmemory-policy', () => {
+  let lru: RedisServer;
+  let volatile: RedisServer;
+  const instances = new Instances(baseEnv);
+
+  beforeAll(async () => {
+    lru = await startRedis({ args: ['--maxmemory', '64mb', '--maxmemory-policy', 'allkeys-lru'] });
+    volatile = await startRedis({ args: ['--maxmemory', '64mb', '--maxmemory-policy', 'volatile-lru'] });
+  }, SETUP_TIMEOUT);
+  afterAll(async () => {
+    await instances.stopAll();
+    await Promise.all([lru?.stop(), volatile?.stop()]);
+  });
+
+  it('a policy that can evict the revocation list stops start-up, naming the setting', async () => {
+    const error = await instances.start({ JWT_REDIS_URL: lru.url }).catch((failure: unknown) => failure);
+    expect(error).toBeInstanceOf(Rs256AuthError);
+    expect((error as Rs256AuthError).code).toBe('RS256_CONFIG_INVALID');
+    expect((error as Error).message).toMatch(/maxmemory-policy is allkeys-lru.*set maxmemory-policy to noeviction/);
+  });
+
+  it('a policy that can evict only sessions starts, with a warning', async () => {
+    const instance = await instances.start({ JWT_REDIS_URL: volatile.url });
+    expect(instance.logs.matching(/WARN Redis maxmemory-policy is volatile-lru/)).toHaveLength(1);
+  });
+});
+
+describe('a connection that goes silent', () => {
+  let redis: RedisServer;
+  let proxy: DelayProxy;
+  const instances = new Instances(baseEnv);
+
+  beforeAll(async () => {
+    redis = await startRedis();
+    proxy = await startDelayProxy(redis.port, 0);
+  }, SETUP_TIMEOUT);
+  afterAll(async () => {
+    await instances.stopAll();
+    await proxy?.close();
+    await redis?.stop();
+  });
+
+  it('is ended and opened again: within the staleness bound + 5 s, valid tokens pass and a logout made elsewhere meanwhile is in force', async () => {
+    const staleness = 1000;
+    const silent = await instances.start({ JWT_REDIS_URL: proxy.url, JWT_REDIS_TIMEOUT_MS: '300', JWT_REVOCATION_MAX_STALENESS_MS: String(staleness) });
+    const direct = await instances.start({ JWT_REDIS_URL: redis.url });
+    const valid = await login(silent, 'stall');
+    const loggedOut = await login(direct, 'stall');
+    expect(await status(silent, loggedOut.accessToken)).toBe(200);
+
+    proxy.stallOpenConnections();
+    const stalled = performance.now();
+    // Made while the path is silent: the instance learns it only through a new connection.
+    expect((await post(direct, '/session/logout', loggedOut.accessToken)).status).toBe(204);
+    await until(
+      async () => (await status(silent, loggedOut.accessToken)) === 401 && (await status(silent, valid.accessToken)) === 200,
+      staleness + 5000,
+      'recovered from the stall',
+    );
+    expect(performance.now() - stalled).toBeLessThan(staleness + 5000);
+    await until(async () => (await refresh(silent, valid.refreshToken)).status === 200, 5000, 'refresh through a new connection');
+  }, 30_000);
+});
