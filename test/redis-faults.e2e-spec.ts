@@ -8,7 +8,7 @@ import { Rs256AuthError } from '../src/index.js';
 import { startDelayProxy, type DelayProxy } from './support/delay-proxy.js';
 import { createKeyFiles, type KeyFiles } from './support/keys.js';
 import { SETUP_TIMEOUT } from './support/processes.js';
-import { startRedis, type RedisServer } from './support/redis.js';
+import { fillRevocations, startRedis, type RedisServer } from './support/redis.js';
 import { Instances, login, post, refresh, status } from './support/session-instances.js';
 import { until } from './support/until.js';
 
@@ -24,27 +24,6 @@ beforeAll(() => {
 afterAll(() => keys.cleanup());
 
 const baseEnv = (): Record<string, string> => ({ JWT_PRIVATE_KEY_PATH: keys.privatePath });
-
-/** Writes `count` session revocations (`sid:<prefix><i>`) straight into Redis, server-side, in chunks. */
-async function fillRevocations(url: string, count: number, prefix: string): Promise<void> {
-  const client = new Redis(url);
-  try {
-    const until = Date.now() + 3_600_000;
-    for (let start = 0; start < count; start += 100_000) {
-      await client.eval(
-        `for i = tonumber(ARGV[1]), tonumber(ARGV[2]) do redis.call('HSET', KEYS[1], ARGV[3] .. i, ARGV[4]) end`,
-        1,
-        'rs256-auth:revocations',
-        start,
-        Math.min(count, start + 100_000) - 1,
-        `sid:${prefix}`,
-        `${until}|-1`,
-      );
-    }
-  } finally {
-    client.disconnect();
-  }
-}
 
 describe('a million revocations', () => {
   let redis: RedisServer;

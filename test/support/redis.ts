@@ -197,3 +197,27 @@ export async function startRedisCluster(): Promise<RedisClusterSet> {
     throw error;
   }
 }
+
+/**
+ * Writes `count` session revocations (`sid:<prefix><i>`, for an hour) straight into the store's list, server-side
+ * and in chunks, as a long-running service would have accumulated them.
+ */
+export async function fillRevocations(url: string, count: number, prefix: string): Promise<void> {
+  const client = new Redis(url);
+  try {
+    const until = Date.now() + 3_600_000;
+    for (let start = 0; start < count; start += 100_000) {
+      await client.eval(
+        `for i = tonumber(ARGV[1]), tonumber(ARGV[2]) do redis.call('HSET', KEYS[1], ARGV[3] .. i, ARGV[4]) end`,
+        1,
+        'rs256-auth:revocations',
+        start,
+        Math.min(count, start + 100_000) - 1,
+        `sid:${prefix}`,
+        `${until}|-1`,
+      );
+    }
+  } finally {
+    client.disconnect();
+  }
+}
