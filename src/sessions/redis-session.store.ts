@@ -150,8 +150,10 @@ const MAX_HEARTBEAT_MS = 1000;
 const MIN_HEARTBEAT_MS = 25;
 /** Revocations given back to the server per script call after it lost them. */
 const RESEED_BATCH = 1000;
+/** Re-seed script calls sent at once: the server works while the next ones travel. */
+const RESEED_IN_FLIGHT = 4;
 /** Entries asked for per page when loading the list: each page is a short command, however long the list. */
-const LOAD_PAGE = 5000;
+const LOAD_PAGE = 10_000;
 /** A page that timed out is asked for again, smaller, down to this. */
 const MIN_LOAD_PAGE = 250;
 /**
@@ -223,6 +225,7 @@ export class RedisSessionStore implements SessionStore {
   private incarnation?: string;
   /** Another instance re-seeded the server: load the list again, once. */
   private reloadWanted = false;
+  private lastConfirmed = 0;
   private busy = false;
   private reportedDown = false;
   private evictionReported?: string;
@@ -356,7 +359,7 @@ export class RedisSessionStore implements SessionStore {
       let current = this.synced;
       if (this.synced && this.reloadWanted) {
         this.reloadWanted = false;
-        await this.load(sink);
+        await this.load(sink, true);
       } else if (!this.synced) {
         current = await this.sync(sink);
       }
@@ -366,6 +369,7 @@ export class RedisSessionStore implements SessionStore {
       const sent = Date.now();
       await Promise.all([this.subscriber.ping(), this.commands.ping()]);
       sink.confirm(sent);
+      this.lastConfirmed = sent;
       if (this.reportedDown) {
         this.reportedDown = false;
         this.logger.log('Redis session store reachable again; revocation list rebuilt.');
@@ -399,12 +403,14 @@ export class RedisSessionStore implements SessionStore {
     const mayHoldMore = this.loadedOnce && this.incarnation !== incarnation;
     if (mayHoldMore && (await this.commands.get(this.epochKey)) !== incarnation) {
       if ((await this.commands.set(this.lockKey, this.id, 'PX', RESEED_LOCK_MS, 'NX')) !== 'OK') return true;
-      await this.reseed(sink.entries(), incarnation);
+      await this.reseed(sink, sink.entries(), incarnation);
     } else if (!this.loadedOnce && (await this.commands.exists(this.lockKey)) === 1) {
       return false;
     }
     this.reloadWanted = false;
-    await this.load(sink);
+    // After a re-seed by this instance, its view was complete all along; after a mere reconnection, it may lack what
+    // was revoked meanwhile until the load is done.
+    await this.load(sink, mayHoldMore);
     this.incarnation = incarnation;
     this.synced = true;
     this.loadedOnce = true;
@@ -416,21 +422,28 @@ export class RedisSessionStore implements SessionStore {
    * batches and without publishing them one by one (every instance would receive every batch): one message tells
    * the other instances to load the list once.
    */
-  private async reseed(known: Revocation[], incarnation: string): Promise<void> {
+  private async reseed(sink: RevocationSink, known: Revocation[], incarnation: string): Promise<void> {
     const started = Date.now();
-    for (let start = 0; start < known.length; start += RESEED_BATCH) {
+    for (let start = 0; start < known.length; start += RESEED_BATCH * RESEED_IN_FLIGHT) {
       const now = Date.now();
-      const batch = known.slice(start, start + RESEED_BATCH).map((entry) => ({ ...entry, refreshMs: entry.kind === 'jti' ? undefined : entry.until - now }));
-      await this.writeRevocations(batch, '');
+      const batches: RevocationRequest[][] = [];
+      for (let from = start; from < Math.min(known.length, start + RESEED_BATCH * RESEED_IN_FLIGHT); from += RESEED_BATCH) {
+        batches.push(known.slice(from, from + RESEED_BATCH).map((entry) => ({ ...entry, refreshMs: entry.kind === 'jti' ? undefined : entry.until - now })));
+      }
+      await Promise.all(batches.map((batch) => this.writeRevocations(batch, '')));
       await this.commands.pexpire(this.lockKey, RESEED_LOCK_MS);
+      await this.stillCurrent(sink);
     }
     await this.scripts.rs256AuthReseeded(this.epochKey, this.lockKey, incarnation, this.id);
     await this.commands.publish(this.channel, JSON.stringify({ reload: this.id }));
     if (known.length > 0) this.logger.log(`Redis session store: gave ${known.length} revocations back to a restarted server in ${Date.now() - started} ms.`);
   }
 
-  /** Loads the whole list in pages; a page that times out is asked for again, smaller, within the load's own budget. */
-  private async load(sink: RevocationSink): Promise<void> {
+  /**
+   * Loads the whole list in pages; a page that times out is asked for again, smaller, within the load's own budget.
+   * A view that is `current` meanwhile keeps being confirmed.
+   */
+  private async load(sink: RevocationSink, current: boolean): Promise<void> {
     const deadline = Date.now() + LOAD_BUDGET_MS;
     let cursor = '0';
     let count = LOAD_PAGE;
@@ -448,7 +461,20 @@ export class RedisSessionStore implements SessionStore {
       for (let i = 0; i < flat.length; i += 2) entries.push(RedisSessionStore.parseEntry(flat[i], flat[i + 1]));
       sink.apply(entries);
       cursor = next;
+      if (current) await this.stillCurrent(sink);
     } while (cursor !== '0');
+  }
+
+  /**
+   * During a long re-seed or reload, a view that was complete confirms itself every heartbeat: subscribed, it
+   * misses nothing new, and what the server lost it holds already.
+   */
+  private async stillCurrent(sink: RevocationSink): Promise<void> {
+    if (Date.now() - this.lastConfirmed < this.heartbeatMs) return;
+    const sent = Date.now();
+    await this.subscriber.ping();
+    sink.confirm(sent);
+    this.lastConfirmed = sent;
   }
 
   /** `INFO` of the server, or of every primary of a Cluster. */

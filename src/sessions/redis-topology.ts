@@ -112,15 +112,16 @@ function invalidAddress(setting: string, value: string, expected: string): Rs256
   return new Rs256AuthError('RS256_CONFIG_INVALID', `${setting} is "${redactedUrl(value)}"; expected ${expected}.`);
 }
 
-function parsedUrl(value: string, setting: string, expected: string): URL {
+/** `value` parsed as a `redis:` or `rediss:` URL; a message quotes `shown` (what the setting holds), redacted. */
+function parsedUrl(value: string, setting: string, expected: string, shown = value): URL {
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    throw invalidAddress(setting, value, expected);
+    throw invalidAddress(setting, shown, expected);
   }
   if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
-    throw invalidAddress(setting, value, expected);
+    throw invalidAddress(setting, shown, expected);
   }
   return url;
 }
@@ -136,7 +137,7 @@ function authOf(url: URL): RedisAuth {
 /** One `host:port` item, or a `redis://` / `rediss://` URL naming one node with its credentials. */
 function node(item: string, setting: string): { node: RedisNode; auth: RedisAuth } {
   const expected = 'comma-separated host:port items (or redis:// / rediss:// URLs of one node each), such as 10.0.0.1:26379,10.0.0.2:26379';
-  const url = parsedUrl(item.includes('://') ? item : `redis://${item}`, setting, expected);
+  const url = parsedUrl(item.includes('://') ? item : `redis://${item}`, setting, expected, item);
   const port = Number(url.port);
   if (!url.hostname || !url.port || !Number.isInteger(port) || port < 1 || port > 65535 || (url.pathname !== '' && url.pathname !== '/')) {
     throw invalidAddress(setting, item, expected);
