@@ -36,7 +36,7 @@ export {
 } from './rs256-auth.constants.js';
 export { RevocationList } from './sessions/revocation-list.js';
 export { SessionService, type SessionTokens } from './sessions/session.service.js';
-export type { RedisClientFactory, RedisClientLike } from './sessions/redis-topology.js';
+export type { RedisClientFactory, RedisClientLike } from './interfaces/redis-client.interface.js';
 export type {
   NewSession,
   Revocation,

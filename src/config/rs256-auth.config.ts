@@ -11,7 +11,7 @@ import { typMediaType } from './token-type.js';
 import { ENV_PREFIX, findUnknownEnv } from './unknown-env.js';
 import { firstOf, fromAuthHeader, fromCookie, HTTP_TOKEN } from '../transports/token-extractors.js';
 import { quotedUrl, redactedUrl } from '../observability/redacted-url.js';
-import { redisTopology, redisTopologyGiven, type RedisTopology, type RedisTopologySettings } from '../sessions/redis-topology.js';
+import { redisTopology, redisTopologyGiven, type RedisTopology, type RedisTopologySettings } from './redis-topology.js';
 
 /** The configuration in force after options and environment are merged, validated and the keys parsed. */
 export interface Rs256AuthConfig {

@@ -1,5 +1,5 @@
 import type { TokenExtractor } from '../transports/token-extractors.js';
-import type { RedisClientFactory } from '../sessions/redis-topology.js';
+import type { RedisClientFactory } from './redis-client.interface.js';
 
 export type { TokenExtractor };
 

@@ -1,6 +1,6 @@
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import { Rs256AuthError } from '../errors/rs256-auth.error.js';
-import type { RedisAuth, RedisTopology } from './redis-topology.js';
+import type { RedisAuth, RedisTopology } from '../config/redis-topology.js';
 
 export type RedisClient = Redis | Cluster;
 

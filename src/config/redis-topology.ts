@@ -1,19 +1,6 @@
 import { Rs256AuthError } from '../errors/rs256-auth.error.js';
+import type { RedisClientFactory } from '../interfaces/redis-client.interface.js';
 import { redactedUrl } from '../observability/redacted-url.js';
-
-/**
- * An ioredis `Redis` or `Cluster`, described by what the session store uses of it, so that these types (and the
- * application's) do not need ioredis installed.
- */
-export interface RedisClientLike {
-  readonly status: string;
-  readonly isCluster: boolean;
-  duplicate(...args: never[]): unknown;
-  defineCommand(name: string, definition: { lua: string; numberOfKeys?: number }): void;
-}
-
-/** Returns the client the session store sends its commands through; see the `redisClient` option. */
-export type RedisClientFactory = () => RedisClientLike | Promise<RedisClientLike>;
 
 export interface RedisNode {
   readonly host: string;
