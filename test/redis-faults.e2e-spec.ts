@@ -5,11 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Rs256AuthError } from '../src/index.js';
-import { startDelayProxy, type DelayProxy } from './support/delay-proxy.js';
+import { startDelayProxy } from './support/delay-proxy.js';
 import { createKeyFiles, type KeyFiles } from './support/keys.js';
-import { SETUP_TIMEOUT } from './support/processes.js';
-import { fillRevocations, startRedis, type RedisServer } from './support/redis.js';
-import { Instances, login, post, refresh, status } from './support/session-instances.js';
+import { fillRevocations, startRedis } from './support/redis.js';
+import { login, post, refresh, status, suite } from './support/session-instances.js';
 import { until } from './support/until.js';
 
 /**
@@ -26,19 +25,14 @@ afterAll(() => keys.cleanup());
 const baseEnv = (): Record<string, string> => ({ JWT_PRIVATE_KEY_PATH: keys.privatePath });
 
 describe('a million revocations', () => {
-  let redis: RedisServer;
-  const instances = new Instances(baseEnv);
-
-  beforeAll(async () => {
-    redis = await startRedis();
+  const { instances, started } = suite(baseEnv, async (keep) => {
+    const redis = keep(await startRedis());
     await fillRevocations(redis.url, 1_000_000, 'bulk-');
-  }, SETUP_TIMEOUT);
-  afterAll(async () => {
-    await instances.stopAll();
-    await redis?.stop();
+    return redis;
   });
 
   it('load in pages: a new instance (default 1 s timeout) accepts a valid token and refuses one of the million', async () => {
+    const redis = started();
     const a = await instances.start({ JWT_REDIS_URL: redis.url });
     const jwt = a.app.get(JwtService);
     const valid = jwt.sign({ sub: 'someone', sid: 'not-revoked' });
@@ -52,18 +46,10 @@ describe('a million revocations', () => {
 });
 
 describe('an empty Redis restart', () => {
-  let redis: RedisServer;
-  const instances = new Instances(baseEnv);
-
-  beforeAll(async () => {
-    redis = await startRedis();
-  }, SETUP_TIMEOUT);
-  afterAll(async () => {
-    await instances.stopAll();
-    await redis?.stop();
-  });
+  const { instances, started } = suite(baseEnv, async (keep) => keep(await startRedis()));
 
   it('one instance gives the list back without publishing it; the others load it once; no valid token refused past the staleness bound', async () => {
+    const redis = started();
     const entries = 20_000;
     await fillRevocations(redis.url, entries, 'known-');
     const env = { JWT_REDIS_URL: redis.url, JWT_REVOCATION_MAX_STALENESS_MS: '2000' };
@@ -112,21 +98,14 @@ describe('an empty Redis restart', () => {
 });
 
 describe('a restart from an older snapshot', () => {
-  let redis: RedisServer;
-  let dir: string;
-  const instances = new Instances(baseEnv);
-
-  beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'rs256-auth-snapshot-'));
-    redis = await startRedis({ dir });
-  }, SETUP_TIMEOUT);
-  afterAll(async () => {
-    await instances.stopAll();
-    await redis?.stop();
-    rmSync(dir, { recursive: true, force: true });
+  const { instances, started } = suite(baseEnv, async (keep) => {
+    const dir = mkdtempSync(join(tmpdir(), 'rs256-auth-snapshot-'));
+    keep({ stop: async () => rmSync(dir, { recursive: true, force: true }) });
+    return keep(await startRedis({ dir }));
   });
 
   it('brings back neither a logged-out session nor a subject signed out everywhere, refresh tokens included', async () => {
+    const redis = started();
     const env = { JWT_REDIS_URL: redis.url };
     const [a, b] = [await instances.start(env), await instances.start(env)];
     const loggedOut = await login(a, 'snapshot-one');
@@ -154,48 +133,32 @@ describe('a restart from an older snapshot', () => {
 });
 
 describe('maxmemory-policy', () => {
-  let lru: RedisServer;
-  let volatile: RedisServer;
-  const instances = new Instances(baseEnv);
-
-  beforeAll(async () => {
-    lru = await startRedis({ args: ['--maxmemory', '64mb', '--maxmemory-policy', 'allkeys-lru'] });
-    volatile = await startRedis({ args: ['--maxmemory', '64mb', '--maxmemory-policy', 'volatile-lru'] });
-  }, SETUP_TIMEOUT);
-  afterAll(async () => {
-    await instances.stopAll();
-    await Promise.all([lru?.stop(), volatile?.stop()]);
-  });
+  const { instances, started } = suite(baseEnv, async (keep) => ({
+    lru: keep(await startRedis({ args: ['--maxmemory', '64mb', '--maxmemory-policy', 'allkeys-lru'] })),
+    volatile: keep(await startRedis({ args: ['--maxmemory', '64mb', '--maxmemory-policy', 'volatile-lru'] })),
+  }));
 
   it('a policy that can evict the revocation list stops start-up, naming the setting', async () => {
-    const error = await instances.start({ JWT_REDIS_URL: lru.url }).catch((failure: unknown) => failure);
+    const error = await instances.start({ JWT_REDIS_URL: started().lru.url }).catch((failure: unknown) => failure);
     expect(error).toBeInstanceOf(Rs256AuthError);
     expect((error as Rs256AuthError).code).toBe('RS256_CONFIG_INVALID');
     expect((error as Error).message).toMatch(/maxmemory-policy is allkeys-lru.*set maxmemory-policy to noeviction/);
   });
 
   it('a policy that can evict only sessions starts, with a warning', async () => {
-    const instance = await instances.start({ JWT_REDIS_URL: volatile.url });
+    const instance = await instances.start({ JWT_REDIS_URL: started().volatile.url });
     expect(instance.logs.matching(/WARN Redis maxmemory-policy is volatile-lru/)).toHaveLength(1);
   });
 });
 
 describe('a connection that goes silent', () => {
-  let redis: RedisServer;
-  let proxy: DelayProxy;
-  const instances = new Instances(baseEnv);
-
-  beforeAll(async () => {
-    redis = await startRedis();
-    proxy = await startDelayProxy(redis.port, 0);
-  }, SETUP_TIMEOUT);
-  afterAll(async () => {
-    await instances.stopAll();
-    await proxy?.close();
-    await redis?.stop();
+  const { instances, started } = suite(baseEnv, async (keep) => {
+    const redis = keep(await startRedis());
+    return { redis, proxy: keep(await startDelayProxy(redis.port, 0)) };
   });
 
   it('is ended and opened again: within the staleness bound + 5 s, valid tokens pass and a logout made elsewhere meanwhile is in force', async () => {
+    const { redis, proxy } = started();
     const staleness = 1000;
     const silent = await instances.start({ JWT_REDIS_URL: proxy.url, JWT_REDIS_TIMEOUT_MS: '300', JWT_REVOCATION_MAX_STALENESS_MS: String(staleness) });
     const direct = await instances.start({ JWT_REDIS_URL: redis.url });

@@ -1,8 +1,7 @@
 import { Redis } from 'ioredis';
 import { createKeyFiles, type KeyFiles } from './support/keys.js';
-import { SETUP_TIMEOUT } from './support/processes.js';
-import { startRedis, startRedisCluster, startRedisSentinel, type RedisClusterSet, type RedisSentinelSet, type RedisServer } from './support/redis.js';
-import { Instances, login, post, refresh, signIn, status } from './support/session-instances.js';
+import { startRedis, startRedisCluster, startRedisSentinel } from './support/redis.js';
+import { login, post, refresh, signIn, status, suite } from './support/session-instances.js';
 import { until } from './support/until.js';
 
 /**
@@ -14,20 +13,16 @@ beforeAll(() => {
   keys = createKeyFiles();
 });
 afterAll(() => keys.cleanup());
+const baseEnv = (): Record<string, string> => ({ JWT_PRIVATE_KEY_PATH: keys.privatePath });
 
 describe('Redis Sentinel (JWT_REDIS_SENTINELS, JWT_REDIS_SENTINEL_MASTER)', () => {
-  let set: RedisSentinelSet;
-  const instances = new Instances(() => ({ JWT_PRIVATE_KEY_PATH: keys.privatePath, JWT_REVOCATION_MAX_STALENESS_MS: '3000' }));
-
-  beforeAll(async () => {
-    set = await startRedisSentinel();
-  }, SETUP_TIMEOUT);
-  afterAll(async () => {
-    await instances.stopAll();
-    await set?.stop();
-  });
+  const { instances, started } = suite(
+    () => ({ JWT_PRIVATE_KEY_PATH: keys.privatePath, JWT_REVOCATION_MAX_STALENESS_MS: '3000' }),
+    async (keep) => keep(await startRedisSentinel()),
+  );
 
   it('after the primary is killed, sign-in works again within 15 s on the promoted replica, and a logout-all made then is honoured by every instance', async () => {
+    const set = started();
     const env = { JWT_REDIS_SENTINELS: `127.0.0.1:${set.sentinelPort}`, JWT_REDIS_SENTINEL_MASTER: set.master };
     const [a, b] = [await instances.start(env), await instances.start(env)];
     const before = await login(a, 'failover');
@@ -49,18 +44,10 @@ describe('Redis Sentinel (JWT_REDIS_SENTINELS, JWT_REDIS_SENTINEL_MASTER)', () =
 });
 
 describe('Redis Cluster (JWT_REDIS_CLUSTER_NODES)', () => {
-  let cluster: RedisClusterSet;
-  const instances = new Instances(() => ({ JWT_PRIVATE_KEY_PATH: keys.privatePath }));
-
-  beforeAll(async () => {
-    cluster = await startRedisCluster();
-  }, SETUP_TIMEOUT);
-  afterAll(async () => {
-    await instances.stopAll();
-    await cluster?.stop();
-  });
+  const { instances, started } = suite(baseEnv, async (keep) => keep(await startRedisCluster()));
 
   it('sign-in on one instance, refresh on another, logout-all on the first: the token is refused on the second within 1 s', async () => {
+    const cluster = started();
     // Each instance knows one seed node; whichever owns the store's slot, the other nodes answer MOVED.
     const [first, second] = cluster.nodes;
     const a = await instances.start({ JWT_REDIS_CLUSTER_NODES: `127.0.0.1:${first.port}` });
@@ -95,18 +82,10 @@ describe('Redis Cluster (JWT_REDIS_CLUSTER_NODES)', () => {
 });
 
 describe('redisClient option', () => {
-  let redis: RedisServer;
-  const instances = new Instances(() => ({ JWT_PRIVATE_KEY_PATH: keys.privatePath }));
-
-  beforeAll(async () => {
-    redis = await startRedis();
-  }, SETUP_TIMEOUT);
-  afterAll(async () => {
-    await instances.stopAll();
-    await redis?.stop();
-  });
+  const { instances, started } = suite(baseEnv, async (keep) => keep(await startRedis()));
 
   it('sends the store through the client the factory returns, and leaves it open when the application closes', async () => {
+    const redis = started();
     const own = new Redis(redis.url);
     try {
       const a = await instances.start({}, { redisClient: () => own });

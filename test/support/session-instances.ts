@@ -4,6 +4,7 @@ import { createApp } from '../fixtures/app.js';
 import { SessionsController } from '../fixtures/sessions.controller.js';
 import { listen, request, type HttpResult } from './http.js';
 import { LogCapture } from './log-capture.js';
+import { SETUP_TIMEOUT } from './processes.js';
 
 /** Instances of one service sharing a session store: Nest apps with the session routes, each on its own port. */
 export interface Instance {
@@ -52,3 +53,24 @@ export const signIn = (instance: Instance, sub: string): Promise<HttpResult> => 
 export const refresh = (instance: Instance, token: string): Promise<HttpResult> => request(instance.url, '/session/refresh', { method: 'POST', body: { refresh_token: token } });
 export const status = async (instance: Instance, token: string): Promise<number> => (await request(instance.url, '/profile', { token })).status;
 export const post = (instance: Instance, path: string, token: string): Promise<HttpResult> => request(instance.url, path, { method: 'POST', token });
+
+type Stoppable = { stop(): Promise<unknown> } | { close(): Promise<unknown> };
+
+/**
+ * For one describe block: instances with `baseEnv`, and the servers `start` makes (each passed to `keep`), started
+ * before its tests; after them, every instance is closed, then every kept server stopped, newest first, also when the
+ * start failed half-way.
+ */
+export function suite<T>(baseEnv: () => Record<string, string>, start: (keep: <S extends Stoppable>(server: S) => S) => Promise<T>): { instances: Instances; started: () => T } {
+  const instances = new Instances(baseEnv);
+  const kept: Stoppable[] = [];
+  let started: T | undefined;
+  beforeAll(async () => {
+    started = await start((server) => (kept.push(server), server));
+  }, SETUP_TIMEOUT);
+  afterAll(async () => {
+    await instances.stopAll();
+    for (const server of kept.reverse()) await ('stop' in server ? server.stop() : server.close());
+  });
+  return { instances, started: () => started! };
+}
