@@ -103,3 +103,17 @@ describe('redisClient option', () => {
     }
   });
 });
+
+describe('no credentials in a log', () => {
+  const { instances } = suite(baseEnv, async () => undefined);
+
+  it.each([
+    ['Sentinel', { JWT_REDIS_SENTINELS: 'redis://:hunter2@127.0.0.1:1', JWT_REDIS_SENTINEL_MASTER: 'rediss://:hunter2@mymaster/0' }],
+    ['Cluster', { JWT_REDIS_CLUSTER_NODES: 'redis://admin:hunter2@127.0.0.1:1' }],
+    ['URL', { JWT_REDIS_URL: 'redis://admin:hunter2@127.0.0.1:1/0' }],
+  ])('%s out of reach: the warning names the failure, never the password', async (_shape, env) => {
+    const instance = await instances.start({ ...env, JWT_REDIS_TIMEOUT_MS: '200' });
+    await until(async () => instance.logs.matching(/Redis session store unreachable/).length > 0, 5000, 'the warning');
+    expect(instance.logs.lines.join('\n')).not.toContain('hunter2');
+  });
+});
