@@ -84,8 +84,8 @@ describe('an empty Redis restart', () => {
       // Accepted again well within the staleness bound plus a reconnection (about 1 s).
       expect(performance.now() - restarted).toBeLessThan(2000 + 5000);
       // One instance gave the list back, as script calls that publish nothing: no instance received N x M entries.
-      const reseeders = all.filter((instance) => instance.logs.matching(/gave \d+ revocations back/).length > 0);
-      expect(reseeders).toHaveLength(1);
+      // Counted over every capture: in one process, Nest's static logger writes to the last application's.
+      expect(all.flatMap((instance) => instance.logs.matching(/gave \d+ revocations back/))).toHaveLength(1);
       expect(published).toBe(0);
     } finally {
       listener.disconnect();

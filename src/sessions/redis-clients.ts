@@ -22,6 +22,8 @@ function connectionOptions(timeoutMs: number): RedisOptions {
     connectTimeout: timeoutMs,
     commandTimeout: timeoutMs,
     socketTimeout: timeoutMs,
+    // Closing does not wait longer than a command would for a server that no longer answers.
+    disconnectTimeout: timeoutMs,
     // TCP keep-alive probes start after this much silence, for a peer that vanished while nothing was sent.
     keepAlive: Math.max(1000, timeoutMs),
     enableOfflineQueue: false,
@@ -89,7 +91,9 @@ export async function openRedis(topology: RedisTopology, timeoutMs: number): Pro
   if (!isClient(given)) {
     throw new Rs256AuthError('RS256_CONFIG_INVALID', 'redisClient option returned something other than an ioredis Redis or Cluster.');
   }
-  // A subscribed connection can send nothing else: the store subscribes on a copy of its own.
-  const subscriber = (given.isCluster ? (given as Cluster).duplicate() : (given as Redis).duplicate()) as RedisClient;
+  // A subscribed connection can send nothing else: the store subscribes on a copy of its own, with the store's
+  // timeouts over the application's options (a Cluster's copy keeps the application's: its node options are one
+  // object, which would be replaced whole).
+  const subscriber = given.isCluster ? (given as Cluster).duplicate() : (given as Redis).duplicate(connectionOptions(timeoutMs));
   return { commands: given, subscriber, ownsCommands: false };
 }

@@ -367,7 +367,7 @@ export class RedisSessionStore implements SessionStore {
       // Confirmed once both connections answer: a message published before the ping arrives before its answer, and
       // whatever a load took, the view is as current as this ping.
       const sent = Date.now();
-      await Promise.all([this.subscriber.ping(), this.commands.ping()]);
+      await this.bounded(Promise.all([this.subscriber.ping(), this.commands.ping()]));
       sink.confirm(sent);
       this.lastConfirmed = sent;
       if (this.reportedDown) {
@@ -472,7 +472,7 @@ export class RedisSessionStore implements SessionStore {
   private async stillCurrent(sink: RevocationSink): Promise<void> {
     if (Date.now() - this.lastConfirmed < this.heartbeatMs) return;
     const sent = Date.now();
-    await this.subscriber.ping();
+    await this.bounded(this.subscriber.ping());
     sink.confirm(sent);
     this.lastConfirmed = sent;
   }
@@ -535,15 +535,22 @@ export class RedisSessionStore implements SessionStore {
    * here too: a client from the `redisClient` factory may queue commands while disconnected.
    */
   private async run<T>(command: () => Promise<T>): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
     try {
-      const timeout = new Promise<never>((_, fail) => {
-        timer = setTimeout(() => fail(new Error(`no reply within ${this.settings.timeoutMs} ms`)), this.settings.timeoutMs);
-      });
-      return await Promise.race([command(), timeout]);
+      return await this.bounded(command());
     } catch (error) {
       this.reportDown(error);
       throw new Rs256AuthError('RS256_SESSION_STORE_UNAVAILABLE', 'session store unavailable; try again later', { cause: error });
+    }
+  }
+
+  /** `reply`, or a failure once the timeout has passed without it. */
+  private async bounded<T>(reply: Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, fail) => {
+      timer = setTimeout(() => fail(new Error(`no reply within ${this.settings.timeoutMs} ms`)), this.settings.timeoutMs);
+    });
+    try {
+      return await Promise.race([reply, timeout]);
     } finally {
       clearTimeout(timer);
     }
