@@ -58,8 +58,10 @@ function open(topology: Exclude<RedisTopology, { kind: 'client' }>, timeoutMs: n
         sentinelTLS: topology.sentinelAuth.tls ? {} : undefined,
         sentinelCommandTimeout: timeoutMs,
         sentinelRetryStrategy: (attempt: number) => Math.min(attempt * 100, 1000),
-        // Told of a failover by the sentinels at once, rather than when the old primary's connection breaks.
-        failoverDetector: true,
+        // No failover detector: its disconnection, arriving while a reconnection asks the sentinels, ends the client
+        // for good. The old primary's connections close when it dies or is demoted, and every connection checks the
+        // role of the server it reached.
+        failoverDetector: false,
       });
     case 'cluster': {
       const { retryStrategy: _, enableOfflineQueue, ...nodeOptions } = options;

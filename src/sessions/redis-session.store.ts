@@ -229,6 +229,7 @@ export class RedisSessionStore implements SessionStore {
   private busy = false;
   private reportedDown = false;
   private evictionReported?: string;
+  private closed = false;
 
   private constructor(
     private readonly settings: RedisSettings,
@@ -251,6 +252,13 @@ export class RedisSessionStore implements SessionStore {
     this.subscriber.on('close', () => {
       this.synced = false;
     });
+    // A connection of the store's that ioredis gave up on (it does, when closed while it resolves an address) is
+    // opened again: only `close` ends them.
+    for (const client of connections.ownsCommands ? [this.commands, this.subscriber] : [this.subscriber]) {
+      client.on('end', () => {
+        if (!this.closed) setTimeout(() => void client.connect().catch(() => undefined), MAX_HEARTBEAT_MS).unref();
+      });
+    }
     this.subscriber.on('ready', () => void this.beat());
     this.subscriber.on('message', (_channel: string, message: string) => {
       try {
@@ -322,6 +330,7 @@ export class RedisSessionStore implements SessionStore {
 
   /** Closes the connections this store opened; a client from the `redisClient` factory stays open. */
   async close(): Promise<void> {
+    this.closed = true;
     clearInterval(this.heartbeat);
     this.sink = undefined;
     this.commands.off('error', this.onError);
