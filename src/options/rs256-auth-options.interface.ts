@@ -258,7 +258,8 @@ export interface SessionOptions {
 
   /**
    * Where refresh tokens and revocations are kept: `'memory'` (one process) or `'redis'` (several instances share
-   * them; needs the `ioredis` package and one Redis: `redisUrl`, `redisSentinels`, `redisClusterNodes` or `redisClient`).
+   * them; needs the `ioredis` package and one Redis: `redisUrl`, `redisSentinels`, `redisClusterNodes` or
+   * `redisClient`).
    * @env JWT_SESSION_STORE
    * @default 'memory'
    */

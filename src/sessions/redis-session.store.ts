@@ -35,6 +35,18 @@ local function cutOff(key, sub, now)
   end
   return latest
 end
+local function merge(hash, index, field, untilMs, before, now)
+  local known = redis.call('HGET', hash, field)
+  if known then
+    local sep = string.find(known, '|', 1, true)
+    untilMs = math.max(untilMs, tonumber(string.sub(known, 1, sep - 1)))
+    before = math.max(before, tonumber(string.sub(known, sep + 1)))
+  end
+  if untilMs > now then
+    redis.call('HSET', hash, field, ms(untilMs) .. '|' .. ms(before))
+    redis.call('ZADD', index, ms(untilMs), field)
+  end
+end
 `;
 
 /**
@@ -52,15 +64,22 @@ return ms(stamp)
 
 /**
  * Rotates a session's refresh token, or tells why not (see `RotateResult`). A token whose family hash differs
- * was not issued for this session (whoever knows a `sid` from an access token cannot end its session).
- * KEYS: the session, the cut-offs hash. ARGV: presented hash, family hash, successor hash, nonce, idle ms, max ms,
- * grace ms.
+ * was not issued for this session (whoever knows a `sid` from an access token cannot end its session). Past the
+ * session's absolute lifetime (by the lifetime asked for now, which may be shorter than the one its key's expiry was
+ * set with) nothing is handed out. On reuse the session is deleted and its `sid` revoked and published in the same
+ * step: its access tokens are refused everywhere even if the instance never hears back.
+ * KEYS: the session, the cut-offs hash, the revocations hash and its expiry index. ARGV: presented hash, family
+ * hash, successor hash, nonce, idle ms, max ms, grace ms, channel, sid, access ms and refresh ms of a revocation.
  */
 const ROTATE_SCRIPT = `${PRELUDE}
 local s = redis.call('HMGET', KEYS[1], 'sub', 'c', 'f', 'born', 'at', 'cur', 'prev', 'r')
 if not s[1] or s[3] ~= ARGV[2] then return {'unknown'} end
 local now = clock()
 local born, at = tonumber(s[4]), tonumber(s[5])
+if now >= born + tonumber(ARGV[6]) then
+  redis.call('DEL', KEYS[1])
+  return {'unknown'}
+end
 local cut = cutOff(KEYS[2], s[1], now)
 if at <= cut then
   redis.call('DEL', KEYS[1])
@@ -77,7 +96,13 @@ if now - at < tonumber(ARGV[7]) then
   return {'superseded'}
 end
 redis.call('DEL', KEYS[1])
-return {'reused', s[1]}
+local untilMs = now + math.max(tonumber(ARGV[10]), tonumber(ARGV[11]))
+merge(KEYS[3], KEYS[4], 'sid:' .. ARGV[9], untilMs, -1, now)
+local entry = {kind = 'sid', value = ARGV[9]}
+entry['until'] = untilMs
+local message = cjson.encode({entry})
+redis.call('PUBLISH', ARGV[8], message)
+return {'reused', s[1], message}
 `;
 
 /**
@@ -90,18 +115,6 @@ return {'reused', s[1]}
  */
 const REVOKE_SCRIPT = `${PRELUDE}
 local now = clock()
-local function merge(hash, index, field, untilMs, before)
-  local known = redis.call('HGET', hash, field)
-  if known then
-    local sep = string.find(known, '|', 1, true)
-    untilMs = math.max(untilMs, tonumber(string.sub(known, 1, sep - 1)))
-    before = math.max(before, tonumber(string.sub(known, sep + 1)))
-  end
-  if untilMs > now then
-    redis.call('HSET', hash, field, ms(untilMs) .. '|' .. ms(before))
-    redis.call('ZADD', index, ms(untilMs), field)
-  end
-end
 local recorded = {}
 local session = 5
 for _, r in ipairs(cjson.decode(ARGV[2])) do
@@ -111,12 +124,12 @@ for _, r in ipairs(cjson.decode(ARGV[2])) do
   local untilMs = r['until'] or (now + math.max(r.accessMs, r.refreshMs or 0))
   local before = -1
   if r.kind == 'sub' or r.kind == 'all' then before = math.min(r.before or now, now) end
-  merge(KEYS[1], KEYS[2], field, untilMs, before)
+  merge(KEYS[1], KEYS[2], field, untilMs, before, now)
   if r.refreshMs and r.kind == 'sid' then
     redis.call('DEL', KEYS[session])
     session = session + 1
   elseif r.refreshMs and before >= 0 then
-    merge(KEYS[3], KEYS[4], field, now + r.refreshMs, before)
+    merge(KEYS[3], KEYS[4], field, now + r.refreshMs, before, now)
   end
   local entry = {kind = r.kind, value = r.value}
   entry['until'] = untilMs
@@ -244,7 +257,7 @@ export class RedisSessionStore implements SessionStore {
     this.epochKey = `${this.keyBase}epoch`;
     this.lockKey = `${this.keyBase}reseeding`;
     this.commands.defineCommand('rs256AuthCreate', { lua: CREATE_SCRIPT, numberOfKeys: 2 });
-    this.commands.defineCommand('rs256AuthRotate', { lua: ROTATE_SCRIPT, numberOfKeys: 2 });
+    this.commands.defineCommand('rs256AuthRotate', { lua: ROTATE_SCRIPT, numberOfKeys: 4 });
     this.commands.defineCommand('rs256AuthRevoke', { lua: REVOKE_SCRIPT });
     this.commands.defineCommand('rs256AuthReseeded', { lua: RESEEDED_SCRIPT, numberOfKeys: 2 });
     this.commands.on('error', this.onError);
@@ -309,9 +322,13 @@ export class RedisSessionStore implements SessionStore {
   }
 
   async rotate(request: RotationRequest, { idleMs, maxMs, graceMs }: SessionLifetimes): Promise<RotateResult> {
-    const { sid, presented, family, next, nonce } = request;
+    const { sid, presented, family, next, nonce, reuse } = request;
+    const [revocations, expiry] = this.listKeys;
     const reply = await this.run(() =>
-      this.scripts.rs256AuthRotate(this.sessionKey(sid), this.cutOffsKey, presented, family, next, nonce, idleMs, maxMs, graceMs),
+      this.scripts.rs256AuthRotate(
+        this.sessionKey(sid), this.cutOffsKey, revocations, expiry,
+        presented, family, next, nonce, idleMs, maxMs, graceMs, this.channel, sid, reuse.accessMs, reuse.refreshMs,
+      ),
     );
     const [status, sub, claims, bornAt, stamp, rotationNonce] = reply;
     if (status === 'rotated' || status === 'replayed') {
@@ -319,7 +336,7 @@ export class RedisSessionStore implements SessionStore {
       return { status, state };
     }
     if (status === 'reused') {
-      return { status, sub };
+      return { status, sub, revoked: parseRevocations(reply[2]) };
     }
     return { status: status === 'revoked' || status === 'superseded' ? status : 'unknown' };
   }
