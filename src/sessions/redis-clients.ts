@@ -1,4 +1,5 @@
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import type { Socket } from 'node:net';
 import { Rs256AuthError } from '../errors/rs256-auth.error.js';
 import type { RedisAuth, RedisTopology } from '../options/redis-topology.js';
 
@@ -98,4 +99,31 @@ export async function openRedis(topology: RedisTopology, timeoutMs: number): Pro
   // object, which would be replaced whole).
   const subscriber = given.isCluster ? (given as Cluster).duplicate() : (given as Redis).duplicate(connectionOptions(timeoutMs));
   return { commands: given, subscriber, ownsCommands: false };
+}
+
+/**
+ * Makes the sockets of `client` (every node's, on a Cluster; reconnections included) keep the process alive, or
+ * not, as `holds()` says when each connects; `apply` re-applies it to the sockets open now.
+ */
+export function processHold(client: RedisClient, holds: () => boolean): { apply(): void } {
+  const nodes = new Set<Redis>();
+  const set = (node: Redis): void => {
+    const stream = (node as unknown as { stream?: Socket }).stream;
+    if (holds()) stream?.ref();
+    else stream?.unref();
+  };
+  const watch = (node: Redis): void => {
+    if (nodes.has(node)) return;
+    nodes.add(node);
+    node.on('connect', () => set(node));
+    node.on('end', () => nodes.delete(node));
+    set(node);
+  };
+  if (client instanceof Cluster) {
+    client.on('+node', watch);
+    for (const node of client.nodes()) watch(node);
+  } else {
+    watch(client);
+  }
+  return { apply: () => nodes.forEach(set) };
 }

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { SessionsConfig } from '../options/rs256-auth-config.js';
 import { Rs256AuthError, messageOf } from '../errors/rs256-auth.error.js';
 import { redactedText } from '../observability/redacted-url.js';
-import { openRedis, type RedisClient, type RedisConnections } from './redis-clients.js';
+import { openRedis, processHold, type RedisClient, type RedisConnections } from './redis-clients.js';
 import type {
   NewSession,
   Revocation,
@@ -243,6 +243,9 @@ export class RedisSessionStore implements SessionStore {
   private reportedDown = false;
   private evictionReported?: string;
   private closed = false;
+  /** Whether the application has started: until then the store's connections do not keep the process alive. */
+  private holdsProcess = false;
+  private readonly holds: { apply(): void }[];
 
   private constructor(
     private readonly settings: RedisSettings,
@@ -260,6 +263,8 @@ export class RedisSessionStore implements SessionStore {
     this.commands.defineCommand('rs256AuthRotate', { lua: ROTATE_SCRIPT, numberOfKeys: 4 });
     this.commands.defineCommand('rs256AuthRevoke', { lua: REVOKE_SCRIPT });
     this.commands.defineCommand('rs256AuthReseeded', { lua: RESEEDED_SCRIPT, numberOfKeys: 2 });
+    // Only the connections the store opened: a client from the `redisClient` factory is the application's.
+    this.holds = (connections.ownsCommands ? [this.commands, this.subscriber] : [this.subscriber]).map((client) => processHold(client, () => this.holdsProcess));
     this.commands.on('error', this.onError);
     this.subscriber.on('error', this.onError);
     this.subscriber.on('close', () => {
@@ -343,6 +348,11 @@ export class RedisSessionStore implements SessionStore {
 
   async revoke(requests: readonly RevocationRequest[]): Promise<Revocation[]> {
     return this.run(() => this.writeRevocations(requests, this.channel));
+  }
+
+  started(): void {
+    this.holdsProcess = true;
+    for (const hold of this.holds) hold.apply();
   }
 
   /** Closes the connections this store opened; a client from the `redisClient` factory stays open. */

@@ -128,5 +128,11 @@ export interface SessionStore {
    * gets them back.
    */
   watch(sink: RevocationSink & { entries(): Revocation[] }): Promise<void>;
+  /**
+   * The application has started. Until then the store's connections do not keep the process alive: Nest calls no
+   * hook when another module's start-up fails, and the application is then never closed. Optional: a store without
+   * connections has nothing to do.
+   */
+  started?(): void;
   close(): Promise<void>;
 }
