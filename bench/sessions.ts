@@ -80,7 +80,7 @@ export async function propagation(): Promise<PropagationFigures> {
  * (after 20 warm-up rounds): alone, or while other instances load the same server.
  */
 export async function propagationThrough(url: string, more: (taken: number) => boolean): Promise<PropagationFigures> {
-  const settings = { url, timeoutMs: 1000, keyPrefix: 'bench:' };
+  const settings = { topology: { kind: 'url', url } as const, timeoutMs: 1000, keyPrefix: 'bench:' };
   const config = { sessions: { store: 'redis', refreshExpiresIn: 86400, maxStalenessMs: 10_000, failOpen: false } } as unknown as Rs256AuthConfig;
   const [a, b] = await Promise.all([RedisSessionStore.connect(settings, 10_000), RedisSessionStore.connect(settings, 10_000)]);
   const listA = new RevocationList(config, a);

@@ -41,6 +41,7 @@ export { RevocationList } from './sessions/revocation-list.js';
 export { SessionService, type SessionTokens } from './sessions/session.service.js';
 export { SessionErrorFilter } from './guard/session-error.filter.js';
 export { toTokenResponse, type OAuthTokenResponse } from './sessions/token-response.js';
+export type { RedisClientFactory, RedisClientLike } from './options/redis-client.interface.js';
 export type {
   NewSession,
   Revocation,

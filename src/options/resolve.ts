@@ -67,7 +67,7 @@ export async function resolveRs256AuthConfig(options: Rs256AuthModuleOptions = {
     resourceMetadata: reader.read('resourceMetadataEnabled')
       ? resolveResourceMetadata(reader, audience, trustedIssuers?.list.map((trusted) => trusted.issuer) ?? (issuer !== undefined ? [issuer] : []))
       : undefined,
-    sessions: reader.read('sessions') ? resolveSessions(reader) : undefined,
+    sessions: reader.read('sessions') ? resolveSessions(reader, options.redisClient) : undefined,
     // Last: every other setting is checked first, so a mistake there is named before the missing audience is.
     acceptAnyAudience: resolveAudienceCheck(reader, audience, remoteJwks, trustedIssuers),
   };

@@ -2,6 +2,7 @@ import type { IssuerResolver, TokenExtractor, TrustedIssuerOptions } from './rs2
 import type { KeySet } from '../keys/key-set.js';
 import type { KeySetSources } from '../keys/key-set.loader.js';
 import type { KeyStore } from '../keys/key-store.js';
+import type { RedisTopology } from './redis-topology.js';
 
 /** The configuration in force after options and environment are merged, validated and the keys parsed. */
 export interface Rs256AuthConfig {
@@ -82,7 +83,7 @@ export interface Rs256AuthConfig {
 export interface SessionsConfig {
   readonly store: 'memory' | 'redis';
   /** Set when `store` is `'redis'`. */
-  readonly redis?: { readonly url: string; readonly timeoutMs: number; readonly keyPrefix: string };
+  readonly redis?: { readonly topology: RedisTopology; readonly timeoutMs: number; readonly keyPrefix: string };
   /** Lifetime of refresh tokens, in seconds: the idle timeout of a session. */
   readonly refreshExpiresIn: number;
   /** Seconds after sign-in past which no refresh succeeds, however often the session was refreshed. */

@@ -2,6 +2,7 @@ import type { MeterProvider } from '@opentelemetry/api';
 import type { Rs256AuthAuditEvent } from '../observability/audit-events.js';
 import type { TokenExtractor } from '../transports/token-extractors.js';
 import type { KeySourceOptions } from './key-source-options.interface.js';
+import type { RedisClientFactory } from './redis-client.interface.js';
 
 export type { TokenExtractor };
 export type { IssuerResolver, KeySourceOptions, TrustedIssuerOptions } from './key-source-options.interface.js';
@@ -260,7 +261,8 @@ export interface SessionOptions {
 
   /**
    * Where refresh tokens and revocations are kept: `'memory'` (one process) or `'redis'` (several instances share
-   * them; needs the `ioredis` package and `redisUrl`).
+   * them; needs the `ioredis` package and one Redis: `redisUrl`, `redisSentinels`, `redisClusterNodes` or
+   * `redisClient`).
    * @env JWT_SESSION_STORE
    * @default 'memory'
    */
@@ -273,6 +275,44 @@ export interface SessionOptions {
    * @example 'redis://127.0.0.1:6379/0'
    */
   redisUrl?: string;
+
+  /**
+   * Redis Sentinel instead of `redisUrl`: the sentinels, as `host:port` items (or `redis://` / `rediss://` URLs of
+   * one sentinel each, for the sentinels' own password and TLS). Needs `redisSentinelMaster`.
+   * @env JWT_REDIS_SENTINELS (comma-separated)
+   * @default none
+   * @example ['10.0.0.1:26379', '10.0.0.2:26379', '10.0.0.3:26379']
+   */
+  redisSentinels?: string[];
+
+  /**
+   * The master name the sentinels watch, or a URL naming it as the host, for the primary's password, TLS and
+   * database (`rediss://:password@mymaster/0`).
+   * @env JWT_REDIS_SENTINEL_MASTER
+   * @default none (required with redisSentinels)
+   * @example 'mymaster'
+   */
+  redisSentinelMaster?: string;
+
+  /**
+   * Redis Cluster instead of `redisUrl`: seed nodes as `host:port` items (or `redis://` / `rediss://` URLs of one
+   * node each, for password and TLS, the same for every node). Every key of the store carries one hash tag (the key
+   * prefix), so the store lives in one slot.
+   * @env JWT_REDIS_CLUSTER_NODES (comma-separated)
+   * @default none
+   * @example ['10.0.0.1:6379', '10.0.0.2:6379', '10.0.0.3:6379']
+   */
+  redisClusterNodes?: string[];
+
+  /**
+   * Any other Redis shape (TLS client certificates, a managed service's endpoint): a function returning an ioredis
+   * `Redis` or `Cluster`, instead of `redisUrl`, `redisSentinels` or `redisClusterNodes`. The store sends its
+   * commands through it and subscribes on a `duplicate()` of it; it never closes the client it was given (it
+   * closes only the duplicate). Option only.
+   * @default none
+   * @example () => new Redis({ host: 'redis.internal', port: 6380, tls: { cert, key, ca } })
+   */
+  redisClient?: RedisClientFactory;
 
   /**
    * Milliseconds a Redis connection attempt or command may take before it is given up: refreshing and revoking

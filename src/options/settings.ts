@@ -248,8 +248,23 @@ export const SETTINGS = {
   }),
   redisUrl: setting({
     env: 'JWT_REDIS_URL', option: 'redisUrl', parse: text(), section: 'sessions',
-    defaultDoc: 'none: required with `redis`', example: 'redis://127.0.0.1:6379',
+    defaultDoc: 'none: with `redis`, this, Sentinel, Cluster or the `redisClient` option is required', example: 'redis://127.0.0.1:6379',
     doc: '`redis://` or `rediss://` URL of the Redis store, checked at start-up; shown redacted (no password)',
+  }),
+  redisSentinels: setting({
+    env: 'JWT_REDIS_SENTINELS', option: 'redisSentinels', parse: list(), section: 'sessions',
+    defaultDoc: 'none', example: '10.0.0.1:26379,10.0.0.2:26379,10.0.0.3:26379',
+    doc: 'Redis Sentinel instead of `JWT_REDIS_URL`: the sentinels, comma-separated `host:port` items (or `redis://` / `rediss://` URLs of one sentinel each, for their own password and TLS); needs `JWT_REDIS_SENTINEL_MASTER` (see [Running several instances](redis.md))',
+  }),
+  redisSentinelMaster: setting({
+    env: 'JWT_REDIS_SENTINEL_MASTER', option: 'redisSentinelMaster', parse: text(), section: 'sessions',
+    defaultDoc: 'none: required with `JWT_REDIS_SENTINELS`', example: 'mymaster',
+    doc: "the master name the sentinels watch, or a URL naming it as the host, for the primary's password, TLS and database (`rediss://:password@mymaster/0`)",
+  }),
+  redisClusterNodes: setting({
+    env: 'JWT_REDIS_CLUSTER_NODES', option: 'redisClusterNodes', parse: list(), section: 'sessions',
+    defaultDoc: 'none', example: '10.0.0.1:6379,10.0.0.2:6379,10.0.0.3:6379',
+    doc: 'Redis Cluster instead of `JWT_REDIS_URL`: seed nodes, comma-separated `host:port` items (or `redis://` / `rediss://` URLs of one node each, the same password and TLS for every node); the key prefix is the hash tag of every key, so the store lives in one slot',
   }),
   redisTimeout: setting({
     env: 'JWT_REDIS_TIMEOUT_MS', option: 'redisTimeout', parse: integer({ min: 1 }), section: 'sessions',
@@ -383,6 +398,11 @@ export const CODE_ONLY_OPTIONS: readonly { readonly option: string; readonly doc
   {
     option: 'onAuditEvent',
     doc: '`(event) => void`, receives audit events, called off the request path (see [Observability](observability.md#audit-events))',
+    defaultDoc: 'none',
+  },
+  {
+    option: 'redisClient',
+    doc: "any other Redis shape (TLS client certificates, a managed service's endpoint): a function returning an `ioredis` `Redis` or `Cluster`, instead of `JWT_REDIS_URL`, Sentinel or Cluster; the store never closes it (see [Running several instances](redis.md))",
     defaultDoc: 'none',
   },
   {

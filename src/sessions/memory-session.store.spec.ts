@@ -7,7 +7,16 @@ const LIFETIMES = { idleMs: 60_000, maxMs: 300_000, graceMs: 10_000 };
 
 const session = (sid: string, sub = 'alice'): NewSession => ({ sid, sub, claims: { scope: 'a' }, family: `f-${sid}`, current: `${sid}-0` });
 /** Presents token `n` of session `sid`, offering `${sid}-${n + 1}` as its successor. */
-const present = (sid: string, n: number, family = `f-${sid}`): RotationRequest => ({ sid, presented: `${sid}-${n}`, family, next: `${sid}-${n + 1}`, nonce: `nonce-${n + 1}` });
+/** How long a reuse keeps the session's `sid` revocation. */
+const REUSE = { accessMs: 1000, refreshMs: 60_000 };
+const present = (sid: string, n: number, family = `f-${sid}`): RotationRequest => ({
+  sid,
+  presented: `${sid}-${n}`,
+  family,
+  next: `${sid}-${n + 1}`,
+  nonce: `nonce-${n + 1}`,
+  reuse: REUSE,
+});
 
 /** Only the clock is fake: the store reads Date.now(). */
 const at = (ms: number): void => {
@@ -32,7 +41,11 @@ describe('MemorySessionStore (explicit clock)', () => {
     // A token that does not carry the session's family secret is not the session's: unknown, nothing revoked.
     expect(await store.rotate(present('s', 0, 'forged'), LIFETIMES)).toEqual({ status: 'unknown' });
     at(NOW + 1000 + LIFETIMES.graceMs);
-    expect(await store.rotate(present('s', 1), LIFETIMES)).toEqual({ status: 'reused', sub: 'alice' });
+    expect(await store.rotate(present('s', 1), LIFETIMES)).toEqual({
+      status: 'reused',
+      sub: 'alice',
+      revoked: [{ kind: 'sid', value: 's', until: NOW + 1000 + LIFETIMES.graceMs + REUSE.accessMs }],
+    });
     expect(await store.rotate(present('s', 2), LIFETIMES)).toEqual({ status: 'unknown' });
   });
 
@@ -41,7 +54,35 @@ describe('MemorySessionStore (explicit clock)', () => {
     const lifetimes = { ...LIFETIMES, graceMs: 0 };
     await store.createSession(session('s'), lifetimes);
     expect((await store.rotate(present('s', 0), lifetimes)).status).toBe('rotated');
-    expect(await store.rotate(present('s', 0), lifetimes)).toEqual({ status: 'reused', sub: 'alice' });
+    expect(await store.rotate(present('s', 0), lifetimes)).toEqual({ status: 'reused', sub: 'alice', revoked: [{ kind: 'sid', value: 's', until: NOW + REUSE.accessMs }] });
+  });
+
+  it("reuse revokes the session's sid in the same call: every watching sink has it when rotate returns", async () => {
+    const store = new MemorySessionStore();
+    const applied: unknown[] = [];
+    await store.watch({ apply: (revocations) => applied.push(...revocations), confirm: () => undefined });
+    const lifetimes = { ...LIFETIMES, graceMs: 0 };
+    await store.createSession(session('s'), lifetimes);
+    await store.rotate(present('s', 0), lifetimes);
+    expect(applied).toEqual([]);
+    await store.rotate(present('s', 0), lifetimes);
+    expect(applied).toEqual([{ kind: 'sid', value: 's', until: NOW + REUSE.accessMs }]);
+  });
+
+  it('the absolute lifetime asked for now is checked, also where it is shorter than the one the session was created with (a replay included)', async () => {
+    const store = new MemorySessionStore();
+    await store.createSession(session('s'), LIFETIMES);
+    await store.createSession(session('r'), LIFETIMES);
+    at(NOW + 1000);
+    expect((await store.rotate(present('s', 0), LIFETIMES)).status).toBe('rotated');
+    expect((await store.rotate(present('r', 0), LIFETIMES)).status).toBe('rotated');
+    // A later deployment lowers the absolute lifetime to 1.5 s: within the grace period, past the new lifetime.
+    at(NOW + 1500);
+    const shorter = { ...LIFETIMES, maxMs: 1500 };
+    expect(await store.rotate(present('r', 0), shorter)).toEqual({ status: 'unknown' });
+    expect(await store.rotate(present('s', 1), shorter)).toEqual({ status: 'unknown' });
+    // The session is gone, whatever lifetime is asked for next.
+    expect(await store.rotate(present('s', 1), LIFETIMES)).toEqual({ status: 'unknown' });
   });
 
   it('a refresh token expires after the idle timeout, and no refresh succeeds past the absolute lifetime', async () => {

@@ -50,6 +50,11 @@ export class MemorySessionStore implements SessionStore {
     if (!entry || entry.expiresAt <= now || entry.family !== request.family) {
       return { status: 'unknown' };
     }
+    // The lifetime asked for now, which may be shorter than the one the entry's expiry was computed with.
+    if (now >= entry.bornAt + lifetimes.maxMs) {
+      this.sessions.delete(request.sid);
+      return { status: 'unknown' };
+    }
     const cutOff = this.cutOff(entry.sub, now);
     if (entry.stamp <= cutOff) {
       this.sessions.delete(request.sid);
@@ -63,12 +68,14 @@ export class MemorySessionStore implements SessionStore {
     if (now - entry.stamp < lifetimes.graceMs) {
       return request.presented === entry.previous ? { status: 'replayed', state: stateOf(entry) } : { status: 'superseded' };
     }
-    this.sessions.delete(request.sid);
-    return { status: 'reused', sub: entry.sub };
+    return { status: 'reused', sub: entry.sub, revoked: this.record([{ kind: 'sid', value: request.sid, ...request.reuse }], now) };
   }
 
   async revoke(requests: readonly RevocationRequest[]): Promise<Revocation[]> {
-    const now = Date.now();
+    return this.record(requests, Date.now());
+  }
+
+  private record(requests: readonly RevocationRequest[], now: number): Revocation[] {
     const recorded = requests.map((request) => resolve(request, now));
     for (const [index, { kind, value, refreshMs }] of requests.entries()) {
       if (refreshMs === undefined) continue;

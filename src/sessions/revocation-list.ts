@@ -60,6 +60,11 @@ export class RevocationList implements RevocationSink, OnModuleInit, OnModuleDes
     await this.store?.watch(this);
   }
 
+  /** Every module started: the store's connections may keep the process alive from now on. */
+  onApplicationBootstrap(): void {
+    this.store?.started?.();
+  }
+
   async onModuleDestroy(): Promise<void> {
     await this.store?.close();
   }

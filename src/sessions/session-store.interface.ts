@@ -77,18 +77,24 @@ export interface RotationRequest {
   /** Hash of the successor, derived from the presented token with `nonce`. */
   readonly next: string;
   readonly nonce: string;
+  /**
+   * How long the `sid` revocation a reuse records is kept (as for `revokeSession`): on reuse the store deletes the
+   * session and revokes its `sid` in the same step, so no second call, which could fail, stands between the two.
+   */
+  readonly reuse: Required<Pick<RevocationRequest, 'accessMs' | 'refreshMs'>>;
 }
 
 /**
  * The outcome of presenting a refresh token: `rotated` for the one caller that spent it, `replayed` for a caller
  * presenting the token just spent within the grace period (the state of the rotation it lost to, to rebuild the
  * same pair), `superseded` for an older token within the grace period (refused; nothing revoked), `reused` when a
- * spent token came back after it (the session is now deleted), `revoked` when a cut-off covers the session,
+ * spent token came back after it (the session is now deleted and its `sid` revoked: `revoked`, as recorded and
+ * published to every instance), `revoked` when a cut-off covers the session,
  * `unknown` otherwise (never issued, expired, past the session's lifetime, or its session revoked).
  */
 export type RotateResult =
   | { readonly status: 'rotated' | 'replayed'; readonly state: SessionState }
-  | { readonly status: 'reused'; readonly sub: string }
+  | { readonly status: 'reused'; readonly sub: string; readonly revoked: Revocation[] }
   | { readonly status: 'superseded' | 'revoked' | 'unknown' };
 
 /** Receives the revocations a store knows of, and how current that knowledge is. */
@@ -122,5 +128,11 @@ export interface SessionStore {
    * gets them back.
    */
   watch(sink: RevocationSink & { entries(): Revocation[] }): Promise<void>;
+  /**
+   * The application has started. Until then the store's connections do not keep the process alive: Nest calls no
+   * hook when another module's start-up fails, and the application is then never closed. Optional: a store without
+   * connections has nothing to do.
+   */
+  started?(): void;
   close(): Promise<void>;
 }

@@ -112,7 +112,7 @@ export class SessionService {
     const sid = token.subarray(0, SID_BYTES).toString('base64url');
     const nonce = randomId(16);
     const result = await store.rotate(
-      { sid, presented: digest(token), family: digest(token.subarray(SID_BYTES, FAMILY_END)), next: digest(successor(token, nonce)), nonce },
+      { sid, presented: digest(token), family: digest(token.subarray(SID_BYTES, FAMILY_END)), next: digest(successor(token, nonce)), nonce, reuse: this.retention() },
       this.lifetimes(),
     );
     switch (result.status) {
@@ -123,7 +123,8 @@ export class SessionService {
       case 'reused':
         this.metrics?.session('reuse_detected');
         this.audit?.emit({ type: 'refresh_token_reused', sessionId: sid, subject: result.sub });
-        await this.revokeSession(sid);
+        // The store revoked the session in the same step; in force here at once, whatever the channel's delay.
+        this.revocations.apply(result.revoked);
         throw new Rs256AuthError('RS256_REFRESH_TOKEN_REUSED', 'refresh token already used; its session is revoked');
       case 'superseded':
         throw new Rs256AuthError('RS256_REFRESH_TOKEN_INVALID', 'refresh token superseded by a newer one of its session; nothing was revoked');
@@ -208,7 +209,7 @@ export class SessionService {
    * expired, on the refresh side until every refresh token it covers has (and the access tokens, should they live
    * longer).
    */
-  private retention(): Pick<RevocationRequest, 'accessMs' | 'refreshMs'> {
+  private retention(): Required<Pick<RevocationRequest, 'accessMs' | 'refreshMs'>> {
     const accessMs = (this.config.expiresIn + this.config.clockTolerance) * 1000;
     return { accessMs, refreshMs: Math.max(accessMs, this.lifetimes().idleMs) };
   }

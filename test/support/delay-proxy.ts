@@ -10,6 +10,11 @@ export interface DelayProxy {
   onForward(listener: (chunk: Buffer) => void): () => void;
   /** Holds every answer from the target (after its delay) until the returned function is called: a stalled path. */
   holdAnswers(): () => void;
+  /**
+   * Silences every connection open now, both ways, without closing it (a path that went dead with the TCP connection
+   * still open); connections made afterwards are carried as usual.
+   */
+  stallOpenConnections(): void;
   /** Closes the listener and every connection it carries. */
   close(): Promise<void>;
 }
@@ -26,13 +31,15 @@ export async function startDelayProxy(targetPort: number, delayMs: number): Prom
     socket.on('error', () => undefined);
     return socket;
   };
+  /** Connections silenced by `stallOpenConnections`. */
+  const stalled = new WeakSet<Socket>();
   const server = createServer((client) => {
     track(client);
     const target = track(connect(targetPort, '127.0.0.1'));
     const relay = (from: Socket, to: Socket, forwarded: boolean): void => {
       from.on('data', (chunk: Buffer) => {
         const write = (): void => {
-          if (to.destroyed) return;
+          if (to.destroyed || stalled.has(to)) return;
           to.write(chunk);
           if (forwarded) for (const listener of listeners) listener(chunk);
         };
@@ -62,6 +69,9 @@ export async function startDelayProxy(targetPort: number, delayMs: number): Prom
         held = undefined;
         for (const write of writes) write();
       };
+    },
+    stallOpenConnections() {
+      for (const socket of sockets) stalled.add(socket);
     },
     close: () =>
       new Promise<void>((done) => {

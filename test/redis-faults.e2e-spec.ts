@@ -1,0 +1,181 @@
+import { JwtService } from '@nestjs/jwt';
+import { Redis } from 'ioredis';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { Rs256AuthError } from '../src/index.js';
+import { startDelayProxy } from './support/delay-proxy.js';
+import { createKeyFiles, type KeyFiles } from './support/keys.js';
+import { fillRevocations, startRedis } from './support/redis.js';
+import { login, post, refresh, status, suite } from './support/session-instances.js';
+import { until } from './support/until.js';
+
+/**
+ * Redis at scale and in faults, with real redis-server processes: a million revocations, a restart that empties it,
+ * a restart from an older snapshot, an eviction policy that could drop the list, a connection that goes silent.
+ * How fast (load time, RSS, re-seed time) is measured by `npm run bench`, not asserted here.
+ */
+let keys: KeyFiles;
+beforeAll(() => {
+  keys = createKeyFiles();
+});
+afterAll(() => keys.cleanup());
+
+const baseEnv = (): Record<string, string> => ({ JWT_PRIVATE_KEY_PATH: keys.privatePath });
+
+describe('a million revocations', () => {
+  const { instances, started } = suite(baseEnv, async (keep) => {
+    const redis = keep(await startRedis());
+    await fillRevocations(redis.url, 1_000_000, 'bulk-');
+    return redis;
+  });
+
+  it('load in pages: a new instance (default 1 s timeout) accepts a valid token and refuses one of the million', async () => {
+    const redis = started();
+    const a = await instances.start({ JWT_REDIS_URL: redis.url });
+    const jwt = a.app.get(JwtService);
+    const valid = jwt.sign({ sub: 'someone', sid: 'not-revoked' });
+    const revoked = jwt.sign({ sub: 'someone', sid: 'bulk-765432' });
+    // Functional bound only: the figures (about 2 s here) are the bench's.
+    await until(async () => (await status(a, valid)) === 200, 60_000, 'the list loaded');
+    expect(await status(a, revoked)).toBe(401);
+    // A slow load is not an unreachable server.
+    expect(a.logs.matching(/Redis session store unreachable/)).toEqual([]);
+  }, 90_000);
+});
+
+describe('an empty Redis restart', () => {
+  const { instances, started } = suite(baseEnv, async (keep) => keep(await startRedis()));
+
+  it('one instance gives the list back without publishing it; the others load it once; no valid token refused past the staleness bound', async () => {
+    const redis = started();
+    const entries = 20_000;
+    await fillRevocations(redis.url, entries, 'known-');
+    const env = { JWT_REDIS_URL: redis.url, JWT_REVOCATION_MAX_STALENESS_MS: '2000' };
+    const all = [await instances.start(env), await instances.start(env), await instances.start(env)];
+    const jwt = all[0].app.get(JwtService);
+    const valid = jwt.sign({ sub: 'someone', sid: 'live' });
+    const revoked = jwt.sign({ sub: 'someone', sid: 'known-12345' });
+    for (const instance of all) await until(async () => (await status(instance, valid)) === 200, 10_000, 'loaded');
+
+    await redis.stop();
+    await redis.start();
+    const restarted = performance.now();
+    // Everything published on the channel from now on, counted as revocations.
+    const listener = new Redis(redis.url);
+    let published = 0;
+    listener.on('message', (_channel: string, message: string) => {
+      const parsed: unknown = JSON.parse(message);
+      published += Array.isArray(parsed) ? parsed.length : 0;
+    });
+    try {
+      await listener.subscribe('rs256-auth:revocations');
+      const client = new Redis(redis.url);
+      try {
+        await until(async () => (await client.hlen('rs256-auth:revocations')) === entries, 20_000, 'the list given back');
+      } finally {
+        client.disconnect();
+      }
+      for (const instance of all) {
+        await until(async () => (await status(instance, valid)) === 200, 10_000, 'serving again');
+        expect(await status(instance, revoked)).toBe(401);
+      }
+      // Accepted again well within the staleness bound plus a reconnection (about 1 s).
+      expect(performance.now() - restarted).toBeLessThan(2000 + 5000);
+      // One instance gave the list back, as script calls that publish nothing: no instance received N x M entries.
+      // Counted over every capture: in one process, Nest's static logger writes to the last application's.
+      expect(all.flatMap((instance) => instance.logs.matching(/gave \d+ revocations back/))).toHaveLength(1);
+      expect(published).toBe(0);
+    } finally {
+      listener.disconnect();
+    }
+    // A new instance finds the whole list in Redis.
+    const late = await instances.start(env);
+    await until(async () => (await status(late, valid)) === 200, 10_000, 'a new instance loaded');
+    expect(await status(late, revoked)).toBe(401);
+  }, 90_000);
+});
+
+describe('a restart from an older snapshot', () => {
+  const { instances, started } = suite(baseEnv, async (keep) => {
+    const dir = mkdtempSync(join(tmpdir(), 'rs256-auth-snapshot-'));
+    keep({ stop: async () => rmSync(dir, { recursive: true, force: true }) });
+    return keep(await startRedis({ dir }));
+  });
+
+  it('brings back neither a logged-out session nor a subject signed out everywhere, refresh tokens included', async () => {
+    const redis = started();
+    const env = { JWT_REDIS_URL: redis.url };
+    const [a, b] = [await instances.start(env), await instances.start(env)];
+    const loggedOut = await login(a, 'snapshot-one');
+    const signedOut = await login(a, 'snapshot-all');
+    const client = new Redis(redis.url);
+    try {
+      // The snapshot, taken before the logout and the logout-all.
+      await client.save();
+    } finally {
+      client.disconnect();
+    }
+    expect((await post(a, '/session/logout', loggedOut.accessToken)).status).toBe(204);
+    expect((await post(b, '/session/logout-all', signedOut.accessToken)).status).toBe(204);
+
+    await redis.stop();
+    await redis.start();
+    expect(redis.output()).toMatch(/DB loaded from disk/);
+    for (const instance of [a, b]) {
+      await until(async () => (await refresh(instance, loggedOut.refreshToken)).status === 401, 10_000, 'the logged-out session refused again');
+      expect((await refresh(instance, signedOut.refreshToken)).status).toBe(401);
+      expect(await status(instance, loggedOut.accessToken)).toBe(401);
+      expect(await status(instance, signedOut.accessToken)).toBe(401);
+    }
+  }, 60_000);
+});
+
+describe('maxmemory-policy', () => {
+  const { instances, started } = suite(baseEnv, async (keep) => ({
+    lru: keep(await startRedis({ args: ['--maxmemory', '64mb', '--maxmemory-policy', 'allkeys-lru'] })),
+    volatile: keep(await startRedis({ args: ['--maxmemory', '64mb', '--maxmemory-policy', 'volatile-lru'] })),
+  }));
+
+  it('a policy that can evict the revocation list stops start-up, naming the setting', async () => {
+    const error = await instances.start({ JWT_REDIS_URL: started().lru.url }).catch((failure: unknown) => failure);
+    expect(error).toBeInstanceOf(Rs256AuthError);
+    expect((error as Rs256AuthError).code).toBe('RS256_CONFIG_INVALID');
+    expect((error as Error).message).toMatch(/maxmemory-policy is allkeys-lru.*set maxmemory-policy to noeviction/);
+  });
+
+  it('a policy that can evict only sessions starts, with a warning', async () => {
+    const instance = await instances.start({ JWT_REDIS_URL: started().volatile.url });
+    expect(instance.logs.matching(/WARN Redis maxmemory-policy is volatile-lru/)).toHaveLength(1);
+  });
+});
+
+describe('a connection that goes silent', () => {
+  const { instances, started } = suite(baseEnv, async (keep) => {
+    const redis = keep(await startRedis());
+    return { redis, proxy: keep(await startDelayProxy(redis.port, 0)) };
+  });
+
+  it('is ended and opened again: within the staleness bound + 5 s, valid tokens pass and a logout made elsewhere meanwhile is in force', async () => {
+    const { redis, proxy } = started();
+    const staleness = 1000;
+    const silent = await instances.start({ JWT_REDIS_URL: proxy.url, JWT_REDIS_TIMEOUT_MS: '300', JWT_REVOCATION_MAX_STALENESS_MS: String(staleness) });
+    const direct = await instances.start({ JWT_REDIS_URL: redis.url });
+    const valid = await login(silent, 'stall');
+    const loggedOut = await login(direct, 'stall');
+    expect(await status(silent, loggedOut.accessToken)).toBe(200);
+
+    proxy.stallOpenConnections();
+    const stalled = performance.now();
+    // Made while the path is silent: the instance learns it only through a new connection.
+    expect((await post(direct, '/session/logout', loggedOut.accessToken)).status).toBe(204);
+    await until(
+      async () => (await status(silent, loggedOut.accessToken)) === 401 && (await status(silent, valid.accessToken)) === 200,
+      staleness + 5000,
+      'recovered from the stall',
+    );
+    expect(performance.now() - stalled).toBeLessThan(staleness + 5000);
+    await until(async () => (await refresh(silent, valid.refreshToken)).status === 200, 5000, 'refresh through a new connection');
+  }, 30_000);
+});
