@@ -1,5 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { lastValueFrom } from 'rxjs';
+import { RevocationList } from '../src/sessions/revocation-list.js';
 import type { Rs256AuthModuleOptions } from '../src/index.js';
 import { createApp } from './fixtures/app.js';
 import { createGatewayApp, type GatewayApp } from './fixtures/gateway-app.js';
@@ -77,6 +78,9 @@ describe('revocation list unavailable (Redis stopped past the staleness bound)',
 
     await redis.stop();
     await until(async () => (await profile(token)).status !== 200, MAX_STALENESS_MS * 25, 'the list going stale');
+    // Each app has a store and a list of its own, which go stale each at its own heartbeat: wait for all of them.
+    const lists = [gql.app, ws.app, io.app, rpc.app].map((app) => app.get(RevocationList));
+    await until(async () => lists.every((list) => (list.ageMs() ?? 0) > MAX_STALENESS_MS), MAX_STALENESS_MS * 25, 'every list going stale');
 
     const unavailable = await profile(token);
     expect(unavailable.status).toBe(503);

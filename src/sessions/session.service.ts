@@ -122,6 +122,7 @@ export class SessionService {
         return this.pair(sid, result.state, successor(token, result.state.nonce), derive(token, 'jti', result.state.nonce).subarray(0, 16).toString('base64url'));
       case 'reused':
         this.metrics?.session('reuse_detected');
+        this.metrics?.session('revoked');
         this.audit?.emit({ type: 'refresh_token_reused', sessionId: sid, subject: result.sub });
         // The store revoked the session in the same step; in force here at once, whatever the channel's delay.
         this.revocations.apply(result.revoked);
