@@ -1,5 +1,5 @@
 import { resolveRs256AuthConfig } from '../src/options/resolve.js';
-import { TokenVerifier } from '../src/index.js';
+import { TokenVerifier } from '../src/token/token-verifier.js';
 import { signTokens, type BenchKeys } from './tokens.js';
 
 export interface MemoryResult {

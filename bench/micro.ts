@@ -7,7 +7,9 @@ import { createSigner, createVerifier } from 'fast-jwt';
 import { importPKCS8, importSPKI, jwtVerify, SignJWT } from 'jose';
 import jsonwebtoken from 'jsonwebtoken';
 import { AuthGuard } from '@nestjs/passport';
-import { JwtAuthGuard, RS256_STRATEGY, TokenVerifier } from '../src/index.js';
+import { JwtAuthGuard } from '../src/index.js';
+import { RS256_STRATEGY } from '../src/rs256-auth.constants.js';
+import { TokenVerifier } from '../src/token/token-verifier.js';
 import { benchModule, httpContext, RecipeGuard, transportContext, type BenchAppOptions, type OtherTransport } from './apps.js';
 import type { BenchKeys } from './tokens.js';
 

@@ -24,3 +24,6 @@ export const SESSION_STORE = 'RS256_AUTH:SESSION_STORE';
 
 /** Metadata key set by `@OptionalAuth()`. */
 export const OPTIONAL_AUTH_KEY = 'RS256_AUTH:OPTIONAL_AUTH';
+
+/** Injection token of the read-only settings an application may read (`InjectRs256AuthSettings()`). */
+export const RS256_AUTH_SETTINGS = 'RS256_AUTH:SETTINGS';

@@ -14,7 +14,8 @@ import { IssuerRegistry } from './issuers/issuer-registry.js';
 import { RemoteJwks } from './issuers/remote-jwks.js';
 import { KeyReloader } from './issuers/key-reloader.js';
 import { ConfigurableModuleClass, OPTIONS_TYPE } from './rs256-auth.module-definition.js';
-import { RS256_AUTH_CONFIG, RS256_AUTH_MODULE_OPTIONS, SESSION_STORE } from './rs256-auth.constants.js';
+import { RS256_AUTH_CONFIG, RS256_AUTH_MODULE_OPTIONS, RS256_AUTH_SETTINGS, SESSION_STORE } from './rs256-auth.constants.js';
+import { toRs256AuthSettings } from './rs256-auth.settings.js';
 import { RevocationList } from './sessions/revocation-list.js';
 import { createSessionStore } from './sessions/session-store.factory.js';
 import { SessionErrorFilter } from './guard/session-error.filter.js';
@@ -44,6 +45,7 @@ import { KeyTelemetry } from './observability/key-telemetry.js';
       inject: [RS256_AUTH_MODULE_OPTIONS, ConfigService],
       useFactory: resolveRs256AuthConfig,
     },
+    { provide: RS256_AUTH_SETTINGS, inject: [RS256_AUTH_CONFIG], useFactory: toRs256AuthSettings },
     TokenVerifier,
     StrictJwtService,
     // The JwtService an application injects is the strict one: one instance, under both tokens.
@@ -72,6 +74,7 @@ import { KeyTelemetry } from './observability/key-telemetry.js';
   ],
   exports: [
     RS256_AUTH_CONFIG,
+    RS256_AUTH_SETTINGS,
     JwtService,
     StrictJwtService,
     TokenVerifier,

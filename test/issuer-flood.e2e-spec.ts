@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { INestApplication } from '@nestjs/common';
-import { IssuerRegistry, TokenVerifier, type TrustedIssuerOptions } from '../src/index.js';
+import type { TrustedIssuerOptions } from '../src/index.js';
+import { IssuerRegistry } from '../src/issuers/issuer-registry.js';
+import { TokenVerifier } from '../src/token/token-verifier.js';
 import { createApp } from './fixtures/app.js';
 import { listen, request } from './support/http.js';
 import { rsaPair, type RsaPair } from './support/keys.js';

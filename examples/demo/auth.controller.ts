@@ -1,16 +1,16 @@
-import { BadRequestException, Body, Controller, Header, HttpCode, Inject, Post, NotFoundException, UnauthorizedException } from '@nestjs/common';
+import { BadRequestException, Body, Controller, Header, HttpCode, Post, NotFoundException, UnauthorizedException } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { ApiBody } from '@nestjs/swagger';
 import {
   Claims,
+  InjectRs256AuthSettings,
   Public,
-  RS256_AUTH_CONFIG,
   Rs256AuthError,
   SessionService,
   toTokenResponse,
   type JwtClaims,
   type OAuthTokenResponse,
-  type Rs256AuthConfig,
+  type Rs256AuthSettings,
 } from 'nestjs-rs256-auth';
 import { UserStore } from './user-store.js';
 
@@ -72,7 +72,7 @@ export class AuthController {
     private readonly users: UserStore,
     private readonly jwt: JwtService,
     private readonly sessions: SessionService,
-    @Inject(RS256_AUTH_CONFIG) private readonly config: Rs256AuthConfig,
+    @InjectRs256AuthSettings() private readonly settings: Rs256AuthSettings,
   ) {}
 
   /** Exchanges demo credentials for an access token signed with the private key (and a refresh token with sessions on). */
@@ -88,12 +88,12 @@ export class AuthController {
       throw new UnauthorizedException('Invalid username or password.');
     }
     // RFC 9068 §2.2 requires client_id in an access token: under that profile, the demo names itself.
-    const claims = { scope: user.scopes.join(' '), ...(this.config.tokenProfile === 'rfc9068' && { client_id: DEMO_CLIENT_ID }) };
-    if (this.config.sessions) {
+    const claims = { scope: user.scopes.join(' '), ...(this.settings.tokenProfile === 'rfc9068' && { client_id: DEMO_CLIENT_ID }) };
+    if (this.settings.sessions) {
       return toTokenResponse(await this.sessions.issue(user.username, claims));
     }
     const accessToken = await this.jwt.signAsync({ sub: user.username, ...claims });
-    return { access_token: accessToken, token_type: 'Bearer', expires_in: this.config.expiresIn };
+    return { access_token: accessToken, token_type: 'Bearer', expires_in: this.settings.expiresIn };
   }
 
   /** Exchanges a refresh token for a new pair; the presented one is spent. */
