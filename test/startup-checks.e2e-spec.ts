@@ -298,6 +298,7 @@ describe.each(WIRINGS)('start-up checks (%s)', (wiring) => {
       }
     }
     afterEach(() => {
+      // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- environment variables the test set.
       for (const name of added.splice(0)) delete process.env[name];
     });
 

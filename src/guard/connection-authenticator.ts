@@ -207,6 +207,7 @@ export class ConnectionAuthenticator {
    * subscriptions.
    */
   graphqlWsOnConnect(): (connection: GraphqlWsConnection) => Promise<boolean> {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the returned function's own `this` is the connection (below).
     const authenticator = this;
     // A function, not an arrow: Mercurius calls it as a method of its connection, whose `socket` is the only way to
     // close that connection from here (Apollo's graphql-ws passes the socket as `extra.socket`).

@@ -34,6 +34,7 @@ function setResponse(responses: ResponsesMetadata, status: string, entry: Respon
   const current = responses[status];
   if (current !== undefined && !documentedResponses.has(current)) return;
   if (entry === undefined) {
+    // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- `responses` is OpenAPI's map of status codes.
     delete responses[status];
     return;
   }
