@@ -38,7 +38,9 @@ if (command === 'prepare') {
   const tokens = JSON.parse(readFileSync(join(dir, 'tokens.json'), 'utf8')) as string[];
   const publicKey = createPublicKey(publicPem);
   const privateKey = createPrivateKey(privatePem);
-  const moduleRef = await Test.createTestingModule({ imports: [benchModule({ variant: 'library', privatePem, publicPem, privatePath, publicPath })] }).compile();
+  const moduleRef = await Test.createTestingModule({
+    imports: [benchModule({ variant: 'library', privatePem, publicPem, privatePath, publicPath })],
+  }).compile();
   const app = await moduleRef.init();
   const guard = app.get(JwtAuthGuard);
   const jwt = app.get(JwtService);

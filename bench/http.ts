@@ -82,9 +82,13 @@ export const HTTP_SETTINGS = {
 };
 
 async function startServer(platform: Platform, variant: Variant, keys: BenchKeys): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [fileURLToPath(new URL('./server.js', import.meta.url)), platform, variant, keys.privatePath, keys.publicPath], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    [fileURLToPath(new URL('./server.js', import.meta.url)), platform, variant, keys.privatePath, keys.publicPath],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   const port = await new Promise<string>((done, fail) => {
     let output = '';
     child.stdout!.on('data', (chunk) => {

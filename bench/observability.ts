@@ -62,10 +62,14 @@ for (const [label, { options, without }] of Object.entries(variants)) {
 
 const rows: Row[] = await measure(ops, 400, 15);
 const width = Math.max(...rows.map((row) => row.name.length));
-process.stdout.write(`observability: ${cpus()[0]?.model.trim()}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, RSA-2048\n\n`);
+process.stdout.write(
+  `observability: ${cpus()[0]?.model.trim()}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, RSA-2048\n\n`,
+);
 process.stdout.write(`${'Verify (best of 15 rounds)'.padEnd(width)}  ${'µs/op'.padStart(8)}  ${'x floor'.padStart(8)}\n`);
 for (const row of rows) {
-  process.stdout.write(`${row.name.padEnd(width)}  ${row.microseconds.toFixed(2).padStart(8)}  ${`${(row.microseconds / rows[0].microseconds).toFixed(2)}x`.padStart(8)}\n`);
+  process.stdout.write(
+    `${row.name.padEnd(width)}  ${row.microseconds.toFixed(2).padStart(8)}  ${`${(row.microseconds / rows[0].microseconds).toFixed(2)}x`.padStart(8)}\n`,
+  );
 }
 await Promise.all(apps.map((context) => context.close()));
 await provider.shutdown();

@@ -26,7 +26,9 @@ const print = (title: string, rows: Row[]): void => {
   process.stdout.write('\n');
 };
 
-process.stdout.write(`peers: ${cpus()[0]?.model.trim()}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, RSA-2048\n\n`);
+process.stdout.write(
+  `peers: ${cpus()[0]?.model.trim()}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, RSA-2048\n\n`,
+);
 print(
   'Verify (distinct tokens unless said; best of 15 rounds)',
   await measure({ 'raw crypto.verify, KeyObject (the floor)': rawVerifyOp(keys, tokens), ...(await peerVerifyOps(keys, tokens, contexts)) }, 400, 15),

@@ -12,7 +12,14 @@ import { RevocationList } from '../src/sessions/revocation-list.js';
 const gc = (globalThis as { gc?: () => void }).gc!;
 
 @Module({
-  imports: [Rs256AuthModule.forRoot({ privateKeyPath: process.env.BENCH_PRIVATE_KEY_PATH, sessions: true, sessionStore: 'redis', redisUrl: process.env.BENCH_REDIS_URL })],
+  imports: [
+    Rs256AuthModule.forRoot({
+      privateKeyPath: process.env.BENCH_PRIVATE_KEY_PATH,
+      sessions: true,
+      sessionStore: 'redis',
+      redisUrl: process.env.BENCH_REDIS_URL,
+    }),
+  ],
 })
 class InstanceModule {}
 

@@ -39,7 +39,9 @@ export async function refreshFor(service: SessionService, sessions: SessionToken
 /** Raw RSA-2048 signatures (the floor of signing an access token) completed in `ms` milliseconds on this thread. */
 export function rawSignsFor(privatePem: string, ms: number): number {
   const key = createPrivateKey(privatePem);
-  const input = Buffer.from(`${Buffer.from('{"alg":"RS256","typ":"JWT"}').toString('base64url')}.${Buffer.from('{"sub":"user"}').toString('base64url')}`);
+  const input = Buffer.from(
+    `${Buffer.from('{"alg":"RS256","typ":"JWT"}').toString('base64url')}.${Buffer.from('{"sub":"user"}').toString('base64url')}`,
+  );
   const end = Date.now() + ms;
   let count = 0;
   while (Date.now() < end) {

@@ -7,7 +7,13 @@ import { BENCH_CLAIMS, rawSignsFor, refreshFor, sessionInstance } from './refres
  * a process would have). Signs in its clients, says so, then on 'sign' and on 'refresh' runs that load for `ms`
  * and answers with the count.
  */
-const { privatePath, privatePem, redisUrl, clients, ms } = workerData as { privatePath: string; privatePem: string; redisUrl: string; clients: number; ms: number };
+const { privatePath, privatePem, redisUrl, clients, ms } = workerData as {
+  privatePath: string;
+  privatePem: string;
+  redisUrl: string;
+  clients: number;
+  ms: number;
+};
 const app = await sessionInstance(privatePath, redisUrl);
 const service = app.get(SessionService);
 const sessions = await Promise.all(Array.from({ length: clients }, (_, i) => service.issue(`worker-user-${i}`, BENCH_CLAIMS)));

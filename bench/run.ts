@@ -63,7 +63,9 @@ progress('redis at scale');
 const atScale = await redisScale(keys);
 progress('done');
 
-log(`nestjs-rs256-auth bench: ${cpus()[0]?.model.trim()}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, RSA-2048`);
+log(
+  `nestjs-rs256-auth bench: ${cpus()[0]?.model.trim()}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, RSA-2048`,
+);
 log();
 table('Verify (in process, distinct tokens unless said; best of 15 rounds)', 'µs/op', relative(verify), 'x raw verify');
 table('Sign (best of 12 rounds)', 'µs/op', relative(sign), 'x raw sign');
@@ -89,11 +91,15 @@ log(
 );
 log();
 table('Sessions: revocation check per request (best of 15 rounds)', 'µs/op', relative(revocationCheck), 'x raw verify');
-log(`Sessions: a revocation on one instance in force on another through redis-server (loopback, ${propagated.samples} revocations): p50 ${propagated.p50.toFixed(2)} ms, p99 ${propagated.p99.toFixed(2)} ms`);
+log(
+  `Sessions: a revocation on one instance in force on another through redis-server (loopback, ${propagated.samples} revocations): p50 ${propagated.p50.toFixed(2)} ms, p99 ${propagated.p99.toFixed(2)} ms`,
+);
 for (const line of sessionsOnRedisLines(onRedis)) log(line);
 for (const line of redisScaleLines(atScale)) log(line);
 log();
-log(`Memory: ${memory.tokens} distinct tokens through one verifier (cache size ${memory.cacheSize}): ${memory.cachedAfter} cached, heap +${memory.heapGrowthMiB.toFixed(1)} MiB`);
+log(
+  `Memory: ${memory.tokens} distinct tokens through one verifier (cache size ${memory.cacheSize}): ${memory.cachedAfter} cached, heap +${memory.heapGrowthMiB.toFixed(1)} MiB`,
+);
 log();
 
 const rawVerify = find(verify, 'raw crypto.verify, KeyObject (the floor)');
@@ -141,7 +147,12 @@ for (const [platform, reused, fresh, variant, label] of [
   // What a guard that checks nothing but sets request.user (as every passport-style guard does) reaches.
   const assignOnly = httpRatio(platform, 'verify-forms', 'request.user only, one token');
   goals.push(
-    [`${platform}${label}: guarded ÷ public, token reused (request.user alone ${assignOnly.toFixed(2)}x)`, ratioShown(one, reused), `>= ${reused}x`, one >= reused],
+    [
+      `${platform}${label}: guarded ÷ public, token reused (request.user alone ${assignOnly.toFixed(2)}x)`,
+      ratioShown(one, reused),
+      `>= ${reused}x`,
+      one >= reused,
+    ],
     [
       `${platform}${label}: guarded ÷ public, new tokens (limit ${newTokenLimit(platform).toFixed(2)}x)`,
       ratioShown(distinct, fresh),
@@ -166,7 +177,12 @@ goals.push(
     '< 100 ms',
     onRedis.propagationUnderLoad.p99 < 100,
   ],
-  ['Redis bytes added per refresh (one hash per session)', `${onRedis.bytesPerRefresh.toFixed(1)} B`, '0 B', onRedis.bytesPerRefresh <= 0 && onRedis.keysAddedByRefreshes === 0],
+  [
+    'Redis bytes added per refresh (one hash per session)',
+    `${onRedis.bytesPerRefresh.toFixed(1)} B`,
+    '0 B',
+    onRedis.bytesPerRefresh <= 0 && onRedis.keysAddedByRefreshes === 0,
+  ],
 );
 const width = Math.max(...goals.map(([figure]) => figure.length));
 log(`${'Goals'.padEnd(width)}  ${'measured'.padStart(10)}  ${'goal'.padStart(10)}`);
@@ -184,7 +200,9 @@ for (const [figure, variant, scenario] of [
   ['bare crypto.verify guard, new tokens', 'verify-forms', 'crypto.verify, distinct tokens'],
   ['bare crypto.verify callback guard, new tokens', 'verify-forms', 'crypto.verify callback, distinct tokens'],
 ] as const) {
-  log(`${figure.padEnd(width)}  ${`${httpRatio('express', variant, scenario).toFixed(2)}x`.padStart(10)}  ${`${httpRatio('fastify', variant, scenario).toFixed(2)}x`.padStart(10)}`);
+  log(
+    `${figure.padEnd(width)}  ${`${httpRatio('express', variant, scenario).toFixed(2)}x`.padStart(10)}  ${`${httpRatio('fastify', variant, scenario).toFixed(2)}x`.padStart(10)}`,
+  );
 }
 log();
 /**

@@ -69,4 +69,3 @@ export function checkPeerVersions(from: string | readonly string[]): void {
       `Install the releases for NestJS 11: npm install ${install}`,
   );
 }
-

@@ -49,11 +49,17 @@ function checkAccessTokenClaims(payload: unknown): void {
   const claims = typeof payload === 'object' && payload !== null ? (payload as Record<string, unknown>) : {};
   for (const name of ['sub', 'client_id']) {
     if (typeof claims[name] !== 'string') {
-      throw new Rs256AuthError('RS256_ACCESS_TOKEN_CLAIMS', `${SETTINGS.tokenProfile.env} is rfc9068: the payload must carry '${name}' as a string (RFC 9068 §2.2).`);
+      throw new Rs256AuthError(
+        'RS256_ACCESS_TOKEN_CLAIMS',
+        `${SETTINGS.tokenProfile.env} is rfc9068: the payload must carry '${name}' as a string (RFC 9068 §2.2).`,
+      );
     }
   }
   if (typeof claims.jti !== 'string') {
-    throw new Rs256AuthError('RS256_ACCESS_TOKEN_CLAIMS', `${SETTINGS.tokenProfile.env} is rfc9068: the payload's 'jti' must be a string (RFC 9068 §2.2).`);
+    throw new Rs256AuthError(
+      'RS256_ACCESS_TOKEN_CLAIMS',
+      `${SETTINGS.tokenProfile.env} is rfc9068: the payload's 'jti' must be a string (RFC 9068 §2.2).`,
+    );
   }
 }
 

@@ -15,7 +15,10 @@ beforeAll(() => {
 afterAll(() => keys.cleanup());
 
 const decode = (token: string): { header: Record<string, unknown>; payload: Record<string, unknown> } => {
-  const [header, payload] = token.split('.').slice(0, 2).map((part) => JSON.parse(Buffer.from(part, 'base64url').toString()));
+  const [header, payload] = token
+    .split('.')
+    .slice(0, 2)
+    .map((part) => JSON.parse(Buffer.from(part, 'base64url').toString()));
   return { header, payload };
 };
 
@@ -88,6 +91,8 @@ describe.each(WIRINGS)('RFC 9068 issuing profile (%s)', (wiring) => {
     ['without sub', { client_id: 'web-app' }, "'sub'"],
     ['with a jti that is not a string', { sub: 'user-1', client_id: 'web-app', jti: 42 }, "'jti'"],
   ])('refuses to sign a payload %s', (_name, payload, mention) => {
-    expect(() => jwt.sign(payload)).toThrow(expect.objectContaining({ code: 'RS256_ACCESS_TOKEN_CLAIMS', message: expect.stringContaining(mention) }));
+    expect(() => jwt.sign(payload)).toThrow(
+      expect.objectContaining({ code: 'RS256_ACCESS_TOKEN_CLAIMS', message: expect.stringContaining(mention) }),
+    );
   });
 });

@@ -62,7 +62,9 @@ describe.each(['memory', 'redis'] as const)('connections end when their token is
     redis = store === 'redis' ? await startRedis() : undefined;
     options = { sessions: true, sessionStore: store, ...(redis && { redisUrl: redis.url }) };
     if (redis) {
-      revoker = await Test.createTestingModule({ imports: [Rs256AuthModule.forRoot({ privateKeyPath: keys.privatePath, ...options } as Rs256AuthModuleOptions)] }).compile();
+      revoker = await Test.createTestingModule({
+        imports: [Rs256AuthModule.forRoot({ privateKeyPath: keys.privatePath, ...options } as Rs256AuthModuleOptions)],
+      }).compile();
       await revoker.init();
     }
   }, SETUP_TIMEOUT);
@@ -135,7 +137,7 @@ describe.each(['memory', 'redis'] as const)('connections end when their token is
       }
     }
 
-    it('revokeSession ends the session\'s connection with the reason; another session of the user serves on', async () => {
+    it("revokeSession ends the session's connection with the reason; another session of the user serves on", async () => {
       const subject = `${kind}-session`;
       const [mine, other] = [await sessions.issue(subject), await sessions.issue(subject)];
       const [revoked, untouched] = [await connect(mine), await connect(other)];
@@ -144,14 +146,16 @@ describe.each(['memory', 'redis'] as const)('connections end when their token is
       expect(await untouched.serving()).toBe(true);
     });
 
-    it('revokeSubject ends every connection of the user, and no one else\'s', async () => {
+    it("revokeSubject ends every connection of the user, and no one else's", async () => {
       const subject = `${kind}-subject`;
       const first = await connect(await sessions.issue(subject));
       const second = await connect(await sessions.issue(subject));
       const bystander = await connect(await sessions.issue(`${kind}-bystander`));
       await sessions.revokeSubject(subject);
       for (const connection of [first, second]) {
-        expect(await within(connection.ended, END_WITHIN_MS, 'a connection of the user ended')).toEqual(endingFor('token revoked: the user signed out everywhere'));
+        expect(await within(connection.ended, END_WITHIN_MS, 'a connection of the user ended')).toEqual(
+          endingFor('token revoked: the user signed out everywhere'),
+        );
       }
       expect(await bystander.serving()).toBe(true);
     });

@@ -21,7 +21,9 @@ function samples(text: string): Sample[] {
     .map((line) => {
       const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)/.exec(line);
       if (!match) throw new Error(`not a Prometheus sample: ${line}`);
-      const labels = Object.fromEntries([...(match[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)].map(([, key, value]) => [key, value]));
+      const labels = Object.fromEntries(
+        [...(match[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)].map(([, key, value]) => [key, value]),
+      );
       return { name: match[1], labels, value: Number(match[3]) };
     });
 }
@@ -56,7 +58,10 @@ describe('the demo exposes the library’s metrics to Prometheus on /metrics, an
     const demoUser = await login('demo', 'demo-password');
     const guest = await login('guest', 'guest-password');
     // Tokens the demo would accept but for their expiry or their signature: same header and claims as its own.
-    const [header, payload] = demoUser.split('.').slice(0, 2).map((part) => JSON.parse(Buffer.from(part, 'base64url').toString('utf8')));
+    const [header, payload] = demoUser
+      .split('.')
+      .slice(0, 2)
+      .map((part) => JSON.parse(Buffer.from(part, 'base64url').toString('utf8')));
     const now = nowSeconds();
     const expired = rs256Token(createPrivateKey(readFileSync(join(cwd, 'keys/private.pem'))), { ...payload, iat: now - 600, exp: now - 300 }, header);
     const wronglySigned = rs256Token(rsaPair().privateKey, payload, header);
@@ -97,7 +102,9 @@ describe('the demo exposes the library’s metrics to Prometheus on /metrics, an
     expect([timed('accepted', false), timed('accepted', true), timed('forbidden', true), timed('refused', false)]).toEqual([2, 2, 1, 4]);
     expect(all.find((sample) => sample.name === 'rs256auth_keys_loaded')?.value).toBe(1);
     // The demo runs with sessions (memory store): logins are counted.
-    expect(all.find((sample) => sample.name === 'rs256auth_session_operations_total' && sample.labels.rs256auth_session_operation === 'issued')?.value).toBe(2);
+    expect(
+      all.find((sample) => sample.name === 'rs256auth_session_operations_total' && sample.labels.rs256auth_session_operation === 'issued')?.value,
+    ).toBe(2);
     // No token or subject in the scrape.
     for (const secret of [demoUser, guest, expired, wronglySigned, '"demo"', '"guest"']) {
       expect((scrape.body as string).includes(secret)).toBe(false);

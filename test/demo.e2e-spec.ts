@@ -60,7 +60,10 @@ describe('the demo server, as npm start runs it', () => {
   });
 
   it('POST /auth/login answers 401 to wrong credentials and unknown users', async () => {
-    for (const body of [{ username: 'demo', password: 'wrong' }, { username: 'nobody', password: 'demo-password' }]) {
+    for (const body of [
+      { username: 'demo', password: 'wrong' },
+      { username: 'nobody', password: 'demo-password' },
+    ]) {
       expect((await request(demo.url, '/auth/login', { method: 'POST', body })).status).toBe(401);
     }
   });
@@ -97,7 +100,7 @@ describe('the demo server, as npm start runs it', () => {
     expect(denied.headers.get('www-authenticate')).toContain('error="insufficient_scope"');
   });
 
-  it('GET /.well-known/jwks.json lets jose verify the demo\'s tokens', async () => {
+  it("GET /.well-known/jwks.json lets jose verify the demo's tokens", async () => {
     const jwks = await request(demo.url, '/.well-known/jwks.json');
     expect(jwks.status).toBe(200);
     const token = await login(demo.url, 'demo', 'demo-password');
@@ -140,7 +143,9 @@ describe('the demo server, as npm start runs it', () => {
     await request(demo.url, '/profile', { token: `${token}x` });
     expect(demo.output()).not.toContain('demo-password');
     expect(demo.output()).not.toContain(token.split('.')[2].slice(0, 20));
-    const { refresh_token: refreshToken } = (await request(demo.url, '/auth/login', { method: 'POST', body: { username: 'demo', password: 'demo-password' } })).body;
+    const { refresh_token: refreshToken } = (
+      await request(demo.url, '/auth/login', { method: 'POST', body: { username: 'demo', password: 'demo-password' } })
+    ).body;
     await request(demo.url, '/auth/refresh', { method: 'POST', body: { refresh_token: refreshToken } });
     await request(demo.url, '/auth/refresh', { method: 'POST', body: { refresh_token: refreshToken } });
     expect(demo.output()).not.toContain(refreshToken);
@@ -153,7 +158,10 @@ describe('the demo with a .env file', () => {
     const cwd = mkdtempSync(join(tmpdir(), 'rs256-auth-demo-env-'));
     try {
       devKeys(cwd);
-      writeFileSync(join(cwd, '.env'), 'JWT_ISSUER=custom-issuer\nJWT_EXPIRES_IN=1h\nDEMO_USERS=alice:wonderland:profile\nJWT_SESSIONS_ENABLED=false\n');
+      writeFileSync(
+        join(cwd, '.env'),
+        'JWT_ISSUER=custom-issuer\nJWT_EXPIRES_IN=1h\nDEMO_USERS=alice:wonderland:profile\nJWT_SESSIONS_ENABLED=false\n',
+      );
       const demo = await startDemo(cwd);
       try {
         const response = await request(demo.url, '/auth/login', { method: 'POST', body: { username: 'alice', password: 'wonderland' } });
@@ -187,9 +195,17 @@ describe('the demo under JWT_TOKEN_PROFILE=rfc9068', () => {
     try {
       const response = await request(demo.url, '/auth/login', { method: 'POST', body: { username: 'demo', password: 'demo-password' } });
       expect(response.status).toBe(200);
-      const [header, payload] = response.body.access_token.split('.').slice(0, 2).map((part: string) => JSON.parse(Buffer.from(part, 'base64url').toString()));
+      const [header, payload] = response.body.access_token
+        .split('.')
+        .slice(0, 2)
+        .map((part: string) => JSON.parse(Buffer.from(part, 'base64url').toString()));
       expect(header.typ).toBe('at+jwt');
-      expect(payload).toMatchObject({ sub: 'demo', client_id: 'nestjs-rs256-auth-demo', iss: 'nestjs-rs256-auth-demo', aud: 'nestjs-rs256-auth-demo' });
+      expect(payload).toMatchObject({
+        sub: 'demo',
+        client_id: 'nestjs-rs256-auth-demo',
+        iss: 'nestjs-rs256-auth-demo',
+        aud: 'nestjs-rs256-auth-demo',
+      });
       expect(typeof payload.jti).toBe('string');
       expect((await request(demo.url, '/orders', { token: response.body.access_token })).status).toBe(200);
       if (sessions === 'true') {
@@ -213,7 +229,15 @@ describe('the demo in OpenAPI and npm scripts', () => {
         const body = (path: string) => document.paths[path].post.requestBody;
         expect(body('/auth/login')).toMatchObject({
           required: true,
-          content: { 'application/json': { schema: { type: 'object', required: ['username', 'password'], properties: { username: { type: 'string' }, password: { type: 'string' } } } } },
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+                required: ['username', 'password'],
+                properties: { username: { type: 'string' }, password: { type: 'string' } },
+              },
+            },
+          },
         });
         expect(body('/auth/refresh').content['application/json'].schema.required).toEqual(['refresh_token']);
       } finally {
@@ -234,7 +258,10 @@ describe('the demo in OpenAPI and npm scripts', () => {
         .flatMap((command) => (command.startsWith('npm run ') ? expand(command.slice('npm run '.length)) : [command]));
     for (const script of ['start', 'start:resource-server']) {
       const commands = expand(script);
-      expect({ script, compiles: commands.filter((command) => /\btsc\b|build-commonjs/.test(command)) }).toEqual({ script, compiles: ['tsc -p tsconfig.build.json', 'tsc -p examples/demo'] });
+      expect({ script, compiles: commands.filter((command) => /\btsc\b|build-commonjs/.test(command)) }).toEqual({
+        script,
+        compiles: ['tsc -p tsconfig.build.json', 'tsc -p examples/demo'],
+      });
     }
   });
 });

@@ -79,7 +79,10 @@ describe('JWT_DISCOVERY_ENABLED: an issuer of ours publishes its metadata', () =
     const { app: issuerApp, issuer } = await startIssuer();
     apps.push(issuerApp);
     const server = await (
-      await Test.createTestingModule({ imports: [Rs256AuthModule.forRoot({ issuerUrl: issuer, audience: AUDIENCE })], controllers: [ProfileController] }).compile()
+      await Test.createTestingModule({
+        imports: [Rs256AuthModule.forRoot({ issuerUrl: issuer, audience: AUDIENCE })],
+        controllers: [ProfileController],
+      }).compile()
     ).createNestApplication({ logger: false });
     apps.push(server);
     await server.listen(0, '127.0.0.1');
@@ -87,7 +90,9 @@ describe('JWT_DISCOVERY_ENABLED: an issuer of ours publishes its metadata', () =
     const token = issuerApp.get(JwtService).sign({ sub: 'discovered' });
     const response = await request(url, '/profile', { token });
     expect(response).toMatchObject({ status: 200, body: { sub: 'discovered' } });
-    expect((await request(url, '/profile', { token: kit.signTestToken({ iss: issuer }, { aud: 'https://other.test' }) })).body.code).toBe('RS256_TOKEN_AUDIENCE');
+    expect((await request(url, '/profile', { token: kit.signTestToken({ iss: issuer }, { aud: 'https://other.test' }) })).body.code).toBe(
+      'RS256_TOKEN_AUDIENCE',
+    );
   });
 
   it('express-oauth2-jwt-bearer verifies its tokens with issuerBaseURL and the audience', async () => {
@@ -111,8 +116,16 @@ describe('JWT_DISCOVERY_ENABLED: an issuer of ours publishes its metadata', () =
   it.each<[string, Rs256AuthModuleOptions, string]>([
     ['no issuer', { jwks: true, discovery: true }, 'discovery option is true, but JWT_ISSUER is not set; expected the https: URL'],
     ['an issuer that is not a URL', { issuer: 'my-app', jwks: true, discovery: true }, 'issuer option is "my-app"; expected the https: URL'],
-    ['an http: issuer not on loopback', { issuer: 'http://auth.example.com', jwks: true, discovery: true }, 'issuer option is "http://auth.example.com"'],
-    ['the JWK Set endpoint off', { issuer: 'https://auth.example.com', discovery: true }, 'the JWK Set endpoint is off; turn it on (JWT_JWKS_ENABLED=true'],
+    [
+      'an http: issuer not on loopback',
+      { issuer: 'http://auth.example.com', jwks: true, discovery: true },
+      'issuer option is "http://auth.example.com"',
+    ],
+    [
+      'the JWK Set endpoint off',
+      { issuer: 'https://auth.example.com', discovery: true },
+      'the JWK Set endpoint is off; turn it on (JWT_JWKS_ENABLED=true',
+    ],
   ])('stops start-up with %s, naming the settings', async (_name, options, message) => {
     const failure = await compile(options).then(
       (app) => app.close(),
@@ -127,8 +140,14 @@ describe('JWT_DISCOVERY_ENABLED: an issuer of ours publishes its metadata', () =
       imports: [Rs256AuthModule.forRoot({ issuerUrl: 'https://auth.example.com', audience: AUDIENCE, discovery: true })],
     })
       .compile()
-      .then(() => undefined, (error: unknown) => error);
-    expect(failure).toMatchObject({ code: 'RS256_CONFIG_INVALID', message: expect.stringContaining('discovery option is true, but this application verifies with another issuer') });
+      .then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+    expect(failure).toMatchObject({
+      code: 'RS256_CONFIG_INVALID',
+      message: expect.stringContaining('discovery option is true, but this application verifies with another issuer'),
+    });
   });
 
   it('reads JWT_DISCOVERY_ENABLED from the environment', async () => {

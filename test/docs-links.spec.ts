@@ -13,7 +13,11 @@ import { ROOT } from './support/paths.js';
 function documents(root: string): string[] {
   const isFolder = (folder: string): boolean => existsSync(join(root, folder)) && statSync(join(root, folder)).isDirectory();
   const inFolder = (folder: string): string[] =>
-    isFolder(folder) ? readdirSync(join(root, folder)).filter((name) => name.endsWith('.md')).map((name) => join(folder, name)) : [];
+    isFolder(folder)
+      ? readdirSync(join(root, folder))
+          .filter((name) => name.endsWith('.md'))
+          .map((name) => join(folder, name))
+      : [];
   const examples = isFolder('examples') ? readdirSync(join(root, 'examples')).flatMap((name) => inFolder(join('examples', name))) : [];
   return ['README.md', ...inFolder('docs'), ...inFolder('bench'), ...inFolder('examples'), ...examples].filter((file) =>
     existsSync(join(root, file)),
@@ -127,7 +131,10 @@ describe('documentation links', () => {
           'Inline `[code](nowhere.md)` is not a link either; [up](../outside.md) leaves the repository.',
         ].join('\n'),
       );
-      writeFileSync(join(root, 'docs/guide.md'), '# Guide\n\n## Set up\n\n## Set up\n\nBack to [the README](../README.md#title), [twice](#set-up-1).\n');
+      writeFileSync(
+        join(root, 'docs/guide.md'),
+        '# Guide\n\n## Set up\n\n## Set up\n\nBack to [the README](../README.md#title), [twice](#set-up-1).\n',
+      );
       writeFileSync(join(root, 'examples/app/README.md'), 'Run it: see [the guide](../../docs/guide.md#set-up-2).\n');
     });
     afterAll(() => rmSync(root, { recursive: true, force: true }));

@@ -46,18 +46,20 @@ describe('examples/identity-provider against a real OpenID Provider', () => {
     });
     const port = await freePort();
     url = `http://127.0.0.1:${port}`;
-    app = track(spawn(process.execPath, [join(dir, 'dist/main.js')], {
-      cwd: dir,
-      env: {
-        PATH: process.env.PATH,
-        PORT: String(port),
-        JWT_ISSUER_URL: provider.issuer,
-        JWT_AUDIENCE: AUDIENCE,
-        JWT_TOKEN_TYPE: 'at+jwt',
-        JWT_ROLES_CLAIM: 'realm_access.roles',
-        JWT_RESOURCE_METADATA_ENABLED: 'true',
-      },
-    }));
+    app = track(
+      spawn(process.execPath, [join(dir, 'dist/main.js')], {
+        cwd: dir,
+        env: {
+          PATH: process.env.PATH,
+          PORT: String(port),
+          JWT_ISSUER_URL: provider.issuer,
+          JWT_AUDIENCE: AUDIENCE,
+          JWT_TOKEN_TYPE: 'at+jwt',
+          JWT_ROLES_CLAIM: 'realm_access.roles',
+          JWT_RESOURCE_METADATA_ENABLED: 'true',
+        },
+      }),
+    );
     let output = '';
     const listening = new Promise<void>((done, fail) => {
       app.stdout!.on('data', (chunk: Buffer) => {

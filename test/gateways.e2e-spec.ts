@@ -88,7 +88,18 @@ describe.each(GATEWAY_CASES)('JwtAuthGuard on a WebSocket gateway (%s on %s, %s 
     // Only the clock moves: sockets, heartbeats and timers keep running for real. 30 s stays inside socket.io's
     // heartbeat window (its client reads the clock too), and is well past the token's exp.
     jest.useFakeTimers({
-      doNotFake: ['hrtime', 'nextTick', 'performance', 'queueMicrotask', 'setImmediate', 'clearImmediate', 'setInterval', 'clearInterval', 'setTimeout', 'clearTimeout'],
+      doNotFake: [
+        'hrtime',
+        'nextTick',
+        'performance',
+        'queueMicrotask',
+        'setImmediate',
+        'clearImmediate',
+        'setInterval',
+        'clearInterval',
+        'setTimeout',
+        'clearTimeout',
+      ],
       now: Date.now() + 30_000,
     });
     expect(await connection.call('whoami')).toEqual(refusal('UNAUTHENTICATED', 'token expired'));
@@ -97,7 +108,9 @@ describe.each(GATEWAY_CASES)('JwtAuthGuard on a WebSocket gateway (%s on %s, %s 
 
   it('closes an idle connection when its token expires, with an exception event first', async () => {
     // Timers are fake from before the connection opens, so that the expiry timer set at the handshake is too.
-    jest.useFakeTimers({ doNotFake: ['hrtime', 'nextTick', 'performance', 'queueMicrotask', 'setImmediate', 'clearImmediate', 'setInterval', 'clearInterval'] });
+    jest.useFakeTimers({
+      doNotFake: ['hrtime', 'nextTick', 'performance', 'queueMicrotask', 'setImmediate', 'clearImmediate', 'setInterval', 'clearInterval'],
+    });
     const connection = await connect(gw.jwt.sign({ sub: 'ada' }, { expiresIn: 5 }));
     jest.advanceTimersByTime(4_000);
     expect(await connection.call('whoami')).toEqual({ event: 'whoami', data: 'ada' });

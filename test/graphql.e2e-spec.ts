@@ -1,4 +1,11 @@
-import { AdminAuthorFields, createFieldResolverApp, createGraphqlApp, GRAPHQL_CASES, GuardedAuthorFields, type GraphqlApp } from './fixtures/graphql-app.js';
+import {
+  AdminAuthorFields,
+  createFieldResolverApp,
+  createGraphqlApp,
+  GRAPHQL_CASES,
+  GuardedAuthorFields,
+  type GraphqlApp,
+} from './fixtures/graphql-app.js';
 import { Rs256AuthError } from '../src/index.js';
 import { jest } from '@jest/globals';
 import { openGraphqlWs, subscribeOnce, type GraphqlError } from './support/graphql-ws.js';
@@ -100,7 +107,18 @@ describe.each(GRAPHQL_CASES)('JwtAuthGuard on GraphQL (%s driver on %s, %s guard
         expect(await connection.subscribe('subscription { ticks }')).toMatchObject({ data: { ticks: 'ada' } });
         // Only the clock moves; sockets and timers keep running for real.
         jest.useFakeTimers({
-          doNotFake: ['hrtime', 'nextTick', 'performance', 'queueMicrotask', 'setImmediate', 'clearImmediate', 'setInterval', 'clearInterval', 'setTimeout', 'clearTimeout'],
+          doNotFake: [
+            'hrtime',
+            'nextTick',
+            'performance',
+            'queueMicrotask',
+            'setImmediate',
+            'clearImmediate',
+            'setInterval',
+            'clearInterval',
+            'setTimeout',
+            'clearTimeout',
+          ],
           now: Date.now() + 30_000,
         });
         expectRefused(await connection.subscribe('subscription { ticks }'), 'UNAUTHENTICATED', 'token expired');
@@ -110,10 +128,12 @@ describe.each(GRAPHQL_CASES)('JwtAuthGuard on GraphQL (%s driver on %s, %s guard
       }
     });
 
-    it('a live subscription ends at its token\'s exp: the connection is closed with 4401 and the reason', async () => {
+    it("a live subscription ends at its token's exp: the connection is closed with 4401 and the reason", async () => {
       // Timers are fake from before the connection opens, so that the expiry timer set at connection_init is too;
       // the stream is paced by a real setInterval.
-      jest.useFakeTimers({ doNotFake: ['hrtime', 'nextTick', 'performance', 'queueMicrotask', 'setImmediate', 'clearImmediate', 'setInterval', 'clearInterval'] });
+      jest.useFakeTimers({
+        doNotFake: ['hrtime', 'nextTick', 'performance', 'queueMicrotask', 'setImmediate', 'clearImmediate', 'setInterval', 'clearInterval'],
+      });
       const connection = openGraphqlWs(gql.wsUrl, bearer(gql.jwt.sign({ sub: 'ada' }, { expiresIn: 5 })));
       try {
         const live = connection.stream('subscription { stream }');
@@ -198,7 +218,13 @@ describe('@RequireClaims on a @ResolveField', () => {
       expect(await query('{ author { name secret } }', admin)).toEqual({ data: { author: { name: 'ada', secret: 'for admins' } } });
       const user = await query('{ author { name secret } }', gql!.jwt.sign({ sub: 'bob', roles: ['user'] }));
       expect(user.data).toEqual({ author: { name: 'ada', secret: null } });
-      expect(user.errors).toEqual([expect.objectContaining({ message: 'missing role admin', path: ['author', 'secret'], extensions: expect.objectContaining({ code: 'FORBIDDEN' }) })]);
+      expect(user.errors).toEqual([
+        expect.objectContaining({
+          message: 'missing role admin',
+          path: ['author', 'secret'],
+          extensions: expect.objectContaining({ code: 'FORBIDDEN' }),
+        }),
+      ]);
     });
 
     it('does not serve it anonymously through an @OptionalAuth parent', async () => {

@@ -34,7 +34,11 @@ class HealthController {
 }
 
 async function appWithHealth(options: Rs256AuthModuleOptions, env: Record<string, string> = {}): Promise<INestApplication> {
-  @Module({ imports: [TerminusModule.forRoot({ logger: false }), appModule({ options, env })], controllers: [HealthController], providers: [Rs256AuthHealthIndicator] })
+  @Module({
+    imports: [TerminusModule.forRoot({ logger: false }), appModule({ options, env })],
+    controllers: [HealthController],
+    providers: [Rs256AuthHealthIndicator],
+  })
   class HealthApp {}
   const moduleRef = await Test.createTestingModule({ imports: [HealthApp] }).compile();
   const app = moduleRef.createNestApplication({ logger: new LogCapture() });
@@ -84,13 +88,18 @@ describe('Rs256AuthHealthIndicator (nestjs-rs256-auth/health) behind a @nestjs/t
   });
 
   it('is down once the fetched JWK Set is older than jwksMaxStale, and up again when a fetch succeeds', async () => {
-    const issuer = await createApp({ env: { JWT_PRIVATE_KEY_PATH: keys.privatePath, JWT_ISSUER: ISSUER, JWT_AUDIENCE: API, JWT_JWKS_ENABLED: 'true' } });
+    const issuer = await createApp({
+      env: { JWT_PRIVATE_KEY_PATH: keys.privatePath, JWT_ISSUER: ISSUER, JWT_AUDIENCE: API, JWT_JWKS_ENABLED: 'true' },
+    });
     apps.push(issuer.app);
     const issuerUrl = await listen(issuer.app);
     const port = Number(new URL(issuerUrl).port);
     const start = Date.now();
     clockAt(start);
-    const app = await appWithHealth({}, { JWT_JWKS_URI: `${issuerUrl}/.well-known/jwks.json`, JWT_AUDIENCE: API, JWT_JWKS_MAX_STALE: String(MAX_STALE_SECONDS) });
+    const app = await appWithHealth(
+      {},
+      { JWT_JWKS_URI: `${issuerUrl}/.well-known/jwks.json`, JWT_AUDIENCE: API, JWT_JWKS_MAX_STALE: String(MAX_STALE_SECONDS) },
+    );
     apps.push(app);
     const url = await listen(app);
     const ready = await request(url, '/health/ready');
@@ -111,7 +120,9 @@ describe('Rs256AuthHealthIndicator (nestjs-rs256-auth/health) behind a @nestjs/t
     });
 
     // The issuer is back on its port: the next fetch makes the keys fresh, and the service ready.
-    const back = await createApp({ env: { JWT_PRIVATE_KEY_PATH: keys.privatePath, JWT_ISSUER: ISSUER, JWT_AUDIENCE: API, JWT_JWKS_ENABLED: 'true' } });
+    const back = await createApp({
+      env: { JWT_PRIVATE_KEY_PATH: keys.privatePath, JWT_ISSUER: ISSUER, JWT_AUDIENCE: API, JWT_JWKS_ENABLED: 'true' },
+    });
     apps.push(back.app);
     await back.app.listen(port, '127.0.0.1');
     await app.get(RemoteJwks).refreshNow();
@@ -124,6 +135,10 @@ describe('Rs256AuthHealthIndicator (nestjs-rs256-auth/health) behind a @nestjs/t
     const url = await listen(app);
     const down = await request(url, '/health/ready');
     expect(down.status).toBe(503);
-    expect(down.body.error['rs256-auth']).toEqual({ status: 'down', keys: 0, problems: ['no verification key is loaded', 'a JWK Set has not been fetched yet'] });
+    expect(down.body.error['rs256-auth']).toEqual({
+      status: 'down',
+      keys: 0,
+      problems: ['no verification key is loaded', 'a JWK Set has not been fetched yet'],
+    });
   });
 });

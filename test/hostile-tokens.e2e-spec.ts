@@ -81,7 +81,27 @@ function oddTokens(count: number, key: RsaPair['privateKey']): string[] {
     nestedObject(MAX_JSON_DEPTH - 1),
     nestedObject(MAX_JSON_DEPTH),
   ];
-  const names = ['exp', 'iat', 'nbf', 'sub', 'aud', 'iss', 'jti', 'scope', 'scp', 'roles', 'tenant', '__proto__', 'constructor', 'toString', 'kid', 'alg', 'crit', '', '\u00e9'];
+  const names = [
+    'exp',
+    'iat',
+    'nbf',
+    'sub',
+    'aud',
+    'iss',
+    'jti',
+    'scope',
+    'scp',
+    'roles',
+    'tenant',
+    '__proto__',
+    'constructor',
+    'toString',
+    'kid',
+    'alg',
+    'crit',
+    '',
+    '\u00e9',
+  ];
   /** An object as JSON text with a few members of odd names and values, spliced into `base`. */
   const oddObject = (base: Json): string => {
     const members = Array.from({ length: 1 + Math.floor(random() * 3) }, () => `${JSON.stringify(pick(names))}:${pick(oddValues)}`);
@@ -160,7 +180,8 @@ describe.each(PLATFORMS)('hostile tokens over HTTP (%s)', (platform) => {
   });
 
   describe('reads claims as the token’s own members', () => {
-    const PROTO_CLAIMS = '"__proto__":{"admin":true,"roles":["admin"],"tenant":"acme","scope":"orders:read","scp":["orders:read"],"constructor":"owner"}';
+    const PROTO_CLAIMS =
+      '"__proto__":{"admin":true,"roles":["admin"],"tenant":"acme","scope":"orders:read","scp":["orders:read"],"constructor":"owner"}';
     const withProto = (): string => token(`${JSON.stringify(validClaims()).slice(0, -1)},${PROTO_CLAIMS}}`);
 
     it('__proto__ in a token changes no prototype and grants nothing', async () => {

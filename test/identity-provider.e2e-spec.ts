@@ -22,8 +22,16 @@ describe('RFC 9068 access tokens from a real OpenID Provider (oidc-provider)', (
         DEFAULT_CLIENT,
         // Keycloak puts realm roles under realm_access and client roles under resource_access.<client>.
         { client_id: 'auditor', client_secret: 'auditor-secret-for-tests-only', extra: { realm_access: { roles: ['auditor'] } } },
-        { client_id: 'orders-admin', client_secret: 'orders-admin-secret-for-tests-only', extra: { resource_access: { 'orders-api': { roles: ['admin'] } } } },
-        { client_id: 'other-admin', client_secret: 'other-admin-secret-for-tests-only', extra: { resource_access: { billing: { roles: ['admin'] } }, roles: ['admin'] } },
+        {
+          client_id: 'orders-admin',
+          client_secret: 'orders-admin-secret-for-tests-only',
+          extra: { resource_access: { 'orders-api': { roles: ['admin'] } } },
+        },
+        {
+          client_id: 'other-admin',
+          client_secret: 'other-admin-secret-for-tests-only',
+          extra: { resource_access: { billing: { roles: ['admin'] } }, roles: ['admin'] },
+        },
       ],
     });
     // The JWK Set URI looked up by hand, as resource-server mode needs it.

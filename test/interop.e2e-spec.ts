@@ -61,8 +61,14 @@ describe('interoperability with an independent implementation (jose)', () => {
 
   it('the guard refuses a jose token signed by another key', async () => {
     const otherKey = await importPKCS8(readFileSync(keys.otherPrivatePath, 'utf8'), 'RS256');
-    const token = await new SignJWT({}).setProtectedHeader({ alg: 'RS256' }).setSubject('x').setIssuer('https://issuer.test')
-      .setAudience('api.test').setIssuedAt().setExpirationTime('5m').sign(otherKey);
+    const token = await new SignJWT({})
+      .setProtectedHeader({ alg: 'RS256' })
+      .setSubject('x')
+      .setIssuer('https://issuer.test')
+      .setAudience('api.test')
+      .setIssuedAt()
+      .setExpirationTime('5m')
+      .sign(otherKey);
     expect((await request(url, '/profile', { token })).status).toBe(401);
   });
 });

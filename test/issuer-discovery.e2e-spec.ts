@@ -143,7 +143,8 @@ describe.each(WIRINGS)('issuerResolver: dynamic tenants (%s)', (wiring) => {
   it('re-reads the key file a resolver answer named on SIGHUP (refreshNow), keeping the keys when the file is bad', async () => {
     const keyFile = join(keys.dir, `tenant-${wiring}.pem`);
     writeFileSync(keyFile, readFileSync(keys.publicPath));
-    const resolver = (iss: string): TrustedIssuerOptions | undefined => (iss === 'https://tenant-e.test' ? { issuer: iss, publicKeyPath: keyFile } : undefined);
+    const resolver = (iss: string): TrustedIssuerOptions | undefined =>
+      iss === 'https://tenant-e.test' ? { issuer: iss, publicKeyPath: keyFile } : undefined;
     const logs = new LogCapture();
     const { app } = await createApp({ wiring, options: { issuerResolver: resolver, audience: API }, logger: logs });
     try {
@@ -160,7 +161,9 @@ describe.each(WIRINGS)('issuerResolver: dynamic tenants (%s)', (wiring) => {
       expect(await app.get(RemoteJwks).refreshNow()).toBe(false);
       expect(await status(keys.other)).toBe(200);
       expect(logs.matching(/^ERROR/)).toEqual([
-        expect.stringContaining(`Key reload of issuer "https://tenant-e.test" failed; the current keys stay in force. issuerResolver option (issuer "https://tenant-e.test") publicKeyPath ("${keyFile}")`),
+        expect.stringContaining(
+          `Key reload of issuer "https://tenant-e.test" failed; the current keys stay in force. issuerResolver option (issuer "https://tenant-e.test") publicKeyPath ("${keyFile}")`,
+        ),
       ]);
       expect(logs.lines.join('\n')).not.toContain('PRIVATE KEY');
     } finally {
@@ -171,22 +174,36 @@ describe.each(WIRINGS)('issuerResolver: dynamic tenants (%s)', (wiring) => {
   it('with watchKeyFiles, watches the key files of configured and resolved issuers, a resolved one until it leaves the cache', async () => {
     // A folder each: a watch sees every change in its folder, and a reload of one issuer set off by a write for the
     // other could still be logging when the test counts.
-    const [configuredFile, resolvedFile] = [join(mkdtempSync(join(keys.dir, 'watched-')), 'configured.pem'), join(mkdtempSync(join(keys.dir, 'watched-')), 'resolved.pem')];
+    const [configuredFile, resolvedFile] = [
+      join(mkdtempSync(join(keys.dir, 'watched-')), 'configured.pem'),
+      join(mkdtempSync(join(keys.dir, 'watched-')), 'resolved.pem'),
+    ];
     writeFileSync(configuredFile, readFileSync(keys.publicPath));
     writeFileSync(resolvedFile, readFileSync(keys.publicPath));
     const resolver = (iss: string): TrustedIssuerOptions | undefined =>
-      iss === 'https://tenant-g.test' ? { issuer: iss, publicKeyPath: resolvedFile } : iss === 'https://tenant-h.test' ? { issuer: iss, publicKeyPath: keys.publicPath } : undefined;
+      iss === 'https://tenant-g.test'
+        ? { issuer: iss, publicKeyPath: resolvedFile }
+        : iss === 'https://tenant-h.test'
+          ? { issuer: iss, publicKeyPath: keys.publicPath }
+          : undefined;
     const logs = new LogCapture();
     const { app } = await createApp({
       wiring,
-      options: { trustedIssuers: [{ issuer: 'https://tenant-f.test', publicKeyPath: configuredFile }], issuerResolver: resolver, audience: API, issuerCacheSize: 1, watchKeyFiles: true },
+      options: {
+        trustedIssuers: [{ issuer: 'https://tenant-f.test', publicKeyPath: configuredFile }],
+        issuerResolver: resolver,
+        audience: API,
+        issuerCacheSize: 1,
+        watchKeyFiles: true,
+      },
       logger: logs,
     });
     const reloads = (iss: string): number => logs.matching(new RegExp(`Keys of issuer "${iss}" reloaded`)).length;
     const settled = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 1000));
     try {
       const url = await listen(app);
-      const status = async (iss: string, pair: RsaPair): Promise<number> => (await request(url, '/profile', { token: rs256Token(pair.privateKey, validClaims({ iss, aud: API })) })).status;
+      const status = async (iss: string, pair: RsaPair): Promise<number> =>
+        (await request(url, '/profile', { token: rs256Token(pair.privateKey, validClaims({ iss, aud: API })) })).status;
       /** Asks until the answer is 200, for at most 5 s: the change is picked up once writes settle. */
       const accepted = async (iss: string, pair: RsaPair): Promise<number> => {
         let answer = await status(iss, pair);
@@ -223,14 +240,17 @@ describe.each(WIRINGS)('issuerResolver: dynamic tenants (%s)', (wiring) => {
   });
 
   it('JwtService.verifyAsync resolves an issuer as the guard does; verify, synchronous, knows only resolved ones', async () => {
-    const resolver = (iss: string): TrustedIssuerOptions | undefined => (iss === 'https://tenant-c.test' ? { issuer: iss, publicKeyPath: keys.publicPath } : undefined);
+    const resolver = (iss: string): TrustedIssuerOptions | undefined =>
+      iss === 'https://tenant-c.test' ? { issuer: iss, publicKeyPath: keys.publicPath } : undefined;
     const { app, jwt } = await createApp({ wiring, options: { issuerResolver: resolver, audience: API } });
     try {
       const token = rs256Token(keys.main.privateKey, validClaims({ iss: 'https://tenant-c.test', aud: API }));
       expect(() => jwt.verify(token)).toThrow('issuer not accepted');
       expect((await jwt.verifyAsync(token)).iss).toBe('https://tenant-c.test');
       expect(jwt.verify(token).iss).toBe('https://tenant-c.test');
-      await expect(jwt.verifyAsync(rs256Token(keys.main.privateKey, validClaims({ iss: 'https://tenant-d.test', aud: API })))).rejects.toThrow('issuer not accepted');
+      await expect(jwt.verifyAsync(rs256Token(keys.main.privateKey, validClaims({ iss: 'https://tenant-d.test', aud: API })))).rejects.toThrow(
+        'issuer not accepted',
+      );
     } finally {
       await app.close();
     }
@@ -261,7 +281,9 @@ describe('issuerResolver that fails: its tenant is refused for the cooldown, not
       // Within the cooldown the failure is remembered: not asked again.
       expect(await status()).toBe(401);
       expect(asked).toHaveLength(1);
-      expect(logs.matching(/issuerResolver could not resolve/)).toEqual([expect.stringContaining('refused for 1 s (jwksCooldown), then it is asked again')]);
+      expect(logs.matching(/issuerResolver could not resolve/)).toEqual([
+        expect.stringContaining('refused for 1 s (jwksCooldown), then it is asked again'),
+      ]);
       // Past it, asked again: the tenant is back.
       await until(async () => (await status()) === 200, 10_000, 'the tenant accepted after the cooldown');
       expect(asked).toHaveLength(2);

@@ -83,12 +83,19 @@ describe("an issuerResolver written as the README's example, flooded with unsign
     await host.close();
   });
 
-  const tenantToken = (tenant: 'a' | 'b'): string => rs256Token(tenants[tenant].privateKey, validClaims({ iss: `${prefix}${tenant}`, aud: API }), { kid: tenant });
+  const tenantToken = (tenant: 'a' | 'b'): string =>
+    rs256Token(tenants[tenant].privateKey, validClaims({ iss: `${prefix}${tenant}`, aud: API }), { kid: tenant });
   const status = async (token: string): Promise<number> => (await request(url, '/profile', { token })).status;
 
   it('never puts an iss with a dot segment, a query or userinfo to the resolver, and fetches nothing for it', async () => {
     const before = host.requests.length;
-    for (const iss of [`${prefix}../internal/admin`, `${prefix}a/../../internal/admin`, `${prefix}%2e%2e/internal/admin`, `${prefix}a?x=1`, `${prefix.replace('://', '://user@')}a`]) {
+    for (const iss of [
+      `${prefix}../internal/admin`,
+      `${prefix}a/../../internal/admin`,
+      `${prefix}%2e%2e/internal/admin`,
+      `${prefix}a?x=1`,
+      `${prefix.replace('://', '://user@')}a`,
+    ]) {
       expect(await status(junkToken(validClaims({ iss, aud: API })))).toBe(401);
     }
     expect(asked).toEqual([]);
@@ -132,7 +139,9 @@ describe("an issuerResolver written as the README's example, flooded with unsign
     expect(asked.filter((iss) => iss === `${prefix}a` || iss === `${prefix}b`)).toHaveLength(2);
 
     // The bound was reached and said so once, however many tokens came past it.
-    expect(logs.matching(/issuers not seen before in a minute/)).toEqual([expect.stringContaining('newIssuersPerMinute, JWT_NEW_ISSUERS_PER_MINUTE')]);
+    expect(logs.matching(/issuers not seen before in a minute/)).toEqual([
+      expect.stringContaining('newIssuersPerMinute, JWT_NEW_ISSUERS_PER_MINUTE'),
+    ]);
   });
 });
 

@@ -55,7 +55,6 @@ describe('JWT_ISSUER_URL: a resource server given only the issuer URL and the au
     const token = rs256Token(rsaPair().privateKey, validClaims({ iss: 'http://127.0.0.1:1', aud: AUDIENCE }));
     expect((await request(server.url, '/profile', { token })).status).toBe(401);
   });
-
 });
 
 describe('JWT_ISSUER_URL: the provider rotates its key', () => {
@@ -219,7 +218,9 @@ describe('JWT_TRUSTED_ISSUERS: SIGHUP re-reads the key files of issuers with loc
         expect(await status(rotated)).toBe(200);
       }
       expect(server.output().split(`JWT_TRUSTED_ISSUERS (issuer "${INTERNAL}") publicKeyPath ("${keyFile}")`).length).toBe(3);
-      for (const line of [...pkcs8(current).split('\n'), ...spki(next).split('\n')].filter((text) => text.length >= 24 && !text.startsWith('-----'))) {
+      for (const line of [...pkcs8(current).split('\n'), ...spki(next).split('\n')].filter(
+        (text) => text.length >= 24 && !text.startsWith('-----'),
+      )) {
         expect(server.output()).not.toContain(line);
       }
       expect(server.process.exitCode).toBeNull();

@@ -28,7 +28,10 @@ describe('JWT_JWKS_MAX_STALE: fetched keys that cannot be refreshed stop verifyi
    * server does.
    */
   async function startIssuer(port?: number, logger?: LogCapture): Promise<{ app: INestApplication; url: string; sign: () => string }> {
-    const { app, jwt } = await createApp({ logger, env: { JWT_PRIVATE_KEY_PATH: keys.privatePath, JWT_ISSUER: ISSUER, JWT_AUDIENCE: API, JWT_JWKS_ENABLED: 'true' } });
+    const { app, jwt } = await createApp({
+      logger,
+      env: { JWT_PRIVATE_KEY_PATH: keys.privatePath, JWT_ISSUER: ISSUER, JWT_AUDIENCE: API, JWT_JWKS_ENABLED: 'true' },
+    });
     apps.push(app);
     const url = port === undefined ? await listen(app) : (await app.listen(port, '127.0.0.1'), `http://127.0.0.1:${port}`);
     // A day: the clock moves past the staleness bound, and the token must not expire meanwhile.
@@ -64,7 +67,9 @@ describe('JWT_JWKS_MAX_STALE: fetched keys that cannot be refreshed stop verifyi
       expect(refused.status).toBe(401);
       expect(refused.headers.get('www-authenticate')).toContain('error_description="verification keys are stale');
     }
-    expect(logs.matching(/^ERROR /)).toEqual([expect.stringContaining('past jwksMaxStale (JWT_JWKS_MAX_STALE, 3600 s): its keys are stale and every token is refused')]);
+    expect(logs.matching(/^ERROR /)).toEqual([
+      expect.stringContaining('past jwksMaxStale (JWT_JWKS_MAX_STALE, 3600 s): its keys are stale and every token is refused'),
+    ]);
 
     // The issuer is back: past the cooldown, a token that meets stale keys fetches again, and is accepted.
     await startIssuer(port, logs);
@@ -78,7 +83,9 @@ describe('JWT_JWKS_MAX_STALE: fetched keys that cannot be refreshed stop verifyi
     const issuer = await startIssuer();
     const start = Date.now();
     clockAt(start);
-    const resource = await createApp({ env: { JWT_JWKS_URI: `${issuer.url}/.well-known/jwks.json`, JWT_AUDIENCE: API, JWT_JWKS_MAX_STALE: String(MAX_STALE_SECONDS) } });
+    const resource = await createApp({
+      env: { JWT_JWKS_URI: `${issuer.url}/.well-known/jwks.json`, JWT_AUDIENCE: API, JWT_JWKS_MAX_STALE: String(MAX_STALE_SECONDS) },
+    });
     apps.push(resource.app);
     const url = await listen(resource.app);
     const token = issuer.sign();
@@ -94,7 +101,10 @@ describe('JWT_JWKS_MAX_STALE: fetched keys that cannot be refreshed stop verifyi
     const start = Date.now();
     clockAt(start);
     const trusted = [{ issuer: ISSUER, jwksUri: `${issuer.url}/.well-known/jwks.json` }];
-    const resource = await createApp({ logger: logs, env: { JWT_TRUSTED_ISSUERS: JSON.stringify(trusted), JWT_AUDIENCE: API, JWT_JWKS_MAX_STALE: String(MAX_STALE_SECONDS) } });
+    const resource = await createApp({
+      logger: logs,
+      env: { JWT_TRUSTED_ISSUERS: JSON.stringify(trusted), JWT_AUDIENCE: API, JWT_JWKS_MAX_STALE: String(MAX_STALE_SECONDS) },
+    });
     apps.push(resource.app);
     const url = await listen(resource.app);
     const token = issuer.sign();

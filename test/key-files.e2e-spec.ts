@@ -40,25 +40,54 @@ const fifoWriter = (fifo: string, content: string): ChildProcess =>
 
 /** The body lines of every PEM block in `pems`, cut to 24 characters: none may appear anywhere. */
 function keyBodies(...pems: string[]): string[] {
-  return pems.flatMap((pem) => pem.split('\n').filter((line) => !line.startsWith('-----') && line.length >= 24).map((line) => line.slice(0, 24)));
+  return pems.flatMap((pem) =>
+    pem
+      .split('\n')
+      .filter((line) => !line.startsWith('-----') && line.length >= 24)
+      .map((line) => line.slice(0, 24)),
+  );
 }
 
 describe.each(WIRINGS)('key material given as a path is never quoted (%s)', (wiring) => {
   const privatePem = (): string => read(keys.privatePath);
   const publicPem = (): string => read(keys.publicPath);
   it.each([
-    ['a PEM private key in JWT_PRIVATE_KEY_PATH', () => ({ env: { JWT_PRIVATE_KEY_PATH: privatePem() } }), ['JWT_PRIVATE_KEY_PATH', 'inline in JWT_PRIVATE_KEY,']],
-    ['a PEM public key in JWT_PUBLIC_KEY_PATH', () => ({ env: { JWT_PUBLIC_KEY_PATH: publicPem() } }), ['JWT_PUBLIC_KEY_PATH', 'inline in JWT_PUBLIC_KEY,']],
+    [
+      'a PEM private key in JWT_PRIVATE_KEY_PATH',
+      () => ({ env: { JWT_PRIVATE_KEY_PATH: privatePem() } }),
+      ['JWT_PRIVATE_KEY_PATH', 'inline in JWT_PRIVATE_KEY,'],
+    ],
+    [
+      'a PEM public key in JWT_PUBLIC_KEY_PATH',
+      () => ({ env: { JWT_PUBLIC_KEY_PATH: publicPem() } }),
+      ['JWT_PUBLIC_KEY_PATH', 'inline in JWT_PUBLIC_KEY,'],
+    ],
     [
       'a PEM in a comma-separated JWT_PUBLIC_KEY_PATH',
       () => ({ env: { JWT_PRIVATE_KEY_PATH: keys.privatePath, JWT_PUBLIC_KEY_PATH: `${keys.publicPath},${publicPem()}` } }),
       ['JWT_PUBLIC_KEY_PATH', 'inline in JWT_PUBLIC_KEY,'],
     ],
-    ['a PEM with its newlines flattened to \\n', () => ({ env: { JWT_PRIVATE_KEY_PATH: privatePem().replace(/\n/g, '\\n') } }), ['JWT_PRIVATE_KEY_PATH']],
-    ['a base64-encoded PEM', () => ({ env: { JWT_PUBLIC_KEY_PATH: Buffer.from(publicPem()).toString('base64') } }), ['JWT_PUBLIC_KEY_PATH', 'inline in JWT_PUBLIC_KEY,']],
+    [
+      'a PEM with its newlines flattened to \\n',
+      () => ({ env: { JWT_PRIVATE_KEY_PATH: privatePem().replace(/\n/g, '\\n') } }),
+      ['JWT_PRIVATE_KEY_PATH'],
+    ],
+    [
+      'a base64-encoded PEM',
+      () => ({ env: { JWT_PUBLIC_KEY_PATH: Buffer.from(publicPem()).toString('base64') } }),
+      ['JWT_PUBLIC_KEY_PATH', 'inline in JWT_PUBLIC_KEY,'],
+    ],
     ['a value longer than any path', () => ({ env: { JWT_PRIVATE_KEY_PATH: 'A'.repeat(5000) } }), ['JWT_PRIVATE_KEY_PATH', '4096']],
-    ['a PEM in the privateKeyPath option', () => ({ options: { privateKeyPath: privatePem() } }), ['privateKeyPath option', 'inline in privateKey option,']],
-    ['a PEM in the publicKeyPath option list', () => ({ options: { publicKeyPath: [{ path: publicPem(), kid: 'k' }] } }), ['publicKeyPath option', 'inline in publicKey option,']],
+    [
+      'a PEM in the privateKeyPath option',
+      () => ({ options: { privateKeyPath: privatePem() } }),
+      ['privateKeyPath option', 'inline in privateKey option,'],
+    ],
+    [
+      'a PEM in the publicKeyPath option list',
+      () => ({ options: { publicKeyPath: [{ path: publicPem(), kid: 'k' }] } }),
+      ['publicKeyPath option', 'inline in publicKey option,'],
+    ],
   ] as [string, () => { env?: Record<string, string>; options?: Rs256AuthModuleOptions }, string[]][])(
     '%s: refused, naming the inline setting, with no key body in message, causes, stack or logs',
     async (_name, config, mustMention) => {
@@ -84,10 +113,22 @@ describe('every PEM block of a key source is inspected', () => {
   it.each([
     ['a public key file followed by the private key (cat public.pem private.pem)', () => ({ JWT_PUBLIC_KEY_PATH: file('keys.pem', both()) })],
     ['the private key followed by the public key', () => ({ JWT_PUBLIC_KEY_PATH: file('keys.pem', read(keys.privatePath) + read(keys.publicPath)) })],
-    ['a PKCS#1 private key after the public key', () => ({ JWT_PUBLIC_KEY_PATH: file('keys.pem', read(keys.publicPath) + read(keys.privatePkcs1Path)) })],
-    ['an encrypted private key after the public key', () => ({ JWT_PUBLIC_KEY_PATH: file('keys.pem', read(keys.publicPath) + read(keys.encryptedPath)) })],
-    ['a private key whose block is not even closed', () => ({ JWT_PUBLIC_KEY_PATH: file('keys.pem', read(keys.publicPath) + read(keys.privatePath).split('-----END')[0]) })],
-    ['such a file in a key folder', () => (mkdirSync(join(work, 'public')), file('public/keys.pem', both()), { JWT_PUBLIC_KEY_PATH: join(work, 'public') })],
+    [
+      'a PKCS#1 private key after the public key',
+      () => ({ JWT_PUBLIC_KEY_PATH: file('keys.pem', read(keys.publicPath) + read(keys.privatePkcs1Path)) }),
+    ],
+    [
+      'an encrypted private key after the public key',
+      () => ({ JWT_PUBLIC_KEY_PATH: file('keys.pem', read(keys.publicPath) + read(keys.encryptedPath)) }),
+    ],
+    [
+      'a private key whose block is not even closed',
+      () => ({ JWT_PUBLIC_KEY_PATH: file('keys.pem', read(keys.publicPath) + read(keys.privatePath).split('-----END')[0]) }),
+    ],
+    [
+      'such a file in a key folder',
+      () => (mkdirSync(join(work, 'public')), file('public/keys.pem', both()), { JWT_PUBLIC_KEY_PATH: join(work, 'public') }),
+    ],
     ['such a PEM inline in JWT_PUBLIC_KEY', () => ({ JWT_PUBLIC_KEY: both() })],
     ['such a PEM inline, base64-encoded', () => ({ JWT_PUBLIC_KEY: Buffer.from(both()).toString('base64') })],
   ])('%s: RS256_PRIVATE_KEY_AS_PUBLIC', async (_name, env) => {
@@ -153,7 +194,11 @@ describe('only regular files of at most 64 KiB are read', () => {
     ],
     ['/dev/zero (endless)', () => ({ path: '/dev/zero' }), 'a device'],
     ['/dev/urandom (endless)', () => ({ path: '/dev/urandom' }), 'a device'],
-    ['a regular file over 64 KiB, even if it holds a valid key', () => ({ path: file('big.pem', '\n'.repeat(64 * 1024) + read(keys.publicPath)) }), 'larger than 65536 bytes'],
+    [
+      'a regular file over 64 KiB, even if it holds a valid key',
+      () => ({ path: file('big.pem', '\n'.repeat(64 * 1024) + read(keys.publicPath)) }),
+      'larger than 65536 bytes',
+    ],
   ])('%s as the key path: RS256_KEY_UNREADABLE at start-up, naming setting and path', async (_name, make, reason) => {
     const { path } = make();
     const error = await startupError('forRoot', { env: { JWT_PUBLIC_KEY_PATH: path } });
@@ -231,7 +276,9 @@ describe('reloads', () => {
       const second = reloader.reload();
       expect(await Promise.all([first, second])).toEqual([true, true]);
       const token = jwt.sign({ sub: 'u' });
-      expect(verify('sha256', Buffer.from(token.split('.').slice(0, 2).join('.')), keys.other.publicKey, Buffer.from(token.split('.')[2], 'base64url'))).toBe(true);
+      expect(
+        verify('sha256', Buffer.from(token.split('.').slice(0, 2).join('.')), keys.other.publicKey, Buffer.from(token.split('.')[2], 'base64url')),
+      ).toBe(true);
     } finally {
       await app.close();
     }

@@ -26,7 +26,8 @@ const pem = {
   public: (pair: RsaPair) => pair.publicKey.export({ type: 'spki', format: 'pem' }) as string,
 };
 const kidOf = (token: string): string => JSON.parse(Buffer.from(token.split('.')[0], 'base64url').toString()).kid;
-const jwksKids = async (url: string): Promise<string[]> => (await request(url, '/.well-known/jwks.json')).body.keys.map((key: { kid: string }) => key.kid);
+const jwksKids = async (url: string): Promise<string[]> =>
+  (await request(url, '/.well-known/jwks.json')).body.keys.map((key: { kid: string }) => key.kid);
 
 describe('several verification keys, selected by kid', () => {
   it('verifies tokens of every key in a folder; with several keys a kid is required and must be known', async () => {
@@ -39,7 +40,10 @@ describe('several verification keys, selected by kid', () => {
       const url = await listen(app);
       const kids = await jwksKids(url);
       expect(kids).toHaveLength(2);
-      for (const [pair, kid] of [[keys.main, kids[0]], [keys.other, kids[1]]] as const) {
+      for (const [pair, kid] of [
+        [keys.main, kids[0]],
+        [keys.other, kids[1]],
+      ] as const) {
         expect((await request(url, '/profile', { token: rs256Token(pair.privateKey, validClaims(), { kid }) })).status).toBe(200);
       }
       const noKid = await request(url, '/profile', { token: rs256Token(keys.main.privateKey, validClaims()) });
@@ -54,7 +58,11 @@ describe('several verification keys, selected by kid', () => {
   });
 
   it('takes comma-separated files in JWT_PUBLIC_KEY_PATH', async () => {
-    const env = { JWT_PRIVATE_KEY_PATH: keys.privatePath, JWT_PUBLIC_KEY_PATH: `${keys.otherPublicPath}, ${keys.publicPath}`, JWT_JWKS_ENABLED: 'true' };
+    const env = {
+      JWT_PRIVATE_KEY_PATH: keys.privatePath,
+      JWT_PUBLIC_KEY_PATH: `${keys.otherPublicPath}, ${keys.publicPath}`,
+      JWT_JWKS_ENABLED: 'true',
+    };
     const { app, jwt } = await createApp({ env });
     try {
       const url = await listen(app);
@@ -83,7 +91,11 @@ describe('several verification keys, selected by kid', () => {
   });
 
   it.each([
-    ['no public key belongs to the private key', () => ({ JWT_PRIVATE_KEY_PATH: keys.privatePath, JWT_PUBLIC_KEY_PATH: keys.otherPublicPath }), 'RS256_KEY_MISMATCH'],
+    [
+      'no public key belongs to the private key',
+      () => ({ JWT_PRIVATE_KEY_PATH: keys.privatePath, JWT_PUBLIC_KEY_PATH: keys.otherPublicPath }),
+      'RS256_KEY_MISMATCH',
+    ],
     ['a folder with no key file', () => (mkdirSync(join(work, 'empty')), { JWT_PUBLIC_KEY_PATH: join(work, 'empty') }), 'RS256_KEY_NOT_FOUND'],
     ['a private key inside the public key folder', () => ({ JWT_PUBLIC_KEY_PATH: keys.dir }), 'RS256_PRIVATE_KEY_AS_PUBLIC'],
   ])('refuses at start-up: %s', async (_name, env, code) => {
@@ -91,7 +103,12 @@ describe('several verification keys, selected by kid', () => {
   });
 
   it('refuses one kid for two different keys', async () => {
-    const options = { publicKeyPath: [{ path: keys.publicPath, kid: 'k' }, { path: keys.otherPublicPath, kid: 'k' }] };
+    const options = {
+      publicKeyPath: [
+        { path: keys.publicPath, kid: 'k' },
+        { path: keys.otherPublicPath, kid: 'k' },
+      ],
+    };
     await expect(Test.createTestingModule({ imports: [appModule({ options })] }).compile()).rejects.toMatchObject({
       code: 'RS256_CONFIG_INVALID',
       message: expect.stringContaining('kid "k" names two different keys'),
@@ -204,7 +221,9 @@ describe('rotation without restart', () => {
     const folder = join(parent, 'public');
     mkdirSync(folder, { recursive: true });
     writeFileSync(join(folder, 'a.pem'), pem.public(keys.main));
-    const moduleRef = await Test.createTestingModule({ imports: [appModule({ env: { JWT_PUBLIC_KEY_PATH: folder, JWT_WATCH_KEY_FILES: 'true' } })] }).compile();
+    const moduleRef = await Test.createTestingModule({
+      imports: [appModule({ env: { JWT_PUBLIC_KEY_PATH: folder, JWT_WATCH_KEY_FILES: 'true' } })],
+    }).compile();
     const logs = new LogCapture();
     moduleRef.useLogger(logs);
     // Read at start-up, gone before the watch begins: fs.watch throws (as it does past the system's limit on watches).

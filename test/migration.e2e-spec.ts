@@ -51,7 +51,10 @@ describe('migrating from @nestjs/jwt + passport-jwt', () => {
     const moduleRef = await Test.createTestingModule({ imports: [kit.module(), LeftoverModule] }).compile();
     const leftover = moduleRef.createNestApplication({ logger: false });
     try {
-      await expect(leftover.init()).rejects.toMatchObject({ code: 'RS256_CONFIG_INVALID', message: expect.stringContaining('LeftoverModule (imports JwtModule)') });
+      await expect(leftover.init()).rejects.toMatchObject({
+        code: 'RS256_CONFIG_INVALID',
+        message: expect.stringContaining('LeftoverModule (imports JwtModule)'),
+      });
     } finally {
       await leftover.close();
     }
@@ -66,7 +69,10 @@ describe('migrating from @nestjs/jwt + passport-jwt', () => {
   it('refuses the recipe’s secret option, and verify options that would change verification', async () => {
     const failure = await Test.createTestingModule({ imports: [kit.module({ secretOrKey: 'recipe-secret' } as object)] })
       .compile()
-      .then(() => undefined, (error: unknown) => error);
+      .then(
+        () => undefined,
+        (error: unknown) => error,
+      );
     expect(failure).toBeInstanceOf(Rs256AuthError);
     expect(failure).toMatchObject({ code: 'RS256_SECRET_REFUSED' });
     expect(() => app!.get(StrictJwtService).verify(kit.signTestToken(), { secret: 'recipe-secret' })).toThrow(

@@ -16,10 +16,14 @@ const API = 'https://api.example.test';
 
 /** Waits for `check`, giving the event loop a turn each time: audit events are sent on a later turn. */
 function eventually(check: () => boolean, what: string): Promise<number> {
-  return until(async () => {
-    await new Promise((resolve) => setImmediate(resolve));
-    return check();
-  }, 5000, what);
+  return until(
+    async () => {
+      await new Promise((resolve) => setImmediate(resolve));
+      return check();
+    },
+    5000,
+    what,
+  );
 }
 const ISSUER = 'https://issuer.example.test';
 
@@ -67,7 +71,9 @@ describe('observability: OpenTelemetry metrics (real SDK, in-memory reader) and 
 
     const points = await meter.collect();
     const verifications = points.filter((point) => point.name === 'rs256auth.token.verifications');
-    expect(verifications.map(({ attributes, value }) => ({ attributes, value })).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)))).toEqual(
+    expect(
+      verifications.map(({ attributes, value }) => ({ attributes, value })).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))),
+    ).toEqual(
       [
         { attributes: { 'rs256auth.outcome': 'accepted', 'rs256auth.transport': 'http' }, value: 2 },
         { attributes: { 'rs256auth.outcome': 'forbidden', 'rs256auth.transport': 'http', 'error.type': 'RS256_INSUFFICIENT_CLAIMS' }, value: 1 },
@@ -142,11 +148,15 @@ describe('observability: OpenTelemetry metrics (real SDK, in-memory reader) and 
       { type: 'bulk_cut_off', at: expect.any(Date), before: cutOff },
     ]);
     await eventually(() => logs.matching(/subscriber failed/).length > 0, 'the subscriber failure logged');
-    expect(logs.matching(/subscriber failed/)).toEqual(['ERROR An audit event subscriber failed (SIEM unreachable); further failures are not logged.']);
+    expect(logs.matching(/subscriber failed/)).toEqual([
+      'ERROR An audit event subscriber failed (SIEM unreachable); further failures are not logged.',
+    ]);
   });
 
   it('counts JWK Set fetches and discovery by outcome with their durations, reports the keys’ age, and sends fetch failures as events', async () => {
-    const issuer = await createApp({ env: { JWT_PRIVATE_KEY_PATH: keys.privatePath, JWT_ISSUER: ISSUER, JWT_AUDIENCE: API, JWT_JWKS_ENABLED: 'true' } });
+    const issuer = await createApp({
+      env: { JWT_PRIVATE_KEY_PATH: keys.privatePath, JWT_ISSUER: ISSUER, JWT_AUDIENCE: API, JWT_JWKS_ENABLED: 'true' },
+    });
     apps.push(issuer.app);
     const issuerUrl = await listen(issuer.app);
     const meter = testMetrics();
@@ -163,7 +173,8 @@ describe('observability: OpenTelemetry metrics (real SDK, in-memory reader) and 
     expect(await remote.refreshNow()).toBe(false);
 
     const points = await meter.collect();
-    const fetches = (outcome: string): number => sum(points, 'rs256auth.issuer.fetches', { 'rs256auth.document': 'jwks', 'rs256auth.outcome': outcome });
+    const fetches = (outcome: string): number =>
+      sum(points, 'rs256auth.issuer.fetches', { 'rs256auth.document': 'jwks', 'rs256auth.outcome': outcome });
     expect([fetches('changed'), fetches('unchanged'), fetches('failed')]).toEqual([1, 1, 1]);
     expect(sum(points, 'rs256auth.issuer.fetch.duration', { 'rs256auth.document': 'jwks' })).toBe(3);
     const age = points.find((point) => point.name === 'rs256auth.keys.age' && point.attributes['rs256auth.key_source'] === 'remote');
@@ -206,7 +217,8 @@ describe('observability: OpenTelemetry metrics (real SDK, in-memory reader) and 
     });
     apps.push(app);
     const url = await listen(app);
-    const junk = (iss: string): string => `${b64url({ alg: 'RS256', typ: 'JWT', kid: 'x' })}.${b64url(validClaims({ iss, aud: API }))}.${randomBytes(256).toString('base64url')}`;
+    const junk = (iss: string): string =>
+      `${b64url({ alg: 'RS256', typ: 'JWT', kid: 'x' })}.${b64url(validClaims({ iss, aud: API }))}.${randomBytes(256).toString('base64url')}`;
     for (const iss of ['https://a.example.test', 'https://b.example.test', 'https://c.example.test']) {
       expect((await request(url, '/profile', { token: junk(iss) })).status).toBe(401);
     }
@@ -235,7 +247,9 @@ describe('observability: OpenTelemetry metrics (real SDK, in-memory reader) and 
       providers: [SecurityListener],
     })
     class EventsApp {}
-    const moduleRef = await Test.createTestingModule({ imports: [EventsApp] }).setLogger(logs).compile();
+    const moduleRef = await Test.createTestingModule({ imports: [EventsApp] })
+      .setLogger(logs)
+      .compile();
     const app = moduleRef.createNestApplication({ logger: logs });
     await app.init();
     apps.push(app);
@@ -276,7 +290,10 @@ describe('observability: OpenTelemetry metrics (real SDK, in-memory reader) and 
     const points = await meter.collect();
     const counted = points
       .filter((point) => point.name === 'rs256auth.token.verifications')
-      .map(({ attributes, value }) => `${attributes['rs256auth.transport']} ${attributes['rs256auth.outcome']} ${attributes['error.type'] ?? '-'} ${value}`)
+      .map(
+        ({ attributes, value }) =>
+          `${attributes['rs256auth.transport']} ${attributes['rs256auth.outcome']} ${attributes['error.type'] ?? '-'} ${value}`,
+      )
       .sort();
     expect(counted).toEqual(['graphql accepted - 1', 'rpc accepted - 1', 'rpc refused RS256_TOKEN_MALFORMED 1', 'ws accepted - 1']);
   });

@@ -13,16 +13,22 @@ beforeAll(() => {
 });
 afterAll(() => keys.cleanup());
 
-type Operation = { security?: Record<string, string[]>[]; responses: Record<string, { description: string; headers?: Record<string, { schema: { example: string } }> }> };
+type Operation = {
+  security?: Record<string, string[]>[];
+  responses: Record<string, { description: string; headers?: Record<string, { schema: { example: string } }> }>;
+};
 
 const get = (document: OpenAPIObject, path: string): Operation => document.paths[path]!.get as unknown as Operation;
-const challengeOf = (operation: Operation, status: string): string | undefined => operation.responses[status]?.headers?.['WWW-Authenticate']?.schema.example;
+const challengeOf = (operation: Operation, status: string): string | undefined =>
+  operation.responses[status]?.headers?.['WWW-Authenticate']?.schema.example;
 
 function documentOf(app: INestApplication): OpenAPIObject {
   return SwaggerModule.createDocument(app, addRs256Auth(app, new DocumentBuilder().setTitle('test')).build());
 }
 
-const SCOPES: [GuardScope, (typeof WIRINGS)[number]][] = (['route', 'global'] as GuardScope[]).flatMap((guard) => WIRINGS.map((wiring): [GuardScope, (typeof WIRINGS)[number]] => [guard, wiring]));
+const SCOPES: [GuardScope, (typeof WIRINGS)[number]][] = (['route', 'global'] as GuardScope[]).flatMap((guard) =>
+  WIRINGS.map((wiring): [GuardScope, (typeof WIRINGS)[number]] => [guard, wiring]),
+);
 
 describe.each(SCOPES)('addRs256Auth documents the guard in OpenAPI (%s guard, %s)', (guard, wiring) => {
   let app: INestApplication;
@@ -99,7 +105,13 @@ describe('the main entry point', () => {
     const register = `import { register } from 'node:module'; register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(hooks)}`)});`;
     const result = spawnSync(
       process.execPath,
-      ['--import', `data:text/javascript,${encodeURIComponent(register)}`, '--input-type=module', '-e', `await import(${JSON.stringify(join(DIST, entry))});`],
+      [
+        '--import',
+        `data:text/javascript,${encodeURIComponent(register)}`,
+        '--input-type=module',
+        '-e',
+        `await import(${JSON.stringify(join(DIST, entry))});`,
+      ],
       { encoding: 'utf8' },
     );
     return { status: result.status, stderr: result.stderr };

@@ -29,11 +29,15 @@ function modulesLoadedBy(extra: string[] = []): string[] {
       await import(${JSON.stringify(pathToFileURL(join(DIST, 'index.js')).href)});
       ${extra.map((specifier) => `await import(${JSON.stringify(specifier)});`).join('\n')}
       console.log(JSON.stringify(Object.keys(createRequire(import.meta.url).cache)));`;
-    const output = execFileSync(process.execPath, ['--import', `data:text/javascript,${encodeURIComponent(REGISTER)}`, '--input-type=module', '-e', script], {
-      cwd: join(DIST, '..'),
-      env: { ...process.env, NODE_OPTIONS: '', LOAD_LOG: log },
-      encoding: 'utf8',
-    });
+    const output = execFileSync(
+      process.execPath,
+      ['--import', `data:text/javascript,${encodeURIComponent(REGISTER)}`, '--input-type=module', '-e', script],
+      {
+        cwd: join(DIST, '..'),
+        env: { ...process.env, NODE_OPTIONS: '', LOAD_LOG: log },
+        encoding: 'utf8',
+      },
+    );
     const required = JSON.parse(output.trim().split('\n').pop() ?? '[]') as string[];
     return [...readFileSync(log, 'utf8').split('\n').filter(Boolean), ...required];
   } finally {

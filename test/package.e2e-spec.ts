@@ -116,7 +116,9 @@ const NEST12_COMMONJS: AppKind = {
   format: 'commonjs',
   modules: [ROOT_MODULES],
   tsconfig: { ...NEST_TSCONFIG, rootDir: '.', strict: true, strictPropertyInitialization: false, types: ['node'] },
-  scripts: { 'test:e2e': 'tsc -p tsconfig.json && node --test dist/test/app.e2e-spec.js dist/test/resource-server.e2e-spec.js dist/test/auth-kit.e2e-spec.js' },
+  scripts: {
+    'test:e2e': 'tsc -p tsconfig.json && node --test dist/test/app.e2e-spec.js dist/test/resource-server.e2e-spec.js dist/test/auth-kit.e2e-spec.js',
+  },
   files: {},
   testHeader: "import { after as afterAll, before as beforeAll, describe, it } from 'node:test';\n",
   passed: /# pass 5\n# fail 0\n/,
@@ -398,7 +400,15 @@ describe('the npm package', () => {
     const manifest = JSON.parse(execFileSync('tar', ['-xzOf', tarball, 'package/package.json'], { encoding: 'utf8' }));
     const meta: Record<string, { optional?: boolean }> = manifest.peerDependenciesMeta;
     const optional = Object.keys(meta).filter((name) => meta[name].optional === true);
-    expect(optional.sort()).toEqual(['@nestjs/event-emitter', '@nestjs/graphql', '@nestjs/microservices', '@nestjs/swagger', '@nestjs/terminus', '@nestjs/websockets', 'ioredis']);
+    expect(optional.sort()).toEqual([
+      '@nestjs/event-emitter',
+      '@nestjs/graphql',
+      '@nestjs/microservices',
+      '@nestjs/swagger',
+      '@nestjs/terminus',
+      '@nestjs/websockets',
+      'ioredis',
+    ]);
     expect(Object.keys(manifest.peerDependencies)).toEqual(expect.arrayContaining(optional));
   });
 
@@ -478,13 +488,13 @@ export const bogus: Rs256AuthError['code'] = 'RS256_NOT_A_CODE';
       run(process.execPath, [join(app, 'node_modules/typescript/bin/tsc'), '-p', app, '--noEmit'], app);
     });
 
-    it("passes its own e2e tests (npm run test:e2e): a guarded request, 200 with a token and 401 without, and its tests on nestjs-rs256-auth/testing", () => {
+    it('passes its own e2e tests (npm run test:e2e): a guarded request, 200 with a token and 401 without, and its tests on nestjs-rs256-auth/testing', () => {
       const output = run('npm', ['run', 'test:e2e'], app, { JWT_PRIVATE_KEY_PATH: keys.privatePath });
       expect(output).toMatch(kind.passed);
     });
   });
 
-  it("gives one install line per NestJS major in the README, the NestJS 11 one being the peers of the tested NestJS 11 app", () => {
+  it('gives one install line per NestJS major in the README, the NestJS 11 one being the peers of the tested NestJS 11 app', () => {
     const readme = readFileSync(join(root, 'README.md'), 'utf8');
     const tested: Record<string, string> = JSON.parse(readFileSync(join(root, 'test/apps/nest11/package.json'), 'utf8')).devDependencies;
     const major = (name: string): string => tested[name].split('.')[0];
@@ -505,7 +515,8 @@ export const bogus: Rs256AuthError['code'] = 'RS256_NOT_A_CODE';
     // A test that imports this package before any of those peers, as the testing guide's do.
     write(app, 'test/auth-kit.e2e-spec.ts', kitTest(NEST11_JEST, ''));
     const env = { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1' };
-    const mismatch = /NestJS 11 \(@nestjs\/common 11\.[\d.]+\) is installed with @nestjs\/config 12\.[\d.]+, @nestjs\/jwt 12\.[\d.]+, @nestjs\/passport 12\.[\d.]+, made for NestJS 12 and ES modules only: .* npm install @nestjs\/config@4 @nestjs\/jwt@11 @nestjs\/passport@11/;
+    const mismatch =
+      /NestJS 11 \(@nestjs\/common 11\.[\d.]+\) is installed with @nestjs\/config 12\.[\d.]+, @nestjs\/jwt 12\.[\d.]+, @nestjs\/passport 12\.[\d.]+, made for NestJS 12 and ES modules only: .* npm install @nestjs\/config@4 @nestjs\/jwt@11 @nestjs\/passport@11/;
     const jest = spawnSync('npm', ['run', 'test:e2e'], { cwd: app, encoding: 'utf8', env });
     expect(jest.status).not.toBe(0);
     expect(`${jest.stdout}${jest.stderr}`).toMatch(mismatch);
@@ -515,7 +526,10 @@ export const bogus: Rs256AuthError['code'] = 'RS256_NOT_A_CODE';
     // The same app with the NestJS 11 line: check is content.
     const fitting = install('nest11-with-11-peers', [NEST11_MODULES, ROOT_MODULES], {});
     const ok = spawnSync(process.execPath, ['node_modules/nestjs-rs256-auth/dist/cli/main.js', 'check'], { cwd: fitting, encoding: 'utf8', env });
-    expect({ status: ok.status, stdout: ok.stdout }).toEqual({ status: 0, stdout: 'The installed NestJS packages and the peers of nestjs-rs256-auth go together.\n' });
+    expect({ status: ok.status, stdout: ok.stdout }).toEqual({
+      status: 0,
+      stdout: 'The installed NestJS packages and the peers of nestjs-rs256-auth go together.\n',
+    });
   });
 
   it('runs the examples/ apps as examples/README.md shows: sign, verify with the public key, verify through the JWK Set', async () => {

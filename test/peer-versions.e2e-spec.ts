@@ -26,7 +26,8 @@ describe('the load-time peer check looks where the package resolves its peers, n
   });
   afterAll(() => rmSync(cwd, { recursive: true, force: true }));
 
-  const load = (args: string[]) => spawnSync(process.execPath, args, { cwd, encoding: 'utf8', env: { PATH: process.env.PATH, HOME: process.env.HOME } });
+  const load = (args: string[]) =>
+    spawnSync(process.execPath, args, { cwd, encoding: 'utf8', env: { PATH: process.env.PATH, HOME: process.env.HOME } });
 
   it('loads the CommonJS build', () => {
     const loaded = load(['-e', `require(${JSON.stringify(join(DIST, 'cjs', 'index.js'))})`]);

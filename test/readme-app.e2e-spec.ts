@@ -30,7 +30,7 @@ describe('the README', () => {
  * (resolved by its name, as an installed package is), started with the README's own command line, asked what the
  * README says it answers.
  */
-describe('the README\'s app in twenty lines, copied as it stands', () => {
+describe("the README's app in twenty lines, copied as it stands", () => {
   let dir: string;
   let keys: RsaPair;
   let app: ServerProcess;
@@ -95,7 +95,7 @@ describe('the README\'s app in twenty lines, copied as it stands', () => {
   const token = (extra: Record<string, unknown> = {}): string =>
     rs256Token(keys.privateKey, validClaims({ sub: 'ada', iss: env.JWT_ISSUER, aud: env.JWT_AUDIENCE, ...extra }));
 
-  it('starts on the README\'s command line, with a private key, an issuer and an audience', () => {
+  it("starts on the README's command line, with a private key, an issuer and an audience", () => {
     expect(env).toEqual({ JWT_PRIVATE_KEY_PATH: expect.any(String), JWT_ISSUER: expect.any(String), JWT_AUDIENCE: expect.any(String) });
   });
 

@@ -160,7 +160,11 @@ describe('a connection that goes silent', () => {
   it('is ended and opened again: within the staleness bound + 5 s, valid tokens pass and a logout made elsewhere meanwhile is in force', async () => {
     const { redis, proxy } = started();
     const staleness = 1000;
-    const silent = await instances.start({ JWT_REDIS_URL: proxy.url, JWT_REDIS_TIMEOUT_MS: '300', JWT_REVOCATION_MAX_STALENESS_MS: String(staleness) });
+    const silent = await instances.start({
+      JWT_REDIS_URL: proxy.url,
+      JWT_REDIS_TIMEOUT_MS: '300',
+      JWT_REVOCATION_MAX_STALENESS_MS: String(staleness),
+    });
     const direct = await instances.start({ JWT_REDIS_URL: redis.url });
     const valid = await login(silent, 'stall');
     const loggedOut = await login(direct, 'stall');

@@ -29,7 +29,11 @@ describe('Redis Sentinel (JWT_REDIS_SENTINELS, JWT_REDIS_SENTINEL_MASTER)', () =
     expect(await status(b, before.accessToken)).toBe(200);
 
     await set.primary.kill();
-    await until(async () => (await signIn(a, 'failover')).status === 200 && (await signIn(b, 'failover')).status === 200, 15_000, 'sign-in on the promoted replica');
+    await until(
+      async () => (await signIn(a, 'failover')).status === 200 && (await signIn(b, 'failover')).status === 200,
+      15_000,
+      'sign-in on the promoted replica',
+    );
     expect(set.sentinelOutput()).toContain('+switch-master');
 
     const after = await login(b, 'failover');

@@ -43,30 +43,40 @@ describe('a failed start-up', () => {
     async (keep) => keep(await startRedis()),
   );
 
-  it('leaves no connection of the store holding the process: it exits by itself', async () => {
-    const redis = started();
-    const child = track(
-      spawn(process.execPath, ['--input-type=module', '-e', APPLICATION], {
-        cwd: ROOT,
-        env: { ...process.env, NODE_OPTIONS: '', LIBRARY: pathToFileURL(join(ROOT, 'dist/index.js')).href, KEY: keys.privatePath, REDIS: redis.url },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      }),
-    );
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    try {
-      // Generous: starting a Node process takes seconds on a busy machine; without the fix it never exits.
-      const exited = await new Promise<number | null>((done) => {
-        const timer = setTimeout(() => done(null), STARTUP_MS / 3);
-        child.once('exit', (code) => {
-          clearTimeout(timer);
-          done(code);
+  it(
+    'leaves no connection of the store holding the process: it exits by itself',
+    async () => {
+      const redis = started();
+      const child = track(
+        spawn(process.execPath, ['--input-type=module', '-e', APPLICATION], {
+          cwd: ROOT,
+          env: {
+            ...process.env,
+            NODE_OPTIONS: '',
+            LIBRARY: pathToFileURL(join(ROOT, 'dist/index.js')).href,
+            KEY: keys.privatePath,
+            REDIS: redis.url,
+          },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        }),
+      );
+      let output = '';
+      child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      try {
+        // Generous: starting a Node process takes seconds on a busy machine; without the fix it never exits.
+        const exited = await new Promise<number | null>((done) => {
+          const timer = setTimeout(() => done(null), STARTUP_MS / 3);
+          child.once('exit', (code) => {
+            clearTimeout(timer);
+            done(code);
+          });
         });
-      });
-      expect({ exited, output }).toEqual({ exited: 0, output: 'start-up failed: start-up check failed\n' });
-    } finally {
-      await stopChild(child);
-    }
-  }, STARTUP_MS);
+        expect({ exited, output }).toEqual({ exited: 0, output: 'start-up failed: start-up check failed\n' });
+      } finally {
+        await stopChild(child);
+      }
+    },
+    STARTUP_MS,
+  );
 });

@@ -80,7 +80,9 @@ describe('JWT_LOG_REFUSALS: refused tokens logged with expected and actual iss, 
     await request(url, '/profile', { token: kit.signTestToken({}, { aud: 'https://other.test' }) });
     await request(url, '/profile', { token: 'not-a-token' });
     expect(logs.refusals()).toEqual([
-      expect.stringMatching(/^DEBUG Refused a token: RS256_TOKEN_AUDIENCE \(audience not accepted\); iss "https:\/\/issuer.test", expected "https:\/\/issuer.test"; aud "https:\/\/other.test", expected "https:\/\/api.test"; /),
+      expect.stringMatching(
+        /^DEBUG Refused a token: RS256_TOKEN_AUDIENCE \(audience not accepted\); iss "https:\/\/issuer.test", expected "https:\/\/issuer.test"; aud "https:\/\/other.test", expected "https:\/\/api.test"; /,
+      ),
       'DEBUG Refused a token: RS256_TOKEN_MALFORMED (malformed token: expected three dot-separated segments); iss none, expected "https://issuer.test"; ' +
         `aud none, expected "https://api.test"; kid none, known "${kit.keys.kid}"`,
     ]);
@@ -104,9 +106,15 @@ describe('JWT_LOG_REFUSALS: refused tokens logged with expected and actual iss, 
     try {
       const failure = await Test.createTestingModule({ imports: [kit.module()] })
         .compile()
-        .then(() => undefined, (error: unknown) => error);
+        .then(
+          () => undefined,
+          (error: unknown) => error,
+        );
       expect(failure).toBeInstanceOf(Rs256AuthError);
-      expect(failure).toMatchObject({ code: 'RS256_CONFIG_INVALID', message: expect.stringContaining(`JWT_LOG_REFUSALS is "${value}"; expected 'debug' or 'warn'`) });
+      expect(failure).toMatchObject({
+        code: 'RS256_CONFIG_INVALID',
+        message: expect.stringContaining(`JWT_LOG_REFUSALS is "${value}"; expected 'debug' or 'warn'`),
+      });
     } finally {
       if (saved === undefined) delete process.env.JWT_LOG_REFUSALS;
       else process.env.JWT_LOG_REFUSALS = saved;

@@ -28,7 +28,9 @@ async function outputAfter(server: ServerProcess, from: number, text: string, ms
 /** RFC 7638 thumbprint of an RSA public key, as a JWK Set entry without `kid` is known by. */
 function thumbprint(key: KeyObject): string {
   const { e, n } = key.export({ format: 'jwk' });
-  return createHash('sha256').update(JSON.stringify({ e, kty: 'RSA', n })).digest('base64url');
+  return createHash('sha256')
+    .update(JSON.stringify({ e, kty: 'RSA', n }))
+    .digest('base64url');
 }
 
 const jwkOf = (key: KeyObject, kid?: string): JsonWebKey => ({ ...key.export({ format: 'jwk' }), ...(kid === undefined ? {} : { kid }) });
@@ -100,7 +102,7 @@ function strangerToken(): string {
   return rs256Token(stranger.privateKey, validClaims({ iss: DEMO_ISSUER, aud: DEMO_ISSUER }), { kid: `random-${Math.random()}` });
 }
 
-describe('resource-server mode: verifying with the issuer\'s JWK Set (two real processes)', () => {
+describe("resource-server mode: verifying with the issuer's JWK Set (two real processes)", () => {
   let issuerDir: string;
   let resourceDir: string;
   let issuer: ServerProcess;
@@ -129,7 +131,7 @@ describe('resource-server mode: verifying with the issuer\'s JWK Set (two real p
     rmSync(resourceDir, { recursive: true, force: true });
   });
 
-  it('verifies the issuer\'s tokens with the keys it fetched at start-up, holding no key file', async () => {
+  it("verifies the issuer's tokens with the keys it fetched at start-up, holding no key file", async () => {
     expect(proxy.requests).toBe(1);
     const token = await login();
     expect((await request(resource.url, '/profile', { token })).body.sub).toBe('demo');
@@ -155,7 +157,7 @@ describe('resource-server mode: verifying with the issuer\'s JWK Set (two real p
     expect(proxy.requests - before).toBeLessThanOrEqual(windows);
   });
 
-  it('follows the issuer\'s key rotation: a new kid triggers a fetch and then verifies', async () => {
+  it("follows the issuer's key rotation: a new kid triggers a fetch and then verifies", async () => {
     const oldToken = await login();
     const next = rsaPair();
     writeFileSync(join(issuerDir, 'keys/public/next.pem'), next.publicKey.export({ type: 'spki', format: 'pem' }));
@@ -274,7 +276,12 @@ describe('resource-server mode: verifying with the issuer\'s JWK Set (two real p
     expect(output.split('\n').filter((line) => line.includes('two different keys'))).toHaveLength(1);
     expect(output).toContain('"twin"');
     expect(output).toContain(`"${unnamedKid}"`);
-    for (const [key, kid] of [[twinA, 'twin'], [twinB, 'twin'], [unnamed, unnamedKid], [impostor, unnamedKid]] as const) {
+    for (const [key, kid] of [
+      [twinA, 'twin'],
+      [twinB, 'twin'],
+      [unnamed, unnamedKid],
+      [impostor, unnamedKid],
+    ] as const) {
       expect((await request(resource.url, '/profile', { token: rs256Token(key.privateKey, claims, { kid }) })).status).toBe(401);
     }
     expect((await request(resource.url, '/profile', { token: await login() })).status).toBe(200);
@@ -345,7 +352,11 @@ describe('resource-server mode: verifying with the issuer\'s JWK Set (two real p
       expect((await request(roomy.url, '/profile', { token: strangerToken() })).status).toBe(401);
       const output = await outputAfter(roomy, from, 'entries skipped');
       await sleep(200);
-      const lines = roomy.output().slice(from).split('\n').filter((line) => line.includes('WARN'));
+      const lines = roomy
+        .output()
+        .slice(from)
+        .split('\n')
+        .filter((line) => line.includes('WARN'));
       expect(lines).toHaveLength(1);
       expect(lines[0]).toContain(`${good.length + 100_000} entries, of which only the first 100 were read`);
       expect(lines[0]).toContain(`${100 - good.length} entries skipped`);

@@ -53,7 +53,9 @@ describe.each(PLATFORM_WIRINGS)('RFC 9728 protected-resource metadata (%s, %s)',
   it('announces it with a refused token and with unmet requirements', async () => {
     const refused = await request(url, '/profile', { token: 'not.a.token' });
     expect(refused.status).toBe(401);
-    expect(refused.headers.get('www-authenticate')).toMatch(new RegExp(`^Bearer realm="api", resource_metadata="${METADATA_URL}", error="invalid_token"`));
+    expect(refused.headers.get('www-authenticate')).toMatch(
+      new RegExp(`^Bearer realm="api", resource_metadata="${METADATA_URL}", error="invalid_token"`),
+    );
     const forbidden = await request(url, '/orders', { token: jwt.sign({ sub: 'u', scope: 'profile' }) });
     expect(forbidden.status).toBe(403);
     expect(forbidden.headers.get('www-authenticate')).toContain(`resource_metadata="${METADATA_URL}", error="insufficient_scope"`);
@@ -75,13 +77,18 @@ describe.each(WIRINGS)('RFC 9728 settings (%s)', (wiring) => {
   it('serves a resource with a path at the RFC 9728 §3.1 location, with the configured authorization servers', async () => {
     const { app } = await createApp({
       wiring,
-      options: { resourceMetadata: { resource: 'https://api.example.test/orders', authorizationServers: ['https://a.example.test', 'https://b.example.test'] } },
+      options: {
+        resourceMetadata: { resource: 'https://api.example.test/orders', authorizationServers: ['https://a.example.test', 'https://b.example.test'] },
+      },
       env: { JWT_PRIVATE_KEY_PATH: keys.privatePath },
     });
     try {
       const url = await listen(app);
       const response = await request(url, '/.well-known/oauth-protected-resource/orders');
-      expect(response.body).toMatchObject({ resource: 'https://api.example.test/orders', authorization_servers: ['https://a.example.test', 'https://b.example.test'] });
+      expect(response.body).toMatchObject({
+        resource: 'https://api.example.test/orders',
+        authorization_servers: ['https://a.example.test', 'https://b.example.test'],
+      });
       expect((await request(url, '/profile')).headers.get('www-authenticate')).toContain(
         'resource_metadata="https://api.example.test/.well-known/oauth-protected-resource/orders"',
       );
@@ -93,9 +100,17 @@ describe.each(WIRINGS)('RFC 9728 settings (%s)', (wiring) => {
   it.each([
     ['an audience that is not a URL and no JWT_RESOURCE', { JWT_AUDIENCE: 'orders-api' }, ['JWT_RESOURCE', '"orders-api"', 'https:']],
     ['a resource with a query', { JWT_RESOURCE: 'https://api.example.test/?tenant=a' }, ['JWT_RESOURCE', 'without query']],
-    ['a resource whose path the router would read as a pattern', { JWT_RESOURCE: 'https://api.example.test/*' }, ['JWT_RESOURCE', '"https://api.example.test/*"', 'routers read']],
+    [
+      'a resource whose path the router would read as a pattern',
+      { JWT_RESOURCE: 'https://api.example.test/*' },
+      ['JWT_RESOURCE', '"https://api.example.test/*"', 'routers read'],
+    ],
     ['a resource path with a route parameter', { JWT_RESOURCE: 'https://api.example.test/:tenant' }, ['JWT_RESOURCE', 'routers read']],
-    ['an authorization server that is not a URL', { JWT_RESOURCE: AUDIENCE, JWT_AUTHORIZATION_SERVERS: 'keycloak' }, ['JWT_AUTHORIZATION_SERVERS', '"keycloak"']],
+    [
+      'an authorization server that is not a URL',
+      { JWT_RESOURCE: AUDIENCE, JWT_AUTHORIZATION_SERVERS: 'keycloak' },
+      ['JWT_AUTHORIZATION_SERVERS', '"keycloak"'],
+    ],
   ])('refuses %s at start-up', async (_name, env, mentions) => {
     const modulePromise = Test.createTestingModule({
       imports: [appModule({ wiring, env: { JWT_PRIVATE_KEY_PATH: keys.privatePath, JWT_RESOURCE_METADATA_ENABLED: 'true', ...env } })],

@@ -19,17 +19,31 @@ describe.each(WIRINGS)('resource servers at start-up (%s)', (wiring) => {
     it.each<[string, () => Rs256AuthModuleOptions, string[]]>([
       ['a JWKS URI', () => ({ jwksUri: 'https://id.example.com/jwks.json' }), ['jwksUri option is set but JWT_AUDIENCE is not']],
       ['an issuer URL', () => ({ issuerUrl: 'https://id.example.com' }), ['issuerUrl option is set but JWT_AUDIENCE is not']],
-      ['trusted issuers', () => ({ trustedIssuers: ['https://a.example.com'] }), ['trustedIssuers option (issuer "https://a.example.com") has no audience']],
+      [
+        'trusted issuers',
+        () => ({ trustedIssuers: ['https://a.example.com'] }),
+        ['trustedIssuers option (issuer "https://a.example.com") has no audience'],
+      ],
       [
         'a trusted issuer of several without an audience of its own',
-        () => ({ trustedIssuers: [{ issuer: 'https://a.example.com', audience: 'a-api' }, { issuer: 'internal', publicKeyPath: keys.publicPath }] }),
+        () => ({
+          trustedIssuers: [
+            { issuer: 'https://a.example.com', audience: 'a-api' },
+            { issuer: 'internal', publicKeyPath: keys.publicPath },
+          ],
+        }),
         ['(issuer "internal") has no audience'],
       ],
       ['an issuer resolver', () => ({ issuerResolver: () => undefined }), ['the issuerResolver option is set but JWT_AUDIENCE is not']],
     ])('%s without an audience stops start-up, naming the audience and the opt-out', async (_name, options, mustMention) => {
       const error = await startupError(wiring, { options: options() });
       expect(error.code).toBe('RS256_CONFIG_INVALID');
-      for (const fragment of [...mustMention, 'JWT_AUDIENCE (audience option)', 'JWT_ACCEPT_ANY_AUDIENCE=true (acceptAnyAudience option)', 'another API']) {
+      for (const fragment of [
+        ...mustMention,
+        'JWT_AUDIENCE (audience option)',
+        'JWT_ACCEPT_ANY_AUDIENCE=true (acceptAnyAudience option)',
+        'another API',
+      ]) {
         expect(error.message).toContain(fragment);
       }
     });
@@ -49,7 +63,15 @@ describe.each(WIRINGS)('resource servers at start-up (%s)', (wiring) => {
     it.each<[string, () => Rs256AuthModuleOptions]>([
       ['a JWKS URI and an audience', () => ({ jwksUri: 'https://id.example.com/jwks.json', audience: 'api' })],
       ['a JWKS URI and the opt-out', () => ({ jwksUri: 'https://id.example.com/jwks.json', acceptAnyAudience: true })],
-      ['trusted issuers, each with its own audience', () => ({ trustedIssuers: [{ issuer: 'https://a.example.com', audience: 'a-api' }, { issuer: 'https://b.example.com', audience: 'b-api' }] })],
+      [
+        'trusted issuers, each with its own audience',
+        () => ({
+          trustedIssuers: [
+            { issuer: 'https://a.example.com', audience: 'a-api' },
+            { issuer: 'https://b.example.com', audience: 'b-api' },
+          ],
+        }),
+      ],
       ['trusted issuers and the opt-out', () => ({ trustedIssuers: ['https://a.example.com'], acceptAnyAudience: true })],
       ['a resolver and the opt-out', () => ({ issuerResolver: () => undefined, acceptAnyAudience: true })],
       ['local keys without an audience', () => ({ publicKeyPath: keys.publicPath })],
@@ -59,13 +81,21 @@ describe.each(WIRINGS)('resource servers at start-up (%s)', (wiring) => {
     });
 
     it.each<[string, () => Record<string, string>, string[]]>([
-      ['with local keys', () => ({ JWT_PUBLIC_KEY_PATH: keys.publicPath, JWT_ACCEPT_ANY_AUDIENCE: 'true' }), ['JWT_ACCEPT_ANY_AUDIENCE is true, but the keys are local', 'unset JWT_ACCEPT_ANY_AUDIENCE']],
+      [
+        'with local keys',
+        () => ({ JWT_PUBLIC_KEY_PATH: keys.publicPath, JWT_ACCEPT_ANY_AUDIENCE: 'true' }),
+        ['JWT_ACCEPT_ANY_AUDIENCE is true, but the keys are local', 'unset JWT_ACCEPT_ANY_AUDIENCE'],
+      ],
       [
         'together with an audience',
         () => ({ JWT_JWKS_URI: 'https://id.example.com/jwks.json', JWT_AUDIENCE: 'api', JWT_ACCEPT_ANY_AUDIENCE: 'true' }),
         ['JWT_ACCEPT_ANY_AUDIENCE is true and JWT_AUDIENCE is set'],
       ],
-      ['not a boolean', () => ({ JWT_JWKS_URI: 'https://id.example.com/jwks.json', JWT_ACCEPT_ANY_AUDIENCE: 'sure' }), ['JWT_ACCEPT_ANY_AUDIENCE is "sure"']],
+      [
+        'not a boolean',
+        () => ({ JWT_JWKS_URI: 'https://id.example.com/jwks.json', JWT_ACCEPT_ANY_AUDIENCE: 'sure' }),
+        ['JWT_ACCEPT_ANY_AUDIENCE is "sure"'],
+      ],
     ])('the opt-out %s stops start-up', async (_name, env, mustMention) => {
       const error = await startupError(wiring, { env: env() });
       expect(error.code).toBe('RS256_CONFIG_INVALID');
@@ -82,8 +112,16 @@ describe.each(WIRINGS)('resource servers at start-up (%s)', (wiring) => {
         () => ({ JWT_JWKS_URI: 'https://id.example.com/jwks.json', JWT_AUDIENCE: 'api', JWT_JWKS_CACHE_MAX_AGE: '600', JWT_JWKS_MAX_STALE: '60' }),
         ['JWT_JWKS_MAX_STALE is 60, less than JWT_JWKS_CACHE_MAX_AGE (600)'],
       ],
-      ['a maximum staleness of zero', () => ({ JWT_JWKS_URI: 'https://id.example.com/jwks.json', JWT_AUDIENCE: 'api', JWT_JWKS_MAX_STALE: '0' }), ['JWT_JWKS_MAX_STALE is "0"', 'at least 1']],
-      ['a maximum staleness with local keys', () => ({ JWT_PUBLIC_KEY_PATH: keys.publicPath, JWT_JWKS_MAX_STALE: '3600' }), ['JWT_JWKS_MAX_STALE is "3600", but no JWK Set is fetched']],
+      [
+        'a maximum staleness of zero',
+        () => ({ JWT_JWKS_URI: 'https://id.example.com/jwks.json', JWT_AUDIENCE: 'api', JWT_JWKS_MAX_STALE: '0' }),
+        ['JWT_JWKS_MAX_STALE is "0"', 'at least 1'],
+      ],
+      [
+        'a maximum staleness with local keys',
+        () => ({ JWT_PUBLIC_KEY_PATH: keys.publicPath, JWT_JWKS_MAX_STALE: '3600' }),
+        ['JWT_JWKS_MAX_STALE is "3600", but no JWK Set is fetched'],
+      ],
       [
         'a new-issuer rate without a resolver',
         () => ({ JWT_TRUSTED_ISSUERS: 'https://a.example.com', JWT_AUDIENCE: 'api', JWT_NEW_ISSUERS_PER_MINUTE: '5' }),
@@ -111,8 +149,16 @@ describe.each(WIRINGS)('resource servers at start-up (%s)', (wiring) => {
         () => ({ JWT_JWKS_URI: `http://user:${PASSWORD}@id.example.com/jwks.json?key=${QUERY_VALUE}`, JWT_AUDIENCE: 'api' }),
         ['JWT_JWKS_URI is "http://id.example.com/jwks.json?key=***"', 'JWT_JWKS_ALLOW_HTTP'],
       ],
-      ['an unparsable JWT_JWKS_URI', () => ({ JWT_JWKS_URI: `https://user:${PASSWORD}@[::1/jwks?key=${QUERY_VALUE}`, JWT_AUDIENCE: 'api' }), ['JWT_JWKS_URI is "https://[::1/jwks?key=***"']],
-      ['an unparsable JWT_ISSUER_URL', () => ({ JWT_ISSUER_URL: `https://:${PASSWORD}@id.example.com:port`, JWT_AUDIENCE: 'api' }), ['JWT_ISSUER_URL is "https://id.example.com:port"']],
+      [
+        'an unparsable JWT_JWKS_URI',
+        () => ({ JWT_JWKS_URI: `https://user:${PASSWORD}@[::1/jwks?key=${QUERY_VALUE}`, JWT_AUDIENCE: 'api' }),
+        ['JWT_JWKS_URI is "https://[::1/jwks?key=***"'],
+      ],
+      [
+        'an unparsable JWT_ISSUER_URL',
+        () => ({ JWT_ISSUER_URL: `https://:${PASSWORD}@id.example.com:port`, JWT_AUDIENCE: 'api' }),
+        ['JWT_ISSUER_URL is "https://id.example.com:port"'],
+      ],
       [
         'an http: issuer inside JWT_TRUSTED_ISSUERS',
         () => ({ JWT_TRUSTED_ISSUERS: `https://a.example.com,http://user:${PASSWORD}@b.example.com/?tenant=${QUERY_VALUE}`, JWT_AUDIENCE: 'api' }),
@@ -120,28 +166,56 @@ describe.each(WIRINGS)('resource servers at start-up (%s)', (wiring) => {
       ],
       [
         'an unparsable jwksUri inside JWT_TRUSTED_ISSUERS',
-        () => ({ JWT_TRUSTED_ISSUERS: JSON.stringify([{ issuer: 'https://a.example.com', jwksUri: `https://u:${PASSWORD}@a.example.com:x/keys?k=${QUERY_VALUE}` }]), JWT_AUDIENCE: 'api' }),
+        () => ({
+          JWT_TRUSTED_ISSUERS: JSON.stringify([
+            { issuer: 'https://a.example.com', jwksUri: `https://u:${PASSWORD}@a.example.com:x/keys?k=${QUERY_VALUE}` },
+          ]),
+          JWT_AUDIENCE: 'api',
+        }),
         ['JWT_TRUSTED_ISSUERS (issuer "https://a.example.com") jwksUri is "https://a.example.com:x/keys?k=***"'],
       ],
-      ['JWT_TRUSTED_ISSUERS as malformed JSON', () => ({ JWT_TRUSTED_ISSUERS: `[{"issuer": "https://u:${PASSWORD}@a.example.com"`, JWT_AUDIENCE: 'api' }), ['JWT_TRUSTED_ISSUERS is a string; expected']],
+      [
+        'JWT_TRUSTED_ISSUERS as malformed JSON',
+        () => ({ JWT_TRUSTED_ISSUERS: `[{"issuer": "https://u:${PASSWORD}@a.example.com"`, JWT_AUDIENCE: 'api' }),
+        ['JWT_TRUSTED_ISSUERS is a string; expected'],
+      ],
       [
         'JWT_ISSUER disagreeing with JWT_ISSUER_URL',
-        () => ({ JWT_ISSUER_URL: `https://id.example.com/?tenant=${QUERY_VALUE}`, JWT_ISSUER: `https://u:${PASSWORD}@id.example.com`, JWT_AUDIENCE: 'api' }),
+        () => ({
+          JWT_ISSUER_URL: `https://id.example.com/?tenant=${QUERY_VALUE}`,
+          JWT_ISSUER: `https://u:${PASSWORD}@id.example.com`,
+          JWT_AUDIENCE: 'api',
+        }),
         ['JWT_ISSUER is "https://id.example.com/" but JWT_ISSUER_URL is "https://id.example.com/?tenant=***"'],
       ],
       [
         'a malformed JWT_REDIS_URL (a port that is not a number)',
-        () => ({ JWT_PRIVATE_KEY_PATH: keys.privatePath, JWT_SESSIONS_ENABLED: 'true', JWT_SESSION_STORE: 'redis', JWT_REDIS_URL: `redis://:${PASSWORD}@host:notaport` }),
+        () => ({
+          JWT_PRIVATE_KEY_PATH: keys.privatePath,
+          JWT_SESSIONS_ENABLED: 'true',
+          JWT_SESSION_STORE: 'redis',
+          JWT_REDIS_URL: `redis://:${PASSWORD}@host:notaport`,
+        }),
         ['JWT_REDIS_URL is "redis://host:notaport"; expected a redis:// or rediss:// URL'],
       ],
       [
         'a malformed JWT_REDIS_URL (an unclosed IPv6 address)',
-        () => ({ JWT_PRIVATE_KEY_PATH: keys.privatePath, JWT_SESSIONS_ENABLED: 'true', JWT_SESSION_STORE: 'redis', JWT_REDIS_URL: `redis://u:${PASSWORD}@[::1` }),
+        () => ({
+          JWT_PRIVATE_KEY_PATH: keys.privatePath,
+          JWT_SESSIONS_ENABLED: 'true',
+          JWT_SESSION_STORE: 'redis',
+          JWT_REDIS_URL: `redis://u:${PASSWORD}@[::1`,
+        }),
         ['JWT_REDIS_URL is "redis://[::1"'],
       ],
       [
         'a JWT_REDIS_URL of another scheme',
-        () => ({ JWT_PRIVATE_KEY_PATH: keys.privatePath, JWT_SESSIONS_ENABLED: 'true', JWT_SESSION_STORE: 'redis', JWT_REDIS_URL: `http://:${PASSWORD}@127.0.0.1:6379` }),
+        () => ({
+          JWT_PRIVATE_KEY_PATH: keys.privatePath,
+          JWT_SESSIONS_ENABLED: 'true',
+          JWT_SESSION_STORE: 'redis',
+          JWT_REDIS_URL: `http://:${PASSWORD}@127.0.0.1:6379`,
+        }),
         ['JWT_REDIS_URL is "http://127.0.0.1:6379/"'],
       ],
     ])('%s', async (_name, env, mustMention) => {

@@ -98,9 +98,15 @@ describe('revocation list unavailable (Redis stopped past the staleness bound)',
 
     // GraphQL: an error with extensions.code SERVICE_UNAVAILABLE; a graphql-ws connection closed 1013 "try again later".
     const query = await request(gql.url, '', { method: 'POST', body: { query: '{ me }' }, token });
-    expect(query.body.errors).toEqual([expect.objectContaining({ message: UNAVAILABLE, extensions: expect.objectContaining({ code: 'SERVICE_UNAVAILABLE', retryAfter: 5 }) })]);
-    expect((await request(gql.url, '', { method: 'POST', body: { query: '{ me }' }, token: expired })).body.errors[0].extensions.code).toBe('UNAUTHENTICATED');
-    expect(await subscribeOnce(gql.wsUrl, 'subscription { ticks }', { authorization: `Bearer ${token}` })).toEqual({ closed: { code: 1013, reason: UNAVAILABLE } });
+    expect(query.body.errors).toEqual([
+      expect.objectContaining({ message: UNAVAILABLE, extensions: expect.objectContaining({ code: 'SERVICE_UNAVAILABLE', retryAfter: 5 }) }),
+    ]);
+    expect((await request(gql.url, '', { method: 'POST', body: { query: '{ me }' }, token: expired })).body.errors[0].extensions.code).toBe(
+      'UNAUTHENTICATED',
+    );
+    expect(await subscribeOnce(gql.wsUrl, 'subscription { ticks }', { authorization: `Bearer ${token}` })).toEqual({
+      closed: { code: 1013, reason: UNAVAILABLE },
+    });
 
     // Gateways: the ws upgrade refused with 503 and Retry-After; socket.io's connect_error says so in data.
     const refusal = (connect: Promise<GatewayConnection>): Promise<HandshakeRefusal> =>
@@ -119,7 +125,8 @@ describe('revocation list unavailable (Redis stopped past the staleness bound)',
     expect(await open.call('whoami')).toEqual({ event: 'exception', data: body });
 
     // Microservices: the error carries the same body.
-    const send = (bearer: string) => lastValueFrom(rpc.client.send('whoami', { authorization: `Bearer ${bearer}` })).catch((error: unknown) => ({ error }));
+    const send = (bearer: string) =>
+      lastValueFrom(rpc.client.send('whoami', { authorization: `Bearer ${bearer}` })).catch((error: unknown) => ({ error }));
     expect(await send(token)).toEqual({ error: body });
     expect(await send(expired)).toEqual({ error: { status: 'error', code: 'UNAUTHENTICATED', message: 'token expired' } });
 

@@ -45,7 +45,8 @@ describe.each(PLATFORMS)('session failures answer by themselves (%s)', (platform
   });
 
   const signIn = (url: string): Promise<HttpResult> => request(url, '/tokens', { method: 'POST', body: { sub: 'ada' } });
-  const refresh = (url: string, token: string): Promise<HttpResult> => request(url, '/tokens/refresh', { method: 'POST', body: { refresh_token: token } });
+  const refresh = (url: string, token: string): Promise<HttpResult> =>
+    request(url, '/tokens/refresh', { method: 'POST', body: { refresh_token: token } });
 
   it('answers sign-in and refresh in the OAuth 2.0 token-response shape, not to be cached', async () => {
     const signedIn = await signIn(memory);
@@ -66,7 +67,12 @@ describe.each(PLATFORMS)('session failures answer by themselves (%s)', (platform
   it('a refresh token that is not one: 401 with the code, not a 500', async () => {
     const refused = await refresh(memory, 'nope');
     expect(refused.status).toBe(401);
-    expect(refused.body).toEqual({ statusCode: 401, error: 'Unauthorized', message: 'refresh token not accepted', code: 'RS256_REFRESH_TOKEN_INVALID' });
+    expect(refused.body).toEqual({
+      statusCode: 401,
+      error: 'Unauthorized',
+      message: 'refresh token not accepted',
+      code: 'RS256_REFRESH_TOKEN_INVALID',
+    });
     expect(refused.headers.get('www-authenticate')).toBe('Bearer realm="api"');
   });
 
@@ -85,7 +91,11 @@ describe.each(PLATFORMS)('session failures answer by themselves (%s)', (platform
       for (const response of [await refresh(shared, token), await signIn(shared)]) {
         expect(response.status).toBe(503);
         expect(response.headers.get('retry-after')).toBe('5');
-        expect(response.body).toMatchObject({ statusCode: 503, code: 'RS256_SESSION_STORE_UNAVAILABLE', message: 'session store unavailable; try again later' });
+        expect(response.body).toMatchObject({
+          statusCode: 503,
+          code: 'RS256_SESSION_STORE_UNAVAILABLE',
+          message: 'session store unavailable; try again later',
+        });
       }
     } finally {
       await redis.start();
@@ -139,7 +149,9 @@ describe('session failures in the other transports', () => {
   it('GraphQL: an error with extensions.code UNAUTHENTICATED', async () => {
     const response = await request(gql.url, '', { method: 'POST', body: { query: 'mutation { refresh(refreshToken: "nope") }' } });
     expect(response.status).toBeLessThan(500);
-    expect(response.body.errors).toEqual([expect.objectContaining({ message: 'refresh token not accepted', extensions: expect.objectContaining({ code: 'UNAUTHENTICATED' }) })]);
+    expect(response.body.errors).toEqual([
+      expect.objectContaining({ message: 'refresh token not accepted', extensions: expect.objectContaining({ code: 'UNAUTHENTICATED' }) }),
+    ]);
   });
 
   it('gateways: an exception event, and the connection serves on', async () => {

@@ -24,7 +24,6 @@ interface Pair {
   refresh_token: string;
 }
 
-
 describe('two demo instances sharing one redis-server', () => {
   let redis: RedisServer;
   let cwd: string;
@@ -68,8 +67,10 @@ describe('two demo instances sharing one redis-server', () => {
     expect(response.status).toBe(200);
     return response.body;
   }
-  const refresh = (server: ServerProcess, pair: Pair) => request(server.url, '/auth/refresh', { method: 'POST', body: { refresh_token: pair.refresh_token } });
-  const status = async (server: ServerProcess, pair: Pair): Promise<number> => (await request(server.url, '/profile', { token: pair.access_token })).status;
+  const refresh = (server: ServerProcess, pair: Pair) =>
+    request(server.url, '/auth/refresh', { method: 'POST', body: { refresh_token: pair.refresh_token } });
+  const status = async (server: ServerProcess, pair: Pair): Promise<number> =>
+    (await request(server.url, '/profile', { token: pair.access_token })).status;
   const post = (server: ServerProcess, path: string, pair: Pair) => request(server.url, path, { method: 'POST', token: pair.access_token });
 
   it('a session started on A refreshes on B; on A, a token spent on B gets the same pair within the grace period', async () => {
@@ -130,7 +131,11 @@ describe('two demo instances sharing one redis-server', () => {
   });
 
   it('an instance whose clock runs 3 s fast issues nothing that escapes a logout-all done on another instance at once', async () => {
-    const fast = await startDemo(cwd, { ...env, NODE_OPTIONS: `--import=${pathToFileURL(join(ROOT, 'test/support/clock-offset.mjs')).href}`, CLOCK_OFFSET_MS: '3000' });
+    const fast = await startDemo(cwd, {
+      ...env,
+      NODE_OPTIONS: `--import=${pathToFileURL(join(ROOT, 'test/support/clock-offset.mjs')).href}`,
+      CLOCK_OFFSET_MS: '3000',
+    });
     started.push(fast);
     const before = await login(fast, 'guest', 'guest-password');
     const refreshed = (await refresh(fast, before)).body as Pair;

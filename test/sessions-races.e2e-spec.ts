@@ -25,7 +25,6 @@ interface Instance {
   url: string;
 }
 
-
 /**
  * Three Nest apps on one real redis-server, as three instances of one service, and a fourth whose path to Redis goes
  * through a proxy that delays every packet: races a single app cannot show.

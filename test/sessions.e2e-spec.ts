@@ -35,7 +35,6 @@ const GRACE = 30;
 /** The grace period of the apps whose tests go past it: they poll until it has passed, so it is kept short. */
 const SHORT_GRACE = 2;
 
-
 /** A Nest app serving the sessions fixture over HTTP, with the tests' ways of calling it. */
 interface SessionsOverHttp {
   readonly app: INestApplication;
@@ -236,7 +235,7 @@ describe.each(STORE_WIRINGS)('sessions over HTTP (%s store, %s)', (store, wiring
     expect((await profile(other.accessToken)).status).toBe(200);
   });
 
-  it('logout-all revokes every token of the subject issued until now, and no one else\'s', async () => {
+  it("logout-all revokes every token of the subject issued until now, and no one else's", async () => {
     const sub = newSubject();
     const sessions = [await login(sub), await login(sub)];
     const direct = http.app.get(JwtService).sign({ sub });
@@ -351,7 +350,8 @@ describe.each(WIRINGS)('sessions in Redis (%s)', (wiring) => {
       for (const token of tokens) {
         const bytes = Buffer.from(token, 'base64url');
         // Neither a token nor its session's family secret nor its rotation secret.
-        for (const part of [token, bytes.subarray(16, 32).toString('base64url'), bytes.subarray(32).toString('base64url')]) expect(stored).not.toContain(part);
+        for (const part of [token, bytes.subarray(16, 32).toString('base64url'), bytes.subarray(32).toString('base64url')])
+          expect(stored).not.toContain(part);
       }
       const day = 86_400_000;
       expect(await client.pttl(key)).toBeGreaterThan(14 * day - 60_000);
@@ -396,7 +396,10 @@ describe('sessions disabled (the default)', () => {
     const { app } = await createApp({ env: { JWT_PRIVATE_KEY_PATH: keys.privatePath } });
     try {
       const sessions = app.get(SessionService);
-      await expect(sessions.issue('u')).rejects.toMatchObject({ code: 'RS256_SESSIONS_DISABLED', message: expect.stringContaining('JWT_SESSIONS_ENABLED=true') });
+      await expect(sessions.issue('u')).rejects.toMatchObject({
+        code: 'RS256_SESSIONS_DISABLED',
+        message: expect.stringContaining('JWT_SESSIONS_ENABLED=true'),
+      });
       await expect(sessions.refresh('A'.repeat(43))).rejects.toBeInstanceOf(Rs256AuthError);
       const url = await listen(app);
       expect((await request(url, '/profile', { token: app.get(JwtService).sign({ sub: 'u' }) })).status).toBe(200);
@@ -409,7 +412,9 @@ describe('sessions disabled (the default)', () => {
 describe('session settings', () => {
   async function startupError(env: Record<string, string>): Promise<unknown> {
     try {
-      const moduleRef = await Test.createTestingModule({ imports: [appModule({ env: { JWT_PRIVATE_KEY_PATH: keys.privatePath, JWT_SESSIONS_ENABLED: 'true', ...env } })] }).compile();
+      const moduleRef = await Test.createTestingModule({
+        imports: [appModule({ env: { JWT_PRIVATE_KEY_PATH: keys.privatePath, JWT_SESSIONS_ENABLED: 'true', ...env } })],
+      }).compile();
       await moduleRef.close();
       return undefined;
     } catch (error) {
@@ -420,7 +425,10 @@ describe('session settings', () => {
   it.each([
     [{ JWT_SESSION_STORE: 'postgres' }, /JWT_SESSION_STORE is "postgres"; expected 'memory' or 'redis'/],
     [{ JWT_SESSION_STORE: 'redis' }, /JWT_SESSION_STORE is "redis" but JWT_REDIS_URL is not set/],
-    [{ JWT_SESSION_STORE: 'redis', JWT_REDIS_URL: 'http://user:hunter2@host' }, /JWT_REDIS_URL is "http:\/\/host\/"; expected a redis:\/\/ or rediss:\/\/ URL/],
+    [
+      { JWT_SESSION_STORE: 'redis', JWT_REDIS_URL: 'http://user:hunter2@host' },
+      /JWT_REDIS_URL is "http:\/\/host\/"; expected a redis:\/\/ or rediss:\/\/ URL/,
+    ],
     [{ JWT_REDIS_URL: 'redis://127.0.0.1:6379' }, /JWT_REDIS_URL is set but JWT_SESSION_STORE is not set; set JWT_SESSION_STORE to "redis"/],
     [{ JWT_SESSION_STORE: 'memory', JWT_REDIS_URL: 'redis://127.0.0.1:6379' }, /JWT_REDIS_URL is set but JWT_SESSION_STORE is "memory"/],
     [{ JWT_REDIS_CLUSTER_NODES: '127.0.0.1:7000' }, /JWT_REDIS_CLUSTER_NODES is set but JWT_SESSION_STORE is not set/],
@@ -429,8 +437,14 @@ describe('session settings', () => {
       { JWT_SESSION_STORE: 'redis', JWT_REDIS_URL: 'redis://127.0.0.1:6379', JWT_REDIS_CLUSTER_NODES: '127.0.0.1:7000' },
       /exactly one of JWT_REDIS_URL, JWT_REDIS_SENTINELS with JWT_REDIS_SENTINEL_MASTER, JWT_REDIS_CLUSTER_NODES, or the redisClient option; JWT_REDIS_URL and JWT_REDIS_CLUSTER_NODES are set/,
     ],
-    [{ JWT_SESSION_STORE: 'redis', JWT_REDIS_CLUSTER_NODES: 'redis://:hunter2@10.0.0.1:notaport' }, /JWT_REDIS_CLUSTER_NODES is "redis:\/\/10.0.0.1:notaport"; expected comma-separated host:port items/],
-    [{ JWT_SESSION_STORE: 'redis', JWT_REDIS_CLUSTER_NODES: '10.0.0.1' }, /JWT_REDIS_CLUSTER_NODES is "10.0.0.1"; expected comma-separated host:port items/],
+    [
+      { JWT_SESSION_STORE: 'redis', JWT_REDIS_CLUSTER_NODES: 'redis://:hunter2@10.0.0.1:notaport' },
+      /JWT_REDIS_CLUSTER_NODES is "redis:\/\/10.0.0.1:notaport"; expected comma-separated host:port items/,
+    ],
+    [
+      { JWT_SESSION_STORE: 'redis', JWT_REDIS_CLUSTER_NODES: '10.0.0.1' },
+      /JWT_REDIS_CLUSTER_NODES is "10.0.0.1"; expected comma-separated host:port items/,
+    ],
     [{ JWT_SESSION_STORE: 'redis', JWT_REDIS_SENTINELS: '[::1', JWT_REDIS_SENTINEL_MASTER: 'm' }, /JWT_REDIS_SENTINELS is "\[::1"; expected/],
     [
       { JWT_SESSION_STORE: 'redis', JWT_REDIS_SENTINELS: 'redis://:hunter2@10.0.0.1:26379,10.0.0.2:26379', JWT_REDIS_SENTINEL_MASTER: 'm' },

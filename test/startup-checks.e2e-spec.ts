@@ -27,16 +27,61 @@ function keyMaterial(): string[] {
 type Case = [name: string, code: Rs256AuthErrorCode, config: () => Record<string, string>, mustMention: () => (string | RegExp)[]];
 
 const cases: Case[] = [
-  ['a missing private key file', 'RS256_KEY_NOT_FOUND', () => ({ JWT_PRIVATE_KEY_PATH: keys.missingPath }), () => ['JWT_PRIVATE_KEY_PATH', keys.missingPath, 'no such file']],
-  ['a missing public key file', 'RS256_KEY_NOT_FOUND', () => ({ JWT_PUBLIC_KEY_PATH: keys.missingPath }), () => ['JWT_PUBLIC_KEY_PATH', keys.missingPath]],
-  ['an unreadable path (a folder)', 'RS256_KEY_UNREADABLE', () => ({ JWT_PRIVATE_KEY_PATH: keys.dir }), () => ['JWT_PRIVATE_KEY_PATH', keys.dir, 'is a folder']],
-  ['an HMAC secret instead of a key', 'RS256_KEY_NOT_PEM', () => ({ JWT_PRIVATE_KEY_PATH: keys.hmacSecretPath }), () => ['JWT_PRIVATE_KEY_PATH', keys.hmacSecretPath, 'HS256']],
-  ['an HMAC secret as the public key', 'RS256_KEY_NOT_PEM', () => ({ JWT_PUBLIC_KEY_PATH: keys.hmacSecretPath }), () => ['JWT_PUBLIC_KEY_PATH', keys.hmacSecretPath]],
-  ['PEM armour around something that is not a key', 'RS256_KEY_NOT_PEM', () => ({ JWT_PUBLIC_KEY_PATH: keys.garbagePemPath }), () => ['JWT_PUBLIC_KEY_PATH', keys.garbagePemPath, 'could not be parsed']],
-  ['an EC private key', 'RS256_KEY_NOT_RSA', () => ({ JWT_PRIVATE_KEY_PATH: keys.ecPrivatePath }), () => ['JWT_PRIVATE_KEY_PATH', keys.ecPrivatePath, 'ec, not RSA']],
+  [
+    'a missing private key file',
+    'RS256_KEY_NOT_FOUND',
+    () => ({ JWT_PRIVATE_KEY_PATH: keys.missingPath }),
+    () => ['JWT_PRIVATE_KEY_PATH', keys.missingPath, 'no such file'],
+  ],
+  [
+    'a missing public key file',
+    'RS256_KEY_NOT_FOUND',
+    () => ({ JWT_PUBLIC_KEY_PATH: keys.missingPath }),
+    () => ['JWT_PUBLIC_KEY_PATH', keys.missingPath],
+  ],
+  [
+    'an unreadable path (a folder)',
+    'RS256_KEY_UNREADABLE',
+    () => ({ JWT_PRIVATE_KEY_PATH: keys.dir }),
+    () => ['JWT_PRIVATE_KEY_PATH', keys.dir, 'is a folder'],
+  ],
+  [
+    'an HMAC secret instead of a key',
+    'RS256_KEY_NOT_PEM',
+    () => ({ JWT_PRIVATE_KEY_PATH: keys.hmacSecretPath }),
+    () => ['JWT_PRIVATE_KEY_PATH', keys.hmacSecretPath, 'HS256'],
+  ],
+  [
+    'an HMAC secret as the public key',
+    'RS256_KEY_NOT_PEM',
+    () => ({ JWT_PUBLIC_KEY_PATH: keys.hmacSecretPath }),
+    () => ['JWT_PUBLIC_KEY_PATH', keys.hmacSecretPath],
+  ],
+  [
+    'PEM armour around something that is not a key',
+    'RS256_KEY_NOT_PEM',
+    () => ({ JWT_PUBLIC_KEY_PATH: keys.garbagePemPath }),
+    () => ['JWT_PUBLIC_KEY_PATH', keys.garbagePemPath, 'could not be parsed'],
+  ],
+  [
+    'an EC private key',
+    'RS256_KEY_NOT_RSA',
+    () => ({ JWT_PRIVATE_KEY_PATH: keys.ecPrivatePath }),
+    () => ['JWT_PRIVATE_KEY_PATH', keys.ecPrivatePath, 'ec, not RSA'],
+  ],
   ['an EC public key', 'RS256_KEY_NOT_RSA', () => ({ JWT_PUBLIC_KEY_PATH: keys.ecPublicPath }), () => ['JWT_PUBLIC_KEY_PATH', 'ec, not RSA']],
-  ['an Ed25519 public key', 'RS256_KEY_NOT_RSA', () => ({ JWT_PUBLIC_KEY_PATH: keys.ed25519PublicPath }), () => [keys.ed25519PublicPath, 'ed25519, not RSA']],
-  ['a 1024-bit private key', 'RS256_KEY_TOO_SMALL', () => ({ JWT_PRIVATE_KEY_PATH: keys.smallPrivatePath }), () => ['JWT_PRIVATE_KEY_PATH', keys.smallPrivatePath, '1024 bits', '2048']],
+  [
+    'an Ed25519 public key',
+    'RS256_KEY_NOT_RSA',
+    () => ({ JWT_PUBLIC_KEY_PATH: keys.ed25519PublicPath }),
+    () => [keys.ed25519PublicPath, 'ed25519, not RSA'],
+  ],
+  [
+    'a 1024-bit private key',
+    'RS256_KEY_TOO_SMALL',
+    () => ({ JWT_PRIVATE_KEY_PATH: keys.smallPrivatePath }),
+    () => ['JWT_PRIVATE_KEY_PATH', keys.smallPrivatePath, '1024 bits', '2048'],
+  ],
   ['a 1024-bit public key', 'RS256_KEY_TOO_SMALL', () => ({ JWT_PUBLIC_KEY_PATH: keys.smallPublicPath }), () => ['JWT_PUBLIC_KEY_PATH', '1024 bits']],
   [
     'a public key that does not match the private key',
@@ -44,9 +89,24 @@ const cases: Case[] = [
     () => ({ JWT_PRIVATE_KEY_PATH: keys.privatePath, JWT_PUBLIC_KEY_PATH: keys.otherPublicPath }),
     () => ['JWT_PUBLIC_KEY_PATH', keys.otherPublicPath, 'JWT_PRIVATE_KEY_PATH', keys.privatePath],
   ],
-  ['a private key where the public key belongs', 'RS256_PRIVATE_KEY_AS_PUBLIC', () => ({ JWT_PUBLIC_KEY_PATH: keys.privatePath }), () => ['JWT_PUBLIC_KEY_PATH', keys.privatePath, 'private key']],
-  ['a public key where the private key belongs', 'RS256_PUBLIC_KEY_AS_PRIVATE', () => ({ JWT_PRIVATE_KEY_PATH: keys.publicPath }), () => ['JWT_PRIVATE_KEY_PATH', keys.publicPath, 'public key']],
-  ['an encrypted key without passphrase', 'RS256_PASSPHRASE_REQUIRED', () => ({ JWT_PRIVATE_KEY_PATH: keys.encryptedPath }), () => ['JWT_PRIVATE_KEY_PATH', keys.encryptedPath, 'JWT_PRIVATE_KEY_PASSPHRASE']],
+  [
+    'a private key where the public key belongs',
+    'RS256_PRIVATE_KEY_AS_PUBLIC',
+    () => ({ JWT_PUBLIC_KEY_PATH: keys.privatePath }),
+    () => ['JWT_PUBLIC_KEY_PATH', keys.privatePath, 'private key'],
+  ],
+  [
+    'a public key where the private key belongs',
+    'RS256_PUBLIC_KEY_AS_PRIVATE',
+    () => ({ JWT_PRIVATE_KEY_PATH: keys.publicPath }),
+    () => ['JWT_PRIVATE_KEY_PATH', keys.publicPath, 'public key'],
+  ],
+  [
+    'an encrypted key without passphrase',
+    'RS256_PASSPHRASE_REQUIRED',
+    () => ({ JWT_PRIVATE_KEY_PATH: keys.encryptedPath }),
+    () => ['JWT_PRIVATE_KEY_PATH', keys.encryptedPath, 'JWT_PRIVATE_KEY_PASSPHRASE'],
+  ],
   [
     'an encrypted key with the wrong passphrase',
     'RS256_PASSPHRASE_INVALID',
@@ -54,7 +114,12 @@ const cases: Case[] = [
     () => ['JWT_PRIVATE_KEY_PATH', keys.encryptedPath, 'JWT_PRIVATE_KEY_PASSPHRASE'],
   ],
   ['no key at all', 'RS256_NO_KEY', () => ({}), () => ['JWT_PRIVATE_KEY_PATH', 'JWT_PUBLIC_KEY_PATH']],
-  ['a JWT_SECRET in the environment', 'RS256_SECRET_REFUSED', () => ({ JWT_PRIVATE_KEY_PATH: keys.privatePath, JWT_SECRET: 'shh' }), () => ['JWT_SECRET']],
+  [
+    'a JWT_SECRET in the environment',
+    'RS256_SECRET_REFUSED',
+    () => ({ JWT_PRIVATE_KEY_PATH: keys.privatePath, JWT_SECRET: 'shh' }),
+    () => ['JWT_SECRET'],
+  ],
   ['an inline PEM that is not one', 'RS256_KEY_NOT_PEM', () => ({ JWT_PUBLIC_KEY: 'not a key at all' }), () => ['JWT_PUBLIC_KEY']],
   [
     'both a key path and an inline key',
@@ -68,32 +133,141 @@ const cases: Case[] = [
     () => ({ JWT_PUBLIC_KEY_PATH: keys.publicPath, JWT_PUBLIC_KEY: readFileSync(keys.publicPath, 'utf8') }),
     () => ['JWT_PUBLIC_KEY_PATH', 'JWT_PUBLIC_KEY', 'only one'],
   ],
-  ['a lifetime that is not one', 'RS256_CONFIG_INVALID', () => ({ JWT_PRIVATE_KEY_PATH: keys.privatePath, JWT_EXPIRES_IN: '15 minutes' }), () => ['JWT_EXPIRES_IN', '"15 minutes"', '15m']],
+  [
+    'a lifetime that is not one',
+    'RS256_CONFIG_INVALID',
+    () => ({ JWT_PRIVATE_KEY_PATH: keys.privatePath, JWT_EXPIRES_IN: '15 minutes' }),
+    () => ['JWT_EXPIRES_IN', '"15 minutes"', '15m'],
+  ],
   ['a zero lifetime', 'RS256_CONFIG_INVALID', () => ({ JWT_PRIVATE_KEY_PATH: keys.privatePath, JWT_EXPIRES_IN: '0' }), () => ['JWT_EXPIRES_IN']],
-  ['a negative clock tolerance', 'RS256_CONFIG_INVALID', () => ({ JWT_PRIVATE_KEY_PATH: keys.privatePath, JWT_CLOCK_TOLERANCE: '-5' }), () => ['JWT_CLOCK_TOLERANCE', '"-5"']],
-  ['an unknown token profile', 'RS256_CONFIG_INVALID', () => ({ JWT_PRIVATE_KEY_PATH: keys.privatePath, JWT_TOKEN_PROFILE: 'rfc-9068' }), () => ['JWT_TOKEN_PROFILE', '"rfc-9068"', 'jwt, rfc9068']],
-  ['the RFC 9068 profile without an audience', 'RS256_CONFIG_INVALID', () => ({ JWT_PRIVATE_KEY_PATH: keys.privatePath, JWT_TOKEN_PROFILE: 'rfc9068', JWT_ISSUER: 'https://id.example.com' }), () => ['JWT_TOKEN_PROFILE', 'JWT_AUDIENCE']],
-  ['a token type that is not a media type', 'RS256_CONFIG_INVALID', () => ({ JWT_PRIVATE_KEY_PATH: keys.privatePath, JWT_TOKEN_TYPE: 'at+jwt,a b' }), () => ['JWT_TOKEN_TYPE', '"a b"', "'at+jwt'"]],
-  ['a size limit that is not a number', 'RS256_CONFIG_INVALID', () => ({ JWT_PRIVATE_KEY_PATH: keys.privatePath, JWT_MAX_TOKEN_LENGTH: 'big' }), () => ['JWT_MAX_TOKEN_LENGTH']],
-  ['a negative cache size', 'RS256_CONFIG_INVALID', () => ({ JWT_PRIVATE_KEY_PATH: keys.privatePath, JWT_CACHE_SIZE: '-1' }), () => ['JWT_CACHE_SIZE', 'at least 0']],
-  ['a JWKS URI that is not a URL', 'RS256_CONFIG_INVALID', () => ({ JWT_JWKS_URI: 'issuer/jwks.json' }), () => ['JWT_JWKS_URI', '"issuer/jwks.json"', 'https:']],
-  ['an http: JWKS URI on a host that is not loopback', 'RS256_CONFIG_INVALID', () => ({ JWT_JWKS_URI: 'http://id.example.com/jwks.json' }), () => ['JWT_JWKS_URI', 'JWT_JWKS_ALLOW_HTTP']],
-  ['a JWKS URI together with a private key', 'RS256_CONFIG_INVALID', () => ({ JWT_JWKS_URI: 'https://id.example.com/jwks.json', JWT_PRIVATE_KEY_PATH: keys.privatePath }), () => ['JWT_JWKS_URI', 'signs nothing']],
-  ['a JWKS URI together with a public key', 'RS256_CONFIG_INVALID', () => ({ JWT_JWKS_URI: 'https://id.example.com/jwks.json', JWT_PUBLIC_KEY_PATH: keys.publicPath }), () => ['JWT_JWKS_URI', 'JWT_PUBLIC_KEY_PATH']],
-  ['an issuer URL that is not a URL', 'RS256_CONFIG_INVALID', () => ({ JWT_ISSUER_URL: 'keycloak/realms/a' }), () => ['JWT_ISSUER_URL', '"keycloak/realms/a"', 'https:']],
-  ['an http: issuer URL on a host that is not loopback', 'RS256_CONFIG_INVALID', () => ({ JWT_ISSUER_URL: 'http://id.example.com' }), () => ['JWT_ISSUER_URL', 'JWT_JWKS_ALLOW_HTTP']],
-  ['an issuer URL together with a JWKS URI', 'RS256_CONFIG_INVALID', () => ({ JWT_ISSUER_URL: 'https://id.example.com', JWT_JWKS_URI: 'https://id.example.com/jwks' }), () => ['JWT_JWKS_URI', 'JWT_ISSUER_URL', 'only one']],
-  ['an issuer URL together with a private key', 'RS256_CONFIG_INVALID', () => ({ JWT_ISSUER_URL: 'https://id.example.com', JWT_PRIVATE_KEY_PATH: keys.privatePath }), () => ['JWT_ISSUER_URL', 'signs nothing']],
-  ['an issuer URL that disagrees with JWT_ISSUER', 'RS256_CONFIG_INVALID', () => ({ JWT_ISSUER_URL: 'https://id.example.com', JWT_ISSUER: 'https://id.example.com/' }), () => ['JWT_ISSUER', 'JWT_ISSUER_URL', 'one iss']],
-  ['trusted issuers together with JWT_ISSUER', 'RS256_CONFIG_INVALID', () => ({ JWT_TRUSTED_ISSUERS: 'https://a.example.com,https://b.example.com', JWT_ISSUER: 'https://a.example.com' }), () => ['JWT_ISSUER', 'JWT_TRUSTED_ISSUERS', 'several issuers']],
-  ['trusted issuers together with a public key', 'RS256_CONFIG_INVALID', () => ({ JWT_TRUSTED_ISSUERS: 'https://a.example.com', JWT_PUBLIC_KEY_PATH: keys.publicPath }), () => ['JWT_TRUSTED_ISSUERS', 'JWT_PUBLIC_KEY_PATH']],
-  ['a trusted issuer listed twice', 'RS256_CONFIG_INVALID', () => ({ JWT_TRUSTED_ISSUERS: 'https://a.example.com,https://a.example.com' }), () => ['JWT_TRUSTED_ISSUERS', '"https://a.example.com" twice']],
-  ['a trusted issuer over http: on a host that is not loopback', 'RS256_CONFIG_INVALID', () => ({ JWT_TRUSTED_ISSUERS: 'http://a.example.com' }), () => ['JWT_TRUSTED_ISSUERS (issuer "http://a.example.com")', 'https:']],
-  ['trusted issuers as malformed JSON', 'RS256_CONFIG_INVALID', () => ({ JWT_TRUSTED_ISSUERS: '[{"issuer": ' }), () => ['JWT_TRUSTED_ISSUERS', 'JSON array']],
+  [
+    'a negative clock tolerance',
+    'RS256_CONFIG_INVALID',
+    () => ({ JWT_PRIVATE_KEY_PATH: keys.privatePath, JWT_CLOCK_TOLERANCE: '-5' }),
+    () => ['JWT_CLOCK_TOLERANCE', '"-5"'],
+  ],
+  [
+    'an unknown token profile',
+    'RS256_CONFIG_INVALID',
+    () => ({ JWT_PRIVATE_KEY_PATH: keys.privatePath, JWT_TOKEN_PROFILE: 'rfc-9068' }),
+    () => ['JWT_TOKEN_PROFILE', '"rfc-9068"', 'jwt, rfc9068'],
+  ],
+  [
+    'the RFC 9068 profile without an audience',
+    'RS256_CONFIG_INVALID',
+    () => ({ JWT_PRIVATE_KEY_PATH: keys.privatePath, JWT_TOKEN_PROFILE: 'rfc9068', JWT_ISSUER: 'https://id.example.com' }),
+    () => ['JWT_TOKEN_PROFILE', 'JWT_AUDIENCE'],
+  ],
+  [
+    'a token type that is not a media type',
+    'RS256_CONFIG_INVALID',
+    () => ({ JWT_PRIVATE_KEY_PATH: keys.privatePath, JWT_TOKEN_TYPE: 'at+jwt,a b' }),
+    () => ['JWT_TOKEN_TYPE', '"a b"', "'at+jwt'"],
+  ],
+  [
+    'a size limit that is not a number',
+    'RS256_CONFIG_INVALID',
+    () => ({ JWT_PRIVATE_KEY_PATH: keys.privatePath, JWT_MAX_TOKEN_LENGTH: 'big' }),
+    () => ['JWT_MAX_TOKEN_LENGTH'],
+  ],
+  [
+    'a negative cache size',
+    'RS256_CONFIG_INVALID',
+    () => ({ JWT_PRIVATE_KEY_PATH: keys.privatePath, JWT_CACHE_SIZE: '-1' }),
+    () => ['JWT_CACHE_SIZE', 'at least 0'],
+  ],
+  [
+    'a JWKS URI that is not a URL',
+    'RS256_CONFIG_INVALID',
+    () => ({ JWT_JWKS_URI: 'issuer/jwks.json' }),
+    () => ['JWT_JWKS_URI', '"issuer/jwks.json"', 'https:'],
+  ],
+  [
+    'an http: JWKS URI on a host that is not loopback',
+    'RS256_CONFIG_INVALID',
+    () => ({ JWT_JWKS_URI: 'http://id.example.com/jwks.json' }),
+    () => ['JWT_JWKS_URI', 'JWT_JWKS_ALLOW_HTTP'],
+  ],
+  [
+    'a JWKS URI together with a private key',
+    'RS256_CONFIG_INVALID',
+    () => ({ JWT_JWKS_URI: 'https://id.example.com/jwks.json', JWT_PRIVATE_KEY_PATH: keys.privatePath }),
+    () => ['JWT_JWKS_URI', 'signs nothing'],
+  ],
+  [
+    'a JWKS URI together with a public key',
+    'RS256_CONFIG_INVALID',
+    () => ({ JWT_JWKS_URI: 'https://id.example.com/jwks.json', JWT_PUBLIC_KEY_PATH: keys.publicPath }),
+    () => ['JWT_JWKS_URI', 'JWT_PUBLIC_KEY_PATH'],
+  ],
+  [
+    'an issuer URL that is not a URL',
+    'RS256_CONFIG_INVALID',
+    () => ({ JWT_ISSUER_URL: 'keycloak/realms/a' }),
+    () => ['JWT_ISSUER_URL', '"keycloak/realms/a"', 'https:'],
+  ],
+  [
+    'an http: issuer URL on a host that is not loopback',
+    'RS256_CONFIG_INVALID',
+    () => ({ JWT_ISSUER_URL: 'http://id.example.com' }),
+    () => ['JWT_ISSUER_URL', 'JWT_JWKS_ALLOW_HTTP'],
+  ],
+  [
+    'an issuer URL together with a JWKS URI',
+    'RS256_CONFIG_INVALID',
+    () => ({ JWT_ISSUER_URL: 'https://id.example.com', JWT_JWKS_URI: 'https://id.example.com/jwks' }),
+    () => ['JWT_JWKS_URI', 'JWT_ISSUER_URL', 'only one'],
+  ],
+  [
+    'an issuer URL together with a private key',
+    'RS256_CONFIG_INVALID',
+    () => ({ JWT_ISSUER_URL: 'https://id.example.com', JWT_PRIVATE_KEY_PATH: keys.privatePath }),
+    () => ['JWT_ISSUER_URL', 'signs nothing'],
+  ],
+  [
+    'an issuer URL that disagrees with JWT_ISSUER',
+    'RS256_CONFIG_INVALID',
+    () => ({ JWT_ISSUER_URL: 'https://id.example.com', JWT_ISSUER: 'https://id.example.com/' }),
+    () => ['JWT_ISSUER', 'JWT_ISSUER_URL', 'one iss'],
+  ],
+  [
+    'trusted issuers together with JWT_ISSUER',
+    'RS256_CONFIG_INVALID',
+    () => ({ JWT_TRUSTED_ISSUERS: 'https://a.example.com,https://b.example.com', JWT_ISSUER: 'https://a.example.com' }),
+    () => ['JWT_ISSUER', 'JWT_TRUSTED_ISSUERS', 'several issuers'],
+  ],
+  [
+    'trusted issuers together with a public key',
+    'RS256_CONFIG_INVALID',
+    () => ({ JWT_TRUSTED_ISSUERS: 'https://a.example.com', JWT_PUBLIC_KEY_PATH: keys.publicPath }),
+    () => ['JWT_TRUSTED_ISSUERS', 'JWT_PUBLIC_KEY_PATH'],
+  ],
+  [
+    'a trusted issuer listed twice',
+    'RS256_CONFIG_INVALID',
+    () => ({ JWT_TRUSTED_ISSUERS: 'https://a.example.com,https://a.example.com' }),
+    () => ['JWT_TRUSTED_ISSUERS', '"https://a.example.com" twice'],
+  ],
+  [
+    'a trusted issuer over http: on a host that is not loopback',
+    'RS256_CONFIG_INVALID',
+    () => ({ JWT_TRUSTED_ISSUERS: 'http://a.example.com' }),
+    () => ['JWT_TRUSTED_ISSUERS (issuer "http://a.example.com")', 'https:'],
+  ],
+  [
+    'trusted issuers as malformed JSON',
+    'RS256_CONFIG_INVALID',
+    () => ({ JWT_TRUSTED_ISSUERS: '[{"issuer": ' }),
+    () => ['JWT_TRUSTED_ISSUERS', 'JSON array'],
+  ],
   [
     'a trusted issuer with two key sources',
     'RS256_CONFIG_INVALID',
-    () => ({ JWT_TRUSTED_ISSUERS: JSON.stringify([{ issuer: 'https://a.example.com', jwksUri: 'https://a.example.com/keys', publicKeyPath: keys.publicPath }]) }),
+    () => ({
+      JWT_TRUSTED_ISSUERS: JSON.stringify([
+        { issuer: 'https://a.example.com', jwksUri: 'https://a.example.com/keys', publicKeyPath: keys.publicPath },
+      ]),
+    }),
     () => ['issuer "https://a.example.com"', 'one way'],
   ],
   [
@@ -102,16 +276,36 @@ const cases: Case[] = [
     () => ({ JWT_TRUSTED_ISSUERS: JSON.stringify([{ issuer: 'internal', publicKeyPath: keys.missingPath }]) }),
     () => ['JWT_TRUSTED_ISSUERS (issuer "internal") publicKeyPath', keys.missingPath],
   ],
-  ['a JWKS cooldown of zero', 'RS256_CONFIG_INVALID', () => ({ JWT_JWKS_URI: 'https://id.example.com/jwks.json', JWT_JWKS_COOLDOWN: '0' }), () => ['JWT_JWKS_COOLDOWN', '"0"', 'at least 1']],
-  ['a JWKS size cap below 1 KiB', 'RS256_CONFIG_INVALID', () => ({ JWT_JWKS_URI: 'https://id.example.com/jwks.json', JWT_JWKS_MAX_BYTES: '100' }), () => ['JWT_JWKS_MAX_BYTES', '"100"', 'at least 1024']],
-  ['a JWKS key cap of zero', 'RS256_CONFIG_INVALID', () => ({ JWT_JWKS_URI: 'https://id.example.com/jwks.json', JWT_JWKS_MAX_KEYS: '0' }), () => ['JWT_JWKS_MAX_KEYS', '"0"', 'at least 1']],
+  [
+    'a JWKS cooldown of zero',
+    'RS256_CONFIG_INVALID',
+    () => ({ JWT_JWKS_URI: 'https://id.example.com/jwks.json', JWT_JWKS_COOLDOWN: '0' }),
+    () => ['JWT_JWKS_COOLDOWN', '"0"', 'at least 1'],
+  ],
+  [
+    'a JWKS size cap below 1 KiB',
+    'RS256_CONFIG_INVALID',
+    () => ({ JWT_JWKS_URI: 'https://id.example.com/jwks.json', JWT_JWKS_MAX_BYTES: '100' }),
+    () => ['JWT_JWKS_MAX_BYTES', '"100"', 'at least 1024'],
+  ],
+  [
+    'a JWKS key cap of zero',
+    'RS256_CONFIG_INVALID',
+    () => ({ JWT_JWKS_URI: 'https://id.example.com/jwks.json', JWT_JWKS_MAX_KEYS: '0' }),
+    () => ['JWT_JWKS_MAX_KEYS', '"0"', 'at least 1'],
+  ],
   [
     'a JWKS switch that is not a boolean',
     'RS256_CONFIG_INVALID',
     () => ({ JWT_PRIVATE_KEY_PATH: keys.privatePath, JWT_JWKS_ENABLED: 'maybe' }),
     () => ['JWT_JWKS_ENABLED', '"maybe"', 'one of true, false, 1, 0, yes, no'],
   ],
-  ['a JWKS path without a leading slash', 'RS256_CONFIG_INVALID', () => ({ JWT_PRIVATE_KEY_PATH: keys.privatePath, JWT_JWKS_ENABLED: 'true', JWT_JWKS_PATH: 'jwks.json' }), () => ['JWT_JWKS_PATH', "'/'"]],
+  [
+    'a JWKS path without a leading slash',
+    'RS256_CONFIG_INVALID',
+    () => ({ JWT_PRIVATE_KEY_PATH: keys.privatePath, JWT_JWKS_ENABLED: 'true', JWT_JWKS_PATH: 'jwks.json' }),
+    () => ['JWT_JWKS_PATH', "'/'"],
+  ],
   [
     'a JWKS path that the router would read as a pattern, not a raw path-to-regexp error',
     'RS256_CONFIG_INVALID',
@@ -130,9 +324,24 @@ const cases: Case[] = [
     () => ({ JWT_PRIVATE_KEY_PATH: keys.privatePath, JWT_REQUIRED_CLAIMS: 'exp, iat sub' }),
     () => ['JWT_REQUIRED_CLAIMS', '"iat sub"', '"iat,sub"'],
   ],
-  ['an audience list of blank items', 'RS256_CONFIG_INVALID', () => ({ JWT_PRIVATE_KEY_PATH: keys.privatePath, JWT_AUDIENCE: ' , ' }), () => ['JWT_AUDIENCE', '" , "', 'non-empty item']],
-  ['a required-claims list of blank items', 'RS256_CONFIG_INVALID', () => ({ JWT_PRIVATE_KEY_PATH: keys.privatePath, JWT_REQUIRED_CLAIMS: ',' }), () => ['JWT_REQUIRED_CLAIMS', '","', 'non-empty item']],
-  ['a public key list of blank items', 'RS256_CONFIG_INVALID', () => ({ JWT_PRIVATE_KEY_PATH: keys.privatePath, JWT_PUBLIC_KEY_PATH: ' , ' }), () => ['JWT_PUBLIC_KEY_PATH', '" , "', 'at least one path']],
+  [
+    'an audience list of blank items',
+    'RS256_CONFIG_INVALID',
+    () => ({ JWT_PRIVATE_KEY_PATH: keys.privatePath, JWT_AUDIENCE: ' , ' }),
+    () => ['JWT_AUDIENCE', '" , "', 'non-empty item'],
+  ],
+  [
+    'a required-claims list of blank items',
+    'RS256_CONFIG_INVALID',
+    () => ({ JWT_PRIVATE_KEY_PATH: keys.privatePath, JWT_REQUIRED_CLAIMS: ',' }),
+    () => ['JWT_REQUIRED_CLAIMS', '","', 'non-empty item'],
+  ],
+  [
+    'a public key list of blank items',
+    'RS256_CONFIG_INVALID',
+    () => ({ JWT_PRIVATE_KEY_PATH: keys.privatePath, JWT_PUBLIC_KEY_PATH: ' , ' }),
+    () => ['JWT_PUBLIC_KEY_PATH', '" , "', 'at least one path'],
+  ],
   [
     'a JWKS path while the endpoint is off',
     'RS256_CONFIG_INVALID',
@@ -158,10 +367,19 @@ const cases: Case[] = [
     `${name} with local keys, where no JWK Set is fetched`,
     'RS256_CONFIG_INVALID',
     () => ({ JWT_PRIVATE_KEY_PATH: keys.privatePath, [name]: value }),
-    () => [`${name} is "${value}", but no JWK Set is fetched`, 'none of JWT_JWKS_URI, JWT_ISSUER_URL and JWT_TRUSTED_ISSUERS is set', `or unset ${name}`],
+    () => [
+      `${name} is "${value}", but no JWK Set is fetched`,
+      'none of JWT_JWKS_URI, JWT_ISSUER_URL and JWT_TRUSTED_ISSUERS is set',
+      `or unset ${name}`,
+    ],
   ]),
   // Without any key either, the missing JWK Set URI is the likelier mistake, and is named first.
-  ['a JWKS cooldown and no key at all', 'RS256_CONFIG_INVALID', () => ({ JWT_JWKS_COOLDOWN: '60' }), () => ['JWT_JWKS_COOLDOWN', 'JWT_JWKS_URI', 'JWT_ISSUER_URL']],
+  [
+    'a JWKS cooldown and no key at all',
+    'RS256_CONFIG_INVALID',
+    () => ({ JWT_JWKS_COOLDOWN: '60' }),
+    () => ['JWT_JWKS_COOLDOWN', 'JWT_JWKS_URI', 'JWT_ISSUER_URL'],
+  ],
   [
     'an issuer cache size without an issuerResolver',
     'RS256_CONFIG_INVALID',
@@ -178,7 +396,12 @@ const cases: Case[] = [
     'a JWKS size cap with trusted issuers that all have local keys',
     'RS256_CONFIG_INVALID',
     () => ({ JWT_TRUSTED_ISSUERS: JSON.stringify([{ issuer: 'internal', publicKeyPath: keys.publicPath }]), JWT_JWKS_MAX_BYTES: '4096' }),
-    () => ['JWT_JWKS_MAX_BYTES is "4096", but no JWK Set is fetched', 'every issuer of JWT_TRUSTED_ISSUERS has local keys', 'jwksUri', 'unset JWT_JWKS_MAX_BYTES'],
+    () => [
+      'JWT_JWKS_MAX_BYTES is "4096", but no JWK Set is fetched',
+      'every issuer of JWT_TRUSTED_ISSUERS has local keys',
+      'jwksUri',
+      'unset JWT_JWKS_MAX_BYTES',
+    ],
   ],
   [
     'key-file watching with the key inline',
@@ -269,7 +492,11 @@ describe.each(WIRINGS)('start-up checks (%s)', (wiring) => {
     });
 
     it.each<[string, () => Rs256AuthModuleOptions, string]>([
-      ['with local keys', () => ({ privateKeyPath: keys.privatePath, jwksCooldown: 60 }) as unknown as Rs256AuthModuleOptions, 'jwksCooldown option is 60, but no JWK Set is fetched: none of JWT_JWKS_URI'],
+      [
+        'with local keys',
+        () => ({ privateKeyPath: keys.privatePath, jwksCooldown: 60 }) as unknown as Rs256AuthModuleOptions,
+        'jwksCooldown option is 60, but no JWK Set is fetched: none of JWT_JWKS_URI',
+      ],
       [
         'with trusted issuers that all have local keys',
         () => ({ trustedIssuers: [{ issuer: 'internal', publicKeyPath: keys.publicPath }], jwksMaxKeys: 10 }),
@@ -282,7 +509,9 @@ describe.each(WIRINGS)('start-up checks (%s)', (wiring) => {
     });
 
     it('an empty requiredClaims array still requires no claim', async () => {
-      const moduleRef = await Test.createTestingModule({ imports: [appModule({ wiring, options: { privateKeyPath: keys.privatePath, requiredClaims: [] } })] }).compile();
+      const moduleRef = await Test.createTestingModule({
+        imports: [appModule({ wiring, options: { privateKeyPath: keys.privatePath, requiredClaims: [] } })],
+      }).compile();
       await moduleRef.close();
     });
   });
@@ -298,6 +527,7 @@ describe.each(WIRINGS)('start-up checks (%s)', (wiring) => {
       }
     }
     afterEach(() => {
+      // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- environment variables the test set.
       for (const name of added.splice(0)) delete process.env[name];
     });
 
@@ -346,13 +576,16 @@ describe.each(WIRINGS)('start-up checks (%s)', (wiring) => {
       setEnv({ JWT_PRIVATE_KEY_FILE: keys.privatePath });
       const logs = new LogCapture();
       const error = await startupError(wiring, {}, logs);
-      const hint = 'For JWT_PRIVATE_KEY_FILE, set JWT_PRIVATE_KEY_PATH instead: it takes the key file\'s path, a Docker secret\'s /run/secrets/<name> included.';
+      const hint =
+        "For JWT_PRIVATE_KEY_FILE, set JWT_PRIVATE_KEY_PATH instead: it takes the key file's path, a Docker secret's /run/secrets/<name> included.";
       expect(logs.matching(/JWT_/)).toEqual([
         `WARN Unknown JWT_* variables, not settings of this module: JWT_PRIVATE_KEY_FILE. ${hint} ` +
           "List the application's own in the ignoreEnv option to silence this warning.",
       ]);
       expect(error.code).toBe('RS256_NO_KEY');
-      expect(error.message).toMatch(/^No key is configured: .* or the privateKeyPath\/publicKeyPath options\. For JWT_PRIVATE_KEY_FILE, set JWT_PRIVATE_KEY_PATH instead/);
+      expect(error.message).toMatch(
+        /^No key is configured: .* or the privateKeyPath\/publicKeyPath options\. For JWT_PRIVATE_KEY_FILE, set JWT_PRIVATE_KEY_PATH instead/,
+      );
       expect(`${error.message}\n${logs.lines.join('\n')}`).not.toContain(keys.privatePath);
     });
 
@@ -364,7 +597,7 @@ describe.each(WIRINGS)('start-up checks (%s)', (wiring) => {
       expect(logs.matching(/JWT_PUBLIC_KEY_FILE/)).toEqual([expect.stringContaining('For JWT_PUBLIC_KEY_FILE, set JWT_PUBLIC_KEY_PATH instead')]);
     });
 
-    it('ignoreEnv declares the application\'s own names, near-misses included: no error, no warning', async () => {
+    it("ignoreEnv declares the application's own names, near-misses included: no error, no warning", async () => {
       setEnv({ JWT_ISSUERS: VALUE, JWT_REFRESH_SECRET: VALUE });
       const logs = new LogCapture();
       const options = { privateKeyPath: keys.privatePath, ignoreEnv: ['JWT_ISSUERS', 'JWT_REFRESH_SECRET'] };
@@ -390,11 +623,20 @@ describe.each(WIRINGS)('start-up checks (%s)', (wiring) => {
       ['an issuer URL', () => ({ issuerUrl: 'https://id.example.com', audience: 'api', jwksTimeout: 2000 })],
       [
         'one trusted issuer of several with a fetched set',
-        () => ({ trustedIssuers: [{ issuer: 'internal', publicKeyPath: keys.publicPath }, 'https://id.example.com'], audience: 'api', jwksMaxKeys: 10 }),
+        () => ({
+          trustedIssuers: [{ issuer: 'internal', publicKeyPath: keys.publicPath }, 'https://id.example.com'],
+          audience: 'api',
+          jwksMaxKeys: 10,
+        }),
       ],
       [
         'local trusted issuers and a resolver, whose answers may name a JWK Set',
-        () => ({ trustedIssuers: [{ issuer: 'internal', publicKeyPath: keys.publicPath }], issuerResolver: () => undefined, audience: 'api', jwksCacheMaxAge: 60 }),
+        () => ({
+          trustedIssuers: [{ issuer: 'internal', publicKeyPath: keys.publicPath }],
+          issuerResolver: () => undefined,
+          audience: 'api',
+          jwksCacheMaxAge: 60,
+        }),
       ],
     ])('%s', async (_name, options) => {
       const moduleRef = await Test.createTestingModule({ imports: [appModule({ wiring, options: options() })] }).compile();
@@ -407,7 +649,11 @@ describe.each(WIRINGS)('start-up checks (%s)', (wiring) => {
       ['a key file', () => ({ privateKeyPath: keys.privatePath, watchKeyFiles: true })],
       [
         'one trusted issuer of several with a key file',
-        () => ({ trustedIssuers: [{ issuer: 'internal', publicKeyPath: keys.publicPath }, 'https://id.example.com'], audience: 'api', watchKeyFiles: true }),
+        () => ({
+          trustedIssuers: [{ issuer: 'internal', publicKeyPath: keys.publicPath }, 'https://id.example.com'],
+          audience: 'api',
+          watchKeyFiles: true,
+        }),
       ],
       ['a resolver, whose answers may name key files', () => ({ issuerResolver: () => undefined, audience: 'api', watchKeyFiles: true })],
       ['inline keys, with watching off', () => ({ publicKey: readFileSync(keys.publicPath, 'utf8'), watchKeyFiles: false })],

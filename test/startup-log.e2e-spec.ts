@@ -12,7 +12,10 @@ afterAll(() => keys.cleanup());
 
 /** Everything that must never reach a log: PEM armour and bodies, the modulus, the passphrase. */
 function secrets(): string[] {
-  const pemLines = (path: string): string[] => readFileSync(path, 'utf8').split('\n').filter((line) => line.length > 20);
+  const pemLines = (path: string): string[] =>
+    readFileSync(path, 'utf8')
+      .split('\n')
+      .filter((line) => line.length > 20);
   const modulus = keys.main.publicKey.export({ format: 'jwk' }).n!;
   return ['BEGIN', ...pemLines(keys.privatePath), ...pemLines(keys.encryptedPath), modulus.slice(0, 40), keys.passphrase];
 }
@@ -27,13 +30,23 @@ describe.each(PLATFORMS)('the start-up log line (%s)', (platform) => {
     const { app, jwt } = await createApp({
       platform,
       logger: logs,
-      env: { JWT_PRIVATE_KEY_PATH: keys.encryptedPath, JWT_PRIVATE_KEY_PASSPHRASE: keys.passphrase, JWT_PUBLIC_KEY_PATH: `${keys.publicPath},${keys.otherPublicPath}`, JWT_JWKS_ENABLED: 'true', JWT_JWKS_PATH: '/keys.json' },
+      env: {
+        JWT_PRIVATE_KEY_PATH: keys.encryptedPath,
+        JWT_PRIVATE_KEY_PASSPHRASE: keys.passphrase,
+        JWT_PUBLIC_KEY_PATH: `${keys.publicPath},${keys.otherPublicPath}`,
+        JWT_JWKS_ENABLED: 'true',
+        JWT_JWKS_PATH: '/keys.json',
+      },
     });
     try {
       const kid = JSON.parse(Buffer.from(jwt.sign({ sub: 'u' }).split('.')[0], 'base64url').toString()).kid as string;
       const lines = modeLines(logs);
       expect(lines).toHaveLength(1);
-      expect(lines[0]).toMatch(new RegExp(`^LOG Signing mode: signs RS256 tokens with kid ${kid}, verifies kids \\[[^\\]]*${kid}[^\\]]*, [^\\]]+\\]; JWK Set served at /keys\\.json; checks no issuer \\(JWT_ISSUER is not set\\) and no audience \\(JWT_AUDIENCE is not set\\)\\.$`));
+      expect(lines[0]).toMatch(
+        new RegExp(
+          `^LOG Signing mode: signs RS256 tokens with kid ${kid}, verifies kids \\[[^\\]]*${kid}[^\\]]*, [^\\]]+\\]; JWK Set served at /keys\\.json; checks no issuer \\(JWT_ISSUER is not set\\) and no audience \\(JWT_AUDIENCE is not set\\)\\.$`,
+        ),
+      );
       for (const secret of secrets()) {
         expect(logs.lines.join('\n')).not.toContain(secret);
       }
@@ -46,7 +59,11 @@ describe.each(PLATFORMS)('the start-up log line (%s)', (platform) => {
     const logs = new LogCapture();
     const { app } = await createApp({ platform, logger: logs, env: { JWT_PUBLIC_KEY_PATH: keys.publicPath } });
     try {
-      expect(modeLines(logs)).toEqual([expect.stringMatching(/^LOG Verify-only mode \(no private key\): verifies RS256 tokens with kids \[[\w-]+\]; JWK Set not served; checks no issuer \(JWT_ISSUER is not set\) and no audience \(JWT_AUDIENCE is not set\)\.$/)]);
+      expect(modeLines(logs)).toEqual([
+        expect.stringMatching(
+          /^LOG Verify-only mode \(no private key\): verifies RS256 tokens with kids \[[\w-]+\]; JWK Set not served; checks no issuer \(JWT_ISSUER is not set\) and no audience \(JWT_AUDIENCE is not set\)\.$/,
+        ),
+      ]);
     } finally {
       await app.close();
     }
@@ -96,9 +113,17 @@ describe.each(PLATFORMS)('the start-up log line (%s)', (platform) => {
     try {
       const issuerUrl = await listen(issuer.app);
       const logs = new LogCapture();
-      const { app } = await createApp({ platform, logger: logs, env: { JWT_JWKS_URI: `${issuerUrl}/.well-known/jwks.json`, JWT_ACCEPT_ANY_AUDIENCE: 'true' } });
+      const { app } = await createApp({
+        platform,
+        logger: logs,
+        env: { JWT_JWKS_URI: `${issuerUrl}/.well-known/jwks.json`, JWT_ACCEPT_ANY_AUDIENCE: 'true' },
+      });
       try {
-        expect(modeLines(logs)).toEqual([expect.stringMatching(/^LOG Resource-server mode: .*; JWK Set not served; checks no issuer \(JWT_ISSUER is not set\) and no audience \(JWT_ACCEPT_ANY_AUDIENCE\)\.$/)]);
+        expect(modeLines(logs)).toEqual([
+          expect.stringMatching(
+            /^LOG Resource-server mode: .*; JWK Set not served; checks no issuer \(JWT_ISSUER is not set\) and no audience \(JWT_ACCEPT_ANY_AUDIENCE\)\.$/,
+          ),
+        ]);
       } finally {
         await app.close();
       }

@@ -18,9 +18,7 @@ async function policyLines(options: Rs256AuthModuleOptions): Promise<string[]> {
 
 describe('the start-up policy line', () => {
   it('says the clock tolerance, the cache, sessions off and refusals not logged, by default', async () => {
-    expect(await policyLines({})).toEqual([
-      'LOG Policy: clock tolerance 5 s; verified-token cache of 5000; sessions off; refusals not logged.',
-    ]);
+    expect(await policyLines({})).toEqual(['LOG Policy: clock tolerance 5 s; verified-token cache of 5000; sessions off; refusals not logged.']);
   });
 
   it('says what is configured: sessions and their store, refusal logging, the metadata routes', async () => {

@@ -71,13 +71,21 @@ describe.each(WIRINGS)('the JwtService the module provides verifies as strictly 
 
   const publicPem = (): string => readFileSync(keys.publicPath, 'utf8');
   const badTokens: [string, () => string, string][] = [
-    ['HS256 keyed with the public key PEM', () => craftToken({ alg: 'HS256', typ: 'JWT' }, claims(), signers.hs256(publicPem())), 'RS256_TOKEN_ALGORITHM'],
+    [
+      'HS256 keyed with the public key PEM',
+      () => craftToken({ alg: 'HS256', typ: 'JWT' }, claims(), signers.hs256(publicPem())),
+      'RS256_TOKEN_ALGORITHM',
+    ],
     ['alg none, unsigned', () => craftToken({ alg: 'none' }, claims(), signers.none()), 'RS256_TOKEN_SIGNATURE'],
     ['RS512 by the right key', () => craftToken({ alg: 'RS512' }, claims(), signers.rs512(keys.main.privateKey)), 'RS256_TOKEN_ALGORITHM'],
     ['another key', () => rs256Token(keys.other.privateKey, claims()), 'RS256_TOKEN_SIGNATURE'],
     ['crit header', () => rs256Token(keys.main.privateKey, claims(), { crit: ['exp'] }), 'RS256_TOKEN_CRIT_UNSUPPORTED'],
     ['a key in the header', () => rs256Token(keys.main.privateKey, claims(), { jku: 'https://evil.test/jwks' }), 'RS256_TOKEN_HEADER_KEY'],
-    ['expired beyond the tolerance', () => rs256Token(keys.main.privateKey, claims({ iat: nowSeconds() - 100, exp: nowSeconds() - 10 })), 'RS256_TOKEN_EXPIRED'],
+    [
+      'expired beyond the tolerance',
+      () => rs256Token(keys.main.privateKey, claims({ iat: nowSeconds() - 100, exp: nowSeconds() - 10 })),
+      'RS256_TOKEN_EXPIRED',
+    ],
     ['another issuer', () => rs256Token(keys.main.privateKey, claims({ iss: 'https://evil.test' })), 'RS256_TOKEN_ISSUER'],
     ['another audience', () => rs256Token(keys.main.privateKey, claims({ aud: 'evil.test' })), 'RS256_TOKEN_AUDIENCE'],
     ['no sub', () => rs256Token(keys.main.privateKey, claims({ sub: undefined })), 'RS256_TOKEN_CLAIM_MISSING'],
@@ -178,7 +186,9 @@ describe('the JwtService of a resource server', () => {
   it("verifyAsync fetches the issuer's JWK Set again for a kid it does not know yet, as the guard does", async () => {
     // The issuer is down while the resource server starts: it starts with no key at all.
     const port = await freePort();
-    const resource = await createApp({ env: { JWT_JWKS_URI: `http://127.0.0.1:${port}/.well-known/jwks.json`, JWT_AUDIENCE: 'remote-api', JWT_JWKS_COOLDOWN: '1' } });
+    const resource = await createApp({
+      env: { JWT_JWKS_URI: `http://127.0.0.1:${port}/.well-known/jwks.json`, JWT_AUDIENCE: 'remote-api', JWT_JWKS_COOLDOWN: '1' },
+    });
     // The failed start-up fetch opened a cooldown window of the shortest length accepted: let it pass.
     const cooldown = new Promise((resolve) => setTimeout(resolve, 1000));
     const issuer = await createApp({ env: { JWT_PRIVATE_KEY_PATH: keys.privatePath, JWT_AUDIENCE: 'remote-api', JWT_JWKS_ENABLED: 'true' } });
@@ -287,7 +297,10 @@ describe.each([
 
 describe('one JwtService per application', () => {
   /** Starts an app whose feature module has the given imports and providers; resolves with its error, if any. */
-  async function startWithFeature(feature: { imports?: ModuleMetadata['imports']; providers?: Provider[] }, extras: Rs256AuthModuleExtras = {}): Promise<unknown> {
+  async function startWithFeature(
+    feature: { imports?: ModuleMetadata['imports']; providers?: Provider[] },
+    extras: Rs256AuthModuleExtras = {},
+  ): Promise<unknown> {
     @Injectable()
     class Tokens {
       constructor(readonly jwt: JwtService) {}
@@ -307,7 +320,7 @@ describe('one JwtService per application', () => {
     }
   }
 
-  it("refuses a leftover JwtModule.register({ secret }) in a feature module, naming it and the fix", async () => {
+  it('refuses a leftover JwtModule.register({ secret }) in a feature module, naming it and the fix', async () => {
     const error = await startWithFeature({ imports: [JwtModule.register({ secret: 'leftover-secret-for-tests-only' })] });
     expect(error).toBeInstanceOf(Rs256AuthError);
     expect(error).toMatchObject({ code: 'RS256_CONFIG_INVALID' });
@@ -318,7 +331,9 @@ describe('one JwtService per application', () => {
   });
 
   it('refuses a JwtService listed among a feature module’s own providers', async () => {
-    expect(await startWithFeature({ providers: [JwtService] })).toMatchObject({ message: expect.stringContaining('OrdersModule (provides JwtService)') });
+    expect(await startWithFeature({ providers: [JwtService] })).toMatchObject({
+      message: expect.stringContaining('OrdersModule (provides JwtService)'),
+    });
   });
 
   describe("a third party's module that registers JwtModule privately, for its own tokens", () => {

@@ -28,12 +28,16 @@ describe('the test suite cannot hang', () => {
       const pidsFile = join(dir, 'pids');
       // In band, as a CI run with one worker: anything the fixture leaves running keeps this very process alive.
       const jest = track(
-        spawn(process.execPath, [join(ROOT, 'node_modules/jest/bin/jest.js'), '--config', 'test/fixtures/setup-failure/jest.config.js', '--runInBand', '--ci'], {
-          cwd: ROOT,
-          // The helpers would give up on a process after an hour: only the end of the test file can stop them in time.
-          env: { ...process.env, TEST_NEVER_READY: 'openid-provider,redis,demo', TEST_CHILD_PIDS_FILE: pidsFile, TEST_STARTUP_MS: '3600000' },
-          stdio: ['ignore', 'pipe', 'pipe'],
-        }),
+        spawn(
+          process.execPath,
+          [join(ROOT, 'node_modules/jest/bin/jest.js'), '--config', 'test/fixtures/setup-failure/jest.config.js', '--runInBand', '--ci'],
+          {
+            cwd: ROOT,
+            // The helpers would give up on a process after an hour: only the end of the test file can stop them in time.
+            env: { ...process.env, TEST_NEVER_READY: 'openid-provider,redis,demo', TEST_CHILD_PIDS_FILE: pidsFile, TEST_STARTUP_MS: '3600000' },
+            stdio: ['ignore', 'pipe', 'pipe'],
+          },
+        ),
       );
       let output = '';
       jest.stdout!.on('data', (chunk: Buffer) => (output += chunk));

@@ -101,7 +101,12 @@ describe('nestjs-rs256-auth/testing: createAuthTestKit', () => {
   });
 
   it('makes one bad token per refusal reason', () => {
-    expect(kit.badTokens().map((bad) => bad.reason).sort()).toEqual([...REASONS].sort());
+    expect(
+      kit
+        .badTokens()
+        .map((bad) => bad.reason)
+        .sort(),
+    ).toEqual([...REASONS].sort());
   });
 
   it.each(kit.badTokens({ sub: 'mallory' }).map((bad) => [bad.reason, bad.code, bad.token]))(
@@ -121,7 +126,9 @@ describe('nestjs-rs256-auth/testing: createAuthTestKit', () => {
     try {
       started = await startApp([Rs256AuthModule.forRoot()]);
       expect((await request(started.url, '/profile', { token: kit.signTestToken() })).status).toBe(200);
-      expect((await request(started.url, '/profile', { token: kit.signTestToken({}, { aud: 'https://other.test' }) })).body.code).toBe('RS256_TOKEN_AUDIENCE');
+      expect((await request(started.url, '/profile', { token: kit.signTestToken({}, { aud: 'https://other.test' }) })).body.code).toBe(
+        'RS256_TOKEN_AUDIENCE',
+      );
     } finally {
       process.env = saved;
       await started?.app.close();
@@ -219,7 +226,13 @@ describe('nestjs-rs256-auth/testing: startFakeIssuer, and a resource server on J
     expect(header).toEqual({ alg: 'RS256', typ: 'at+jwt', kid: issuer!.signingKey.kid });
     expect((await request(server!.url, '/orders', { token })).status).toBe(200);
     const profile = await request(server!.url, '/profile', { token });
-    expect(profile.body).toMatchObject({ iss: issuer!.url, aud: 'https://api.test', sub: 'test-client', client_id: 'test-client', scope: 'orders:read' });
+    expect(profile.body).toMatchObject({
+      iss: issuer!.url,
+      aud: 'https://api.test',
+      sub: 'test-client',
+      client_id: 'test-client',
+      scope: 'orders:read',
+    });
   });
 
   it('refuses an unknown client, a wrong secret and another grant type, as RFC 6749 §5.2 says', async () => {

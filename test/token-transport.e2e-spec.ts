@@ -72,7 +72,10 @@ describe.each(PLATFORM_WIRINGS)('token transport over HTTP (%s, %s)', (platform,
 
     it('takes the Authorization header first, the cookie only without one', async () => {
       const token = jwt().sign({ sub: 'header' });
-      expect(await request(url(), '/profile', { token, ...cookie('access_token=garbage') })).toMatchObject({ status: 200, body: { subject: 'header' } });
+      expect(await request(url(), '/profile', { token, ...cookie('access_token=garbage') })).toMatchObject({
+        status: 200,
+        body: { subject: 'header' },
+      });
       const refused = await request(url(), '/profile', { token: 'garbage', ...cookie(`access_token=${token}`) });
       expect(refused.status).toBe(401);
       expect(refused.headers.get('www-authenticate')).toContain('error="invalid_token"');
@@ -102,7 +105,9 @@ describe.each(PLATFORM_WIRINGS)('token transport over HTTP (%s, %s)', (platform,
 
 describe('the transport settings are checked at start-up', () => {
   const build = (options: Parameters<typeof Rs256AuthModule.forRoot>[0]) =>
-    Test.createTestingModule({ imports: [Rs256AuthModule.forRoot({ privateKeyPath: keys.privatePath, ...options } as Parameters<typeof Rs256AuthModule.forRoot>[0])] }).compile();
+    Test.createTestingModule({
+      imports: [Rs256AuthModule.forRoot({ privateKeyPath: keys.privatePath, ...options } as Parameters<typeof Rs256AuthModule.forRoot>[0])],
+    }).compile();
 
   it.each([
     ['authScheme option', { authScheme: 'Bearer token' }, 'an authorization scheme'],

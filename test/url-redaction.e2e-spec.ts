@@ -58,13 +58,17 @@ describe('URLs in logs: no credentials, no query values', () => {
     withoutSecrets(logs);
     // fetch refuses a URL with credentials, quoting it whole in its error: the warning shows it redacted.
     expect(logs.matching(/^WARN Fetching the JWK Set from/)).toEqual([
-      expect.stringContaining(`from ${origin}/.well-known/jwks.json?k=*** failed (TypeError: Request cannot be constructed from a URL that includes credentials: ${origin}/.well-known/jwks.json?k=***)`),
+      expect.stringContaining(
+        `from ${origin}/.well-known/jwks.json?k=*** failed (TypeError: Request cannot be constructed from a URL that includes credentials: ${origin}/.well-known/jwks.json?k=***)`,
+      ),
     ]);
   });
 
   it('a discovery mismatch names the configured issuer without its credentials or query values', async () => {
     const server = createServer((_req, res) => {
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ issuer: `https://other.example.test/?t=${QUERY_VALUE}`, jwks_uri: 'https://other.example.test/keys' }));
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ issuer: `https://other.example.test/?t=${QUERY_VALUE}`, jwks_uri: 'https://other.example.test/keys' }));
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     closers.push(() => new Promise((resolve) => server.close(() => resolve())));
@@ -72,7 +76,9 @@ describe('URLs in logs: no credentials, no query values', () => {
     const logs = await resourceServer({ JWT_ISSUER_URL: origin.replace('://', `://user:${PASSWORD}@`) + '/realms/a' });
     withoutSecrets(logs);
     expect(logs.matching(/^WARN Discovering the keys of issuer/)).toEqual([
-      expect.stringContaining(`issuer ${origin}/realms/a failed (${origin}/realms/a/.well-known/openid-configuration names issuer "https://other.example.test/?t=***", not "${origin}/realms/a")`),
+      expect.stringContaining(
+        `issuer ${origin}/realms/a failed (${origin}/realms/a/.well-known/openid-configuration names issuer "https://other.example.test/?t=***", not "${origin}/realms/a")`,
+      ),
     ]);
   });
 

@@ -18,6 +18,12 @@ export class DemoController {
   @RequireClaims({ scopes: ['orders:read'] })
   @Get('orders')
   orders(@Claims('sub') subject: string): { owner: string; orders: { id: string; total: number }[] } {
-    return { owner: subject, orders: [{ id: 'order-1001', total: 42 }, { id: 'order-1002', total: 7.5 }] };
+    return {
+      owner: subject,
+      orders: [
+        { id: 'order-1001', total: 42 },
+        { id: 'order-1002', total: 7.5 },
+      ],
+    };
   }
 }

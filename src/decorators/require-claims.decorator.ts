@@ -12,5 +12,4 @@ import { REQUIRED_CLAIMS_KEY } from '../rs256-auth.constants.js';
  * @Get('orders')
  * list() {}
  */
-export const RequireClaims = (requirement: ClaimRequirement): MethodDecorator & ClassDecorator =>
-  SetMetadata(REQUIRED_CLAIMS_KEY, requirement);
+export const RequireClaims = (requirement: ClaimRequirement): MethodDecorator & ClassDecorator => SetMetadata(REQUIRED_CLAIMS_KEY, requirement);

@@ -35,9 +35,7 @@ describe('findUnmetRequirement reads the token’s own members only', () => {
 
   it('still accepts the same members when the token carries them itself', () => {
     const own: JwtClaims = { sub: 'u', scope: 'orders:read', roles: ['admin'], tenant: 'acme', constructor: 'c' };
-    expect(
-      findUnmetRequirement(own, [{ scopes: ['orders:read'], roles: ['admin'], claims: { tenant: 'acme', constructor: 'c' } }]),
-    ).toBeNull();
+    expect(findUnmetRequirement(own, [{ scopes: ['orders:read'], roles: ['admin'], claims: { tenant: 'acme', constructor: 'c' } }])).toBeNull();
   });
 });
 
@@ -83,7 +81,8 @@ describe('findUnmetRequirement with configured claim paths (Keycloak-shaped toke
   };
   let configured: ClaimPaths;
   beforeAll(async () => {
-    configured = (await resolveRs256AuthConfig({ publicKeyPath: keys.publicPath, rolesClaim: 'realm_access.roles,resource_access.orders-api.roles' })).claimPaths;
+    configured = (await resolveRs256AuthConfig({ publicKeyPath: keys.publicPath, rolesClaim: 'realm_access.roles,resource_access.orders-api.roles' }))
+      .claimPaths;
   });
   const paths = () => configured;
 

@@ -7,7 +7,14 @@ import { wwwAuthenticate } from './www-authenticate.js';
 import { RS256_AUTH_CONFIG } from '../rs256-auth.constants.js';
 import { RETRY_AFTER_SECONDS } from '../transports/auth-refusal.js';
 import { connectionParamsToken } from '../transports/graphql.transport.js';
-import { closeUnauthenticated, rememberHandshake, socketIoToken, type GatewayClient, type HandshakeRequest, type SocketIoSocket } from '../transports/ws.transport.js';
+import {
+  closeUnauthenticated,
+  rememberHandshake,
+  socketIoToken,
+  type GatewayClient,
+  type HandshakeRequest,
+  type SocketIoSocket,
+} from '../transports/ws.transport.js';
 
 /** What `verifyClient` of a `ws` server is handed (the parts used here). */
 interface VerifyClientInfo {
@@ -114,7 +121,10 @@ export class ConnectionAuthenticator {
   /** Closes a gateway connection when its token ends, as the guard would on its next message. */
   private endWithToken(socket: GatewayClient & ClosingSocket, claims: JwtClaims | undefined, end: 'close' | 'disconnect'): void {
     if (claims) {
-      socket.once(end, this.lifetimes.track(claims, (reason) => closeUnauthenticated(socket, reason)));
+      socket.once(
+        end,
+        this.lifetimes.track(claims, (reason) => closeUnauthenticated(socket, reason)),
+      );
     }
   }
 
@@ -207,6 +217,7 @@ export class ConnectionAuthenticator {
    * subscriptions.
    */
   graphqlWsOnConnect(): (connection: GraphqlWsConnection) => Promise<boolean> {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the returned function's own `this` is the connection (below).
     const authenticator = this;
     // A function, not an arrow: Mercurius calls it as a method of its connection, whose `socket` is the only way to
     // close that connection from here (Apollo's graphql-ws passes the socket as `extra.socket`).
@@ -214,12 +225,16 @@ export class ConnectionAuthenticator {
       const params = 'payload' in connection ? connection.payload : connection.connectionParams;
       const verdict = await authenticator.verdict(connectionParamsToken(params, authenticator.config.jwtFromRequest));
       const socket =
-        graphqlWsSocket((connection.extra as { socket?: unknown } | undefined)?.socket) ?? graphqlWsSocket((this as { socket?: unknown } | undefined)?.socket);
+        graphqlWsSocket((connection.extra as { socket?: unknown } | undefined)?.socket) ??
+        graphqlWsSocket((this as { socket?: unknown } | undefined)?.socket);
       if (verdict.refused === undefined) {
         // Closed while the token was being checked: its 'close' has fired already, and a connection tracked now
         // would be remembered until its token's exp (forever, without one).
         if (socket?.readyState === WS_OPEN && verdict.claims) {
-          socket.once('close', authenticator.lifetimes.track(verdict.claims, (reason) => socket.close(GRAPHQL_WS_ENDED_CLOSE_CODE, reason)));
+          socket.once(
+            'close',
+            authenticator.lifetimes.track(verdict.claims, (reason) => socket.close(GRAPHQL_WS_ENDED_CLOSE_CODE, reason)),
+          );
         }
         return true;
       }

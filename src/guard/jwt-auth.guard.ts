@@ -97,7 +97,9 @@ export class JwtAuthGuard extends AuthGuard(RS256_STRATEGY) {
       outcome = { error };
     }
     if (outcome instanceof Promise) {
-      return outcome.then((settled) => this.admit(context, carrier, settled, token, started)).catch((error: unknown) => transport.refuse(error, context));
+      return outcome
+        .then((settled) => this.admit(context, carrier, settled, token, started))
+        .catch((error: unknown) => transport.refuse(error, context));
     }
     try {
       return this.admit(context, carrier, outcome, token, started);
@@ -133,7 +135,9 @@ export class JwtAuthGuard extends AuthGuard(RS256_STRATEGY) {
       throw err;
     }
     if (!user) {
-      throw info instanceof Rs256AuthError && info.code === 'RS256_TOKEN_REVOCATION_STALE' ? this.unavailable(context, info) : this.unauthorized(context, info);
+      throw info instanceof Rs256AuthError && info.code === 'RS256_TOKEN_REVOCATION_STALE'
+        ? this.unavailable(context, info)
+        : this.unauthorized(context, info);
     }
     const { requirements } = this.policy(context);
     const unmet = requirements.length > 0 ? findUnmetRequirement(info as JwtClaims, requirements, this.config.claimPaths) : null;

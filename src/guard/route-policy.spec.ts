@@ -34,7 +34,10 @@ describe('routePolicy: one reading of a route’s decorators for the guard, RFC 
 
   it('takes @Public() and @OptionalAuth() from the method, else from the class', () => {
     expect(routePolicy(OrdersController, OrdersController.prototype.list).isPublic).toBe(true);
-    expect(routePolicy(OrdersController, OrdersController.prototype.plain)).toMatchObject({ isPublic: false, scopes: ['orders:read', 'orders:write'] });
+    expect(routePolicy(OrdersController, OrdersController.prototype.plain)).toMatchObject({
+      isPublic: false,
+      scopes: ['orders:read', 'orders:write'],
+    });
     expect(routePolicy(OpenController, OpenController.prototype.profile)).toMatchObject({ isPublic: true, isOptional: true, requirements: [] });
   });
 

@@ -23,6 +23,7 @@ const STATUS: ReadonlyMap<Rs256AuthErrorCode, 401 | 503> = new Map<Rs256AuthErro
  * `instanceof`). Every other error, the library's own included, goes on to the application's filters or Nest's as
  * if this filter did not exist.
  */
+// eslint-disable-next-line @typescript-eslint/no-extraneous-class -- a class only so that `@Catch` can match with instanceof.
 export abstract class SessionFailure {
   static [Symbol.hasInstance](value: unknown): boolean {
     return value instanceof Rs256AuthError && STATUS.has(value.code);
@@ -47,6 +48,7 @@ export class SessionErrorFilter implements ExceptionFilter<Rs256AuthError> {
     @Inject(RS256_AUTH_CONFIG) private readonly config: Rs256AuthConfig,
   ) {}
 
+  // eslint-disable-next-line @typescript-eslint/no-invalid-void-type -- Nest's ExceptionFilter returns an Observable or nothing.
   catch(error: Rs256AuthError, host: ArgumentsHost): Observable<never> | void {
     const status = STATUS.get(error.code) ?? 503;
     const refusal: AuthRefusal =

@@ -11,10 +11,7 @@ import { SETTINGS } from '../options/settings.js';
 function metadataUrls(issuer: string): URL[] {
   const url = new URL(issuer);
   const path = url.pathname === '/' ? '' : url.pathname.replace(/\/$/, '');
-  return [
-    new URL(`${url.origin}${path}/.well-known/openid-configuration`),
-    new URL(`${url.origin}/.well-known/oauth-authorization-server${path}`),
-  ];
+  return [new URL(`${url.origin}${path}/.well-known/openid-configuration`), new URL(`${url.origin}/.well-known/oauth-authorization-server${path}`)];
 }
 
 /**
@@ -44,9 +41,15 @@ export async function discoverJwksUri(issuer: string, options: { timeoutMs: numb
       jwksUri = undefined;
     }
     if (!jwksUri || !acceptableUrl(jwksUri, options.allowHttp)) {
-      throw new Error(`${redactedUrl(location)} has no usable jwks_uri (an https: URL; http: only for loopback or with ${SETTINGS.jwksAllowHttp.env}=true)`);
+      throw new Error(
+        `${redactedUrl(location)} has no usable jwks_uri (an https: URL; http: only for loopback or with ${SETTINGS.jwksAllowHttp.env}=true)`,
+      );
     }
     return jwksUri;
   }
-  throw new Error(`no metadata at ${metadataUrls(issuer).map((url) => redactedUrl(url)).join(' or ')}`);
+  throw new Error(
+    `no metadata at ${metadataUrls(issuer)
+      .map((url) => redactedUrl(url))
+      .join(' or ')}`,
+  );
 }

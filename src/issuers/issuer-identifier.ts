@@ -30,7 +30,14 @@ export function issuerIdentifierProblem(iss: string, allowHttp: boolean): string
   const pathAt = rest.indexOf('/');
   const authority = pathAt < 0 ? rest : rest.slice(0, pathAt);
   if (authority.includes('@')) return 'has userinfo';
-  if (pathAt >= 0 && rest.slice(pathAt + 1).split('/').some((segment) => DOT_SEGMENT.test(segment))) return 'has a dot segment';
+  if (
+    pathAt >= 0 &&
+    rest
+      .slice(pathAt + 1)
+      .split('/')
+      .some((segment) => DOT_SEGMENT.test(segment))
+  )
+    return 'has a dot segment';
   let url: URL;
   try {
     url = new URL(iss);

@@ -189,8 +189,17 @@ export class RemoteKeySource {
     try {
       remote = await this.located();
     } catch (error) {
-      this.observer?.fetched(this.keyStore, 'discovery', 'failed', performance.now() - discovering, redactedUrl(this.settings.discover!), redactedText(messageOf(error)));
-      this.logger.warn(`Discovering the keys of issuer ${redactedUrl(this.settings.discover!)} failed (${redactedText(messageOf(error))}); ${cached()} cached key(s) stay in use.`);
+      this.observer?.fetched(
+        this.keyStore,
+        'discovery',
+        'failed',
+        performance.now() - discovering,
+        redactedUrl(this.settings.discover!),
+        redactedText(messageOf(error)),
+      );
+      this.logger.warn(
+        `Discovering the keys of issuer ${redactedUrl(this.settings.discover!)} failed (${redactedText(messageOf(error))}); ${cached()} cached key(s) stay in use.`,
+      );
       return 'failed';
     }
     const uri = this.jwksUri!;
@@ -219,7 +228,11 @@ export class RemoteKeySource {
     }
     this.keyStore.replace(new KeySet(keys));
     this.observer?.fetched(this.keyStore, 'jwks', 'changed', performance.now() - began, uri);
-    this.observer?.reloaded('remote', keys.map((key) => key.kid), { jwksUri: uri });
+    this.observer?.reloaded(
+      'remote',
+      keys.map((key) => key.kid),
+      { jwksUri: uri },
+    );
     const again = wasStale ? ' (fresh again: tokens are verified once more)' : '';
     this.logger.log(`JWK Set from ${uri}${again}: verification kids [${keys.map((key) => shown(key.kid)).join(', ')}].`);
     return 'changed';
@@ -275,7 +288,9 @@ export class RemoteKeySource {
     if (ambiguous.length > 0) {
       const named = ambiguous.slice(0, REASONS_SHOWN).map(shown).join(', ');
       const more = ambiguous.length > REASONS_SHOWN ? ` and ${ambiguous.length - REASONS_SHOWN} more` : '';
-      parts.push(`kid${ambiguous.length === 1 ? '' : 's'} ${named}${more} name${ambiguous.length === 1 ? 's' : ''} two different keys, so tokens with ${ambiguous.length === 1 ? 'it' : 'them'} are refused`);
+      parts.push(
+        `kid${ambiguous.length === 1 ? '' : 's'} ${named}${more} name${ambiguous.length === 1 ? 's' : ''} two different keys, so tokens with ${ambiguous.length === 1 ? 'it' : 'them'} are refused`,
+      );
     }
     if (parts.length > 0) {
       this.logger.warn(`JWK Set from ${uri}: ${parts.join('; ')}.`);

@@ -75,7 +75,10 @@ export async function readKeyFile(file: KeyFile): Promise<string> {
   try {
     const stats = await fs.fstat(fd);
     if (!stats.isFile()) {
-      throw new Rs256AuthError('RS256_KEY_UNREADABLE', `${file.described}: is ${kindOf(stats)}; expected a regular PEM file holding ${file.expected}.`);
+      throw new Rs256AuthError(
+        'RS256_KEY_UNREADABLE',
+        `${file.described}: is ${kindOf(stats)}; expected a regular PEM file holding ${file.expected}.`,
+      );
     }
     // Read up to one byte past the cap: the size fstat gave may have changed since.
     const buffer = Buffer.alloc(MAX_KEY_FILE_BYTES + 1);

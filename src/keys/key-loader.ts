@@ -17,9 +17,7 @@ const MAX_KEY_PATH_LENGTH = 4096;
  * with the name of the setting it came through (an environment variable or a module option), so every error can
  * point at it.
  */
-export type KeySource =
-  | { setting: string; path: string; inlineSetting: string }
-  | { setting: string; inline: string };
+export type KeySource = { setting: string; path: string; inlineSetting: string } | { setting: string; inline: string };
 
 /**
  * True for a "path" that is key material, never to be quoted or opened: a PEM (even flattened or
@@ -46,7 +44,9 @@ export function describeKeySource(source: KeySource): string {
   if (!('path' in source)) {
     return source.setting;
   }
-  return looksLikeKeyMaterial(source.path) ? `${source.setting} (value not shown: it looks like key material)` : `${source.setting} ("${source.path}")`;
+  return looksLikeKeyMaterial(source.path)
+    ? `${source.setting} (value not shown: it looks like key material)`
+    : `${source.setting} ("${source.path}")`;
 }
 
 async function readPem(source: KeySource, expected: string): Promise<string> {
@@ -221,11 +221,9 @@ export async function loadPrivateKey(source: KeySource, passphrase: { setting: s
         { cause: error },
       );
     }
-    throw new Rs256AuthError(
-      'RS256_KEY_NOT_PEM',
-      `${describeKeySource(source)}: could not be parsed; expected ${expected} in PEM.`,
-      { cause: error },
-    );
+    throw new Rs256AuthError('RS256_KEY_NOT_PEM', `${describeKeySource(source)}: could not be parsed; expected ${expected} in PEM.`, {
+      cause: error,
+    });
   }
   checkRsa(key, source);
   return key;
@@ -281,4 +279,3 @@ export function rsaThumbprint(publicKey: KeyObject): string {
   // RFC 7638 §3.2: required members only, lexicographic order, no white space.
   return createHash('sha256').update(`{"e":"${e}","kty":"RSA","n":"${n}"}`).digest('base64url');
 }
-

@@ -39,10 +39,7 @@ async function expand(source: PublicKeySource): Promise<PublicKeySource[]> {
   }
   const files = names.filter((name) => KEY_FILE.test(name)).sort();
   if (files.length === 0) {
-    throw new Rs256AuthError(
-      'RS256_KEY_NOT_FOUND',
-      `${describeKeySource(source)}: the folder holds no .pem or .pub file; expected RSA public keys.`,
-    );
+    throw new Rs256AuthError('RS256_KEY_NOT_FOUND', `${describeKeySource(source)}: the folder holds no .pem or .pub file; expected RSA public keys.`);
   }
   return files.map((name) => ({ ...source, path: join(source.path, name) }));
 }

@@ -55,7 +55,9 @@ export class LocalKeySource {
       } catch (error) {
         // The folder is gone since the keys were read, or the system's limit on watches is reached (ENOSPC, common in
         // containers): the keys in force stay, and so does every other way to reload them.
-        this.logger.error(`Cannot watch ${folder} for changes to the keys${this.whose}: ${messageOf(error)}. Changes there are not picked up by themselves.`);
+        this.logger.error(
+          `Cannot watch ${folder} for changes to the keys${this.whose}: ${messageOf(error)}. Changes there are not picked up by themselves.`,
+        );
         continue;
       }
       watcher.on('error', (error) => this.logger.error(`Stopped watching ${folder} for changes to the keys${this.whose}: ${error.message}`));
@@ -91,7 +93,11 @@ export class LocalKeySource {
       this.keyStore.replace(keys);
       const kids = keys.verificationKeys.map((key) => key.kid).join(', ');
       this.logger.log(`Keys${whose} reloaded: verification kids [${kids}]${keys.signingKid ? `, signing kid ${keys.signingKid}` : ''}.`);
-      this.observer?.reloaded('local', keys.verificationKeys.map((key) => key.kid), { issuer: this.issuer });
+      this.observer?.reloaded(
+        'local',
+        keys.verificationKeys.map((key) => key.kid),
+        { issuer: this.issuer },
+      );
       return true;
     } catch (error) {
       this.logger.error(`Key reload${whose} failed; the current keys stay in force. ${messageOf(error)}`);

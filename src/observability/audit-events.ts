@@ -17,7 +17,14 @@ export type Rs256AuthAuditEvent =
   /** `SessionService.revokeIssuedBefore`: every token issued until `before` (now, when not given) is revoked. */
   | { readonly type: 'bulk_cut_off'; readonly at: Date; readonly before?: Date }
   /** The keys in use changed: key files re-read, or a fetched JWK Set that differs (the first one included). */
-  | { readonly type: 'keys_reloaded'; readonly at: Date; readonly source: 'local' | 'remote'; readonly kids: readonly string[]; readonly issuer?: string; readonly jwksUri?: string }
+  | {
+      readonly type: 'keys_reloaded';
+      readonly at: Date;
+      readonly source: 'local' | 'remote';
+      readonly kids: readonly string[];
+      readonly issuer?: string;
+      readonly jwksUri?: string;
+    }
   /** Fetching a JWK Set, or the issuer metadata that points at it, failed; the cached keys stay in use. */
   | { readonly type: 'jwks_fetch_failed'; readonly at: Date; readonly document: 'jwks' | 'discovery'; readonly uri: string; readonly reason: string }
   /**

@@ -1,5 +1,14 @@
 import { HttpException, Inject, Injectable, Optional } from '@nestjs/common';
-import { metrics, ValueType, type Attributes, type Counter, type Histogram, type Meter, type MeterProvider, type ObservableResult } from '@opentelemetry/api';
+import {
+  metrics,
+  ValueType,
+  type Attributes,
+  type Counter,
+  type Histogram,
+  type Meter,
+  type MeterProvider,
+  type ObservableResult,
+} from '@opentelemetry/api';
 import { performance } from 'node:perf_hooks';
 import { Rs256AuthError, type Rs256AuthErrorCode } from '../errors/rs256-auth.error.js';
 import { RS256_AUTH_MODULE_OPTIONS } from '../rs256-auth.constants.js';
@@ -123,7 +132,11 @@ export class AuthMetrics {
       this.transportBase.set(transport, this.countAttributes.length);
       for (const reason of reasons) {
         const outcome = outcomeOf(reason);
-        this.countAttributes.push({ 'rs256auth.outcome': outcome, 'rs256auth.transport': transport, ...(outcome !== 'accepted' && outcome !== 'error' && { 'error.type': reason }) });
+        this.countAttributes.push({
+          'rs256auth.outcome': outcome,
+          'rs256auth.transport': transport,
+          ...(outcome !== 'accepted' && outcome !== 'error' && { 'error.type': reason }),
+        });
       }
     }
     this.counts = this.countAttributes.map(() => 0);
@@ -136,7 +149,10 @@ export class AuthMetrics {
         { 'rs256auth.outcome': outcome, 'rs256auth.cached': true },
       ]);
     }
-    for (const [document, outcomes] of [['jwks', ['changed', 'unchanged', 'failed']], ['discovery', ['succeeded', 'failed']]] as const) {
+    for (const [document, outcomes] of [
+      ['jwks', ['changed', 'unchanged', 'failed']],
+      ['discovery', ['succeeded', 'failed']],
+    ] as const) {
       for (const outcome of outcomes) {
         this.fetchAttributes.set(`${document}:${outcome}`, { 'rs256auth.document': document, 'rs256auth.outcome': outcome });
       }

@@ -28,7 +28,8 @@ export interface RemoteKeyState {
   lastSuccess?: number;
 }
 
-const KEY_AGE = 'Age of the keys in use: since the oldest fetched JWK Set was last fetched successfully (remote), or the key files were last loaded (local).';
+const KEY_AGE =
+  'Age of the keys in use: since the oldest fetched JWK Set was last fetched successfully (remote), or the key files were last loaded (local).';
 
 /**
  * Turns what key sources report into metrics and audit events, and remembers, per remote key store, when its JWK
@@ -55,7 +56,12 @@ export class KeyTelemetry implements KeyObserver {
    */
   ownKeys(keyStore: ObservedKeyStore, local: boolean): void {
     this.own = keyStore;
-    this.metrics.gauge('rs256auth.keys.loaded', '{key}', 'Verification keys in use (one issuer: the module’s own key set).', () => keyStore.keys.verificationKeys.length);
+    this.metrics.gauge(
+      'rs256auth.keys.loaded',
+      '{key}',
+      'Verification keys in use (one issuer: the module’s own key set).',
+      () => keyStore.keys.verificationKeys.length,
+    );
     if (local) {
       this.metrics.gauge('rs256auth.keys.age', 's', KEY_AGE, () => (Date.now() - this.localLoadedAt) / 1000, { 'rs256auth.key_source': 'local' });
     }

@@ -5,7 +5,11 @@ describe('redactedUrl: the one way a URL is shown in a log or a message', () => 
     ['a URL with nothing to hide, as given', 'https://id.example.com', 'https://id.example.com'],
     ['userinfo removed', 'https://user:pw-s3cret@id.example.com/jwks.json', 'https://id.example.com/jwks.json'],
     ['a user name alone removed', 'https://admin@id.example.com/keys', 'https://id.example.com/keys'],
-    ['query values masked, names kept', 'https://id.example.com/jwks?api_key=q-s3cret&tenant=a', 'https://id.example.com/jwks?api_key=***&tenant=***'],
+    [
+      'query values masked, names kept',
+      'https://id.example.com/jwks?api_key=q-s3cret&tenant=a',
+      'https://id.example.com/jwks?api_key=***&tenant=***',
+    ],
     ['a query item without a name masked whole', 'https://id.example.com/jwks?q-s3cret', 'https://id.example.com/jwks?***'],
     ['the fragment dropped', 'https://id.example.com/jwks#f-s3cret', 'https://id.example.com/jwks'],
     ['all at once', 'http://u:pw-s3cret@127.0.0.1:8080/a/b?x=q-s3cret#f-s3cret', 'http://127.0.0.1:8080/a/b?x=***'],

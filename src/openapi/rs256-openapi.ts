@@ -34,6 +34,7 @@ function setResponse(responses: ResponsesMetadata, status: string, entry: Respon
   const current = responses[status];
   if (current !== undefined && !documentedResponses.has(current)) return;
   if (entry === undefined) {
+    // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- `responses` is OpenAPI's map of status codes.
     delete responses[status];
     return;
   }
@@ -130,7 +131,8 @@ export function addRs256Auth<T extends DocumentBuilder>(app: INestApplicationCon
         // @OptionalAuth(): the empty requirement is OpenAPI's way of saying "or no token at all".
         Reflect.defineMetadata(DECORATORS.API_SECURITY, [...security, { [name]: [...scopes] }, ...(policy.isOptional ? [{}] : [])], handler);
 
-        const responses: ResponsesMetadata = (Reflect.getMetadata(DECORATORS.API_RESPONSE, handler) as ResponsesMetadata | undefined) ?? defaultSuccess(handler);
+        const responses: ResponsesMetadata =
+          (Reflect.getMetadata(DECORATORS.API_RESPONSE, handler) as ResponsesMetadata | undefined) ?? defaultSuccess(handler);
         setResponse(responses, '401', {
           description: 'No token, or the token was refused (expired, bad signature, wrong issuer or audience, ...)',
           headers: challengeHeader(

@@ -35,7 +35,9 @@ describe('SettingsReader', () => {
 
   it("refuses a value its row's parser refuses, naming the setting", () => {
     const reader = new SettingsReader({}, environment({ JWT_JWKS_COOLDOWN: '0' }));
-    expect(() => reader.read('jwksCooldown')).toThrow(expect.objectContaining({ code: 'RS256_CONFIG_INVALID', message: 'JWT_JWKS_COOLDOWN is "0"; expected a whole number of at least 1.' }));
+    expect(() => reader.read('jwksCooldown')).toThrow(
+      expect.objectContaining({ code: 'RS256_CONFIG_INVALID', message: 'JWT_JWKS_COOLDOWN is "0"; expected a whole number of at least 1.' }),
+    );
   });
 
   it('has one row per variable, each name used once', () => {

@@ -62,7 +62,10 @@ export function redisTopology(settings: RedisTopologySettings): RedisTopology {
   }
   if (client.value !== undefined) {
     if (typeof client.value !== 'function') {
-      throw new Rs256AuthError('RS256_CONFIG_INVALID', `${client.setting} is ${typeof client.value}; expected a function returning an ioredis client or cluster.`);
+      throw new Rs256AuthError(
+        'RS256_CONFIG_INVALID',
+        `${client.setting} is ${typeof client.value}; expected a function returning an ioredis client or cluster.`,
+      );
     }
     return { kind: 'client', factory: client.value as RedisClientFactory };
   }
@@ -72,15 +75,27 @@ export function redisTopology(settings: RedisTopologySettings): RedisTopology {
   }
   if (cluster.value !== undefined) {
     const parsed = cluster.value.map((item) => node(item, cluster.setting));
-    return { kind: 'cluster', nodes: parsed.map(({ node }) => node), auth: sameAuth(parsed.map(({ auth }) => auth), cluster.setting) };
+    return {
+      kind: 'cluster',
+      nodes: parsed.map(({ node }) => node),
+      auth: sameAuth(
+        parsed.map(({ auth }) => auth),
+        cluster.setting,
+      ),
+    };
   }
   if (sentinels.value === undefined || master.value === undefined) {
     const missing = sentinels.value === undefined ? sentinels : master;
     const present = sentinels.value === undefined ? master : sentinels;
-    throw new Rs256AuthError('RS256_CONFIG_INVALID', `${present.setting} is set but ${missing.setting} is not; Sentinel needs both (the sentinels' addresses and the master's name).`);
+    throw new Rs256AuthError(
+      'RS256_CONFIG_INVALID',
+      `${present.setting} is set but ${missing.setting} is not; Sentinel needs both (the sentinels' addresses and the master's name).`,
+    );
   }
   const parsed = sentinels.value.map((item) => node(item, sentinels.setting));
-  const name = master.value.includes('://') ? parsedUrl(master.value, master.setting, 'a master name, or a URL such as rediss://:password@mymaster/0') : undefined;
+  const name = master.value.includes('://')
+    ? parsedUrl(master.value, master.setting, 'a master name, or a URL such as rediss://:password@mymaster/0')
+    : undefined;
   const db = name ? Number(name.pathname.slice(1) || 0) : 0;
   if (name && (!name.hostname || !Number.isInteger(db) || name.port)) {
     throw invalidAddress(master.setting, master.value, 'a master name, or a URL such as rediss://:password@mymaster/0');
@@ -88,7 +103,10 @@ export function redisTopology(settings: RedisTopologySettings): RedisTopology {
   return {
     kind: 'sentinel',
     sentinels: parsed.map(({ node }) => node),
-    sentinelAuth: sameAuth(parsed.map(({ auth }) => auth), sentinels.setting),
+    sentinelAuth: sameAuth(
+      parsed.map(({ auth }) => auth),
+      sentinels.setting,
+    ),
     master: name ? decodeURIComponent(name.hostname) : master.value,
     auth: name ? authOf(name) : { tls: false },
     db,

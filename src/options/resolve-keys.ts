@@ -42,7 +42,15 @@ function publicKeySources(reader: SettingsReader): PublicKeySource[] {
   if (value === undefined) {
     return [];
   }
-  const items: unknown[] = typeof value === 'string' ? value.split(',').map((item) => item.trim()).filter(Boolean) : Array.isArray(value) ? value : [value];
+  const items: unknown[] =
+    typeof value === 'string'
+      ? value
+          .split(',')
+          .map((item) => item.trim())
+          .filter(Boolean)
+      : Array.isArray(value)
+        ? value
+        : [value];
   if (typeof value === 'string' && items.length === 0) {
     throw invalid(setting, value, 'at least one path, or no value at all');
   }
@@ -101,14 +109,18 @@ export function refuseLocalKeys(setting: string, keySources: KeySetSources): voi
 export function watchKeyFiles(reader: SettingsReader, keySources: KeySetSources, trustedIssuers: Rs256AuthConfig['trustedIssuers']): boolean {
   const watch = reader.read('watchKeyFiles');
   const hasFiles = trustedIssuers
-    ? trustedIssuers.resolver !== undefined || trustedIssuers.list.some((trusted) => 'local' in trusted.keys && keyPaths(trusted.keys.sources).length > 0)
+    ? trustedIssuers.resolver !== undefined ||
+      trustedIssuers.list.some((trusted) => 'local' in trusted.keys && keyPaths(trusted.keys.sources).length > 0)
     : keyPaths(keySources).length > 0;
   if (watch && !hasFiles) {
     const setting = reader.label('watchKeyFiles');
     const where = trustedIssuers
       ? `no issuer of ${reader.label('trustedIssuers')} has a publicKeyPath and there is no issuerResolver option`
       : `the keys are given inline or fetched (neither ${SETTINGS.privateKeyPath.env} nor ${SETTINGS.publicKeyPath.env} is set, nor the privateKeyPath or publicKeyPath option)`;
-    throw new Rs256AuthError('RS256_CONFIG_INVALID', `${setting} is true, but no key is read from a file: ${where}; read the keys from files, or unset ${setting}.`);
+    throw new Rs256AuthError(
+      'RS256_CONFIG_INVALID',
+      `${setting} is true, but no key is read from a file: ${where}; read the keys from files, or unset ${setting}.`,
+    );
   }
   return watch;
 }

@@ -16,7 +16,11 @@ const RESOURCE_METADATA_SEGMENT = '/.well-known/oauth-protected-resource';
 const TURN_JWKS_ON = `${SETTINGS.jwksEnabled.env}=true, or the jwks option`;
 
 /** The JWK Set endpoint, and the discovery metadata that names it. */
-export function resolvePublishing(reader: SettingsReader, issuer: string | undefined, fetchesKeys: boolean): Pick<Rs256AuthConfig, 'jwks' | 'discovery'> {
+export function resolvePublishing(
+  reader: SettingsReader,
+  issuer: string | undefined,
+  fetchesKeys: boolean,
+): Pick<Rs256AuthConfig, 'jwks' | 'discovery'> {
   const jwks = reader.read('jwksEnabled') ? resolveJwks(reader) : refuseJwksSettings(reader);
   if (!reader.read('discovery')) {
     return { jwks };
@@ -84,20 +88,30 @@ function refuseJwksSettings(reader: SettingsReader): undefined {
  * The resource identifier defaults to the first audience when that is a URL (RFC 9068 tokens name the resource in
  * `aud`); the authorization servers default to the configured issuer(s).
  */
-export function resolveResourceMetadata(reader: SettingsReader, audience: string[] | undefined, issuers: string[]): Rs256AuthConfig['resourceMetadata'] {
+export function resolveResourceMetadata(
+  reader: SettingsReader,
+  audience: string[] | undefined,
+  issuers: string[],
+): Rs256AuthConfig['resourceMetadata'] {
   const given = reader.read('resource');
   const value = given ?? audience?.[0];
   const setting = given !== undefined ? reader.label('resource') : `${reader.label('resource')} (or the first ${SETTINGS.audience.env})`;
   const resource = value === undefined ? undefined : absoluteHttpsUrl(value);
   // RFC 9728 §1.2: an https URL without a query or fragment.
   if (value === undefined || resource === undefined || resource.search !== '' || resource.hash !== '') {
-    throw invalid(setting, value === undefined ? value : redactedUrl(value), 'the https: URL that identifies this resource server, without query or fragment (http: only for loopback)');
+    throw invalid(
+      setting,
+      value === undefined ? value : redactedUrl(value),
+      'the https: URL that identifies this resource server, without query or fragment (http: only for loopback)',
+    );
   }
   const servers = reader.read('authorizationServers');
   const authorizationServers = servers ?? issuers;
   const notUrl = authorizationServers.find((server) => absoluteHttpsUrl(server) === undefined);
   if (notUrl !== undefined) {
-    const serversSetting = servers ? reader.label('authorizationServers') : `${SETTINGS.issuer.env} (${SETTINGS.authorizationServers.env} defaults to the issuers)`;
+    const serversSetting = servers
+      ? reader.label('authorizationServers')
+      : `${SETTINGS.issuer.env} (${SETTINGS.authorizationServers.env} defaults to the issuers)`;
     throw invalid(serversSetting, redactedUrl(notUrl), 'https: issuer identifiers');
   }
   const path = RESOURCE_METADATA_SEGMENT + (resource.pathname === '/' ? '' : resource.pathname);

@@ -86,6 +86,9 @@ export function refuseRemoteKeySettings(
         `give an issuer a jwksUri (or neither jwksUri nor local keys, to find its keys by discovery)`
       : `none of ${SETTINGS.jwksUri.env}, ${SETTINGS.issuerUrl.env} and ${SETTINGS.trustedIssuers.env} is set (nor the jwksUri, issuerUrl, trustedIssuers or issuerResolver option); ` +
         "set one to verify with an issuer's keys";
-    throw new Rs256AuthError('RS256_CONFIG_INVALID', `${setting} is ${shown(value, false)}, but no JWK Set is fetched: ${missing}, or unset ${setting}.`);
+    throw new Rs256AuthError(
+      'RS256_CONFIG_INVALID',
+      `${setting} is ${shown(value, false)}, but no JWK Set is fetched: ${missing}, or unset ${setting}.`,
+    );
   }
 }

@@ -146,7 +146,10 @@ function resolveTokenTypes(reader: SettingsReader, profile: TokenProfile): Rs256
 }
 
 /** The scheme and cookie settings, and the extractor they make unless the application brings its own. */
-function resolveTransport(reader: SettingsReader, custom: TokenExtractor | undefined): Pick<Rs256AuthConfig, 'authScheme' | 'cookieName' | 'jwtFromRequest'> {
+function resolveTransport(
+  reader: SettingsReader,
+  custom: TokenExtractor | undefined,
+): Pick<Rs256AuthConfig, 'authScheme' | 'cookieName' | 'jwtFromRequest'> {
   const authScheme = reader.read('authScheme');
   const cookieName = reader.read('cookieName');
   if (!HTTP_TOKEN.test(authScheme)) {

@@ -8,7 +8,8 @@
 const LITERAL_ROUTE_PATH = /^\/[A-Za-z0-9._~/-]*$/;
 
 /** What a route path from configuration may look like, for an error message. */
-export const LITERAL_ROUTE_PATH_EXPECTED = "a path starting with '/' of letters, digits and - . _ ~ between slashes (routers read * : ( ) { } as patterns)";
+export const LITERAL_ROUTE_PATH_EXPECTED =
+  "a path starting with '/' of letters, digits and - . _ ~ between slashes (routers read * : ( ) { } as patterns)";
 
 /** True if `path` would be served exactly as written by Express and Fastify alike. */
 export function isLiteralRoutePath(path: string): boolean {

@@ -24,7 +24,22 @@ const at = (ms: number): void => {
 };
 
 describe('MemorySessionStore (explicit clock)', () => {
-  beforeEach(() => jest.useFakeTimers({ now: NOW, doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'hrtime', 'performance'] }));
+  beforeEach(() =>
+    jest.useFakeTimers({
+      now: NOW,
+      doNotFake: [
+        'nextTick',
+        'setImmediate',
+        'queueMicrotask',
+        'setTimeout',
+        'clearTimeout',
+        'setInterval',
+        'clearInterval',
+        'hrtime',
+        'performance',
+      ],
+    }),
+  );
   afterEach(() => jest.useRealTimers());
 
   it('rotates once; within the grace period the spent token replays that rotation and an older one is refused harmlessly; past it, reuse deletes the session', async () => {
@@ -54,7 +69,11 @@ describe('MemorySessionStore (explicit clock)', () => {
     const lifetimes = { ...LIFETIMES, graceMs: 0 };
     await store.createSession(session('s'), lifetimes);
     expect((await store.rotate(present('s', 0), lifetimes)).status).toBe('rotated');
-    expect(await store.rotate(present('s', 0), lifetimes)).toEqual({ status: 'reused', sub: 'alice', revoked: [{ kind: 'sid', value: 's', until: NOW + REUSE.accessMs }] });
+    expect(await store.rotate(present('s', 0), lifetimes)).toEqual({
+      status: 'reused',
+      sub: 'alice',
+      revoked: [{ kind: 'sid', value: 's', until: NOW + REUSE.accessMs }],
+    });
   });
 
   it("reuse revokes the session's sid in the same call: every watching sink has it when rotate returns", async () => {

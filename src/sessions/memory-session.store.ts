@@ -62,7 +62,13 @@ export class MemorySessionStore implements SessionStore {
     }
     if (request.presented === entry.current) {
       const stamp = Math.max(now, entry.stamp, cutOff + 1);
-      Object.assign(entry, { previous: entry.current, current: request.next, stamp, nonce: request.nonce, expiresAt: expiry(entry.bornAt, stamp, lifetimes) });
+      Object.assign(entry, {
+        previous: entry.current,
+        current: request.next,
+        stamp,
+        nonce: request.nonce,
+        expiresAt: expiry(entry.bornAt, stamp, lifetimes),
+      });
       return { status: 'rotated', state: stateOf(entry) };
     }
     if (now - entry.stamp < lifetimes.graceMs) {

@@ -82,7 +82,11 @@ function open(topology: Exclude<RedisTopology, { kind: 'client' }>, timeoutMs: n
 
 function isClient(value: unknown): value is RedisClient {
   const client = value as Partial<Record<'duplicate' | 'defineCommand' | 'hscan', unknown>> | null;
-  return typeof client === 'object' && client !== null && [client.duplicate, client.defineCommand, client.hscan].every((method) => typeof method === 'function');
+  return (
+    typeof client === 'object' &&
+    client !== null &&
+    [client.duplicate, client.defineCommand, client.hscan].every((method) => typeof method === 'function')
+  );
 }
 
 /** Opens (or, with the `redisClient` factory, takes) the store's connections. */

@@ -264,7 +264,9 @@ export class RedisSessionStore implements SessionStore {
     this.commands.defineCommand('rs256AuthRevoke', { lua: REVOKE_SCRIPT });
     this.commands.defineCommand('rs256AuthReseeded', { lua: RESEEDED_SCRIPT, numberOfKeys: 2 });
     // Only the connections the store opened: a client from the `redisClient` factory is the application's.
-    this.holds = (connections.ownsCommands ? [this.commands, this.subscriber] : [this.subscriber]).map((client) => processHold(client, () => this.holdsProcess));
+    this.holds = (connections.ownsCommands ? [this.commands, this.subscriber] : [this.subscriber]).map((client) =>
+      processHold(client, () => this.holdsProcess),
+    );
     this.commands.on('error', this.onError);
     this.subscriber.on('error', this.onError);
     this.subscriber.on('close', () => {
@@ -321,7 +323,16 @@ export class RedisSessionStore implements SessionStore {
   async createSession(session: NewSession, lifetimes: SessionLifetimes): Promise<number> {
     const { sid, sub, claims, family, current } = session;
     const stamp = await this.run(() =>
-      this.scripts.rs256AuthCreate(this.sessionKey(sid), this.cutOffsKey, sub, JSON.stringify(claims), family, current, lifetimes.idleMs, lifetimes.maxMs),
+      this.scripts.rs256AuthCreate(
+        this.sessionKey(sid),
+        this.cutOffsKey,
+        sub,
+        JSON.stringify(claims),
+        family,
+        current,
+        lifetimes.idleMs,
+        lifetimes.maxMs,
+      ),
     );
     return Number(stamp);
   }
@@ -331,13 +342,32 @@ export class RedisSessionStore implements SessionStore {
     const [revocations, expiry] = this.listKeys;
     const reply = await this.run(() =>
       this.scripts.rs256AuthRotate(
-        this.sessionKey(sid), this.cutOffsKey, revocations, expiry,
-        presented, family, next, nonce, idleMs, maxMs, graceMs, this.channel, sid, reuse.accessMs, reuse.refreshMs,
+        this.sessionKey(sid),
+        this.cutOffsKey,
+        revocations,
+        expiry,
+        presented,
+        family,
+        next,
+        nonce,
+        idleMs,
+        maxMs,
+        graceMs,
+        this.channel,
+        sid,
+        reuse.accessMs,
+        reuse.refreshMs,
       ),
     );
     const [status, sub, claims, bornAt, stamp, rotationNonce] = reply;
     if (status === 'rotated' || status === 'replayed') {
-      const state = { sub, claims: JSON.parse(claims) as Record<string, unknown>, bornAt: Number(bornAt), stamp: Number(stamp), nonce: rotationNonce };
+      const state = {
+        sub,
+        claims: JSON.parse(claims) as Record<string, unknown>,
+        bornAt: Number(bornAt),
+        stamp: Number(stamp),
+        nonce: rotationNonce,
+      };
       return { status, state };
     }
     if (status === 'reused') {
@@ -380,7 +410,9 @@ export class RedisSessionStore implements SessionStore {
   private readonly onError = (error: Error): void => this.reportDown(error);
 
   private async writeRevocations(requests: readonly RevocationRequest[], channel: string): Promise<Revocation[]> {
-    const sessionKeys = requests.filter(({ kind, refreshMs }) => kind === 'sid' && refreshMs !== undefined).map(({ value }) => this.sessionKey(value));
+    const sessionKeys = requests
+      .filter(({ kind, refreshMs }) => kind === 'sid' && refreshMs !== undefined)
+      .map(({ value }) => this.sessionKey(value));
     const keys = [...this.listKeys, ...sessionKeys];
     const recorded = await this.scripts.rs256AuthRevoke(keys.length, ...keys, channel, JSON.stringify(requests));
     return parseRevocations(String(recorded));
@@ -435,7 +467,10 @@ export class RedisSessionStore implements SessionStore {
     await this.subscriber.subscribe(this.channel);
     const infos = await this.infos();
     await this.checkEviction(infos, false);
-    const incarnation = infos.map((info) => infoField(info, 'run_id') ?? '').sort().join(',');
+    const incarnation = infos
+      .map((info) => infoField(info, 'run_id') ?? '')
+      .sort()
+      .join(',');
     const mayHoldMore = this.loadedOnce && this.incarnation !== incarnation;
     if (mayHoldMore && (await this.commands.get(this.epochKey)) !== incarnation) {
       if ((await this.commands.set(this.lockKey, this.id, 'PX', RESEED_LOCK_MS, 'NX')) !== 'OK') return true;
@@ -464,7 +499,9 @@ export class RedisSessionStore implements SessionStore {
       const now = Date.now();
       const batches: RevocationRequest[][] = [];
       for (let from = start; from < Math.min(known.length, start + RESEED_BATCH * RESEED_IN_FLIGHT); from += RESEED_BATCH) {
-        batches.push(known.slice(from, from + RESEED_BATCH).map((entry) => ({ ...entry, refreshMs: entry.kind === 'jti' ? undefined : entry.until - now })));
+        batches.push(
+          known.slice(from, from + RESEED_BATCH).map((entry) => ({ ...entry, refreshMs: entry.kind === 'jti' ? undefined : entry.until - now })),
+        );
       }
       await Promise.all(batches.map((batch) => this.writeRevocations(batch, '')));
       await this.commands.pexpire(this.lockKey, RESEED_LOCK_MS);
@@ -472,7 +509,8 @@ export class RedisSessionStore implements SessionStore {
     }
     await this.scripts.rs256AuthReseeded(this.epochKey, this.lockKey, incarnation, this.id);
     await this.commands.publish(this.channel, JSON.stringify({ reload: this.id }));
-    if (known.length > 0) this.logger.log(`Redis session store: gave ${known.length} revocations back to a restarted server in ${Date.now() - started} ms.`);
+    if (known.length > 0)
+      this.logger.log(`Redis session store: gave ${known.length} revocations back to a restarted server in ${Date.now() - started} ms.`);
   }
 
   /**
@@ -529,15 +567,20 @@ export class RedisSessionStore implements SessionStore {
     const limited = infos.some((info) => Number(infoField(info, 'maxmemory') ?? 0) > 0);
     if (policies === this.evictionReported) return;
     this.evictionReported = policies;
-    const advice = 'set maxmemory-policy to noeviction (or a volatile-* policy) on the Redis server, as the README\'s "Running several instances" section says';
+    const advice =
+      'set maxmemory-policy to noeviction (or a volatile-* policy) on the Redis server, as the README\'s "Running several instances" section says';
     if (EVICTS_LIST.test(policies) && limited) {
       const message = `Redis maxmemory-policy is ${policies}: under memory pressure Redis evicts the revocation list and logged-out tokens pass again; ${advice}.`;
       if (starting) throw new Rs256AuthError('RS256_CONFIG_INVALID', message);
       this.logger.error(message);
     } else if (EVICTS_LIST.test(policies)) {
-      this.logger.warn(`Redis maxmemory-policy is ${policies}: once a maxmemory is set, Redis may evict the revocation list and logged-out tokens pass again; ${advice}.`);
+      this.logger.warn(
+        `Redis maxmemory-policy is ${policies}: once a maxmemory is set, Redis may evict the revocation list and logged-out tokens pass again; ${advice}.`,
+      );
     } else if (/^volatile-/.test(policies)) {
-      this.logger.warn(`Redis maxmemory-policy is ${policies}: under memory pressure Redis may evict sessions (their users must sign in again); noeviction avoids it.`);
+      this.logger.warn(
+        `Redis maxmemory-policy is ${policies}: under memory pressure Redis may evict sessions (their users must sign in again); noeviction avoids it.`,
+      );
     }
   }
 

@@ -48,7 +48,12 @@ export class RevocationList implements RevocationSink, OnModuleInit, OnModuleDes
   }
 
   private observe(metrics: AuthMetrics | undefined): void {
-    metrics?.gauge('rs256auth.revocation_list.size', '{entry}', 'Revocations held by this instance (tokens, sessions, subjects, bulk cut-off).', () => this.size);
+    metrics?.gauge(
+      'rs256auth.revocation_list.size',
+      '{entry}',
+      'Revocations held by this instance (tokens, sessions, subjects, bulk cut-off).',
+      () => this.size,
+    );
     metrics?.gauge('rs256auth.revocation_list.staleness', 's', 'Time since the shared session store last confirmed the revocation list.', () => {
       const age = this.ageMs();
       return age === undefined || age === Number.POSITIVE_INFINITY ? undefined : age / 1000;
@@ -120,7 +125,9 @@ export class RevocationList implements RevocationSink, OnModuleInit, OnModuleDes
       const age = this.confirmedAt === 0 ? 'never loaded' : `${now - this.confirmedAt} ms old`;
       this.logger.warn(
         `Revocation list ${age} (limit ${this.maxStalenessMs} ms, ${SETTINGS.revocationMaxStaleness.env}): the session store is unreachable; ` +
-          (this.failOpen ? `accepting tokens on the stale list (${SETTINGS.revocationFailOpen.env}=true).` : 'refusing every token until it is back (fail closed).'),
+          (this.failOpen
+            ? `accepting tokens on the stale list (${SETTINGS.revocationFailOpen.env}=true).`
+            : 'refusing every token until it is back (fail closed).'),
       );
     }
     if (!this.failOpen) {

@@ -112,14 +112,26 @@ export class SessionService {
     const sid = token.subarray(0, SID_BYTES).toString('base64url');
     const nonce = randomId(16);
     const result = await store.rotate(
-      { sid, presented: digest(token), family: digest(token.subarray(SID_BYTES, FAMILY_END)), next: digest(successor(token, nonce)), nonce, reuse: this.retention() },
+      {
+        sid,
+        presented: digest(token),
+        family: digest(token.subarray(SID_BYTES, FAMILY_END)),
+        next: digest(successor(token, nonce)),
+        nonce,
+        reuse: this.retention(),
+      },
       this.lifetimes(),
     );
     switch (result.status) {
       case 'rotated':
       case 'replayed':
         this.metrics?.session('refreshed');
-        return this.pair(sid, result.state, successor(token, result.state.nonce), derive(token, 'jti', result.state.nonce).subarray(0, 16).toString('base64url'));
+        return this.pair(
+          sid,
+          result.state,
+          successor(token, result.state.nonce),
+          derive(token, 'jti', result.state.nonce).subarray(0, 16).toString('base64url'),
+        );
       case 'reused':
         this.metrics?.session('reuse_detected');
         this.metrics?.session('revoked');
@@ -217,7 +229,10 @@ export class SessionService {
 
   private enabled(): { store: SessionStore; sessions: SessionsConfig } {
     if (!this.store || !this.config.sessions) {
-      throw new Rs256AuthError('RS256_SESSIONS_DISABLED', `Sessions are disabled; set ${SETTINGS.sessions.env}=true (or the ${SETTINGS.sessions.option} option) to use SessionService.`);
+      throw new Rs256AuthError(
+        'RS256_SESSIONS_DISABLED',
+        `Sessions are disabled; set ${SETTINGS.sessions.env}=true (or the ${SETTINGS.sessions.option} option) to use SessionService.`,
+      );
     }
     return { store: this.store, sessions: this.config.sessions };
   }

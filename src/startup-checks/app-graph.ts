@@ -54,7 +54,10 @@ export function isAppGuard(modules: ModulesContainer): boolean {
       // Nest registers each APP_GUARD provider under a token of its own: 'APP_GUARD (UUID: …)'.
       if (typeof token !== 'string' || !token.startsWith(APP_GUARD)) continue;
       const metatype = wrapper.metatype as Type | null | undefined;
-      if (wrapper.instance instanceof JwtAuthGuard || (typeof metatype === 'function' && (metatype === JwtAuthGuard || metatype.prototype instanceof JwtAuthGuard))) {
+      if (
+        wrapper.instance instanceof JwtAuthGuard ||
+        (typeof metatype === 'function' && (metatype === JwtAuthGuard || metatype.prototype instanceof JwtAuthGuard))
+      ) {
         return true;
       }
     }

@@ -15,7 +15,11 @@ interface GraphqlOptions {
 
 /** Whether `target` (a method, or the class) carries a decorator only a guard acts on. */
 function asksForGuard(target: object): boolean {
-  return Reflect.getMetadata(REQUIRED_CLAIMS_KEY, target) !== undefined || Reflect.getMetadata(OPTIONAL_AUTH_KEY, target) !== undefined || usesJwtAuthGuard(target);
+  return (
+    Reflect.getMetadata(REQUIRED_CLAIMS_KEY, target) !== undefined ||
+    Reflect.getMetadata(OPTIONAL_AUTH_KEY, target) !== undefined ||
+    usesJwtAuthGuard(target)
+  );
 }
 
 /**
@@ -25,7 +29,9 @@ function asksForGuard(target: object): boolean {
 function guardedFieldResolvers(modules: ModulesContainer): ClassMethod[] {
   return registeredClasses(modules, 'providers')
     .flatMap(methodsOf)
-    .filter(({ owner, handler }) => Reflect.getMetadata(RESOLVER_PROPERTY_METADATA, handler) === true && (asksForGuard(handler) || asksForGuard(owner)));
+    .filter(
+      ({ owner, handler }) => Reflect.getMetadata(RESOLVER_PROPERTY_METADATA, handler) === true && (asksForGuard(handler) || asksForGuard(owner)),
+    );
 }
 
 /** The options of each GraphQL module of the application whose field resolvers run without guards. */

@@ -155,7 +155,12 @@ export async function startFakeIssuer(options: FakeIssuerOptions = {}): Promise<
     const { id, secret } = clientCredentials(request, form);
     const expected = id === undefined ? undefined : Object.hasOwn(clients, id) ? clients[id] : undefined;
     if (id === undefined || secret === undefined || expected === undefined || !sameSecret(secret, expected)) {
-      send(response, 401, { error: 'invalid_client', error_description: 'unknown client or wrong secret' }, { 'www-authenticate': 'Basic realm="token"' });
+      send(
+        response,
+        401,
+        { error: 'invalid_client', error_description: 'unknown client or wrong secret' },
+        { 'www-authenticate': 'Basic realm="token"' },
+      );
       return;
     }
     if (form.get('grant_type') !== 'client_credentials') {

@@ -91,6 +91,7 @@ function rs256(key: KeyObject): (input: Buffer) => Buffer {
 function put(target: Record<string, unknown>, name: string, override: unknown, fallback: unknown): void {
   const value = override === undefined ? fallback : override;
   if (value === null || value === undefined) {
+    // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- a claim or header named by the caller is left out.
     delete target[name];
   } else {
     target[name] = value;
@@ -134,7 +135,11 @@ export function badTokensOf(signer: TokenSigner, otherKey: () => KeyObject, clai
   // A payload one claim different from the signed one, under the original signature.
   tampered[1] = segment({ ...good(), sub: `${String(good().sub)}-tampered` });
   const tokens: BadToken[] = [
-    { reason: 'expired', code: 'RS256_TOKEN_EXPIRED', token: signWith(signer, claims, { iat: now - ONE_DAY - DEFAULT_LIFETIME, exp: now - ONE_DAY }) },
+    {
+      reason: 'expired',
+      code: 'RS256_TOKEN_EXPIRED',
+      token: signWith(signer, claims, { iat: now - ONE_DAY - DEFAULT_LIFETIME, exp: now - ONE_DAY }),
+    },
     { reason: 'not yet valid', code: 'RS256_TOKEN_NOT_YET_VALID', token: signWith(signer, claims, { nbf: now + ONE_DAY }) },
     { reason: 'signed by another key', code: 'RS256_TOKEN_SIGNATURE', token: compact(goodHeader, good(), rs256(otherKey())) },
     { reason: 'unknown kid', code: 'RS256_TOKEN_KID_UNKNOWN', token: signWith(signer, claims, { kid: `unknown-${signer.keys.kid.slice(0, 8)}` }) },

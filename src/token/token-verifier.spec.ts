@@ -111,12 +111,15 @@ describe('TokenVerifier typ header (JWT_TOKEN_TYPE)', () => {
     expect(v17.verify(typed(typ), NOW).sub).toBe('u');
   });
 
-  it.each([['JWT'], ['jwt'], ['application/jwt'], ['at+jwt2'], ['text/at+jwt'], [undefined], [42]])('refuses typ %p when at+jwt is configured', async (typ) => {
-    const v18 = await verifier({ tokenType: 'at+jwt' });
-    expect(() => v18.verify(typed(typ), NOW)).toThrow(
-      expect.objectContaining({ code: 'RS256_TOKEN_TYPE', message: 'token type not accepted; expected at+jwt' }),
-    );
-  });
+  it.each([['JWT'], ['jwt'], ['application/jwt'], ['at+jwt2'], ['text/at+jwt'], [undefined], [42]])(
+    'refuses typ %p when at+jwt is configured',
+    async (typ) => {
+      const v18 = await verifier({ tokenType: 'at+jwt' });
+      expect(() => v18.verify(typed(typ), NOW)).toThrow(
+        expect.objectContaining({ code: 'RS256_TOKEN_TYPE', message: 'token type not accepted; expected at+jwt' }),
+      );
+    },
+  );
 
   it('accepts any of several configured types', async () => {
     const v = await verifier({ tokenType: ['at+jwt', 'JWT'] });
@@ -210,7 +213,8 @@ describe('TokenVerifier cache of verified tokens', () => {
 
 describe('TokenVerifier.verifyRequestToken with verifyOffThread', () => {
   // No clock tolerance, so that NOW + 100 is exactly a token's expiry.
-  const offThread = (options: Rs256AuthModuleOptions = {}): Promise<TokenVerifier> => verifier({ verifyOffThread: true, clockTolerance: 0, ...options });
+  const offThread = (options: Rs256AuthModuleOptions = {}): Promise<TokenVerifier> =>
+    verifier({ verifyOffThread: true, clockTolerance: 0, ...options });
 
   it('checks a new token in a promise and answers a cached one at once, with the same frozen claims', async () => {
     const v = await offThread();
@@ -235,9 +239,7 @@ describe('TokenVerifier.verifyRequestToken with verifyOffThread', () => {
       code: 'RS256_TOKEN_ISSUER',
     });
     expect(() => v.verifyRequestToken(`${header}.${payload}`, NOW)).toThrow(expect.objectContaining({ code: 'RS256_TOKEN_MALFORMED' }));
-    expect(() => v.verifyRequestToken(`${header}.${payload}.${signature}A`, NOW)).toThrow(
-      expect.objectContaining({ code: 'RS256_TOKEN_SIGNATURE' }),
-    );
+    expect(() => v.verifyRequestToken(`${header}.${payload}.${signature}A`, NOW)).toThrow(expect.objectContaining({ code: 'RS256_TOKEN_SIGNATURE' }));
     expect(v.cachedTokens).toBe(0);
   });
 
@@ -263,9 +265,7 @@ describe('TokenVerifier.verifyRequestToken with verifyOffThread', () => {
 describe('TokenVerifier accepts one spelling of a signature, for every key size', () => {
   it.each(KEY_SIZES)('%i-bit key: every appended character and a removed one are refused', async (size) => {
     const pair = pairs.get(size)!;
-    const v = new TokenVerifier(
-      await resolveRs256AuthConfig({ publicKey: pair.publicKey.export({ type: 'spki', format: 'pem' }) as string }),
-    );
+    const v = new TokenVerifier(await resolveRs256AuthConfig({ publicKey: pair.publicKey.export({ type: 'spki', format: 'pem' }) as string }));
     const t = rs256Token(pair.privateKey, { sub: 'u', iat: NOW - 10, exp: NOW + 100 });
     expect(v.verify(t, NOW).sub).toBe('u');
     expect(t.split('.')[2]).toHaveLength(Math.ceil((size / 8) * (4 / 3)));

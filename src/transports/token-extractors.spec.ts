@@ -13,12 +13,22 @@ describe('fromAuthHeader', () => {
     expect(read(undefined, authorization)).toBe(token);
   });
 
-  it.each([undefined, 42, ['Bearer abc'], '', 'Bearer', 'Bearer ', 'Bearer   ', 'Bearerabc', 'Bearer\tabc', 'Basic abc', 'Bearers abc', ' Bearer abc'])(
-    'finds no token in %j',
-    (authorization) => {
-      expect(read(undefined, authorization)).toBeNull();
-    },
-  );
+  it.each([
+    undefined,
+    42,
+    ['Bearer abc'],
+    '',
+    'Bearer',
+    'Bearer ',
+    'Bearer   ',
+    'Bearerabc',
+    'Bearer\tabc',
+    'Basic abc',
+    'Bearers abc',
+    ' Bearer abc',
+  ])('finds no token in %j', (authorization) => {
+    expect(read(undefined, authorization)).toBeNull();
+  });
 
   it('returns what follows the spaces as it is: the verifier refuses anything that is not a signed token', () => {
     expect(read(undefined, 'Bearer a b')).toBe('a b');

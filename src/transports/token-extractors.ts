@@ -4,6 +4,7 @@
  */
 // The request is `any` on purpose: each platform (Express, Fastify, a GraphQL context) has its own request type,
 // and passport-jwt's extractors are typed the same way.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- see above.
 export type TokenExtractor = (request: any) => string | null | undefined;
 
 /** The parts of a request the built-in extractors read; Express and Fastify requests both have them. */

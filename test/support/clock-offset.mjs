@@ -10,6 +10,7 @@ const realNow = RealDate.now.bind(RealDate);
 class OffsetDate extends RealDate {
   /** @param {any[]} args */
   constructor(...args) {
+    // eslint-disable-next-line @typescript-eslint/ban-ts-comment -- a JavaScript file: @ts-expect-error would fail where it is not type-checked.
     // @ts-ignore: Date's constructor takes the same arguments again.
     super(...(args.length === 0 ? [realNow() + offset] : args));
   }

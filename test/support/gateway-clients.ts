@@ -38,7 +38,9 @@ const EVENTS = ['whoami', 'post', 'hello', 'ping', 'refresh', 'exception'];
 export function connectWs(url: string, token?: string): Promise<GatewayConnection> {
   return new Promise((resolve, reject) => {
     const socket = new WebSocket(url, { headers: token ? { authorization: `Bearer ${token}` } : {} });
-    const closed = new Promise<{ code?: number; reason: string }>((done) => socket.on('close', (code, reason) => done({ code, reason: reason.toString() })));
+    const closed = new Promise<{ code?: number; reason: string }>((done) =>
+      socket.on('close', (code, reason) => done({ code, reason: reason.toString() })),
+    );
     socket.on('unexpected-response', (_request, response) => {
       let body = '';
       response.on('data', (chunk: Buffer) => (body += chunk.toString()));

@@ -66,10 +66,7 @@ export function createKeyFiles(): KeyFiles {
     passphrase,
     privatePath: write('private.pem', pem(main.privateKey, { type: 'pkcs8', format: 'pem' })),
     privatePkcs1Path: write('private-pkcs1.pem', pem(main.privateKey, { type: 'pkcs1', format: 'pem' })),
-    encryptedPath: write(
-      'private-encrypted.pem',
-      pem(main.privateKey, { type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase }),
-    ),
+    encryptedPath: write('private-encrypted.pem', pem(main.privateKey, { type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase })),
     publicPath: write('public.pem', pem(main.publicKey, { type: 'spki', format: 'pem' })),
     publicPkcs1Path: write('public-pkcs1.pem', pem(main.publicKey, { type: 'pkcs1', format: 'pem' })),
     otherPublicPath: write('other-public.pem', pem(other.publicKey, { type: 'spki', format: 'pem' })),

@@ -57,7 +57,13 @@ function provider() {
           if (resource !== audience) {
             throw new Provider.errors.InvalidTarget();
           }
-          return { scope: 'orders:read orders:write profile', audience, accessTokenFormat: 'jwt', accessTokenTTL: 300, jwt: { sign: { alg: 'RS256' } } };
+          return {
+            scope: 'orders:read orders:write profile',
+            audience,
+            accessTokenFormat: 'jwt',
+            accessTokenTTL: 300,
+            jwt: { sign: { alg: 'RS256' } },
+          };
         },
       },
     },

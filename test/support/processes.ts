@@ -145,7 +145,7 @@ export async function hangUp(server: ServerProcess, expected: string, ms = 5000)
   const count = (): number => server.output().split(expected).length - 1;
   const seen = count();
   server.process.kill('SIGHUP');
-  for (const started = Date.now(); count() === seen; ) {
+  for (const started = Date.now(); count() === seen;) {
     if (Date.now() - started > ms) {
       throw new Error(`"${expected}" did not appear again after SIGHUP in:\n${server.output()}`);
     }

@@ -63,7 +63,21 @@ export async function startRedis(options: RedisOptions = {}): Promise<RedisServe
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'rs256-auth-redis-'));
   const start = async (): Promise<void> => {
     mkdirSync(dir, { recursive: true });
-    const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--dbfilename', 'dump.rdb', ...(options.args ?? [])];
+    const args = [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--dir',
+      dir,
+      '--dbfilename',
+      'dump.rdb',
+      ...(options.args ?? []),
+    ];
     const started = await spawnRedis(args, options.readyText ?? 'Ready to accept connections', 'redis-server');
     child = started.child;
     output = started.output;
@@ -112,7 +126,10 @@ export async function startRedisSentinel(): Promise<RedisSentinelSet> {
   try {
     const primary = await startRedis();
     started.push(primary);
-    const replica = await startRedis({ args: ['--replicaof', '127.0.0.1', String(primary.port)], readyText: 'MASTER <-> REPLICA sync: Finished with success' });
+    const replica = await startRedis({
+      args: ['--replicaof', '127.0.0.1', String(primary.port)],
+      readyText: 'MASTER <-> REPLICA sync: Finished with success',
+    });
     started.push(replica);
     const sentinelPort = await freePort();
     // Sentinel rewrites its configuration file: one of its own, in a folder of its own.
@@ -165,17 +182,27 @@ export async function startRedisCluster(): Promise<RedisClusterSet> {
   };
   try {
     for (let i = 0; i < 3; i++) {
-      nodes.push(await startRedis({ args: ['--cluster-enabled', 'yes', '--cluster-config-file', join(dir, `nodes-${i}.conf`), '--cluster-node-timeout', '2000'] }));
+      nodes.push(
+        await startRedis({
+          args: ['--cluster-enabled', 'yes', '--cluster-config-file', join(dir, `nodes-${i}.conf`), '--cluster-node-timeout', '2000'],
+        }),
+      );
     }
     const create = track(
-      spawn('redis-cli', ['--cluster', 'create', ...nodes.map(({ port }) => `127.0.0.1:${port}`), '--cluster-replicas', '0', '--cluster-yes'], { stdio: ['ignore', 'pipe', 'pipe'] }),
+      spawn('redis-cli', ['--cluster', 'create', ...nodes.map(({ port }) => `127.0.0.1:${port}`), '--cluster-replicas', '0', '--cluster-yes'], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      }),
     );
     let output = '';
     create.stdout!.on('data', (chunk: Buffer) => (output += chunk));
     create.stderr!.on('data', (chunk: Buffer) => (output += chunk));
     const created = new Promise<void>((done, fail) => {
       create.once('error', fail);
-      create.once('exit', (code) => (code === 0 && output.includes('All 16384 slots covered') ? done() : fail(new Error(`redis-cli --cluster create exited with ${code}:\n${output}`))));
+      create.once('exit', (code) =>
+        code === 0 && output.includes('All 16384 slots covered')
+          ? done()
+          : fail(new Error(`redis-cli --cluster create exited with ${code}:\n${output}`)),
+      );
     });
     await whenReady(create, created, 'redis-cli --cluster create', () => output);
     // Joined, the nodes still agree on the slots' owners one after the other: ready once every one says ok.

@@ -27,7 +27,12 @@ export class Instances {
 
   async start(env: Record<string, string>, options?: Rs256AuthModuleOptions): Promise<Instance> {
     const logs = new LogCapture();
-    const { app } = await createApp({ env: { ...this.baseEnv(), JWT_SESSIONS_ENABLED: 'true', JWT_SESSION_STORE: 'redis', ...env }, options, controllers: [SessionsController], logger: logs });
+    const { app } = await createApp({
+      env: { ...this.baseEnv(), JWT_SESSIONS_ENABLED: 'true', JWT_SESSION_STORE: 'redis', ...env },
+      options,
+      controllers: [SessionsController],
+      logger: logs,
+    });
     const instance = { app, url: await listen(app), logs };
     this.started.push(instance);
     return instance;
@@ -49,8 +54,10 @@ export async function login(instance: Instance, sub: string): Promise<SessionPai
   return response.body;
 }
 
-export const signIn = (instance: Instance, sub: string): Promise<HttpResult> => request(instance.url, '/session/login', { method: 'POST', body: { sub } });
-export const refresh = (instance: Instance, token: string): Promise<HttpResult> => request(instance.url, '/session/refresh', { method: 'POST', body: { refresh_token: token } });
+export const signIn = (instance: Instance, sub: string): Promise<HttpResult> =>
+  request(instance.url, '/session/login', { method: 'POST', body: { sub } });
+export const refresh = (instance: Instance, token: string): Promise<HttpResult> =>
+  request(instance.url, '/session/refresh', { method: 'POST', body: { refresh_token: token } });
 export const status = async (instance: Instance, token: string): Promise<number> => (await request(instance.url, '/profile', { token })).status;
 export const post = (instance: Instance, path: string, token: string): Promise<HttpResult> => request(instance.url, path, { method: 'POST', token });
 
@@ -61,7 +68,10 @@ type Stoppable = { stop(): Promise<unknown> } | { close(): Promise<unknown> };
  * before its tests; after them, every instance is closed, then every kept server stopped, newest first, also when the
  * start failed half-way.
  */
-export function suite<T>(baseEnv: () => Record<string, string>, start: (keep: <S extends Stoppable>(server: S) => S) => Promise<T>): { instances: Instances; started: () => T } {
+export function suite<T>(
+  baseEnv: () => Record<string, string>,
+  start: (keep: <S extends Stoppable>(server: S) => S) => Promise<T>,
+): { instances: Instances; started: () => T } {
   const instances = new Instances(baseEnv);
   const kept: Stoppable[] = [];
   let started: T | undefined;

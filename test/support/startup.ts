@@ -7,11 +7,7 @@ import { appModule, type AppScenario, type Wiring } from '../fixtures/app.js';
  * Compiles an app module the way Nest does at start-up and returns the error it stops with; `logger` receives
  * whatever Nest logs meanwhile.
  */
-export async function startupError(
-  wiring: Wiring,
-  config: Omit<AppScenario, 'wiring'>,
-  logger?: LoggerService,
-): Promise<Rs256AuthError> {
+export async function startupError(wiring: Wiring, config: Omit<AppScenario, 'wiring'>, logger?: LoggerService): Promise<Rs256AuthError> {
   const builder = Test.createTestingModule({ imports: [appModule({ wiring, ...config })] });
   if (logger) builder.setLogger(logger);
   const error = await builder.compile().then(

@@ -23,7 +23,9 @@ export default class TestEnvironment extends Base {
   async teardown() {
     const left = [...(this.global?.[RUNNING] ?? [])];
     if (left.length > 0) {
-      process.stderr.write(`test environment: stopping ${left.length} process(es) the test file left running (pids ${left.map((child) => child.pid).join(', ')})\n`);
+      process.stderr.write(
+        `test environment: stopping ${left.length} process(es) the test file left running (pids ${left.map((child) => child.pid).join(', ')})\n`,
+      );
       await Promise.all(left.map(stop));
     }
     await super.teardown();

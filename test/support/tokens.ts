@@ -27,8 +27,7 @@ export const signers = {
   rs256: (key: KeyObject) => (input: Buffer) => sign('sha256', input, key),
   rs384: (key: KeyObject) => (input: Buffer) => sign('sha384', input, key),
   rs512: (key: KeyObject) => (input: Buffer) => sign('sha512', input, key),
-  ps256: (key: KeyObject) => (input: Buffer) =>
-    sign('sha256', input, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }),
+  ps256: (key: KeyObject) => (input: Buffer) => sign('sha256', input, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }),
   es256: (key: KeyObject) => (input: Buffer) => sign('sha256', input, { key, dsaEncoding: 'ieee-p1363' }),
   /** The algorithm-confusion attack: HMAC keyed with the verifier's public key PEM. */
   hs256: (secret: string | Buffer) => (input: Buffer) => createHmac('sha256', secret).update(input).digest(),
