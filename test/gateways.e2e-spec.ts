@@ -3,6 +3,7 @@ import { createGatewayApp, GATEWAY_CASES, type GatewayApp } from './fixtures/gat
 import { connectSocketIo, connectWs, type GatewayConnection, type HandshakeRefusal } from './support/gateway-clients.js';
 import { createKeyFiles, type KeyFiles } from './support/keys.js';
 import { LogCapture } from './support/log-capture.js';
+import { clockAt } from './support/fake-clock.js';
 
 let keys: KeyFiles;
 beforeAll(() => {
@@ -87,21 +88,7 @@ describe.each(GATEWAY_CASES)('JwtAuthGuard on a WebSocket gateway (%s on %s, %s 
     expect(await connection.call('whoami')).toEqual({ event: 'whoami', data: 'ada' });
     // Only the clock moves: sockets, heartbeats and timers keep running for real. 30 s stays inside socket.io's
     // heartbeat window (its client reads the clock too), and is well past the token's exp.
-    jest.useFakeTimers({
-      doNotFake: [
-        'hrtime',
-        'nextTick',
-        'performance',
-        'queueMicrotask',
-        'setImmediate',
-        'clearImmediate',
-        'setInterval',
-        'clearInterval',
-        'setTimeout',
-        'clearTimeout',
-      ],
-      now: Date.now() + 30_000,
-    });
+    clockAt(Date.now() + 30_000);
     expect(await connection.call('whoami')).toEqual(refusal('UNAUTHENTICATED', 'token expired'));
     expect(await connection.closed).toEqual(adapter === 'ws' ? { code: 4401, reason: 'token expired' } : { reason: 'io server disconnect' });
   });

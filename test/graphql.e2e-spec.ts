@@ -12,6 +12,7 @@ import { openGraphqlWs, subscribeOnce, type GraphqlError } from './support/graph
 import { request } from './support/http.js';
 import { createKeyFiles, type KeyFiles } from './support/keys.js';
 import { LogCapture } from './support/log-capture.js';
+import { clockAt } from './support/fake-clock.js';
 
 let keys: KeyFiles;
 beforeAll(() => {
@@ -106,21 +107,7 @@ describe.each(GRAPHQL_CASES)('JwtAuthGuard on GraphQL (%s driver on %s, %s guard
       try {
         expect(await connection.subscribe('subscription { ticks }')).toMatchObject({ data: { ticks: 'ada' } });
         // Only the clock moves; sockets and timers keep running for real.
-        jest.useFakeTimers({
-          doNotFake: [
-            'hrtime',
-            'nextTick',
-            'performance',
-            'queueMicrotask',
-            'setImmediate',
-            'clearImmediate',
-            'setInterval',
-            'clearInterval',
-            'setTimeout',
-            'clearTimeout',
-          ],
-          now: Date.now() + 30_000,
-        });
+        clockAt(Date.now() + 30_000);
         expectRefused(await connection.subscribe('subscription { ticks }'), 'UNAUTHENTICATED', 'token expired');
       } finally {
         jest.useRealTimers();
