@@ -4,6 +4,7 @@ import { RemoteJwks } from './issuers/remote-jwks.js';
 import { redactedUrl } from './observability/redacted-url.js';
 import { RS256_AUTH_CONFIG } from './rs256-auth.constants.js';
 import { SETTINGS } from './options/settings.js';
+import { describeKeySource } from './keys/key-loader.js';
 
 /**
  * Logs two lines at start-up saying how the module runs: the mode (signing, verify-only, resource server), the
@@ -61,6 +62,14 @@ export class StartupLog implements OnApplicationBootstrap {
     return `${this.mode()}${this.unchecked()}.`;
   }
 
+  /** Where the signing key lives: a setting and path, or the HSM token and key label, or the signer; never a secret. */
+  private signingKeyPlace(): string {
+    const { custody } = this.config.keyStore.keys;
+    const { privateKey } = this.config.keySources;
+    if (custody) return `held in ${custody.where}`;
+    return privateKey ? `from ${describeKeySource(privateKey)}` : 'from the private key';
+  }
+
   private mode(): string {
     const { keyStore, remoteJwks, trustedIssuers, jwks } = this.config;
     const keys = keyStore.keys;
@@ -76,7 +85,7 @@ export class StartupLog implements OnApplicationBootstrap {
       return `Resource-server mode: verifies RS256 tokens with the JWK Set of ${source}, kids ${keys.verificationKeys.length > 0 ? kids : '[] (none fetched yet)'}; ${served}`;
     }
     if (keys.signingKid !== undefined) {
-      return `Signing mode: signs RS256 tokens with kid ${keys.signingKid}, verifies kids ${kids}; ${served}`;
+      return `Signing mode: signs RS256 tokens with kid ${keys.signingKid} ${this.signingKeyPlace()}, verifies kids ${kids}; ${served}`;
     }
     return `Verify-only mode (no private key): verifies RS256 tokens with kids ${kids}; ${served}`;
   }

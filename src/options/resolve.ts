@@ -8,6 +8,9 @@ import { firstOf, fromAuthHeader, fromCookie, HTTP_TOKEN } from '../transports/t
 import { checkEnvNames, refuseSecrets } from './env-names.js';
 import { SettingsReader } from './from-env.js';
 import { BOOLEAN_WORDS, invalid } from './parse.js';
+import { openCustody } from '../custody/open-custody.js';
+import type { SigningCustody } from '../custody/signing-custody.js';
+import { resolveCustody } from './resolve-custody.js';
 import { keySetSources, loadLocalKeys, watchKeyFiles } from './resolve-keys.js';
 import { refuseIssuerCacheSize, resolveTrustedIssuers } from './resolve-issuers.js';
 import { resolvePublishing, resolveResourceMetadata } from './resolve-publishing.js';
@@ -23,6 +26,21 @@ import { typMediaType } from './token-type.js';
  * @throws Rs256AuthError (as a rejection) naming the setting (and path) at fault
  */
 export async function resolveRs256AuthConfig(options: Rs256AuthModuleOptions = {}, config?: ConfigService): Promise<Rs256AuthConfig> {
+  const opened: { custody?: SigningCustody } = {};
+  try {
+    return await resolveConfig(options, config, opened);
+  } catch (error) {
+    // A setting checked after the HSM session was opened stops start-up: the session is not left open.
+    await opened.custody?.close();
+    throw error;
+  }
+}
+
+async function resolveConfig(
+  options: Rs256AuthModuleOptions,
+  config: ConfigService | undefined,
+  opened: { custody?: SigningCustody },
+): Promise<Rs256AuthConfig> {
   refuseSecrets(options, config);
   if (config) {
     checkEnvNames(options.ignoreEnv);
@@ -38,6 +56,8 @@ export async function resolveRs256AuthConfig(options: Rs256AuthModuleOptions = {
   const issuer = resolveIssuer(reader);
   const tokenProfile = resolveTokenProfile(reader, issuer, audience);
   const transport = resolveTransport(reader, options.jwtFromRequest);
+  const custody = await resolveCustody(reader, options.signer);
+  keySources.custody = opened.custody = custody && (await openCustody(custody));
   // A resource server starts with no key; RemoteJwks fills the set from the issuer. With several issuers each has
   // its own keys (IssuerRegistry), and this set stays empty.
   const keys = remoteJwks || trustedIssuers ? new KeySet([]) : await loadLocalKeys(keySources);

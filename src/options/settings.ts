@@ -10,6 +10,10 @@ export type Unit = 'seconds' | 'milliseconds' | 'lifetime' | 'bytes' | 'count';
 export const SECTIONS = {
   keys: { title: 'Keys', note: 'RSA key pair. npm start creates keys/private.pem and keys/public.pem (development keys) when they are missing.' },
   tokens: { title: 'Tokens', note: 'Claims written into issued tokens and required on verification. Lists are comma-separated.' },
+  custody: {
+    title: 'Signing key in an HSM (PKCS#11)',
+    note: 'Instead of a private key file: the key stays in the token and signs there (see [Key custody](key-custody.md)); needs the `pkcs11js` package.',
+  },
   transport: { title: 'Where the token comes from' },
   publishing: { title: 'Publishing keys and metadata' },
   sessions: { title: 'Sessions' },
@@ -118,6 +122,61 @@ export const SETTINGS = {
     default: 'false',
     demo: 'false',
     doc: "also reload when a key file or key folder changes (trusted issuers' `publicKeyPath` files too); `true` where no key is read from a file stops start-up",
+  }),
+
+  pkcs11Module: setting({
+    env: 'JWT_PKCS11_MODULE',
+    option: 'pkcs11.module',
+    parse: text(),
+    section: 'custody',
+    defaultDoc: 'none: no HSM',
+    example: '/usr/lib/softhsm/libsofthsm2.so',
+    doc: "path of the HSM vendor's PKCS#11 library: tokens are then signed in the HSM with its RSA key (`CKM_SHA256_RSA_PKCS`), whose public half is read from it; not together with a private key setting",
+  }),
+  pkcs11TokenLabel: setting({
+    env: 'JWT_PKCS11_TOKEN_LABEL',
+    option: 'pkcs11.tokenLabel',
+    parse: text(),
+    section: 'custody',
+    example: 'jwt-signing',
+    doc: 'label of the token holding the key; this or `JWT_PKCS11_SLOT`',
+  }),
+  pkcs11Slot: setting({
+    env: 'JWT_PKCS11_SLOT',
+    option: 'pkcs11.slot',
+    parse: integer({ min: 0 }),
+    section: 'custody',
+    doc: 'id of the slot holding the token (as `pkcs11-tool --list-slots` shows it); this or `JWT_PKCS11_TOKEN_LABEL`',
+  }),
+  pkcs11KeyLabel: setting({
+    env: 'JWT_PKCS11_KEY_LABEL',
+    option: 'pkcs11.keyLabel',
+    parse: text(),
+    section: 'custody',
+    example: 'jwt-2026',
+    doc: 'label (`CKA_LABEL`) of the RSA private key; this or `JWT_PKCS11_KEY_ID`',
+  }),
+  pkcs11KeyId: setting({
+    env: 'JWT_PKCS11_KEY_ID',
+    option: 'pkcs11.keyId',
+    parse: text(),
+    section: 'custody',
+    doc: 'id (`CKA_ID`) of the RSA private key, in hexadecimal; this or `JWT_PKCS11_KEY_LABEL`',
+  }),
+  pkcs11Pin: setting({
+    env: 'JWT_PKCS11_PIN',
+    option: 'pkcs11.pin',
+    parse: text({ secret: true }),
+    section: 'custody',
+    secret: true,
+    doc: "the token's user PIN; never logged; this or `JWT_PKCS11_PIN_PATH`",
+  }),
+  pkcs11PinPath: setting({
+    env: 'JWT_PKCS11_PIN_PATH',
+    option: 'pkcs11.pinPath',
+    parse: text(),
+    section: 'custody',
+    doc: "file holding the token's user PIN (a trailing newline is ignored), such as a Docker or Kubernetes secret; this or `JWT_PKCS11_PIN`",
   }),
 
   issuer: setting({
@@ -628,6 +687,11 @@ export const CODE_ONLY_OPTIONS: readonly { readonly option: string; readonly doc
   {
     option: 'redisClient',
     doc: "any other Redis shape (TLS client certificates, a managed service's endpoint): a function returning an `ioredis` `Redis` or `Cluster`, instead of `JWT_REDIS_URL`, Sentinel or Cluster; the store never closes it (see [Running several instances](redis.md))",
+    defaultDoc: 'none',
+  },
+  {
+    option: 'signer',
+    doc: '`{ sign(signingInput), publicKey, kid? }`: tokens are signed by a KMS (AWS KMS, Google Cloud KMS, Azure Key Vault, Vault transit) instead of a private key; `JwtService.sign` then throws `RS256_SIGNER_ASYNC`, `signAsync` works (see [Key custody](key-custody.md#any-other-kms-the-signer-option))',
     defaultDoc: 'none',
   },
   {
