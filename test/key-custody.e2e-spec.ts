@@ -1,4 +1,5 @@
 import { createPrivateKey, createPublicKey, sign as signWithKey, type KeyObject } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
@@ -9,6 +10,7 @@ import { createApp } from './fixtures/app.js';
 import { listen, request } from './support/http.js';
 import { rsaPair } from './support/keys.js';
 import { LogCapture } from './support/log-capture.js';
+import { DIST } from './support/paths.js';
 import { createSoftHsm, SOFTHSM_LIBRARY, type SoftHsm } from './support/softhsm.js';
 import { errorText, startupError } from './support/startup.js';
 
@@ -105,6 +107,30 @@ it('logs out and closes the sessions when the application closes: signing afterw
   await app.close();
   await expect(jwt.signAsync({ sub: 'after' })).rejects.toMatchObject({ code: 'RS256_SIGNING_FAILED', message: expect.stringContaining('closed') });
   expect(() => jwt.sign({ sub: 'after' })).toThrow(expect.objectContaining({ code: 'RS256_SIGNING_FAILED' }));
+});
+
+it('loads pkcs11js and signs in the token from the CommonJS build too (dist/cjs, require)', () => {
+  const script = `
+    const { openCustody } = require(${JSON.stringify(join(DIST, 'cjs/custody/open-custody.js'))});
+    const { verify } = require('node:crypto');
+    const settings = {
+      module: { setting: 'JWT_PKCS11_MODULE', path: ${JSON.stringify(SOFTHSM_LIBRARY)} },
+      token: { setting: 'JWT_PKCS11_TOKEN_LABEL', label: ${JSON.stringify(TOKEN)} },
+      key: { setting: 'JWT_PKCS11_KEY_LABEL', label: 'signing' },
+      pin: { setting: 'JWT_PKCS11_PIN', value: ${JSON.stringify(PIN)} },
+    };
+    openCustody({ pkcs11: settings }).then(async (custody) => {
+      const input = Buffer.from('a.b');
+      const ok = verify('sha256', input, custody.publicKey, await custody.sign(input)) && verify('sha256', input, custody.publicKey, custody.signSync(input));
+      await custody.close();
+      console.log(ok ? 'signed' : 'bad signature');
+    });`;
+  const output = execFileSync(process.execPath, ['-e', script], {
+    env: { PATH: process.env.PATH, SOFTHSM2_CONF: join(hsm.dir, 'softhsm2.conf') },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  expect(output.trim()).toBe('signed');
 });
 
 describe('an HSM that cannot sign stops start-up, naming the setting and never the PIN', () => {
