@@ -1,7 +1,5 @@
 import type { Rs256Signer } from '../custody/signer.interface.js';
 
-export type { Rs256Signer };
-
 /**
  * Where the signing key lives when the process should never hold it: in an HSM (`pkcs11`) or behind a KMS
  * (`signer`). Each excludes the other and the private key settings (`privateKeyPath`, `privateKey`).

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import type { CustodySettings } from '../custody/open-custody.js';
 import type { Pkcs11Settings } from '../custody/pkcs11-token.js';
 import { Rs256AuthError } from '../errors/rs256-auth.error.js';
-import type { Rs256Signer } from './custody-options.interface.js';
+import type { Rs256Signer } from '../custody/signer.interface.js';
 import type { SettingsReader } from './from-env.js';
 import { invalid } from './parse.js';
 import { SETTINGS, type SettingKey } from './settings.js';
