@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
 import type { JwtService } from '@nestjs/jwt';
 import { createLocalJWKSet, jwtVerify } from 'jose';
-import type { Rs256AuthModuleOptions } from '../src/index.js';
+import { KeyReloader, type Rs256AuthModuleOptions } from '../src/index.js';
 import { createApp } from './fixtures/app.js';
 import { listen, request } from './support/http.js';
 import { rsaPair } from './support/keys.js';
@@ -87,6 +87,14 @@ describe('signing in an HSM over PKCS#11 (SoftHSM)', () => {
       const { payload } = await jwtVerify(token, keys, { algorithms: ['RS256'] });
       expect(payload.sub).toBe(`u${at}`);
     }
+  });
+
+  it('keeps signing in the token after a key reload (SIGHUP): the set is rebuilt around the same HSM key', async () => {
+    const before = await jwt.signAsync({ sub: 'grace' });
+    expect(await app.get(KeyReloader).reload()).toBe(true);
+    const after = await jwt.signAsync({ sub: 'grace' });
+    expect(after.split('.')[0]).toBe(before.split('.')[0]);
+    expect((await request(url, '/profile', { token: after })).status).toBe(200);
   });
 
   it("publishes the token's public half, and the start-up line names the token and key label, never the PIN", async () => {
