@@ -109,12 +109,25 @@ describe('signing in an HSM over PKCS#11 (SoftHSM)', () => {
   });
 });
 
-it('logs out and closes the sessions when the application closes: signing afterwards is refused', async () => {
-  const { app, jwt } = await createApp({ env: hsmEnv() });
-  await jwt.signAsync({ sub: 'before' });
-  await app.close();
-  await expect(jwt.signAsync({ sub: 'after' })).rejects.toMatchObject({ code: 'RS256_SIGNING_FAILED', message: expect.stringContaining('closed') });
-  expect(() => jwt.sign({ sub: 'after' })).toThrow(expect.objectContaining({ code: 'RS256_SIGNING_FAILED' }));
+it('closes its sessions when the application closes, leaving another application on the same token signing', async () => {
+  const first = await createApp({ env: hsmEnv() });
+  const second = await createApp({ env: hsmEnv() });
+  try {
+    await first.jwt.signAsync({ sub: 'before' });
+    await first.app.close();
+    await expect(first.jwt.signAsync({ sub: 'after' })).rejects.toMatchObject({
+      code: 'RS256_SIGNING_FAILED',
+      message: expect.stringContaining('closed'),
+    });
+    expect(() => first.jwt.sign({ sub: 'after' })).toThrow(expect.objectContaining({ code: 'RS256_SIGNING_FAILED' }));
+    // Still logged in: the first application's closing did not log the process out of the token.
+    const token = await second.jwt.signAsync({ sub: 'still' });
+    expect(second.jwt.verify(token)).toMatchObject({ sub: 'still' });
+    expect(second.jwt.verify(second.jwt.sign({ sub: 'sync' }))).toMatchObject({ sub: 'sync' });
+  } finally {
+    await first.app.close();
+    await second.app.close();
+  }
 });
 
 it('loads pkcs11js and signs in the token from the CommonJS build too (dist/cjs, require)', () => {
@@ -195,7 +208,8 @@ function cryptoSigner(privateKey: KeyObject, publicKey: KeyObject | string, kid?
     kid,
     sign: async (signingInput) => {
       await new Promise((done) => setImmediate(done));
-      return signWithKey('sha256', signingInput, privateKey);
+      // A Uint8Array, as KMS SDKs answer.
+      return new Uint8Array(signWithKey('sha256', signingInput, privateKey)) as Buffer;
     },
   };
 }

@@ -3,8 +3,8 @@ import type { Rs256AuthConfig } from '../options/rs256-auth-config.js';
 import { RS256_AUTH_CONFIG } from '../rs256-auth.constants.js';
 
 /**
- * Closes the signing key's custody when the module is destroyed (the application closes): logs out of the HSM and closes its sessions
- * (after the signs under way), so the token's session slots are free for the next process.
+ * Closes the signing key's custody when the module is destroyed (the application closes): closes its HSM sessions
+ * (after the signs under way; the last one to close logs the process out of the token) and finalises the library.
  */
 @Injectable()
 export class CustodyLifecycle implements OnModuleDestroy {

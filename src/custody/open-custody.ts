@@ -36,9 +36,20 @@ export async function openCustody(settings: CustodySettings): Promise<SigningCus
     where: 'the KMS behind the signer option',
     publicKey: signerPublicKey(signer, setting),
     kid: signerKid(signer, setting),
-    sign: async (input) => signer.sign(input),
+    sign: async (input) => asBuffer(await signer.sign(input)),
     close: async () => undefined,
   });
+}
+
+/** SDKs answer with a Uint8Array (AWS, Google Cloud, Azure) as often as with a Buffer: both are taken, as is. */
+function asBuffer(signature: unknown): Buffer {
+  if (signature instanceof Uint8Array) {
+    return Buffer.isBuffer(signature) ? signature : Buffer.from(signature.buffer, signature.byteOffset, signature.byteLength);
+  }
+  throw new Rs256AuthError(
+    'RS256_SIGNING_FAILED',
+    `The signer option's sign returned ${signature === null ? 'null' : typeof signature}; expected the signature as a Buffer.`,
+  );
 }
 
 function signerPublicKey(signer: Rs256Signer, setting: string): KeyObject {

@@ -164,13 +164,16 @@ export class Pkcs11Token {
     return next;
   }
 
-  /** Logs out, closes both sessions (after the signs under way) and finalises the library if no one else uses it. */
+  /**
+   * Closes both sessions (after the signs under way) and finalises the library if no one else in the process uses it.
+   * No C_Logout: a login belongs to the application, not the session, so it would also log out another module signing
+   * with the same token; closing the application's last session with the token logs it out (C_CloseSession).
+   */
   async close(): Promise<void> {
     if (this.closed) return;
     await this.queue;
     this.closed = true;
     const { pkcs11 } = this.library;
-    closeQuietly(() => pkcs11.C_Logout(this.syncSession));
     closeQuietly(() => pkcs11.C_CloseSession(this.syncSession));
     closeQuietly(() => pkcs11.C_CloseSession(this.asyncSession));
     releaseLibrary(this.settings.module.path, this.library);

@@ -14,7 +14,6 @@ export interface Pkcs11Api {
   C_OpenSession(slot: Pkcs11Handle, flags: number): Pkcs11Handle;
   C_CloseSession(session: Pkcs11Handle): void;
   C_Login(session: Pkcs11Handle, userType: number, pin: string): void;
-  C_Logout(session: Pkcs11Handle): void;
   C_FindObjectsInit(session: Pkcs11Handle, template: { type: number; value?: number | boolean | string | Buffer }[]): void;
   C_FindObjects(session: Pkcs11Handle, maxObjectCount: number): Pkcs11Handle[];
   C_FindObjectsFinal(session: Pkcs11Handle): void;
