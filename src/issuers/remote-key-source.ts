@@ -113,11 +113,6 @@ export class RemoteKeySource extends StoredKeySource {
     return `Resource-server mode: verifies RS256 tokens with the JWK Set of ${source}, kids ${kids.length > 0 ? `[${kids.join(', ')}]` : '[] (none fetched yet)'}`;
   }
 
-  /** Milliseconds between two fetches (`jwksCooldown`). */
-  get cooldownMs(): number {
-    return this.settings.cooldownMs;
-  }
-
   /**
    * Per request, and cheap: starts a background fetch once the cached set is older than its max age, and past
    * `jwksMaxStale` without a successful fetch stops trusting the keys.
