@@ -5,8 +5,9 @@ import { randomUUID, sign as signWithKey } from 'node:crypto';
 import type { Rs256AuthConfig } from './options/rs256-auth-config.js';
 import { Rs256AuthError } from './errors/rs256-auth.error.js';
 import type { JwtClaims } from './interfaces/jwt-claims.interface.js';
-import { RemoteJwks } from './issuers/remote-jwks.js';
-import { RS256_AUTH_CONFIG } from './rs256-auth.constants.js';
+import type { KeySource } from './keys/key-source.js';
+import { KeyStore } from './keys/key-store.js';
+import { RS256_AUTH_CONFIG, RS256_KEY_SOURCE } from './rs256-auth.constants.js';
 import { RevocationList } from './sessions/revocation-list.js';
 import { checkToken, checkTokenWithRecovery } from './token/token-checks.js';
 import { signInCustody, signInCustodySync, signingInputOf } from './custody/custody-signature.js';
@@ -101,10 +102,10 @@ export class StrictJwtService extends JwtService {
   constructor(
     @Inject(RS256_AUTH_CONFIG) private readonly config: Rs256AuthConfig,
     private readonly verifier: TokenVerifier,
-    private readonly remoteJwks: RemoteJwks,
+    @Inject(RS256_KEY_SOURCE) private readonly keySource: KeySource,
     private readonly revocations: RevocationList,
+    private readonly keyStore: KeyStore,
   ) {
-    const { keyStore } = config;
     const accessTokens = config.tokenProfile === 'rfc9068';
     // jsonwebtoken refuses sign options that are present but undefined, so unset ones are left out entirely.
     const signOptions: JwtSignOptions = {
@@ -149,7 +150,7 @@ export class StrictJwtService extends JwtService {
   override sign<T extends object = JwtClaims>(payload: T, options?: JwtSignOptions): string;
   override sign(payload: string | Buffer | object, options?: JwtSignOptions): string {
     const claims = this.withTokenId(payload);
-    const custody = this.config.keyStore.keys.custody;
+    const custody = this.keyStore.keys.custody;
     if (custody) {
       // An HSM signs synchronously (blocking the event loop for its round trip); a signer refuses, before any work.
       return signInCustodySync(custody, () => this.signingInput(claims, options));
@@ -167,7 +168,7 @@ export class StrictJwtService extends JwtService {
       if (this.config.tokenProfile === 'rfc9068') {
         checkAccessTokenClaims(claims);
       }
-      return this.directInput(claims, this.config.keyStore.keys.signingKey().kid);
+      return this.directInput(claims, this.keyStore.keys.signingKey().kid);
     }
     return signingInputOf(super.sign(claims as object, options));
   }
@@ -182,7 +183,7 @@ export class StrictJwtService extends JwtService {
     if (this.config.tokenProfile === 'rfc9068') {
       checkAccessTokenClaims(payload);
     }
-    const { kid, key } = this.config.keyStore.keys.signingKey();
+    const { kid, key } = this.keyStore.keys.signingKey();
     const input = this.directInput(payload, kid);
     return `${input}.${signWithKey('sha256', Buffer.from(input), key!).toString('base64url')}`;
   }
@@ -219,7 +220,7 @@ export class StrictJwtService extends JwtService {
   override signAsync<T extends object = JwtClaims>(payload: T, options?: JwtSignOptions): Promise<string>;
   override async signAsync(payload: string | Buffer | object, options?: JwtSignOptions): Promise<string> {
     const claims = this.withTokenId(payload);
-    const custody = this.config.keyStore.keys.custody;
+    const custody = this.keyStore.keys.custody;
     // A key in custody (HSM, KMS) signs without blocking the event loop.
     return custody ? signInCustody(custody, this.signingInput(claims, options)) : super.signAsync(claims as object, options);
   }
@@ -252,7 +253,7 @@ export class StrictJwtService extends JwtService {
    */
   override async verifyAsync<T extends object = JwtClaims>(token: string, options?: JwtVerifyOptions): Promise<T> {
     this.refuseLooserOptions(options);
-    return (await checkTokenWithRecovery(this.verifier, this.revocations, this.remoteJwks, token, 'verify')) as T;
+    return (await checkTokenWithRecovery(this.verifier, this.revocations, this.keySource, token, 'verify')) as T;
   }
 
   private refuseLooserOptions(options: JwtVerifyOptions | undefined): void {

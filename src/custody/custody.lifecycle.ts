@@ -1,6 +1,5 @@
-import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
-import type { Rs256AuthConfig } from '../options/rs256-auth-config.js';
-import { RS256_AUTH_CONFIG } from '../rs256-auth.constants.js';
+import { Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { KeyStore } from '../keys/key-store.js';
 
 /**
  * Closes the signing key's custody when the module is destroyed (the application closes): closes its HSM sessions
@@ -8,9 +7,10 @@ import { RS256_AUTH_CONFIG } from '../rs256-auth.constants.js';
  */
 @Injectable()
 export class CustodyLifecycle implements OnModuleDestroy {
-  constructor(@Inject(RS256_AUTH_CONFIG) private readonly config: Rs256AuthConfig) {}
+  constructor(private readonly keyStore: KeyStore) {}
 
   async onModuleDestroy(): Promise<void> {
-    await this.config.keySources.custody?.close();
+    // Every set built while the module ran holds the same custody: the one in force is enough.
+    await this.keyStore.keys.custody?.close();
   }
 }

@@ -14,6 +14,7 @@ import { Rs256AuthError, type Rs256AuthErrorCode } from '../errors/rs256-auth.er
 import { RS256_AUTH_CONFIG, RS256_STRATEGY } from '../rs256-auth.constants.js';
 import type { JwtClaims } from '../interfaces/jwt-claims.interface.js';
 import { AuthMetrics } from '../observability/auth-metrics.js';
+import { KeyStore } from '../keys/key-store.js';
 import { RETRY_AFTER_SECONDS } from '../transports/auth-refusal.js';
 import type { AuthCarrier } from '../transports/transport-adapter.js';
 import { transportOf } from '../transports/transports.js';
@@ -59,6 +60,8 @@ function refusalJson(statusCode: keyof typeof TITLES, message: string, code: Rs2
 export class JwtAuthGuard extends AuthGuard(RS256_STRATEGY) {
   // A property, so subclasses' constructors stay as they are.
   @Optional() @Inject(AuthMetrics) private readonly metrics?: AuthMetrics;
+  /** The module's own keys, whose kids a refusal's log line names. */
+  @Inject(KeyStore) private readonly ownKeys!: KeyStore;
 
   constructor(
     protected readonly reflector: Reflector,
@@ -115,7 +118,7 @@ export class JwtAuthGuard extends AuthGuard(RS256_STRATEGY) {
 
   private admit(context: ExecutionContext, carrier: AuthCarrier, outcome: AuthOutcome, token: string | null | undefined, started: number): true {
     if (outcome.refused && this.config.logRefusals) {
-      logRefusal(this.config, token, outcome.refused);
+      logRefusal(this.config, this.ownKeys.keys, token, outcome.refused);
     }
     const info = outcome.refused ?? outcome.claims;
     carrier.authInfo = info;
