@@ -1,6 +1,6 @@
 import { verify } from 'node:crypto';
 import { Rs256AuthError, messageOf } from '../errors/rs256-auth.error.js';
-import type { SigningCustody } from './signing-custody.js';
+import type { SigningCustody } from '../keys/signing-custody.js';
 
 /**
  * The token: its signing input (`header.payload`) and the custody's signature of it, checked first with the key's

@@ -4,7 +4,7 @@ import { Rs256AuthError, messageOf } from '../errors/rs256-auth.error.js';
 import { rsaKeyProblem } from '../keys/key-loader.js';
 import { Pkcs11Token, type Pkcs11Settings } from './pkcs11-token.js';
 import type { Rs256Signer } from './signer.interface.js';
-import type { SigningCustody } from './signing-custody.js';
+import type { SigningCustody } from '../keys/signing-custody.js';
 
 /** Where the signing key lives when the process does not hold it: an HSM, or a KMS behind the `signer` option. */
 export type CustodySettings = { readonly pkcs11: Pkcs11Settings } | { readonly signer: Rs256Signer; readonly setting: string };

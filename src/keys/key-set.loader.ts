@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { SigningCustody } from '../custody/signing-custody.js';
+import type { SigningCustody } from './signing-custody.js';
 import { Rs256AuthError } from '../errors/rs256-auth.error.js';
 import { listFolder, statPath } from './key-file.reader.js';
 import { describeKeyOrigin, loadPrivateKey, loadPublicKey, publicKeyOf, rsaThumbprint, type KeyOrigin } from './key-loader.js';

@@ -1,5 +1,5 @@
 import type { KeyObject } from 'node:crypto';
-import type { SigningCustody } from '../custody/signing-custody.js';
+import type { SigningCustody } from './signing-custody.js';
 import { Rs256AuthError } from '../errors/rs256-auth.error.js';
 
 /** A public key that verifies tokens, with the `kid` that selects it. */

@@ -8,7 +8,7 @@ import { checkEnvNames, refuseSecrets } from './env-names.js';
 import { SettingsReader } from './from-env.js';
 import { BOOLEAN_WORDS, invalid } from './parse.js';
 import { openCustody } from '../custody/open-custody.js';
-import type { SigningCustody } from '../custody/signing-custody.js';
+import type { SigningCustody } from '../keys/signing-custody.js';
 import { resolveCustody } from './resolve-custody.js';
 import { keySetSources, loadLocalKeys, watchKeyFiles } from './resolve-keys.js';
 import { refuseIssuerCacheSize, resolveTrustedIssuers } from './resolve-issuers.js';

@@ -1,7 +1,8 @@
 import type { KeyObject } from 'node:crypto';
 
 /**
- * A signing key the process never holds: in an HSM (PKCS#11) or behind a KMS (the `signer` option). Opened and
+ * A signing key the process never holds: in an HSM (PKCS#11) or behind a KMS (the `signer` option), both opened by
+ * src/custody/open-custody.ts; defined here, below both the key set that holds it and the custody code. Opened and
  * checked once at start-up (its public half is RSA, at least 2048 bits, with a valid exponent, and a probe it
  * signed verifies with that public half), then shared by every key set built while the module runs.
  */
