@@ -18,10 +18,11 @@ const PIN = '482917';
 const TOKEN = 'jwt-custody';
 let hsm: SoftHsm;
 let pinPath: string;
+let slot: number;
 
 beforeAll(() => {
   hsm = createSoftHsm();
-  hsm.initToken(TOKEN, PIN, [
+  slot = hsm.initToken(TOKEN, PIN, [
     { label: 'signing', id: '01', bits: 2048 },
     // Below the accepted minimum: the size check must catch it in an HSM as in a file.
     { label: 'small', id: '02', bits: 1024 },
@@ -154,6 +155,25 @@ it('loads pkcs11js and signs in the token from the CommonJS build too (dist/cjs,
   expect(output.trim()).toBe('signed');
 });
 
+it('finds the token by slot and the key by id, the PIN from the environment', async () => {
+  const { app, jwt } = await createApp({
+    env: hsmEnv({
+      JWT_PKCS11_TOKEN_LABEL: '',
+      JWT_PKCS11_SLOT: String(slot),
+      JWT_PKCS11_KEY_LABEL: '',
+      JWT_PKCS11_KEY_ID: '01',
+      JWT_PKCS11_PIN_PATH: '',
+      JWT_PKCS11_PIN: PIN,
+    }),
+  });
+  try {
+    const token = await jwt.signAsync({ sub: 'heidi' });
+    expect(jwt.verify(token)).toMatchObject({ sub: 'heidi' });
+  } finally {
+    await app.close();
+  }
+});
+
 describe('an HSM that cannot sign stops start-up, naming the setting and never the PIN', () => {
   it.each([
     [
@@ -175,6 +195,18 @@ describe('an HSM that cannot sign stops start-up, naming the setting and never t
       /^JWT_PKCS11_KEY_LABEL: .*no private key labelled "no-such-key"/,
     ],
     ['a 1024-bit key', { JWT_PKCS11_KEY_LABEL: 'small' }, 'RS256_KEY_TOO_SMALL', /^JWT_PKCS11_KEY_LABEL: the RSA modulus is 1024 bits/],
+    [
+      'a PIN file that is not there',
+      { JWT_PKCS11_PIN_PATH: '/nonexistent/pin' },
+      'RS256_CONFIG_INVALID',
+      /^JWT_PKCS11_PIN_PATH \("\/nonexistent\/pin"\): the PIN file cannot be read \(ENOENT\)\.$/,
+    ],
+    [
+      'a slot that holds no token',
+      { JWT_PKCS11_TOKEN_LABEL: '', JWT_PKCS11_SLOT: '4242' },
+      'RS256_PKCS11_FAILED',
+      /^JWT_PKCS11_SLOT: no slot 4242 holds a token \(tokens present: "jwt-custody"/,
+    ],
   ])('%s', async (_, overrides, code, message) => {
     const error = await startupError('forRoot', { env: hsmEnv(overrides) });
     expect(error.code).toBe(code);

@@ -19,8 +19,8 @@ export interface TokenKey {
 /** A SoftHSM set-up of one test file: its own configuration and token folder, tokens initialised by the test. */
 export interface SoftHsm {
   dir: string;
-  /** Initialises a token in the next free slot and generates `keys` inside it. */
-  initToken(label: string, pin: string, keys: TokenKey[]): void;
+  /** Initialises a token in the next free slot, generates `keys` inside it, and returns the token's slot id. */
+  initToken(label: string, pin: string, keys: TokenKey[]): number;
   cleanup(): void;
 }
 
@@ -58,8 +58,12 @@ export function createSoftHsm(): SoftHsm {
   return {
     dir,
     initToken(label, pin, keys) {
-      run('softhsm2-util', ['--init-token', '--free', '--label', label, '--pin', pin, '--so-pin', `so-${pin}`], env);
+      const output = run('softhsm2-util', ['--init-token', '--free', '--label', label, '--pin', pin, '--so-pin', `so-${pin}`], env);
       run(process.execPath, [KEYGEN_SCRIPT, SOFTHSM_LIBRARY, label, pin, JSON.stringify(keys)], env);
+      // "The token has been initialized and is reassigned to slot 2037448625"
+      const slot = /reassigned to slot (\d+)/.exec(output);
+      if (!slot) throw new Error(`softhsm2-util did not say the token's slot:\n${output}`);
+      return Number(slot[1]);
     },
     cleanup() {
       if (previous === undefined) delete environment.SOFTHSM2_CONF;
