@@ -15,10 +15,10 @@ export interface Pkcs11Settings {
 interface LoadedLibrary {
   readonly pkcs11: Pkcs11Api;
   readonly constants: Pkcs11Module;
-  users: number;
 }
 
-const LIBRARIES = new Map<string, Promise<LoadedLibrary>>();
+/** A library by path, with how many tokens opened through it are still open (counted as soon as one is asked for). */
+const LIBRARIES = new Map<string, { loading: Promise<LoadedLibrary>; users: number }>();
 
 function failure(code: Rs256AuthErrorCode, message: string, error?: unknown): Rs256AuthError {
   return new Rs256AuthError(code, message, error === undefined ? undefined : { cause: error });
@@ -29,37 +29,44 @@ function ckr(error: unknown): string {
   return error instanceof Error ? error.message.split('\n')[0] : String(error);
 }
 
-async function acquireLibrary(settings: Pkcs11Settings): Promise<LoadedLibrary> {
-  const { path, setting } = settings.module;
-  let loading = LIBRARIES.get(path);
-  if (!loading) {
-    loading = loadPkcs11js(setting).then((constants) => {
-      const pkcs11 = new constants.PKCS11();
-      try {
-        pkcs11.load(path);
-      } catch (error) {
-        throw failure('RS256_PKCS11_FAILED', `${setting} ("${path}"): the PKCS#11 library could not be loaded (${ckr(error)}).`, error);
-      }
-      try {
-        pkcs11.C_Initialize();
-      } catch (error) {
-        pkcs11.close();
-        throw failure('RS256_PKCS11_FAILED', `${setting} ("${path}"): C_Initialize failed (${ckr(error)}).`, error);
-      }
-      return { pkcs11, constants, users: 0 };
-    });
-    LIBRARIES.set(path, loading);
-    // A failed load is forgotten, so the next start-up tries again.
-    loading.catch(() => LIBRARIES.delete(path));
+async function loadLibrary(path: string, setting: string): Promise<LoadedLibrary> {
+  const constants = await loadPkcs11js(setting);
+  const pkcs11 = new constants.PKCS11();
+  try {
+    pkcs11.load(path);
+  } catch (error) {
+    throw failure('RS256_PKCS11_FAILED', `${setting} ("${path}"): the PKCS#11 library could not be loaded (${ckr(error)}).`, error);
   }
-  const library = await loading;
-  library.users += 1;
-  return library;
+  try {
+    pkcs11.C_Initialize();
+  } catch (error) {
+    pkcs11.close();
+    throw failure('RS256_PKCS11_FAILED', `${setting} ("${path}"): C_Initialize failed (${ckr(error)}).`, error);
+  }
+  return { pkcs11, constants };
+}
+
+async function acquireLibrary({ path, setting }: Pkcs11Settings['module']): Promise<LoadedLibrary> {
+  let entry = LIBRARIES.get(path);
+  if (!entry) {
+    entry = { loading: loadLibrary(path, setting), users: 0 };
+    LIBRARIES.set(path, entry);
+  }
+  // Counted before waiting, so a module closing meanwhile does not finalise the library under this one.
+  entry.users += 1;
+  try {
+    return await entry.loading;
+  } catch (error) {
+    // A failed load is forgotten, so the next start-up tries again.
+    entry.users -= 1;
+    if (LIBRARIES.get(path) === entry) LIBRARIES.delete(path);
+    throw error;
+  }
 }
 
 function releaseLibrary(path: string, library: LoadedLibrary): void {
-  library.users -= 1;
-  if (library.users > 0) return;
+  const entry = LIBRARIES.get(path);
+  if (entry && (entry.users -= 1) > 0) return;
   LIBRARIES.delete(path);
   try {
     library.pkcs11.C_Finalize();
@@ -102,7 +109,7 @@ export class Pkcs11Token {
    * @throws Rs256AuthError naming the setting at fault, never the PIN
    */
   static async open(settings: Pkcs11Settings): Promise<Pkcs11Token> {
-    const library = await acquireLibrary(settings);
+    const library = await acquireLibrary(settings.module);
     const { pkcs11, constants: ck } = library;
     const sessions: Pkcs11Handle[] = [];
     try {
