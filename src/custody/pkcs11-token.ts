@@ -92,6 +92,7 @@ function ulong(value: Buffer): bigint {
 export class Pkcs11Token {
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
+  private closing?: Promise<void>;
 
   private constructor(
     private readonly library: LoadedLibrary,
@@ -176,8 +177,12 @@ export class Pkcs11Token {
    * No C_Logout: a login belongs to the application, not the session, so it would also log out another module signing
    * with the same token; closing the application's last session with the token logs it out (C_CloseSession).
    */
-  async close(): Promise<void> {
-    if (this.closed) return;
+  close(): Promise<void> {
+    this.closing ??= this.closeNow();
+    return this.closing;
+  }
+
+  private async closeNow(): Promise<void> {
     await this.queue;
     this.closed = true;
     const { pkcs11 } = this.library;
