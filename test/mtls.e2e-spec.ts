@@ -5,6 +5,7 @@ import { createApp, PLATFORMS, type Platform } from './fixtures/app.js';
 import { base64Der, createCertificates, httpsGet, type Certificates } from './support/certificates.js';
 import { listen, request } from './support/http.js';
 import { createKeyFiles, type KeyFiles } from './support/keys.js';
+import { LogCapture } from './support/log-capture.js';
 
 /**
  * Certificate-bound access tokens (RFC 8705 §3) through a real Nest app: over HTTPS with client certificates made
@@ -207,6 +208,21 @@ describe('JWT_MTLS_BOUND settings at start-up', () => {
     await expect(createApp({ options, env: { JWT_PRIVATE_KEY_PATH: keys.privatePath } })).rejects.toThrow(
       'mtls.certificateHeader option is set but JWT_MTLS_TRUSTED_PROXIES is not',
     );
+  });
+
+  it('says on the start-up policy line what is checked and where the certificate comes from', async () => {
+    const logs = new LogCapture();
+    const env = {
+      JWT_PRIVATE_KEY_PATH: keys.privatePath,
+      JWT_MTLS_BOUND: 'Required',
+      JWT_MTLS_CERTIFICATE_HEADER: 'X-SSL-Client-Cert',
+      JWT_MTLS_TRUSTED_PROXIES: '10.0.0.0/8',
+    };
+    const { app } = await createApp({ env, logger: logs });
+    await app.close();
+    expect(logs.matching(/Policy:/)).toEqual([
+      expect.stringContaining('; certificate-bound tokens required (client certificate from the x-ssl-client-cert header of trusted proxies).'),
+    ]);
   });
 
   it('refuses an unknown mode, a bad proxy address, and proxy settings while the check is off', async () => {

@@ -57,3 +57,10 @@ export function certificateBindingRefusal(config: MtlsConfig, carrier: unknown, 
     ? undefined
     : new Rs256AuthError('RS256_TOKEN_MTLS_CERTIFICATE_MISMATCH', 'client certificate does not match the token (cnf.x5t#S256)');
 }
+
+/** How the start-up policy line puts the check: the mode, and where certificates come from (never the proxies' addresses). */
+export function describeMtls(config: MtlsConfig): string {
+  const mode = config.bound === 'required' ? 'required' : 'checked when bound';
+  const source = config.certificateHeader === undefined ? 'the TLS connection' : `the ${config.certificateHeader} header of trusted proxies`;
+  return `certificate-bound tokens ${mode} (client certificate from ${source})`;
+}
