@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
-import type { INestApplication } from '@nestjs/common';
+import { Controller, Get, UseGuards, type INestApplication } from '@nestjs/common';
 import type { JwtService } from '@nestjs/jwt';
+import { JwtAuthGuard, RequireCertificateBound } from '../src/index.js';
 import { createApp, PLATFORMS, type Platform } from './fixtures/app.js';
 import { base64Der, createCertificates, httpsGet, type Certificates } from './support/certificates.js';
 import { listen, request } from './support/http.js';
@@ -22,6 +23,22 @@ afterAll(() => {
   certs.cleanup();
 });
 
+/** A route that takes certificate-bound tokens only, whatever the module's setting. */
+@Controller('payments')
+@UseGuards(JwtAuthGuard)
+class PaymentsController {
+  @RequireCertificateBound()
+  @Get()
+  pay(): { paid: boolean } {
+    return { paid: true };
+  }
+
+  @Get('history')
+  history(): { payments: string[] } {
+    return { payments: [] };
+  }
+}
+
 function httpsUrl(app: INestApplication): string {
   return `https://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
 }
@@ -29,7 +46,12 @@ function httpsUrl(app: INestApplication): string {
 async function httpsApp(platform: Platform, env: Record<string, string>): Promise<{ app: INestApplication; jwt: JwtService; url: string }> {
   // The CA is trusted but a certificate is not demanded, so requests without one reach the guard.
   const https = { key: certs.server.key, cert: certs.server.cert, ca: certs.ca.cert, requestCert: true, rejectUnauthorized: false };
-  const { app, jwt } = await createApp({ platform, https, env: { JWT_PRIVATE_KEY_PATH: keys.privatePath, ...env } });
+  const { app, jwt } = await createApp({
+    platform,
+    https,
+    controllers: [PaymentsController],
+    env: { JWT_PRIVATE_KEY_PATH: keys.privatePath, ...env },
+  });
   await app.listen(0, '127.0.0.1');
   return { app, jwt, url: httpsUrl(app) };
 }
@@ -77,6 +99,15 @@ describe.each(PLATFORMS)('JWT_MTLS_BOUND over HTTPS with client certificates (%s
       const plain = jwt.sign({ sub: 'ada' });
       expect((await httpsGet(url, '/profile', { ca: certs.ca.cert, token: plain })).status).toBe(200);
       expect((await httpsGet(url, '/profile', { ca: certs.ca.cert, client: certs.bob, token: plain })).status).toBe(200);
+    });
+
+    it('@RequireCertificateBound() refuses an unbound token on its route', async () => {
+      const plain = jwt.sign({ sub: 'ada' });
+      expect(await httpsGet(url, '/payments', { ca: certs.ca.cert, client: certs.alice, token: plain })).toMatchObject({
+        status: 401,
+        body: { code: 'RS256_TOKEN_MTLS_UNBOUND' },
+      });
+      expect((await httpsGet(url, '/payments', { ca: certs.ca.cert, client: certs.alice, token: bound })).status).toBe(200);
     });
 
     it('refuses a cnf.x5t#S256 that is not a thumbprint', async () => {
@@ -130,6 +161,24 @@ describe.each(PLATFORMS)('JWT_MTLS_BOUND over HTTPS with client certificates (%s
     it('does not look at cnf: a bound token works as a bearer token', async () => {
       const token = jwt.sign({ sub: 'alice-service', cnf: { 'x5t#S256': certs.alice.thumbprint } });
       expect((await httpsGet(url, '/profile', { ca: certs.ca.cert, token })).status).toBe(200);
+    });
+
+    it('@RequireCertificateBound() requires a bound token with its certificate on that route alone', async () => {
+      const token = jwt.sign({ sub: 'alice-service', cnf: { 'x5t#S256': certs.alice.thumbprint } });
+      const plain = jwt.sign({ sub: 'ada' });
+      expect(await httpsGet(url, '/payments', { ca: certs.ca.cert, client: certs.alice, token })).toMatchObject({
+        status: 200,
+        body: { paid: true },
+      });
+      expect(await httpsGet(url, '/payments', { ca: certs.ca.cert, token })).toMatchObject({
+        status: 401,
+        body: { code: 'RS256_TOKEN_MTLS_CERTIFICATE_MISSING' },
+      });
+      expect(await httpsGet(url, '/payments', { ca: certs.ca.cert, client: certs.alice, token: plain })).toMatchObject({
+        status: 401,
+        body: { code: 'RS256_TOKEN_MTLS_UNBOUND' },
+      });
+      expect((await httpsGet(url, '/payments/history', { ca: certs.ca.cert, token: plain })).status).toBe(200);
     });
   });
 });

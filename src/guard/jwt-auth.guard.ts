@@ -15,6 +15,7 @@ import { RS256_AUTH_CONFIG, RS256_STRATEGY } from '../rs256-auth.constants.js';
 import type { JwtClaims } from '../interfaces/jwt-claims.interface.js';
 import { AuthMetrics } from '../observability/auth-metrics.js';
 import { certificateBindingRefusal } from '../mtls/certificate-binding.js';
+import { routeMtls } from '../mtls/route-binding.js';
 import { RETRY_AFTER_SECONDS } from '../transports/auth-refusal.js';
 import type { AuthCarrier } from '../transports/transport-adapter.js';
 import { transportOf } from '../transports/transports.js';
@@ -115,8 +116,9 @@ export class JwtAuthGuard extends AuthGuard(RS256_STRATEGY) {
   }
 
   private admit(context: ExecutionContext, carrier: AuthCarrier, settled: AuthOutcome, token: string | null | undefined, started: number): true {
-    // RFC 8705 §3 (JWT_MTLS_BOUND): a certificate-bound token counts only with its client certificate (src/mtls/).
-    const bindingRefusal = this.config.mtls && settled.claims ? certificateBindingRefusal(this.config.mtls, carrier, settled.claims) : undefined;
+    // RFC 8705 §3 (JWT_MTLS_BOUND, @RequireCertificateBound()): a bound token counts only with its certificate (src/mtls/).
+    const mtls = settled.claims ? routeMtls(this.config.mtls, context.getClass(), context.getHandler()) : undefined;
+    const bindingRefusal = mtls && settled.claims ? certificateBindingRefusal(mtls, carrier, settled.claims) : undefined;
     const outcome: AuthOutcome = bindingRefusal ? { refused: bindingRefusal } : settled;
     if (outcome.refused && this.config.logRefusals) {
       logRefusal(this.config, token, outcome.refused);

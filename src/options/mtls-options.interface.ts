@@ -3,8 +3,7 @@ export interface CertificateBindingOptions {
   /**
    * Checking certificate-bound access tokens: a token whose `cnf` claim carries `x5t#S256` (the base64url SHA-256 of
    * the client certificate the authorization server saw) is accepted only from a client that presents that
-   * certificate, on the TLS connection or through a trusted TLS-terminating proxy. See
-   * [Certificate-bound tokens](../../docs/security.md#certificate-bound-tokens-mtls).
+   * certificate, on the TLS connection or through a trusted TLS-terminating proxy (docs/security.md).
    */
   mtls?: MtlsOptions;
 }
@@ -13,8 +12,8 @@ export interface MtlsOptions {
   /**
    * `'off'`: `cnf` is not looked at, so a certificate-bound token works as a plain bearer token, as before.
    * `'when-bound'`: a certificate-bound token needs its certificate; a token without `cnf.x5t#S256` is still accepted.
-   * `'required'`: every token must be certificate-bound and come with its certificate. One setting for the whole
-   * module, not per route: run an API that needs bound tokens on every route under its own module or application.
+   * `'required'`: every token must be certificate-bound and come with its certificate. `@RequireCertificateBound()`
+   * makes one route or controller `'required'` whatever this says.
    * @env JWT_MTLS_BOUND
    * @default 'off'
    */

@@ -285,7 +285,7 @@ export const SETTINGS = {
     section: 'transport',
     default: 'off',
     demo: 'off',
-    doc: 'certificate-bound tokens (RFC 8705): `when-bound` accepts a token whose `cnf` names a certificate (`x5t#S256`) only from a client presenting that certificate, other tokens as before; `required` accepts bound tokens only; `off` ignores `cnf` (see [Certificate-bound tokens](security.md#certificate-bound-tokens-mtls))',
+    doc: 'certificate-bound tokens (RFC 8705): `when-bound` accepts a token whose `cnf` names a certificate (`x5t#S256`) only from a client presenting that certificate, other tokens as before; `required` accepts bound tokens only; `off` ignores `cnf`; `@RequireCertificateBound()` makes a route `required` (see [Certificate-bound tokens](security.md#certificate-bound-tokens-mtls))',
   }),
   mtlsCertificateHeader: setting({
     env: 'JWT_MTLS_CERTIFICATE_HEADER',
