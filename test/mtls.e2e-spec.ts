@@ -242,6 +242,22 @@ describe.each(PLATFORMS)('JWT_MTLS_BOUND behind a TLS-terminating proxy (%s)', (
   });
 });
 
+describe('JWT_MTLS_BOUND in RFC 9728 metadata', () => {
+  it('announces tls_client_certificate_bound_access_tokens while the check is on', async () => {
+    const env = { JWT_PRIVATE_KEY_PATH: keys.privatePath, JWT_AUDIENCE: 'https://api.example.test', JWT_RESOURCE_METADATA_ENABLED: 'true' };
+    const on = await createApp({ env: { ...env, JWT_MTLS_BOUND: 'when-bound' } });
+    const off = await createApp({ env });
+    try {
+      const path = '/.well-known/oauth-protected-resource';
+      expect((await request(await listen(on.app), path)).body).toMatchObject({ tls_client_certificate_bound_access_tokens: true });
+      expect((await request(await listen(off.app), path)).body).not.toHaveProperty('tls_client_certificate_bound_access_tokens');
+    } finally {
+      await on.app.close();
+      await off.app.close();
+    }
+  });
+});
+
 describe('JWT_MTLS_BOUND settings at start-up', () => {
   const start = (env: Record<string, string>): Promise<unknown> => createApp({ env: { JWT_PRIVATE_KEY_PATH: keys.privatePath, ...env } });
 
