@@ -242,6 +242,33 @@ describe.each(PLATFORMS)('JWT_MTLS_BOUND behind a TLS-terminating proxy (%s)', (
   });
 });
 
+describe('JWT_MTLS_BOUND refusals in the log', () => {
+  it('logs the code and reason, never the certificate or a thumbprint', async () => {
+    const logs = new LogCapture();
+    const env = {
+      JWT_PRIVATE_KEY_PATH: keys.privatePath,
+      JWT_LOG_REFUSALS: 'warn',
+      JWT_MTLS_BOUND: 'when-bound',
+      JWT_MTLS_CERTIFICATE_HEADER: 'x-ssl-client-cert',
+      JWT_MTLS_TRUSTED_PROXIES: '127.0.0.1',
+    };
+    const { app, jwt } = await createApp({ env, logger: logs });
+    try {
+      const token = jwt.sign({ sub: 'alice-service', cnf: { 'x5t#S256': certs.alice.thumbprint } });
+      const headers = { 'x-ssl-client-cert': encodeURIComponent(certs.bob.cert) };
+      expect((await request(await listen(app), '/profile', { token, headers })).status).toBe(401);
+    } finally {
+      await app.close();
+    }
+    const refusals = logs.matching(/Refused a token/);
+    expect(refusals).toEqual([expect.stringContaining('RS256_TOKEN_MTLS_CERTIFICATE_MISMATCH (client certificate does not match the token')]);
+    const logged = logs.lines.join('\n');
+    for (const secret of [certs.alice.thumbprint, certs.bob.thumbprint, base64Der(certs.bob.cert).slice(40, 120)]) {
+      expect(logged).not.toContain(secret);
+    }
+  });
+});
+
 describe('JWT_MTLS_BOUND in RFC 9728 metadata', () => {
   it('announces tls_client_certificate_bound_access_tokens while the check is on', async () => {
     const env = { JWT_PRIVATE_KEY_PATH: keys.privatePath, JWT_AUDIENCE: 'https://api.example.test', JWT_RESOURCE_METADATA_ENABLED: 'true' };
