@@ -117,7 +117,7 @@ export class JwtAuthGuard extends AuthGuard(RS256_STRATEGY) {
 
   private admit(context: ExecutionContext, carrier: AuthCarrier, settled: AuthOutcome, token: string | null | undefined, started: number): true {
     // RFC 8705 §3 (JWT_MTLS_BOUND, @RequireCertificateBound()): a bound token counts only with its certificate (src/mtls/).
-    const mtls = settled.claims ? routeMtls(this.config.mtls, context.getClass(), context.getHandler()) : undefined;
+    const mtls = settled.claims ? routeMtls(this.config.mtls, this.policy(context).certificateBound) : undefined;
     const bindingRefusal = mtls && settled.claims ? certificateBindingRefusal(mtls, carrier, settled.claims) : undefined;
     const outcome: AuthOutcome = bindingRefusal ? { refused: bindingRefusal } : settled;
     if (outcome.refused && this.config.logRefusals) {
