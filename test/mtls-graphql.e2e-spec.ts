@@ -1,6 +1,6 @@
 import { createGraphqlApp, GRAPHQL_CASES, type GraphqlApp } from './fixtures/graphql-app.js';
 import { createCertificates, type Certificates } from './support/certificates.js';
-import type { GraphqlError } from './support/graphql-ws.js';
+import { subscribeOnce, type GraphqlError } from './support/graphql-ws.js';
 import { request } from './support/http.js';
 import { createKeyFiles, type KeyFiles } from './support/keys.js';
 import { LogCapture } from './support/log-capture.js';
@@ -46,5 +46,16 @@ describe.each(GRAPHQL_CASES)('certificate-bound tokens on GraphQL over HTTP (%s 
       message: 'certificate-bound token sent without a client certificate',
       extensions: { code: 'UNAUTHENTICATED' },
     });
+  });
+
+  it('refuses a bound token on a subscription: no client certificate reaches the guard over graphql-ws', async () => {
+    const token = gql.jwt.sign({ sub: 'alice-service', cnf: { 'x5t#S256': certs.alice.thumbprint } });
+    const result = await subscribeOnce(gql.wsUrl, 'subscription { ticks }', { authorization: `Bearer ${token}` });
+    expect(result.errors?.[0]).toMatchObject({
+      message: 'certificate-bound token sent without a client certificate',
+      extensions: { code: 'UNAUTHENTICATED' },
+    });
+    const plain = gql.jwt.sign({ sub: 'ada' });
+    expect(await subscribeOnce(gql.wsUrl, 'subscription { ticks }', { authorization: `Bearer ${plain}` })).toMatchObject({ data: { ticks: 'ada' } });
   });
 });
