@@ -1,4 +1,4 @@
-import { X509Certificate } from 'node:crypto';
+import type { X509Certificate } from 'node:crypto';
 import { isIPv4 } from 'node:net';
 import type { MtlsConfig } from '../options/rs256-auth-config.js';
 
@@ -11,24 +11,28 @@ interface RequestLike {
 /** The DER bytes of the certificate a client presented; `undefined` for none; `'unreadable'` for a header that holds none. */
 export type PresentedCertificate = Buffer | 'unreadable' | undefined;
 
+// One certificate as PEM, and the base64 of its DER (whitespace aside) inside it.
+const PEM = /^\s*-----BEGIN CERTIFICATE-----([A-Za-z0-9+/=\s]+)-----END CERTIFICATE-----\s*$/;
+const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
+
 /**
  * A certificate a proxy passed in a header: URL-encoded PEM (nginx `$ssl_client_escaped_cert`, AWS ALB), or base64
- * DER (Traefik, HAProxy). Percent-decoding leaves base64 as it is, so both go through the same steps; parsing it as
- * X.509 refuses whatever is neither.
+ * DER (Traefik, HAProxy). Percent-decoding leaves base64 as it is, so both go through the same steps. The DER is
+ * hashed, not parsed as X.509 (which costs several RSA verifications): only the certificate the token names can
+ * have its thumbprint, so anything else fails the comparison anyway.
  */
 function fromHeader(value: string | string[] | undefined): PresentedCertificate {
   if (value === undefined || value === '') {
     return undefined;
   }
-  if (typeof value !== 'string') {
-    return 'unreadable';
-  }
+  let text: string;
   try {
-    const text = decodeURIComponent(value);
-    return new X509Certificate(text.includes('-----BEGIN CERTIFICATE-----') ? text : Buffer.from(text, 'base64')).raw;
+    text = typeof value === 'string' ? decodeURIComponent(value) : '';
   } catch {
     return 'unreadable';
   }
+  const base64 = (PEM.exec(text)?.[1] ?? text).replace(/\s+/g, '');
+  return BASE64.test(base64) ? Buffer.from(base64, 'base64') : 'unreadable';
 }
 
 /** Whether the connection comes from a configured proxy: by the socket's own address, never a forwarded one. */
