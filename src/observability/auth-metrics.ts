@@ -59,7 +59,7 @@ export type SessionOperation = 'issued' | 'refreshed' | 'reuse_detected' | 'revo
  * tens, an RSA-4096 one or an async `validate` up to milliseconds; the SDK's default buckets (from 5 s up) would put every one in the first.
  */
 const VERIFICATION_BUCKETS = [0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1];
-/** Verification times held between two collections before they are recorded anyway (8 KiB of them). */
+/** Verification times held between two collections before they are recorded anyway (9 KiB with their attributes). */
 export const PENDING_CAPACITY = 1024;
 /** Seconds buckets for fetches from an issuer, bounded by `jwksTimeout`. */
 const FETCH_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
