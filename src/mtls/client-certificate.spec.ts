@@ -1,5 +1,6 @@
+import { X509Certificate } from 'node:crypto';
 import { BlockList } from 'node:net';
-import { createCertificates, type Certificates } from '../../test/support/certificates.js';
+import { base64Der, createCertificates, type Certificates } from '../../test/support/certificates.js';
 import type { MtlsConfig } from '../options/rs256-auth-config.js';
 import { certificateThumbprint } from './certificate-binding.js';
 import { presentedCertificate } from './client-certificate.js';
@@ -39,6 +40,19 @@ describe('presentedCertificate', () => {
     expect(presentedCertificate(config, twice)).toBe('unreadable');
     const text = { socket: { remoteAddress: '127.0.0.1' }, headers: { [HEADER]: 'not-a-certificate' } };
     expect(presentedCertificate(config, text)).toBe('unreadable');
+  });
+
+  it("takes only the header from a trusted proxy: the proxy's own TLS certificate is never the client's", () => {
+    const config = behindProxy(proxies(['127.0.0.1', 32, 'ipv4']));
+    const proxyCertificate = new X509Certificate(certs.bob.cert);
+    const socket = { remoteAddress: '127.0.0.1', getPeerX509Certificate: () => proxyCertificate };
+    expect(presentedCertificate(config, { socket, headers: {} })).toBeUndefined();
+    expect(thumbprint(presentedCertificate(config, { socket, headers: { [HEADER]: base64Der(certs.alice.cert) } }))).toBe(certs.alice.thumbprint);
+    // From elsewhere, the connection's own certificate counts and the header does not.
+    const direct = { ...socket, remoteAddress: '192.0.2.1' };
+    expect(thumbprint(presentedCertificate(config, { socket: direct, headers: { [HEADER]: base64Der(certs.alice.cert) } }))).toBe(
+      certs.bob.thumbprint,
+    );
   });
 
   it('finds none on a carrier that is not an HTTP request (a WebSocket client, a message)', () => {
