@@ -3,7 +3,9 @@ import { Controller, Get, UseGuards, type INestApplication } from '@nestjs/commo
 import type { JwtService } from '@nestjs/jwt';
 import { JwtAuthGuard, RequireCertificateBound } from '../src/index.js';
 import { createApp, PLATFORMS, type Platform } from './fixtures/app.js';
+import { createGraphqlApp, GRAPHQL_CASES, type GraphqlApp } from './fixtures/graphql-app.js';
 import { base64Der, createCertificates, httpsGet, type Certificates } from './support/certificates.js';
+import { subscribeOnce, type GraphqlError } from './support/graphql-ws.js';
 import { listen, request } from './support/http.js';
 import { createKeyFiles, type KeyFiles } from './support/keys.js';
 import { LogCapture } from './support/log-capture.js';
@@ -12,6 +14,9 @@ import { LogCapture } from './support/log-capture.js';
  * Certificate-bound access tokens (RFC 8705 §3) through a real Nest app: over HTTPS with client certificates made
  * per run by openssl, and behind a TLS-terminating proxy that passes the certificate in a header.
  */
+/** Where the tests' TLS-terminating "proxy" (the test itself, on 127.0.0.1) passes the client certificate. */
+const CERT_HEADER = 'x-ssl-client-cert';
+
 let keys: KeyFiles;
 let certs: Certificates;
 beforeAll(() => {
@@ -90,7 +95,7 @@ describe.each(PLATFORMS)('JWT_MTLS_BOUND over HTTPS with client certificates (%s
     });
 
     it('ignores a certificate header when no proxy is configured', async () => {
-      const headers = { 'x-ssl-client-cert': encodeURIComponent(certs.alice.cert) };
+      const headers = { [CERT_HEADER]: encodeURIComponent(certs.alice.cert) };
       const response = await httpsGet(url, '/profile', { ca: certs.ca.cert, token: bound, headers });
       expect(response).toMatchObject({ status: 401, body: { code: 'RS256_TOKEN_MTLS_CERTIFICATE_MISSING' } });
     });
@@ -184,7 +189,6 @@ describe.each(PLATFORMS)('JWT_MTLS_BOUND over HTTPS with client certificates (%s
 });
 
 describe.each(PLATFORMS)('JWT_MTLS_BOUND behind a TLS-terminating proxy (%s)', (platform) => {
-  const HEADER = 'x-ssl-client-cert';
   let trusted: { app: INestApplication; url: string };
   let untrusted: { app: INestApplication; url: string };
   let bound: string;
@@ -194,7 +198,7 @@ describe.each(PLATFORMS)('JWT_MTLS_BOUND behind a TLS-terminating proxy (%s)', (
     const env = {
       JWT_PRIVATE_KEY_PATH: keys.privatePath,
       JWT_MTLS_BOUND: 'when-bound',
-      JWT_MTLS_CERTIFICATE_HEADER: HEADER,
+      JWT_MTLS_CERTIFICATE_HEADER: CERT_HEADER,
       JWT_MTLS_TRUSTED_PROXIES: proxies,
     };
     const { app, jwt } = await createApp({ platform, env });
@@ -213,32 +217,74 @@ describe.each(PLATFORMS)('JWT_MTLS_BOUND behind a TLS-terminating proxy (%s)', (
   });
 
   it('accepts the certificate as URL-encoded PEM (nginx $ssl_client_escaped_cert) from a trusted proxy', async () => {
-    const headers = { [HEADER]: encodeURIComponent(certs.alice.cert) };
+    const headers = { [CERT_HEADER]: encodeURIComponent(certs.alice.cert) };
     expect(await request(trusted.url, '/profile', { token: bound, headers })).toMatchObject({ status: 200, body: { subject: 'alice-service' } });
   });
 
   it('accepts it as base64 DER', async () => {
-    expect((await request(trusted.url, '/profile', { token: bound, headers: { [HEADER]: base64Der(certs.alice.cert) } })).status).toBe(200);
+    expect((await request(trusted.url, '/profile', { token: bound, headers: { [CERT_HEADER]: base64Der(certs.alice.cert) } })).status).toBe(200);
   });
 
   it('refuses another certificate, no header, and a header that holds no certificate', async () => {
-    const other = await request(trusted.url, '/profile', { token: bound, headers: { [HEADER]: encodeURIComponent(certs.bob.cert) } });
+    const other = await request(trusted.url, '/profile', { token: bound, headers: { [CERT_HEADER]: encodeURIComponent(certs.bob.cert) } });
     expect(other).toMatchObject({ status: 401, body: { code: 'RS256_TOKEN_MTLS_CERTIFICATE_MISMATCH' } });
     expect(await request(trusted.url, '/profile', { token: bound })).toMatchObject({
       status: 401,
       body: { code: 'RS256_TOKEN_MTLS_CERTIFICATE_MISSING' },
     });
-    const garbage = await request(trusted.url, '/profile', { token: bound, headers: { [HEADER]: '%E0%A4%A' } });
+    const garbage = await request(trusted.url, '/profile', { token: bound, headers: { [CERT_HEADER]: '%E0%A4%A' } });
     expect(garbage).toMatchObject({ status: 401, body: { code: 'RS256_TOKEN_MTLS_CERTIFICATE_UNREADABLE' } });
     expect(garbage.headers.get('www-authenticate')).toBe(challenge('the client certificate passed by the proxy is unreadable'));
   });
 
   it('ignores the header from an address that is not a trusted proxy, whatever X-Forwarded-For says', async () => {
-    const headers = { [HEADER]: encodeURIComponent(certs.alice.cert), 'x-forwarded-for': '10.1.2.3' };
+    const headers = { [CERT_HEADER]: encodeURIComponent(certs.alice.cert), 'x-forwarded-for': '10.1.2.3' };
     expect(await request(untrusted.url, '/profile', { token: bound, headers })).toMatchObject({
       status: 401,
       body: { code: 'RS256_TOKEN_MTLS_CERTIFICATE_MISSING' },
     });
+  });
+});
+
+/** GraphQL queries over HTTP are checked like any HTTP request: the certificate of the request behind the operation. */
+describe.each(GRAPHQL_CASES)('certificate-bound tokens on GraphQL over HTTP (%s driver on %s, %s guard)', (driver, platform, guard) => {
+  let gql: GraphqlApp;
+
+  beforeAll(async () => {
+    const mtls = { bound: 'when-bound' as const, certificateHeader: CERT_HEADER, trustedProxies: ['127.0.0.1'] };
+    gql = await createGraphqlApp(driver, platform, guard, keys.privatePath, new LogCapture(), { mtls });
+  });
+  afterAll(() => gql?.app.close());
+
+  async function me(token: string, certificate?: string): Promise<{ data?: Record<string, unknown> | null; errors?: GraphqlError[] }> {
+    const headers = certificate === undefined ? undefined : { [CERT_HEADER]: encodeURIComponent(certificate) };
+    const response = await request(gql.url, '', { method: 'POST', body: { query: '{ me }' }, token, headers });
+    expect(response.status).toBeLessThan(500);
+    return response.body as { data?: Record<string, unknown> | null; errors?: GraphqlError[] };
+  }
+
+  it('accepts a bound token with its certificate, refuses it with another or none', async () => {
+    const token = gql.jwt.sign({ sub: 'alice-service', cnf: { 'x5t#S256': certs.alice.thumbprint } });
+    expect(await me(token, certs.alice.cert)).toMatchObject({ data: { me: 'alice-service' } });
+    expect((await me(token, certs.bob.cert)).errors?.[0]).toMatchObject({
+      message: 'client certificate does not match the token (cnf.x5t#S256)',
+      extensions: { code: 'UNAUTHENTICATED' },
+    });
+    expect((await me(token)).errors?.[0]).toMatchObject({
+      message: 'certificate-bound token sent without a client certificate',
+      extensions: { code: 'UNAUTHENTICATED' },
+    });
+  });
+
+  it('refuses a bound token on a subscription: no client certificate reaches the guard over graphql-ws', async () => {
+    const token = gql.jwt.sign({ sub: 'alice-service', cnf: { 'x5t#S256': certs.alice.thumbprint } });
+    const result = await subscribeOnce(gql.wsUrl, 'subscription { ticks }', { authorization: `Bearer ${token}` });
+    expect(result.errors?.[0]).toMatchObject({
+      message: 'certificate-bound token sent without a client certificate',
+      extensions: { code: 'UNAUTHENTICATED' },
+    });
+    const plain = gql.jwt.sign({ sub: 'ada' });
+    expect(await subscribeOnce(gql.wsUrl, 'subscription { ticks }', { authorization: `Bearer ${plain}` })).toMatchObject({ data: { ticks: 'ada' } });
   });
 });
 
@@ -249,13 +295,13 @@ describe('JWT_MTLS_BOUND refusals in the log', () => {
       JWT_PRIVATE_KEY_PATH: keys.privatePath,
       JWT_LOG_REFUSALS: 'warn',
       JWT_MTLS_BOUND: 'when-bound',
-      JWT_MTLS_CERTIFICATE_HEADER: 'x-ssl-client-cert',
+      JWT_MTLS_CERTIFICATE_HEADER: CERT_HEADER,
       JWT_MTLS_TRUSTED_PROXIES: '127.0.0.1',
     };
     const { app, jwt } = await createApp({ env, logger: logs });
     try {
       const token = jwt.sign({ sub: 'alice-service', cnf: { 'x5t#S256': certs.alice.thumbprint } });
-      const headers = { 'x-ssl-client-cert': encodeURIComponent(certs.bob.cert) };
+      const headers = { [CERT_HEADER]: encodeURIComponent(certs.bob.cert) };
       expect((await request(await listen(app), '/profile', { token, headers })).status).toBe(401);
     } finally {
       await app.close();
