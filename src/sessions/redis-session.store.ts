@@ -123,8 +123,11 @@ export class RedisSessionStore implements SessionStore {
       const receivedAt = Date.now();
       try {
         const message = parseMessage(text);
-        if (message?.type === 'reload') this.reloadWanted ||= message.by !== this.id;
-        else if (message?.type === 'rotated') this.sink?.rotated(message.marks);
+        if (message?.type === 'reload') {
+          this.reloadWanted ||= message.by !== this.id;
+          // An instance waiting for that re-seed syncs now rather than at its next heartbeat.
+          if (!this.synced) void this.beat();
+        } else if (message?.type === 'rotated') this.sink?.rotated(message.marks);
         else if (message?.type === 'revocations') this.sink?.apply(message.revocations, receivedAt);
       } catch {
         this.logger.warn('Ignored a malformed message on the revocation channel.');
@@ -310,7 +313,10 @@ export class RedisSessionStore implements SessionStore {
     const incarnation = incarnationOf(infos);
     const mayHoldMore = this.loadedOnce && this.incarnation !== incarnation;
     if (mayHoldMore && (await this.commands.get(this.epochKey)) !== incarnation) {
-      if ((await this.commands.set(this.lockKey, this.id, 'PX', RESEED_LOCK_MS, 'NX')) !== 'OK') return true;
+      // Held already if this instance's own re-seed failed half-way: it starts again rather than wait for the lock.
+      const locked =
+        (await this.commands.set(this.lockKey, this.id, 'PX', RESEED_LOCK_MS, 'NX')) === 'OK' || (await this.commands.get(this.lockKey)) === this.id;
+      if (!locked) return true;
       await this.giveBack(sink, incarnation);
     } else if (!this.loadedOnce && (await this.commands.exists(this.lockKey)) === 1) {
       return false;
