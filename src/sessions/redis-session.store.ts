@@ -3,11 +3,11 @@ import { randomUUID } from 'node:crypto';
 import type { SessionsConfig } from '../options/rs256-auth-config.js';
 import { Rs256AuthError, messageOf } from '../errors/rs256-auth.error.js';
 import { redactedText } from '../observability/redacted-url.js';
-import { openRedis, processHold, type RedisClient, type RedisConnections } from './redis-clients.js';
+import { openRedis, processHold, whenReady, withinTimeout, type RedisClient, type RedisConnections } from './redis-clients.js';
 import { evictionPolicies, evictionRisk, incarnationOf, serverInfos } from './redis-server-info.js';
 import { defineScripts, type ScriptCommands } from './redis-scripts.js';
-import { parseEntry, parseMark, parseMessage, parseRevocations } from './redis-messages.js';
-import { loadPages, reseed, RESEED_LOCK_MS, type ReseedTarget } from './redis-reseed.js';
+import { parseMessage, parseRevocations } from './redis-messages.js';
+import { loadState, reseed, RESEED_LOCK_MS, type ReseedTarget } from './redis-list-sync.js';
 import type {
   NewSession,
   Revocation,
@@ -143,7 +143,7 @@ export class RedisSessionStore implements SessionStore {
   static async connect(settings: RedisSettings, maxStalenessMs: number): Promise<RedisSessionStore> {
     const heartbeatMs = Math.max(MIN_HEARTBEAT_MS, Math.min(MAX_HEARTBEAT_MS, Math.floor(maxStalenessMs / 4)));
     const store = new RedisSessionStore(settings, heartbeatMs, await openRedis(settings.topology, settings.timeoutMs));
-    await Promise.all([store.commands, store.subscriber].map((client) => store.ready(client)));
+    await Promise.all([store.commands, store.subscriber].map((client) => whenReady(client, settings.timeoutMs)));
     if (store.commands.status === 'ready') {
       try {
         await store.checkEviction(await serverInfos(store.commands), true);
@@ -161,49 +161,20 @@ export class RedisSessionStore implements SessionStore {
     await this.beat();
   }
 
-  async createSession(session: NewSession, lifetimes: SessionLifetimes): Promise<number> {
+  async createSession(session: NewSession, { idleMs, maxMs }: SessionLifetimes): Promise<number> {
     const { sid, sub, claims, family, current } = session;
-    const stamp = await this.run(() =>
-      this.scripts.rs256AuthCreate(
-        this.sessionKey(sid),
-        this.cutOffsKey,
-        sub,
-        JSON.stringify(claims),
-        family,
-        current,
-        lifetimes.idleMs,
-        lifetimes.maxMs,
-      ),
-    );
-    return Number(stamp);
+    const keys = [this.sessionKey(sid), this.cutOffsKey];
+    return Number(await this.run(() => this.scripts.rs256AuthCreate(...keys, sub, JSON.stringify(claims), family, current, idleMs, maxMs)));
   }
 
   async rotate(request: RotationRequest, { idleMs, maxMs, graceMs }: SessionLifetimes): Promise<RotateResult> {
     const { sid, presented, family, next, nonce, reuse } = request;
-    const [revocations, expiry] = this.listKeys;
     if (!this.refreshable) {
       throw new Rs256AuthError('RS256_SESSION_STORE_UNAVAILABLE', 'session store not yet given back what it lost; try again later');
     }
-    const reply = await this.run(() =>
-      this.scripts.rs256AuthRotate(
-        this.sessionKey(sid),
-        this.cutOffsKey,
-        revocations,
-        expiry,
-        ...this.marksKeys,
-        presented,
-        family,
-        next,
-        nonce,
-        idleMs,
-        maxMs,
-        graceMs,
-        this.channel,
-        sid,
-        reuse.accessMs,
-        reuse.refreshMs,
-      ),
-    );
+    const keys = [this.sessionKey(sid), this.cutOffsKey, this.listKeys[0], this.listKeys[1], ...this.marksKeys];
+    const args = [presented, family, next, nonce, idleMs, maxMs, graceMs, this.channel, sid, reuse.accessMs, reuse.refreshMs];
+    const reply = await this.run(() => this.scripts.rs256AuthRotate(...keys, ...args));
     const [status, sub, claims, bornAt, stamp, rotationNonce] = reply;
     if (status === 'rotated' || status === 'replayed') {
       const state = {
@@ -359,27 +330,7 @@ export class RedisSessionStore implements SessionStore {
 
   /** Loads the list and the marks in pages. A view that is `current` meanwhile keeps being confirmed. */
   private async load(sink: SharedStateSink, current: boolean): Promise<void> {
-    const between = (): Promise<void> => (current ? this.stillCurrent(sink) : Promise.resolve());
-    await loadPages(
-      this.commands,
-      this.listKeys[0],
-      (flat) => {
-        const entries: Revocation[] = [];
-        for (let i = 0; i < flat.length; i += 2) entries.push(parseEntry(flat[i], flat[i + 1]));
-        sink.apply(entries);
-      },
-      between,
-    );
-    await loadPages(
-      this.commands,
-      this.marksKeys[0],
-      (flat) => {
-        const marks = [];
-        for (let i = 0; i < flat.length; i += 2) marks.push(parseMark(flat[i], flat[i + 1]));
-        sink.rotated(marks);
-      },
-      between,
-    );
+    await loadState(this.commands, this.listKeys[0], this.marksKeys[0], sink, () => (current ? this.stillCurrent(sink) : Promise.resolve()));
   }
 
   /**
@@ -424,16 +375,8 @@ export class RedisSessionStore implements SessionStore {
   }
 
   /** `reply`, or a failure once the timeout has passed without it. */
-  private async bounded<T>(reply: Promise<T>): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, fail) => {
-      timer = setTimeout(() => fail(new Error(`no reply within ${this.settings.timeoutMs} ms`)), this.settings.timeoutMs);
-    });
-    try {
-      return await Promise.race([reply, timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
+  private bounded<T>(reply: Promise<T>): Promise<T> {
+    return withinTimeout(reply, this.settings.timeoutMs);
   }
 
   private reportDown(error: unknown): void {
@@ -442,18 +385,5 @@ export class RedisSessionStore implements SessionStore {
       // ioredis messages name the host and port, but what they quote is shown by the one rule for URLs.
       this.logger.warn(`Redis session store unreachable (${redactedText(messageOf(error))}); retrying.`);
     }
-  }
-
-  private ready(client: RedisClient): Promise<void> {
-    if (client.status === 'ready') return Promise.resolve();
-    return new Promise((done) => {
-      const finish = (): void => {
-        clearTimeout(timer);
-        client.off('ready', finish);
-        done();
-      };
-      const timer = setTimeout(finish, this.settings.timeoutMs);
-      client.once('ready', finish);
-    });
   }
 }

@@ -1,6 +1,7 @@
 import type { RedisClient } from './redis-clients.js';
 import type { ScriptCommands } from './redis-scripts.js';
-import type { Revocation, RevocationRequest, RotationMark } from './session-store.interface.js';
+import { parseEntry, parseMark } from './redis-messages.js';
+import type { Revocation, RevocationRequest, RotationMark, SharedStateSink } from './session-store.interface.js';
 
 /** Revocations (or marks) given back to the server per script call after it lost them. */
 const RESEED_BATCH = 1000;
@@ -65,7 +66,7 @@ export async function reseed(target: ReseedTarget, known: readonly Revocation[],
  * Reads a hash in pages, handing each page's field/value pairs to `apply`; a page that times out is asked for
  * again, smaller, within the load's own budget. `between` runs after each page.
  */
-export async function loadPages(commands: RedisClient, key: string, apply: (flat: string[]) => void, between: () => Promise<void>): Promise<void> {
+async function loadPages(commands: RedisClient, key: string, apply: (flat: string[]) => void, between: () => Promise<void>): Promise<void> {
   const deadline = Date.now() + LOAD_BUDGET_MS;
   let cursor = '0';
   let count = LOAD_PAGE;
@@ -83,4 +84,34 @@ export async function loadPages(commands: RedisClient, key: string, apply: (flat
     cursor = next;
     await between();
   } while (cursor !== '0');
+}
+
+/** Loads the revocation list, then the rotation marks, into `sink`, in pages; `between` runs after each page. */
+export async function loadState(
+  commands: RedisClient,
+  listKey: string,
+  marksKey: string,
+  sink: SharedStateSink,
+  between: () => Promise<void>,
+): Promise<void> {
+  await loadPages(
+    commands,
+    listKey,
+    (flat) => {
+      const entries: Revocation[] = [];
+      for (let i = 0; i < flat.length; i += 2) entries.push(parseEntry(flat[i], flat[i + 1]));
+      sink.apply(entries);
+    },
+    between,
+  );
+  await loadPages(
+    commands,
+    marksKey,
+    (flat) => {
+      const marks: RotationMark[] = [];
+      for (let i = 0; i < flat.length; i += 2) marks.push(parseMark(flat[i], flat[i + 1]));
+      sink.rotated(marks);
+    },
+    between,
+  );
 }
