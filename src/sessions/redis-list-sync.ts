@@ -86,6 +86,13 @@ async function loadPages(commands: RedisClient, key: string, apply: (flat: strin
   } while (cursor !== '0');
 }
 
+/** The field/value pairs of a page of `HSCAN`, parsed. */
+function parsePairs<T>(flat: readonly string[], parse: (field: string, value: string) => T): T[] {
+  const parsed: T[] = [];
+  for (let i = 0; i < flat.length; i += 2) parsed.push(parse(flat[i], flat[i + 1]));
+  return parsed;
+}
+
 /** Loads the revocation list, then the rotation marks, into `sink`, in pages; `between` runs after each page. */
 export async function loadState(
   commands: RedisClient,
@@ -94,24 +101,6 @@ export async function loadState(
   sink: SharedStateSink,
   between: () => Promise<void>,
 ): Promise<void> {
-  await loadPages(
-    commands,
-    listKey,
-    (flat) => {
-      const entries: Revocation[] = [];
-      for (let i = 0; i < flat.length; i += 2) entries.push(parseEntry(flat[i], flat[i + 1]));
-      sink.apply(entries);
-    },
-    between,
-  );
-  await loadPages(
-    commands,
-    marksKey,
-    (flat) => {
-      const marks: RotationMark[] = [];
-      for (let i = 0; i < flat.length; i += 2) marks.push(parseMark(flat[i], flat[i + 1]));
-      sink.rotated(marks);
-    },
-    between,
-  );
+  await loadPages(commands, listKey, (flat) => sink.apply(parsePairs(flat, parseEntry)), between);
+  await loadPages(commands, marksKey, (flat) => sink.rotated(parsePairs(flat, parseMark)), between);
 }
