@@ -2,6 +2,7 @@ import type { MeterProvider } from '@opentelemetry/api';
 import type { Rs256AuthAuditEvent } from '../observability/audit-events.js';
 import type { TokenExtractor } from '../transports/token-extractors.js';
 import type { KeySourceOptions } from './key-source-options.interface.js';
+import type { CertificateBindingOptions } from './mtls-options.interface.js';
 import type { RedisClientFactory } from './redis-client.interface.js';
 
 export type { TokenExtractor };
@@ -15,6 +16,7 @@ export type { IssuerResolver, KeySourceOptions, TrustedIssuerOptions } from './k
 export type Rs256AuthModuleOptions = KeySourceOptions &
   TokenOptions &
   TransportOptions &
+  CertificateBindingOptions &
   KeyReloadOptions &
   PublishingOptions &
   SessionOptions &
