@@ -170,7 +170,12 @@ export class RedisSessionStore implements SessionStore {
   async rotate(request: RotationRequest, { idleMs, maxMs, graceMs }: SessionLifetimes): Promise<RotateResult> {
     const { sid, presented, family, next, nonce, reuse } = request;
     if (!this.refreshable) {
-      throw new Rs256AuthError('RS256_SESSION_STORE_UNAVAILABLE', 'session store not yet given back what it lost; try again later');
+      // A server out of reach is simply unavailable; one that answers but has not been given back what it lost, too.
+      const reachable = this.commands.status === 'ready';
+      throw new Rs256AuthError(
+        'RS256_SESSION_STORE_UNAVAILABLE',
+        reachable ? 'session store not yet given back what it lost; try again later' : 'session store unavailable; try again later',
+      );
     }
     const keys = [this.sessionKey(sid), this.cutOffsKey, this.listKeys[0], this.listKeys[1], ...this.marksKeys];
     const args = [presented, family, next, nonce, idleMs, maxMs, graceMs, this.channel, sid, reuse.accessMs, reuse.refreshMs];
