@@ -1,3 +1,4 @@
+import type { DpopConfig } from '../dpop/dpop-config.js';
 import type { IssuerResolver, TokenExtractor, TrustedIssuerOptions } from './rs256-auth-options.interface.js';
 import type { KeySet } from '../keys/key-set.js';
 import type { KeySetSources } from '../keys/key-set.loader.js';
@@ -77,6 +78,8 @@ export interface Rs256AuthConfig {
   };
   /** Refresh tokens and revocation; `undefined` when sessions are disabled. */
   readonly sessions?: SessionsConfig;
+  /** DPoP (RFC 9449): the default mode, and how proofs are checked wherever a route or the default turns it on. */
+  readonly dpop: DpopConfig;
 }
 
 /** Refresh tokens, revocation and where their state is kept. */

@@ -1,6 +1,7 @@
 import type { MeterProvider } from '@opentelemetry/api';
 import type { Rs256AuthAuditEvent } from '../observability/audit-events.js';
 import type { TokenExtractor } from '../transports/token-extractors.js';
+import type { DpopModuleOptions } from './dpop-options.interface.js';
 import type { KeySourceOptions } from './key-source-options.interface.js';
 import type { RedisClientFactory } from './redis-client.interface.js';
 
@@ -19,7 +20,8 @@ export type Rs256AuthModuleOptions = KeySourceOptions &
   PublishingOptions &
   SessionOptions &
   ObservabilityOptions &
-  EnvironmentOptions;
+  EnvironmentOptions &
+  DpopModuleOptions;
 
 /** What issued tokens carry and what verified ones must. */
 export interface TokenOptions {

@@ -1,0 +1,39 @@
+/**
+ * The resolved DPoP settings and the algorithms they choose from. Kept apart from the verifier so that the options
+ * (which resolve them) and the verifier (which reads them) both depend on this file and not on each other.
+ */
+
+/** Every algorithm a DPoP proof may be signed with here: asymmetric only (`none` and HMAC never, RFC 9449 §4.2). */
+export const DPOP_ALGORITHMS = ['ES256', 'ES384', 'ES512', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'EdDSA'] as const;
+export type DpopAlgorithm = (typeof DPOP_ALGORITHMS)[number];
+
+/** The algorithms accepted unless `JWT_DPOP_ALGORITHMS` says otherwise. */
+export const DEFAULT_DPOP_ALGORITHMS: readonly DpopAlgorithm[] = ['ES256', 'RS256', 'PS256', 'EdDSA'];
+
+/**
+ * `off`: the `DPoP` scheme is not accepted; `allowed`: bearer tokens and DPoP-bound tokens both (a bound token only
+ * with its proof); `required`: DPoP-bound tokens with their proof only.
+ */
+export const DPOP_MODES = ['off', 'allowed', 'required'] as const;
+export type DpopMode = (typeof DPOP_MODES)[number];
+
+/** DPoP (RFC 9449) as configured. */
+export interface DpopConfig {
+  /** The mode of routes without `@Dpop()`. */
+  readonly mode: DpopMode;
+  readonly algorithms: readonly DpopAlgorithm[];
+  /** Seconds a proof is accepted after its `iat` (and its `jti` remembered). */
+  readonly proofMaxAge: number;
+  /** Server nonces (RFC 9449 §8); `undefined` when proofs need none. */
+  readonly nonce?: {
+    /** HMAC key of the nonces: shared by every instance when it came from the configuration. */
+    readonly secret: Buffer;
+    /** Seconds a nonce is current; it is accepted for one more such period after that. */
+    readonly lifetime: number;
+  };
+  /**
+   * Lower-case name of a header a trusted proxy sets to the origin clients address (`https://api.example.com`),
+   * from which `htu` is checked; `undefined`: the request's own `Host` and whether its connection is TLS.
+   */
+  readonly originHeader?: string;
+}
