@@ -48,6 +48,8 @@ function provider() {
     scopes: ['orders:read', 'orders:write', 'profile'],
     features: {
       clientCredentials: { enabled: true },
+      // A token request with a DPoP proof gets a DPoP-bound access token (cnf.jkt); one without, a bearer token.
+      dPoP: { enabled: true },
       devInteractions: { enabled: false },
       resourceIndicators: {
         enabled: true,
