@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Rs256AuthError, type Rs256AuthErrorCode } from '../errors/rs256-auth.error.js';
-import type { DpopAlgorithm } from './dpop-config.js';
+import type { DpopAlgorithm } from '../options/dpop-config.js';
 import { proofKeyOf, verifiesWith } from './proof-key.js';
 
 /** Longest proof read: a proof with a 4096-bit RSA key is about 1.5 KB; anything far beyond is not a proof. */

@@ -1,6 +1,6 @@
 import { SetMetadata } from '@nestjs/common';
 import { DPOP_MODE_KEY } from '../rs256-auth.constants.js';
-import { DPOP_MODES, type DpopMode } from './dpop-config.js';
+import { DPOP_MODES, type DpopMode } from '../options/dpop-config.js';
 
 /**
  * DPoP (RFC 9449) for one route or controller, overriding `JWT_DPOP`: `'required'` accepts DPoP-bound tokens with

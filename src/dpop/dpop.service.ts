@@ -2,14 +2,11 @@ import { Inject, Injectable, type ExecutionContext, type Type } from '@nestjs/co
 import { Reflector } from '@nestjs/core';
 import { createHash } from 'node:crypto';
 import { Rs256AuthError, type Rs256AuthErrorCode } from '../errors/rs256-auth.error.js';
-import type { ChallengeReason } from '../guard/www-authenticate.js';
-import { wwwAuthenticate } from '../guard/www-authenticate.js';
 import type { JwtClaims } from '../interfaces/jwt-claims.interface.js';
 import type { Rs256AuthConfig } from '../options/rs256-auth-config.js';
 import { DPOP_MODE_KEY, RS256_AUTH_CONFIG, SESSION_STORE } from '../rs256-auth.constants.js';
-import type { SessionStore } from '../sessions/session-store.interface.js';
 import { fromAuthHeader } from '../transports/token-extractors.js';
-import type { DpopAlgorithm, DpopMode } from './dpop-config.js';
+import type { DpopAlgorithm, DpopMode } from '../options/dpop-config.js';
 import { DpopNonces } from './dpop-nonces.js';
 import { checkProof, type CheckedProof } from './dpop-proof.js';
 import { ReplayMarks } from './replay-marks.js';
@@ -23,22 +20,18 @@ interface HttpRequestLike {
   socket?: { encrypted?: boolean };
 }
 
+/**
+ * The part of the session store DPoP uses: the Redis store's `markOnce` (see `SessionStore`), typed here by its
+ * shape so that this folder does not depend on sessions/, which depends on it.
+ */
+interface ReplayStore {
+  markOnce?(name: string, ttlMs: number): Promise<boolean>;
+}
+
 /** What authenticating came to, as far as DPoP is concerned: claims to confirm, or a refusal to pass on. */
 type Outcome =
   { claims: JwtClaims; refused?: undefined } | { refused: Rs256AuthError; claims?: undefined } | { claims?: undefined; refused?: undefined };
 
-/** Refusals that concern the proof itself: `invalid_dpop_proof` (or `use_dpop_nonce`) rather than `invalid_token`. */
-const PROOF_CODES: ReadonlySet<Rs256AuthErrorCode> = new Set<Rs256AuthErrorCode>([
-  'RS256_DPOP_PROOF_MISSING',
-  'RS256_DPOP_PROOF_INVALID',
-  'RS256_DPOP_PROOF_METHOD',
-  'RS256_DPOP_PROOF_URL',
-  'RS256_DPOP_PROOF_STALE',
-  'RS256_DPOP_PROOF_ATH',
-  'RS256_DPOP_PROOF_REPLAYED',
-]);
-
-const REQUEST = 0;
 const RESPONSE = 1;
 const dpopToken = fromAuthHeader('DPoP');
 const reflector = new Reflector();
@@ -61,14 +54,15 @@ function httpRequestOf(carrier: unknown): HttpRequestLike | undefined {
 @Injectable()
 export class DpopService {
   private readonly algorithms: ReadonlySet<DpopAlgorithm>;
-  private readonly algs: string;
+  /** The accepted algorithms as a challenge's `algs` announces them (RFC 9449 §7.1). */
+  readonly algs: string;
   private readonly nonces: DpopNonces | undefined;
   private readonly marks = new ReplayMarks();
   private readonly modes = new WeakMap<object, DpopMode>();
 
   constructor(
     @Inject(RS256_AUTH_CONFIG) private readonly config: Rs256AuthConfig,
-    @Inject(SESSION_STORE) private readonly store: SessionStore | null,
+    @Inject(SESSION_STORE) private readonly store: ReplayStore | null,
   ) {
     this.algorithms = new Set(config.dpop.algorithms);
     this.algs = config.dpop.algorithms.join(' ');
@@ -137,32 +131,6 @@ export class DpopService {
       }
       return { refused: error as Rs256AuthError };
     }
-  }
-
-  /**
-   * The challenge of a refusal where DPoP is on for the route (RFC 9449 §7.1): under `DPoP` with `algs`, with
-   * `invalid_dpop_proof` or `use_dpop_nonce` for the proof's own faults; a refusal under the bearer scheme keeps its
-   * challenge, followed by a `DPoP` one unless the route requires DPoP. `undefined` where DPoP is off.
-   */
-  challenge(context: ExecutionContext, reason: ChallengeReason, code: Rs256AuthErrorCode | undefined): string | undefined {
-    const mode = this.modeFor(context);
-    if (mode === 'off') {
-      return undefined;
-    }
-    const { realm, resourceMetadata } = this.config;
-    const dpop = (why: ChallengeReason): string => `${wwwAuthenticate({ authScheme: 'DPoP', realm, resourceMetadata }, why)}, algs="${this.algs}"`;
-    const bearer = (why: ChallengeReason): string => wwwAuthenticate(this.config, why);
-    if (reason.reason === 'missing_token') {
-      return mode === 'required' ? dpop(reason) : `${bearer(reason)}, ${dpop(reason)}`;
-    }
-    if (code !== undefined && (PROOF_CODES.has(code) || code === 'RS256_DPOP_NONCE_REQUIRED')) {
-      const description = 'description' in reason ? reason.description : code;
-      return dpop({ reason: code === 'RS256_DPOP_NONCE_REQUIRED' ? 'use_dpop_nonce' : 'invalid_dpop_proof', description });
-    }
-    if (this.tokenOf(context.getArgByIndex(REQUEST)) !== undefined || mode === 'required') {
-      return dpop(reason);
-    }
-    return `${bearer(reason)}, ${dpop({ reason: 'missing_token' })}`;
   }
 
   /**

@@ -1,5 +1,5 @@
 import { createHash, createPublicKey, constants, verify, type KeyObject } from 'node:crypto';
-import type { DpopAlgorithm } from './dpop-config.js';
+import type { DpopAlgorithm } from '../options/dpop-config.js';
 
 /** JWK members that only a private (or symmetric) key has (RFC 7517 §9.2, RFC 7518 §6.2.2, §6.3.2, §6.4.1). */
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];

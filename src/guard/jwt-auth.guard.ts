@@ -24,6 +24,7 @@ import { StrategyHost } from './strategy-host.js';
 import { logRefusal } from './refusal-log.js';
 import { routePolicy, type RoutePolicy } from './route-policy.js';
 import { wwwAuthenticate, type ChallengeReason } from './www-authenticate.js';
+import { dpopChallenge } from './dpop-challenge.js';
 
 /**
  * The JSON body of a 401, 403 or 503: Nest's usual `statusCode`, `message` and `error`, plus the library's `code`
@@ -187,7 +188,8 @@ export class JwtAuthGuard extends AuthGuard(RS256_STRATEGY) {
   }
 
   private refuseWith(context: ExecutionContext, reason: ChallengeReason, code?: Rs256AuthErrorCode): void {
-    this.setChallenge(context, this.dpop?.challenge(context, reason, code) ?? wwwAuthenticate(this.config, reason));
+    const challenge = this.dpop && dpopChallenge(this.dpop, this.config, context, reason, code);
+    this.setChallenge(context, challenge ?? wwwAuthenticate(this.config, reason));
   }
 
   private unauthorized(context: ExecutionContext, info: unknown): UnauthorizedException {

@@ -1,4 +1,4 @@
-import type { DpopAlgorithm, DpopMode } from '../dpop/dpop-config.js';
+import type { DpopAlgorithm, DpopMode } from './dpop-config.js';
 
 /** DPoP (RFC 9449): access tokens bound to a key the client proves it holds with every request. */
 export interface DpopModuleOptions {

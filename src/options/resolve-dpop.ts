@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Rs256AuthError } from '../errors/rs256-auth.error.js';
-import { DPOP_ALGORITHMS, DPOP_MODES, type DpopAlgorithm, type DpopConfig, type DpopMode } from '../dpop/dpop-config.js';
+import { DPOP_ALGORITHMS, DPOP_MODES, type DpopAlgorithm, type DpopConfig, type DpopMode } from './dpop-config.js';
 import { HTTP_TOKEN } from '../transports/token-extractors.js';
 import type { SettingsReader } from './from-env.js';
 import { invalid } from './parse.js';

@@ -1,4 +1,4 @@
-import type { DpopConfig } from '../dpop/dpop-config.js';
+import type { DpopConfig } from './dpop-config.js';
 import type { IssuerResolver, TokenExtractor, TrustedIssuerOptions } from './rs256-auth-options.interface.js';
 import type { KeySet } from '../keys/key-set.js';
 import type { KeySetSources } from '../keys/key-set.loader.js';

@@ -1,6 +1,6 @@
 /**
- * The resolved DPoP settings and the algorithms they choose from. Kept apart from the verifier so that the options
- * (which resolve them) and the verifier (which reads them) both depend on this file and not on each other.
+ * The resolved DPoP settings and the algorithms they choose from: here, below both the options that resolve them and
+ * src/dpop/, which reads them, so that neither folder depends on the other's files both ways.
  */
 
 /** Every algorithm a DPoP proof may be signed with here: asymmetric only (`none` and HMAC never, RFC 9449 §4.2). */
