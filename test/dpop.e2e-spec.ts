@@ -4,6 +4,8 @@ import { createHmac } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { createApp, PLATFORMS, type Platform } from './fixtures/app.js';
 import { DpopController } from './fixtures/dpop.controller.js';
+import { createGraphqlApp, type GraphqlApp, type GraphqlDriverName } from './fixtures/graphql-app.js';
+import { LogCapture } from './support/log-capture.js';
 import { dpopKey, dpopProof, unsignedProof, type DpopKey, type ProofAlgorithm } from './support/dpop.js';
 import { listen, request, type HttpResult } from './support/http.js';
 import { createKeyFiles, type KeyFiles } from './support/keys.js';
@@ -385,5 +387,28 @@ describe('DPoP across instances sharing a Redis session store', () => {
       code: 'RS256_CONFIG_INVALID',
       message: expect.stringContaining('JWT_DPOP_NONCE_SECRET') as string,
     });
+  });
+});
+
+describe.each<[GraphqlDriverName, Platform]>([
+  ['apollo', 'express'],
+  ['mercurius', 'fastify'],
+])('DPoP over GraphQL over HTTP (%s, %s)', (driver, platform) => {
+  let gql: GraphqlApp | undefined;
+
+  beforeAll(async () => {
+    gql = await createGraphqlApp(driver, platform, 'route', keys.privatePath, new LogCapture(), { dpop: { mode: 'required' } });
+  });
+  afterAll(() => gql?.app.close());
+
+  it('accepts a bound token with a proof of the POST to the endpoint, and refuses it without', async () => {
+    const client = dpopKey();
+    const token = gql!.jwt.sign({ sub: 'ada', cnf: { jkt: client.jkt } });
+    const proof = dpopProof(client, { htm: 'POST', htu: gql!.url, accessToken: token });
+    expect(await call(gql!.url, '', { method: 'POST', body: { query: '{ me }' }, token, proof })).toMatchObject({ body: { data: { me: 'ada' } } });
+    const refused = await call(gql!.url, '', { method: 'POST', body: { query: '{ me }' }, token });
+    expect(refused.body).toMatchObject({ errors: [{ message: 'DPoP proof missing', extensions: { code: 'UNAUTHENTICATED' } }] });
+    const bearer = await call(gql!.url, '', { method: 'POST', body: { query: '{ me }' }, token: gql!.jwt.sign({ sub: 'bo' }), scheme: 'Bearer' });
+    expect(bearer.body).toMatchObject({ errors: [{ message: 'DPoP-bound token and proof required' }] });
   });
 });
