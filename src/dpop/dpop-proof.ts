@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { Rs256AuthError, type Rs256AuthErrorCode } from '../errors/rs256-auth.error.js';
-import type { DpopAlgorithm } from '../options/dpop-config.js';
-import { proofKeyOf, verifiesWith } from './proof-key.js';
+import { DPOP_ALGORITHMS, type DpopAlgorithm } from '../options/dpop-config.js';
+import { proofKeyOf, verifiesWith, type ProofKey } from './proof-key.js';
 
 /** Longest proof read: a proof with a 4096-bit RSA key is about 1.5 KB; anything far beyond is not a proof. */
 export const MAX_PROOF_LENGTH = 8192;
@@ -9,6 +9,43 @@ export const MAX_PROOF_LENGTH = 8192;
 const MAX_JTI_LENGTH = 256;
 
 const SEGMENT = /^[A-Za-z0-9_-]+$/;
+
+/**
+ * Proof headers checked lately, as sent (base64url), with the key they carry: a client sends the same header (`typ`,
+ * `alg`, `jwk`) with every proof, and importing its key (an EC key's point is checked to be on the curve) costs more
+ * than verifying a signature with it. Only headers that passed every check are kept; oldest out first.
+ */
+const MAX_CHECKED_HEADERS = 1000;
+const checkedHeaders = new Map<string, { readonly alg: DpopAlgorithm; readonly key: ProofKey }>();
+
+/** The algorithm and key of a proof header that passed the checks of RFC 9449 §4.3 (4 to 6); throws otherwise. */
+function checkedHeader(segment: string): { readonly alg: DpopAlgorithm; readonly key: ProofKey } {
+  const known = checkedHeaders.get(segment);
+  if (known !== undefined) {
+    return known;
+  }
+  const header = json(segment);
+  if (!header) {
+    throw refused('RS256_DPOP_PROOF_INVALID', 'DPoP proof is not a signed JWT');
+  }
+  if (header.typ !== 'dpop+jwt') {
+    throw refused('RS256_DPOP_PROOF_INVALID', 'DPoP proof typ is not dpop+jwt');
+  }
+  const alg = header.alg as DpopAlgorithm;
+  if (typeof alg !== 'string' || !Object.hasOwn(ALGORITHM_NAMES, alg)) {
+    throw refused('RS256_DPOP_PROOF_INVALID', 'DPoP proof algorithm not accepted');
+  }
+  const key = proofKeyOf(header.jwk, alg);
+  if (typeof key === 'string') {
+    throw refused('RS256_DPOP_PROOF_INVALID', `DPoP proof ${key}`);
+  }
+  if (checkedHeaders.size >= MAX_CHECKED_HEADERS) {
+    checkedHeaders.delete(checkedHeaders.keys().next().value as string);
+  }
+  const checked = { alg, key };
+  checkedHeaders.set(segment, checked);
+  return checked;
+}
 
 /** What a proof is checked against: the request it came with, and the rules in force. */
 export interface ProofExpectations {
@@ -36,6 +73,9 @@ export interface CheckedProof {
   readonly nonce?: string;
 }
 
+/** Every algorithm this module can check a proof with; the configured list is checked per call. */
+const ALGORITHM_NAMES: Readonly<Record<string, true>> = Object.fromEntries(DPOP_ALGORITHMS.map((alg) => [alg, true]));
+
 function refused(code: Rs256AuthErrorCode, message: string): Rs256AuthError {
   return new Rs256AuthError(code, message);
 }
@@ -51,7 +91,7 @@ function json(segment: string): Record<string, unknown> | undefined {
 
 /** RFC 9449 §4.2 `ath`: base64url of the SHA-256 of the access token's ASCII. */
 export function accessTokenHash(accessToken: string): string {
-  return createHash('sha256').update(accessToken, 'ascii').digest('base64url');
+  return hash('sha256', accessToken, 'base64url');
 }
 
 /**
@@ -83,21 +123,13 @@ export function checkProof(proof: string, expected: ProofExpectations): CheckedP
   if (parts.length !== 3 || !parts.every((part) => SEGMENT.test(part))) {
     throw refused('RS256_DPOP_PROOF_INVALID', 'DPoP proof is not a signed JWT');
   }
-  const header = json(parts[0]);
-  const claims = json(parts[1]);
-  if (!header || !claims) {
-    throw refused('RS256_DPOP_PROOF_INVALID', 'DPoP proof is not a signed JWT');
-  }
-  if (header.typ !== 'dpop+jwt') {
-    throw refused('RS256_DPOP_PROOF_INVALID', 'DPoP proof typ is not dpop+jwt');
-  }
-  const alg = header.alg as DpopAlgorithm;
-  if (typeof header.alg !== 'string' || !expected.algorithms.has(alg)) {
+  const { alg, key } = checkedHeader(parts[0]);
+  if (!expected.algorithms.has(alg)) {
     throw refused('RS256_DPOP_PROOF_INVALID', `DPoP proof algorithm not accepted; accepted: ${[...expected.algorithms].join(' ')}`);
   }
-  const key = proofKeyOf(header.jwk, alg);
-  if (typeof key === 'string') {
-    throw refused('RS256_DPOP_PROOF_INVALID', `DPoP proof ${key}`);
+  const claims = json(parts[1]);
+  if (!claims) {
+    throw refused('RS256_DPOP_PROOF_INVALID', 'DPoP proof is not a signed JWT');
   }
   if (!verifiesWith(alg, key.key, `${parts[0]}.${parts[1]}`, Buffer.from(parts[2], 'base64url'))) {
     throw refused('RS256_DPOP_PROOF_INVALID', 'DPoP proof signature invalid');

@@ -1,6 +1,6 @@
 import { Inject, Injectable, type ExecutionContext, type Type } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { Rs256AuthError, type Rs256AuthErrorCode } from '../errors/rs256-auth.error.js';
 import type { JwtClaims } from '../interfaces/jwt-claims.interface.js';
 import type { Rs256AuthConfig } from '../options/rs256-auth-config.js';
@@ -230,7 +230,7 @@ export class DpopService {
    * `jti`, so one client cannot use up another's `jti`s and the key's length does not depend on the client.
    */
   private markOnce(proof: CheckedProof): boolean | Promise<boolean> {
-    const name = createHash('sha256').update(`${proof.jkt}.${proof.jti}`).digest('base64url');
+    const name = hash('sha256', `${proof.jkt}.${proof.jti}`, 'base64url');
     const ttlMs = (this.config.dpop.proofMaxAge + 2 * this.config.clockTolerance) * 1000;
     return this.store?.markOnce ? this.store.markOnce(`dpop:${name}`, ttlMs) : this.marks.markOnce(name, ttlMs);
   }

@@ -1,10 +1,10 @@
 import { DpopNonces } from './dpop-nonces.js';
 import { normalisedHtu } from './dpop-proof.js';
-import { jwkThumbprint } from './proof-key.js';
+import { proofKeyOf } from './proof-key.js';
 import { ReplayMarks } from './replay-marks.js';
 
-describe('jwkThumbprint', () => {
-  it('computes the example of RFC 7638 §3.1', () => {
+describe('proofKeyOf', () => {
+  it('computes the thumbprint of the example of RFC 7638 §3.1', () => {
     const jwk = {
       kty: 'RSA',
       n:
@@ -15,7 +15,11 @@ describe('jwkThumbprint', () => {
       alg: 'RS256',
       kid: '2011-04-29',
     };
-    expect(jwkThumbprint(jwk)).toBe('NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs');
+    expect(proofKeyOf(jwk, 'RS256')).toMatchObject({ thumbprint: 'NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs' });
+    // The same key under another RSA algorithm: the same thumbprint.
+    expect(proofKeyOf(jwk, 'PS256')).toMatchObject({ thumbprint: 'NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs' });
+    expect(proofKeyOf(jwk, 'ES256')).toBe('jwk header is not a key for ES256');
+    expect(proofKeyOf({ ...jwk, d: 'x' }, 'RS256')).toBe('jwk header holds a private or symmetric key');
   });
 });
 

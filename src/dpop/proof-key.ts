@@ -1,4 +1,4 @@
-import { createHash, createPublicKey, constants, verify, type KeyObject } from 'node:crypto';
+import { createPublicKey, hash, constants, verify, type JsonWebKey, type KeyObject } from 'node:crypto';
 import type { DpopAlgorithm } from '../options/dpop-config.js';
 
 /** JWK members that only a private (or symmetric) key has (RFC 7517 §9.2, RFC 7518 §6.2.2, §6.3.2, §6.4.1). */
@@ -61,30 +61,23 @@ export function proofKeyOf(jwk: unknown, alg: DpopAlgorithm): ProofKey | string 
   if (!hashed.every((member) => typeof members[member] === 'string')) {
     return 'jwk header lacks a required member';
   }
+  const canonical = canonicalJwk(members, hashed);
   let key: KeyObject;
   try {
-    key = createPublicKey({ key: Object.fromEntries(hashed.map((member) => [member, members[member]])), format: 'jwk' });
+    key = createPublicKey({ key: JSON.parse(canonical) as JsonWebKey, format: 'jwk' });
   } catch {
     return 'jwk header is not a valid public key';
   }
   if (shape.kty === 'RSA' && (key.asymmetricKeyDetails?.modulusLength ?? 0) < MIN_RSA_BITS) {
     return `jwk header is an RSA key shorter than ${MIN_RSA_BITS} bits`;
   }
-  return { key, thumbprint: jwkThumbprint(members) };
+  // RFC 7638 §3: the thumbprint is the SHA-256 of that same canonical JSON.
+  return { key, thumbprint: hash('sha256', canonical, 'base64url') };
 }
 
-/**
- * The RFC 7638 thumbprint (SHA-256, base64url) of a public JWK: its required members, in lexicographic order, as
- * JSON without white space. Members are strings of base64url or ASCII names, so `JSON.stringify` writes them
- * exactly as §3.3 asks.
- */
-export function jwkThumbprint(jwk: Readonly<Record<string, unknown>>): string {
-  const hashed = THUMBPRINT_MEMBERS[jwk.kty as string] as readonly string[] | undefined;
-  if (!hashed) {
-    throw new TypeError(`jwkThumbprint: kty "${String(jwk.kty)}" is not RSA, EC or OKP`);
-  }
-  const canonical = JSON.stringify(Object.fromEntries(hashed.map((member) => [member, jwk[member]])));
-  return createHash('sha256').update(canonical).digest('base64url');
+/** The members RFC 7638 §3.2 hashes, in its order, as JSON without white space (§3.3: the strings need no escaping). */
+function canonicalJwk(jwk: Readonly<Record<string, unknown>>, hashed: readonly string[]): string {
+  return JSON.stringify(Object.fromEntries(hashed.map((member) => [member, jwk[member]])));
 }
 
 /** Whether `signature` over `signed` verifies with the proof key under `alg`. */
