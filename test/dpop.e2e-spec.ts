@@ -382,6 +382,22 @@ describe('DPoP across instances sharing a Redis session store', () => {
     expect((await call(second.url, '/dpop/resource', { token, proof: fresh })).status).toBe(200);
   });
 
+  it('answers 503 with Retry-After while Redis cannot say whether a proof was used', async () => {
+    const client = dpopKey();
+    const token = first.jwt.sign({ sub: 'ada', cnf: { jkt: client.jkt } });
+    const asked = dpopProof(client, { htm: 'GET', htu: `${first.url}/dpop/resource`, accessToken: token });
+    const nonce = (await call(first.url, '/dpop/resource', { token, proof: asked })).headers.get('dpop-nonce')!;
+    const proof = dpopProof(client, { htm: 'GET', htu: `${first.url}/dpop/resource`, accessToken: token, nonce });
+    redis!.pause();
+    try {
+      const response = await call(first.url, '/dpop/resource', { token, proof });
+      expect(response).toMatchObject({ status: 503, body: { code: 'RS256_SESSION_STORE_UNAVAILABLE' } });
+      expect(response.headers.get('retry-after')).toBe('5');
+    } finally {
+      redis!.resume();
+    }
+  });
+
   it('stops start-up with nonces on the Redis store but no shared secret', async () => {
     await expect(start('express', { JWT_SESSION_STORE: 'redis', JWT_REDIS_URL: redis!.url, JWT_DPOP_NONCE: 'true' })).rejects.toMatchObject({
       code: 'RS256_CONFIG_INVALID',
