@@ -6,6 +6,8 @@ import { createApp, PLATFORMS, type Platform } from './fixtures/app.js';
 import { DpopController } from './fixtures/dpop.controller.js';
 import { createGraphqlApp, type GraphqlApp, type GraphqlDriverName } from './fixtures/graphql-app.js';
 import { LogCapture } from './support/log-capture.js';
+import { TestMetrics } from './support/metrics.js';
+import type { Rs256AuthModuleOptions } from '../src/index.js';
 import { dpopKey, dpopProof, unsignedProof, type DpopKey, type ProofAlgorithm } from './support/dpop.js';
 import { listen, request, type HttpResult } from './support/http.js';
 import { createKeyFiles, type KeyFiles } from './support/keys.js';
@@ -47,10 +49,15 @@ function rawGet(url: string, path: string, headers: Record<string, string>): Pro
   });
 }
 
-async function start(platform: Platform, env: Record<string, string> = {}): Promise<{ app: INestApplication; jwt: JwtService; url: string }> {
+async function start(
+  platform: Platform,
+  env: Record<string, string> = {},
+  options?: Rs256AuthModuleOptions,
+): Promise<{ app: INestApplication; jwt: JwtService; url: string }> {
   const { app, jwt } = await createApp({
     platform,
     env: { JWT_PRIVATE_KEY_PATH: keys.privatePath, JWT_SESSIONS_ENABLED: 'true', JWT_DPOP: 'allowed', ...env },
+    options,
     controllers: [DpopController],
   });
   return { app, jwt, url: await listen(app) };
@@ -287,6 +294,31 @@ describe('DPoP off (the default)', () => {
     expect(response.headers.get('www-authenticate')).toBe('Bearer realm="api"');
     const required = dpopProof(client, { htm: 'GET', htu: `${url}/dpop/required`, accessToken: token });
     expect((await call(url, '/dpop/required', { token, proof: required })).status).toBe(200);
+  });
+});
+
+describe('DPoP refusals in the metrics', () => {
+  const meter = new TestMetrics();
+  let app: INestApplication;
+  let jwt: JwtService;
+  let url: string;
+
+  beforeAll(async () => {
+    ({ app, jwt, url } = await start('express', {}, { meterProvider: meter.provider }));
+  });
+  afterAll(async () => {
+    await app?.close();
+    await meter.shutdown();
+  });
+
+  it('counts each refusal under its RS256_DPOP_* code, not as other', async () => {
+    const client = dpopKey();
+    const token = jwt.sign({ sub: 'ada', cnf: { jkt: client.jkt } });
+    const proof = dpopProof(client, { htm: 'GET', htu: `${url}/dpop/resource`, accessToken: token });
+    expect((await call(url, '/dpop/resource', { token, proof })).status).toBe(200);
+    expect((await call(url, '/dpop/resource', { token, proof })).status).toBe(401);
+    const counted = { 'rs256auth.outcome': 'refused', 'error.type': 'RS256_DPOP_PROOF_REPLAYED' };
+    expect(await meter.total('rs256auth.token.verifications', counted)).toBe(1);
   });
 });
 

@@ -42,6 +42,20 @@ const REASONS: readonly (Rs256AuthErrorCode | 'other')[] = [
   'RS256_TOKEN_REVOKED',
   'RS256_TOKEN_REVOCATION_STALE',
   'RS256_INSUFFICIENT_CLAIMS',
+  'RS256_DPOP_PROOF_MISSING',
+  'RS256_DPOP_PROOF_INVALID',
+  'RS256_DPOP_PROOF_METHOD',
+  'RS256_DPOP_PROOF_URL',
+  'RS256_DPOP_PROOF_STALE',
+  'RS256_DPOP_PROOF_ATH',
+  'RS256_DPOP_PROOF_REPLAYED',
+  'RS256_DPOP_NONCE_REQUIRED',
+  'RS256_DPOP_KEY_MISMATCH',
+  'RS256_DPOP_TOKEN_BOUND',
+  'RS256_DPOP_TOKEN_UNBOUND',
+  'RS256_DPOP_REQUIRED',
+  // The Redis store unreachable for a DPoP proof's replay check: answered 503, like a stale revocation list.
+  'RS256_SESSION_STORE_UNAVAILABLE',
   'other',
 ];
 /** Statuses of a refusal whose code is not the library's (a subclass's own exception): counted with reason `other`. */
@@ -221,6 +235,7 @@ function outcomeOf(reason: string): VerificationOutcome {
     case 'RS256_INSUFFICIENT_CLAIMS':
       return 'forbidden';
     case 'RS256_TOKEN_REVOCATION_STALE':
+    case 'RS256_SESSION_STORE_UNAVAILABLE':
       return 'unavailable';
     default:
       return 'refused';
