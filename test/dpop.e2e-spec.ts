@@ -123,6 +123,11 @@ describe.each(PLATFORMS)('DPoP at the guard (%s)', (platform) => {
     ],
     ['a typ other than dpop+jwt', () => ({ token: bound(), proof: proofFor(bound(), { header: { typ: 'JWT' } }) }), 'RS256_DPOP_PROOF_INVALID'],
     [
+      'a critical header extension',
+      () => ({ token: bound(), proof: proofFor(bound(), { header: { crit: ['exp'], exp: 1 } }) }),
+      'RS256_DPOP_PROOF_INVALID',
+    ],
+    [
       'a private key in the header',
       () => ({ token: bound(), proof: proofFor(bound(), { header: { jwk: client.privateKey.export({ format: 'jwk' }) } }) }),
       'RS256_DPOP_PROOF_INVALID',

@@ -31,6 +31,10 @@ function checkedHeader(segment: string): { readonly alg: DpopAlgorithm; readonly
   if (header.typ !== 'dpop+jwt') {
     throw refused('RS256_DPOP_PROOF_INVALID', 'DPoP proof typ is not dpop+jwt');
   }
+  // RFC 7515 §4.1.11: an extension the proof says must be understood, and none is, makes the proof unusable.
+  if (header.crit !== undefined) {
+    throw refused('RS256_DPOP_PROOF_INVALID', 'DPoP proof has unsupported critical header parameters');
+  }
   const alg = header.alg as DpopAlgorithm;
   if (typeof alg !== 'string' || !Object.hasOwn(ALGORITHM_NAMES, alg)) {
     throw refused('RS256_DPOP_PROOF_INVALID', 'DPoP proof algorithm not accepted');
