@@ -28,7 +28,7 @@ export class StartupLog implements OnApplicationBootstrap {
 
   /**
    * The rest of the policy, on a line of its own: clock tolerance, the verified-token cache, sessions and their
-   * store, refusal logging, and the metadata routes. The Redis URL is not shown (it may hold a password).
+   * store, refusal logging, the metadata routes, and DPoP where it is on by default. The Redis URL is not shown (it may hold a password).
    */
   private policy(): string {
     const { clockTolerance, cacheSize, sessions, logRefusals, discovery, resourceMetadata } = this.config;
@@ -40,6 +40,11 @@ export class StartupLog implements OnApplicationBootstrap {
     ];
     if (discovery) parts.push(`discovery metadata served at ${discovery.paths.join(' and ')}`);
     if (resourceMetadata) parts.push(`protected-resource metadata served at ${resourceMetadata.path}`);
+    const { dpop } = this.config;
+    if (dpop.mode !== 'off') {
+      const where = sessions?.store === 'redis' ? 'in Redis' : 'in memory (this process only)';
+      parts.push(`DPoP ${dpop.mode} (${dpop.algorithms.join(', ')}), proofs remembered ${where}${dpop.nonce ? ', server nonces' : ''}`);
+    }
     return `Policy: ${parts.join('; ')}.`;
   }
 
