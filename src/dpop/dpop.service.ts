@@ -28,9 +28,17 @@ interface ReplayStore {
   markOnce?(name: string, ttlMs: number): Promise<boolean>;
 }
 
-/** What authenticating came to, as far as DPoP is concerned: claims to confirm, or a refusal to pass on. */
+/**
+ * What authenticating came to, as far as DPoP is concerned: claims to confirm, a refusal to pass on, or anything
+ * else gone wrong (not the client's fault), as `Rs256Strategy`'s `AuthOutcome` has them.
+ */
 type Outcome =
-  { claims: JwtClaims; refused?: undefined } | { refused: Rs256AuthError; claims?: undefined } | { claims?: undefined; refused?: undefined };
+  | { claims: JwtClaims; refused?: undefined; error?: undefined }
+  | { refused: Rs256AuthError; claims?: undefined; error?: undefined }
+  | { error: unknown; claims?: undefined; refused?: undefined };
+
+/** A refusal when the library refused, the error as it is otherwise. */
+const failed = (error: unknown): Outcome => (error instanceof Rs256AuthError ? { refused: error } : { error });
 
 const RESPONSE = 1;
 const dpopToken = fromAuthHeader('DPoP');
@@ -124,12 +132,12 @@ export class DpopService {
       this.checkNonce(context, proof);
       const first = this.markOnce(proof);
       const settle = (once: boolean): T | Outcome => (once ? outcome : { refused: refusal('RS256_DPOP_PROOF_REPLAYED', 'DPoP proof already used') });
-      return typeof first === 'boolean' ? settle(first) : first.then(settle, (error: unknown) => ({ refused: error as Rs256AuthError }));
+      return typeof first === 'boolean' ? settle(first) : first.then(settle, failed);
     } catch (error) {
       if (error instanceof Rs256AuthError && error.code === 'RS256_DPOP_NONCE_REQUIRED') {
         this.setHeader(context, 'DPoP-Nonce', this.nonces!.current());
       }
-      return { refused: error as Rs256AuthError };
+      return failed(error);
     }
   }
 
