@@ -21,6 +21,7 @@ export { Public } from './decorators/public.decorator.js';
 export { RequireClaims } from './decorators/require-claims.decorator.js';
 export { Dpop } from './dpop/dpop.decorator.js';
 export { DpopService } from './dpop/dpop.service.js';
+export { RequireCertificateBound } from './mtls/require-certificate-bound.decorator.js';
 export type { ClaimRequirement } from './guard/claim-requirements.js';
 export type { AuthenticatedRequest } from './interfaces/authenticated-request.interface.js';
 export type { JwtClaims } from './interfaces/jwt-claims.interface.js';

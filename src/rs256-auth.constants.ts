@@ -30,3 +30,6 @@ export const RS256_AUTH_SETTINGS = 'RS256_AUTH:SETTINGS';
 
 /** Metadata key set by `@Dpop()`. */
 export const DPOP_MODE_KEY = 'RS256_AUTH:DPOP_MODE';
+
+/** Metadata key set by `@RequireCertificateBound()`. */
+export const CERTIFICATE_BOUND_KEY = 'RS256_AUTH:CERTIFICATE_BOUND';

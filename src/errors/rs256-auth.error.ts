@@ -50,6 +50,11 @@ export type Rs256AuthErrorCode =
   | 'RS256_TOKEN_REJECTED'
   | 'RS256_TOKEN_REVOKED'
   | 'RS256_TOKEN_REVOCATION_STALE'
+  // certificate-bound tokens (RFC 8705 §3), under JWT_MTLS_BOUND
+  | 'RS256_TOKEN_MTLS_UNBOUND'
+  | 'RS256_TOKEN_MTLS_CERTIFICATE_MISSING'
+  | 'RS256_TOKEN_MTLS_CERTIFICATE_UNREADABLE'
+  | 'RS256_TOKEN_MTLS_CERTIFICATE_MISMATCH'
   | 'RS256_INSUFFICIENT_CLAIMS'
   // DPoP (RFC 9449): a proof refused (401 `invalid_dpop_proof` at the guard, 400 from SessionService's routes),
   // a nonce asked for (`use_dpop_nonce`), or a token whose binding does not fit the scheme it came under
