@@ -1,18 +1,11 @@
 import type { ExecutionContext } from '@nestjs/common';
 import type { DpopService } from '../dpop/dpop.service.js';
+import { DPOP_PROOF_CODES } from '../errors/dpop-codes.js';
 import type { Rs256AuthErrorCode } from '../errors/rs256-auth.error.js';
 import { wwwAuthenticate, type ChallengeReason, type ChallengeSettings } from './www-authenticate.js';
 
-/** Refusals that concern the proof itself: `invalid_dpop_proof` rather than `invalid_token` (RFC 9449 §7.1). */
-const PROOF_CODES: ReadonlySet<Rs256AuthErrorCode> = new Set<Rs256AuthErrorCode>([
-  'RS256_DPOP_PROOF_MISSING',
-  'RS256_DPOP_PROOF_INVALID',
-  'RS256_DPOP_PROOF_METHOD',
-  'RS256_DPOP_PROOF_URL',
-  'RS256_DPOP_PROOF_STALE',
-  'RS256_DPOP_PROOF_ATH',
-  'RS256_DPOP_PROOF_REPLAYED',
-]);
+/** Refusals of the proof itself: `invalid_dpop_proof` rather than `invalid_token` (RFC 9449 §7.1). */
+const PROOF_CODES: ReadonlySet<Rs256AuthErrorCode> = new Set<Rs256AuthErrorCode>(DPOP_PROOF_CODES);
 
 const REQUEST = 0;
 

@@ -6,7 +6,7 @@ import { Rs256AuthError, type Rs256AuthErrorCode } from '../errors/rs256-auth.er
 import { wwwAuthenticate } from './www-authenticate.js';
 import { RS256_AUTH_CONFIG } from '../rs256-auth.constants.js';
 import { DpopService } from '../dpop/dpop.service.js';
-import { DPOP_TOKEN_REQUEST_CODES, dpopTokenError } from '../dpop/dpop-token-request.js';
+import { DPOP_TOKEN_REQUEST_CODES, dpopTokenError } from '../errors/dpop-codes.js';
 import { RETRY_AFTER_SECONDS, refusalBody, type AuthRefusal } from '../transports/auth-refusal.js';
 import { GraphqlAuthError } from '../transports/graphql.transport.js';
 import { sendException, type GatewayClient } from '../transports/ws.transport.js';

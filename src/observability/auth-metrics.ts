@@ -10,6 +10,7 @@ import {
   type ObservableResult,
 } from '@opentelemetry/api';
 import { performance } from 'node:perf_hooks';
+import { DPOP_CODES } from '../errors/dpop-codes.js';
 import { Rs256AuthError, type Rs256AuthErrorCode } from '../errors/rs256-auth.error.js';
 import { RS256_AUTH_MODULE_OPTIONS } from '../rs256-auth.constants.js';
 
@@ -42,18 +43,7 @@ const REASONS: readonly (Rs256AuthErrorCode | 'other')[] = [
   'RS256_TOKEN_REVOKED',
   'RS256_TOKEN_REVOCATION_STALE',
   'RS256_INSUFFICIENT_CLAIMS',
-  'RS256_DPOP_PROOF_MISSING',
-  'RS256_DPOP_PROOF_INVALID',
-  'RS256_DPOP_PROOF_METHOD',
-  'RS256_DPOP_PROOF_URL',
-  'RS256_DPOP_PROOF_STALE',
-  'RS256_DPOP_PROOF_ATH',
-  'RS256_DPOP_PROOF_REPLAYED',
-  'RS256_DPOP_NONCE_REQUIRED',
-  'RS256_DPOP_KEY_MISMATCH',
-  'RS256_DPOP_TOKEN_BOUND',
-  'RS256_DPOP_TOKEN_UNBOUND',
-  'RS256_DPOP_REQUIRED',
+  ...DPOP_CODES,
   // The Redis store unreachable for a DPoP proof's replay check: answered 503, like a stale revocation list.
   'RS256_SESSION_STORE_UNAVAILABLE',
   'other',
