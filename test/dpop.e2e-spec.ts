@@ -36,8 +36,8 @@ function call(
   });
 }
 
-/** A GET with headers fetch will not send as given (`Host`): what a load balancer in front of both instances forwards. */
-function rawGet(url: string, path: string, headers: Record<string, string>): Promise<{ status: number; body: unknown }> {
+/** A GET with headers fetch will not send as given (`Host`, a header twice): what a proxy in front may forward. */
+function rawGet(url: string, path: string, headers: Record<string, string | string[]>): Promise<{ status: number; body: unknown }> {
   return new Promise((done, fail) => {
     const sent = httpRequest(new URL(path, url), { headers }, (response) => {
       let text = '';
@@ -163,7 +163,16 @@ describe.each(PLATFORMS)('DPoP at the guard (%s)', (platform) => {
       () => ({ token: bound(), proof: proofFor(bound(), { header: { jwk: dpopKey('ES256').jwk } }) }),
       'RS256_DPOP_PROOF_INVALID',
     ],
+    ['a proof without jti', () => ({ token: bound(), proof: proofFor(bound(), { claims: { jti: undefined } }) }), 'RS256_DPOP_PROOF_INVALID'],
+    ['a proof that is not a JWT', () => ({ token: bound(), proof: 'not-a-jwt' }), 'RS256_DPOP_PROOF_INVALID'],
   ];
+
+  it('refuses a request with two DPoP headers (RFC 9449 §4.3: exactly one)', async () => {
+    const token = bound();
+    const host = new URL(url).host;
+    const response = await rawGet(url, '/dpop/resource', { host, authorization: `DPoP ${token}`, dpop: [proofFor(token), proofFor(token)] });
+    expect(response).toMatchObject({ status: 401, body: { code: 'RS256_DPOP_PROOF_INVALID', message: 'more than one DPoP proof' } });
+  });
 
   it.each(refusals)('refuses %s with invalid_dpop_proof', async (_case, make, code) => {
     const { token, proof } = make();
