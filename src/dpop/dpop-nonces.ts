@@ -12,7 +12,7 @@ export class DpopNonces {
   private cached: { period: number; nonce: string } | undefined;
 
   constructor(
-    private readonly secret: Buffer,
+    private readonly secret: string | Buffer,
     private readonly lifetimeMs: number,
     private readonly now: () => number = Date.now,
   ) {}

@@ -5,6 +5,8 @@ import type { KeySet } from './key-set.js';
  * the new one, never a mix, and there is never a moment without keys.
  */
 export class KeyStore {
+  private replaced = 0;
+
   constructor(
     private current: KeySet,
     /** Told of every replacement (an issuer registry counts them, so verified-token caches know to start over). */
@@ -15,8 +17,14 @@ export class KeyStore {
     return this.current;
   }
 
+  /** How many times the set was replaced: what a verified-token cache compares to know when to start over. */
+  get version(): number {
+    return this.replaced;
+  }
+
   replace(next: KeySet): void {
     this.current = next;
+    this.replaced++;
     this.onReplace?.();
   }
 }

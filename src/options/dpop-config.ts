@@ -26,8 +26,8 @@ export interface DpopConfig {
   readonly proofMaxAge: number;
   /** Server nonces (RFC 9449 §8); `undefined` when proofs need none. */
   readonly nonce?: {
-    /** HMAC key of the nonces: shared by every instance when it came from the configuration. */
-    readonly secret: Buffer;
+    /** HMAC key of the nonces (a string, as the frozen configuration holds it): shared by every instance when configured. */
+    readonly secret: string;
     /** Seconds a nonce is current; it is accepted for one more such period after that. */
     readonly lifetime: number;
   };

@@ -39,7 +39,7 @@ export function resolveDpop(reader: SettingsReader, sharedStore: boolean): DpopC
   };
 }
 
-function nonceSecret(reader: SettingsReader, sharedStore: boolean): Buffer {
+function nonceSecret(reader: SettingsReader, sharedStore: boolean): string {
   const secret = reader.read('dpopNonceSecret');
   const setting = reader.label('dpopNonceSecret');
   if (secret === undefined) {
@@ -49,7 +49,7 @@ function nonceSecret(reader: SettingsReader, sharedStore: boolean): Buffer {
         `${reader.label('dpopNonce')} is true with the Redis session store but ${setting} is not set; give every instance the same secret of at least ${MIN_NONCE_SECRET_LENGTH} characters, or one instance's nonces are refused by the others.`,
       );
     }
-    return randomBytes(32);
+    return randomBytes(32).toString('base64url');
   }
   if (secret.length < MIN_NONCE_SECRET_LENGTH) {
     throw new Rs256AuthError(
@@ -57,5 +57,5 @@ function nonceSecret(reader: SettingsReader, sharedStore: boolean): Buffer {
       `${setting} is shorter than ${MIN_NONCE_SECRET_LENGTH} characters; expected a random secret of at least ${MIN_NONCE_SECRET_LENGTH}.`,
     );
   }
-  return Buffer.from(secret, 'utf8');
+  return secret;
 }
