@@ -311,6 +311,43 @@ describe('DPoP off (the default)', () => {
   });
 });
 
+describe('DPoP behind a proxy: the origin from its header, believed only from its addresses', () => {
+  const apps: INestApplication[] = [];
+  const ORIGIN = 'https://api.example.com';
+  const started = async (proxies: string): Promise<{ jwt: JwtService; url: string }> => {
+    const app = await start('express', { JWT_DPOP_ORIGIN_HEADER: 'X-External-Origin', JWT_DPOP_TRUSTED_PROXIES: proxies });
+    apps.push(app.app);
+    return app;
+  };
+  afterAll(() => Promise.all(apps.map((app) => app.close())));
+
+  it('checks htu against the origin the proxy passes, from a trusted address only', async () => {
+    const client = dpopKey();
+    // This test's client connects from 127.0.0.1: the proxy, for the first app; anyone, for the second.
+    for (const [proxies, status] of [
+      ['127.0.0.1', 200],
+      ['10.0.0.0/8', 401],
+    ] as const) {
+      const { jwt, url } = await started(proxies);
+      const token = jwt.sign({ sub: 'ada', cnf: { jkt: client.jkt } });
+      const proof = dpopProof(client, { htm: 'GET', htu: `${ORIGIN}/dpop/resource`, accessToken: token });
+      const response = await request(url, '/dpop/resource', {
+        authorization: `DPoP ${token}`,
+        headers: { dpop: proof, 'x-external-origin': ORIGIN },
+      });
+      expect(response.status).toBe(status);
+      if (status === 401) expect(response.body.code).toBe('RS256_DPOP_PROOF_URL');
+    }
+  });
+
+  it('stops start-up with the origin header but no proxy addresses, naming both settings', async () => {
+    await expect(start('express', { JWT_DPOP_ORIGIN_HEADER: 'X-External-Origin' })).rejects.toMatchObject({
+      code: 'RS256_CONFIG_INVALID',
+      message: expect.stringMatching(/JWT_DPOP_ORIGIN_HEADER is set but JWT_DPOP_TRUSTED_PROXIES is not/) as string,
+    });
+  });
+});
+
 describe('DPoP refusals in the metrics', () => {
   const meter = new TestMetrics();
   let app: INestApplication;

@@ -1,12 +1,14 @@
 import { Inject, Injectable, type ExecutionContext, type Type } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { hash } from 'node:crypto';
+import { isIPv4, type BlockList } from 'node:net';
 import { Rs256AuthError, type Rs256AuthErrorCode } from '../errors/rs256-auth.error.js';
 import type { JwtClaims } from '../interfaces/jwt-claims.interface.js';
 import type { Rs256AuthConfig } from '../options/rs256-auth-config.js';
 import { DPOP_MODE_KEY, RS256_AUTH_CONFIG, SESSION_STORE } from '../rs256-auth.constants.js';
 import { fromAuthHeader } from '../transports/token-extractors.js';
 import type { DpopAlgorithm, DpopMode } from '../options/dpop-config.js';
+import { proxyBlockList } from '../options/proxy-addresses.js';
 import { DpopNonces } from './dpop-nonces.js';
 import { checkProof, type CheckedProof } from './dpop-proof.js';
 import { ReplayMarks } from './replay-marks.js';
@@ -17,7 +19,7 @@ interface HttpRequestLike {
   url?: unknown;
   originalUrl?: unknown;
   headers?: Record<string, string | string[] | undefined>;
-  socket?: { encrypted?: boolean };
+  socket?: { encrypted?: boolean; remoteAddress?: string };
 }
 
 /**
@@ -67,6 +69,8 @@ export class DpopService {
   private readonly nonces: DpopNonces | undefined;
   private readonly marks = new ReplayMarks();
   private readonly modes = new WeakMap<object, DpopMode>();
+  /** The proxies whose origin header is believed (JWT_DPOP_ORIGIN_HEADER, JWT_DPOP_TRUSTED_PROXIES), if any. */
+  private readonly proxies: { readonly header: string; readonly list: BlockList } | undefined;
 
   constructor(
     @Inject(RS256_AUTH_CONFIG) private readonly config: Rs256AuthConfig,
@@ -75,6 +79,9 @@ export class DpopService {
     this.algorithms = new Set(config.dpop.algorithms);
     this.algs = config.dpop.algorithms.join(' ');
     this.nonces = config.dpop.nonce && new DpopNonces(config.dpop.nonce.secret, config.dpop.nonce.lifetime * 1000);
+    const { origin } = config.dpop;
+    // Start-up has checked every address, so the list builds.
+    this.proxies = origin && { header: origin.header, list: proxyBlockList(origin.trustedProxies, () => undefined as never) };
   }
 
   /** The route's mode: its `@Dpop()` (the method's over the class's), else `JWT_DPOP`. Read once per route. */
@@ -179,10 +186,10 @@ export class DpopService {
     if (typeof proof !== 'string' || proof.includes(',')) {
       throw refusal('RS256_DPOP_PROOF_INVALID', 'more than one DPoP proof');
     }
-    const { proofMaxAge, originHeader } = this.config.dpop;
+    const { proofMaxAge } = this.config.dpop;
     return checkProof(proof, {
       method: request.method as string,
-      url: this.targetUri(request, originHeader),
+      url: this.targetUri(request),
       accessToken: token,
       algorithms: this.algorithms,
       maxAge: proofMaxAge,
@@ -192,14 +199,14 @@ export class DpopService {
   }
 
   /**
-   * The URI the client addressed, as `htu` must name it: the origin (from the trusted proxy's header when one is
-   * configured, else `Host` and the connection's TLS) and the path, without query or fragment. The path is appended
-   * to the origin, never resolved against it, so a path starting with `//` cannot name another host.
+   * The URI the client addressed, as `htu` must name it: the origin (from the trusted proxy's header on a connection
+   * from one of its addresses, else `Host` and the connection's TLS) and the path, without query or fragment. The
+   * path is appended to the origin, never resolved against it, so a path starting with `//` cannot name another host.
    */
-  private targetUri(request: HttpRequestLike, originHeader: string | undefined): string {
+  private targetUri(request: HttpRequestLike): string {
     let origin: string | undefined;
-    if (originHeader !== undefined) {
-      const value = request.headers?.[originHeader];
+    if (this.proxies && this.fromTrustedProxy(request)) {
+      const value = request.headers?.[this.proxies.header];
       origin = typeof value === 'string' ? value.trim() : undefined;
     } else {
       const host = request.headers?.host;
@@ -216,6 +223,12 @@ export class DpopService {
       throw refusal('RS256_DPOP_PROOF_URL', 'request URL unknown: no valid origin to check the DPoP proof htu against');
     }
     return url.origin + url.pathname;
+  }
+
+  /** Whether the connection comes from a configured proxy: by the socket's own address, never a forwarded one. */
+  private fromTrustedProxy(request: HttpRequestLike): boolean {
+    const address = request.socket?.remoteAddress;
+    return address !== undefined && this.proxies!.list.check(address, isIPv4(address) ? 'ipv4' : 'ipv6');
   }
 
   private checkNonce(context: ExecutionContext, proof: CheckedProof): void {

@@ -32,8 +32,9 @@ export interface DpopConfig {
     readonly lifetime: number;
   };
   /**
-   * Lower-case name of a header a trusted proxy sets to the origin clients address (`https://api.example.com`),
-   * from which `htu` is checked; `undefined`: the request's own `Host` and whether its connection is TLS.
+   * Where a trusted proxy passes the origin clients address (`https://api.example.com`), against which `htu` is
+   * checked: the header's lower-case name, and the proxies' addresses (checked at start-up). `undefined`, and for
+   * requests from other addresses: the request's own `Host` and whether its connection is TLS.
    */
-  readonly originHeader?: string;
+  readonly origin?: { readonly header: string; readonly trustedProxies: readonly string[] };
 }

@@ -5,7 +5,7 @@ export interface DpopModuleOptions {
   /**
    * DPoP-bound tokens and proofs, see docs/dpop.md. With DPoP, proofs are checked by the guard (HTTP only).
    * @env JWT_DPOP, JWT_DPOP_ALGORITHMS, JWT_DPOP_PROOF_MAX_AGE, JWT_DPOP_NONCE, JWT_DPOP_NONCE_SECRET,
-   * JWT_DPOP_NONCE_LIFETIME, JWT_DPOP_ORIGIN_HEADER
+   * JWT_DPOP_NONCE_LIFETIME, JWT_DPOP_ORIGIN_HEADER, JWT_DPOP_TRUSTED_PROXIES
    */
   dpop?: DpopOptions;
 }
@@ -43,12 +43,20 @@ export interface DpopOptions {
 
   /**
    * Name of a header a trusted proxy sets (replacing whatever the client sent) to the origin clients address,
-   * `https://api.example.com`: proofs' `htu` is checked against it. Unset, the origin is the request's `Host`
-   * header and `https` when the connection is TLS.
+   * `https://api.example.com`: proofs' `htu` is checked against it on requests from `trustedProxies`. Unset (and
+   * from anywhere else), the origin is the request's `Host` header and `https` when the connection is TLS.
    * @env JWT_DPOP_ORIGIN_HEADER
    * @default none
    */
   originHeader?: string;
+
+  /**
+   * Addresses (IPv4, IPv6, CIDR ranges) of the proxies whose `originHeader` is believed, matched against the
+   * connection's own address; a request from anywhere else is checked against its own `Host`. Needs `originHeader`.
+   * @env JWT_DPOP_TRUSTED_PROXIES (comma-separated)
+   * @default none
+   */
+  trustedProxies?: string[];
 }
 
 export interface DpopNonceOptions {

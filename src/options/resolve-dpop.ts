@@ -4,6 +4,7 @@ import { DPOP_ALGORITHMS, DPOP_MODES, type DpopAlgorithm, type DpopConfig, type 
 import { HTTP_TOKEN } from '../transports/token-extractors.js';
 import type { SettingsReader } from './from-env.js';
 import { invalid } from './parse.js';
+import { proxyBlockList } from './proxy-addresses.js';
 
 /** Nonce secrets shorter than this are refused: the nonces' HMAC key, guessed, lets a client mint its own. */
 const MIN_NONCE_SECRET_LENGTH = 32;
@@ -30,12 +31,26 @@ export function resolveDpop(reader: SettingsReader, sharedStore: boolean): DpopC
   if (originHeader !== undefined && !HTTP_TOKEN.test(originHeader)) {
     throw invalid(reader.label('dpopOriginHeader'), originHeader, "a header name such as 'X-External-Origin'");
   }
+  const proxies = reader.read('dpopTrustedProxies');
+  if ((originHeader === undefined) !== (proxies === undefined)) {
+    const [set, unset] =
+      originHeader === undefined ? (['dpopTrustedProxies', 'dpopOriginHeader'] as const) : (['dpopOriginHeader', 'dpopTrustedProxies'] as const);
+    throw new Rs256AuthError(
+      'RS256_CONFIG_INVALID',
+      `${reader.label(set)} is set but ${reader.label(unset)} is not; the origin header is believed only from the proxies' addresses: set both, or neither.`,
+    );
+  }
+  if (proxies !== undefined) {
+    proxyBlockList(proxies, (item) => {
+      throw invalid(reader.label('dpopTrustedProxies'), item, "IPv4 or IPv6 addresses or CIDR ranges such as '10.0.0.0/8' or '::1'");
+    });
+  }
   return {
     mode: mode as DpopMode,
     algorithms: [...new Set(algorithms)] as DpopAlgorithm[],
     proofMaxAge: reader.read('dpopProofMaxAge'),
     nonce: reader.read('dpopNonce') ? { secret: nonceSecret(reader, sharedStore), lifetime: reader.read('dpopNonceLifetime') } : undefined,
-    originHeader: originHeader?.toLowerCase(),
+    origin: originHeader !== undefined && proxies !== undefined ? { header: originHeader.toLowerCase(), trustedProxies: proxies } : undefined,
   };
 }
 

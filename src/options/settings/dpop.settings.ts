@@ -61,6 +61,15 @@ export const DPOP_SETTINGS = {
     section: 'dpop',
     defaultDoc: 'none: the `Host` header, `https` over TLS',
     example: 'X-External-Origin',
-    doc: 'header a trusted proxy sets (overwriting any the client sent) to the origin clients address (`https://api.example.com`), against which `htu` is checked',
+    doc: 'header a trusted proxy sets (overwriting any the client sent) to the origin clients address (`https://api.example.com`), against which `htu` is checked; believed only from `JWT_DPOP_TRUSTED_PROXIES`',
+  }),
+  dpopTrustedProxies: setting({
+    env: 'JWT_DPOP_TRUSTED_PROXIES',
+    option: 'dpop.trustedProxies',
+    parse: list(),
+    section: 'dpop',
+    defaultDoc: 'none: required with `JWT_DPOP_ORIGIN_HEADER`',
+    example: '10.0.0.0/8,::1',
+    doc: "addresses (IPv4, IPv6, CIDR ranges) of the proxies whose origin header is believed, matched against the connection's own address; from anywhere else the origin is the request's own",
   }),
 };
