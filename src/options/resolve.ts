@@ -11,6 +11,7 @@ import { keySetSources, loadLocalKeys, watchKeyFiles } from './resolve-keys.js';
 import { refuseIssuerCacheSize, resolveTrustedIssuers } from './resolve-issuers.js';
 import { resolvePublishing, resolveResourceMetadata } from './resolve-publishing.js';
 import { refuseRemoteKeySettings, resolveRemoteJwks } from './resolve-remote.js';
+import { resolveDpop } from './resolve-dpop.js';
 import { resolveSessions } from './resolve-sessions.js';
 import { resolveMtls } from './resolve-mtls.js';
 import { TOKEN_PROFILES, type ClaimPath, type Rs256AuthConfig, type TokenProfile } from './rs256-auth-config.js';
@@ -65,6 +66,7 @@ export async function resolveRs256Auth(options: Rs256AuthModuleOptions = {}, con
   // A resource server starts with no key; its RemoteKeySource fills the set from the issuer. With several issuers each
   // has its own keys (IssuerRegistry), and this set stays empty.
   const own = remoteJwks || trustedIssuers ? new KeySet([]) : await loadLocalKeys(keySources);
+  const sessions = reader.read('sessions') ? resolveSessions(reader, options.redisClient) : undefined;
   const resolved: Rs256AuthConfig = {
     remoteJwks,
     trustedIssuers,
@@ -91,7 +93,8 @@ export async function resolveRs256Auth(options: Rs256AuthModuleOptions = {}, con
     resourceMetadata: reader.read('resourceMetadataEnabled')
       ? resolveResourceMetadata(reader, audience, trustedIssuers?.list.map((trusted) => trusted.issuer) ?? (issuer !== undefined ? [issuer] : []))
       : undefined,
-    sessions: reader.read('sessions') ? resolveSessions(reader, options.redisClient) : undefined,
+    sessions,
+    dpop: resolveDpop(reader, sessions?.store === 'redis'),
     // Last: every other setting is checked first, so a mistake there is named before the missing audience is.
     acceptAnyAudience: resolveAudienceCheck(reader, audience, remoteJwks, trustedIssuers),
   };

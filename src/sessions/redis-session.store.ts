@@ -161,6 +161,11 @@ export class RedisSessionStore implements SessionStore {
     await this.beat();
   }
 
+  async markOnce(name: string, ttlMs: number): Promise<boolean> {
+    // Under the key base, so with Cluster the mark lives in the store's one slot like every other key.
+    return (await this.run(() => this.commands.set(`${this.keyBase}once:${name}`, '1', 'PX', ttlMs, 'NX'))) === 'OK';
+  }
+
   async createSession(session: NewSession, { idleMs, maxMs }: SessionLifetimes): Promise<number> {
     const { sid, sub, claims, family, current } = session;
     const keys = [this.sessionKey(sid), this.cutOffsKey];
