@@ -14,7 +14,9 @@ import { keySetSources, loadLocalKeys, watchKeyFiles } from './resolve-keys.js';
 import { refuseIssuerCacheSize, resolveTrustedIssuers } from './resolve-issuers.js';
 import { resolvePublishing, resolveResourceMetadata } from './resolve-publishing.js';
 import { refuseRemoteKeySettings, resolveRemoteJwks } from './resolve-remote.js';
+import { resolveDpop } from './resolve-dpop.js';
 import { resolveSessions } from './resolve-sessions.js';
+import { resolveMtls } from './resolve-mtls.js';
 import { TOKEN_PROFILES, type ClaimPath, type Rs256AuthConfig, type TokenProfile } from './rs256-auth-config.js';
 import { SETTINGS } from './settings.js';
 import { typMediaType } from './token-type.js';
@@ -86,6 +88,7 @@ async function resolveWithKeys(
   // A resource server starts with no key; its RemoteKeySource fills the set from the issuer. With several issuers each
   // has its own keys (IssuerRegistry), and this set stays empty.
   const own = remoteJwks || trustedIssuers ? new KeySet([]) : await loadLocalKeys({ ...keySources, custody: opened.custody });
+  const sessions = reader.read('sessions') ? resolveSessions(reader, options.redisClient) : undefined;
   const resolved: Rs256AuthConfig = {
     remoteJwks,
     trustedIssuers,
@@ -104,6 +107,7 @@ async function resolveWithKeys(
     logRefusals: resolveLogRefusals(reader),
     realm: reader.read('realm'),
     ...transport,
+    mtls: resolveMtls(reader),
     // In resource-server mode the signal fetches the issuer's set instead of reading key files.
     reloadOnSignal: reader.read('reloadOnSignal'),
     watchKeyFiles: watchKeyFiles(reader, keySources, trustedIssuers),
@@ -111,7 +115,8 @@ async function resolveWithKeys(
     resourceMetadata: reader.read('resourceMetadataEnabled')
       ? resolveResourceMetadata(reader, audience, trustedIssuers?.list.map((trusted) => trusted.issuer) ?? (issuer !== undefined ? [issuer] : []))
       : undefined,
-    sessions: reader.read('sessions') ? resolveSessions(reader, options.redisClient) : undefined,
+    sessions,
+    dpop: resolveDpop(reader, sessions?.store === 'redis'),
     // Last: every other setting is checked first, so a mistake there is named before the missing audience is.
     acceptAnyAudience: resolveAudienceCheck(reader, audience, remoteJwks, trustedIssuers),
   };

@@ -1,3 +1,4 @@
+import type { DpopConfig } from './dpop-config.js';
 import type { IssuerResolver, TokenExtractor } from './rs256-auth-options.interface.js';
 import type { KeySetSources } from '../keys/key-set.loader.js';
 import type { RedisTopology } from './redis-topology.js';
@@ -44,6 +45,8 @@ export interface Rs256AuthConfig {
   /** Cookie the default extractor falls back to; `undefined` when tokens are not read from cookies. */
   readonly cookieName?: string;
   readonly jwtFromRequest: TokenExtractor;
+  /** Certificate-bound tokens checked (`JWT_MTLS_BOUND`); `undefined` when off. */
+  readonly mtls?: MtlsConfig;
   /** Reload the keys on SIGHUP. */
   readonly reloadOnSignal: boolean;
   /** Reload the keys when a key file changes. */
@@ -77,9 +80,21 @@ export interface Rs256AuthConfig {
   };
   /** Refresh tokens and revocation; `undefined` when sessions are disabled. */
   readonly sessions?: SessionsConfig;
+  /** DPoP (RFC 9449): the default mode, and how proofs are checked wherever a route or the default turns it on. */
+  readonly dpop: DpopConfig;
 }
 
 /** Refresh tokens, revocation and where their state is kept. */
+/** How certificate-bound tokens (RFC 8705 §3) are checked. */
+export interface MtlsConfig {
+  /** `'when-bound'`: a bound token needs its certificate; `'required'`: every token must be bound, too. */
+  readonly bound: 'when-bound' | 'required';
+  /** The header (lower case) a trusted proxy passes the client certificate in; `undefined` without a proxy. */
+  readonly certificateHeader?: string;
+  /** The proxies whose header is believed, by socket address; set exactly when `certificateHeader` is. */
+  readonly trustedProxies?: readonly string[];
+}
+
 export interface SessionsConfig {
   readonly store: 'memory' | 'redis';
   /** Set when `store` is `'redis'`. */

@@ -2,7 +2,9 @@ import type { MeterProvider } from '@opentelemetry/api';
 import type { Rs256AuthAuditEvent } from '../observability/audit-events.js';
 import type { TokenExtractor } from '../transports/token-extractors.js';
 import type { CustodyOptions } from './custody-options.interface.js';
+import type { DpopModuleOptions } from './dpop-options.interface.js';
 import type { KeySourceOptions } from './key-source-options.interface.js';
+import type { CertificateBindingOptions } from './mtls-options.interface.js';
 import type { PublishingOptions } from './publishing-options.interface.js';
 import type { SessionOptions } from './session-options.interface.js';
 import type { TokenOptions } from './token-options.interface.js';
@@ -24,11 +26,13 @@ export type Rs256AuthModuleOptions = KeySourceOptions &
   CustodyOptions &
   TokenOptions &
   TransportOptions &
+  CertificateBindingOptions &
   KeyReloadOptions &
   PublishingOptions &
   SessionOptions &
   ObservabilityOptions &
-  EnvironmentOptions;
+  EnvironmentOptions &
+  DpopModuleOptions;
 
 /** Reloading keys without a restart. */
 export interface KeyReloadOptions {

@@ -1,4 +1,4 @@
-import { verify as verifySignature, type KeyObject } from 'node:crypto';
+import { KeyObject, verify as verifySignature } from 'node:crypto';
 import type { JwtClaims } from '../interfaces/jwt-claims.interface.js';
 import { KeySet, verificationKey, type VerificationKey } from '../keys/key-set.js';
 import type { ChosenKey, ClaimPolicy, KeySource, UncheckedToken } from '../keys/key-source.js';
@@ -33,7 +33,7 @@ export type VerifierPolicy = Partial<
   >
 >;
 
-/** Keys given in code: one public key (whose tokens may then carry no `kid`), or keys by `kid`. */
+/** Keys given in code: one public key, for tokens without a `kid`; or keys by `kid`. */
 export type PlainKeys = KeyObject | readonly { readonly kid: string; readonly key: KeyObject }[];
 
 /** Policy with its defaults filled in, read on every token. */
@@ -70,20 +70,19 @@ interface SignedToken {
   readonly parts: TokenParts;
 }
 
+/** Keys given in code, as a key source whose set never changes. */
 function storedKeys(keys: PlainKeys): KeySource {
   const entries: readonly VerificationKey[] =
-    'asymmetricKeyType' in keys
-      ? [verificationKey('', keys)]
-      : (keys as readonly { kid: string; key: KeyObject }[]).map(({ kid, key }) => verificationKey(kid, key));
+    keys instanceof KeyObject ? [verificationKey('', keys)] : keys.map(({ kid, key }) => verificationKey(kid, key));
   return new StoredKeySource(new KeyStore(new KeySet(entries)));
 }
 
 /**
  * Verifies compact RS256 JWS tokens: a function of keys and policy alone (as fast-jwt's `createVerifier` is). The
  * keys come from a {@link KeySource}, asked by `kid` (and `iss`) whatever kind it is, or are given in code. Written
- * on `crypto.verify` with keys parsed once, and strict where general-purpose JWT libraries are lenient: the algorithm is RS256 and
- * nothing else, `crit` is refused, header-supplied keys are refused, claim types are checked, and oversized
- * input is refused before any decoding.
+ * on `crypto.verify` with keys parsed once, and strict where general-purpose JWT libraries are lenient: the algorithm
+ * is RS256 and nothing else, `crit` is refused, header-supplied keys are refused, claim types are checked, and
+ * oversized input is refused before any decoding.
  */
 export class TokenVerifier {
   private readonly cache: VerifiedTokenCache;
