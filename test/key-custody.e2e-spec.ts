@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
 import type { JwtService } from '@nestjs/jwt';
 import { createLocalJWKSet, jwtVerify } from 'jose';
-import { KeyReloader, type Rs256AuthModuleOptions } from '../src/index.js';
+import { KeyReloader, SessionService, type Rs256AuthModuleOptions } from '../src/index.js';
 import { createApp } from './fixtures/app.js';
 import { listen, request } from './support/http.js';
 import { rsaPair } from './support/keys.js';
@@ -265,6 +265,17 @@ describe('the signer option (any KMS)', () => {
     expect((await request(url, '/profile', { token })).status).toBe(200);
     const { protectedHeader } = await jwtVerify(token, await jwksOf(url), { algorithms: ['RS256'] });
     expect(protectedHeader.kid).toBe('kms-2026');
+  });
+
+  it('issues sessions through it: the session service signs with signAsync, and its access token passes the guard', async () => {
+    const started = await createApp({ options: { signer: cryptoSigner(pair.privateKey, pair.publicKey), sessions: true } });
+    try {
+      const session = await started.app.get(SessionService).issue('ivan');
+      const served = await listen(started.app);
+      expect((await request(served, '/profile', { token: session.accessToken })).status).toBe(200);
+    } finally {
+      await started.app.close();
+    }
   });
 
   it('refuses sync sign with RS256_SIGNER_ASYNC, saying to use signAsync', () => {
