@@ -2,6 +2,7 @@ import { createPrivateKey, createPublicKey, sign as signWithKey, type KeyObject 
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { INestApplication } from '@nestjs/common';
 import type { JwtService } from '@nestjs/jwt';
 import { createLocalJWKSet, jwtVerify } from 'jose';
@@ -172,6 +173,27 @@ it('finds the token by slot and the key by id, the PIN from the environment', as
   } finally {
     await app.close();
   }
+});
+
+it('names the pkcs11js package when it is not installed (JWT_PKCS11_MODULE set without it)', () => {
+  // A resolve hook that answers for pkcs11js as Node does for a package that is not installed.
+  const hooks = `export async function resolve(specifier, context, next) {
+    if (specifier === 'pkcs11js') throw Object.assign(new Error("Cannot find package 'pkcs11js'"), { code: 'ERR_MODULE_NOT_FOUND' });
+    return next(specifier, context);
+  }`;
+  const register = `import { register } from 'node:module'; register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(hooks)}`)});`;
+  const script = `
+    const { loadPkcs11js } = await import(${JSON.stringify(pathToFileURL(join(DIST, 'custody/pkcs11.peer.js')).href)});
+    await loadPkcs11js('JWT_PKCS11_MODULE').then(() => console.log('loaded'), (error) => console.log(error.code, error.message));`;
+  const output = execFileSync(
+    process.execPath,
+    ['--import', `data:text/javascript,${encodeURIComponent(register)}`, '--input-type=module', '-e', script],
+    {
+      env: { PATH: process.env.PATH },
+      encoding: 'utf8',
+    },
+  );
+  expect(output.trim()).toMatch(/^RS256_CONFIG_INVALID JWT_PKCS11_MODULE is set, which needs the pkcs11js package .*npm install pkcs11js\.$/);
 });
 
 describe('an HSM that cannot sign stops start-up, naming the setting and never the PIN', () => {
