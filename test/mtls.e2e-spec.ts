@@ -121,6 +121,16 @@ describe.each(PLATFORMS)('JWT_MTLS_BOUND over HTTPS with client certificates (%s
       expect(response).toMatchObject({ status: 401, body: { code: 'RS256_TOKEN_CLAIM_INVALID' } });
     });
 
+    it("holds AuthGuard('rs256-jwt') routes to the same rule", async () => {
+      expect(await httpsGet(url, '/passport', { ca: certs.ca.cert, client: certs.alice, token: bound })).toMatchObject({
+        status: 200,
+        body: { subject: 'alice-service' },
+      });
+      expect((await httpsGet(url, '/passport', { ca: certs.ca.cert, token: bound })).status).toBe(401);
+      expect((await httpsGet(url, '/passport', { ca: certs.ca.cert, client: certs.bob, token: bound })).status).toBe(401);
+      expect((await httpsGet(url, '/passport', { ca: certs.ca.cert, token: jwt.sign({ sub: 'ada' }) })).status).toBe(200);
+    });
+
     it('checks the certificate of every request, also for a token the cache already verified', async () => {
       const token = jwt.sign({ sub: 'alice-service', cnf: { 'x5t#S256': certs.alice.thumbprint }, jti: 'cached' });
       expect((await httpsGet(url, '/profile', { ca: certs.ca.cert, client: certs.alice, token })).status).toBe(200);
@@ -147,6 +157,14 @@ describe.each(PLATFORMS)('JWT_MTLS_BOUND over HTTPS with client certificates (%s
       const token = jwt.sign({ sub: 'bob-service', cnf: { 'x5t#S256': certs.bob.thumbprint } });
       expect((await httpsGet(url, '/profile', { ca: certs.ca.cert, client: certs.bob, token })).status).toBe(200);
       expect((await httpsGet(url, '/profile', { ca: certs.ca.cert, client: certs.alice, token })).status).toBe(401);
+    });
+
+    it("holds AuthGuard('rs256-jwt') routes to it: an unbound token is refused, a bound one needs its certificate", async () => {
+      const plain = jwt.sign({ sub: 'ada' });
+      expect((await httpsGet(url, '/passport', { ca: certs.ca.cert, client: certs.alice, token: plain })).status).toBe(401);
+      const token = jwt.sign({ sub: 'bob-service', cnf: { 'x5t#S256': certs.bob.thumbprint } });
+      expect((await httpsGet(url, '/passport', { ca: certs.ca.cert, client: certs.bob, token })).status).toBe(200);
+      expect((await httpsGet(url, '/passport', { ca: certs.ca.cert, token })).status).toBe(401);
     });
 
     it('leaves @Public() routes open', async () => {
