@@ -109,7 +109,10 @@ export class JwtAuthGuard extends AuthGuard(RS256_STRATEGY) {
       if (mtls || dpopMode !== 'off') {
         const setHeader = dpopMode === 'off' ? undefined : this.dpop!.headerSetter(context);
         const rules: BindingRules = { mtls, dpop: this.dpop, dpopMode, dpopToken, setHeader };
-        outcome = outcome instanceof Promise ? outcome.then((settled) => confirmBinding(settled, carrier, rules)) : confirmBinding(outcome, carrier, rules);
+        // A gateway message's certificate is its connection's: the one presented at the upgrade.
+        const request = transport.connectionRequest ? (transport.connectionRequest(carrier) ?? {}) : carrier;
+        outcome =
+          outcome instanceof Promise ? outcome.then((settled) => confirmBinding(settled, request, rules)) : confirmBinding(outcome, request, rules);
       }
     } catch (error) {
       outcome = { error };
