@@ -184,6 +184,8 @@ describe('a restart from an older snapshot', () => {
 
   it('a new instance started before the running ones reconnect serves no refresh until they have given back what the server lost', async () => {
     const { redis, proxy } = started();
+    // The earlier tests' instances would give the server back what they know, sooner than this test looks.
+    await instances.stopAll();
     const env = { JWT_REFRESH_REUSE_GRACE: '0' };
     // A and B reach the server through the proxy; C, started later (autoscaling, a deploy), directly.
     const [a, b] = [await instances.start({ ...env, JWT_REDIS_URL: proxy.url }), await instances.start({ ...env, JWT_REDIS_URL: proxy.url })];
@@ -230,6 +232,7 @@ describe('a restart from an older snapshot', () => {
 
   it('a lone instance restarted with the server restored, nobody knowing more, serves refreshes again after a bounded wait', async () => {
     const { redis } = started();
+    await instances.stopAll();
     const env = { JWT_REDIS_URL: redis.url };
     const a = await instances.start(env);
     const client = new Redis(redis.url);
