@@ -3,7 +3,8 @@ import { randomUUID } from 'node:crypto';
 import type { SessionsConfig } from '../options/rs256-auth-config.js';
 import { Rs256AuthError, messageOf } from '../errors/rs256-auth.error.js';
 import { redactedText } from '../observability/redacted-url.js';
-import { openRedis, processHold, whenReady, withinTimeout, type RedisClient, type RedisConnections } from './redis-clients.js';
+import { openRedis, processHold, whenReady, type RedisClient, type RedisConnections } from './redis-clients.js';
+import { withinTimeout } from '../within-timeout.js';
 import { evictionPolicies, evictionRisk, incarnationOf, serverInfos } from './redis-server-info.js';
 import { defineScripts, type ScriptCommands } from './redis-scripts.js';
 import { parseMessage, parseRevocations } from './redis-messages.js';
@@ -419,7 +420,7 @@ export class RedisSessionStore implements SessionStore {
 
   /** `reply`, or a failure once the timeout has passed without it. */
   private bounded<T>(reply: Promise<T>): Promise<T> {
-    return withinTimeout(reply, this.settings.timeoutMs);
+    return withinTimeout(() => reply, this.settings.timeoutMs);
   }
 
   private reportDown(error: unknown): void {
