@@ -97,6 +97,16 @@ describe('an empty Redis restart', () => {
   }, 90_000);
 });
 
+/** Has the server write its snapshot (`SAVE`), which it loads when it starts again. */
+async function saveSnapshot(url: string): Promise<void> {
+  const client = new Redis(url);
+  try {
+    await client.save();
+  } finally {
+    client.disconnect();
+  }
+}
+
 describe('a restart from an older snapshot', () => {
   const { instances, started } = suite(baseEnv, async (keep) => {
     const dir = mkdtempSync(join(tmpdir(), 'rs256-auth-snapshot-'));
@@ -112,13 +122,8 @@ describe('a restart from an older snapshot', () => {
     const [a, b] = [await instances.start(env), await instances.start(env)];
     const loggedOut = await login(a, 'snapshot-one');
     const signedOut = await login(a, 'snapshot-all');
-    const client = new Redis(redis.url);
-    try {
-      // The snapshot, taken before the logout and the logout-all.
-      await client.save();
-    } finally {
-      client.disconnect();
-    }
+    // The snapshot, taken before the logout and the logout-all.
+    await saveSnapshot(redis.url);
     expect((await post(a, '/session/logout', loggedOut.accessToken)).status).toBe(204);
     expect((await post(b, '/session/logout-all', signedOut.accessToken)).status).toBe(204);
 
@@ -191,12 +196,7 @@ describe('a restart from an older snapshot', () => {
     const [a, b] = [await instances.start({ ...env, JWT_REDIS_URL: proxy.url }), await instances.start({ ...env, JWT_REDIS_URL: proxy.url })];
     const spent = await login(a, 'late-spent');
     const loggedOut = await login(a, 'late-logout');
-    const client = new Redis(redis.url);
-    try {
-      await client.save();
-    } finally {
-      client.disconnect();
-    }
+    await saveSnapshot(redis.url);
     expect((await refresh(b, spent.refreshToken)).status).toBe(200);
     expect((await post(a, '/session/logout', loggedOut.accessToken)).status).toBe(204);
 
@@ -235,12 +235,7 @@ describe('a restart from an older snapshot', () => {
     await instances.stopAll();
     const env = { JWT_REDIS_URL: redis.url };
     const a = await instances.start(env);
-    const client = new Redis(redis.url);
-    try {
-      await client.save();
-    } finally {
-      client.disconnect();
-    }
+    await saveSnapshot(redis.url);
     await instances.stop(a);
     await redis.stop();
     await redis.start();
