@@ -104,6 +104,18 @@ describe.each(PLATFORMS)('DPoP at the guard (%s)', (platform) => {
     ['no proof', () => ({ token: bound() }), 'RS256_DPOP_PROOF_MISSING'],
     ['a proof for another method', () => ({ token: bound(), proof: proofFor(bound(), { htm: 'DELETE' }) }), 'RS256_DPOP_PROOF_METHOD'],
     ['a proof for another path', () => ({ token: bound(), proof: proofFor(bound(), { htu: `${url}/dpop/other` }) }), 'RS256_DPOP_PROOF_URL'],
+    // After the accepted requests above, the request's URL and the proofs' htu are remembered normalised: a string
+    // that differs only in a path's case, or that resolves elsewhere, is read as itself.
+    [
+      'a proof for the path in another case',
+      () => ({ token: bound(), proof: proofFor(bound(), { htu: `${url}/dpop/Resource` }) }),
+      'RS256_DPOP_PROOF_URL',
+    ],
+    [
+      'a proof for a path resolving elsewhere',
+      () => ({ token: bound(), proof: proofFor(bound(), { htu: `${url}/dpop/resource/../other` }) }),
+      'RS256_DPOP_PROOF_URL',
+    ],
     [
       'a proof for another host',
       () => ({ token: bound(), proof: proofFor(bound(), { htu: 'https://api.example.com/dpop/resource' }) }),

@@ -10,7 +10,7 @@ import { fromAuthHeader } from '../transports/token-extractors.js';
 import type { DpopAlgorithm, DpopMode } from '../options/dpop-config.js';
 import { proxyBlockList } from '../options/proxy-addresses.js';
 import { DpopNonces } from './dpop-nonces.js';
-import { checkProof, type CheckedProof } from './dpop-proof.js';
+import { checkProof, normalisedHtu, type CheckedProof } from './dpop-proof.js';
 import { ReplayMarks } from './replay-marks.js';
 
 /** The parts of an HTTP request (Express, Fastify, or GraphQL's over HTTP) a proof is checked against. */
@@ -213,16 +213,12 @@ export class DpopService {
       origin = typeof host === 'string' ? `${request.socket?.encrypted ? 'https' : 'http'}://${host}` : undefined;
     }
     const path = String(request.originalUrl ?? request.url ?? '/').split(/[?#]/, 1)[0];
-    let url: URL | undefined;
-    try {
-      url = origin === undefined ? undefined : new URL(`${origin}${path.startsWith('/') ? path : `/${path}`}`);
-    } catch {
-      url = undefined;
-    }
-    if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
+    // Normalised as `htu` is (and remembered alike): the two then compare as strings.
+    const url = origin === undefined ? undefined : normalisedHtu(`${origin}${path.startsWith('/') ? path : `/${path}`}`);
+    if (url === undefined) {
       throw refusal('RS256_DPOP_PROOF_URL', 'request URL unknown: no valid origin to check the DPoP proof htu against');
     }
-    return url.origin + url.pathname;
+    return url;
   }
 
   /** Whether the connection comes from a configured proxy: by the socket's own address, never a forwarded one. */
