@@ -13,6 +13,7 @@ import { JwksRoute } from './jwks/jwks.route.js';
 import { IssuerRegistry } from './issuers/issuer-registry.js';
 import { RemoteJwks } from './issuers/remote-jwks.js';
 import { KeyReloader } from './issuers/key-reloader.js';
+import { KeyRotation } from './rotation/key-rotation.js';
 import { ConfigurableModuleClass, OPTIONS_TYPE } from './rs256-auth.module-definition.js';
 import { RS256_AUTH_CONFIG, RS256_AUTH_MODULE_OPTIONS, RS256_AUTH_SETTINGS, SESSION_STORE } from './rs256-auth.constants.js';
 import { toRs256AuthSettings } from './rs256-auth.settings.js';
@@ -55,6 +56,7 @@ import { KeyTelemetry } from './observability/key-telemetry.js';
     JwksRoute,
     DiscoveryRoute,
     KeyReloader,
+    { provide: KeyRotation, inject: [RS256_AUTH_CONFIG], useFactory: KeyRotation.start },
     RemoteJwks,
     IssuerRegistry,
     RouteScopes,

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs
 import type { Rs256AuthConfig } from './options/rs256-auth-config.js';
 import { RemoteJwks } from './issuers/remote-jwks.js';
 import { redactedUrl } from './observability/redacted-url.js';
+import { KeyRotation } from './rotation/key-rotation.js';
 import { RS256_AUTH_CONFIG } from './rs256-auth.constants.js';
 import { SETTINGS } from './options/settings.js';
 
@@ -17,6 +18,7 @@ export class StartupLog implements OnApplicationBootstrap {
   constructor(
     @Inject(RS256_AUTH_CONFIG) private readonly config: Rs256AuthConfig,
     private readonly remoteJwks: RemoteJwks,
+    private readonly rotation: KeyRotation,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -74,6 +76,10 @@ export class StartupLog implements OnApplicationBootstrap {
     if (remoteJwks) {
       const source = remoteJwks.uri ? redactedUrl(remoteJwks.uri) : `issuer ${redactedUrl(remoteJwks.discover!)} (by discovery)`;
       return `Resource-server mode: verifies RS256 tokens with the JWK Set of ${source}, kids ${keys.verificationKeys.length > 0 ? kids : '[] (none fetched yet)'}; ${served}`;
+    }
+    const rotation = this.rotation.describe();
+    if (rotation !== undefined) {
+      return `Signing mode: signs RS256 tokens, ${rotation}; verifies kids ${kids}; ${served}`;
     }
     if (keys.signingKid !== undefined) {
       return `Signing mode: signs RS256 tokens with kid ${keys.signingKid}, verifies kids ${kids}; ${served}`;

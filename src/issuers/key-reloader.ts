@@ -27,7 +27,8 @@ export class KeyReloader implements OnModuleInit, OnModuleDestroy {
   }
 
   onModuleInit(): void {
-    if (this.config.reloadOnSignal && !this.config.remoteJwks && !this.config.trustedIssuers) {
+    // With key rotation there is no key file: the keys come from the rotation store, on its schedule.
+    if (this.config.reloadOnSignal && !this.config.remoteJwks && !this.config.trustedIssuers && !this.config.keyRotation) {
       process.on('SIGHUP', this.onSignal);
     }
     if (this.config.watchKeyFiles) {

@@ -12,6 +12,7 @@ import { keySetSources, loadLocalKeys, watchKeyFiles } from './resolve-keys.js';
 import { refuseIssuerCacheSize, resolveTrustedIssuers } from './resolve-issuers.js';
 import { resolvePublishing, resolveResourceMetadata } from './resolve-publishing.js';
 import { refuseRemoteKeySettings, resolveRemoteJwks } from './resolve-remote.js';
+import { resolveKeyRotation, rotationOn } from './resolve-rotation.js';
 import { resolveSessions } from './resolve-sessions.js';
 import { TOKEN_PROFILES, type ClaimPath, type Rs256AuthConfig, type TokenProfile } from './rs256-auth-config.js';
 import { SETTINGS } from './settings.js';
@@ -40,7 +41,12 @@ export async function resolveRs256AuthConfig(options: Rs256AuthModuleOptions = {
   const transport = resolveTransport(reader, options.jwtFromRequest);
   // A resource server starts with no key; RemoteJwks fills the set from the issuer. With several issuers each has
   // its own keys (IssuerRegistry), and this set stays empty.
-  const keys = remoteJwks || trustedIssuers ? new KeySet([]) : await loadLocalKeys(keySources);
+  // With rotation on, KeyRotation fills the set from its store once the module starts.
+  const keys = remoteJwks || trustedIssuers || rotationOn(reader) ? new KeySet([]) : await loadLocalKeys(keySources);
+  const expiresIn = reader.read('expiresIn');
+  const clockTolerance = reader.read('clockTolerance');
+  const publishing = resolvePublishing(reader, issuer, remoteJwks !== undefined || trustedIssuers !== undefined);
+  const sessions = reader.read('sessions') ? resolveSessions(reader, options.redisClient) : undefined;
   return {
     keyStore: new KeyStore(keys),
     remoteJwks,
@@ -48,9 +54,9 @@ export async function resolveRs256AuthConfig(options: Rs256AuthModuleOptions = {
     keySources,
     issuer,
     audience,
-    expiresIn: reader.read('expiresIn'),
+    expiresIn,
     tokenProfile,
-    clockTolerance: reader.read('clockTolerance'),
+    clockTolerance,
     tokenTypes: resolveTokenTypes(reader, tokenProfile),
     requiredClaims,
     claimPaths: { roles: claimPaths(reader, 'rolesClaim'), scopes: claimPaths(reader, 'scopesClaim') },
@@ -63,11 +69,12 @@ export async function resolveRs256AuthConfig(options: Rs256AuthModuleOptions = {
     // In resource-server mode the signal fetches the issuer's set instead of reading key files.
     reloadOnSignal: reader.read('reloadOnSignal'),
     watchKeyFiles: watchKeyFiles(reader, keySources, trustedIssuers),
-    ...resolvePublishing(reader, issuer, remoteJwks !== undefined || trustedIssuers !== undefined),
+    ...publishing,
     resourceMetadata: reader.read('resourceMetadataEnabled')
       ? resolveResourceMetadata(reader, audience, trustedIssuers?.list.map((trusted) => trusted.issuer) ?? (issuer !== undefined ? [issuer] : []))
       : undefined,
-    sessions: reader.read('sessions') ? resolveSessions(reader, options.redisClient) : undefined,
+    sessions,
+    keyRotation: resolveKeyRotation(reader, { keySources, jwks: publishing.jwks, sessions, expiresIn, clockTolerance, remoteJwks, trustedIssuers }),
     // Last: every other setting is checked first, so a mistake there is named before the missing audience is.
     acceptAnyAudience: resolveAudienceCheck(reader, audience, remoteJwks, trustedIssuers),
   };

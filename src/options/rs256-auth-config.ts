@@ -3,6 +3,7 @@ import type { KeySet } from '../keys/key-set.js';
 import type { KeySetSources } from '../keys/key-set.loader.js';
 import type { KeyStore } from '../keys/key-store.js';
 import type { RedisTopology } from './redis-topology.js';
+import type { RotationTimes } from '../rotation/rotation-schedule.js';
 
 /** The configuration in force after options and environment are merged, validated and the keys parsed. */
 export interface Rs256AuthConfig {
@@ -77,6 +78,18 @@ export interface Rs256AuthConfig {
   };
   /** Refresh tokens and revocation; `undefined` when sessions are disabled. */
   readonly sessions?: SessionsConfig;
+  /** Automatic rotation of the signing key; `undefined` when it is off. */
+  readonly keyRotation?: KeyRotationConfig;
+}
+
+/** Automatic key rotation: its schedule, where the keys are kept, and the passphrase that encrypts them there. */
+export interface KeyRotationConfig {
+  readonly times: RotationTimes;
+  readonly intervalSeconds: number;
+  readonly store:
+    { readonly kind: 'redis'; readonly redis: NonNullable<SessionsConfig['redis']> } | { readonly kind: 'folder'; readonly path: string };
+  /** Secret: never logged. */
+  readonly passphrase: string;
 }
 
 /** Refresh tokens, revocation and where their state is kept. */

@@ -1,6 +1,7 @@
 import type { MeterProvider } from '@opentelemetry/api';
 import type { Rs256AuthAuditEvent } from '../observability/audit-events.js';
 import type { TokenExtractor } from '../transports/token-extractors.js';
+import type { KeyRotationOptions } from './key-rotation-options.interface.js';
 import type { KeySourceOptions } from './key-source-options.interface.js';
 import type { RedisClientFactory } from './redis-client.interface.js';
 
@@ -16,6 +17,7 @@ export type Rs256AuthModuleOptions = KeySourceOptions &
   TokenOptions &
   TransportOptions &
   KeyReloadOptions &
+  KeyRotationOptions &
   PublishingOptions &
   SessionOptions &
   ObservabilityOptions &
