@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { Rs256AuthError } from '../errors/rs256-auth.error.js';
 import type { KeySetSources } from '../keys/key-set.loader.js';
-import { ROTATION_MARGIN_SECONDS, rotationTimes } from '../rotation/rotation-schedule.js';
+import { ROTATION_MARGIN_SECONDS, rotationTimes } from './rotation-times.js';
 import type { SettingsReader } from './from-env.js';
 import type { KeyRotationConfig, Rs256AuthConfig } from './rs256-auth-config.js';
 import { SETTINGS } from './settings.js';

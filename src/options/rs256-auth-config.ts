@@ -3,7 +3,7 @@ import type { KeySet } from '../keys/key-set.js';
 import type { KeySetSources } from '../keys/key-set.loader.js';
 import type { KeyStore } from '../keys/key-store.js';
 import type { RedisTopology } from './redis-topology.js';
-import type { RotationTimes } from '../rotation/rotation-schedule.js';
+import type { RotationTimes } from './rotation-times.js';
 
 /** The configuration in force after options and environment are merged, validated and the keys parsed. */
 export interface Rs256AuthConfig {
