@@ -106,6 +106,14 @@ class StrictVerifier {
 
 type StoreKind = 'redis' | 'folder';
 
+// Loaded once before any application starts: Jest's ESM loader fails two concurrent first imports of one module (the
+// session store and the rotation store both load ioredis while the module is built; two instances start at once).
+beforeAll(async () => {
+  await import('../src/rotation/redis-rotation.store.js');
+  await import('../src/rotation/folder-rotation.store.js');
+  await import('../src/sessions/redis-session.store.js');
+});
+
 describe.each<StoreKind>(['redis', 'folder'])('automatic key rotation, keys kept in %s, two instances', (kind) => {
   let redis: RedisServer | undefined;
   let folder: string | undefined;
@@ -190,9 +198,6 @@ describe.each<StoreKind>(['redis', 'folder'])('automatic key rotation, keys kept
     else folder = join(mkdtempSync(join(tmpdir(), 'rs256-auth-rotation-')), 'keys');
     t0 = Date.now();
     clockAt(t0);
-    // Loaded once before the race below: Jest's ESM loader fails two concurrent first imports of one module.
-    await import(kind === 'redis' ? '../src/rotation/redis-rotation.store.js' : '../src/rotation/folder-rotation.store.js');
-    if (kind === 'redis') await import('../src/sessions/redis-session.store.js');
     // Both at once: they race for the first key.
     await Promise.all([startIssuer('A'), startIssuer('B')]);
     balancer = new RoundRobin(() => issuers.map(({ url }) => url));
@@ -302,6 +307,97 @@ describe.each<StoreKind>(['redis', 'folder'])('automatic key rotation, keys kept
     }
     // Exactly one instance created each key: three keys, three creation lines in all.
     expect(creations()).toHaveLength(3);
+  }, 120_000);
+});
+
+describe('automatic key rotation: a store that fails or forgets', () => {
+  const prefix = 'rotation-outage-test:';
+  const logs = new LogCapture();
+  let redis: RedisServer;
+  let issuer: { app: INestApplication; jwt: JwtService; url: string } | undefined;
+
+  const stored = async (): Promise<{ seq: number; kid: string; activeFrom: number }[]> => {
+    const client = new Redis(redis.url);
+    try {
+      return Object.values(await client.hgetall(`${prefix}rotation:keys`))
+        .map((text) => JSON.parse(text) as { seq: number; kid: string; activeFrom: number })
+        .sort((a, b) => a.seq - b.seq);
+    } finally {
+      client.disconnect();
+    }
+  };
+  const signedKid = (): string => kidOf(issuer!.jwt.sign({ sub: 'outage' }));
+
+  beforeAll(async () => {
+    redis = await startRedis();
+  }, SETUP_TIMEOUT);
+  afterAll(async () => {
+    jest.useRealTimers();
+    redis.resume();
+    await issuer?.app.close();
+    await redis.stop();
+  });
+
+  it('keeps signing with the current key while the store is down, then keeps the rule; writes back keys the store lost', async () => {
+    const t0 = Date.now();
+    clockAt(t0);
+    const { app, jwt } = await createApp({
+      env: {
+        JWT_ISSUER: ISSUER,
+        JWT_AUDIENCE: AUDIENCE,
+        JWT_EXPIRES_IN: String(EXPIRES_IN_S),
+        JWT_CLOCK_TOLERANCE: String(TOLERANCE_S),
+        JWT_JWKS_ENABLED: 'true',
+        JWT_JWKS_MAX_AGE: String(JWKS_MAX_AGE_S),
+        JWT_KEY_ROTATION: '1d',
+        JWT_KEY_ROTATION_PASSPHRASE: PASSPHRASE,
+        JWT_KEY_ROTATION_STORE: 'redis',
+        JWT_SESSIONS_ENABLED: 'true',
+        JWT_SESSION_STORE: 'redis',
+        JWT_REDIS_URL: redis.url,
+        JWT_REDIS_KEY_PREFIX: prefix,
+        JWT_REVOCATION_MAX_STALENESS_MS: String(7 * INTERVAL_MS),
+        JWT_REVOCATION_FAIL_OPEN: 'true',
+      },
+      logger: logs,
+    });
+    issuer = { app, jwt, url: await listen(app) };
+    const [first] = await stored();
+
+    // The next key falls due while Redis answers nothing: the failure is logged, the current key goes on signing,
+    // also past the time the next key would have switched.
+    clockAt(t0 + INTERVAL_MS - LEAD_MS);
+    redis.pause();
+    expect(await jwksKids(issuer.url)).toEqual([first.kid]);
+    await until(async () => logs.matching(/could not be read or updated/).length > 0, 30_000, 'the failure logged');
+    clockAt(t0 + INTERVAL_MS + 1000);
+    expect(signedKid()).toBe(first.kid);
+    expect((await request(issuer.url, '/profile', { token: jwt.sign({ sub: 'outage' }) })).status).toBe(200);
+
+    // Back: the key is created now, and signs one JWK Set cache lifetime plus the margin later, not at once.
+    redis.resume();
+    await until(async () => (await stored()).length === 2, 30_000, 'the next key created once Redis answers');
+    const [, second] = await stored();
+    expect(second.activeFrom).toBe(t0 + INTERVAL_MS + 1000 + LEAD_MS);
+    expect(await jwksKids(issuer.url)).toEqual([first.kid, second.kid].sort());
+    clockAt(second.activeFrom - 1);
+    expect(signedKid()).toBe(first.kid);
+    clockAt(second.activeFrom);
+    expect(signedKid()).toBe(second.kid);
+
+    // Redis forgets everything (no persistence, a restart): at the next visit the instance writes back what it holds,
+    // and the schedule goes on where it was instead of starting over with a key that would sign at once.
+    const client = new Redis(redis.url);
+    await client.flushall();
+    client.disconnect();
+    clockAt(second.activeFrom + INTERVAL_MS - LEAD_MS);
+    expect(signedKid()).toBe(second.kid);
+    await until(async () => (await stored()).some(({ seq }) => seq === 2), 30_000, 'the keys written back and the next one created');
+    const third = (await stored()).find(({ seq }) => seq === 2)!;
+    expect(third.activeFrom).toBe(second.activeFrom + INTERVAL_MS);
+    expect((await stored()).map(({ seq }) => seq)).toEqual([1, 2]);
+    expect(signedKid()).toBe(second.kid);
+    expect(logs.matching(/had lost its keys/)).toHaveLength(1);
   }, 120_000);
 });
 

@@ -147,6 +147,12 @@ export class KeyRotation implements OnModuleDestroy {
       await store.locked(async () => {
         // Read again under the lock: another instance may have done it between the first read and the lock.
         const keys = await store.read();
+        if (keys.length === 0 && this.stored.length > 0) {
+          // The store lost its keys (a Redis without persistence restarted, a folder emptied): written back as this
+          // instance knows them, so the schedule goes on. A fresh first key would sign at once, unpublished.
+          for (const key of this.stored) if (await store.add(key)) keys.push(key);
+          this.logger.warn(`Key rotation: ${store.description} had lost its keys; the ${keys.length} this instance holds were written back.`);
+        }
         const now = Date.now();
         if (keys.length === 0 || now >= stateAt(keys, times, now).createDueAt) {
           const last = keys.reduce<StoredKey | undefined>((latest, key) => (latest === undefined || key.seq > latest.seq ? key : latest), undefined);

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { RedisTopology } from '../options/redis-topology.js';
-import { openCommandClient, type RedisClient } from '../sessions/redis-clients.js';
+import { openCommandClient, processHold, type RedisClient } from '../sessions/redis-clients.js';
 import { ROTATION_LOCK_MS, parseStoredKey, type RotationStore } from './rotation-store.js';
 import type { StoredKey } from './rotation-schedule.js';
 
@@ -34,6 +34,9 @@ export class RedisRotationStore implements RotationStore {
     // A connection error fails the command under way, which KeyRotation logs and retries; the event itself would
     // only be printed again by ioredis as unhandled.
     if (owned) client.on('error', () => undefined);
+    // Never what keeps the process alive: should another provider stop start-up, Nest closes nothing it built, and
+    // a process that failed to start must still exit.
+    if (owned) processHold(client, () => false);
   }
 
   /** Connects with the session store's settings; fails if Redis does not answer within the store's timeout. */
