@@ -19,6 +19,7 @@ export { Claims } from './decorators/claims.decorator.js';
 export { OptionalAuth } from './decorators/optional-auth.decorator.js';
 export { Public } from './decorators/public.decorator.js';
 export { RequireClaims } from './decorators/require-claims.decorator.js';
+export { RequireCertificateBound } from './mtls/require-certificate-bound.decorator.js';
 export type { ClaimRequirement } from './guard/claim-requirements.js';
 export type { AuthenticatedRequest } from './interfaces/authenticated-request.interface.js';
 export type { JwtClaims } from './interfaces/jwt-claims.interface.js';

@@ -27,3 +27,6 @@ export const OPTIONAL_AUTH_KEY = 'RS256_AUTH:OPTIONAL_AUTH';
 
 /** Injection token of the read-only settings an application may read (`InjectRs256AuthSettings()`). */
 export const RS256_AUTH_SETTINGS = 'RS256_AUTH:SETTINGS';
+
+/** Metadata key set by `@RequireCertificateBound()`. */
+export const CERTIFICATE_BOUND_KEY = 'RS256_AUTH:CERTIFICATE_BOUND';

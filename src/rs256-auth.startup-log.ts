@@ -5,6 +5,7 @@ import { redactedUrl } from './observability/redacted-url.js';
 import { KeyRotation } from './rotation/key-rotation.js';
 import { RS256_AUTH_CONFIG } from './rs256-auth.constants.js';
 import { SETTINGS } from './options/settings.js';
+import { describeMtls } from './mtls/certificate-binding.js';
 
 /**
  * Logs two lines at start-up saying how the module runs: the mode (signing, verify-only, resource server), the
@@ -33,13 +34,14 @@ export class StartupLog implements OnApplicationBootstrap {
    * store, refusal logging, and the metadata routes. The Redis URL is not shown (it may hold a password).
    */
   private policy(): string {
-    const { clockTolerance, cacheSize, sessions, logRefusals, discovery, resourceMetadata } = this.config;
+    const { clockTolerance, cacheSize, sessions, logRefusals, discovery, resourceMetadata, mtls } = this.config;
     const parts = [
       `clock tolerance ${clockTolerance} s`,
       cacheSize > 0 ? `verified-token cache of ${cacheSize}` : 'verified-token cache off',
       sessions ? `sessions on, stored ${sessions.store === 'redis' ? 'in Redis' : 'in memory (this process only)'}` : 'sessions off',
       logRefusals ? `refusals logged at ${logRefusals}` : 'refusals not logged',
     ];
+    if (mtls) parts.push(describeMtls(mtls));
     if (discovery) parts.push(`discovery metadata served at ${discovery.paths.join(' and ')}`);
     if (resourceMetadata) parts.push(`protected-resource metadata served at ${resourceMetadata.path}`);
     return `Policy: ${parts.join('; ')}.`;

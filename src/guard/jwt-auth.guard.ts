@@ -14,6 +14,8 @@ import { Rs256AuthError, type Rs256AuthErrorCode } from '../errors/rs256-auth.er
 import { RS256_AUTH_CONFIG, RS256_STRATEGY } from '../rs256-auth.constants.js';
 import type { JwtClaims } from '../interfaces/jwt-claims.interface.js';
 import { AuthMetrics } from '../observability/auth-metrics.js';
+import { certificateBindingRefusal } from '../mtls/certificate-binding.js';
+import { routeMtls } from '../mtls/route-binding.js';
 import { RETRY_AFTER_SECONDS } from '../transports/auth-refusal.js';
 import type { AuthCarrier } from '../transports/transport-adapter.js';
 import { transportOf } from '../transports/transports.js';
@@ -113,7 +115,11 @@ export class JwtAuthGuard extends AuthGuard(RS256_STRATEGY) {
     return transportOf(context).carrier(context);
   }
 
-  private admit(context: ExecutionContext, carrier: AuthCarrier, outcome: AuthOutcome, token: string | null | undefined, started: number): true {
+  private admit(context: ExecutionContext, carrier: AuthCarrier, settled: AuthOutcome, token: string | null | undefined, started: number): true {
+    // RFC 8705 §3 (JWT_MTLS_BOUND, @RequireCertificateBound()): a bound token counts only with its certificate (src/mtls/).
+    const mtls = settled.claims ? routeMtls(this.config.mtls, this.policy(context).certificateBound) : undefined;
+    const bindingRefusal = mtls && settled.claims ? certificateBindingRefusal(mtls, carrier, settled.claims) : undefined;
+    const outcome: AuthOutcome = bindingRefusal ? { refused: bindingRefusal } : settled;
     if (outcome.refused && this.config.logRefusals) {
       logRefusal(this.config, token, outcome.refused);
     }

@@ -1,9 +1,12 @@
 import type { ExecutionContext, Type } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { IS_PUBLIC_KEY, OPTIONAL_AUTH_KEY, REQUIRED_CLAIMS_KEY } from '../rs256-auth.constants.js';
+import { CERTIFICATE_BOUND_KEY, IS_PUBLIC_KEY, OPTIONAL_AUTH_KEY, REQUIRED_CLAIMS_KEY } from '../rs256-auth.constants.js';
 import { listItems, type ClaimRequirement } from './claim-requirements.js';
 
-/** What a route's `@Public()`, `@OptionalAuth()` and `@RequireClaims()` (on its method or its class) ask for. */
+/**
+ * What a route's `@Public()`, `@OptionalAuth()`, `@RequireClaims()` and `@RequireCertificateBound()` (on its method or
+ * its class) ask for.
+ */
 export interface RoutePolicy {
   /** `@Public()`: no token needed; the method's decorator overrides the class's. */
   readonly isPublic: boolean;
@@ -13,6 +16,8 @@ export interface RoutePolicy {
   readonly requirements: readonly ClaimRequirement[];
   /** Every scope the requirements name (all-of and any-of lists alike), each once, in the order first named. */
   readonly scopes: readonly string[];
+  /** `@RequireCertificateBound()`: certificate-bound tokens only (RFC 8705), whatever `JWT_MTLS_BOUND` says. */
+  readonly certificateBound: boolean;
 }
 
 /** A route's method, as Nest hands it to guards. */
@@ -33,6 +38,7 @@ function read(controller: Type, handler: Handler): RoutePolicy {
     isOptional: reflector.getAllAndOverride<boolean | undefined>(OPTIONAL_AUTH_KEY, [handler, controller]) === true,
     requirements: Object.freeze(requirements),
     scopes: Object.freeze([...scopes]),
+    certificateBound: reflector.getAllAndOverride<boolean | undefined>(CERTIFICATE_BOUND_KEY, [handler, controller]) === true,
   });
 }
 

@@ -59,6 +59,8 @@ export type SessionOperation = 'issued' | 'refreshed' | 'reuse_detected' | 'revo
  * tens, an RSA-4096 one or an async `validate` up to milliseconds; the SDK's default buckets (from 5 s up) would put every one in the first.
  */
 const VERIFICATION_BUCKETS = [0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1];
+/** Verification times held between two collections before they are recorded anyway (9 KiB with their attributes). */
+export const PENDING_CAPACITY = 1024;
 /** Seconds buckets for fetches from an issuer, bounded by `jwksTimeout`. */
 const FETCH_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
@@ -89,8 +91,17 @@ export class AuthMetrics {
   private readonly fetches: Counter;
   private readonly fetchDuration: Histogram;
   private readonly sessionOperations: Counter;
-  /** Histogram attributes by outcome: [not cached, cached]. */
-  private readonly durationAttributes = new Map<string, readonly [Attributes, Attributes]>();
+  /** Histogram attributes by outcome, each twice: not cached (even index), cached (odd). */
+  private readonly durationAttributes: Attributes[] = [];
+  private readonly durationOffset = new Map<string, number>();
+  /**
+   * Verification times not yet handed to the histogram, with the index of their attributes: recorded in one loop
+   * when the SDK collects (the verifications counter's callback, which runs before the histogram is read), or when
+   * the buffer is full. A request then costs two array stores where an SDK record costs an attribute hash.
+   */
+  private readonly pendingSeconds = new Float64Array(PENDING_CAPACITY);
+  private readonly pendingAttributes = new Uint8Array(PENDING_CAPACITY);
+  private pending = 0;
   private readonly fetchAttributes = new Map<string, Attributes>();
   private readonly sessionAttributes = new Map<SessionOperation, Attributes>();
   /** The start of the verification under way, and of the last one answered from the cache: see {@link start}. */
@@ -141,13 +152,15 @@ export class AuthMetrics {
     }
     this.counts = this.countAttributes.map(() => 0);
     verifications.addCallback((result) => {
+      this.flushDurations();
       this.counts.forEach((count, index) => count > 0 && result.observe(count, this.countAttributes[index]));
     });
     for (const outcome of ['accepted', 'refused', 'forbidden', 'unavailable', 'error'] as const) {
-      this.durationAttributes.set(outcome, [
+      this.durationOffset.set(outcome, this.durationAttributes.length);
+      this.durationAttributes.push(
         { 'rs256auth.outcome': outcome, 'rs256auth.cached': false },
         { 'rs256auth.outcome': outcome, 'rs256auth.cached': true },
-      ]);
+      );
     }
     for (const [document, outcomes] of [
       ['jwks', ['changed', 'unchanged', 'failed']],
@@ -179,8 +192,17 @@ export class AuthMetrics {
     const reason = refusal === undefined ? 'accepted' : reasonOf(refusal);
     const offset = this.reasonOffset.get(reason)!;
     this.counts[(this.transportBase.get(transport) ?? 0) + offset]++;
-    const byCached = this.durationAttributes.get(outcomeOf(reason))!;
-    this.verificationDuration.record((performance.now() - started) / 1000, byCached[this.hitFor === started ? 1 : 0]);
+    if (this.pending === PENDING_CAPACITY) this.flushDurations();
+    this.pendingSeconds[this.pending] = (performance.now() - started) / 1000;
+    this.pendingAttributes[this.pending++] = this.durationOffset.get(outcomeOf(reason))! + (this.hitFor === started ? 1 : 0);
+  }
+
+  /** Hands the pending verification times to the histogram, each with its own attributes. */
+  private flushDurations(): void {
+    for (let index = 0; index < this.pending; index++) {
+      this.verificationDuration.record(this.pendingSeconds[index], this.durationAttributes[this.pendingAttributes[index]]);
+    }
+    this.pending = 0;
   }
 
   /** A verified-token cache hit: marks the verification under way as answered from the cache. */

@@ -14,6 +14,7 @@ import { resolvePublishing, resolveResourceMetadata } from './resolve-publishing
 import { refuseRemoteKeySettings, resolveRemoteJwks } from './resolve-remote.js';
 import { resolveKeyRotation, rotationOn } from './resolve-rotation.js';
 import { resolveSessions } from './resolve-sessions.js';
+import { resolveMtls } from './resolve-mtls.js';
 import { TOKEN_PROFILES, type ClaimPath, type Rs256AuthConfig, type TokenProfile } from './rs256-auth-config.js';
 import { SETTINGS } from './settings.js';
 import { typMediaType } from './token-type.js';
@@ -66,6 +67,7 @@ export async function resolveRs256AuthConfig(options: Rs256AuthModuleOptions = {
     logRefusals: resolveLogRefusals(reader),
     realm: reader.read('realm'),
     ...transport,
+    mtls: resolveMtls(reader),
     // In resource-server mode the signal fetches the issuer's set instead of reading key files.
     reloadOnSignal: reader.read('reloadOnSignal'),
     watchKeyFiles: watchKeyFiles(reader, keySources, trustedIssuers),

@@ -1,3 +1,4 @@
+import type { BlockList } from 'node:net';
 import type { IssuerResolver, TokenExtractor, TrustedIssuerOptions } from './rs256-auth-options.interface.js';
 import type { KeySet } from '../keys/key-set.js';
 import type { KeySetSources } from '../keys/key-set.loader.js';
@@ -45,6 +46,8 @@ export interface Rs256AuthConfig {
   /** Cookie the default extractor falls back to; `undefined` when tokens are not read from cookies. */
   readonly cookieName?: string;
   readonly jwtFromRequest: TokenExtractor;
+  /** Certificate-bound tokens checked (`JWT_MTLS_BOUND`); `undefined` when off. */
+  readonly mtls?: MtlsConfig;
   /** Reload the keys on SIGHUP. */
   readonly reloadOnSignal: boolean;
   /** Reload the keys when a key file changes. */
@@ -93,6 +96,16 @@ export interface KeyRotationConfig {
 }
 
 /** Refresh tokens, revocation and where their state is kept. */
+/** How certificate-bound tokens (RFC 8705 §3) are checked. */
+export interface MtlsConfig {
+  /** `'when-bound'`: a bound token needs its certificate; `'required'`: every token must be bound, too. */
+  readonly bound: 'when-bound' | 'required';
+  /** The header (lower case) a trusted proxy passes the client certificate in; `undefined` without a proxy. */
+  readonly certificateHeader?: string;
+  /** The proxies whose header is believed, by socket address; set exactly when `certificateHeader` is. */
+  readonly trustedProxies?: BlockList;
+}
+
 export interface SessionsConfig {
   readonly store: 'memory' | 'redis';
   /** Set when `store` is `'redis'`. */

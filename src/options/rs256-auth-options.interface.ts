@@ -3,6 +3,7 @@ import type { Rs256AuthAuditEvent } from '../observability/audit-events.js';
 import type { TokenExtractor } from '../transports/token-extractors.js';
 import type { KeyRotationOptions } from './key-rotation-options.interface.js';
 import type { KeySourceOptions } from './key-source-options.interface.js';
+import type { CertificateBindingOptions } from './mtls-options.interface.js';
 import type { RedisClientFactory } from './redis-client.interface.js';
 
 export type { TokenExtractor };
@@ -16,6 +17,7 @@ export type { IssuerResolver, KeySourceOptions, TrustedIssuerOptions } from './k
 export type Rs256AuthModuleOptions = KeySourceOptions &
   TokenOptions &
   TransportOptions &
+  CertificateBindingOptions &
   KeyReloadOptions &
   KeyRotationOptions &
   PublishingOptions &

@@ -10,6 +10,7 @@ export interface ProtectedResourceMetadata {
   authorization_servers?: string[];
   scopes_supported: string[];
   bearer_methods_supported: string[];
+  tls_client_certificate_bound_access_tokens?: boolean;
 }
 
 /**
@@ -51,6 +52,8 @@ export class ResourceMetadataRoute implements OnModuleInit {
       scopes_supported: this.routeScopes.collect(),
       // The guard takes the token from the Authorization header unless jwtFromRequest says otherwise.
       bearer_methods_supported: ['header'],
+      // RFC 9728 §2 names RFC 8705 support: certificate-bound tokens are checked (JWT_MTLS_BOUND), not taken as bearer.
+      ...(this.config.mtls && { tls_client_certificate_bound_access_tokens: true }),
     };
     return this.document;
   }

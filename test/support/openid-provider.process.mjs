@@ -5,7 +5,9 @@
  *
  * Settings come from the environment: PORT, ISSUER_PATH (a path under the origin, for tenants), AUDIENCE (the one
  * resource indicator tokens are issued for), CLIENTS (JSON: [{ client_id, client_secret, extra?: object }], extra
- * claims each client's tokens carry, e.g. Keycloak's realm_access), KEY (JSON: a private RSA JWK with its kid, when a
+ * claims each client's tokens carry, e.g. Keycloak's realm_access; certificateBound: true for RFC 8705
+ * certificate-bound access tokens, the client certificate coming as URL-encoded PEM in `x-client-cert`, as a
+ * TLS-terminating proxy would pass it), KEY (JSON: a private RSA JWK with its kid, when a
  * test must know the key; otherwise one is generated per run). One more key is made on each `rotate` message; the
  * newest signs, older ones stay published.
  *
@@ -19,7 +21,7 @@ import Provider from 'oidc-provider';
 const port = Number(process.env.PORT);
 const issuer = `http://127.0.0.1:${port}${process.env.ISSUER_PATH ?? ''}`;
 const audience = process.env.AUDIENCE ?? 'https://api.example.test';
-/** @type {{ client_id: string; client_secret: string; extra?: Record<string, unknown> }[]} */
+/** @type {{ client_id: string; client_secret: string; extra?: Record<string, unknown>; certificateBound?: boolean }[]} */
 const clients = JSON.parse(process.env.CLIENTS ?? '[]');
 
 /** @type {import('node:crypto').JsonWebKey[]} newest first: oidc-provider signs with the first key that fits. */
@@ -37,9 +39,10 @@ function newKey() {
 function provider() {
   const op = new Provider(issuer, {
     jwks: { keys },
-    clients: clients.map(({ client_id, client_secret }) => ({
+    clients: clients.map(({ client_id, client_secret, certificateBound }) => ({
       client_id,
       client_secret,
+      ...(certificateBound && { tls_client_certificate_bound_access_tokens: true }),
       grant_types: ['client_credentials'],
       redirect_uris: [],
       response_types: [],
@@ -49,6 +52,16 @@ function provider() {
     features: {
       clientCredentials: { enabled: true },
       devInteractions: { enabled: false },
+      ...(clients.some((client) => client.certificateBound) && {
+        mTLS: {
+          enabled: true,
+          certificateBoundAccessTokens: true,
+          getCertificate: (ctx) => {
+            const escaped = ctx.get('x-client-cert');
+            return escaped ? decodeURIComponent(escaped) : undefined;
+          },
+        },
+      }),
       resourceIndicators: {
         enabled: true,
         defaultResource: () => audience,

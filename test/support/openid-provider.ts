@@ -10,6 +10,8 @@ export interface ProviderClient {
   client_secret: string;
   /** Extra claims in this client's access tokens (e.g. Keycloak-shaped `realm_access`). */
   extra?: Record<string, unknown>;
+  /** RFC 8705: its access tokens are bound to the client certificate given to `token()` (`cnf.x5t#S256`). */
+  certificateBound?: boolean;
 }
 
 export interface ProviderSettings {
@@ -28,8 +30,11 @@ export interface ProviderSettings {
 export interface OpenIdProvider {
   issuer: string;
   port: number;
-  /** A client-credentials access token (an RFC 9068 JWT, `typ: at+jwt`). */
-  token(clientId?: string, scope?: string): Promise<string>;
+  /**
+   * A client-credentials access token (an RFC 9068 JWT, `typ: at+jwt`). `certificate` (PEM) is the client's TLS
+   * certificate, passed as a TLS-terminating proxy would (URL-encoded, in `x-client-cert`).
+   */
+  token(clientId?: string, scope?: string, certificate?: string): Promise<string>;
   /** Publishes a new key, which signs from now on; the old one stays published. Resolves to the new kid. */
   rotate(): Promise<string>;
   /** Requests received per path since start. */
@@ -86,13 +91,14 @@ export async function startOpenIdProvider(settings: ProviderSettings = {}): Prom
   return {
     issuer,
     port,
-    async token(clientId = clients[0].client_id, scope = 'orders:read') {
+    async token(clientId = clients[0].client_id, scope = 'orders:read', certificate?: string) {
       const client = clients.find((candidate) => candidate.client_id === clientId)!;
       const response = await fetch(`${issuer}/token`, {
         method: 'POST',
         headers: {
           'content-type': 'application/x-www-form-urlencoded',
           authorization: `Basic ${Buffer.from(`${client.client_id}:${client.client_secret}`).toString('base64')}`,
+          ...(certificate !== undefined && { 'x-client-cert': encodeURIComponent(certificate) }),
         },
         body: new URLSearchParams({ grant_type: 'client_credentials', scope, resource: audience }),
       });
