@@ -1,4 +1,6 @@
-import { resolveRs256AuthConfig } from '../src/options/resolve.js';
+import { resolveRs256Auth } from '../src/options/resolve.js';
+import { KeyStore } from '../src/keys/key-store.js';
+import { StoredKeySource } from '../src/keys/stored-key-source.js';
 import { TokenVerifier } from '../src/token/token-verifier.js';
 import { signTokens, type BenchKeys } from './tokens.js';
 
@@ -22,8 +24,8 @@ function heapUsed(): number {
  */
 export async function memoryRun(keys: BenchKeys, total: number, batch: number): Promise<MemoryResult> {
   if (!gc) throw new Error('run the bench with node --expose-gc');
-  const config = await resolveRs256AuthConfig({ publicKeyPath: keys.publicPath });
-  const verifier = new TokenVerifier(config);
+  const { config, keys: loaded } = await resolveRs256Auth({ publicKeyPath: keys.publicPath });
+  const verifier = new TokenVerifier(new StoredKeySource(new KeyStore(loaded.own)), config);
   const before = heapUsed();
   let pending = signTokens(keys, batch, 0);
   for (let done = 0; done < total; done += batch) {

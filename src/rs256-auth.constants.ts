@@ -30,3 +30,9 @@ export const RS256_AUTH_SETTINGS = 'RS256_AUTH:SETTINGS';
 
 /** Metadata key set by `@RequireCertificateBound()`. */
 export const CERTIFICATE_BOUND_KEY = 'RS256_AUTH:CERTIFICATE_BOUND';
+
+/** Injection token of the configuration resolved together with the keys it names (internal: see ResolvedRs256Auth). */
+export const RS256_AUTH_RESOLVED = 'RS256_AUTH:RESOLVED';
+
+/** Injection token of the key source in force (see keys/key-source.ts): where verification keys come from. */
+export const RS256_KEY_SOURCE = 'RS256_AUTH:KEY_SOURCE';

@@ -2,20 +2,29 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { APP_FILTER, DiscoveryModule } from '@nestjs/core';
 import { JwtService } from '@nestjs/jwt';
-import { resolveRs256AuthConfig } from './options/resolve.js';
+import { resolveRs256Auth, type ResolvedRs256Auth } from './options/resolve.js';
 import { ConnectionAuthenticator } from './guard/connection-authenticator.js';
 import { ConnectionLifetimes } from './guard/connection-lifetimes.js';
 import { JwtAuthGuard } from './guard/jwt-auth.guard.js';
 import { StrategyHost } from './guard/strategy-host.js';
-import { StartupLog } from './rs256-auth.startup-log.js';
 import { DiscoveryRoute } from './jwks/discovery.route.js';
 import { JwksRoute } from './jwks/jwks.route.js';
-import { IssuerRegistry } from './issuers/issuer-registry.js';
 import { RemoteJwks } from './issuers/remote-jwks.js';
 import { KeyReloader } from './issuers/key-reloader.js';
-import { KeyRotation } from './rotation/key-rotation.js';
+import { KeyLifecycle } from './rs256-auth.key-lifecycle.js';
+import { createKeySource, createOwnKeyStore } from './rs256-auth.key-source.js';
+import type { KeySource } from './keys/key-source.js';
+import { KeyStore } from './keys/key-store.js';
 import { ConfigurableModuleClass, OPTIONS_TYPE } from './rs256-auth.module-definition.js';
-import { RS256_AUTH_CONFIG, RS256_AUTH_MODULE_OPTIONS, RS256_AUTH_SETTINGS, SESSION_STORE } from './rs256-auth.constants.js';
+import {
+  RS256_AUTH_CONFIG,
+  RS256_AUTH_MODULE_OPTIONS,
+  RS256_AUTH_RESOLVED,
+  RS256_AUTH_SETTINGS,
+  RS256_KEY_SOURCE,
+  SESSION_STORE,
+} from './rs256-auth.constants.js';
+import type { Rs256AuthConfig } from './options/rs256-auth-config.js';
 import { toRs256AuthSettings } from './rs256-auth.settings.js';
 import { RevocationList } from './sessions/revocation-list.js';
 import { createSessionStore } from './sessions/session-store.factory.js';
@@ -41,13 +50,22 @@ import { KeyTelemetry } from './observability/key-telemetry.js';
   // DiscoveryModule lets the protected-resource metadata list the scopes the routes require.
   imports: [ConfigModule, DiscoveryModule],
   providers: [
-    {
-      provide: RS256_AUTH_CONFIG,
-      inject: [RS256_AUTH_MODULE_OPTIONS, ConfigService],
-      useFactory: resolveRs256AuthConfig,
-    },
+    { provide: RS256_AUTH_RESOLVED, inject: [RS256_AUTH_MODULE_OPTIONS, ConfigService], useFactory: resolveRs256Auth },
+    // Frozen plain data; the keys in force live in the key source, which each provider that needs keys injects.
+    { provide: RS256_AUTH_CONFIG, inject: [RS256_AUTH_RESOLVED], useFactory: ({ config }: ResolvedRs256Auth) => config },
     { provide: RS256_AUTH_SETTINGS, inject: [RS256_AUTH_CONFIG], useFactory: toRs256AuthSettings },
-    TokenVerifier,
+    { provide: KeyStore, inject: [RS256_AUTH_RESOLVED], useFactory: createOwnKeyStore },
+    {
+      provide: RS256_KEY_SOURCE,
+      inject: [RS256_AUTH_RESOLVED, KeyStore, { token: KeyTelemetry, optional: true }, { token: AuditTrail, optional: true }],
+      useFactory: createKeySource,
+    },
+    KeyLifecycle,
+    {
+      provide: TokenVerifier,
+      inject: [RS256_KEY_SOURCE, RS256_AUTH_CONFIG, { token: AuthMetrics, optional: true }],
+      useFactory: (keys: KeySource, config: Rs256AuthConfig, metrics?: AuthMetrics) => new TokenVerifier(keys, config, metrics),
+    },
     StrictJwtService,
     // The JwtService an application injects is the strict one: one instance, under both tokens.
     { provide: JwtService, useExisting: StrictJwtService },
@@ -56,12 +74,9 @@ import { KeyTelemetry } from './observability/key-telemetry.js';
     JwksRoute,
     DiscoveryRoute,
     KeyReloader,
-    { provide: KeyRotation, inject: [RS256_AUTH_CONFIG], useFactory: KeyRotation.start },
     RemoteJwks,
-    IssuerRegistry,
     RouteScopes,
     ResourceMetadataRoute,
-    StartupLog,
     { provide: SESSION_STORE, inject: [RS256_AUTH_CONFIG], useFactory: createSessionStore },
     RevocationList,
     SessionService,
@@ -84,7 +99,9 @@ import { KeyTelemetry } from './observability/key-telemetry.js';
     JwtAuthGuard,
     KeyReloader,
     RemoteJwks,
-    IssuerRegistry,
+    // The guard's and strategy's own dependencies (the key source, and the module's keys for the refusal log).
+    RS256_KEY_SOURCE,
+    KeyStore,
     RevocationList,
     SessionService,
     ConnectionAuthenticator,

@@ -5,8 +5,9 @@ import { randomUUID, sign as signWithKey } from 'node:crypto';
 import type { Rs256AuthConfig } from './options/rs256-auth-config.js';
 import { Rs256AuthError } from './errors/rs256-auth.error.js';
 import type { JwtClaims } from './interfaces/jwt-claims.interface.js';
-import { RemoteJwks } from './issuers/remote-jwks.js';
-import { RS256_AUTH_CONFIG } from './rs256-auth.constants.js';
+import type { KeySource } from './keys/key-source.js';
+import { KeyStore } from './keys/key-store.js';
+import { RS256_AUTH_CONFIG, RS256_KEY_SOURCE } from './rs256-auth.constants.js';
 import { RevocationList } from './sessions/revocation-list.js';
 import { checkToken, checkTokenWithRecovery } from './token/token-checks.js';
 import { TokenVerifier } from './token/token-verifier.js';
@@ -100,10 +101,10 @@ export class StrictJwtService extends JwtService {
   constructor(
     @Inject(RS256_AUTH_CONFIG) private readonly config: Rs256AuthConfig,
     private readonly verifier: TokenVerifier,
-    private readonly remoteJwks: RemoteJwks,
+    @Inject(RS256_KEY_SOURCE) private readonly keySource: KeySource,
     private readonly revocations: RevocationList,
+    private readonly keyStore: KeyStore,
   ) {
-    const { keyStore } = config;
     const accessTokens = config.tokenProfile === 'rfc9068';
     // jsonwebtoken refuses sign options that are present but undefined, so unset ones are left out entirely.
     const signOptions: JwtSignOptions = {
@@ -159,7 +160,7 @@ export class StrictJwtService extends JwtService {
     if (config.tokenProfile === 'rfc9068') {
       checkAccessTokenClaims(payload);
     }
-    const { kid, key } = config.keyStore.keys.signingKey();
+    const { kid, key } = this.keyStore.keys.signingKey();
     // jsonwebtoken's steps, in its order: a copy, then iat, exp, aud and iss appended (so in that order in the JSON).
     const claims: Record<string, unknown> = Object.assign({}, payload);
     const issuedAt = Math.floor(Date.now() / 1000);
@@ -220,7 +221,7 @@ export class StrictJwtService extends JwtService {
    */
   override async verifyAsync<T extends object = JwtClaims>(token: string, options?: JwtVerifyOptions): Promise<T> {
     this.refuseLooserOptions(options);
-    return (await checkTokenWithRecovery(this.verifier, this.revocations, this.remoteJwks, token, 'verify')) as T;
+    return (await checkTokenWithRecovery(this.verifier, this.revocations, this.keySource, token, 'verify')) as T;
   }
 
   private refuseLooserOptions(options: JwtVerifyOptions | undefined): void {

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { INestApplication } from '@nestjs/common';
 import type { TrustedIssuerOptions } from '../src/index.js';
-import { IssuerRegistry } from '../src/issuers/issuer-registry.js';
+import type { KeySource } from '../src/keys/key-source.js';
+import { RS256_KEY_SOURCE } from '../src/rs256-auth.constants.js';
 import { TokenVerifier } from '../src/token/token-verifier.js';
 import { createApp } from './fixtures/app.js';
 import { listen, request } from './support/http.js';
@@ -104,7 +105,7 @@ describe("an issuerResolver written as the README's example, flooded with unsign
   });
 
   it('costs at most the bounded number of fetches, evicts no active tenant and leaves the verified-token cache alone', async () => {
-    const registry = app!.get(IssuerRegistry);
+    const registry = app!.get<KeySource>(RS256_KEY_SOURCE);
     const verifier = app!.get(TokenVerifier);
     // Two real tenants verifying tokens: both active, their tokens in the verified-token cache.
     const [tokenA, tokenB] = [tenantToken('a'), tenantToken('b')];

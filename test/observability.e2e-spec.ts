@@ -1,6 +1,9 @@
 import { Injectable, Module, type INestApplication } from '@nestjs/common';
 import { EventEmitterModule, OnEvent } from '@nestjs/event-emitter';
+import { JwtService } from '@nestjs/jwt';
 import { Test } from '@nestjs/testing';
+import type { Histogram } from '@opentelemetry/sdk-metrics';
+import { Redis } from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host.js';
 import { JwtAuthGuard, KeyReloader, RemoteJwks, SessionService, type Rs256AuthAuditEvent } from '../src/index.js';
@@ -9,6 +12,8 @@ import { listen, request } from './support/http.js';
 import { createKeyFiles, type KeyFiles } from './support/keys.js';
 import { LogCapture } from './support/log-capture.js';
 import { sum, TestMetrics } from './support/metrics.js';
+import { startRedis } from './support/redis.js';
+import { login, post, status, suite } from './support/session-instances.js';
 import { b64url, nowSeconds, rs256Token, validClaims } from './support/tokens.js';
 import { until } from './support/until.js';
 
@@ -297,4 +302,68 @@ describe('observability: OpenTelemetry metrics (real SDK, in-memory reader) and 
       .sort();
     expect(counted).toEqual(['graphql accepted - 1', 'rpc accepted - 1', 'rpc refused RS256_TOKEN_MALFORMED 1', 'ws accepted - 1']);
   });
+});
+
+describe('observability: revocation propagation lag across two instances on a real redis-server (real SDK)', () => {
+  let keys: KeyFiles;
+  const meters = [new TestMetrics(), new TestMetrics()];
+  const { instances, started } = suite(
+    () => ({ JWT_PRIVATE_KEY_PATH: keys.privatePath }),
+    async (keep) => {
+      keys = createKeyFiles();
+      keep({ stop: async () => keys.cleanup() });
+      keep({ stop: () => Promise.all(meters.map((meter) => meter.shutdown())) });
+      return keep(await startRedis());
+    },
+  );
+
+  const LAG = 'rs256auth.revocation.propagation.duration';
+  const lag = async (meter: TestMetrics): Promise<Histogram | undefined> =>
+    (await meter.collect()).find((point) => point.name === LAG)?.value as Histogram | undefined;
+
+  it('each instance records, per revocation it receives, the time since the store recorded it; an older version’s message is applied, not measured', async () => {
+    const redis = started();
+    const env = { JWT_REDIS_URL: redis.url };
+    const [a, b] = [
+      await instances.start(env, { meterProvider: meters[0].provider }),
+      await instances.start(env, { meterProvider: meters[1].provider }),
+    ];
+    const pair = await login(a, 'lag');
+    expect((await post(a, '/session/logout', pair.accessToken)).status).toBe(204);
+    await until(async () => (await status(b, pair.accessToken)) === 401, 5000, 'the logout on B');
+    // A, which made it, receives it through the channel too.
+    for (const meter of meters) await until(async () => (await lag(meter))?.count === 1, 5000, 'one lag recorded');
+    for (const meter of meters) {
+      const recorded = (await lag(meter))!;
+      expect((await meter.collect()).find((point) => point.name === LAG)?.unit).toBe('s');
+      expect(recorded.min).toBeGreaterThanOrEqual(0);
+      expect(recorded.max).toBeLessThan(5);
+    }
+
+    const jwt = a.app.get(JwtService);
+    const later = Date.now() + 3_600_000;
+    const publisher = new Redis(redis.url);
+    try {
+      // Recorded 3 s ago, by the store's clock (here the same machine's): a lag of 3 s.
+      await publisher.publish('rs256-auth:revocations', JSON.stringify([{ kind: 'sid', value: 'late', until: later, at: Date.now() - 3000 }]));
+      // As an older version publishes: no recording time.
+      await publisher.publish('rs256-auth:revocations', JSON.stringify([{ kind: 'sid', value: 'old-format', until: later }]));
+    } finally {
+      publisher.disconnect();
+    }
+    for (const instance of [a, b]) {
+      await until(
+        async () => (await status(instance, jwt.sign({ sub: 'lag', sid: 'old-format' }))) === 401,
+        5000,
+        'the old-format revocation applied',
+      );
+      expect(await status(instance, jwt.sign({ sub: 'lag', sid: 'late' }))).toBe(401);
+    }
+    for (const meter of meters) {
+      const recorded = (await lag(meter))!;
+      expect(recorded.count).toBe(2);
+      expect(recorded.max).toBeGreaterThanOrEqual(3);
+      expect(recorded.max).toBeLessThan(8);
+    }
+  }, 60_000);
 });

@@ -8,7 +8,7 @@ import { Rs256AuthError } from '../src/index.js';
 import { startDelayProxy } from './support/delay-proxy.js';
 import { createKeyFiles, type KeyFiles } from './support/keys.js';
 import { fillRevocations, startRedis } from './support/redis.js';
-import { login, post, refresh, status, suite } from './support/session-instances.js';
+import { login, post, refresh, signIn, status, suite } from './support/session-instances.js';
 import { until } from './support/until.js';
 
 /**
@@ -129,6 +129,55 @@ describe('a restart from an older snapshot', () => {
       expect(await status(instance, loggedOut.accessToken)).toBe(401);
       expect(await status(instance, signedOut.accessToken)).toBe(401);
     }
+  }, 60_000);
+
+  it('brings back neither a spent refresh token nor a logged-out session, also while the server waits to be given back what it lost', async () => {
+    const redis = started();
+    // No reuse grace: a spent token presented again is a reuse at once.
+    const env = { JWT_REDIS_URL: redis.url, JWT_REFRESH_REUSE_GRACE: '0' };
+    const [a, b] = [await instances.start(env), await instances.start(env)];
+    const spent = await login(a, 'snapshot-spent');
+    const loggedOut = await login(a, 'snapshot-logout');
+    const client = new Redis(redis.url);
+    try {
+      // In the snapshot, the re-seed lock of an instance that will never finish: after the restart, every instance
+      // waits for it, which makes the time before the re-seed (milliseconds, usually) as long as this test needs.
+      await client.set('rs256-auth:reseeding', 'an-instance-gone', 'PX', 60_000);
+      await client.save();
+      await client.del('rs256-auth:reseeding');
+    } finally {
+      client.disconnect();
+    }
+    // After the snapshot: a refresh on B (its token is now spent), a logout on A.
+    expect((await refresh(b, spent.refreshToken)).status).toBe(200);
+    expect((await post(a, '/session/logout', loggedOut.accessToken)).status).toBe(204);
+
+    await redis.stop();
+    await redis.start();
+    expect(redis.output()).toMatch(/DB loaded from disk/);
+    // Connected again (a sign-in goes through), the server not yet given back what it lost: no refresh reaches it.
+    for (const instance of [a, b]) await until(async () => (await signIn(instance, 'snapshot-other')).status === 200, 10_000, 'reconnected');
+    for (const instance of [a, b]) {
+      expect((await refresh(instance, spent.refreshToken)).status).not.toBe(200);
+      expect((await refresh(instance, loggedOut.refreshToken)).status).not.toBe(200);
+      expect(await status(instance, loggedOut.accessToken)).toBe(401);
+    }
+
+    const restored = new Redis(redis.url);
+    try {
+      await restored.del('rs256-auth:reseeding');
+    } finally {
+      restored.disconnect();
+    }
+    for (const instance of [a, b]) {
+      await until(async () => (await refresh(instance, loggedOut.refreshToken)).status === 401, 10_000, 'given back: the logged-out session refused');
+      expect(await status(instance, loggedOut.accessToken)).toBe(401);
+    }
+    const reused = await refresh(b, spent.refreshToken);
+    expect(reused.status).toBe(401);
+    expect(reused.body.code).toBe('RS256_REFRESH_TOKEN_REUSED');
+    // A reuse revokes the session: its access tokens too, on both instances.
+    for (const instance of [a, b]) await until(async () => (await status(instance, spent.accessToken)) === 401, 5000, 'the reused session revoked');
   }, 60_000);
 });
 

@@ -39,6 +39,8 @@ describe('the Redis store, called directly', () => {
       const redis: RedisServer = keep(await startRedis());
       store = await RedisSessionStore.connect({ topology: { kind: 'url', url: redis.url }, timeoutMs: 1000, keyPrefix: 'rs256-auth:' }, 10_000);
       keep({ close: () => store.close() });
+      // Watched, as the module does: no rotation goes to a server the store has not synced with.
+      await store.watch({ apply: () => undefined, confirm: () => undefined, rotated: () => undefined, entries: () => [], marks: () => [] });
       client = new Redis(redis.url);
       keep({ close: async () => client.disconnect() });
       listener = new Redis(redis.url);
@@ -63,15 +65,23 @@ describe('the Redis store, called directly', () => {
     expect((await store.rotate(present('reused', 0), lifetimes)).status).toBe('rotated');
     const before = await serverNow();
     const result = await store.rotate(present('reused', 0), lifetimes);
-    expect(result).toEqual({ status: 'reused', sub: 'alice', revoked: [{ kind: 'sid', value: 'reused', until: expect.any(Number) }] });
+    expect(result).toEqual({
+      status: 'reused',
+      sub: 'alice',
+      revoked: [{ kind: 'sid', value: 'reused', until: expect.any(Number), at: expect.any(Number) }],
+    });
     const { until: untilMs } = (result as { revoked: { until: number }[] }).revoked[0];
     expect(untilMs).toBeGreaterThanOrEqual(before + REUSE.refreshMs);
     expect(untilMs).toBeLessThan(before + REUSE.refreshMs + 5000);
     expect(await client.exists('rs256-auth:session:{reused}')).toBe(0);
     expect(await client.hget('rs256-auth:revocations', 'sid:reused')).toBe(`${untilMs}|-1`);
     expect(Number(await client.zscore('rs256-auth:revocations:expiry', 'sid:reused'))).toBe(untilMs);
-    await until(async () => messages.length > 0, 5000, 'the revocation published');
-    expect(messages.map((message) => JSON.parse(message))).toEqual([[{ kind: 'sid', value: 'reused', until: untilMs }]]);
+    await until(async () => messages.length > 1, 5000, 'the revocation published');
+    // The rotation's mark (sid, stamp, until), then the revocation with its recording time.
+    expect(messages.map((message) => JSON.parse(message))).toEqual([
+      { rotated: ['reused', expect.any(String), expect.any(String)] },
+      [{ kind: 'sid', value: 'reused', until: untilMs, at: expect.any(Number) }],
+    ]);
   });
 
   it('no rotation and no replay past the absolute lifetime asked for now, though the key was set to live longer', async () => {

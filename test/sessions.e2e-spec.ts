@@ -344,8 +344,14 @@ describe.each(WIRINGS)('sessions in Redis (%s)', (wiring) => {
         current = (await http.refresh(current.refreshToken)).body;
         tokens.push(current.refreshToken);
       }
-      // Redis grows with sessions, not with refreshes.
-      expect((await client.keys('rs256-auth:*')).sort()).toEqual(keys.sort());
+      // Redis grows with sessions, not with refreshes: besides its hash, a session has one entry in the rotation marks.
+      const marks = ['rs256-auth:rotations', 'rs256-auth:rotations:expiry'];
+      expect((await client.keys('rs256-auth:*')).sort()).toEqual([...new Set([...keys, ...marks])].sort());
+      const [markUntil, markAt] = (await client.hget('rs256-auth:rotations', pair.sessionId))!.split('|').map(Number);
+      // Kept as long as the session's record: the stamp of its latest rotation, until its refresh token expires.
+      expect(markUntil).toBe(Number(await client.zscore('rs256-auth:rotations:expiry', pair.sessionId)));
+      expect(Math.abs(markUntil - (Date.now() + (await client.pttl(key))))).toBeLessThan(1000);
+      expect(markAt).toBeLessThan(markUntil);
       const stored = JSON.stringify(await client.hgetall(key));
       for (const token of tokens) {
         const bytes = Buffer.from(token, 'base64url');

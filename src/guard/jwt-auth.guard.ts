@@ -16,6 +16,7 @@ import type { JwtClaims } from '../interfaces/jwt-claims.interface.js';
 import { AuthMetrics } from '../observability/auth-metrics.js';
 import { certificateBindingRefusal } from '../mtls/certificate-binding.js';
 import { routeMtls } from '../mtls/route-binding.js';
+import { KeyStore } from '../keys/key-store.js';
 import { RETRY_AFTER_SECONDS } from '../transports/auth-refusal.js';
 import type { AuthCarrier } from '../transports/transport-adapter.js';
 import { transportOf } from '../transports/transports.js';
@@ -61,6 +62,8 @@ function refusalJson(statusCode: keyof typeof TITLES, message: string, code: Rs2
 export class JwtAuthGuard extends AuthGuard(RS256_STRATEGY) {
   // A property, so subclasses' constructors stay as they are.
   @Optional() @Inject(AuthMetrics) private readonly metrics?: AuthMetrics;
+  /** The module's own keys, whose kids a refusal's log line names. */
+  @Inject(KeyStore) private readonly ownKeys!: KeyStore;
 
   constructor(
     protected readonly reflector: Reflector,
@@ -121,7 +124,7 @@ export class JwtAuthGuard extends AuthGuard(RS256_STRATEGY) {
     const bindingRefusal = mtls && settled.claims ? certificateBindingRefusal(mtls, carrier, settled.claims) : undefined;
     const outcome: AuthOutcome = bindingRefusal ? { refused: bindingRefusal } : settled;
     if (outcome.refused && this.config.logRefusals) {
-      logRefusal(this.config, token, outcome.refused);
+      logRefusal(this.config, this.ownKeys.keys, token, outcome.refused);
     }
     const info = outcome.refused ?? outcome.claims;
     carrier.authInfo = info;

@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { Rs256AuthConfig } from '../options/rs256-auth-config.js';
 import type { Rs256AuthError } from '../errors/rs256-auth.error.js';
 import { quotedUrl } from '../observability/redacted-url.js';
+import type { KeySet } from '../keys/key-set.js';
 
 /** Longest value read from a token that a log line quotes: a token can carry anything, a log line should not. */
 const MAX_SHOWN = 120;
@@ -40,7 +41,7 @@ function expected(values: readonly string[] | undefined, none: string, show: (va
  * `aud` and `kid` beside what this module expects. Never the token, and never its signature; the expected issuers
  * are settings, shown as every configured URL is (redactedUrl: no credentials, no query values).
  */
-export function logRefusal(config: Rs256AuthConfig, token: string | null | undefined, refusal: Rs256AuthError): void {
+export function logRefusal(config: Rs256AuthConfig, keys: KeySet, token: string | null | undefined, refusal: Rs256AuthError): void {
   const level = config.logRefusals;
   if (level === undefined || !token || refusal.code === 'RS256_TOKEN_MISSING') {
     return;
@@ -51,7 +52,7 @@ export function logRefusal(config: Rs256AuthConfig, token: string | null | undef
   const trusted = config.trustedIssuers?.list;
   const issuers = trusted ? trusted.map((entry) => entry.issuer) : config.issuer === undefined ? undefined : [config.issuer];
   const audiences = trusted ? [...new Set(trusted.flatMap((entry) => entry.audience ?? []))] : config.audience;
-  const kids = config.keyStore.keys.verificationKeys.map((key) => key.kid);
+  const kids = keys.verificationKeys.map((key) => key.kid);
   const line =
     `Refused a token: ${refusal.code} (${refusal.message}); ` +
     `iss ${shown(payload?.iss)}, expected ${expected(issuers, 'any', quotedUrl)}; ` +

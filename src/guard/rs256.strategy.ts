@@ -4,8 +4,8 @@ import { Strategy } from 'passport-strategy';
 import type { Rs256AuthConfig } from '../options/rs256-auth-config.js';
 import { Rs256AuthError } from '../errors/rs256-auth.error.js';
 import type { JwtClaims } from '../interfaces/jwt-claims.interface.js';
-import { RemoteJwks } from '../issuers/remote-jwks.js';
-import { RS256_AUTH_CONFIG, RS256_STRATEGY } from '../rs256-auth.constants.js';
+import type { KeySource } from '../keys/key-source.js';
+import { RS256_AUTH_CONFIG, RS256_KEY_SOURCE, RS256_STRATEGY } from '../rs256-auth.constants.js';
 import { RevocationList } from '../sessions/revocation-list.js';
 import { checkTokenWithRecovery } from '../token/token-checks.js';
 import { TokenVerifier } from '../token/token-verifier.js';
@@ -47,7 +47,7 @@ export class Rs256Strategy extends PassportStrategy(Strategy, RS256_STRATEGY) {
   // (`constructor(private readonly users: UsersRepository) { super(); }`) and Nest fills these in after it.
   @Inject(TokenVerifier) protected readonly verifier!: TokenVerifier;
   @Inject(RS256_AUTH_CONFIG) protected readonly config!: Rs256AuthConfig;
-  @Inject(RemoteJwks) protected readonly remoteJwks!: RemoteJwks;
+  @Inject(RS256_KEY_SOURCE) protected readonly keySource!: KeySource;
   @Inject(RevocationList) protected readonly revocations!: RevocationList;
 
   /** Maps verified claims to `request.user`; by default the claims themselves. */
@@ -79,7 +79,7 @@ export class Rs256Strategy extends PassportStrategy(Strategy, RS256_STRATEGY) {
     }
     let claims: JwtClaims | Promise<JwtClaims>;
     try {
-      claims = checkTokenWithRecovery(this.verifier, this.revocations, this.remoteJwks, token, 'verifyRequestToken');
+      claims = checkTokenWithRecovery(this.verifier, this.revocations, this.keySource, token, 'verifyRequestToken');
     } catch (error) {
       return refusedOrError(error);
     }

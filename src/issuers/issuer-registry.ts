@@ -1,26 +1,25 @@
-import { Inject, Injectable, Logger, Optional, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import type { Rs256AuthConfig, TrustedIssuer } from '../options/rs256-auth-config.js';
-import { type Rs256AuthErrorCode, messageOf } from '../errors/rs256-auth.error.js';
-import { quotedUrl, redactedText } from '../observability/redacted-url.js';
+import { Logger } from '@nestjs/common';
+import type { TrustedIssuer, TrustedIssuers } from '../options/rs256-auth-config.js';
+import { Rs256AuthError, type Rs256AuthErrorCode, messageOf } from '../errors/rs256-auth.error.js';
+import { quotedUrl, redactedText, redactedUrl } from '../observability/redacted-url.js';
 import { KeySet } from '../keys/key-set.js';
 import { KeyStore } from '../keys/key-store.js';
+import type { ChosenKey, KeySource, ReloadTrigger, UncheckedToken } from '../keys/key-source.js';
 import { LocalKeySource } from '../keys/local-key-source.js';
-import { RS256_AUTH_CONFIG } from '../rs256-auth.constants.js';
+import { StoredKeySource } from '../keys/stored-key-source.js';
+import { loadIssuerKeys, trustedIssuer } from '../options/resolve-issuers.js';
 import { RemoteKeySource } from './remote-key-source.js';
 import { issuerIdentifierProblem } from './issuer-identifier.js';
 import { NewIssuerBudget } from './new-issuer-budget.js';
 import { SETTINGS } from '../options/settings.js';
-import { AuditTrail } from '../observability/audit-events.js';
-import { KeyTelemetry } from '../observability/key-telemetry.js';
+import type { AuditTrail } from '../observability/audit-events.js';
+import type { KeyTelemetry } from '../observability/key-telemetry.js';
 
-/** One trusted issuer at run time: what its tokens must carry, and its own keys. */
-export interface IssuerContext {
+/** One trusted issuer at run time: what its tokens must carry, and its own key source. */
+interface IssuerContext {
   readonly issuer: TrustedIssuer;
-  readonly keyStore: KeyStore;
-  /** Fetches its keys; `undefined` for an issuer with local keys. */
-  readonly source?: RemoteKeySource;
-  /** Re-reads its key files; `undefined` for an issuer whose keys are fetched, or given inline. */
-  readonly files?: LocalKeySource;
+  /** Fetched (RemoteKeySource), read from files (LocalKeySource), or given inline (nothing to read again). */
+  readonly source: StoredKeySource;
 }
 
 /** Background refreshes are looked for at most this often, whatever the request rate. */
@@ -33,8 +32,8 @@ const STALE_SWEEP_MS = 1000;
 const RESOLVER_NO_LIFETIME_MS = 10 * 60_000;
 
 /**
- * The trusted issuers of a multi-issuer resource server (`trustedIssuers`, `JWT_TRUSTED_ISSUERS`,
- * `issuerResolver`), each with its own key store: a token's `iss` picks the issuer, and its `kid` is then looked up
+ * The key source of a multi-issuer resource server: the trusted issuers (`trustedIssuers`, `JWT_TRUSTED_ISSUERS`,
+ * `issuerResolver`), each with its own key source: a token's `iss` picks the issuer, and its `kid` is then looked up
  * among that issuer's keys only, so a key of issuer A never verifies a token that claims issuer B.
  *
  * An `iss` that is not configured costs nothing but a map lookup: no request leaves the process, unless an
@@ -54,8 +53,7 @@ const RESOLVER_NO_LIFETIME_MS = 10 * 60_000;
  * With `watchKeyFiles`, the key files of issuers with local keys are watched as the module's own are (see
  * LocalKeySource), a resolver-given issuer's from when it is resolved until it leaves the cache.
  */
-@Injectable()
-export class IssuerRegistry implements OnModuleInit, OnModuleDestroy {
+export class IssuerRegistry implements KeySource {
   private readonly logger = new Logger('Rs256Auth');
   private readonly configured = new Map<string, IssuerContext>();
   /** Issuers the resolver accepted and whose tokens have verified. Map order is recency of use. */
@@ -77,59 +75,76 @@ export class IssuerRegistry implements OnModuleInit, OnModuleDestroy {
   private watching = false;
 
   constructor(
-    @Inject(RS256_AUTH_CONFIG) private readonly config: Rs256AuthConfig,
-    @Optional() private readonly telemetry?: KeyTelemetry,
-    @Optional() private readonly audit?: AuditTrail,
+    private readonly config: TrustedIssuers,
+    /** The local key sets of configured issuers, read while the configuration was resolved. */
+    loaded: ReadonlyMap<string, KeySet>,
+    private readonly telemetry?: KeyTelemetry,
+    private readonly audit?: AuditTrail,
   ) {
-    for (const issuer of config.trustedIssuers?.list ?? []) {
-      this.configured.set(issuer.issuer, this.context(issuer));
-      if ('remote' in issuer.keys) telemetry?.track(this.configured.get(issuer.issuer)!.keyStore, issuer.keys.remote.maxStaleMs);
+    for (const issuer of config.list) {
+      const context = this.context(issuer, loaded.get(issuer.issuer));
+      this.configured.set(issuer.issuer, context);
+      if ('remote' in issuer.keys) telemetry?.track(context.source.keyStore, issuer.keys.remote.maxStaleMs);
     }
-    if (config.trustedIssuers?.resolver) {
-      this.budget = new NewIssuerBudget(config.trustedIssuers.newPerMinute);
-    }
-  }
-
-  onModuleInit(): void {
-    this.watching = this.config.watchKeyFiles;
-    if (this.watching) {
-      for (const context of this.configured.values()) context.files?.watch();
+    if (config.resolver) {
+      this.budget = new NewIssuerBudget(config.newPerMinute);
     }
   }
 
-  onModuleDestroy(): void {
+  /** With `watchKeyFiles`: the key files of issuers with local keys, a resolved issuer's from when it is resolved. */
+  watch(): void {
+    this.watching = true;
+    for (const context of this.configured.values()) context.source.watch();
+  }
+
+  stop(): void {
     this.watching = false;
-    for (const context of this.contexts()) context.files?.unwatch();
+    for (const context of this.contexts()) context.source.stop();
   }
 
-  /** True when several issuers (or a resolver) are configured. */
-  get enabled(): boolean {
-    return this.config.trustedIssuers !== undefined;
-  }
-
-  /** Changes whenever the keys of any issuer change. */
+  /** Changes whenever the keys of any active issuer change, or an active issuer leaves. */
   get version(): number {
     return this.generation;
   }
 
+  describe(): string {
+    const resolver = this.config.resolver ? ', and those the issuerResolver accepts' : '';
+    const listed = this.config.list.map((trusted) => redactedUrl(trusted.issuer)).join(', ');
+    return `Several issuers: verifies RS256 tokens of ${listed || 'no listed issuer'}${resolver}, each with its own keys`;
+  }
+
   /**
-   * An operator's `SIGHUP` (see RemoteJwks): fetches every known issuer's keys now, whatever their cooldowns, and
-   * re-reads the key files of those with local keys, as the module's own key files are re-read with one issuer
-   * (see LocalKeySource: a file that fails a check keeps that issuer's current keys and logs one error naming it).
-   * Resolves to whether any key set changed.
+   * An operator's `SIGHUP`: fetches every known issuer's keys now, whatever their cooldowns, and re-reads the key
+   * files of those with local keys, as the module's own key files are re-read with one issuer (see LocalKeySource:
+   * a file that fails a check keeps that issuer's current keys and logs one error naming it). Resolves to whether
+   * any key set changed.
    */
-  async refreshNow(): Promise<boolean> {
-    const changed = await Promise.all([...this.contexts()].map((context) => context.source?.refreshNow() ?? context.files?.reload() ?? false));
+  async reload(trigger: ReloadTrigger): Promise<boolean> {
+    const changed = await Promise.all([...this.contexts()].map((context) => context.source.reload(trigger)));
     return changed.includes(true);
   }
 
   /** Fetches every configured issuer's keys, once; an issuer that is down is logged and asked again later. */
-  async initialFetch(): Promise<void> {
-    await Promise.all([...this.configured.values()].map((context) => context.source?.initialFetch()));
+  async start(): Promise<void> {
+    await Promise.all([...this.configured.values()].map((context) => context.source.start()));
+  }
+
+  /**
+   * The payload's `iss`, read before the signature is checked and only to choose, picks the issuer whose keys and
+   * claim policy apply. An `iss` that is not trusted is refused here, before any key lookup.
+   */
+  keyFor(token: UncheckedToken): ChosenKey {
+    const payload = token.payload();
+    const context = this.select(Object.hasOwn(payload, 'iss') ? payload.iss : undefined);
+    if (!context) {
+      throw new Rs256AuthError('RS256_TOKEN_ISSUER', 'issuer not accepted');
+    }
+    const keys = context.source.keys;
+    return { key: keys.select(token.kid), keys, policy: context.issuer };
   }
 
   /** The issuer a token's `iss` names, if it is trusted (and already resolved); never fetches anything. */
-  select(iss: unknown): IssuerContext | undefined {
+  private select(iss: unknown): IssuerContext | undefined {
     if (typeof iss !== 'string') return undefined;
     const configured = this.configured.get(iss);
     if (configured) return configured;
@@ -147,30 +162,37 @@ export class IssuerRegistry implements OnModuleInit, OnModuleDestroy {
    * Told by the verifier that a token of this issuer passed every check: an issuer on probation becomes active,
    * which may push out the least recently used active one (and so empty the verified-token cache, which may hold
    * its tokens). Costs a map lookup or two.
-   * @returns whether the issuer is active, so that its tokens may be cached: false for one that left the probation
-   *   list while its token was being verified
+   * @returns whether the token may be cached: its issuer is active (false for one that left the probation list
+   *   while its token was being verified) and the key set that verified it still in force (an issuer on probation
+   *   changes no version when its keys change)
    */
-  admit(context: IssuerContext): boolean {
-    const iss = context.issuer.issuer;
-    if (this.probation.get(iss) !== context) return this.isActive(context);
-    this.probation.delete(iss);
-    this.resolved.set(iss, context);
-    if (this.resolved.size > this.config.trustedIssuers!.cacheSize) {
-      const [evicted, { files }] = this.resolved.entries().next().value!;
-      this.resolved.delete(evicted);
-      files?.unwatch();
-      // Its tokens must not outlive it in the verified-token cache: they are to be resolved again.
-      this.generation++;
+  admit(chosen: ChosenKey): boolean {
+    const iss = chosen.policy!.issuer!;
+    const waiting = this.probation.get(iss);
+    let context: IssuerContext | undefined;
+    if (waiting !== undefined && waiting.issuer === chosen.policy) {
+      context = waiting;
+      this.probation.delete(iss);
+      this.resolved.set(iss, waiting);
+      if (this.resolved.size > this.config.cacheSize) {
+        const [evicted, { source }] = this.resolved.entries().next().value!;
+        this.resolved.delete(evicted);
+        source.stop();
+        // Its tokens must not outlive it in the verified-token cache: they are to be resolved again.
+        this.generation++;
+      }
+    } else {
+      context = [this.configured.get(iss), this.resolved.get(iss)].find((active) => active?.issuer === chosen.policy);
     }
-    return true;
+    return context !== undefined && context.source.keys === chosen.keys;
   }
 
   /** Per request, and cheap: starts background fetches of sets older than their max age, looked for once a second. */
   refreshIfStale(): void {
     const now = Date.now();
-    if (!this.enabled || now - this.lastSweep < STALE_SWEEP_MS) return;
+    if (now - this.lastSweep < STALE_SWEEP_MS) return;
     this.lastSweep = now;
-    for (const context of this.contexts()) context.source?.refreshIfStale();
+    for (const context of this.contexts()) context.source.refreshIfStale();
   }
 
   /**
@@ -178,9 +200,10 @@ export class IssuerRegistry implements OnModuleInit, OnModuleDestroy {
    * about is resolved (and its keys fetched), and an unknown `kid` fetches the issuer's set (within its cooldown).
    * Never fetches for an `iss` that is not trusted.
    */
-  recover(iss: unknown, code: Rs256AuthErrorCode): Promise<boolean> | undefined {
+  recover(code: Rs256AuthErrorCode, issuer: () => unknown): Promise<boolean> | undefined {
+    const iss = issuer();
     if (typeof iss !== 'string') return undefined;
-    if (code === 'RS256_TOKEN_ISSUER' && this.config.trustedIssuers?.resolver && !this.known(iss)) {
+    if (code === 'RS256_TOKEN_ISSUER' && this.config.resolver && !this.known(iss)) {
       let pending = this.resolving.get(iss);
       if (!pending) {
         if (!this.mayResolve(iss)) return undefined;
@@ -189,8 +212,7 @@ export class IssuerRegistry implements OnModuleInit, OnModuleDestroy {
       }
       return pending;
     }
-    const source = code === 'RS256_TOKEN_KID_UNKNOWN' || code === 'RS256_TOKEN_KEYS_STALE' ? this.select(iss)?.source : undefined;
-    return source?.refresh();
+    return this.select(iss)?.source.recover(code, issuer);
   }
 
   /** Whether the answer for this `iss` is known: configured, resolved (active or on probation), or refused. */
@@ -209,7 +231,7 @@ export class IssuerRegistry implements OnModuleInit, OnModuleDestroy {
    * same `iss` is looked at afresh next time.
    */
   private mayResolve(iss: string): boolean {
-    const { allowHttp, newPerMinute } = this.config.trustedIssuers!;
+    const { allowHttp, newPerMinute } = this.config;
     if (issuerIdentifierProblem(iss, allowHttp) !== undefined) {
       return false;
     }
@@ -230,7 +252,7 @@ export class IssuerRegistry implements OnModuleInit, OnModuleDestroy {
   }
 
   private async resolve(iss: string): Promise<boolean> {
-    const { resolver, resolve, resolverBounds } = this.config.trustedIssuers!;
+    const { resolver, defaults, resolverBounds } = this.config;
     const { cooldownMs, timeoutMs } = resolverBounds;
     let context: IssuerContext | null = null;
     let failed = false;
@@ -241,7 +263,8 @@ export class IssuerRegistry implements OnModuleInit, OnModuleDestroy {
         if (options.issuer !== iss) {
           throw new Error(`it answered for issuer ${quotedUrl(String(options.issuer).slice(0, 200))}`);
         }
-        context = this.context(await resolve(options, 'issuerResolver option'));
+        const trusted = trustedIssuer(options, 'issuerResolver option', defaults);
+        context = this.context(trusted, await loadIssuerKeys(trusted));
       }
     } catch (error) {
       // Refused for the cooldown: a resolver that fails must not be called again for every token, nor refuse a
@@ -256,29 +279,29 @@ export class IssuerRegistry implements OnModuleInit, OnModuleDestroy {
       return false;
     }
     try {
-      await context.source?.initialFetch();
+      await context.source.start();
     } catch (error) {
       this.logger.warn(`The keys of a resolved issuer cannot be fetched (${redactedText(messageOf(error))}).`);
     }
-    if (context.keyStore.keys.verificationKeys.length === 0) {
+    if (context.source.keys.verificationKeys.length === 0) {
       // No key, no token of it can verify: refused like a no, but asked again once a fetch would be allowed again.
-      this.refuse(iss, Date.now() + (context.source?.cooldownMs ?? 0));
+      this.refuse(iss, Date.now() + ('remote' in context.issuer.keys ? context.issuer.keys.remote.cooldownMs : 0));
       return false;
     }
     this.probation.set(iss, context);
-    if (this.watching) context.files?.watch();
-    if (this.probation.size > this.config.trustedIssuers!.cacheSize) {
+    if (this.watching) context.source.watch();
+    if (this.probation.size > this.config.cacheSize) {
       // None of its tokens has verified, so none is in the verified-token cache: nothing else to undo.
-      const [evicted, { files }] = this.probation.entries().next().value!;
+      const [evicted, { source }] = this.probation.entries().next().value!;
       this.probation.delete(evicted);
-      files?.unwatch();
+      source.stop();
     }
     return true;
   }
 
   private refuse(iss: string, until: number): void {
     this.refused.set(iss, until);
-    if (this.refused.size > this.config.trustedIssuers!.cacheSize) {
+    if (this.refused.size > this.config.cacheSize) {
       this.refused.delete(this.refused.keys().next().value!);
     }
   }
@@ -289,21 +312,22 @@ export class IssuerRegistry implements OnModuleInit, OnModuleDestroy {
     return this.configured.get(iss) === context || this.resolved.get(iss) === context;
   }
 
-  private context(issuer: TrustedIssuer): IssuerContext {
+  /** An issuer with its key source; `local` is its local key set, read already. */
+  private context(issuer: TrustedIssuer, local: KeySet | undefined): IssuerContext {
     // A key change matters to the verified-token cache only for an issuer that may have tokens in it.
     const bump = (): void => {
       if (this.isActive(context)) this.generation++;
     };
-    let context: IssuerContext;
-    if ('local' in issuer.keys) {
-      const keyStore = new KeyStore(issuer.keys.local, bump);
+    const keyStore = new KeyStore(local ?? new KeySet([]), bump);
+    let source: StoredKeySource;
+    if ('sources' in issuer.keys) {
       const files = new LocalKeySource(issuer.keys.sources, keyStore, issuer.issuer, this.telemetry);
       // An inline key has nothing to read again; replacing its set would only empty the verified-token cache.
-      context = { issuer, keyStore, files: files.hasFiles ? files : undefined };
+      source = files.hasFiles ? files : new StoredKeySource(keyStore);
     } else {
-      const keyStore = new KeyStore(new KeySet([]), bump);
-      context = { issuer, keyStore, source: new RemoteKeySource(issuer.keys.remote, keyStore, this.telemetry) };
+      source = new RemoteKeySource(issuer.keys.remote, keyStore, this.telemetry);
     }
+    const context: IssuerContext = { issuer, source };
     return context;
   }
 

@@ -4,6 +4,9 @@ import type { RemoteKeySettings } from '../options/rs256-auth-config.js';
 import { rsaKeyProblem, rsaThumbprint } from '../keys/key-loader.js';
 import { KeySet, verificationKey, type VerificationKey } from '../keys/key-set.js';
 import type { KeyStore } from '../keys/key-store.js';
+import type { ReloadTrigger } from '../keys/key-source.js';
+import { StoredKeySource } from '../keys/stored-key-source.js';
+import type { Rs256AuthErrorCode } from '../errors/rs256-auth.error.js';
 import { fetchJwkSet, type JwkSetDocument } from './bounded-fetch.js';
 import { redactedText, redactedUrl } from '../observability/redacted-url.js';
 import { discoverJwksUri } from './issuer-discovery.js';
@@ -62,7 +65,7 @@ type FetchOutcome = 'changed' | 'unchanged' | 'failed';
  * exponent) are skipped, and a `kid` that names two different keys is dropped, since neither key can be trusted to
  * be the one meant; each fetch sums these up in one warning.
  */
-export class RemoteKeySource {
+export class RemoteKeySource extends StoredKeySource {
   private readonly logger = new Logger('Rs256Auth');
   /** The JWK Set's URI, once configured or discovered. */
   private remote?: URL;
@@ -77,30 +80,44 @@ export class RemoteKeySource {
   constructor(
     private readonly settings: RemoteKeySettings,
     /** Where the fetched keys go; replaced whole when they change. */
-    readonly keyStore: KeyStore,
+    keyStore: KeyStore,
     /** Told of every fetch and key change (metrics, audit events, health). */
     private readonly observer?: KeyObserver,
-  ) {}
+  ) {
+    super(keyStore);
+  }
 
   /**
-   * The first fetch, made once whoever asks first (start-up, or the start-up log line that reports the kids it
-   * brought). Resolves when it has succeeded or failed; a failure is logged, never thrown.
+   * The first fetch, made once whoever asks first (start-up, or an issuer resolved while requests are served).
+   * Resolves when it has succeeded or failed; a failure is logged, never thrown.
    */
-  initialFetch(): Promise<void> {
+  override start(): Promise<void> {
     this.initial ??= this.refresh().then(() => undefined);
     return this.initial;
   }
 
-  /** Milliseconds between two fetches (`jwksCooldown`). */
-  get cooldownMs(): number {
-    return this.settings.cooldownMs;
+  /** An unknown `kid` may be a key the issuer has just published, and stale keys may be fresh again: fetch (within the cooldown). */
+  override recover(code: Rs256AuthErrorCode): Promise<boolean> | undefined {
+    return code === 'RS256_TOKEN_KID_UNKNOWN' || code === 'RS256_TOKEN_KEYS_STALE' ? this.refresh() : undefined;
+  }
+
+  /** `SIGHUP`, or an operator's call: fetches now, whatever the cooldown. */
+  override reload(_trigger: ReloadTrigger): Promise<boolean> {
+    return this.refreshNow();
+  }
+
+  override describe(): string {
+    const { uri, discover } = this.settings;
+    const kids = this.keys.verificationKeys.map((key) => key.kid);
+    const source = uri ? redactedUrl(uri) : `issuer ${redactedUrl(discover!)} (by discovery)`;
+    return `Resource-server mode: verifies RS256 tokens with the JWK Set of ${source}, kids ${kids.length > 0 ? `[${kids.join(', ')}]` : '[] (none fetched yet)'}`;
   }
 
   /**
    * Per request, and cheap: starts a background fetch once the cached set is older than its max age, and past
    * `jwksMaxStale` without a successful fetch stops trusting the keys.
    */
-  refreshIfStale(): void {
+  override refreshIfStale(): void {
     if (this.remote && !this.fresh()) {
       this.expireIfStale();
       void this.refresh();
@@ -138,7 +155,7 @@ export class RemoteKeySource {
     if (!this.inFlight && Date.now() - this.lastAttempt < this.settings.cooldownMs) {
       return false;
     }
-    return (await this.start()) === 'changed';
+    return (await this.begin()) === 'changed';
   }
 
   /**
@@ -147,7 +164,7 @@ export class RemoteKeySource {
    * key set changed.
    */
   async refreshNow(): Promise<boolean> {
-    const outcome = await this.start();
+    const outcome = await this.begin();
     if (outcome === 'unchanged') {
       const kids = this.keyStore.keys.verificationKeys.map((key) => shown(key.kid));
       this.logger.log(`JWK Set from ${this.jwksUri} fetched on request, unchanged: verification kids [${kids.join(', ')}].`);
@@ -156,7 +173,7 @@ export class RemoteKeySource {
   }
 
   /** One fetch at a time: a caller arriving during a fetch shares it. */
-  private start(): Promise<FetchOutcome> {
+  private begin(): Promise<FetchOutcome> {
     if (!this.inFlight) {
       this.lastAttempt = Date.now();
       this.inFlight = this.fetch().finally(() => {
@@ -171,7 +188,7 @@ export class RemoteKeySource {
     if (!this.remote) {
       const { uri: configured, discover, timeoutMs, maxBytes, allowHttp } = this.settings;
       const began = performance.now();
-      const uri = configured ?? (await discoverJwksUri(discover!, { timeoutMs, maxBytes, allowHttp }));
+      const uri = configured !== undefined ? new URL(configured) : await discoverJwksUri(discover!, { timeoutMs, maxBytes, allowHttp });
       if (!configured) {
         this.observer?.fetched(this.keyStore, 'discovery', 'succeeded', performance.now() - began, redactedUrl(discover!));
         this.logger.log(`Issuer ${redactedUrl(discover!)} publishes its keys at ${redactedUrl(uri)}.`);

@@ -3,6 +3,7 @@ import { HttpAdapterHost } from '@nestjs/core';
 import type { Rs256AuthConfig } from '../options/rs256-auth-config.js';
 import { RS256_AUTH_CONFIG } from '../rs256-auth.constants.js';
 import { toJwkSet } from './jwk-set.js';
+import { KeyStore } from '../keys/key-store.js';
 
 /**
  * Serves the JWK Set when the `jwks` option (or `JWT_JWKS_ENABLED`) turns it on. The route goes on the HTTP
@@ -14,6 +15,7 @@ export class JwksRoute implements OnModuleInit {
   constructor(
     private readonly adapterHost: HttpAdapterHost,
     @Inject(RS256_AUTH_CONFIG) private readonly config: Rs256AuthConfig,
+    private readonly keyStore: KeyStore,
   ) {}
 
   onModuleInit(): void {
@@ -27,7 +29,7 @@ export class JwksRoute implements OnModuleInit {
     adapter.get(jwks.path, (_request: unknown, response: unknown) => {
       adapter.setHeader(response, 'Cache-Control', cacheControl);
       adapter.setHeader(response, 'Content-Type', 'application/json');
-      adapter.reply(response, toJwkSet(this.config.keyStore.keys), 200);
+      adapter.reply(response, toJwkSet(this.keyStore.keys), 200);
     });
   }
 }

@@ -17,7 +17,7 @@ const MAX_KEY_PATH_LENGTH = 4096;
  * with the name of the setting it came through (an environment variable or a module option), so every error can
  * point at it.
  */
-export type KeySource = { setting: string; path: string; inlineSetting: string } | { setting: string; inline: string };
+export type KeyOrigin = { setting: string; path: string; inlineSetting: string } | { setting: string; inline: string };
 
 /**
  * True for a "path" that is key material, never to be quoted or opened: a PEM (even flattened or
@@ -40,7 +40,7 @@ function decodeBase64Pem(value: string): string | undefined {
  * Describes a source for error messages without ever quoting its content: an inline key by its setting alone, a
  * path by its setting and the path, unless the "path" looks like key material, which is never quoted.
  */
-export function describeKeySource(source: KeySource): string {
+export function describeKeyOrigin(source: KeyOrigin): string {
   if (!('path' in source)) {
     return source.setting;
   }
@@ -49,7 +49,7 @@ export function describeKeySource(source: KeySource): string {
     : `${source.setting} ("${source.path}")`;
 }
 
-async function readPem(source: KeySource, expected: string): Promise<string> {
+async function readPem(source: KeyOrigin, expected: string): Promise<string> {
   if ('inline' in source) {
     return decodeInlinePem(source, expected);
   }
@@ -62,7 +62,7 @@ async function readPem(source: KeySource, expected: string): Promise<string> {
         "or its file's path here.",
     );
   }
-  const text = await readKeyFile({ path: source.path, described: describeKeySource(source), expected });
+  const text = await readKeyFile({ path: source.path, described: describeKeyOrigin(source), expected });
   if (!text.includes('-----BEGIN ')) {
     throw notPem(source, expected);
   }
@@ -85,10 +85,10 @@ function decodeInlinePem(source: { setting: string; inline: string }, expected: 
   return decoded;
 }
 
-function notPem(source: KeySource, expected: string): Rs256AuthError {
+function notPem(source: KeyOrigin, expected: string): Rs256AuthError {
   return new Rs256AuthError(
     'RS256_KEY_NOT_PEM',
-    `${describeKeySource(source)}: not a PEM key; expected ${expected} ("-----BEGIN ...-----"). ` +
+    `${describeKeyOrigin(source)}: not a PEM key; expected ${expected} ("-----BEGIN ...-----"). ` +
       'A shared secret (HS256) cannot be used: RS256 needs an RSA key pair.',
   );
 }
@@ -98,11 +98,11 @@ function notPem(source: KeySource, expected: string): Rs256AuthError {
  * `-----END` line; text between blocks (such as openssl's "Bag Attributes") is ignored.
  * @throws Rs256AuthError `RS256_KEY_NOT_PEM` when there is no block or one is not closed
  */
-function pemBlocks(text: string, source: KeySource, expected: string): { label: string; pem: string }[] {
+function pemBlocks(text: string, source: KeyOrigin, expected: string): { label: string; pem: string }[] {
   const incomplete = (): Rs256AuthError =>
     new Rs256AuthError(
       'RS256_KEY_NOT_PEM',
-      `${describeKeySource(source)}: not complete PEM (every "-----BEGIN" line needs its "-----END" line); expected ${expected} in PEM.`,
+      `${describeKeyOrigin(source)}: not complete PEM (every "-----BEGIN" line needs its "-----END" line); expected ${expected} in PEM.`,
     );
   // One linear pass over the armour lines, paired in order: no backtracking, whatever the text.
   const lines = [...text.matchAll(/-----(BEGIN|END) ([^\r\n-]*)-----/g)];
@@ -120,10 +120,10 @@ function pemBlocks(text: string, source: KeySource, expected: string): { label: 
   return blocks;
 }
 
-function severalBlocks(source: KeySource, labels: string[], advice: string): Rs256AuthError {
+function severalBlocks(source: KeyOrigin, labels: string[], advice: string): Rs256AuthError {
   return new Rs256AuthError(
     'RS256_KEY_AMBIGUOUS',
-    `${describeKeySource(source)}: holds ${labels.length} PEM blocks (${labels.join(', ')}); expected exactly one. ${advice}`,
+    `${describeKeyOrigin(source)}: holds ${labels.length} PEM blocks (${labels.join(', ')}); expected exactly one. ${advice}`,
   );
 }
 
@@ -164,10 +164,10 @@ export function rsaKeyProblem(key: KeyObject): RsaKeyProblem | undefined {
   return undefined;
 }
 
-function checkRsa(key: KeyObject, source: KeySource): void {
+function checkRsa(key: KeyObject, source: KeyOrigin): void {
   const problem = rsaKeyProblem(key);
   if (problem) {
-    throw new Rs256AuthError(problem.code, `${describeKeySource(source)}: ${problem.reason}.`);
+    throw new Rs256AuthError(problem.code, `${describeKeyOrigin(source)}: ${problem.reason}.`);
   }
 }
 
@@ -178,7 +178,7 @@ function checkRsa(key: KeyObject, source: KeySource): void {
  * key is refused, as it means the key in place is not the one intended (or was stored decrypted).
  * @throws Rs256AuthError naming the setting and path on every failure
  */
-export async function loadPrivateKey(source: KeySource, passphrase: { setting: string; value?: string }): Promise<KeyObject> {
+export async function loadPrivateKey(source: KeyOrigin, passphrase: { setting: string; value?: string }): Promise<KeyObject> {
   const expected = 'an RSA private key (PKCS#1 or PKCS#8)';
   const blocks = pemBlocks(await readPem(source, expected), source, expected);
   if (blocks.length > 1) {
@@ -192,7 +192,7 @@ export async function loadPrivateKey(source: KeySource, passphrase: { setting: s
   if (label.includes('PUBLIC KEY') || label === 'CERTIFICATE') {
     throw new Rs256AuthError(
       'RS256_PUBLIC_KEY_AS_PRIVATE',
-      `${describeKeySource(source)}: holds a public key (${label}) where the private key belongs; ` +
+      `${describeKeyOrigin(source)}: holds a public key (${label}) where the private key belongs; ` +
         'put the private key here and the public key in the public key setting.',
     );
   }
@@ -200,13 +200,13 @@ export async function loadPrivateKey(source: KeySource, passphrase: { setting: s
   if (encrypted && !passphrase.value) {
     throw new Rs256AuthError(
       'RS256_PASSPHRASE_REQUIRED',
-      `${describeKeySource(source)}: the private key is encrypted; set ${passphrase.setting} to its passphrase.`,
+      `${describeKeyOrigin(source)}: the private key is encrypted; set ${passphrase.setting} to its passphrase.`,
     );
   }
   if (!encrypted && passphrase.value) {
     throw new Rs256AuthError(
       'RS256_CONFIG_INVALID',
-      `${passphrase.setting} is set, but the private key in ${describeKeySource(source)} is not encrypted; ` +
+      `${passphrase.setting} is set, but the private key in ${describeKeyOrigin(source)} is not encrypted; ` +
         `remove ${passphrase.setting}, or give the encrypted key.`,
     );
   }
@@ -217,11 +217,11 @@ export async function loadPrivateKey(source: KeySource, passphrase: { setting: s
     if (encrypted) {
       throw new Rs256AuthError(
         'RS256_PASSPHRASE_INVALID',
-        `${describeKeySource(source)}: the private key could not be decrypted; check ${passphrase.setting}.`,
+        `${describeKeyOrigin(source)}: the private key could not be decrypted; check ${passphrase.setting}.`,
         { cause: error },
       );
     }
-    throw new Rs256AuthError('RS256_KEY_NOT_PEM', `${describeKeySource(source)}: could not be parsed; expected ${expected} in PEM.`, {
+    throw new Rs256AuthError('RS256_KEY_NOT_PEM', `${describeKeyOrigin(source)}: could not be parsed; expected ${expected} in PEM.`, {
       cause: error,
     });
   }
@@ -237,14 +237,14 @@ export async function loadPrivateKey(source: KeySource, passphrase: { setting: s
  * certificate chain never makes its CA's key a token verifier.
  * @throws Rs256AuthError naming the setting and path on every failure
  */
-export async function loadPublicKey(source: KeySource): Promise<KeyObject> {
+export async function loadPublicKey(source: KeyOrigin): Promise<KeyObject> {
   const expected = 'an RSA public key (SPKI or PKCS#1)';
   const text = await readPem(source, expected);
   // Before anything else, and over every BEGIN line, closed or not: no private key passes, whatever surrounds it.
   if (/-----BEGIN [^\r\n-]*PRIVATE KEY-----/.test(text)) {
     throw new Rs256AuthError(
       'RS256_PRIVATE_KEY_AS_PUBLIC',
-      `${describeKeySource(source)}: holds a private key where the public key belongs; ` +
+      `${describeKeyOrigin(source)}: holds a private key where the public key belongs; ` +
         'give the public key (e.g. "openssl pkey -in private.pem -pubout") and keep the private key out of verifiers.',
     );
   }
@@ -260,7 +260,7 @@ export async function loadPublicKey(source: KeySource): Promise<KeyObject> {
   try {
     key = createPublicKey({ key: blocks[0].pem, format: 'pem' });
   } catch (error) {
-    throw new Rs256AuthError('RS256_KEY_NOT_PEM', `${describeKeySource(source)}: could not be parsed; expected ${expected} in PEM.`, {
+    throw new Rs256AuthError('RS256_KEY_NOT_PEM', `${describeKeyOrigin(source)}: could not be parsed; expected ${expected} in PEM.`, {
       cause: error,
     });
   }

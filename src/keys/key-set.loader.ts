@@ -1,15 +1,15 @@
 import { join } from 'node:path';
 import { Rs256AuthError } from '../errors/rs256-auth.error.js';
 import { listFolder, statPath } from './key-file.reader.js';
-import { describeKeySource, loadPrivateKey, loadPublicKey, publicKeyOf, rsaThumbprint, type KeySource } from './key-loader.js';
+import { describeKeyOrigin, loadPrivateKey, loadPublicKey, publicKeyOf, rsaThumbprint, type KeyOrigin } from './key-loader.js';
 import { KeySet, verificationKey, type VerificationKey } from './key-set.js';
 
 /** A configured public key: a file, a folder of key files, or an inline PEM, with an optional fixed `kid`. */
-export type PublicKeySource = KeySource & { kid?: string };
+export type PublicKeySource = KeyOrigin & { kid?: string };
 
 /** Everything needed to (re)build the key set; read again on every reload. */
 export interface KeySetSources {
-  privateKey?: KeySource;
+  privateKey?: KeyOrigin;
   passphrase: { setting: string; value?: string };
   publicKeys: PublicKeySource[];
 }
@@ -35,11 +35,11 @@ async function expand(source: PublicKeySource): Promise<PublicKeySource[]> {
     names = await listFolder(source.path);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? 'unknown error';
-    throw new Rs256AuthError('RS256_KEY_UNREADABLE', `${describeKeySource(source)}: the folder cannot be listed (${code}).`, { cause: error });
+    throw new Rs256AuthError('RS256_KEY_UNREADABLE', `${describeKeyOrigin(source)}: the folder cannot be listed (${code}).`, { cause: error });
   }
   const files = names.filter((name) => KEY_FILE.test(name)).sort();
   if (files.length === 0) {
-    throw new Rs256AuthError('RS256_KEY_NOT_FOUND', `${describeKeySource(source)}: the folder holds no .pem or .pub file; expected RSA public keys.`);
+    throw new Rs256AuthError('RS256_KEY_NOT_FOUND', `${describeKeyOrigin(source)}: the folder holds no .pem or .pub file; expected RSA public keys.`);
   }
   return files.map((name) => ({ ...source, path: join(source.path, name) }));
 }
@@ -66,7 +66,7 @@ export async function loadKeySet(sources: KeySetSources): Promise<KeySet> {
     if (existing && existing.thumbprint !== thumbprint) {
       throw new Rs256AuthError(
         'RS256_CONFIG_INVALID',
-        `kid "${kid}" names two different keys: ${describeKeySource(existing.source)} and ${describeKeySource(source)}.`,
+        `kid "${kid}" names two different keys: ${describeKeyOrigin(existing.source)} and ${describeKeyOrigin(source)}.`,
       );
     }
     // The same key listed twice (a file and the folder it is in) is one key.
@@ -91,10 +91,10 @@ export async function loadKeySet(sources: KeySetSources): Promise<KeySet> {
   }
   const own = [...byKid.values()].find(({ thumbprint }) => thumbprint === ownThumbprint);
   if (!own) {
-    const publics = entries.map((source) => describeKeySource(source)).join(', ');
+    const publics = entries.map((source) => describeKeyOrigin(source)).join(', ');
     throw new Rs256AuthError(
       'RS256_KEY_MISMATCH',
-      `No configured public key (${publics}) belongs to the private key (${describeKeySource(sources.privateKey!)}); ` +
+      `No configured public key (${publics}) belongs to the private key (${describeKeyOrigin(sources.privateKey!)}); ` +
         'tokens signed with this private key would never verify.',
     );
   }

@@ -8,6 +8,7 @@ export type KeySchedule = (now: number) => { readonly keys: KeySet; readonly unt
  * the new one, never a mix, and there is never a moment without keys.
  */
 export class KeyStore {
+  private replaced = 0;
   private schedule?: { readonly next: KeySchedule; until: number };
 
   constructor(
@@ -25,8 +26,16 @@ export class KeyStore {
     return this.current;
   }
 
+  /** How many times the set was replaced: what a verified-token cache compares to know when to start over. */
+  get version(): number {
+    // A scheduled change that is due counts before it is read.
+    if (this.schedule !== undefined && Date.now() >= this.schedule.until) this.follow(this.schedule.next);
+    return this.replaced;
+  }
+
   replace(next: KeySet): void {
     this.current = next;
+    this.replaced++;
     this.onReplace?.();
   }
 

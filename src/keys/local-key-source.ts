@@ -4,19 +4,21 @@ import { dirname } from 'node:path';
 import { messageOf } from '../errors/rs256-auth.error.js';
 import { keyPaths, loadKeySet, type KeySetSources } from './key-set.loader.js';
 import type { KeyStore } from './key-store.js';
+import type { ReloadTrigger } from './key-source.js';
+import { StoredKeySource } from './stored-key-source.js';
 import type { KeyObserver } from '../observability/key-telemetry.js';
 
 /** Editors and deploy tools write a file in several steps; one reload after they settle is enough. */
 const WATCH_SETTLE_MS = 200;
 
 /**
- * Key files read again into a key store on request: the module's own keys (KeyReloader) and each trusted issuer's
- * local keys (IssuerRegistry). A new set that passes every start-up check replaces the old one at once (which also
+ * Local keys (files, folders or inline PEMs), read again into their key store on request: the module's own keys and
+ * each trusted issuer's local keys (IssuerRegistry). A new set that passes every start-up check replaces the old one at once (which also
  * empties the verified-token cache); one that fails leaves the old set serving and logs one error naming the
  * setting and file, never key material. Files are read without blocking the event loop, and reloads run one after
  * another, so an older read never replaces a newer one.
  */
-export class LocalKeySource {
+export class LocalKeySource extends StoredKeySource {
   private readonly logger = new Logger('Rs256Auth');
   private reloading: Promise<boolean> = Promise.resolve(true);
   private watchers: FSWatcher[] = [];
@@ -25,12 +27,14 @@ export class LocalKeySource {
   constructor(
     private readonly sources: KeySetSources,
     /** Where the keys go; replaced whole on a successful reload. */
-    private readonly keyStore: KeyStore,
+    keyStore: KeyStore,
     /** Whose keys these are, for log lines: `undefined` for the module's own keys, else the issuer. */
     private readonly issuer?: string,
     /** Told of every reload that took over (audit events, key age). */
     private readonly observer?: KeyObserver,
-  ) {}
+  ) {
+    super(keyStore);
+  }
 
   /** True when at least one key comes from a file or folder, so that a reload can find anything new. */
   get hasFiles(): boolean {
@@ -39,10 +43,10 @@ export class LocalKeySource {
 
   /**
    * Reloads by itself, once writes settle, whenever something changes in a folder that holds its key files (the
-   * `watchKeyFiles` option) until `unwatch()`. Watches the folders rather than the files: deploy tools replace a file
+   * `watchKeyFiles` option) until `stop()`. Watches the folders rather than the files: deploy tools replace a file
    * by renaming a new one over it, after which a watch on the old file would see nothing more.
    */
-  watch(): void {
+  override watch(): void {
     if (this.watchers.length > 0) return;
     const folders = new Set(keyPaths(this.sources).map((path) => (isFolder(path) ? path : dirname(path))));
     for (const folder of folders) {
@@ -50,7 +54,7 @@ export class LocalKeySource {
       try {
         watcher = watch(folder, { persistent: false }, () => {
           clearTimeout(this.settle);
-          this.settle = setTimeout(() => void this.reload(), WATCH_SETTLE_MS);
+          this.settle = setTimeout(() => void this.reload('watch'), WATCH_SETTLE_MS);
         });
       } catch (error) {
         // The folder is gone since the keys were read, or the system's limit on watches is reached (ENOSPC, common in
@@ -66,7 +70,7 @@ export class LocalKeySource {
   }
 
   /** Stops watching (a reload under way still finishes). */
-  unwatch(): void {
+  override stop(): void {
     clearTimeout(this.settle);
     for (const watcher of this.watchers) watcher.close();
     this.watchers = [];
@@ -76,7 +80,7 @@ export class LocalKeySource {
    * Reloads now, after any reload under way. Resolves to whether the new set took over; on failure the current set
    * stays in force (it never rejects).
    */
-  reload(): Promise<boolean> {
+  override reload(_trigger: ReloadTrigger = 'operator'): Promise<boolean> {
     this.reloading = this.reloading.then(() => this.reloadNow());
     return this.reloading;
   }

@@ -1,6 +1,7 @@
 import type { X509Certificate } from 'node:crypto';
-import { isIPv4 } from 'node:net';
+import { isIPv4, type BlockList } from 'node:net';
 import type { MtlsConfig } from '../options/rs256-auth-config.js';
+import { proxyBlockList } from '../options/proxy-addresses.js';
 
 /** The parts of an HTTP request (Express's, or Fastify's `request`) a client certificate is found in. */
 interface RequestLike {
@@ -38,8 +39,19 @@ function fromHeader(value: string | string[] | undefined): PresentedCertificate 
 /** Whether the connection comes from a configured proxy: by the socket's own address, never a forwarded one. */
 function fromTrustedProxy(config: MtlsConfig, request: RequestLike): boolean {
   const address = request.socket?.remoteAddress;
-  return address !== undefined && config.trustedProxies !== undefined && config.trustedProxies.check(address, isIPv4(address) ? 'ipv4' : 'ipv6');
+  if (address === undefined || config.trustedProxies === undefined) return false;
+  let proxies = proxyLists.get(config);
+  if (proxies === undefined) {
+    proxies = proxyBlockList(config.trustedProxies, (item) => {
+      throw new Error(`Unchecked proxy address ${item}`);
+    });
+    proxyLists.set(config, proxies);
+  }
+  return proxies.check(address, isIPv4(address) ? 'ipv4' : 'ipv6');
 }
+
+/** The block list of each configuration's proxies, built on first use (start-up has checked every address). */
+const proxyLists = new WeakMap<MtlsConfig, BlockList>();
 
 /**
  * The client certificate of a request: the one its trusted proxy passed in `certificateHeader`, or else the one

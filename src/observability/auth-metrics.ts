@@ -59,6 +59,8 @@ export type SessionOperation = 'issued' | 'refreshed' | 'reuse_detected' | 'revo
  * tens, an RSA-4096 one or an async `validate` up to milliseconds; the SDK's default buckets (from 5 s up) would put every one in the first.
  */
 const VERIFICATION_BUCKETS = [0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1];
+/** Seconds buckets for a revocation's way to the other instances: milliseconds on a healthy network, seconds when not. */
+const PROPAGATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 /** Verification times held between two collections before they are recorded anyway (9 KiB with their attributes). */
 export const PENDING_CAPACITY = 1024;
 /** Seconds buckets for fetches from an issuer, bounded by `jwksTimeout`. */
@@ -91,6 +93,7 @@ export class AuthMetrics {
   private readonly fetches: Counter;
   private readonly fetchDuration: Histogram;
   private readonly sessionOperations: Counter;
+  private readonly propagation: Histogram;
   /** Histogram attributes by outcome, each twice: not cached (even index), cached (odd). */
   private readonly durationAttributes: Attributes[] = [];
   private readonly durationOffset = new Map<string, number>();
@@ -136,6 +139,11 @@ export class AuthMetrics {
       description: 'Sessions issued and refreshed, refresh-token reuse detected, and revocations recorded.',
       unit: '{operation}',
       valueType: ValueType.INT,
+    });
+    this.propagation = meter.createHistogram('rs256auth.revocation.propagation.duration', {
+      description: "Time from a revocation's recording by the shared session store (its clock) to its arrival on this instance (this one's).",
+      unit: 's',
+      advice: { explicitBucketBoundaries: PROPAGATION_BUCKETS },
     });
     const reasons = ['accepted', 'error', ...REASONS];
     reasons.forEach((reason, offset) => this.reasonOffset.set(reason, offset));
@@ -219,6 +227,11 @@ export class AuthMetrics {
 
   session(operation: SessionOperation): void {
     this.sessionOperations.add(1, this.sessionAttributes.get(operation));
+  }
+
+  /** A revocation arrived from the shared store's channel this long (ms) after the store recorded it. */
+  revocationPropagated(lagMs: number): void {
+    this.propagation.record(lagMs / 1000);
   }
 
   /**

@@ -1,26 +1,20 @@
 import { Rs256AuthError } from '../errors/rs256-auth.error.js';
 import type { IssuerResolver, TrustedIssuerOptions } from './rs256-auth-options.interface.js';
+import type { KeySet } from '../keys/key-set.js';
 import { loadKeySet, type KeySetSources, type PublicKeySource } from '../keys/key-set.loader.js';
 import { quotedUrl } from '../observability/redacted-url.js';
 import type { SettingsReader } from './from-env.js';
 import { invalid, shown } from './parse.js';
 import { refuseLocalKeys } from './resolve-keys.js';
 import { remoteBounds } from './resolve-remote.js';
-import type { RemoteKeySettings, Rs256AuthConfig, TrustedIssuer } from './rs256-auth-config.js';
+import type { IssuerDefaults, Rs256AuthConfig, TrustedIssuer, TrustedIssuers } from './rs256-auth-config.js';
 import { fetchableUrl } from './urls.js';
 
-/** A trusted issuer as its settings say, before its local key files (if any) are read. */
-type CheckedIssuer = Omit<TrustedIssuer, 'keys'> & { readonly keys: { readonly remote: RemoteKeySettings } | { readonly sources: KeySetSources } };
-
-/** What an issuer's entry does not say itself: the module's audience and required claims, and the fetch bounds. */
-interface IssuerDefaults {
-  audience?: readonly string[];
-  requiredClaims: readonly string[];
-  bounds: Omit<RemoteKeySettings, 'uri' | 'discover'>;
-}
-
-/** One entry of JWT_TRUSTED_ISSUERS / trustedIssuers, checked as start-up checks every setting. */
-function trustedIssuer(entry: unknown, setting: string, defaults: IssuerDefaults): CheckedIssuer {
+/**
+ * One entry of JWT_TRUSTED_ISSUERS / trustedIssuers (or an `issuerResolver`'s answer), checked as start-up checks
+ * every setting. Its local key files, if any, are not read here: see {@link loadIssuerKeys}.
+ */
+export function trustedIssuer(entry: unknown, setting: string, defaults: IssuerDefaults): TrustedIssuer {
   const options = (typeof entry === 'string' ? { issuer: entry } : entry) as Partial<TrustedIssuerOptions> | null;
   if (typeof options !== 'object' || options === null || typeof options.issuer !== 'string' || options.issuer.trim() === '') {
     throw invalid(setting, entry, 'issuer URLs, or objects { issuer, jwksUri?, publicKeyPath?, publicKey?, audience?, requiredClaims? }');
@@ -40,14 +34,16 @@ function trustedIssuer(entry: unknown, setting: string, defaults: IssuerDefaults
   if (sources > 1) {
     throw new Rs256AuthError('RS256_CONFIG_INVALID', `${at} has more than one of jwksUri, publicKeyPath and publicKey; give its keys one way.`);
   }
-  let keys: CheckedIssuer['keys'];
+  let keys: TrustedIssuer['keys'];
   if (publicKeyPaths !== undefined || options.publicKey !== undefined) {
     const publicKeys: PublicKeySource[] = publicKeyPaths
       ? publicKeyPaths.map((path) => ({ setting: `${at} publicKeyPath`, path, inlineSetting: `${at} publicKey` }))
       : [{ setting: `${at} publicKey`, inline: String(options.publicKey) }];
     keys = { sources: { publicKeys, passphrase: { setting: 'privateKeyPassphrase option' } } };
   } else if (options.jwksUri !== undefined) {
-    keys = { remote: { uri: fetchableUrl(String(options.jwksUri), `${at} jwksUri`, defaults.bounds.allowHttp, 'a JWK Set'), ...defaults.bounds } };
+    keys = {
+      remote: { uri: fetchableUrl(String(options.jwksUri), `${at} jwksUri`, defaults.bounds.allowHttp, 'a JWK Set').href, ...defaults.bounds },
+    };
   } else {
     fetchableUrl(issuer, at, defaults.bounds.allowHttp, 'an issuer (its keys are found by discovery)');
     keys = { remote: { discover: issuer, ...defaults.bounds } };
@@ -56,9 +52,19 @@ function trustedIssuer(entry: unknown, setting: string, defaults: IssuerDefaults
   return { issuer, keys, audience: list(options.audience, 'audience') ?? defaults.audience, requiredClaims };
 }
 
-/** An issuer with its local keys (if any) read, at start-up or when the resolver answers while requests are served. */
-async function withKeys({ keys, ...issuer }: CheckedIssuer): Promise<TrustedIssuer> {
-  return { ...issuer, keys: 'remote' in keys ? keys : { local: await loadKeySet(keys.sources), sources: keys.sources } };
+/**
+ * An issuer's local keys, read at start-up or when the resolver answers while requests are served (without blocking
+ * the event loop); `undefined` for an issuer whose keys are fetched.
+ * @throws Rs256AuthError naming the setting and path at fault
+ */
+export async function loadIssuerKeys({ keys }: TrustedIssuer): Promise<KeySet | undefined> {
+  return 'sources' in keys ? loadKeySet(keys.sources) : undefined;
+}
+
+/** Several trusted issuers, with the keys of those that have local ones, by issuer. */
+export interface ResolvedIssuers {
+  readonly trustedIssuers: TrustedIssuers;
+  readonly keys: ReadonlyMap<string, KeySet>;
 }
 
 /** The entries of the setting: an array as the option, issuer URLs comma-separated or a JSON array as the variable. */
@@ -99,7 +105,7 @@ export async function resolveTrustedIssuers(
   keySources: KeySetSources,
   audience: string[] | undefined,
   requiredClaims: readonly string[],
-): Promise<Rs256AuthConfig['trustedIssuers']> {
+): Promise<ResolvedIssuers | undefined> {
   const value = reader.raw('trustedIssuers');
   const setting = reader.label('trustedIssuers');
   if (value === undefined && resolver === undefined) {
@@ -124,22 +130,27 @@ export async function resolveTrustedIssuers(
   refuseLocalKeys(value === undefined ? 'issuerResolver option' : setting, keySources);
   const defaults: IssuerDefaults = { audience, requiredClaims, bounds: remoteBounds(reader) };
   const list: TrustedIssuer[] = [];
+  const keys = new Map<string, KeySet>();
   for (const entry of entries) {
-    list.push(await withKeys(trustedIssuer(entry, setting, defaults)));
+    const trusted = trustedIssuer(entry, setting, defaults);
+    const local = await loadIssuerKeys(trusted);
+    list.push(trusted);
+    if (local) keys.set(trusted.issuer, local);
   }
   const twice = list.find((entry, index) => list.findIndex((other) => other.issuer === entry.issuer) !== index);
   if (twice) {
     throw new Rs256AuthError('RS256_CONFIG_INVALID', `${setting} lists issuer ${quotedUrl(twice.issuer)} twice; list each issuer once.`);
   }
-  return {
+  const trustedIssuers: TrustedIssuers = {
     list,
     resolver,
     cacheSize: reader.read('issuerCacheSize'),
     newPerMinute: reader.read('newIssuersPerMinute'),
     allowHttp: defaults.bounds.allowHttp,
     resolverBounds: { cooldownMs: defaults.bounds.cooldownMs, timeoutMs: defaults.bounds.timeoutMs },
-    resolve: async (options, at) => withKeys(trustedIssuer(options, at, defaults)),
+    defaults,
   };
+  return { trustedIssuers, keys };
 }
 
 /**

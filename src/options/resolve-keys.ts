@@ -1,5 +1,5 @@
 import { Rs256AuthError } from '../errors/rs256-auth.error.js';
-import type { KeySource } from '../keys/key-loader.js';
+import type { KeyOrigin } from '../keys/key-loader.js';
 import type { KeySet } from '../keys/key-set.js';
 import { keyPaths, loadKeySet, type KeySetSources, type PublicKeySource } from '../keys/key-set.loader.js';
 import type { SettingsReader } from './from-env.js';
@@ -20,7 +20,7 @@ function inlineSetting(reader: SettingsReader, path: 'privateKeyPath' | 'publicK
   return reader.label(path).endsWith(' option') ? `${SETTINGS[inline].option} option` : SETTINGS[inline].env;
 }
 
-function privateKeySource(reader: SettingsReader): KeySource | undefined {
+function privateKeySource(reader: SettingsReader): KeyOrigin | undefined {
   refuseBoth(reader, 'privateKeyPath', 'privateKey');
   const path = reader.read('privateKeyPath');
   if (path !== undefined) {
@@ -110,7 +110,7 @@ export function watchKeyFiles(reader: SettingsReader, keySources: KeySetSources,
   const watch = reader.read('watchKeyFiles');
   const hasFiles = trustedIssuers
     ? trustedIssuers.resolver !== undefined ||
-      trustedIssuers.list.some((trusted) => 'local' in trusted.keys && keyPaths(trusted.keys.sources).length > 0)
+      trustedIssuers.list.some((trusted) => 'sources' in trusted.keys && keyPaths(trusted.keys.sources).length > 0)
     : keyPaths(keySources).length > 0;
   if (watch && !hasFiles) {
     const setting = reader.label('watchKeyFiles');

@@ -1,27 +1,11 @@
-import { BlockList, isIP } from 'node:net';
 import { Rs256AuthError } from '../errors/rs256-auth.error.js';
 import type { SettingsReader } from './from-env.js';
 import { invalid } from './parse.js';
 import type { MtlsConfig } from './rs256-auth-config.js';
+import { proxyBlockList } from './proxy-addresses.js';
 import { HTTP_TOKEN } from '../transports/token-extractors.js';
 
 const MODES = ['off', 'when-bound', 'required'] as const;
-
-/** `10.0.0.0/8`, `::1`, `fd00::/8`: the proxy addresses as a block list, each item checked. */
-function proxyList(reader: SettingsReader, items: readonly string[]): BlockList {
-  const list = new BlockList();
-  for (const item of items) {
-    const [address, prefix, extra] = item.split('/');
-    const family = isIP(address);
-    const bits = family === 4 ? 32 : 128;
-    const length = prefix === undefined ? bits : /^\d{1,3}$/.test(prefix) ? Number(prefix) : -1;
-    if (family === 0 || extra !== undefined || length < 0 || length > bits) {
-      throw invalid(reader.label('mtlsTrustedProxies'), item, "IPv4 or IPv6 addresses or CIDR ranges such as '10.0.0.0/8' or '::1'");
-    }
-    list.addSubnet(address, length, family === 4 ? 'ipv4' : 'ipv6');
-  }
-  return list;
-}
 
 /**
  * Certificate-bound tokens (RFC 8705 §3): `undefined` when off. A certificate header is believed only from the
@@ -66,6 +50,15 @@ export function resolveMtls(reader: SettingsReader): MtlsConfig | undefined {
   }
   return {
     bound: bound as MtlsConfig['bound'],
-    ...(header !== undefined && proxies !== undefined && { certificateHeader: header.toLowerCase(), trustedProxies: proxyList(reader, proxies) }),
+    ...(header !== undefined &&
+      proxies !== undefined && { certificateHeader: header.toLowerCase(), trustedProxies: checkedProxies(reader, proxies) }),
   };
+}
+
+/** The proxy addresses, each checked to be an address or a CIDR range (kept as written: the config is plain data). */
+function checkedProxies(reader: SettingsReader, items: readonly string[]): readonly string[] {
+  proxyBlockList(items, (item) => {
+    throw invalid(reader.label('mtlsTrustedProxies'), item, "IPv4 or IPv6 addresses or CIDR ranges such as '10.0.0.0/8' or '::1'");
+  });
+  return items;
 }

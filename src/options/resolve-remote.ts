@@ -57,7 +57,7 @@ export function resolveRemoteJwks(reader: SettingsReader, keySources: KeySetSour
   if (jwksUri !== undefined) {
     const uri = fetchableUrl(jwksUri, reader.label('jwksUri'), allowHttp, 'a JWK Set');
     refuseLocalKeys(reader.label('jwksUri'), keySources);
-    return { uri, ...remoteBounds(reader) };
+    return { uri: uri.href, ...remoteBounds(reader) };
   }
   fetchableUrl(issuerUrl!, reader.label('issuerUrl'), allowHttp, 'an issuer');
   refuseLocalKeys(reader.label('issuerUrl'), keySources);

@@ -2,7 +2,6 @@ import type { ConfigService } from '@nestjs/config';
 import { Rs256AuthError } from '../errors/rs256-auth.error.js';
 import type { Rs256AuthModuleOptions, TokenExtractor } from './rs256-auth-options.interface.js';
 import { KeySet } from '../keys/key-set.js';
-import { KeyStore } from '../keys/key-store.js';
 import { quotedUrl } from '../observability/redacted-url.js';
 import { firstOf, fromAuthHeader, fromCookie, HTTP_TOKEN } from '../transports/token-extractors.js';
 import { checkEnvNames, refuseSecrets } from './env-names.js';
@@ -18,13 +17,36 @@ import { resolveMtls } from './resolve-mtls.js';
 import { TOKEN_PROFILES, type ClaimPath, type Rs256AuthConfig, type TokenProfile } from './rs256-auth-config.js';
 import { SETTINGS } from './settings.js';
 import { typMediaType } from './token-type.js';
+import { deepFrozen } from './deep-frozen.js';
+
+/** The keys read while the configuration was resolved: the module's own, and those of trusted issuers with local keys. */
+export interface LoadedKeys {
+  /** The module's own key set: empty where keys are fetched, or with several issuers. */
+  readonly own: KeySet;
+  /** Trusted issuers' local key sets, by issuer. */
+  readonly issuers: ReadonlyMap<string, KeySet>;
+}
+
+/** The configuration, frozen, with the keys it names read (the key source's starting point). */
+export interface ResolvedRs256Auth {
+  readonly config: Rs256AuthConfig;
+  readonly keys: LoadedKeys;
+}
+
+/**
+ * {@link resolveRs256Auth} without the keys: the frozen configuration alone.
+ * @throws Rs256AuthError (as a rejection) naming the setting (and path) at fault
+ */
+export async function resolveRs256AuthConfig(options: Rs256AuthModuleOptions = {}, config?: ConfigService): Promise<Rs256AuthConfig> {
+  return (await resolveRs256Auth(options, config)).config;
+}
 
 /**
  * Merges module options over `ConfigService` values, validates them and loads the keys. Runs once, while the
  * module is built, so a bad configuration stops start-up instead of failing the first request.
  * @throws Rs256AuthError (as a rejection) naming the setting (and path) at fault
  */
-export async function resolveRs256AuthConfig(options: Rs256AuthModuleOptions = {}, config?: ConfigService): Promise<Rs256AuthConfig> {
+export async function resolveRs256Auth(options: Rs256AuthModuleOptions = {}, config?: ConfigService): Promise<ResolvedRs256Auth> {
   refuseSecrets(options, config);
   if (config) {
     checkEnvNames(options.ignoreEnv);
@@ -33,23 +55,23 @@ export async function resolveRs256AuthConfig(options: Rs256AuthModuleOptions = {
   const audience = reader.read('audience');
   const keySources = keySetSources(reader);
   const requiredClaims = claimNames(reader);
-  const trustedIssuers = await resolveTrustedIssuers(reader, options.issuerResolver, keySources, audience, requiredClaims);
+  const issuers = await resolveTrustedIssuers(reader, options.issuerResolver, keySources, audience, requiredClaims);
+  const trustedIssuers = issuers?.trustedIssuers;
   const remoteJwks = resolveRemoteJwks(reader, keySources);
   refuseRemoteKeySettings(reader, remoteJwks, trustedIssuers);
   refuseIssuerCacheSize(reader, trustedIssuers);
   const issuer = resolveIssuer(reader);
   const tokenProfile = resolveTokenProfile(reader, issuer, audience);
   const transport = resolveTransport(reader, options.jwtFromRequest);
-  // A resource server starts with no key; RemoteJwks fills the set from the issuer. With several issuers each has
-  // its own keys (IssuerRegistry), and this set stays empty.
-  // With rotation on, KeyRotation fills the set from its store once the module starts.
-  const keys = remoteJwks || trustedIssuers || rotationOn(reader) ? new KeySet([]) : await loadLocalKeys(keySources);
+  // A resource server starts with no key; its RemoteKeySource fills the set from the issuer. With several issuers each
+  // has its own keys (IssuerRegistry), and this set stays empty. With rotation on, the rotating key source fills it
+  // from its store while the module is built.
+  const own = remoteJwks || trustedIssuers || rotationOn(reader) ? new KeySet([]) : await loadLocalKeys(keySources);
   const expiresIn = reader.read('expiresIn');
   const clockTolerance = reader.read('clockTolerance');
   const publishing = resolvePublishing(reader, issuer, remoteJwks !== undefined || trustedIssuers !== undefined);
   const sessions = reader.read('sessions') ? resolveSessions(reader, options.redisClient) : undefined;
-  return {
-    keyStore: new KeyStore(keys),
+  const resolved: Rs256AuthConfig = {
     remoteJwks,
     trustedIssuers,
     keySources,
@@ -80,6 +102,7 @@ export async function resolveRs256AuthConfig(options: Rs256AuthModuleOptions = {
     // Last: every other setting is checked first, so a mistake there is named before the missing audience is.
     acceptAnyAudience: resolveAudienceCheck(reader, audience, remoteJwks, trustedIssuers),
   };
+  return { config: deepFrozen(resolved), keys: { own, issuers: issuers?.keys ?? new Map() } };
 }
 
 /** `debug` or `warn`; `false`, `off` (or any word a boolean reads as false) logs nothing. */

@@ -1,16 +1,15 @@
-import type { BlockList } from 'node:net';
-import type { IssuerResolver, TokenExtractor, TrustedIssuerOptions } from './rs256-auth-options.interface.js';
-import type { KeySet } from '../keys/key-set.js';
+import type { IssuerResolver, TokenExtractor } from './rs256-auth-options.interface.js';
 import type { KeySetSources } from '../keys/key-set.loader.js';
-import type { KeyStore } from '../keys/key-store.js';
 import type { RedisTopology } from './redis-topology.js';
 import type { RotationTimes } from './rotation-times.js';
 
-/** The configuration in force after options and environment are merged, validated and the keys parsed. */
+/**
+ * The configuration in force after options and environment are merged and validated: deeply frozen plain data (no
+ * live state, no functions but the application's own callbacks). The keys in force live in the key source
+ * (keys/key-source.ts), not here.
+ */
 export interface Rs256AuthConfig {
-  /** The key set in force; replaced whole when keys are reloaded. */
-  readonly keyStore: KeyStore;
-  /** Where the keys come from, read again by every reload. */
+  /** Where the module's own keys come from (one issuer, local keys), read again by every reload. */
   readonly keySources: KeySetSources;
   readonly issuer?: string;
   /** Accepted audiences; the first is written into issued tokens. */
@@ -103,7 +102,7 @@ export interface MtlsConfig {
   /** The header (lower case) a trusted proxy passes the client certificate in; `undefined` without a proxy. */
   readonly certificateHeader?: string;
   /** The proxies whose header is believed, by socket address; set exactly when `certificateHeader` is. */
-  readonly trustedProxies?: BlockList;
+  readonly trustedProxies?: readonly string[];
 }
 
 export interface SessionsConfig {
@@ -125,7 +124,7 @@ export interface SessionsConfig {
 /** Where an issuer's JWK Set is, and the bounds every fetch of it (and of the issuer's metadata) keeps to. */
 export interface RemoteKeySettings {
   /** The JWK Set's URI, when configured directly. */
-  readonly uri?: URL;
+  readonly uri?: string;
   /** The issuer whose metadata names the JWK Set (`jwks_uri`), when it is discovered. */
   readonly discover?: string;
   readonly cacheMaxAgeMs: number;
@@ -146,10 +145,10 @@ export interface TrustedIssuer {
   /** The `iss` value, compared exactly. */
   readonly issuer: string;
   /**
-   * Its keys: fetched (from a JWK Set URI or by discovery), or local public keys, read at start-up (or when the
-   * resolver answers) and read again from `sources` on `SIGHUP` (and, with `watchKeyFiles`, when they change).
+   * Its keys: fetched (from a JWK Set URI or by discovery), or local public keys, read from `sources` at start-up (or
+   * when the resolver answers) and again on `SIGHUP` (and, with `watchKeyFiles`, when they change).
    */
-  readonly keys: { readonly remote: RemoteKeySettings } | { readonly local: KeySet; readonly sources: KeySetSources };
+  readonly keys: { readonly remote: RemoteKeySettings } | { readonly sources: KeySetSources };
   readonly audience?: readonly string[];
   readonly requiredClaims: readonly string[];
 }
@@ -170,11 +169,15 @@ export interface TrustedIssuers {
    * resolver that fails is asked again only after `cooldownMs`, one that has not answered within `timeoutMs` fails.
    */
   readonly resolverBounds: { readonly cooldownMs: number; readonly timeoutMs: number };
-  /**
-   * How a resolved issuer's options become a `TrustedIssuer`: the same checks as the configured ones, with its key
-   * files (if any) read without blocking the event loop.
-   */
-  readonly resolve: (options: TrustedIssuerOptions, setting: string) => Promise<TrustedIssuer>;
+  /** What a resolved issuer's options do not say themselves, checked as the configured ones are (see trustedIssuer). */
+  readonly defaults: IssuerDefaults;
+}
+
+/** What a trusted issuer's entry does not say itself: the module's audience and required claims, and the fetch bounds. */
+export interface IssuerDefaults {
+  readonly audience?: readonly string[];
+  readonly requiredClaims: readonly string[];
+  readonly bounds: Omit<RemoteKeySettings, 'uri' | 'discover'>;
 }
 
 /** A claim path split into member names: `realm_access.roles` is `['realm_access', 'roles']`. */

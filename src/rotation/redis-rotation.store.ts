@@ -31,7 +31,7 @@ export class RedisRotationStore implements RotationStore {
     this.lockKey = `${base}rotation:lock`;
     this.description = `Redis (${this.keysKey})`;
     client.defineCommand('rs256AuthRotationRelease', { lua: RELEASE_SCRIPT, numberOfKeys: 1 });
-    // A connection error fails the command under way, which KeyRotation logs and retries; the event itself would
+    // A connection error fails the command under way, which RotatingKeySource logs and retries; the event itself would
     // only be printed again by ioredis as unhandled.
     if (owned) client.on('error', () => undefined);
     // Never what keeps the process alive: should another provider stop start-up, Nest closes nothing it built, and

@@ -1,202 +1,29 @@
 import { Logger } from '@nestjs/common';
-import type { Cluster, Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import type { SessionsConfig } from '../options/rs256-auth-config.js';
 import { Rs256AuthError, messageOf } from '../errors/rs256-auth.error.js';
 import { redactedText } from '../observability/redacted-url.js';
-import { openRedis, processHold, type RedisClient, type RedisConnections } from './redis-clients.js';
+import { openRedis, processHold, whenReady, withinTimeout, type RedisClient, type RedisConnections } from './redis-clients.js';
+import { evictionPolicies, evictionRisk, incarnationOf, serverInfos } from './redis-server-info.js';
+import { defineScripts, type ScriptCommands } from './redis-scripts.js';
+import { parseMessage, parseRevocations } from './redis-messages.js';
+import { loadState, reseed, RESEED_LOCK_MS, type ReseedTarget } from './redis-list-sync.js';
 import type {
   NewSession,
   Revocation,
   RevocationRequest,
-  RevocationSink,
   RotateResult,
   RotationRequest,
   SessionLifetimes,
   SessionStore,
+  SharedStateSink,
 } from './session-store.interface.js';
 
 type RedisSettings = NonNullable<SessionsConfig['redis']>;
 
-/** Lua helpers every script starts with: the server's clock in ms, and ms formatted whole (%.0f, as Lua's default rounds). */
-const PRELUDE = `
-local function ms(x) return string.format('%.0f', x) end
-local function clock()
-  local t = redis.call('TIME')
-  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-end
-local function cutOff(key, sub, now)
-  local latest = -1
-  for _, v in ipairs(redis.call('HMGET', key, 'sub:' .. sub, 'all:')) do
-    if v then
-      local sep = string.find(v, '|', 1, true)
-      if tonumber(string.sub(v, 1, sep - 1)) > now then latest = math.max(latest, tonumber(string.sub(v, sep + 1))) end
-    end
-  end
-  return latest
-end
-local function merge(hash, index, field, untilMs, before, now)
-  local known = redis.call('HGET', hash, field)
-  if known then
-    local sep = string.find(known, '|', 1, true)
-    untilMs = math.max(untilMs, tonumber(string.sub(known, 1, sep - 1)))
-    before = math.max(before, tonumber(string.sub(known, sep + 1)))
-  end
-  if untilMs > now then
-    redis.call('HSET', hash, field, ms(untilMs) .. '|' .. ms(before))
-    redis.call('ZADD', index, ms(untilMs), field)
-  end
-end
-`;
-
-/**
- * Starts a session, stamped by the server's clock after every cut-off in force for its subject (a sign-in in the
- * same millisecond as a "sign out everywhere", but after it, is not covered by it).
- * KEYS: the session, the cut-offs hash. ARGV: sub, claims (JSON), family hash, first token's hash, idle ms, max ms.
- */
-const CREATE_SCRIPT = `${PRELUDE}
-local now = clock()
-local stamp = math.max(now, cutOff(KEYS[2], ARGV[1], now) + 1)
-redis.call('HSET', KEYS[1], 'sub', ARGV[1], 'c', ARGV[2], 'f', ARGV[3], 'cur', ARGV[4], 'born', ms(stamp), 'at', ms(stamp))
-redis.call('PEXPIREAT', KEYS[1], ms(stamp + math.min(tonumber(ARGV[5]), tonumber(ARGV[6]))))
-return ms(stamp)
-`;
-
-/**
- * Rotates a session's refresh token, or tells why not (see `RotateResult`). A token whose family hash differs
- * was not issued for this session (whoever knows a `sid` from an access token cannot end its session). Past the
- * session's absolute lifetime (by the lifetime asked for now, which may be shorter than the one its key's expiry was
- * set with) nothing is handed out. On reuse the session is deleted and its `sid` revoked and published in the same
- * step: its access tokens are refused everywhere even if the instance never hears back.
- * KEYS: the session, the cut-offs hash, the revocations hash and its expiry index. ARGV: presented hash, family
- * hash, successor hash, nonce, idle ms, max ms, grace ms, channel, sid, access ms and refresh ms of a revocation.
- */
-const ROTATE_SCRIPT = `${PRELUDE}
-local s = redis.call('HMGET', KEYS[1], 'sub', 'c', 'f', 'born', 'at', 'cur', 'prev', 'r')
-if not s[1] or s[3] ~= ARGV[2] then return {'unknown'} end
-local now = clock()
-local born, at = tonumber(s[4]), tonumber(s[5])
-if now >= born + tonumber(ARGV[6]) then
-  redis.call('DEL', KEYS[1])
-  return {'unknown'}
-end
-local cut = cutOff(KEYS[2], s[1], now)
-if at <= cut then
-  redis.call('DEL', KEYS[1])
-  return {'revoked'}
-end
-if ARGV[1] == s[6] then
-  local stamp = math.max(now, at, cut + 1)
-  redis.call('HSET', KEYS[1], 'prev', s[6], 'cur', ARGV[3], 'at', ms(stamp), 'r', ARGV[4])
-  redis.call('PEXPIREAT', KEYS[1], ms(math.min(stamp + tonumber(ARGV[5]), born + tonumber(ARGV[6]))))
-  return {'rotated', s[1], s[2], s[4], ms(stamp), ARGV[4]}
-end
-if now - at < tonumber(ARGV[7]) then
-  if ARGV[1] == s[7] then return {'replayed', s[1], s[2], s[4], s[5], s[8] or ''} end
-  return {'superseded'}
-end
-redis.call('DEL', KEYS[1])
-local untilMs = now + math.max(tonumber(ARGV[10]), tonumber(ARGV[11]))
-merge(KEYS[3], KEYS[4], 'sid:' .. ARGV[9], untilMs, -1, now)
-local entry = {kind = 'sid', value = ARGV[9]}
-entry['until'] = untilMs
-local message = cjson.encode({entry})
-redis.call('PUBLISH', ARGV[8], message)
-return {'reused', s[1], message}
-`;
-
-/**
- * Records revocations with their times fixed by the server's clock, merged with what is known (the later `until`,
- * the later `before`); for the refresh side deletes revoked sessions and records cut-offs; sweeps expired entries;
- * publishes the batch as recorded to every instance (unless the channel is empty: a re-seed, which the other
- * instances load once instead), all in one atomic step. Values are `until|before` strings.
- * KEYS: revocations hash and its expiry index (sorted set), cut-offs hash and its expiry index, then the session key
- * of each `sid` revocation with `refreshMs`, in order. ARGV: channel or '', JSON array of revocation requests.
- */
-const REVOKE_SCRIPT = `${PRELUDE}
-local now = clock()
-local recorded = {}
-local session = 5
-for _, r in ipairs(cjson.decode(ARGV[2])) do
-  local field = r.kind .. ':' .. r.value
-  -- A session or subject revocation is kept as long as the refresh tokens it covers: instances hold it, and give it
-  -- back (refresh side included) to a server that lost it.
-  local untilMs = r['until'] or (now + math.max(r.accessMs, r.refreshMs or 0))
-  local before = -1
-  if r.kind == 'sub' or r.kind == 'all' then before = math.min(r.before or now, now) end
-  merge(KEYS[1], KEYS[2], field, untilMs, before, now)
-  if r.refreshMs and r.kind == 'sid' then
-    redis.call('DEL', KEYS[session])
-    session = session + 1
-  elseif r.refreshMs and before >= 0 then
-    merge(KEYS[3], KEYS[4], field, now + r.refreshMs, before, now)
-  end
-  local entry = {kind = r.kind, value = r.value}
-  entry['until'] = untilMs
-  if before >= 0 then entry.before = before end
-  recorded[#recorded + 1] = entry
-end
-for _, keys in ipairs({{KEYS[1], KEYS[2]}, {KEYS[3], KEYS[4]}}) do
-  for _, field in ipairs(redis.call('ZRANGEBYSCORE', keys[2], '-inf', ms(now), 'LIMIT', 0, 1000)) do
-    redis.call('HDEL', keys[1], field)
-    redis.call('ZREM', keys[2], field)
-  end
-end
-if #recorded == 0 then return '[]' end
-local message = cjson.encode(recorded)
-if ARGV[1] ~= '' then redis.call('PUBLISH', ARGV[1], message) end
-return message
-`;
-
-/**
- * Ends a re-seed: records which server incarnation now holds what the instances know, and frees the lock if this
- * instance still holds it. KEYS: epoch, lock. ARGV: incarnation, this instance's id.
- */
-const RESEEDED_SCRIPT = `
-redis.call('SET', KEYS[1], ARGV[1])
-if redis.call('GET', KEYS[2]) == ARGV[2] then redis.call('DEL', KEYS[2]) end
-return 1
-`;
-
 /** Contact is confirmed this often, at most; more often under a small staleness bound. */
 const MAX_HEARTBEAT_MS = 1000;
 const MIN_HEARTBEAT_MS = 25;
-/** Revocations given back to the server per script call after it lost them. */
-const RESEED_BATCH = 1000;
-/** Re-seed script calls sent at once: the server works while the next ones travel. */
-const RESEED_IN_FLIGHT = 4;
-/** Entries asked for per page when loading the list: each page is a short command, however long the list. */
-const LOAD_PAGE = 10_000;
-/** A page that timed out is asked for again, smaller, down to this. */
-const MIN_LOAD_PAGE = 250;
-/**
- * A load (or a re-seed) has this long of its own, whatever the command timeout: a million entries take seconds,
- * and a slow load is not an unreachable server. Past it, it starts again at the next heartbeat.
- */
-const LOAD_BUDGET_MS = 120_000;
-/** The re-seed lock outlives a crashed holder by this much at most; it is extended at every batch. */
-const RESEED_LOCK_MS = 15_000;
-/** Eviction policies that may evict the revocation list, which has no expiry: a silent fail-open. */
-const EVICTS_LIST = /^allkeys-/;
-
-/** The script commands, defined once per client (`defineCommand`: `EVALSHA`, the script text only when not cached). */
-interface ScriptCommands {
-  rs256AuthCreate(...args: (string | number)[]): Promise<string>;
-  rs256AuthRotate(...args: (string | number)[]): Promise<string[]>;
-  rs256AuthRevoke(keyCount: number, ...args: (string | number)[]): Promise<string>;
-  rs256AuthReseeded(...args: string[]): Promise<number>;
-}
-
-function parseRevocations(json: string): Revocation[] {
-  const value: unknown = JSON.parse(json);
-  return Array.isArray(value) ? (value as Revocation[]) : [];
-}
-
-/** `field:value` lines of an `INFO` reply. */
-function infoField(info: string, field: string): string | undefined {
-  return new RegExp(`^${field}:(.*)$`, 'm').exec(info)?.[1]?.trim();
-}
-
 /**
  * Sessions and revocations in Redis: one server (`JWT_REDIS_URL`), a primary found through Sentinel, a Cluster, or
  * a client the application made. One hash per session, `<prefix>session:{<sid>}`, rewritten in place at every
@@ -213,7 +40,12 @@ function infoField(info: string, field: string): string | undefined {
  * After every (re)connection the store asks the server which incarnation it is (`run_id`, of every primary on a
  * Cluster). An incarnation not yet marked in the epoch key has restarted (empty, or from an older snapshot) or
  * been failed over to (perhaps a lagging replica): one instance, under a lock, gives it back what it knows, the
- * refresh side included, without publishing it; every instance then loads the list once, in pages.
+ * refresh side included, without publishing it; every instance then loads the list once, in pages. Until then no
+ * refresh reaches the server (503): the sessions it restored may be older than what instances know of them.
+ *
+ * Every rotation leaves a mark, `<prefix>rotations` (the stamp of the session's latest rotation, kept as long as
+ * the token it spent could live), published to every instance like a revocation and given back like one: a
+ * session record restored from before its latest rotation is known as such, and its spent tokens stay refused.
  */
 export class RedisSessionStore implements SessionStore {
   readonly shared = true;
@@ -223,15 +55,23 @@ export class RedisSessionStore implements SessionStore {
   private readonly listKeys: readonly [string, string, string, string];
   /** The cut-offs hash, which creating and rotating a session read. */
   private readonly cutOffsKey: string;
+  /** The marks hash and its expiry index. */
+  private readonly marksKeys: readonly [string, string];
   /** Which server incarnation has been given back what instances know, and who is doing it. */
   private readonly epochKey: string;
   private readonly lockKey: string;
   /** Prefix of every key: on a Cluster, with the hash tag that keeps them in one slot. */
   private readonly keyBase: string;
   private readonly id = randomUUID();
-  private sink?: RevocationSink & { entries(): Revocation[] };
+  private readonly scripts: ScriptCommands;
+  private sink?: SharedStateSink;
   private heartbeat?: NodeJS.Timeout;
   private synced = false;
+  /**
+   * The server answering holds what instances know (the incarnation this view was loaded from, or one given back
+   * to): rotations may go to it. False from a disconnection until the next sync says so.
+   */
+  private refreshable = false;
   /** The view was complete once: while another instance re-seeds, it is no less current than the server's. */
   private loadedOnce = false;
   /** The server incarnation the view was last loaded from. */
@@ -257,12 +97,10 @@ export class RedisSessionStore implements SessionStore {
     this.channel = `${prefix}revocations`;
     this.cutOffsKey = `${this.keyBase}cutoffs`;
     this.listKeys = [`${this.keyBase}revocations`, `${this.keyBase}revocations:expiry`, this.cutOffsKey, `${this.keyBase}cutoffs:expiry`];
+    this.marksKeys = [`${this.keyBase}rotations`, `${this.keyBase}rotations:expiry`];
     this.epochKey = `${this.keyBase}epoch`;
     this.lockKey = `${this.keyBase}reseeding`;
-    this.commands.defineCommand('rs256AuthCreate', { lua: CREATE_SCRIPT, numberOfKeys: 2 });
-    this.commands.defineCommand('rs256AuthRotate', { lua: ROTATE_SCRIPT, numberOfKeys: 4 });
-    this.commands.defineCommand('rs256AuthRevoke', { lua: REVOKE_SCRIPT });
-    this.commands.defineCommand('rs256AuthReseeded', { lua: RESEEDED_SCRIPT, numberOfKeys: 2 });
+    this.scripts = defineScripts(this.commands);
     // Only the connections the store opened: a client from the `redisClient` factory is the application's.
     this.holds = (connections.ownsCommands ? [this.commands, this.subscriber] : [this.subscriber]).map((client) =>
       processHold(client, () => this.holdsProcess),
@@ -271,6 +109,7 @@ export class RedisSessionStore implements SessionStore {
     this.subscriber.on('error', this.onError);
     this.subscriber.on('close', () => {
       this.synced = false;
+      this.refreshable = false;
     });
     // A connection of the store's that ioredis gave up on (it does, when closed while it resolves an address) is
     // opened again: only `close` ends them.
@@ -280,14 +119,16 @@ export class RedisSessionStore implements SessionStore {
       });
     }
     this.subscriber.on('ready', () => void this.beat());
-    this.subscriber.on('message', (_channel: string, message: string) => {
+    this.subscriber.on('message', (_channel: string, text: string) => {
+      const receivedAt = Date.now();
       try {
-        const reload = RedisSessionStore.reloadOf(message);
-        if (reload !== undefined) {
-          this.reloadWanted ||= reload !== this.id;
-          return;
-        }
-        this.sink?.apply(parseRevocations(message));
+        const message = parseMessage(text);
+        if (message?.type === 'reload') {
+          this.reloadWanted ||= message.by !== this.id;
+          // An instance waiting for that re-seed syncs now rather than at its next heartbeat.
+          if (!this.synced) void this.beat();
+        } else if (message?.type === 'rotated') this.sink?.rotated(message.marks);
+        else if (message?.type === 'revocations') this.sink?.apply(message.revocations, receivedAt);
       } catch {
         this.logger.warn('Ignored a malformed message on the revocation channel.');
       }
@@ -302,10 +143,10 @@ export class RedisSessionStore implements SessionStore {
   static async connect(settings: RedisSettings, maxStalenessMs: number): Promise<RedisSessionStore> {
     const heartbeatMs = Math.max(MIN_HEARTBEAT_MS, Math.min(MAX_HEARTBEAT_MS, Math.floor(maxStalenessMs / 4)));
     const store = new RedisSessionStore(settings, heartbeatMs, await openRedis(settings.topology, settings.timeoutMs));
-    await Promise.all([store.commands, store.subscriber].map((client) => store.ready(client)));
+    await Promise.all([store.commands, store.subscriber].map((client) => whenReady(client, settings.timeoutMs)));
     if (store.commands.status === 'ready') {
       try {
-        await store.checkEviction(await store.infos(), true);
+        await store.checkEviction(await serverInfos(store.commands), true);
       } catch (error) {
         await store.close();
         throw error;
@@ -314,51 +155,26 @@ export class RedisSessionStore implements SessionStore {
     return store;
   }
 
-  async watch(sink: RevocationSink & { entries(): Revocation[] }): Promise<void> {
+  async watch(sink: SharedStateSink): Promise<void> {
     this.sink = sink;
     this.heartbeat = setInterval(() => void this.beat(), this.heartbeatMs).unref();
     await this.beat();
   }
 
-  async createSession(session: NewSession, lifetimes: SessionLifetimes): Promise<number> {
+  async createSession(session: NewSession, { idleMs, maxMs }: SessionLifetimes): Promise<number> {
     const { sid, sub, claims, family, current } = session;
-    const stamp = await this.run(() =>
-      this.scripts.rs256AuthCreate(
-        this.sessionKey(sid),
-        this.cutOffsKey,
-        sub,
-        JSON.stringify(claims),
-        family,
-        current,
-        lifetimes.idleMs,
-        lifetimes.maxMs,
-      ),
-    );
-    return Number(stamp);
+    const keys = [this.sessionKey(sid), this.cutOffsKey];
+    return Number(await this.run(() => this.scripts.rs256AuthCreate(...keys, sub, JSON.stringify(claims), family, current, idleMs, maxMs)));
   }
 
   async rotate(request: RotationRequest, { idleMs, maxMs, graceMs }: SessionLifetimes): Promise<RotateResult> {
     const { sid, presented, family, next, nonce, reuse } = request;
-    const [revocations, expiry] = this.listKeys;
-    const reply = await this.run(() =>
-      this.scripts.rs256AuthRotate(
-        this.sessionKey(sid),
-        this.cutOffsKey,
-        revocations,
-        expiry,
-        presented,
-        family,
-        next,
-        nonce,
-        idleMs,
-        maxMs,
-        graceMs,
-        this.channel,
-        sid,
-        reuse.accessMs,
-        reuse.refreshMs,
-      ),
-    );
+    if (!this.refreshable) {
+      throw new Rs256AuthError('RS256_SESSION_STORE_UNAVAILABLE', 'session store not yet given back what it lost; try again later');
+    }
+    const keys = [this.sessionKey(sid), this.cutOffsKey, this.listKeys[0], this.listKeys[1], ...this.marksKeys];
+    const args = [presented, family, next, nonce, idleMs, maxMs, graceMs, this.channel, sid, reuse.accessMs, reuse.refreshMs];
+    const reply = await this.run(() => this.scripts.rs256AuthRotate(...keys, ...args));
     const [status, sub, claims, bornAt, stamp, rotationNonce] = reply;
     if (status === 'rotated' || status === 'replayed') {
       const state = {
@@ -368,6 +184,8 @@ export class RedisSessionStore implements SessionStore {
         stamp: Number(stamp),
         nonce: rotationNonce,
       };
+      // Known here at once, as on every instance through the channel.
+      if (status === 'rotated') this.sink?.rotated([{ sid, at: state.stamp, until: Math.min(state.stamp + idleMs, state.bornAt + maxMs) }]);
       return { status, state };
     }
     if (status === 'reused') {
@@ -401,10 +219,6 @@ export class RedisSessionStore implements SessionStore {
 
   private get subscriber(): RedisClient {
     return this.connections.subscriber;
-  }
-
-  private get scripts(): ScriptCommands {
-    return this.commands as unknown as ScriptCommands;
   }
 
   private readonly onError = (error: Error): void => this.reportDown(error);
@@ -462,23 +276,24 @@ export class RedisSessionStore implements SessionStore {
    * gives it back, under a lock; while another instance holds the lock, it waits (and, complete once and subscribed
    * again, confirms its view meanwhile), as does an instance that never loaded. False while it waits.
    */
-  private async sync(sink: RevocationSink & { entries(): Revocation[] }): Promise<boolean> {
+  private async sync(sink: SharedStateSink): Promise<boolean> {
     // Subscribed first: a revocation published from here on arrives as a message; one made before is in the hash.
     await this.subscriber.subscribe(this.channel);
-    const infos = await this.infos();
+    const infos = await serverInfos(this.commands);
     await this.checkEviction(infos, false);
-    const incarnation = infos
-      .map((info) => infoField(info, 'run_id') ?? '')
-      .sort()
-      .join(',');
+    const incarnation = incarnationOf(infos);
     const mayHoldMore = this.loadedOnce && this.incarnation !== incarnation;
     if (mayHoldMore && (await this.commands.get(this.epochKey)) !== incarnation) {
-      if ((await this.commands.set(this.lockKey, this.id, 'PX', RESEED_LOCK_MS, 'NX')) !== 'OK') return true;
-      await this.reseed(sink, sink.entries(), incarnation);
+      // Held already if this instance's own re-seed failed half-way: it starts again rather than wait for the lock.
+      const locked =
+        (await this.commands.set(this.lockKey, this.id, 'PX', RESEED_LOCK_MS, 'NX')) === 'OK' || (await this.commands.get(this.lockKey)) === this.id;
+      if (!locked) return true;
+      await this.giveBack(sink, incarnation);
     } else if (!this.loadedOnce && (await this.commands.exists(this.lockKey)) === 1) {
       return false;
     }
     this.reloadWanted = false;
+    this.refreshable = true;
     // After a re-seed by this instance, its view was complete all along; after a mere reconnection, it may lack what
     // was revoked meanwhile until the load is done.
     await this.load(sink, mayHoldMore);
@@ -489,61 +304,40 @@ export class RedisSessionStore implements SessionStore {
   }
 
   /**
-   * Gives a server that restarted (or was failed over to) what this instance knows, refresh side included, in
-   * batches and without publishing them one by one (every instance would receive every batch): one message tells
-   * the other instances to load the list once.
+   * Gives a server that restarted (or was failed over to) what this instance knows (see `reseed`), then marks the
+   * incarnation as given back: one message tells the other instances to load the list once.
    */
-  private async reseed(sink: RevocationSink, known: Revocation[], incarnation: string): Promise<void> {
+  private async giveBack(sink: SharedStateSink, incarnation: string): Promise<void> {
     const started = Date.now();
-    for (let start = 0; start < known.length; start += RESEED_BATCH * RESEED_IN_FLIGHT) {
-      const now = Date.now();
-      const batches: RevocationRequest[][] = [];
-      for (let from = start; from < Math.min(known.length, start + RESEED_BATCH * RESEED_IN_FLIGHT); from += RESEED_BATCH) {
-        batches.push(
-          known.slice(from, from + RESEED_BATCH).map((entry) => ({ ...entry, refreshMs: entry.kind === 'jti' ? undefined : entry.until - now })),
-        );
-      }
-      await Promise.all(batches.map((batch) => this.writeRevocations(batch, '')));
-      await this.commands.pexpire(this.lockKey, RESEED_LOCK_MS);
-      await this.stillCurrent(sink);
-    }
+    const [known, marks] = [sink.entries(), sink.marks()];
+    const target: ReseedTarget = {
+      commands: this.commands,
+      scripts: this.scripts,
+      lockKey: this.lockKey,
+      marksKeys: this.marksKeys,
+      writeRevocations: (requests) => this.writeRevocations(requests, ''),
+      keepCurrent: () => this.stillCurrent(sink),
+    };
+    await reseed(target, known, marks);
     await this.scripts.rs256AuthReseeded(this.epochKey, this.lockKey, incarnation, this.id);
     await this.commands.publish(this.channel, JSON.stringify({ reload: this.id }));
-    if (known.length > 0)
-      this.logger.log(`Redis session store: gave ${known.length} revocations back to a restarted server in ${Date.now() - started} ms.`);
+    if (known.length + marks.length > 0) {
+      this.logger.log(
+        `Redis session store: gave ${known.length} revocations back to a restarted server, with ${marks.length} sessions' rotation marks, in ${Date.now() - started} ms.`,
+      );
+    }
   }
 
-  /**
-   * Loads the whole list in pages; a page that times out is asked for again, smaller, within the load's own budget.
-   * A view that is `current` meanwhile keeps being confirmed.
-   */
-  private async load(sink: RevocationSink, current: boolean): Promise<void> {
-    const deadline = Date.now() + LOAD_BUDGET_MS;
-    let cursor = '0';
-    let count = LOAD_PAGE;
-    do {
-      let page: [string, string[]];
-      try {
-        page = await this.commands.hscan(this.listKeys[0], cursor, 'COUNT', count);
-      } catch (error) {
-        if (this.commands.status !== 'ready' || Date.now() > deadline) throw error;
-        count = Math.max(MIN_LOAD_PAGE, Math.floor(count / 2));
-        continue;
-      }
-      const [next, flat] = page;
-      const entries: Revocation[] = [];
-      for (let i = 0; i < flat.length; i += 2) entries.push(RedisSessionStore.parseEntry(flat[i], flat[i + 1]));
-      sink.apply(entries);
-      cursor = next;
-      if (current) await this.stillCurrent(sink);
-    } while (cursor !== '0');
+  /** Loads the list and the marks in pages. A view that is `current` meanwhile keeps being confirmed. */
+  private async load(sink: SharedStateSink, current: boolean): Promise<void> {
+    await loadState(this.commands, this.listKeys[0], this.marksKeys[0], sink, () => (current ? this.stillCurrent(sink) : Promise.resolve()));
   }
 
   /**
    * During a long re-seed or reload, a view that was complete confirms itself every heartbeat: subscribed, it
    * misses nothing new, and what the server lost it holds already.
    */
-  private async stillCurrent(sink: RevocationSink): Promise<void> {
+  private async stillCurrent(sink: SharedStateSink): Promise<void> {
     if (Date.now() - this.lastConfirmed < this.heartbeatMs) return;
     const sent = Date.now();
     await this.bounded(this.subscriber.ping());
@@ -551,57 +345,15 @@ export class RedisSessionStore implements SessionStore {
     this.lastConfirmed = sent;
   }
 
-  /** `INFO` of the server, or of every primary of a Cluster. */
-  private async infos(): Promise<string[]> {
-    const nodes = this.commands.isCluster ? (this.commands as Cluster).nodes('master') : [this.commands as Redis];
-    return Promise.all(nodes.map((node) => node.info()));
-  }
-
-  /**
-   * An eviction policy that may evict the revocation list (which has no expiry) is a silent fail-open: refused at
-   * start-up, logged as an error after a reconnection. One that may evict sessions (which expire) signs users out
-   * early: a warning.
-   */
+  /** Refuses at start-up, or logs, an eviction policy that may evict the store's keys; each policy reported once. */
   private async checkEviction(infos: string[], starting: boolean): Promise<void> {
-    const policies = [...new Set(infos.map((info) => infoField(info, 'maxmemory_policy') ?? 'unknown'))].join(', ');
-    const limited = infos.some((info) => Number(infoField(info, 'maxmemory') ?? 0) > 0);
+    const policies = evictionPolicies(infos);
     if (policies === this.evictionReported) return;
     this.evictionReported = policies;
-    const advice =
-      'set maxmemory-policy to noeviction (or a volatile-* policy) on the Redis server, as the README\'s "Running several instances" section says';
-    if (EVICTS_LIST.test(policies) && limited) {
-      const message = `Redis maxmemory-policy is ${policies}: under memory pressure Redis evicts the revocation list and logged-out tokens pass again; ${advice}.`;
-      if (starting) throw new Rs256AuthError('RS256_CONFIG_INVALID', message);
-      this.logger.error(message);
-    } else if (EVICTS_LIST.test(policies)) {
-      this.logger.warn(
-        `Redis maxmemory-policy is ${policies}: once a maxmemory is set, Redis may evict the revocation list and logged-out tokens pass again; ${advice}.`,
-      );
-    } else if (/^volatile-/.test(policies)) {
-      this.logger.warn(
-        `Redis maxmemory-policy is ${policies}: under memory pressure Redis may evict sessions (their users must sign in again); noeviction avoids it.`,
-      );
-    }
-  }
-
-  /** The re-seeding instance's id when `message` asks for a reload, else `undefined`. */
-  private static reloadOf(message: string): string | undefined {
-    if (!message.startsWith('{')) return undefined;
-    const { reload } = JSON.parse(message) as { reload?: unknown };
-    return typeof reload === 'string' ? reload : undefined;
-  }
-
-  private static parseEntry(field: string, value: string): Revocation {
-    const colon = field.indexOf(':');
-    const sep = value.indexOf('|');
-    const until = Number(value.slice(0, sep));
-    const kind = field.slice(0, colon) as Revocation['kind'];
-    if (kind !== 'sub' && kind !== 'all') {
-      return { kind, value: field.slice(colon + 1), until };
-    }
-    const before = Number(value.slice(sep + 1));
-    // Written by a version that kept subjects' cut-offs in seconds: the end of that second, in ms.
-    return { kind, value: field.slice(colon + 1), until, before: before < 1e11 ? before * 1000 + 999 : before };
+    const risk = evictionRisk(infos, starting);
+    if (risk?.level === 'refuse') throw new Rs256AuthError('RS256_CONFIG_INVALID', risk.message);
+    if (risk?.level === 'error') this.logger.error(risk.message);
+    else if (risk) this.logger.warn(risk.message);
   }
 
   /** One hash per session; the hash tag keeps whatever else a session may need in its slot. */
@@ -623,16 +375,8 @@ export class RedisSessionStore implements SessionStore {
   }
 
   /** `reply`, or a failure once the timeout has passed without it. */
-  private async bounded<T>(reply: Promise<T>): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, fail) => {
-      timer = setTimeout(() => fail(new Error(`no reply within ${this.settings.timeoutMs} ms`)), this.settings.timeoutMs);
-    });
-    try {
-      return await Promise.race([reply, timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
+  private bounded<T>(reply: Promise<T>): Promise<T> {
+    return withinTimeout(reply, this.settings.timeoutMs);
   }
 
   private reportDown(error: unknown): void {
@@ -641,18 +385,5 @@ export class RedisSessionStore implements SessionStore {
       // ioredis messages name the host and port, but what they quote is shown by the one rule for URLs.
       this.logger.warn(`Redis session store unreachable (${redactedText(messageOf(error))}); retrying.`);
     }
-  }
-
-  private ready(client: RedisClient): Promise<void> {
-    if (client.status === 'ready') return Promise.resolve();
-    return new Promise((done) => {
-      const finish = (): void => {
-        clearTimeout(timer);
-        client.off('ready', finish);
-        done();
-      };
-      const timer = setTimeout(finish, this.settings.timeoutMs);
-      client.once('ready', finish);
-    });
   }
 }

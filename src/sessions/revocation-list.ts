@@ -3,7 +3,7 @@ import type { Rs256AuthConfig } from '../options/rs256-auth-config.js';
 import { Rs256AuthError } from '../errors/rs256-auth.error.js';
 import type { JwtClaims } from '../interfaces/jwt-claims.interface.js';
 import { RS256_AUTH_CONFIG, SESSION_STORE } from '../rs256-auth.constants.js';
-import type { Revocation, RevocationSink, SessionStore } from './session-store.interface.js';
+import type { Revocation, RotationMark, SessionStore, SharedStateSink } from './session-store.interface.js';
 import { covers, issueStamp, mergeCutOff, type CutOff } from './cut-off.js';
 import { SETTINGS } from '../options/settings.js';
 import { AuthMetrics } from '../observability/auth-metrics.js';
@@ -18,11 +18,16 @@ const PRUNE_INTERVAL_MS = 60_000;
  * token (`RS256_TOKEN_REVOCATION_STALE`) unless fail-open is configured.
  */
 @Injectable()
-export class RevocationList implements RevocationSink, OnModuleInit, OnModuleDestroy {
+export class RevocationList implements SharedStateSink, OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('Rs256Auth');
   private readonly byJti = new Map<string, number>();
   private readonly bySid = new Map<string, number>();
   private readonly bySub = new Map<string, CutOff>();
+  /**
+   * Each session's latest rotation, with a shared store: not checked here (the store checks it), but kept to be given
+   * back to a server restored from an older snapshot, so that the tokens it spent stay spent.
+   */
+  private readonly rotations = new Map<string, RotationMark>();
   /** The bulk cut-off: every token issued until then, whoever its subject. */
   private everyone?: CutOff;
   /** Until the store has confirmed the view once, it knows nothing: stale. */
@@ -38,7 +43,7 @@ export class RevocationList implements RevocationSink, OnModuleInit, OnModuleDes
   constructor(
     @Inject(RS256_AUTH_CONFIG) config: Rs256AuthConfig,
     @Inject(SESSION_STORE) private readonly store: SessionStore | null,
-    @Optional() metrics?: AuthMetrics,
+    @Optional() private readonly metrics?: AuthMetrics,
   ) {
     this.enabled = config.sessions !== undefined;
     this.shared = store?.shared === true;
@@ -144,9 +149,11 @@ export class RevocationList implements RevocationSink, OnModuleInit, OnModuleDes
     return () => this.applyListeners.delete(listener);
   }
 
-  apply(revocations: readonly Revocation[]): void {
+  apply(revocations: readonly Revocation[], receivedAt?: number): void {
     const now = Date.now();
-    for (const { kind, value, until, before } of revocations) {
+    for (const { kind, value, until, before, at } of revocations) {
+      // Recorded by the store's clock, received by this one's: the lag includes their difference (never below 0).
+      if (receivedAt !== undefined && typeof at === 'number') this.metrics?.revocationPropagated(Math.max(0, receivedAt - at));
       if (until <= now) continue;
       if (kind === 'sub') {
         this.bySub.set(value, mergeCutOff(this.bySub.get(value), before, until));
@@ -161,6 +168,16 @@ export class RevocationList implements RevocationSink, OnModuleInit, OnModuleDes
       this.prune(now);
     }
     for (const listener of this.applyListeners) listener(revocations);
+  }
+
+  rotated(marks: readonly RotationMark[]): void {
+    const now = Date.now();
+    for (const mark of marks) {
+      const known = this.rotations.get(mark.sid);
+      if (mark.until <= now || (known && known.at >= mark.at && known.until >= mark.until)) continue;
+      this.rotations.set(mark.sid, known ? { sid: mark.sid, at: Math.max(known.at, mark.at), until: Math.max(known.until, mark.until) } : mark);
+    }
+    if (now >= this.nextPrune) this.prune(now);
   }
 
   confirm(at: number): void {
@@ -184,8 +201,15 @@ export class RevocationList implements RevocationSink, OnModuleInit, OnModuleDes
     return list;
   }
 
+  /** The rotation marks still in force, for a store to give back to a server that lost them. */
+  marks(): RotationMark[] {
+    const now = Date.now();
+    return [...this.rotations.values()].filter(({ until }) => until > now);
+  }
+
   private prune(now: number): void {
     this.nextPrune = now + PRUNE_INTERVAL_MS;
+    for (const [sid, { until }] of this.rotations) if (until <= now) this.rotations.delete(sid);
     for (const map of [this.byJti, this.bySid]) {
       for (const [value, until] of map) if (until <= now) map.delete(value);
     }

@@ -11,6 +11,23 @@ export interface Revocation {
   readonly until: number;
   /** For `sub` and `all`: tokens issued (see `issueStamp`) up to and including this (ms) are revoked. */
   readonly before?: number;
+  /**
+   * When the store recorded it (ms, the store's clock), as published to every instance, which measures from it how
+   * long the revocation took to arrive. Absent from entries loaded from the list, and from older versions' messages.
+   */
+  readonly at?: number;
+}
+
+/**
+ * A session's latest rotation, as every instance sharing a store remembers it: its stamp (`at`, ms by the store's
+ * clock), kept until the token that rotation spent would have expired (`until`). Given back to a server restored
+ * from an older snapshot (or failed over to a lagging replica), it tells the server that the session's record is
+ * older than the session, and its tokens are spent.
+ */
+export interface RotationMark {
+  readonly sid: string;
+  readonly at: number;
+  readonly until: number;
 }
 
 /**
@@ -99,10 +116,23 @@ export type RotateResult =
 
 /** Receives the revocations a store knows of, and how current that knowledge is. */
 export interface RevocationSink {
-  /** Applies revocations (idempotent: applying one twice, or an older one, changes nothing). */
-  apply(revocations: readonly Revocation[]): void;
+  /**
+   * Applies revocations (idempotent: applying one twice, or an older one, changes nothing). `receivedAt` (ms) is
+   * given for revocations that arrived from the store's channel: their propagation lag is measured.
+   */
+  apply(revocations: readonly Revocation[], receivedAt?: number): void;
   /** Every revocation made before `at` (ms since the epoch) has been applied. */
   confirm(at: number): void;
+}
+
+/** What a shared store's sink also keeps: every session's latest rotation, and what to give back to a server that lost it. */
+export interface SharedStateSink extends RevocationSink {
+  /** Remembers rotations (idempotent: the later `at` and `until` win). */
+  rotated(marks: readonly RotationMark[]): void;
+  /** The revocations in force. */
+  entries(): Revocation[];
+  /** The rotation marks in force. */
+  marks(): RotationMark[];
 }
 
 /**
@@ -127,7 +157,7 @@ export interface SessionStore {
    * also gives the sink's own entries back to the server when it reconnects, so that a server that lost its data
    * gets them back.
    */
-  watch(sink: RevocationSink & { entries(): Revocation[] }): Promise<void>;
+  watch(sink: SharedStateSink): Promise<void>;
   /**
    * The application has started. Until then the store's connections do not keep the process alive: Nest calls no
    * hook when another module's start-up fails, and the application is then never closed. Optional: a store without

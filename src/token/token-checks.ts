@@ -1,6 +1,6 @@
 import { Rs256AuthError } from '../errors/rs256-auth.error.js';
 import type { JwtClaims } from '../interfaces/jwt-claims.interface.js';
-import type { RemoteJwks } from '../issuers/remote-jwks.js';
+import type { KeySource } from '../keys/key-source.js';
 import type { RevocationList } from '../sessions/revocation-list.js';
 import { peekIssuer, type TokenVerifier } from './token-verifier.js';
 
@@ -30,15 +30,15 @@ export function checkToken(verifier: TokenVerifier, revocations: RevocationList,
 export function checkTokenWithRecovery(
   verifier: TokenVerifier,
   revocations: RevocationList,
-  remoteJwks: RemoteJwks,
+  keys: KeySource,
   token: string,
   method: VerifyMethod,
 ): JwtClaims | Promise<JwtClaims> {
-  remoteJwks.refreshIfStale();
+  keys.refreshIfStale();
   try {
     return checkOnce(verifier, revocations, token, method);
   } catch (error) {
-    const recovery = error instanceof Rs256AuthError ? remoteJwks.recover(error.code, () => peekIssuer(token)) : undefined;
+    const recovery = error instanceof Rs256AuthError ? keys.recover(error.code, () => peekIssuer(token)) : undefined;
     if (recovery === undefined) {
       throw error;
     }

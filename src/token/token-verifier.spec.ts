@@ -1,4 +1,6 @@
-import { resolveRs256AuthConfig } from '../options/resolve.js';
+import { resolveRs256Auth } from '../options/resolve.js';
+import { KeyStore } from '../keys/key-store.js';
+import { StoredKeySource } from '../keys/stored-key-source.js';
 import type { Rs256AuthModuleOptions } from '../options/rs256-auth-options.interface.js';
 import { createKeyFiles, rsaPair, type KeyFiles, type RsaPair } from '../../test/support/keys.js';
 import { b64url, rs256Token } from '../../test/support/tokens.js';
@@ -21,8 +23,20 @@ afterAll(() => keys.cleanup());
 
 const NOW = 1_800_000_000;
 
+/** A verifier as the module builds it from these options, with the key store its key source reads. */
+async function built(options: Rs256AuthModuleOptions): Promise<{ v: TokenVerifier; store: KeyStore }> {
+  const { config, keys } = await resolveRs256Auth(options);
+  const store = new KeyStore(keys.own);
+  return { v: new TokenVerifier(new StoredKeySource(store), config), store };
+}
+
 async function verifier(options: Rs256AuthModuleOptions = {}): Promise<TokenVerifier> {
-  return new TokenVerifier(await resolveRs256AuthConfig({ publicKeyPath: keys.publicPath, ...options } as Rs256AuthModuleOptions));
+  return (await built({ publicKeyPath: keys.publicPath, ...options } as Rs256AuthModuleOptions)).v;
+}
+
+/** The key set the options name. */
+async function keySetOf(options: Rs256AuthModuleOptions): Promise<KeyStore['keys']> {
+  return (await resolveRs256Auth(options)).keys.own;
 }
 
 function token(claims: Record<string, unknown>): string {
@@ -182,12 +196,11 @@ describe('TokenVerifier cache of verified tokens', () => {
   });
 
   it('is cleared when the key set changes', async () => {
-    const config = await resolveRs256AuthConfig({ publicKeyPath: keys.publicPath });
-    const v = new TokenVerifier(config);
+    const { v, store } = await built({ publicKeyPath: keys.publicPath });
     const t = token({ exp: NOW + 100 });
     v.verify(t, NOW);
     expect(v.cachedTokens).toBe(1);
-    config.keyStore.replace((await resolveRs256AuthConfig({ publicKeyPath: keys.otherPublicPath })).keyStore.keys);
+    store.replace(await keySetOf({ publicKeyPath: keys.otherPublicPath }));
     expect(() => v.verify(t, NOW)).toThrow('invalid signature');
     expect(v.cachedTokens).toBe(0);
   });
@@ -244,10 +257,9 @@ describe('TokenVerifier.verifyRequestToken with verifyOffThread', () => {
   });
 
   it('does not remember a token whose key set was replaced while its signature was checked', async () => {
-    const config = await resolveRs256AuthConfig({ publicKeyPath: keys.publicPath, verifyOffThread: true });
-    const v = new TokenVerifier(config);
+    const { v, store } = await built({ publicKeyPath: keys.publicPath, verifyOffThread: true });
     const pending = v.verifyRequestToken(token({ exp: NOW + 100 }), NOW);
-    config.keyStore.replace((await resolveRs256AuthConfig({ publicKeyPath: keys.otherPublicPath })).keyStore.keys);
+    store.replace(await keySetOf({ publicKeyPath: keys.otherPublicPath }));
     // The next request sees the new key set (and is refused: its token is signed with the old key).
     const next = Promise.resolve(v.verifyRequestToken(token({ exp: NOW + 100, jti: 'under-new-keys' }), NOW));
     await expect(next).rejects.toMatchObject({ code: 'RS256_TOKEN_SIGNATURE' });
@@ -265,7 +277,7 @@ describe('TokenVerifier.verifyRequestToken with verifyOffThread', () => {
 describe('TokenVerifier accepts one spelling of a signature, for every key size', () => {
   it.each(KEY_SIZES)('%i-bit key: every appended character and a removed one are refused', async (size) => {
     const pair = pairs.get(size)!;
-    const v = new TokenVerifier(await resolveRs256AuthConfig({ publicKey: pair.publicKey.export({ type: 'spki', format: 'pem' }) as string }));
+    const { v } = await built({ publicKey: pair.publicKey.export({ type: 'spki', format: 'pem' }) as string });
     const t = rs256Token(pair.privateKey, { sub: 'u', iat: NOW - 10, exp: NOW + 100 });
     expect(v.verify(t, NOW).sub).toBe('u');
     expect(t.split('.')[2]).toHaveLength(Math.ceil((size / 8) * (4 / 3)));

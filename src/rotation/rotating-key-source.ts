@@ -1,11 +1,14 @@
-import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
 import { createPrivateKey, generateKeyPair, type KeyObject } from 'node:crypto';
 import { promisify } from 'node:util';
 import { Rs256AuthError, messageOf } from '../errors/rs256-auth.error.js';
 import { publicKeyOf, rsaThumbprint } from '../keys/key-loader.js';
 import { KeySet, verificationKey, type VerificationKey } from '../keys/key-set.js';
+import type { ReloadTrigger } from '../keys/key-source.js';
+import type { KeyStore } from '../keys/key-store.js';
+import { StoredKeySource } from '../keys/stored-key-source.js';
 import { redactedText } from '../observability/redacted-url.js';
-import type { KeyRotationConfig, Rs256AuthConfig } from '../options/rs256-auth-config.js';
+import type { KeyRotationConfig } from '../options/rs256-auth-config.js';
 import { SETTINGS } from '../options/settings.js';
 import { activationOfNext, stateAt, type StoredKey } from './rotation-schedule.js';
 import { ROTATION_LOCK_MS, type RotationStore } from './rotation-store.js';
@@ -57,14 +60,14 @@ async function openStore(rotation: KeyRotationConfig): Promise<RotationStore> {
 }
 
 /**
- * Rotates the signing key on a schedule every instance computes alike from the stored keys (see rotation-schedule):
- * reads the store at start-up (creating the first key if there is none), gives the module's key store the set in
- * force at each moment, and at the time the next key is due takes the store's lock and creates it, unless another
- * instance did. Private keys are kept encrypted with the rotation passphrase; this class is the only one that
- * decrypts them, and neither they nor the passphrase are ever logged.
+ * The key source of automatic rotation: rotates the signing key on a schedule every instance computes alike from the
+ * stored keys (see rotation-schedule). Reads the store while the module is built (creating the first key if there is
+ * none), gives the module's key store the set in force at each moment, and at the time the next key is due takes the
+ * store's lock and creates it, unless another instance did; `SIGHUP` reads the store again. Private keys are kept
+ * encrypted with the rotation passphrase; this class is the only one that decrypts them, and neither they nor the
+ * passphrase are ever logged.
  */
-@Injectable()
-export class KeyRotation implements OnModuleDestroy {
+export class RotatingKeySource extends StoredKeySource {
   private readonly logger = new Logger('Rs256Auth');
   private store?: RotationStore;
   private stored: readonly StoredKey[] = [];
@@ -75,43 +78,55 @@ export class KeyRotation implements OnModuleDestroy {
   /** The set last handed out, and what it was made of, so an unchanged state keeps the same set (and caches). */
   private lastSet?: { readonly signature: string; readonly keys: KeySet };
 
-  private constructor(private readonly config: Rs256AuthConfig) {}
-
-  /**
-   * The provider's factory: with rotation on, opens the store and reads (or creates) the keys while the module is
-   * built, so a store that cannot be reached or a passphrase that does not decrypt stops start-up.
-   */
-  static async start(config: Rs256AuthConfig): Promise<KeyRotation> {
-    const rotation = new KeyRotation(config);
-    if (config.keyRotation) {
-      const store = await openStore(config.keyRotation);
-      rotation.store = store;
-      try {
-        await rotation.firstSync();
-      } catch (error) {
-        await store.close();
-        throw error;
-      }
-      rotation.arm();
-    }
-    return rotation;
+  private constructor(
+    private readonly rotation: KeyRotationConfig,
+    keyStore: KeyStore,
+  ) {
+    super(keyStore);
   }
 
-  /** Where the keys are and which signs, for the start-up line; `undefined` without rotation. */
-  describe(): string | undefined {
-    const rotation = this.config.keyRotation;
-    if (!rotation || !this.store) return undefined;
+  /**
+   * Opens the store and reads (or creates) the keys while the module is built, so a store that cannot be reached or
+   * a passphrase that does not decrypt stops start-up.
+   */
+  static async open(rotation: KeyRotationConfig, keyStore: KeyStore): Promise<RotatingKeySource> {
+    const source = new RotatingKeySource(rotation, keyStore);
+    const store = await openStore(rotation);
+    source.store = store;
+    try {
+      await source.firstSync();
+    } catch (error) {
+      await store.close();
+      throw error;
+    }
+    source.arm();
+    return source;
+  }
+
+  /** The start-up line's phrase: where the keys are and which signs, the kids in force; nothing secret. */
+  override describe(): string {
+    const { rotation } = this;
     const state = stateAt(this.stored, rotation.times, Date.now());
     const next = this.stored.find((key) => key.activeFrom > Date.now());
     const switching = next ? `next kid ${next.kid} signs from ${iso(next.activeFrom)}` : `next key created at ${iso(state.createDueAt)}`;
-    return `keys rotated every ${lifetimeText(rotation.intervalSeconds)}, kept encrypted in ${this.store.description}; current kid ${state.signing.kid}, ${switching}`;
+    const kids = this.keys.verificationKeys.map((key) => key.kid).join(', ');
+    return (
+      `Signing mode: signs RS256 tokens, keys rotated every ${lifetimeText(rotation.intervalSeconds)}, kept encrypted in ${this.store!.description}; ` +
+      `current kid ${state.signing.kid}, ${switching}; verifies kids [${kids}]`
+    );
   }
 
-  async onModuleDestroy(): Promise<void> {
+  /** Reads the store again now (`SIGHUP`); resolves to whether the keys in force changed, never rejects. */
+  override async reload(_trigger: ReloadTrigger): Promise<boolean> {
+    const before = this.keys;
+    await this.background();
+    return this.keys !== before;
+  }
+
+  override stop(): void {
     this.closed = true;
     clearTimeout(this.timer);
-    await this.syncing?.catch(() => undefined);
-    await this.store?.close();
+    void (this.syncing ?? Promise.resolve()).catch(() => undefined).then(() => this.store?.close());
   }
 
   /**
@@ -141,7 +156,7 @@ export class KeyRotation implements OnModuleDestroy {
 
   private async syncNow(): Promise<void> {
     const store = this.store!;
-    const { times } = this.config.keyRotation!;
+    const { times } = this.rotation;
     const before = await store.read();
     if (this.due(before)) {
       await store.locked(async () => {
@@ -172,13 +187,13 @@ export class KeyRotation implements OnModuleDestroy {
   private due(keys: readonly StoredKey[]): boolean {
     if (keys.length === 0) return true;
     const now = Date.now();
-    const state = stateAt(keys, this.config.keyRotation!.times, now);
+    const state = stateAt(keys, this.rotation.times, now);
     return now >= state.createDueAt || state.removable.length > 0;
   }
 
   private async createKey(seq: number, activeFrom: number, now: number): Promise<StoredKey> {
     const { privateKey } = await generateRsa('rsa', { modulusLength: MODULUS_LENGTH });
-    const pem = privateKey.export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase: this.config.keyRotation!.passphrase }) as string;
+    const pem = privateKey.export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase: this.rotation.passphrase }) as string;
     return { seq, kid: rsaThumbprint(publicKeyOf(privateKey)), createdAt: now, activeFrom, privateKey: pem };
   }
 
@@ -189,13 +204,13 @@ export class KeyRotation implements OnModuleDestroy {
       if (!this.opened.has(key.kid)) this.opened.set(key.kid, this.open(key));
     }
     this.stored = keys;
-    this.config.keyStore.follow((now) => this.keySetAt(now));
+    this.keyStore.follow((now) => this.keySetAt(now));
   }
 
   private open(key: StoredKey): OpenedKey {
     let privateKey: KeyObject;
     try {
-      privateKey = createPrivateKey({ key: key.privateKey, format: 'pem', passphrase: this.config.keyRotation!.passphrase });
+      privateKey = createPrivateKey({ key: key.privateKey, format: 'pem', passphrase: this.rotation.passphrase });
     } catch (error) {
       throw new Rs256AuthError(
         'RS256_PASSPHRASE_INVALID',
@@ -212,7 +227,7 @@ export class KeyRotation implements OnModuleDestroy {
 
   /** The set in force at `now`, and until when; starts creating the next key, or deleting retired ones, when due. */
   private keySetAt(now: number): { keys: KeySet; until: number } {
-    const state = stateAt(this.stored, this.config.keyRotation!.times, now);
+    const state = stateAt(this.stored, this.rotation.times, now);
     if ((now >= state.createDueAt || state.removable.length > 0) && !this.closed) void this.background();
     const signature = [state.signing.kid, ...state.published.map((key) => key.kid)].join(' ');
     if (this.lastSet?.signature !== signature) {
@@ -245,7 +260,7 @@ export class KeyRotation implements OnModuleDestroy {
     if (this.closed) return;
     clearTimeout(this.timer);
     const now = Date.now();
-    const state = stateAt(this.stored, this.config.keyRotation!.times, now);
+    const state = stateAt(this.stored, this.rotation.times, now);
     const wait = now >= state.createDueAt || state.removable.length > 0 ? RETRY_MS : Math.min(state.createDueAt - now, REREAD_MS);
     this.timer = setTimeout(() => void this.background(), wait).unref();
   }

@@ -1,0 +1,70 @@
+import { boolean, integer, list, text } from '../parse.js';
+import { setting } from './setting.js';
+
+/** The settings of publishing keys and metadata (section `publishing`): rows of SETTINGS (see settings.ts). */
+export const PUBLISHING_SETTINGS = {
+  jwksEnabled: setting({
+    env: 'JWT_JWKS_ENABLED',
+    option: 'jwks',
+    parse: boolean,
+    section: 'publishing',
+    default: 'false',
+    demo: 'true',
+    doc: "serve the verification keys as a JWK Set (`true`/`false`), for other services to verify this one's tokens",
+  }),
+  jwksPath: setting({
+    env: 'JWT_JWKS_PATH',
+    option: 'jwks.path',
+    parse: text(),
+    section: 'publishing',
+    default: '/.well-known/jwks.json',
+    demo: '/.well-known/jwks.json',
+    doc: 'route of the JWK Set (a global prefix does not apply): letters, digits and `- . _ ~` between slashes, no router pattern; refused while the endpoint is off',
+  }),
+  jwksMaxAge: setting({
+    env: 'JWT_JWKS_MAX_AGE',
+    option: 'jwks.maxAge',
+    parse: integer({ min: 0 }),
+    section: 'publishing',
+    default: '300',
+    unit: 'seconds',
+    demo: '300',
+    doc: '`Cache-Control: max-age` of the JWK Set; refused while the endpoint is off',
+  }),
+  discovery: setting({
+    env: 'JWT_DISCOVERY_ENABLED',
+    option: 'discovery',
+    parse: boolean,
+    section: 'publishing',
+    default: 'false',
+    demo: 'false',
+    doc: 'publish OpenID Connect Discovery and RFC 8414 metadata naming this issuer and its JWK Set (see [Publishing discovery metadata](issuing-tokens.md#publishing-discovery-metadata-jwt_discovery_enabled)); needs `JWT_ISSUER` as the `https:` URL of this application (`http:` for loopback) and the JWK Set endpoint on',
+  }),
+  resourceMetadataEnabled: setting({
+    env: 'JWT_RESOURCE_METADATA_ENABLED',
+    option: 'resourceMetadata',
+    parse: boolean,
+    section: 'publishing',
+    default: 'false',
+    demo: 'false',
+    doc: 'serve RFC 9728 protected-resource metadata at `/.well-known/oauth-protected-resource` and announce it in challenges (see [RFC 9728](resource-servers.md#rfc-9728-protected-resource-metadata))',
+  }),
+  resource: setting({
+    env: 'JWT_RESOURCE',
+    option: 'resourceMetadata.resource',
+    parse: text(),
+    section: 'publishing',
+    defaultDoc: 'the first `JWT_AUDIENCE`, if a URL',
+    example: 'https://api.example.com',
+    doc: 'the resource identifier (an `https:` URL)',
+  }),
+  authorizationServers: setting({
+    env: 'JWT_AUTHORIZATION_SERVERS',
+    option: 'resourceMetadata.authorizationServers',
+    parse: list(),
+    section: 'publishing',
+    defaultDoc: '`JWT_ISSUER`',
+    example: 'https://id.example.com',
+    doc: 'issuer identifiers announced as `authorization_servers`, comma-separated',
+  }),
+};
