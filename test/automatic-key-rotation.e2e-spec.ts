@@ -7,6 +7,7 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { KeyReloader } from '../src/index.js';
 import { createApp } from './fixtures/app.js';
 import { clockAt } from './support/fake-clock.js';
 import { listen, request } from './support/http.js';
@@ -390,6 +391,9 @@ describe('automatic key rotation: a store that fails or forgets', () => {
     const client = new Redis(redis.url);
     await client.flushall();
     client.disconnect();
+    // SIGHUP's path reads the store again: nothing changes here, and the store gets its keys back.
+    expect(await app.get(KeyReloader).reload()).toBe(false);
+    expect((await stored()).map(({ seq }) => seq)).toEqual([0, 1]);
     clockAt(second.activeFrom + INTERVAL_MS - LEAD_MS);
     expect(signedKid()).toBe(second.kid);
     await until(async () => (await stored()).some(({ seq }) => seq === 2), 30_000, 'the keys written back and the next one created');
