@@ -105,6 +105,29 @@ class StrictVerifier {
   }
 }
 
+/** An issuer instance's settings: keys rotated daily in `store` (with the session store's Redis when it is `redis`). */
+function issuerEnv(store: string, redis?: { url: string; prefix: string }): Record<string, string> {
+  return {
+    JWT_ISSUER: ISSUER,
+    JWT_AUDIENCE: AUDIENCE,
+    JWT_EXPIRES_IN: String(EXPIRES_IN_S),
+    JWT_CLOCK_TOLERANCE: String(TOLERANCE_S),
+    JWT_JWKS_ENABLED: 'true',
+    JWT_JWKS_MAX_AGE: String(JWKS_MAX_AGE_S),
+    JWT_KEY_ROTATION: '1d',
+    JWT_KEY_ROTATION_PASSPHRASE: PASSPHRASE,
+    JWT_KEY_ROTATION_STORE: store,
+    ...(redis && {
+      JWT_SESSIONS_ENABLED: 'true',
+      JWT_SESSION_STORE: 'redis',
+      JWT_REDIS_URL: redis.url,
+      JWT_REDIS_KEY_PREFIX: redis.prefix,
+      // The clock jumps up to a day at a time: the revocation list's freshness (measured by it) is not under test.
+      JWT_REVOCATION_MAX_STALENESS_MS: String(7 * INTERVAL_MS),
+    }),
+  };
+}
+
 type StoreKind = 'redis' | 'folder';
 
 // Loaded once before any application starts: Jest's ESM loader fails two concurrent first imports of one module (the
@@ -128,25 +151,7 @@ describe.each<StoreKind>(['redis', 'folder'])('automatic key rotation, keys kept
   const issued: string[] = [];
   let t0: number;
 
-  const env = (): Record<string, string> => ({
-    JWT_ISSUER: ISSUER,
-    JWT_AUDIENCE: AUDIENCE,
-    JWT_EXPIRES_IN: String(EXPIRES_IN_S),
-    JWT_CLOCK_TOLERANCE: String(TOLERANCE_S),
-    JWT_JWKS_ENABLED: 'true',
-    JWT_JWKS_MAX_AGE: String(JWKS_MAX_AGE_S),
-    JWT_KEY_ROTATION: '1d',
-    JWT_KEY_ROTATION_PASSPHRASE: PASSPHRASE,
-    JWT_KEY_ROTATION_STORE: kind === 'redis' ? 'redis' : folder!,
-    ...(kind === 'redis' && {
-      JWT_SESSIONS_ENABLED: 'true',
-      JWT_SESSION_STORE: 'redis',
-      JWT_REDIS_URL: redis!.url,
-      JWT_REDIS_KEY_PREFIX: prefix,
-      // The clock jumps up to a day at a time: the revocation list's freshness (measured by it) is not under test.
-      JWT_REVOCATION_MAX_STALENESS_MS: String(7 * INTERVAL_MS),
-    }),
-  });
+  const env = (): Record<string, string> => (kind === 'redis' ? issuerEnv('redis', { url: redis!.url, prefix }) : issuerEnv(folder!));
 
   // One capture for every instance: Nest's logger is one per process, whichever application set it last.
   const logs = new LogCapture();
@@ -343,23 +348,7 @@ describe('automatic key rotation: a store that fails or forgets', () => {
     const t0 = Date.now();
     clockAt(t0);
     const { app, jwt } = await createApp({
-      env: {
-        JWT_ISSUER: ISSUER,
-        JWT_AUDIENCE: AUDIENCE,
-        JWT_EXPIRES_IN: String(EXPIRES_IN_S),
-        JWT_CLOCK_TOLERANCE: String(TOLERANCE_S),
-        JWT_JWKS_ENABLED: 'true',
-        JWT_JWKS_MAX_AGE: String(JWKS_MAX_AGE_S),
-        JWT_KEY_ROTATION: '1d',
-        JWT_KEY_ROTATION_PASSPHRASE: PASSPHRASE,
-        JWT_KEY_ROTATION_STORE: 'redis',
-        JWT_SESSIONS_ENABLED: 'true',
-        JWT_SESSION_STORE: 'redis',
-        JWT_REDIS_URL: redis.url,
-        JWT_REDIS_KEY_PREFIX: prefix,
-        JWT_REVOCATION_MAX_STALENESS_MS: String(7 * INTERVAL_MS),
-        JWT_REVOCATION_FAIL_OPEN: 'true',
-      },
+      env: issuerEnv('redis', { url: redis.url, prefix }),
       logger: logs,
     });
     issuer = { app, jwt, url: await listen(app) };
