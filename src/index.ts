@@ -19,6 +19,8 @@ export { Claims } from './decorators/claims.decorator.js';
 export { OptionalAuth } from './decorators/optional-auth.decorator.js';
 export { Public } from './decorators/public.decorator.js';
 export { RequireClaims } from './decorators/require-claims.decorator.js';
+export { Dpop } from './dpop/dpop.decorator.js';
+export { DpopService } from './dpop/dpop.service.js';
 export { RequireCertificateBound } from './mtls/require-certificate-bound.decorator.js';
 export type { ClaimRequirement } from './guard/claim-requirements.js';
 export type { AuthenticatedRequest } from './interfaces/authenticated-request.interface.js';
@@ -30,7 +32,7 @@ export { ConnectionAuthenticator, type GraphqlWsConnection } from './guard/conne
 
 // Issuing tokens and sessions
 export { StrictJwtService } from './strict-jwt.service.js';
-export { SessionService, type SessionTokens } from './sessions/session.service.js';
+export { SessionService, type SessionRequestOptions, type SessionTokens } from './sessions/session.service.js';
 export { SessionErrorFilter } from './guard/session-error.filter.js';
 export { toTokenResponse, type OAuthTokenResponse } from './sessions/token-response.js';
 

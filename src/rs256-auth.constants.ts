@@ -28,6 +28,9 @@ export const OPTIONAL_AUTH_KEY = 'RS256_AUTH:OPTIONAL_AUTH';
 /** Injection token of the read-only settings an application may read (`InjectRs256AuthSettings()`). */
 export const RS256_AUTH_SETTINGS = 'RS256_AUTH:SETTINGS';
 
+/** Metadata key set by `@Dpop()`. */
+export const DPOP_MODE_KEY = 'RS256_AUTH:DPOP_MODE';
+
 /** Metadata key set by `@RequireCertificateBound()`. */
 export const CERTIFICATE_BOUND_KEY = 'RS256_AUTH:CERTIFICATE_BOUND';
 

@@ -30,6 +30,7 @@ import { RevocationList } from './sessions/revocation-list.js';
 import { createSessionStore } from './sessions/session-store.factory.js';
 import { SessionErrorFilter } from './guard/session-error.filter.js';
 import { SessionService } from './sessions/session.service.js';
+import { DpopService } from './dpop/dpop.service.js';
 import { ResourceMetadataRoute } from './resource-metadata/resource-metadata.route.js';
 import { RouteScopes } from './resource-metadata/route-scopes.js';
 import { StartupChecks } from './startup-checks/startup-checks.js';
@@ -79,6 +80,7 @@ import { KeyTelemetry } from './observability/key-telemetry.js';
     ResourceMetadataRoute,
     { provide: SESSION_STORE, inject: [RS256_AUTH_CONFIG], useFactory: createSessionStore },
     RevocationList,
+    DpopService,
     SessionService,
     // Session failures answered by themselves (401, 503) in the application's handlers: see SessionErrorFilter.
     { provide: APP_FILTER, useClass: SessionErrorFilter },
@@ -105,8 +107,9 @@ import { KeyTelemetry } from './observability/key-telemetry.js';
     RevocationList,
     SessionService,
     ConnectionAuthenticator,
-    // The guard's own dependency, wherever the guard is instantiated.
+    // The guard's own dependencies, wherever the guard is instantiated.
     AuthMetrics,
+    DpopService,
     // For the health indicator (nestjs-rs256-auth/health), provided by the application.
     KeyTelemetry,
   ],

@@ -15,7 +15,7 @@ export function startupLines(config: Rs256AuthConfig, keys: string): [string, st
 
 /**
  * The rest of the policy, on a line of its own: clock tolerance, the verified-token cache, sessions and their
- * store, refusal logging, and the metadata routes. The Redis URL is not shown (it may hold a password).
+ * store, refusal logging, the metadata routes, and DPoP where it is on by default. The Redis URL is not shown (it may hold a password).
  */
 function policy(config: Rs256AuthConfig): string {
   const { clockTolerance, cacheSize, sessions, logRefusals, discovery, resourceMetadata, mtls } = config;
@@ -28,6 +28,11 @@ function policy(config: Rs256AuthConfig): string {
   if (mtls) parts.push(describeMtls(mtls));
   if (discovery) parts.push(`discovery metadata served at ${discovery.paths.join(' and ')}`);
   if (resourceMetadata) parts.push(`protected-resource metadata served at ${resourceMetadata.path}`);
+  const { dpop } = config;
+  if (dpop.mode !== 'off') {
+    const where = sessions?.store === 'redis' ? 'in Redis' : 'in memory (this process only)';
+    parts.push(`DPoP ${dpop.mode} (${dpop.algorithms.join(', ')}), proofs remembered ${where}${dpop.nonce ? ', server nonces' : ''}`);
+  }
   return `Policy: ${parts.join('; ')}.`;
 }
 

@@ -39,4 +39,11 @@ describe('the start-up policy line', () => {
         'protected-resource metadata served at /.well-known/oauth-protected-resource/api.',
     ]);
   });
+
+  it('says DPoP is on, with its algorithms, where proofs are remembered and whether nonces are asked for', async () => {
+    expect(await policyLines({ dpop: { mode: 'required', algorithms: ['ES256', 'EdDSA'], nonce: true } })).toEqual([
+      'LOG Policy: clock tolerance 5 s; verified-token cache of 5000; sessions off; refusals not logged; ' +
+        'DPoP required (ES256, EdDSA), proofs remembered in memory (this process only), server nonces.',
+    ]);
+  });
 });

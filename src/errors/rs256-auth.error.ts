@@ -55,7 +55,21 @@ export type Rs256AuthErrorCode =
   | 'RS256_TOKEN_MTLS_CERTIFICATE_MISSING'
   | 'RS256_TOKEN_MTLS_CERTIFICATE_UNREADABLE'
   | 'RS256_TOKEN_MTLS_CERTIFICATE_MISMATCH'
-  | 'RS256_INSUFFICIENT_CLAIMS';
+  | 'RS256_INSUFFICIENT_CLAIMS'
+  // DPoP (RFC 9449): a proof refused (401 `invalid_dpop_proof` at the guard, 400 from SessionService's routes),
+  // a nonce asked for (`use_dpop_nonce`), or a token whose binding does not fit the scheme it came under
+  | 'RS256_DPOP_PROOF_MISSING'
+  | 'RS256_DPOP_PROOF_INVALID'
+  | 'RS256_DPOP_PROOF_METHOD'
+  | 'RS256_DPOP_PROOF_URL'
+  | 'RS256_DPOP_PROOF_STALE'
+  | 'RS256_DPOP_PROOF_ATH'
+  | 'RS256_DPOP_PROOF_REPLAYED'
+  | 'RS256_DPOP_NONCE_REQUIRED'
+  | 'RS256_DPOP_KEY_MISMATCH'
+  | 'RS256_DPOP_TOKEN_BOUND'
+  | 'RS256_DPOP_TOKEN_UNBOUND'
+  | 'RS256_DPOP_REQUIRED';
 
 /**
  * The library's one error class. `message` names the setting, path or claim at fault and what was expected; it

@@ -13,6 +13,7 @@ import type { Rs256AuthConfig } from '../options/rs256-auth-config.js';
 import { Rs256AuthError, type Rs256AuthErrorCode } from '../errors/rs256-auth.error.js';
 import { RS256_AUTH_CONFIG, RS256_STRATEGY } from '../rs256-auth.constants.js';
 import type { JwtClaims } from '../interfaces/jwt-claims.interface.js';
+import { DpopService } from '../dpop/dpop.service.js';
 import { AuthMetrics } from '../observability/auth-metrics.js';
 import { certificateBindingRefusal } from '../mtls/certificate-binding.js';
 import { routeMtls } from '../mtls/route-binding.js';
@@ -26,6 +27,7 @@ import { StrategyHost } from './strategy-host.js';
 import { logRefusal } from './refusal-log.js';
 import { routePolicy, type RoutePolicy } from './route-policy.js';
 import { wwwAuthenticate, type ChallengeReason } from './www-authenticate.js';
+import { dpopChallenge } from './dpop-challenge.js';
 
 /**
  * The JSON body of a 401, 403 or 503: Nest's usual `statusCode`, `message` and `error`, plus the library's `code`
@@ -62,6 +64,7 @@ function refusalJson(statusCode: keyof typeof TITLES, message: string, code: Rs2
 export class JwtAuthGuard extends AuthGuard(RS256_STRATEGY) {
   // A property, so subclasses' constructors stay as they are.
   @Optional() @Inject(AuthMetrics) private readonly metrics?: AuthMetrics;
+  @Optional() @Inject(DpopService) private readonly dpop?: DpopService;
   /** The module's own keys, whose kids a refusal's log line names. */
   @Inject(KeyStore) private readonly ownKeys!: KeyStore;
 
@@ -92,12 +95,18 @@ export class JwtAuthGuard extends AuthGuard(RS256_STRATEGY) {
     const carrier = this.getRequest(context);
     let outcome: AuthOutcome | Promise<AuthOutcome>;
     let token: string | null | undefined;
+    // DPoP (src/dpop/): a token under the `DPoP` scheme, and then its binding and proof, where the route has it on.
+    const dpopMode = this.dpop?.modeFor(context) ?? 'off';
+    const dpopToken = dpopMode === 'off' ? undefined : this.dpop!.tokenOf(carrier);
     try {
-      token = transport.token(context, carrier, this.config.jwtFromRequest);
+      token = dpopToken ?? transport.token(context, carrier, this.config.jwtFromRequest);
       if (!token && policy.isOptional) {
         return true;
       }
       outcome = this.strategy.authenticateToken(token);
+      if (dpopMode !== 'off') {
+        outcome = this.confirmDpop(context, carrier, dpopToken, outcome, dpopMode);
+      }
     } catch (error) {
       outcome = { error };
     }
@@ -111,6 +120,19 @@ export class JwtAuthGuard extends AuthGuard(RS256_STRATEGY) {
     } catch (error) {
       return transport.refuse(error, context);
     }
+  }
+
+  private confirmDpop(
+    context: ExecutionContext,
+    carrier: AuthCarrier,
+    token: string | undefined,
+    outcome: AuthOutcome | Promise<AuthOutcome>,
+    mode: 'allowed' | 'required',
+  ): AuthOutcome | Promise<AuthOutcome> {
+    const dpop = this.dpop!;
+    return outcome instanceof Promise
+      ? outcome.then((settled) => dpop.confirm(context, carrier, token, settled, mode) as AuthOutcome | Promise<AuthOutcome>)
+      : (dpop.confirm(context, carrier, token, outcome, mode) as AuthOutcome | Promise<AuthOutcome>);
   }
 
   /** Where the claims go: the HTTP request, or its counterpart in the context's transport (see `src/transports/`). */
@@ -144,7 +166,8 @@ export class JwtAuthGuard extends AuthGuard(RS256_STRATEGY) {
       throw err;
     }
     if (!user) {
-      throw info instanceof Rs256AuthError && info.code === 'RS256_TOKEN_REVOCATION_STALE'
+      // A store that cannot say whether a DPoP proof was seen before is no more the token's fault.
+      throw info instanceof Rs256AuthError && (info.code === 'RS256_TOKEN_REVOCATION_STALE' || info.code === 'RS256_SESSION_STORE_UNAVAILABLE')
         ? this.unavailable(context, info)
         : this.unauthorized(context, info);
     }
@@ -173,17 +196,18 @@ export class JwtAuthGuard extends AuthGuard(RS256_STRATEGY) {
     return new ServiceUnavailableException(refusalJson(503, info.message, info.code), { cause: info });
   }
 
-  private refuseWith(context: ExecutionContext, reason: ChallengeReason): void {
-    this.setChallenge(context, wwwAuthenticate(this.config, reason));
+  private refuseWith(context: ExecutionContext, reason: ChallengeReason, code?: Rs256AuthErrorCode): void {
+    const challenge = this.dpop && dpopChallenge(this.dpop, this.config, context, reason, code);
+    this.setChallenge(context, challenge ?? wwwAuthenticate(this.config, reason));
   }
 
   private unauthorized(context: ExecutionContext, info: unknown): UnauthorizedException {
     if (info instanceof Rs256AuthError && info.code === 'RS256_TOKEN_MISSING') {
-      this.refuseWith(context, { reason: 'missing_token' });
+      this.refuseWith(context, { reason: 'missing_token' }, info.code);
       return new UnauthorizedException(refusalJson(401, 'missing bearer token', info.code), { cause: info });
     }
     const description = info instanceof Rs256AuthError ? info.message : 'invalid token';
-    this.refuseWith(context, { reason: 'invalid_token', description });
+    this.refuseWith(context, { reason: 'invalid_token', description }, info instanceof Rs256AuthError ? info.code : undefined);
     // The cause tells transports which refusal this is (an expired token closes a WebSocket connection).
     return new UnauthorizedException(refusalJson(401, description, info instanceof Rs256AuthError ? info.code : undefined), { cause: info });
   }

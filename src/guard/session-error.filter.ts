@@ -1,16 +1,19 @@
-import { Catch, Inject, Injectable, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import { Catch, Inject, Injectable, Optional, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { throwError, type Observable } from 'rxjs';
 import type { Rs256AuthConfig } from '../options/rs256-auth-config.js';
 import { Rs256AuthError, type Rs256AuthErrorCode } from '../errors/rs256-auth.error.js';
 import { wwwAuthenticate } from './www-authenticate.js';
 import { RS256_AUTH_CONFIG } from '../rs256-auth.constants.js';
+import { DpopService } from '../dpop/dpop.service.js';
+import { DPOP_TOKEN_REQUEST_CODES, dpopTokenError } from '../errors/dpop-codes.js';
 import { RETRY_AFTER_SECONDS, refusalBody, type AuthRefusal } from '../transports/auth-refusal.js';
 import { GraphqlAuthError } from '../transports/graphql.transport.js';
 import { sendException, type GatewayClient } from '../transports/ws.transport.js';
 
 /** The session failures a client is told about, with their HTTP status: its refresh token, or a store that is down. */
-const STATUS: ReadonlyMap<Rs256AuthErrorCode, 401 | 503> = new Map<Rs256AuthErrorCode, 401 | 503>([
+const STATUS: ReadonlyMap<Rs256AuthErrorCode, 400 | 401 | 503> = new Map<Rs256AuthErrorCode, 400 | 401 | 503>([
+  ...DPOP_TOKEN_REQUEST_CODES.map((code) => [code, 400] as const),
   ['RS256_REFRESH_TOKEN_INVALID', 401],
   ['RS256_REFRESH_TOKEN_REUSED', 401],
   ['RS256_SESSION_STORE_UNAVAILABLE', 503],
@@ -46,6 +49,7 @@ export class SessionErrorFilter implements ExceptionFilter<Rs256AuthError> {
   constructor(
     private readonly adapterHost: HttpAdapterHost,
     @Inject(RS256_AUTH_CONFIG) private readonly config: Rs256AuthConfig,
+    @Optional() private readonly dpop?: DpopService,
   ) {}
 
   // eslint-disable-next-line @typescript-eslint/no-invalid-void-type -- Nest's ExceptionFilter returns an Observable or nothing.
@@ -69,9 +73,16 @@ export class SessionErrorFilter implements ExceptionFilter<Rs256AuthError> {
     }
   }
 
-  private reply(host: ArgumentsHost, status: 401 | 503, error: Rs256AuthError): void {
+  private reply(host: ArgumentsHost, status: 400 | 401 | 503, error: Rs256AuthError): void {
     const adapter = this.adapterHost.httpAdapter;
     const response: unknown = host.switchToHttp().getResponse();
+    if (status === 400) {
+      // A token request's DPoP proof refused: RFC 9449 §5 and §8's error response, with a nonce when one is asked for.
+      const nonce = error.code === 'RS256_DPOP_NONCE_REQUIRED' ? this.dpop?.currentNonce() : undefined;
+      if (nonce !== undefined) adapter.setHeader(response, 'DPoP-Nonce', nonce);
+      adapter.reply(response, { statusCode: 400, ...dpopTokenError(error), message: error.message, code: error.code }, 400);
+      return;
+    }
     if (status === 503) {
       adapter.setHeader(response, 'Retry-After', String(RETRY_AFTER_SECONDS));
     } else {

@@ -5,7 +5,9 @@
 export type ChallengeReason =
   | { readonly reason: 'missing_token' }
   | { readonly reason: 'invalid_token'; readonly description: string }
-  | { readonly reason: 'insufficient_scope'; readonly description: string; readonly scope?: string };
+  | { readonly reason: 'insufficient_scope'; readonly description: string; readonly scope?: string }
+  // RFC 9449 §7.1 and §8: a DPoP proof refused, or one without the server nonce it needs.
+  | { readonly reason: 'invalid_dpop_proof' | 'use_dpop_nonce'; readonly description: string };
 
 /** The settings every challenge carries (the module's resolved configuration has them). */
 export interface ChallengeSettings {

@@ -10,6 +10,7 @@ import {
   type ObservableResult,
 } from '@opentelemetry/api';
 import { performance } from 'node:perf_hooks';
+import { DPOP_CODES } from '../errors/dpop-codes.js';
 import { Rs256AuthError, type Rs256AuthErrorCode } from '../errors/rs256-auth.error.js';
 import { RS256_AUTH_MODULE_OPTIONS } from '../rs256-auth.constants.js';
 
@@ -42,6 +43,9 @@ const REASONS: readonly (Rs256AuthErrorCode | 'other')[] = [
   'RS256_TOKEN_REVOKED',
   'RS256_TOKEN_REVOCATION_STALE',
   'RS256_INSUFFICIENT_CLAIMS',
+  ...DPOP_CODES,
+  // The Redis store unreachable for a DPoP proof's replay check: answered 503, like a stale revocation list.
+  'RS256_SESSION_STORE_UNAVAILABLE',
   'other',
 ];
 /** Statuses of a refusal whose code is not the library's (a subclass's own exception): counted with reason `other`. */
@@ -256,6 +260,7 @@ function outcomeOf(reason: string): VerificationOutcome {
     case 'RS256_INSUFFICIENT_CLAIMS':
       return 'forbidden';
     case 'RS256_TOKEN_REVOCATION_STALE':
+    case 'RS256_SESSION_STORE_UNAVAILABLE':
       return 'unavailable';
     default:
       return 'refused';

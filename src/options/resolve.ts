@@ -12,6 +12,7 @@ import { refuseIssuerCacheSize, resolveTrustedIssuers } from './resolve-issuers.
 import { resolvePublishing, resolveResourceMetadata } from './resolve-publishing.js';
 import { refuseRemoteKeySettings, resolveRemoteJwks } from './resolve-remote.js';
 import { resolveKeyRotation, rotationOn } from './resolve-rotation.js';
+import { resolveDpop } from './resolve-dpop.js';
 import { resolveSessions } from './resolve-sessions.js';
 import { resolveMtls } from './resolve-mtls.js';
 import { TOKEN_PROFILES, type ClaimPath, type Rs256AuthConfig, type TokenProfile } from './rs256-auth-config.js';
@@ -99,6 +100,7 @@ export async function resolveRs256Auth(options: Rs256AuthModuleOptions = {}, con
       : undefined,
     sessions,
     keyRotation: resolveKeyRotation(reader, { keySources, jwks: publishing.jwks, sessions, expiresIn, clockTolerance, remoteJwks, trustedIssuers }),
+    dpop: resolveDpop(reader, sessions?.store === 'redis'),
     // Last: every other setting is checked first, so a mistake there is named before the missing audience is.
     acceptAnyAudience: resolveAudienceCheck(reader, audience, remoteJwks, trustedIssuers),
   };

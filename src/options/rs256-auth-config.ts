@@ -1,3 +1,4 @@
+import type { DpopConfig } from './dpop-config.js';
 import type { IssuerResolver, TokenExtractor } from './rs256-auth-options.interface.js';
 import type { KeySetSources } from '../keys/key-set.loader.js';
 import type { RedisTopology } from './redis-topology.js';
@@ -80,6 +81,8 @@ export interface Rs256AuthConfig {
   };
   /** Refresh tokens and revocation; `undefined` when sessions are disabled. */
   readonly sessions?: SessionsConfig;
+  /** DPoP (RFC 9449): the default mode, and how proofs are checked wherever a route or the default turns it on. */
+  readonly dpop: DpopConfig;
   /** Automatic rotation of the signing key; `undefined` when it is off. */
   readonly keyRotation?: KeyRotationConfig;
 }

@@ -4,6 +4,7 @@ import { TOKEN_SETTINGS } from './settings/tokens.settings.js';
 import { TRANSPORT_SETTINGS } from './settings/transport.settings.js';
 import { PUBLISHING_SETTINGS } from './settings/publishing.settings.js';
 import { SESSION_SETTINGS } from './settings/sessions.settings.js';
+import { DPOP_SETTINGS } from './settings/dpop.settings.js';
 import { REMOTE_SETTINGS } from './settings/remote.settings.js';
 import type { Setting } from './settings/setting.js';
 
@@ -23,6 +24,7 @@ export const SETTINGS = {
   ...TRANSPORT_SETTINGS,
   ...PUBLISHING_SETTINGS,
   ...SESSION_SETTINGS,
+  ...DPOP_SETTINGS,
   ...REMOTE_SETTINGS,
 };
 

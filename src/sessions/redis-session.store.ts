@@ -161,6 +161,11 @@ export class RedisSessionStore implements SessionStore {
     await this.beat();
   }
 
+  async markOnce(name: string, ttlMs: number): Promise<boolean> {
+    // Under the key base, so with Cluster the mark lives in the store's one slot like every other key.
+    return (await this.run(() => this.commands.set(`${this.keyBase}once:${name}`, '1', 'PX', ttlMs, 'NX'))) === 'OK';
+  }
+
   async createSession(session: NewSession, { idleMs, maxMs }: SessionLifetimes): Promise<number> {
     const { sid, sub, claims, family, current } = session;
     const keys = [this.sessionKey(sid), this.cutOffsKey];
@@ -170,7 +175,12 @@ export class RedisSessionStore implements SessionStore {
   async rotate(request: RotationRequest, { idleMs, maxMs, graceMs }: SessionLifetimes): Promise<RotateResult> {
     const { sid, presented, family, next, nonce, reuse } = request;
     if (!this.refreshable) {
-      throw new Rs256AuthError('RS256_SESSION_STORE_UNAVAILABLE', 'session store not yet given back what it lost; try again later');
+      // A server out of reach is simply unavailable; one that answers but has not been given back what it lost, too.
+      const reachable = this.commands.status === 'ready';
+      throw new Rs256AuthError(
+        'RS256_SESSION_STORE_UNAVAILABLE',
+        reachable ? 'session store not yet given back what it lost; try again later' : 'session store unavailable; try again later',
+      );
     }
     const keys = [this.sessionKey(sid), this.cutOffsKey, this.listKeys[0], this.listKeys[1], ...this.marksKeys];
     const args = [presented, family, next, nonce, idleMs, maxMs, graceMs, this.channel, sid, reuse.accessMs, reuse.refreshMs];

@@ -159,6 +159,13 @@ export interface SessionStore {
    */
   watch(sink: SharedStateSink): Promise<void>;
   /**
+   * Marks `name` as used for `ttlMs`: true the first time, false while the mark lasts (one atomic `SET NX PX` in
+   * Redis), so a DPoP proof is accepted once across every instance. Only a shared store has it; without it each
+   * instance keeps its own marks.
+   * @throws Rs256AuthError `RS256_SESSION_STORE_UNAVAILABLE`
+   */
+  markOnce?(name: string, ttlMs: number): Promise<boolean>;
+  /**
    * The application has started. Until then the store's connections do not keep the process alive: Nest calls no
    * hook when another module's start-up fails, and the application is then never closed. Optional: a store without
    * connections has nothing to do.

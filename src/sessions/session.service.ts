@@ -8,8 +8,9 @@ import { RS256_AUTH_CONFIG, SESSION_STORE } from '../rs256-auth.constants.js';
 import { RevocationList } from './revocation-list.js';
 import { AuditTrail } from '../observability/audit-events.js';
 import { AuthMetrics } from '../observability/auth-metrics.js';
-import type { RevocationRequest, SessionLifetimes, SessionState, SessionStore } from './session-store.interface.js';
+import type { RevocationRequest, RotateResult, SessionLifetimes, SessionState, SessionStore } from './session-store.interface.js';
 import { SETTINGS } from '../options/settings.js';
+import { DpopService } from '../dpop/dpop.service.js';
 
 /** What a sign-in or a refresh returns. */
 export interface SessionTokens {
@@ -20,7 +21,8 @@ export interface SessionTokens {
    * kept by the store only as SHA-256 hashes.
    */
   refreshToken: string;
-  tokenType: 'Bearer';
+  /** `DPoP` when the access token is bound to the key of the request's DPoP proof (`cnf.jkt`, RFC 9449 §5). */
+  tokenType: 'Bearer' | 'DPoP';
   /** Lifetime of the access token, in seconds. */
   expiresIn: number;
   /** Lifetime of the refresh token, in seconds: the idle timeout, cut short by the session's absolute lifetime. */
@@ -38,12 +40,30 @@ const REFRESH_TOKEN = /^[A-Za-z0-9_-]{86}$/;
 const SID_BYTES = 16;
 const FAMILY_END = 32;
 /** Claims the service sets itself; extra claims may not set them. */
-const RESERVED_CLAIMS = ['sub', 'sid', 'jti', 'iat', 'iat_ms', 'exp', 'nbf', 'iss', 'aud'];
+const RESERVED_CLAIMS = ['sub', 'sid', 'jti', 'iat', 'iat_ms', 'exp', 'nbf', 'iss', 'aud', 'cnf'];
+
+/** How a sign-in or a refresh was asked for. */
+export interface SessionRequestOptions {
+  /**
+   * The HTTP request (Express or Fastify) of the sign-in or refresh route. When it carries a valid `DPoP` proof,
+   * the access tokens are bound to the proof's key (`cnf.jkt`, `tokenType: 'DPoP'`), and so are the session's refresh
+   * tokens at sign-in: every refresh must then carry a proof by the same key (RFC 9449 §5).
+   */
+  request?: object;
+}
 
 const digest = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('base64url');
 const randomId = (bytes: number): string => randomBytes(bytes).toString('base64url');
 /** Derived from the spent token and the rotation's nonce: a replay within the grace period rebuilds the same value. */
 const derive = (token: Buffer, label: string, nonce: string): Buffer => createHmac('sha256', token).update(`${label}:${nonce}`).digest();
+/**
+ * What the store keeps of the family secret: its hash, with the DPoP key's thumbprint when the session is bound to
+ * one, so that a refresh token of a bound session is worth nothing without a proof by that key.
+ */
+const familyDigest = (token: Buffer, jkt: string | undefined): string =>
+  digest(
+    jkt === undefined ? token.subarray(SID_BYTES, FAMILY_END) : Buffer.concat([token.subarray(SID_BYTES, FAMILY_END), Buffer.from(`|dpop:${jkt}`)]),
+  );
 /** The token that succeeds `token` in a rotation with `nonce`: same session and family, derived rotation secret. */
 const successor = (token: Buffer, nonce: string): Buffer => Buffer.concat([token.subarray(0, FAMILY_END), derive(token, 'refresh', nonce)]);
 
@@ -71,25 +91,31 @@ export class SessionService {
     private readonly revocations: RevocationList,
     @Optional() private readonly metrics?: AuthMetrics,
     @Optional() private readonly audit?: AuditTrail,
+    @Optional() private readonly dpop?: DpopService,
   ) {}
 
   /**
    * Starts a session for an authenticated subject.
    * @param claims extra claims for every access token of the session (e.g. `scope`); not the registered ones
-   * @throws Rs256AuthError `RS256_SESSION_STORE_UNAVAILABLE`, `RS256_SESSIONS_DISABLED`
+   * @param options the sign-in request, for a session bound to the key of its DPoP proof
+   * @throws Rs256AuthError `RS256_SESSION_STORE_UNAVAILABLE`, `RS256_SESSIONS_DISABLED`, `RS256_DPOP_*` (the request's
+   * proof refused: a 400 through `SessionErrorFilter`)
    */
-  async issue(subject: string, claims: Record<string, unknown> = {}): Promise<SessionTokens> {
+  async issue(subject: string, claims: Record<string, unknown> = {}, options: SessionRequestOptions = {}): Promise<SessionTokens> {
     const reserved = Object.keys(claims).find((name) => RESERVED_CLAIMS.includes(name));
     if (reserved) {
       throw new TypeError(`claims.${reserved} is set by the session service; pass only extra claims.`);
     }
     const { store } = this.enabled();
+    const jkt = await this.proofKey(options);
+    // The binding is one of the session's claims: every access token of the session carries it.
+    const sessionClaims = jkt === undefined ? claims : { ...claims, cnf: { jkt } };
     const token = randomBytes(64);
     const sid = token.subarray(0, SID_BYTES).toString('base64url');
-    const family = digest(token.subarray(SID_BYTES, FAMILY_END));
-    const stamp = await store.createSession({ sid, sub: subject, claims, family, current: digest(token) }, this.lifetimes());
+    const family = familyDigest(token, jkt);
+    const stamp = await store.createSession({ sid, sub: subject, claims: sessionClaims, family, current: digest(token) }, this.lifetimes());
     this.metrics?.session('issued');
-    return this.pair(sid, { sub: subject, claims, bornAt: stamp, stamp, nonce: '' }, token, randomId(16));
+    return this.pair(sid, { sub: subject, claims: sessionClaims, bornAt: stamp, stamp, nonce: '' }, token, randomId(16));
   }
 
   /**
@@ -98,9 +124,10 @@ export class SessionService {
    * revokes the session.
    * @throws Rs256AuthError `RS256_REFRESH_TOKEN_INVALID` (unknown, expired, past the session's lifetime, revoked, or
    * superseded within the grace period), `RS256_REFRESH_TOKEN_REUSED` (spent, and presented again after the grace
-   * period: its session is now revoked), `RS256_SESSION_STORE_UNAVAILABLE`
+   * period: its session is now revoked), `RS256_SESSION_STORE_UNAVAILABLE`, `RS256_DPOP_*` (the request's proof refused)
+   * @param options the refresh request: for a session that began with DPoP, it must carry a proof by the same key
    */
-  async refresh(refreshToken: string): Promise<SessionTokens> {
+  async refresh(refreshToken: string, options: SessionRequestOptions = {}): Promise<SessionTokens> {
     const { store } = this.enabled();
     // An access token (or anything else) is refused here without a store lookup.
     const token = typeof refreshToken === 'string' && REFRESH_TOKEN.test(refreshToken) ? Buffer.from(refreshToken, 'base64url') : undefined;
@@ -111,17 +138,18 @@ export class SessionService {
     }
     const sid = token.subarray(0, SID_BYTES).toString('base64url');
     const nonce = randomId(16);
-    const result = await store.rotate(
-      {
-        sid,
-        presented: digest(token),
-        family: digest(token.subarray(SID_BYTES, FAMILY_END)),
-        next: digest(successor(token, nonce)),
-        nonce,
-        reuse: this.retention(),
-      },
-      this.lifetimes(),
-    );
+    const jkt = await this.proofKey(options);
+    const rotate = (family: string): Promise<RotateResult> =>
+      store.rotate(
+        { sid, presented: digest(token), family, next: digest(successor(token, nonce)), nonce, reuse: this.retention() },
+        this.lifetimes(),
+      );
+    // A DPoP-bound session's family hash covers the key: without a proof by it, the token is unknown to the store
+    // and nothing is spent. A proof with a bearer session's token: that session stays as it began.
+    let result = await rotate(familyDigest(token, jkt));
+    if (result.status === 'unknown' && jkt !== undefined) {
+      result = await rotate(familyDigest(token, undefined));
+    }
     switch (result.status) {
       case 'rotated':
       case 'replayed':
@@ -205,11 +233,16 @@ export class SessionService {
     return {
       accessToken,
       refreshToken: refreshToken.toString('base64url'),
-      tokenType: 'Bearer',
+      tokenType: claims.cnf === undefined ? 'Bearer' : 'DPoP',
       expiresIn: this.config.expiresIn,
       refreshExpiresIn: Math.floor(Math.min(idleMs, bornAt + maxMs - stamp) / 1000),
       sessionId: sid,
     };
+  }
+
+  /** The thumbprint of the request's DPoP proof key; `undefined` without a request or a `DPoP` header. */
+  private async proofKey(options: SessionRequestOptions): Promise<string | undefined> {
+    return options.request === undefined || !this.dpop ? undefined : this.dpop.proofKey(options.request);
   }
 
   private lifetimes(): SessionLifetimes {

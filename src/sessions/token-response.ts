@@ -6,7 +6,8 @@ import type { SessionTokens } from './session.service.js';
  */
 export interface OAuthTokenResponse {
   access_token: string;
-  token_type: 'Bearer';
+  /** `DPoP` for a token bound to the client's DPoP key (RFC 9449 §5). */
+  token_type: 'Bearer' | 'DPoP';
   /** Seconds the access token lives. */
   expires_in: number;
   /** Single-use: the next refresh needs the one that comes back with it. */

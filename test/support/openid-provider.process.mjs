@@ -51,6 +51,8 @@ function provider() {
     scopes: ['orders:read', 'orders:write', 'profile'],
     features: {
       clientCredentials: { enabled: true },
+      // A token request with a DPoP proof gets a DPoP-bound access token (cnf.jkt); one without, a bearer token.
+      dPoP: { enabled: true },
       devInteractions: { enabled: false },
       ...(clients.some((client) => client.certificateBound) && {
         mTLS: {

@@ -13,6 +13,7 @@ export const SECTIONS = {
   transport: { title: 'Where the token comes from' },
   publishing: { title: 'Publishing keys and metadata' },
   sessions: { title: 'Sessions' },
+  dpop: { title: 'Sender-constrained tokens: DPoP', note: 'RFC 9449 proofs of possession, checked by the guard over HTTP (see [DPoP](dpop.md)).' },
   remote: {
     title: "Identity providers: an issuer's keys",
     note:

@@ -1,0 +1,264 @@
+import { Inject, Injectable, type ExecutionContext, type Type } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { hash } from 'node:crypto';
+import { isIPv4, type BlockList } from 'node:net';
+import { Rs256AuthError, type Rs256AuthErrorCode } from '../errors/rs256-auth.error.js';
+import type { JwtClaims } from '../interfaces/jwt-claims.interface.js';
+import type { Rs256AuthConfig } from '../options/rs256-auth-config.js';
+import { DPOP_MODE_KEY, RS256_AUTH_CONFIG, SESSION_STORE } from '../rs256-auth.constants.js';
+import { fromAuthHeader } from '../transports/token-extractors.js';
+import type { DpopAlgorithm, DpopMode } from '../options/dpop-config.js';
+import { proxyBlockList } from '../options/proxy-addresses.js';
+import { DpopNonces } from './dpop-nonces.js';
+import { checkProof, type CheckedProof } from './dpop-proof.js';
+import { ReplayMarks } from './replay-marks.js';
+
+/** The parts of an HTTP request (Express, Fastify, or GraphQL's over HTTP) a proof is checked against. */
+interface HttpRequestLike {
+  method?: unknown;
+  url?: unknown;
+  originalUrl?: unknown;
+  headers?: Record<string, string | string[] | undefined>;
+  socket?: { encrypted?: boolean; remoteAddress?: string };
+}
+
+/**
+ * The part of the session store DPoP uses: the Redis store's `markOnce` (see `SessionStore`), typed here by its
+ * shape so that this folder does not depend on sessions/, which depends on it.
+ */
+interface ReplayStore {
+  markOnce?(name: string, ttlMs: number): Promise<boolean>;
+}
+
+/**
+ * What authenticating came to, as far as DPoP is concerned: claims to confirm, a refusal to pass on, or anything
+ * else gone wrong (not the client's fault), as `Rs256Strategy`'s `AuthOutcome` has them.
+ */
+type Outcome =
+  | { claims: JwtClaims; refused?: undefined; error?: undefined }
+  | { refused: Rs256AuthError; claims?: undefined; error?: undefined }
+  | { error: unknown; claims?: undefined; refused?: undefined };
+
+/** A refusal when the library refused, the error as it is otherwise. */
+const failed = (error: unknown): Outcome => (error instanceof Rs256AuthError ? { refused: error } : { error });
+
+const RESPONSE = 1;
+const dpopToken = fromAuthHeader('DPoP');
+const reflector = new Reflector();
+
+function refusal(code: Rs256AuthErrorCode, message: string): Rs256AuthError {
+  return new Rs256AuthError(code, message);
+}
+
+/** The request when `carrier` is an HTTP request (GraphQL's over HTTP included, not a subscription's context). */
+function httpRequestOf(carrier: unknown): HttpRequestLike | undefined {
+  const request = carrier as HttpRequestLike | undefined;
+  return typeof request?.method === 'string' && typeof request.headers === 'object' && !('connectionParams' in request) ? request : undefined;
+}
+
+/**
+ * DPoP (RFC 9449) for the guard and the session service: which mode a route is in, the token under the `DPoP`
+ * scheme, the proof's checks (§4.3), the replay cache (in the Redis session store when there is one, so a proof is
+ * accepted once across instances, in this process otherwise), server nonces (§8) and the challenges (§7).
+ */
+@Injectable()
+export class DpopService {
+  private readonly algorithms: ReadonlySet<DpopAlgorithm>;
+  /** The accepted algorithms as a challenge's `algs` announces them (RFC 9449 §7.1). */
+  readonly algs: string;
+  private readonly nonces: DpopNonces | undefined;
+  private readonly marks = new ReplayMarks();
+  private readonly modes = new WeakMap<object, DpopMode>();
+  /** The proxies whose origin header is believed (JWT_DPOP_ORIGIN_HEADER, JWT_DPOP_TRUSTED_PROXIES), if any. */
+  private readonly proxies: { readonly header: string; readonly list: BlockList } | undefined;
+
+  constructor(
+    @Inject(RS256_AUTH_CONFIG) private readonly config: Rs256AuthConfig,
+    @Inject(SESSION_STORE) private readonly store: ReplayStore | null,
+  ) {
+    this.algorithms = new Set(config.dpop.algorithms);
+    this.algs = config.dpop.algorithms.join(' ');
+    this.nonces = config.dpop.nonce && new DpopNonces(config.dpop.nonce.secret, config.dpop.nonce.lifetime * 1000);
+    const { origin } = config.dpop;
+    // Start-up has checked every address, so the list builds.
+    this.proxies = origin && { header: origin.header, list: proxyBlockList(origin.trustedProxies, () => undefined as never) };
+  }
+
+  /** The route's mode: its `@Dpop()` (the method's over the class's), else `JWT_DPOP`. Read once per route. */
+  modeFor(context: ExecutionContext): DpopMode {
+    const handler = context.getHandler();
+    let mode = this.modes.get(handler);
+    if (mode === undefined) {
+      mode = reflector.getAllAndOverride<DpopMode | undefined>(DPOP_MODE_KEY, [handler, context.getClass() as Type]) ?? this.config.dpop.mode;
+      this.modes.set(handler, mode);
+    }
+    return mode;
+  }
+
+  /** The access token of an `Authorization: DPoP <token>` header; `undefined` for any other request. */
+  tokenOf(carrier: unknown): string | undefined {
+    const request = httpRequestOf(carrier);
+    return (request && dpopToken(request)) || undefined;
+  }
+
+  /**
+   * Confirms an accepted token's binding (RFC 9449 §7): under `DPoP` it must be bound (`cnf.jkt`) to the key of a
+   * valid proof for this request, seen for the first time; under any other scheme (and on transports without
+   * proofs) it must not be bound, and the route must not require DPoP. Anything else is turned into a refusal.
+   * @param token the token under the `DPoP` scheme; `undefined` when it came another way
+   */
+  confirm<T extends Outcome>(
+    context: ExecutionContext,
+    carrier: unknown,
+    token: string | undefined,
+    outcome: T,
+    mode: DpopMode,
+  ): T | Outcome | Promise<T | Outcome> {
+    if (!outcome.claims) {
+      return outcome;
+    }
+    const jkt = (outcome.claims.cnf as { jkt?: unknown } | undefined)?.jkt;
+    try {
+      if (token === undefined) {
+        if (mode === 'required') {
+          throw refusal('RS256_DPOP_REQUIRED', 'DPoP-bound token and proof required');
+        }
+        if (jkt !== undefined) {
+          throw refusal('RS256_DPOP_TOKEN_BOUND', 'DPoP-bound token presented without its proof');
+        }
+        return outcome;
+      }
+      const request = httpRequestOf(carrier)!;
+      const proof = this.check(request, token);
+      if (typeof jkt !== 'string') {
+        throw refusal('RS256_DPOP_TOKEN_UNBOUND', 'token is not DPoP-bound (no cnf.jkt)');
+      }
+      if (jkt !== proof.jkt) {
+        throw refusal('RS256_DPOP_KEY_MISMATCH', 'DPoP proof key does not match the token binding (cnf.jkt)');
+      }
+      this.checkNonce(context, proof);
+      const first = this.markOnce(proof);
+      const settle = (once: boolean): T | Outcome => (once ? outcome : { refused: refusal('RS256_DPOP_PROOF_REPLAYED', 'DPoP proof already used') });
+      return typeof first === 'boolean' ? settle(first) : first.then(settle, failed);
+    } catch (error) {
+      if (error instanceof Rs256AuthError && error.code === 'RS256_DPOP_NONCE_REQUIRED') {
+        this.setHeader(context, 'DPoP-Nonce', this.nonces!.current());
+      }
+      return failed(error);
+    }
+  }
+
+  /**
+   * The key a token request proves (RFC 9449 §5), for binding the tokens it gets: the RFC 7638 thumbprint of a
+   * valid proof's key, checked against `request` (no `ath`: there is no access token yet), its `jti` marked used and
+   * its nonce checked when nonces are on; `undefined` when the request carries no `DPoP` header.
+   * @param request the HTTP request (Express or Fastify) of the sign-in or refresh route
+   * @throws Rs256AuthError with an `RS256_DPOP_*` code (a 400 `invalid_dpop_proof` or `use_dpop_nonce` through
+   * `SessionErrorFilter`), `RS256_SESSION_STORE_UNAVAILABLE`
+   */
+  async proofKey(request: object): Promise<string | undefined> {
+    const http = httpRequestOf(request);
+    if (!http || http.headers?.dpop === undefined) {
+      return undefined;
+    }
+    const proof = this.check(http, undefined);
+    if (this.nonces && this.nonces.check(proof.nonce) === 'invalid') {
+      throw refusal('RS256_DPOP_NONCE_REQUIRED', 'DPoP proof must carry a current server nonce');
+    }
+    if (!(await this.markOnce(proof))) {
+      throw refusal('RS256_DPOP_PROOF_REPLAYED', 'DPoP proof already used');
+    }
+    return proof.jkt;
+  }
+
+  /** The nonce clients should use now (`DPoP-Nonce`); `undefined` when nonces are off. */
+  currentNonce(): string | undefined {
+    return this.nonces?.current();
+  }
+
+  /** The stateless part of RFC 9449 §4.3: one proof, valid for this request (and this token, with `ath`). */
+  private check(request: HttpRequestLike, token: string | undefined): CheckedProof {
+    const proof = request.headers?.dpop;
+    if (proof === undefined) {
+      throw refusal('RS256_DPOP_PROOF_MISSING', 'DPoP proof missing');
+    }
+    // Node joins repeated unknown headers with ", ", and a JWT has no comma: either way, not exactly one proof.
+    if (typeof proof !== 'string' || proof.includes(',')) {
+      throw refusal('RS256_DPOP_PROOF_INVALID', 'more than one DPoP proof');
+    }
+    const { proofMaxAge } = this.config.dpop;
+    return checkProof(proof, {
+      method: request.method as string,
+      url: this.targetUri(request),
+      accessToken: token,
+      algorithms: this.algorithms,
+      maxAge: proofMaxAge,
+      leeway: this.config.clockTolerance,
+      now: Math.floor(Date.now() / 1000),
+    });
+  }
+
+  /**
+   * The URI the client addressed, as `htu` must name it: the origin (from the trusted proxy's header on a connection
+   * from one of its addresses, else `Host` and the connection's TLS) and the path, without query or fragment. The
+   * path is appended to the origin, never resolved against it, so a path starting with `//` cannot name another host.
+   */
+  private targetUri(request: HttpRequestLike): string {
+    let origin: string | undefined;
+    if (this.proxies && this.fromTrustedProxy(request)) {
+      const value = request.headers?.[this.proxies.header];
+      origin = typeof value === 'string' ? value.trim() : undefined;
+    } else {
+      const host = request.headers?.host;
+      origin = typeof host === 'string' ? `${request.socket?.encrypted ? 'https' : 'http'}://${host}` : undefined;
+    }
+    const path = String(request.originalUrl ?? request.url ?? '/').split(/[?#]/, 1)[0];
+    let url: URL | undefined;
+    try {
+      url = origin === undefined ? undefined : new URL(`${origin}${path.startsWith('/') ? path : `/${path}`}`);
+    } catch {
+      url = undefined;
+    }
+    if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
+      throw refusal('RS256_DPOP_PROOF_URL', 'request URL unknown: no valid origin to check the DPoP proof htu against');
+    }
+    return url.origin + url.pathname;
+  }
+
+  /** Whether the connection comes from a configured proxy: by the socket's own address, never a forwarded one. */
+  private fromTrustedProxy(request: HttpRequestLike): boolean {
+    const address = request.socket?.remoteAddress;
+    return address !== undefined && this.proxies!.list.check(address, isIPv4(address) ? 'ipv4' : 'ipv6');
+  }
+
+  private checkNonce(context: ExecutionContext, proof: CheckedProof): void {
+    if (!this.nonces) {
+      return;
+    }
+    const state = this.nonces.check(proof.nonce);
+    if (state === 'invalid') {
+      throw refusal('RS256_DPOP_NONCE_REQUIRED', 'DPoP proof must carry a current server nonce');
+    }
+    if (state === 'previous') {
+      // RFC 9449 §8.2: a fresh nonce on a successful response, before the one in use stops being accepted.
+      this.setHeader(context, 'DPoP-Nonce', this.nonces.current());
+    }
+  }
+
+  /**
+   * Marks the proof used until it would be refused as stale anyway: in the shared store when there is one (a
+   * replay to another instance is refused there too), in this process otherwise. The key is a hash of the key and
+   * `jti`, so one client cannot use up another's `jti`s and the key's length does not depend on the client.
+   */
+  private markOnce(proof: CheckedProof): boolean | Promise<boolean> {
+    const name = hash('sha256', `${proof.jkt}.${proof.jti}`, 'base64url');
+    const ttlMs = (this.config.dpop.proofMaxAge + 2 * this.config.clockTolerance) * 1000;
+    return this.store?.markOnce ? this.store.markOnce(`dpop:${name}`, ttlMs) : this.marks.markOnce(name, ttlMs);
+  }
+
+  private setHeader(context: ExecutionContext, name: string, value: string): void {
+    if (context.getType() === 'http') {
+      context.getArgByIndex<{ header?: (name: string, value: string) => unknown } | undefined>(RESPONSE)?.header?.(name, value);
+    }
+  }
+}

@@ -1,0 +1,69 @@
+import { DpopNonces } from './dpop-nonces.js';
+import { normalisedHtu } from './dpop-proof.js';
+import { proofKeyOf } from './proof-key.js';
+import { ReplayMarks } from './replay-marks.js';
+
+describe('proofKeyOf', () => {
+  it('computes the thumbprint of the example of RFC 7638 §3.1', () => {
+    const jwk = {
+      kty: 'RSA',
+      n:
+        '0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_BJECPebWKRXjBZCiFV4n3oknjhMs' +
+        'tn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOp' +
+        'bISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw',
+      e: 'AQAB',
+      alg: 'RS256',
+      kid: '2011-04-29',
+    };
+    expect(proofKeyOf(jwk, 'RS256')).toMatchObject({ thumbprint: 'NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs' });
+    // The same key under another RSA algorithm: the same thumbprint.
+    expect(proofKeyOf(jwk, 'PS256')).toMatchObject({ thumbprint: 'NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs' });
+    expect(proofKeyOf(jwk, 'ES256')).toBe('jwk header is not a key for ES256');
+    expect(proofKeyOf({ ...jwk, d: 'x' }, 'RS256')).toBe('jwk header holds a private or symmetric key');
+  });
+});
+
+describe('normalisedHtu', () => {
+  it.each([
+    ['HTTPS://API.Example.com:443/a/./b/../c?x=1#f', 'https://api.example.com/a/c'],
+    ['http://127.0.0.1:80/', 'http://127.0.0.1/'],
+    ['https://api.example.com', 'https://api.example.com/'],
+  ])('reads %s as %s', (value, expected) => {
+    expect(normalisedHtu(value)).toBe(expected);
+  });
+
+  it.each(['/relative', 'ftp://example.com/', 'not a url'])('refuses %s', (value) => {
+    expect(normalisedHtu(value)).toBeUndefined();
+  });
+});
+
+describe('DpopNonces', () => {
+  it('accepts the current and the previous period, and nothing older, forged or from another secret', () => {
+    let now = 1_000_000;
+    const nonces = new DpopNonces(Buffer.alloc(32, 1), 60_000, () => now);
+    const first = nonces.current();
+    expect(nonces.check(first)).toBe('current');
+    now += 60_000;
+    expect(nonces.check(first)).toBe('previous');
+    expect(nonces.current()).not.toBe(first);
+    now += 60_000;
+    expect(nonces.check(first)).toBe('invalid');
+    expect(nonces.check(`${first.split('.')[0]}.AAAA`)).toBe('invalid');
+    expect(nonces.check(new DpopNonces(Buffer.alloc(32, 2), 60_000, () => now).current())).toBe('invalid');
+    expect(nonces.check(undefined)).toBe('invalid');
+  });
+});
+
+describe('ReplayMarks', () => {
+  it('marks a name once until its time has passed', () => {
+    let now = 0;
+    const marks = new ReplayMarks(() => now);
+    expect(marks.markOnce('a', 1000)).toBe(true);
+    expect(marks.markOnce('a', 1000)).toBe(false);
+    now = 1000;
+    expect(marks.markOnce('b', 1000)).toBe(true);
+    // 'a' expired and was swept when 'b' was marked.
+    expect(marks.size).toBe(1);
+    expect(marks.markOnce('a', 1000)).toBe(true);
+  });
+});
