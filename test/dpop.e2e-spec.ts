@@ -104,6 +104,18 @@ describe.each(PLATFORMS)('DPoP at the guard (%s)', (platform) => {
     ['no proof', () => ({ token: bound() }), 'RS256_DPOP_PROOF_MISSING'],
     ['a proof for another method', () => ({ token: bound(), proof: proofFor(bound(), { htm: 'DELETE' }) }), 'RS256_DPOP_PROOF_METHOD'],
     ['a proof for another path', () => ({ token: bound(), proof: proofFor(bound(), { htu: `${url}/dpop/other` }) }), 'RS256_DPOP_PROOF_URL'],
+    // After the accepted requests above, the request's URL and the proofs' htu are remembered normalised: a string
+    // that differs only in a path's case, or that resolves elsewhere, is read as itself.
+    [
+      'a proof for the path in another case',
+      () => ({ token: bound(), proof: proofFor(bound(), { htu: `${url}/dpop/Resource` }) }),
+      'RS256_DPOP_PROOF_URL',
+    ],
+    [
+      'a proof for a path resolving elsewhere',
+      () => ({ token: bound(), proof: proofFor(bound(), { htu: `${url}/dpop/resource/../other` }) }),
+      'RS256_DPOP_PROOF_URL',
+    ],
     [
       'a proof for another host',
       () => ({ token: bound(), proof: proofFor(bound(), { htu: 'https://api.example.com/dpop/resource' }) }),
@@ -216,6 +228,16 @@ describe.each(PLATFORMS)('DPoP at the guard (%s)', (platform) => {
     expect(await get(unbound, proofFor(unbound))).toMatchObject({ status: 401, body: { code: 'RS256_DPOP_TOKEN_UNBOUND' } });
   });
 
+  it("holds AuthGuard('rs256-jwt') routes to the module's rule: a bound token needs its proof there too", async () => {
+    const token = bound();
+    expect((await request(url, '/passport', { token })).status).toBe(401);
+    expect(await get(token, proofFor(token, {}, client, '/passport'), '/passport')).toMatchObject({ status: 200, body: { subject: 'ada' } });
+    expect((await get(token, undefined, '/passport')).status).toBe(401);
+    const unbound = jwt.sign({ sub: 'bo' });
+    expect((await get(unbound, proofFor(unbound, {}, client, '/passport'), '/passport')).status).toBe(401);
+    expect(await request(url, '/passport', { token: unbound })).toMatchObject({ status: 200, body: { subject: 'bo' } });
+  });
+
   it('refuses bearer tokens on a @Dpop("required") route with a DPoP challenge only', async () => {
     const response = await request(url, '/dpop/required', { token: jwt.sign({ sub: 'bo' }) });
     expect(response).toMatchObject({ status: 401, body: { code: 'RS256_DPOP_REQUIRED' } });
@@ -286,6 +308,27 @@ describe.each(PLATFORMS)('DPoP at the guard (%s)', (platform) => {
       expect(response).toMatchObject({ status: 200, body: { jkt: client.jkt } });
       expect(await call(url, '/dpop/proof-key', { method: 'POST' })).toMatchObject({ status: 200, body: { jkt: null } });
     });
+  });
+});
+
+describe.each(PLATFORMS)("JWT_DPOP=required on AuthGuard('rs256-jwt') routes (%s)", (platform) => {
+  let app: INestApplication;
+  let jwt: JwtService;
+  let url: string;
+
+  beforeAll(async () => {
+    ({ app, jwt, url } = await start(platform, { JWT_DPOP: 'required' }));
+  });
+  afterAll(() => app?.close());
+
+  it('refuses a bearer token, bound or not, and accepts a bound token with its proof', async () => {
+    const client = dpopKey();
+    const token = jwt.sign({ sub: 'ada', cnf: { jkt: client.jkt } });
+    expect((await request(url, '/passport', { token: jwt.sign({ sub: 'bo' }) })).status).toBe(401);
+    expect((await request(url, '/passport', { token })).status).toBe(401);
+    const proof = dpopProof(client, { htm: 'GET', htu: `${url}/passport`, accessToken: token });
+    expect(await call(url, '/passport', { token, proof })).toMatchObject({ status: 200, body: { subject: 'ada' } });
+    expect((await call(url, '/passport', { token, proof })).status).toBe(401);
   });
 });
 

@@ -1,4 +1,5 @@
 import { jest } from '@jest/globals';
+import type { Rs256AuthModuleOptions } from '../src/index.js';
 import { createGatewayApp, GATEWAY_CASES, type GatewayApp } from './fixtures/gateway-app.js';
 import { connectSocketIo, connectWs, type GatewayConnection, type HandshakeRefusal } from './support/gateway-clients.js';
 import { createKeyFiles, type KeyFiles } from './support/keys.js';
@@ -142,5 +143,58 @@ describe('a refused `ws` upgrade with RFC 9728 metadata on', () => {
       message: 'token expired',
       challenge: `Bearer realm="api", resource_metadata="https://api.example.test/.well-known/oauth-protected-resource/chat", error="invalid_token", error_description="token expired"`,
     });
+  });
+});
+
+describe.each(GATEWAY_CASES)('sender-constrained tokens at the handshake (%s on %s, %s guard)', (adapter, platform, guard) => {
+  // No client certificate on a plain connection, and no DPoP proof on an upgrade (browsers cannot add one).
+  const gateways: Record<'whenBound' | 'mtlsRequired' | 'dpopRequired', GatewayApp | undefined> = {
+    whenBound: undefined,
+    mtlsRequired: undefined,
+    dpopRequired: undefined,
+  };
+  const open: GatewayConnection[] = [];
+
+  beforeAll(async () => {
+    const start = (options: Rs256AuthModuleOptions): Promise<GatewayApp> =>
+      createGatewayApp(adapter, platform, guard, keys.privatePath, new LogCapture(), options);
+    gateways.whenBound = await start({ mtls: { bound: 'when-bound' }, dpop: { mode: 'allowed' } });
+    gateways.mtlsRequired = await start({ mtls: { bound: 'required' } });
+    gateways.dpopRequired = await start({ dpop: { mode: 'required' } });
+  });
+  afterEach(() => open.splice(0).forEach((connection) => connection.close()));
+  afterAll(() => Promise.all(Object.values(gateways).map((gw) => gw?.app.close())));
+
+  async function connect(gw: GatewayApp, token: string): Promise<GatewayConnection> {
+    const connection = await (adapter === 'ws' ? connectWs(gw.url, token) : connectSocketIo(gw.url, token));
+    open.push(connection);
+    return connection;
+  }
+
+  async function refusedWith(gw: GatewayApp, token: string, message: string): Promise<void> {
+    const refused = await connect(gw, token).then(
+      () => {
+        throw new Error('the handshake was accepted');
+      },
+      (refusal: HandshakeRefusal) => refusal,
+    );
+    const challenge = `Bearer realm="api", error="invalid_token", error_description="${message}"`;
+    expect(refused).toEqual(adapter === 'ws' ? { status: 401, message, challenge } : { message, data: { code: 'UNAUTHENTICATED' } });
+  }
+
+  it('refuses certificate-bound and DPoP-bound tokens, and lets an unbound one in', async () => {
+    const gw = gateways.whenBound!;
+    await refusedWith(
+      gw,
+      gw.jwt.sign({ sub: 'ada', cnf: { 'x5t#S256': 'x'.repeat(43) } }),
+      'certificate-bound token sent without a client certificate',
+    );
+    await refusedWith(gw, gw.jwt.sign({ sub: 'ada', cnf: { jkt: 'y'.repeat(43) } }), 'DPoP-bound token presented without its proof');
+    expect(await (await connect(gw, gw.jwt.sign({ sub: 'ada' }))).call('whoami')).toEqual({ event: 'whoami', data: 'ada' });
+  });
+
+  it('refuses every token under JWT_MTLS_BOUND=required and JWT_DPOP=required', async () => {
+    await refusedWith(gateways.mtlsRequired!, gateways.mtlsRequired!.jwt.sign({ sub: 'ada' }), 'token is not certificate-bound (no cnf.x5t#S256)');
+    await refusedWith(gateways.dpopRequired!, gateways.dpopRequired!.jwt.sign({ sub: 'ada' }), 'DPoP-bound token and proof required');
   });
 });

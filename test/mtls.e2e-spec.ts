@@ -3,7 +3,9 @@ import { Controller, Get, UseGuards, type INestApplication } from '@nestjs/commo
 import type { JwtService } from '@nestjs/jwt';
 import { JwtAuthGuard, RequireCertificateBound } from '../src/index.js';
 import { createApp, PLATFORMS, type Platform } from './fixtures/app.js';
+import { createGatewayApp, type GatewayApp } from './fixtures/gateway-app.js';
 import { createGraphqlApp, GRAPHQL_CASES, type GraphqlApp } from './fixtures/graphql-app.js';
+import { connectWs, type HandshakeRefusal } from './support/gateway-clients.js';
 import { base64Der, createCertificates, httpsGet, type Certificates } from './support/certificates.js';
 import { subscribeOnce, type GraphqlError } from './support/graphql-ws.js';
 import { listen, request } from './support/http.js';
@@ -121,6 +123,16 @@ describe.each(PLATFORMS)('JWT_MTLS_BOUND over HTTPS with client certificates (%s
       expect(response).toMatchObject({ status: 401, body: { code: 'RS256_TOKEN_CLAIM_INVALID' } });
     });
 
+    it("holds AuthGuard('rs256-jwt') routes to the same rule", async () => {
+      expect(await httpsGet(url, '/passport', { ca: certs.ca.cert, client: certs.alice, token: bound })).toMatchObject({
+        status: 200,
+        body: { subject: 'alice-service' },
+      });
+      expect((await httpsGet(url, '/passport', { ca: certs.ca.cert, token: bound })).status).toBe(401);
+      expect((await httpsGet(url, '/passport', { ca: certs.ca.cert, client: certs.bob, token: bound })).status).toBe(401);
+      expect((await httpsGet(url, '/passport', { ca: certs.ca.cert, token: jwt.sign({ sub: 'ada' }) })).status).toBe(200);
+    });
+
     it('checks the certificate of every request, also for a token the cache already verified', async () => {
       const token = jwt.sign({ sub: 'alice-service', cnf: { 'x5t#S256': certs.alice.thumbprint }, jti: 'cached' });
       expect((await httpsGet(url, '/profile', { ca: certs.ca.cert, client: certs.alice, token })).status).toBe(200);
@@ -147,6 +159,14 @@ describe.each(PLATFORMS)('JWT_MTLS_BOUND over HTTPS with client certificates (%s
       const token = jwt.sign({ sub: 'bob-service', cnf: { 'x5t#S256': certs.bob.thumbprint } });
       expect((await httpsGet(url, '/profile', { ca: certs.ca.cert, client: certs.bob, token })).status).toBe(200);
       expect((await httpsGet(url, '/profile', { ca: certs.ca.cert, client: certs.alice, token })).status).toBe(401);
+    });
+
+    it("holds AuthGuard('rs256-jwt') routes to it: an unbound token is refused, a bound one needs its certificate", async () => {
+      const plain = jwt.sign({ sub: 'ada' });
+      expect((await httpsGet(url, '/passport', { ca: certs.ca.cert, client: certs.alice, token: plain })).status).toBe(401);
+      const token = jwt.sign({ sub: 'bob-service', cnf: { 'x5t#S256': certs.bob.thumbprint } });
+      expect((await httpsGet(url, '/passport', { ca: certs.ca.cert, client: certs.bob, token })).status).toBe(200);
+      expect((await httpsGet(url, '/passport', { ca: certs.ca.cert, token })).status).toBe(401);
     });
 
     it('leaves @Public() routes open', async () => {
@@ -276,15 +296,44 @@ describe.each(GRAPHQL_CASES)('certificate-bound tokens on GraphQL over HTTP (%s 
     });
   });
 
-  it('refuses a bound token on a subscription: no client certificate reaches the guard over graphql-ws', async () => {
+  it('refuses a bound token when a subscription connection opens: no client certificate comes over graphql-ws here', async () => {
     const token = gql.jwt.sign({ sub: 'alice-service', cnf: { 'x5t#S256': certs.alice.thumbprint } });
     const result = await subscribeOnce(gql.wsUrl, 'subscription { ticks }', { authorization: `Bearer ${token}` });
-    expect(result.errors?.[0]).toMatchObject({
-      message: 'certificate-bound token sent without a client certificate',
-      extensions: { code: 'UNAUTHENTICATED' },
-    });
+    expect(result.closed).toEqual({ code: 4403, reason: 'certificate-bound token sent without a client certificate' });
     const plain = gql.jwt.sign({ sub: 'ada' });
     expect(await subscribeOnce(gql.wsUrl, 'subscription { ticks }', { authorization: `Bearer ${plain}` })).toMatchObject({ data: { ticks: 'ada' } });
+  });
+});
+
+describe.each(PLATFORMS)('certificate-bound tokens at a `wss://` gateway handshake (%s)', (platform) => {
+  let gw: GatewayApp | undefined;
+  beforeAll(async () => {
+    const https = { key: certs.server.key, cert: certs.server.cert, ca: certs.ca.cert, requestCert: true, rejectUnauthorized: false };
+    gw = await createGatewayApp('ws', platform, 'global', keys.privatePath, new LogCapture(), { mtls: { bound: 'when-bound' } }, https);
+  });
+  afterAll(() => gw?.app.close());
+
+  const refusal = (token: string, client?: { cert: string; key: string }): Promise<HandshakeRefusal> =>
+    connectWs(gw!.url, token, { ca: certs.ca.cert, ...client }).then(
+      (connection) => {
+        connection.close();
+        throw new Error('the upgrade was accepted');
+      },
+      (refused: HandshakeRefusal) => refused,
+    );
+
+  it("checks the certificate of the upgrade's TLS connection", async () => {
+    const token = gw!.jwt.sign({ sub: 'alice-service', cnf: { 'x5t#S256': certs.alice.thumbprint } });
+    const connection = await connectWs(gw!.url, token, { ca: certs.ca.cert, cert: certs.alice.cert, key: certs.alice.key });
+    try {
+      expect(await connection.call('whoami')).toEqual({ event: 'whoami', data: 'alice-service' });
+    } finally {
+      connection.close();
+    }
+    const mismatch = 'client certificate does not match the token (cnf.x5t#S256)';
+    expect(await refusal(token, certs.bob)).toEqual({ status: 401, message: mismatch, challenge: challenge(mismatch) });
+    const missing = 'certificate-bound token sent without a client certificate';
+    expect(await refusal(token)).toEqual({ status: 401, message: missing, challenge: challenge(missing) });
   });
 });
 

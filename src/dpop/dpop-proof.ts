@@ -1,6 +1,7 @@
 import { hash } from 'node:crypto';
 import { Rs256AuthError, type Rs256AuthErrorCode } from '../errors/rs256-auth.error.js';
 import { DPOP_ALGORITHMS, type DpopAlgorithm } from '../options/dpop-config.js';
+import { BoundedCache } from './bounded-cache.js';
 import { proofKeyOf, verifiesWith, type ProofKey } from './proof-key.js';
 
 /** Longest proof read: a proof with a 4096-bit RSA key is about 1.5 KB; anything far beyond is not a proof. */
@@ -15,16 +16,32 @@ const SEGMENT = /^[A-Za-z0-9_-]+$/;
  * `alg`, `jwk`) with every proof, and importing its key (an EC key's point is checked to be on the curve) costs more
  * than verifying a signature with it. Only headers that passed every check are kept; oldest out first.
  */
-const MAX_CHECKED_HEADERS = 1000;
-const checkedHeaders = new Map<string, { readonly alg: DpopAlgorithm; readonly key: ProofKey }>();
+const checkedHeaders = new BoundedCache<CheckedHeader>(1000, MAX_PROOF_LENGTH);
+/**
+ * The header checked last, tried before the cache (as the token verifier does with token headers): a busy client
+ * sends its proofs in runs, and comparing two strings costs less than hashing one of a few hundred characters.
+ */
+let lastHeader: { readonly segment: string; readonly checked: CheckedHeader } | undefined;
 
-/** The algorithm and key of a proof header that passed the checks of RFC 9449 §4.3 (4 to 6); throws otherwise. */
-function checkedHeader(segment: string): { readonly alg: DpopAlgorithm; readonly key: ProofKey } {
+interface CheckedHeader {
+  readonly alg: DpopAlgorithm;
+  readonly key: ProofKey;
+}
+
+/**
+ * The algorithm and key of a proof header that passed the checks of RFC 9449 §4.3 (4 to 6), the segment being
+ * base64url (a header seen before passed that test when it was first checked); throws otherwise.
+ */
+function checkedHeader(segment: string): CheckedHeader {
+  if (lastHeader?.segment === segment) {
+    return lastHeader.checked;
+  }
   const known = checkedHeaders.get(segment);
   if (known !== undefined) {
+    lastHeader = { segment, checked: known };
     return known;
   }
-  const header = json(segment);
+  const header = SEGMENT.test(segment) ? json(segment) : undefined;
   if (!header) {
     throw refused('RS256_DPOP_PROOF_INVALID', 'DPoP proof is not a signed JWT');
   }
@@ -43,11 +60,9 @@ function checkedHeader(segment: string): { readonly alg: DpopAlgorithm; readonly
   if (typeof key === 'string') {
     throw refused('RS256_DPOP_PROOF_INVALID', `DPoP proof ${key}`);
   }
-  if (checkedHeaders.size >= MAX_CHECKED_HEADERS) {
-    checkedHeaders.delete(checkedHeaders.keys().next().value as string);
-  }
   const checked = { alg, key };
   checkedHeaders.set(segment, checked);
+  lastHeader = { segment, checked };
   return checked;
 }
 
@@ -104,13 +119,29 @@ export function accessTokenHash(accessToken: string): string {
  * value is not an absolute http(s) URL.
  */
 export function normalisedHtu(value: string): string | undefined {
+  let normalised = normalisedUrls.get(value);
+  if (normalised === undefined) {
+    normalised = parsedHtu(value);
+    normalisedUrls.set(value, normalised);
+  }
+  return normalised ?? undefined;
+}
+
+/**
+ * URLs normalised lately, by the exact string given (`null`: not an absolute http(s) URL): a client names the same
+ * few URLs in every proof, and a server is asked for the same few, and parsing one costs more than the rest of the
+ * `htu` check. The answer for a string never changes, so a hit answers as a parse would.
+ */
+const normalisedUrls = new BoundedCache<string | null>(1000, 512);
+
+function parsedHtu(value: string): string | null {
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    return undefined;
+    return null;
   }
-  return url.protocol === 'https:' || url.protocol === 'http:' ? url.origin + url.pathname : undefined;
+  return url.protocol === 'https:' || url.protocol === 'http:' ? url.origin + url.pathname : null;
 }
 
 /**
@@ -124,7 +155,7 @@ export function checkProof(proof: string, expected: ProofExpectations): CheckedP
     throw refused('RS256_DPOP_PROOF_INVALID', 'DPoP proof too large');
   }
   const parts = proof.split('.');
-  if (parts.length !== 3 || !parts.every((part) => SEGMENT.test(part))) {
+  if (parts.length !== 3 || !SEGMENT.test(parts[1]) || !SEGMENT.test(parts[2])) {
     throw refused('RS256_DPOP_PROOF_INVALID', 'DPoP proof is not a signed JWT');
   }
   const { alg, key } = checkedHeader(parts[0]);
@@ -135,7 +166,9 @@ export function checkProof(proof: string, expected: ProofExpectations): CheckedP
   if (!claims) {
     throw refused('RS256_DPOP_PROOF_INVALID', 'DPoP proof is not a signed JWT');
   }
-  if (!verifiesWith(alg, key.key, `${parts[0]}.${parts[1]}`, Buffer.from(parts[2], 'base64url'))) {
+  // The signing input is the proof up to its last dot, all base64url and dots, so one byte a character (latin1).
+  const signed = Buffer.from(proof.slice(0, parts[0].length + 1 + parts[1].length), 'latin1');
+  if (!verifiesWith(alg, key.key, signed, Buffer.from(parts[2], 'base64url'))) {
     throw refused('RS256_DPOP_PROOF_INVALID', 'DPoP proof signature invalid');
   }
   const { jti, htm, htu, iat, ath, nonce } = claims;

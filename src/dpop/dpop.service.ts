@@ -10,7 +10,7 @@ import { fromAuthHeader } from '../transports/token-extractors.js';
 import type { DpopAlgorithm, DpopMode } from '../options/dpop-config.js';
 import { proxyBlockList } from '../options/proxy-addresses.js';
 import { DpopNonces } from './dpop-nonces.js';
-import { checkProof, type CheckedProof } from './dpop-proof.js';
+import { checkProof, normalisedHtu, type CheckedProof } from './dpop-proof.js';
 import { ReplayMarks } from './replay-marks.js';
 
 /** The parts of an HTTP request (Express, Fastify, or GraphQL's over HTTP) a proof is checked against. */
@@ -38,6 +38,9 @@ type Outcome =
   | { claims: JwtClaims; refused?: undefined; error?: undefined }
   | { refused: Rs256AuthError; claims?: undefined; error?: undefined }
   | { error: unknown; claims?: undefined; refused?: undefined };
+
+/** Sets a header on the response to the request being authenticated (`DPoP-Nonce`); absent where there is none to set. */
+export type ResponseHeaderSetter = (name: string, value: string) => void;
 
 /** A refusal when the library refused, the error as it is otherwise. */
 const failed = (error: unknown): Outcome => (error instanceof Rs256AuthError ? { refused: error } : { error });
@@ -105,14 +108,17 @@ export class DpopService {
    * Confirms an accepted token's binding (RFC 9449 §7): under `DPoP` it must be bound (`cnf.jkt`) to the key of a
    * valid proof for this request, seen for the first time; under any other scheme (and on transports without
    * proofs) it must not be bound, and the route must not require DPoP. Anything else is turned into a refusal.
+   * It is the one DPoP check of every path a token comes in by: `JwtAuthGuard` (with the route's mode), the
+   * passport strategy and connection handshakes (with the module's).
    * @param token the token under the `DPoP` scheme; `undefined` when it came another way
+   * @param setHeader where a `DPoP-Nonce` goes (RFC 9449 §8); `undefined` where the response cannot be reached
    */
   confirm<T extends Outcome>(
-    context: ExecutionContext,
     carrier: unknown,
     token: string | undefined,
     outcome: T,
     mode: DpopMode,
+    setHeader: ResponseHeaderSetter | undefined,
   ): T | Outcome | Promise<T | Outcome> {
     if (!outcome.claims) {
       return outcome;
@@ -136,13 +142,13 @@ export class DpopService {
       if (jkt !== proof.jkt) {
         throw refusal('RS256_DPOP_KEY_MISMATCH', 'DPoP proof key does not match the token binding (cnf.jkt)');
       }
-      this.checkNonce(context, proof);
+      this.checkNonce(proof, setHeader);
       const first = this.markOnce(proof);
       const settle = (once: boolean): T | Outcome => (once ? outcome : { refused: refusal('RS256_DPOP_PROOF_REPLAYED', 'DPoP proof already used') });
       return typeof first === 'boolean' ? settle(first) : first.then(settle, failed);
     } catch (error) {
       if (error instanceof Rs256AuthError && error.code === 'RS256_DPOP_NONCE_REQUIRED') {
-        this.setHeader(context, 'DPoP-Nonce', this.nonces!.current());
+        setHeader?.('DPoP-Nonce', this.nonces!.current());
       }
       return failed(error);
     }
@@ -213,16 +219,12 @@ export class DpopService {
       origin = typeof host === 'string' ? `${request.socket?.encrypted ? 'https' : 'http'}://${host}` : undefined;
     }
     const path = String(request.originalUrl ?? request.url ?? '/').split(/[?#]/, 1)[0];
-    let url: URL | undefined;
-    try {
-      url = origin === undefined ? undefined : new URL(`${origin}${path.startsWith('/') ? path : `/${path}`}`);
-    } catch {
-      url = undefined;
-    }
-    if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
+    // Normalised as `htu` is (and remembered alike): the two then compare as strings.
+    const url = origin === undefined ? undefined : normalisedHtu(`${origin}${path.startsWith('/') ? path : `/${path}`}`);
+    if (url === undefined) {
       throw refusal('RS256_DPOP_PROOF_URL', 'request URL unknown: no valid origin to check the DPoP proof htu against');
     }
-    return url.origin + url.pathname;
+    return url;
   }
 
   /** Whether the connection comes from a configured proxy: by the socket's own address, never a forwarded one. */
@@ -231,7 +233,7 @@ export class DpopService {
     return address !== undefined && this.proxies!.list.check(address, isIPv4(address) ? 'ipv4' : 'ipv6');
   }
 
-  private checkNonce(context: ExecutionContext, proof: CheckedProof): void {
+  private checkNonce(proof: CheckedProof, setHeader: ResponseHeaderSetter | undefined): void {
     if (!this.nonces) {
       return;
     }
@@ -241,7 +243,7 @@ export class DpopService {
     }
     if (state === 'previous') {
       // RFC 9449 §8.2: a fresh nonce on a successful response, before the one in use stops being accepted.
-      this.setHeader(context, 'DPoP-Nonce', this.nonces.current());
+      setHeader?.('DPoP-Nonce', this.nonces.current());
     }
   }
 
@@ -256,9 +258,12 @@ export class DpopService {
     return this.store?.markOnce ? this.store.markOnce(`dpop:${name}`, ttlMs) : this.marks.markOnce(name, ttlMs);
   }
 
-  private setHeader(context: ExecutionContext, name: string, value: string): void {
-    if (context.getType() === 'http') {
-      context.getArgByIndex<{ header?: (name: string, value: string) => unknown } | undefined>(RESPONSE)?.header?.(name, value);
+  /** Where the guard's `DPoP-Nonce` goes: the HTTP response (Express's or Fastify's `header`); none elsewhere. */
+  headerSetter(context: ExecutionContext): ResponseHeaderSetter | undefined {
+    if (context.getType() !== 'http') {
+      return undefined;
     }
+    const response = context.getArgByIndex<{ header?: (name: string, value: string) => unknown } | undefined>(RESPONSE);
+    return response?.header && ((name, value) => response.header!(name, value));
   }
 }

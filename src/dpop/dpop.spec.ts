@@ -1,3 +1,4 @@
+import { BoundedCache } from './bounded-cache.js';
 import { DpopNonces } from './dpop-nonces.js';
 import { normalisedHtu } from './dpop-proof.js';
 import { proofKeyOf } from './proof-key.js';
@@ -35,6 +36,35 @@ describe('normalisedHtu', () => {
   it.each(['/relative', 'ftp://example.com/', 'not a url'])('refuses %s', (value) => {
     expect(normalisedHtu(value)).toBeUndefined();
   });
+
+  it('answers a string it has normalised before by that exact string only, as a parse would', () => {
+    const long = `https://api.example.com/${'a'.repeat(600)}/../b`;
+    for (let pass = 0; pass < 2; pass++) {
+      expect(normalisedHtu('https://api.example.com/a')).toBe('https://api.example.com/a');
+      expect(normalisedHtu('https://api.example.com/a/')).toBe('https://api.example.com/a/');
+      expect(normalisedHtu('https://api.example.com/A')).toBe('https://api.example.com/A');
+      expect(normalisedHtu('https://api.example.com/a/../b')).toBe('https://api.example.com/b');
+      expect(normalisedHtu('https://API.example.com:443/a')).toBe('https://api.example.com/a');
+      expect(normalisedHtu('http://api.example.com/a')).toBe('http://api.example.com/a');
+      expect(normalisedHtu('ftp://api.example.com/a')).toBeUndefined();
+      expect(normalisedHtu('https//api.example.com/a')).toBeUndefined();
+      expect(normalisedHtu(long)).toBe('https://api.example.com/b');
+    }
+  });
+});
+
+describe('BoundedCache', () => {
+  it('keeps at most its capacity, dropping the oldest first, and no key longer than its limit', () => {
+    const cache = new BoundedCache<number>(2, 3);
+    cache.set('a', 1);
+    cache.set('b', 2);
+    cache.set('c', 3);
+    expect(cache.size).toBe(2);
+    expect([cache.get('a'), cache.get('b'), cache.get('c')]).toEqual([undefined, 2, 3]);
+    cache.set('long', 4);
+    expect(cache.get('long')).toBeUndefined();
+    expect(cache.size).toBe(2);
+  });
 });
 
 describe('DpopNonces', () => {
@@ -65,5 +95,26 @@ describe('ReplayMarks', () => {
     // 'a' expired and was swept when 'b' was marked.
     expect(marks.size).toBe(1);
     expect(marks.markOnce('a', 1000)).toBe(true);
+  });
+
+  it('sweeps when the oldest mark is due, and lets a shorter-lived later mark expire on time', () => {
+    let now = 0;
+    const marks = new ReplayMarks(() => now);
+    expect(marks.markOnce('long', 10_000)).toBe(true);
+    expect(marks.markOnce('short', 1000)).toBe(true);
+    now = 1000;
+    // 'short' has expired behind 'long', which is not due: no sweep, but 'short' counts as new again.
+    expect(marks.markOnce('short', 1000)).toBe(true);
+    expect(marks.markOnce('short', 1000)).toBe(false);
+    expect(marks.markOnce('long', 10_000)).toBe(false);
+    expect(marks.size).toBe(2);
+    now = 10_000;
+    expect(marks.markOnce('other', 1000)).toBe(true);
+    // 'long' and the second 'short' (until 2000) are swept; marks are then kept again from a fresh front.
+    expect(marks.size).toBe(1);
+    expect(marks.markOnce('long', 10_000)).toBe(true);
+    now = 11_000;
+    expect(marks.markOnce('x', 1000)).toBe(true);
+    expect(marks.size).toBe(2);
   });
 });

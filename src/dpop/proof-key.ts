@@ -81,12 +81,12 @@ function canonicalJwk(jwk: Readonly<Record<string, unknown>>, hashed: readonly s
 }
 
 /** Whether `signature` over `signed` verifies with the proof key under `alg`. */
-export function verifiesWith(alg: DpopAlgorithm, key: KeyObject, signed: string, signature: Buffer): boolean {
+export function verifiesWith(alg: DpopAlgorithm, key: KeyObject, signed: Buffer, signature: Buffer): boolean {
   const shape = SHAPES[alg];
   try {
     return verify(
       shape.digest,
-      Buffer.from(signed),
+      signed,
       shape.kty === 'EC'
         ? { key, dsaEncoding: 'ieee-p1363' }
         : shape.pss

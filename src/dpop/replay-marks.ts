@@ -12,22 +12,33 @@ const MAX_MARKS = 1_000_000;
  */
 export class ReplayMarks {
   private readonly marks = new Map<string, number>();
+  /** When the oldest mark expires: until then a sweep would find nothing to remove. */
+  private nextExpiry = Infinity;
 
   constructor(private readonly now: () => number = Date.now) {}
 
   /** True the first time `name` is marked within `ttlMs`, false while that mark lasts. */
   markOnce(name: string, ttlMs: number): boolean {
     const now = this.now();
-    this.sweep(now);
-    const until = this.marks.get(name);
-    if (until !== undefined && until > now) {
-      return false;
+    if (this.nextExpiry <= now) {
+      this.sweep(now);
     }
-    this.marks.delete(name);
+    const until = this.marks.get(name);
+    if (until !== undefined) {
+      if (until > now) {
+        return false;
+      }
+      // Expired but not yet swept (a mark that came after a longer-lived one): marked anew, at the back.
+      this.marks.delete(name);
+    }
     if (this.marks.size >= MAX_MARKS) {
       this.marks.delete(this.marks.keys().next().value as string);
+      this.nextExpiry = this.marks.values().next().value ?? Infinity;
     }
     this.marks.set(name, now + ttlMs);
+    if (this.marks.size === 1) {
+      this.nextExpiry = now + ttlMs;
+    }
     return true;
   }
 
@@ -38,9 +49,11 @@ export class ReplayMarks {
   private sweep(now: number): void {
     for (const [name, until] of this.marks) {
       if (until > now) {
+        this.nextExpiry = until;
         return;
       }
       this.marks.delete(name);
     }
+    this.nextExpiry = Infinity;
   }
 }

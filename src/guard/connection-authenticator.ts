@@ -1,8 +1,10 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import { DpopService } from '../dpop/dpop.service.js';
 import type { Rs256AuthConfig } from '../options/rs256-auth-config.js';
 import type { JwtClaims } from '../interfaces/jwt-claims.interface.js';
 import { ConnectionLifetimes } from './connection-lifetimes.js';
 import { StrategyHost } from './strategy-host.js';
+import { confirmBinding, type BindingRules } from './token-binding.js';
 import { wwwAuthenticate } from './www-authenticate.js';
 import { RS256_AUTH_CONFIG } from '../rs256-auth.constants.js';
 import { RETRY_AFTER_SECONDS } from '../transports/auth-refusal.js';
@@ -90,25 +92,36 @@ function graphqlWsSocket(candidate: unknown): GraphqlWsSocket | undefined {
  */
 @Injectable()
 export class ConnectionAuthenticator {
+  private readonly binding: BindingRules;
+
   constructor(
     private readonly strategyHost: StrategyHost,
     @Inject(RS256_AUTH_CONFIG) private readonly config: Rs256AuthConfig,
     private readonly lifetimes: ConnectionLifetimes,
-  ) {}
+    @Optional() dpop?: DpopService,
+  ) {
+    // The module's rules: a handshake has no route. No DPoP proof comes with an upgrade (browsers cannot add one),
+    // so a DPoP-bound token, and under 'required' any token, is refused there, as the guard refuses it on a message.
+    this.binding = { mtls: config.mtls, dpop, dpopMode: dpop ? config.dpop.mode : 'off', dpopToken: undefined };
+  }
 
   /**
    * Why a connection presenting `token` is refused, or `null` when it is let in (a valid token, or none at all).
    * Rejects only when the strategy's `validate` threw: a bug, not the client's fault.
    */
-  async refusal(token: string | null | undefined): Promise<string | null> {
-    return (await this.verdict(token)).refused ?? null;
+  async refusal(token: string | null | undefined, request?: object): Promise<string | null> {
+    return (await this.verdict(token, request)).refused ?? null;
   }
 
-  private async verdict(token: string | null | undefined): Promise<ConnectionVerdict> {
+  /**
+   * @param request the upgrade request, whose TLS socket (or trusted proxy header) has the client certificate of a
+   * certificate-bound token; none where the transport does not say (a certificate-bound token is then refused)
+   */
+  private async verdict(token: string | null | undefined, request: object | undefined): Promise<ConnectionVerdict> {
     if (!token) {
       return {};
     }
-    const outcome = await this.strategyHost.strategy.authenticateToken(token);
+    const outcome = await confirmBinding(await this.strategyHost.strategy.authenticateToken(token), request ?? {}, this.binding);
     if (outcome.refused) {
       return { refused: outcome.refused.message, unavailable: outcome.refused.code === 'RS256_TOKEN_REVOCATION_STALE' };
     }
@@ -160,7 +173,7 @@ export class ConnectionAuthenticator {
         done(false, 500);
         return;
       }
-      this.verdict(token).then(
+      this.verdict(token, info.req).then(
         (verdict) => {
           if (verdict.refused === undefined) {
             accepted.set(info.req, verdict.claims);
@@ -192,7 +205,7 @@ export class ConnectionAuthenticator {
         next(error as Error);
         return;
       }
-      this.verdict(token).then(
+      this.verdict(token, socket.request).then(
         (verdict) => {
           if (verdict.refused === undefined) {
             accepted.set(socket, verdict.claims);
@@ -223,7 +236,11 @@ export class ConnectionAuthenticator {
     // close that connection from here (Apollo's graphql-ws passes the socket as `extra.socket`).
     return async function onConnect(this: unknown, connection: GraphqlWsConnection): Promise<boolean> {
       const params = 'payload' in connection ? connection.payload : connection.connectionParams;
-      const verdict = await authenticator.verdict(connectionParamsToken(params, authenticator.config.jwtFromRequest));
+      // The upgrade request: graphql-ws on `ws` (Apollo) hands it over as `extra.request`, Mercurius keeps it (Fastify's)
+      // in its connection's context.
+      const request =
+        (connection.extra as { request?: object } | undefined)?.request ?? (this as { context?: { request?: object } } | undefined)?.context?.request;
+      const verdict = await authenticator.verdict(connectionParamsToken(params, authenticator.config.jwtFromRequest), request);
       const socket =
         graphqlWsSocket((connection.extra as { socket?: unknown } | undefined)?.socket) ??
         graphqlWsSocket((this as { socket?: unknown } | undefined)?.socket);

@@ -15,7 +15,6 @@ import { RS256_AUTH_CONFIG, RS256_STRATEGY } from '../rs256-auth.constants.js';
 import type { JwtClaims } from '../interfaces/jwt-claims.interface.js';
 import { DpopService } from '../dpop/dpop.service.js';
 import { AuthMetrics } from '../observability/auth-metrics.js';
-import { certificateBindingRefusal } from '../mtls/certificate-binding.js';
 import { routeMtls } from '../mtls/route-binding.js';
 import { KeyStore } from '../keys/key-store.js';
 import { RETRY_AFTER_SECONDS } from '../transports/auth-refusal.js';
@@ -28,6 +27,7 @@ import { logRefusal } from './refusal-log.js';
 import { routePolicy, type RoutePolicy } from './route-policy.js';
 import { wwwAuthenticate, type ChallengeReason } from './www-authenticate.js';
 import { dpopChallenge } from './dpop-challenge.js';
+import { confirmBinding, type BindingRules } from './token-binding.js';
 
 /**
  * The JSON body of a 401, 403 or 503: Nest's usual `statusCode`, `message` and `error`, plus the library's `code`
@@ -95,7 +95,7 @@ export class JwtAuthGuard extends AuthGuard(RS256_STRATEGY) {
     const carrier = this.getRequest(context);
     let outcome: AuthOutcome | Promise<AuthOutcome>;
     let token: string | null | undefined;
-    // DPoP (src/dpop/): a token under the `DPoP` scheme, and then its binding and proof, where the route has it on.
+    // DPoP (src/dpop/): a token under the `DPoP` scheme where the route has it on; then the token's binding.
     const dpopMode = this.dpop?.modeFor(context) ?? 'off';
     const dpopToken = dpopMode === 'off' ? undefined : this.dpop!.tokenOf(carrier);
     try {
@@ -104,8 +104,15 @@ export class JwtAuthGuard extends AuthGuard(RS256_STRATEGY) {
         return true;
       }
       outcome = this.strategy.authenticateToken(token);
-      if (dpopMode !== 'off') {
-        outcome = this.confirmDpop(context, carrier, dpopToken, outcome, dpopMode);
+      // RFC 8705 §3 (JWT_MTLS_BOUND, @RequireCertificateBound()) and RFC 9449 (JWT_DPOP, @Dpop()): src/mtls/, src/dpop/.
+      const mtls = routeMtls(this.config.mtls, policy.certificateBound);
+      if (mtls || dpopMode !== 'off') {
+        const setHeader = dpopMode === 'off' ? undefined : this.dpop!.headerSetter(context);
+        const rules: BindingRules = { mtls, dpop: this.dpop, dpopMode, dpopToken, setHeader };
+        // A gateway message's certificate is its connection's: the one presented at the upgrade.
+        const request = transport.connectionRequest ? (transport.connectionRequest(carrier) ?? {}) : carrier;
+        outcome =
+          outcome instanceof Promise ? outcome.then((settled) => confirmBinding(settled, request, rules)) : confirmBinding(outcome, request, rules);
       }
     } catch (error) {
       outcome = { error };
@@ -122,29 +129,12 @@ export class JwtAuthGuard extends AuthGuard(RS256_STRATEGY) {
     }
   }
 
-  private confirmDpop(
-    context: ExecutionContext,
-    carrier: AuthCarrier,
-    token: string | undefined,
-    outcome: AuthOutcome | Promise<AuthOutcome>,
-    mode: 'allowed' | 'required',
-  ): AuthOutcome | Promise<AuthOutcome> {
-    const dpop = this.dpop!;
-    return outcome instanceof Promise
-      ? outcome.then((settled) => dpop.confirm(context, carrier, token, settled, mode) as AuthOutcome | Promise<AuthOutcome>)
-      : (dpop.confirm(context, carrier, token, outcome, mode) as AuthOutcome | Promise<AuthOutcome>);
-  }
-
   /** Where the claims go: the HTTP request, or its counterpart in the context's transport (see `src/transports/`). */
   override getRequest(context: ExecutionContext): AuthCarrier {
     return transportOf(context).carrier(context);
   }
 
-  private admit(context: ExecutionContext, carrier: AuthCarrier, settled: AuthOutcome, token: string | null | undefined, started: number): true {
-    // RFC 8705 §3 (JWT_MTLS_BOUND, @RequireCertificateBound()): a bound token counts only with its certificate (src/mtls/).
-    const mtls = settled.claims ? routeMtls(this.config.mtls, this.policy(context).certificateBound) : undefined;
-    const bindingRefusal = mtls && settled.claims ? certificateBindingRefusal(mtls, carrier, settled.claims) : undefined;
-    const outcome: AuthOutcome = bindingRefusal ? { refused: bindingRefusal } : settled;
+  private admit(context: ExecutionContext, carrier: AuthCarrier, outcome: AuthOutcome, token: string | null | undefined, started: number): true {
     if (outcome.refused && this.config.logRefusals) {
       logRefusal(this.config, this.ownKeys.keys, token, outcome.refused);
     }

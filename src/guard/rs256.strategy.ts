@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import { Strategy } from 'passport-strategy';
 import type { Rs256AuthConfig } from '../options/rs256-auth-config.js';
@@ -9,6 +9,8 @@ import { RS256_AUTH_CONFIG, RS256_KEY_SOURCE, RS256_STRATEGY } from '../rs256-au
 import { RevocationList } from '../sessions/revocation-list.js';
 import { checkTokenWithRecovery } from '../token/token-checks.js';
 import { TokenVerifier } from '../token/token-verifier.js';
+import { DpopService, type ResponseHeaderSetter } from '../dpop/dpop.service.js';
+import { confirmBinding, type BindingRules } from './token-binding.js';
 
 /** The methods passport adds to a strategy for the duration of one `authenticate` call. */
 interface PassportActions {
@@ -49,6 +51,7 @@ export class Rs256Strategy extends PassportStrategy(Strategy, RS256_STRATEGY) {
   @Inject(RS256_AUTH_CONFIG) protected readonly config!: Rs256AuthConfig;
   @Inject(RS256_KEY_SOURCE) protected readonly keySource!: KeySource;
   @Inject(RevocationList) protected readonly revocations!: RevocationList;
+  @Optional() @Inject(DpopService) private readonly dpop?: DpopService;
 
   /** Maps verified claims to `request.user`; by default the claims themselves. */
   validate(claims: JwtClaims): unknown {
@@ -98,18 +101,43 @@ export class Rs256Strategy extends PassportStrategy(Strategy, RS256_STRATEGY) {
     return user instanceof Promise ? user.then(accept, (error: unknown) => ({ error })) : accept(user);
   }
 
-  /** Passport's entry point: the same outcome, reported through passport's callbacks. */
+  /**
+   * Passport's entry point (`AuthGuard('rs256-jwt')`): the same outcome, reported through passport's callbacks, with
+   * the module's sender-constraint rules applied as `JwtAuthGuard` applies them: JWT_MTLS_BOUND (RFC 8705) and
+   * JWT_DPOP (RFC 9449, the token of an `Authorization: DPoP` header with its proof). Route decorators
+   * (`@Dpop()`, `@RequireCertificateBound()`) are `JwtAuthGuard`'s: passport does not hand a strategy the route.
+   */
   override authenticate(this: Rs256Strategy & PassportActions, request: unknown): void {
     const report = (outcome: AuthOutcome): void => {
       if (outcome.refused) this.fail(outcome.refused, 401);
       else if (outcome.claims) this.success(outcome.user, outcome.claims);
       else this.error(outcome.error);
     };
-    const outcome = this.authenticateRequest(request);
+    let outcome: AuthOutcome | Promise<AuthOutcome>;
+    try {
+      outcome = this.authenticateBound(request);
+    } catch (error) {
+      outcome = { error };
+    }
     if (outcome instanceof Promise) {
-      void outcome.then(report);
+      void outcome.then(report, (error: unknown) => this.error(error));
     } else {
       report(outcome);
     }
+  }
+
+  private authenticateBound(request: unknown): AuthOutcome | Promise<AuthOutcome> {
+    const dpopMode = this.dpop ? this.config.dpop.mode : 'off';
+    const dpopToken = dpopMode === 'off' ? undefined : this.dpop!.tokenOf(request);
+    const outcome = dpopToken === undefined ? this.authenticateRequest(request) : this.authenticateToken(dpopToken);
+    const { mtls } = this.config;
+    if (!mtls && dpopMode === 'off') {
+      return outcome;
+    }
+    // Express hangs the response on the request (`res`), where a `DPoP-Nonce` can go; Fastify's request has none.
+    const response = (request as { res?: { setHeader?: (name: string, value: string) => unknown } } | undefined)?.res;
+    const setHeader: ResponseHeaderSetter | undefined = response?.setHeader && ((name, value) => response.setHeader!(name, value));
+    const rules: BindingRules = { mtls, dpop: this.dpop, dpopMode, dpopToken, setHeader };
+    return outcome instanceof Promise ? outcome.then((settled) => confirmBinding(settled, request, rules)) : confirmBinding(outcome, request, rules);
   }
 }

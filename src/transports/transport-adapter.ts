@@ -27,6 +27,11 @@ export interface TransportAdapter {
    * transports hand their HTTP request where they have one.
    */
   token(context: ExecutionContext, carrier: AuthCarrier, extract: ExtractToken): string | null | undefined;
+  /**
+   * The HTTP request whose connection carries this call, where a client certificate is read (RFC 8705): the
+   * upgrade request of a gateway client. Absent where it is the carrier itself (HTTP) or there is none.
+   */
+  connectionRequest?(carrier: AuthCarrier): object | undefined;
   /** Puts an RFC 6750 challenge where the transport has a place for one (an HTTP response header). */
   challenge(context: ExecutionContext, challenge: string): void;
   /**

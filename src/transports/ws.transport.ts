@@ -36,7 +36,7 @@ export const EXPIRED_CLOSE_CODE = 4401;
  */
 const handshakes = new WeakMap<object, HandshakeRequest>();
 
-/** Remembers the upgrade request of a `ws` socket, for the guard to read its token on every message. */
+/** Remembers the upgrade request of a `ws` socket, for the guard to read its token (and certificate) on every message. */
 export function rememberHandshake(socket: object, request: HandshakeRequest): void {
   handshakes.set(socket, request);
 }
@@ -103,6 +103,11 @@ export const wsTransport: TransportAdapter = {
       return handshake ? extract(handshake) : null;
     }
     return socketIoToken(client, extract);
+  },
+
+  connectionRequest(carrier: AuthCarrier): object | undefined {
+    const client = carrier as GatewayClient;
+    return isNative(client) ? handshakes.get(client) : client.request;
   },
 
   challenge(): void {

@@ -34,10 +34,13 @@ export interface GatewayConnection {
 
 const EVENTS = ['whoami', 'post', 'hello', 'ping', 'refresh', 'exception'];
 
-/** Opens a real `ws` connection (token in the handshake's `Authorization` header); rejects with the refusal. */
-export function connectWs(url: string, token?: string): Promise<GatewayConnection> {
+/**
+ * Opens a real `ws` connection (token in the handshake's `Authorization` header); rejects with the refusal. `tls`:
+ * the CA to trust and the client certificate to present, for a `wss://` URL.
+ */
+export function connectWs(url: string, token?: string, tls?: { ca: string; cert?: string; key?: string }): Promise<GatewayConnection> {
   return new Promise((resolve, reject) => {
-    const socket = new WebSocket(url, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+    const socket = new WebSocket(url, { headers: token ? { authorization: `Bearer ${token}` } : {}, ...tls });
     const closed = new Promise<{ code?: number; reason: string }>((done) =>
       socket.on('close', (code, reason) => done({ code, reason: reason.toString() })),
     );
