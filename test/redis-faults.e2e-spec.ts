@@ -97,26 +97,33 @@ describe('an empty Redis restart', () => {
   }, 90_000);
 });
 
+/** Has the server write its snapshot (`SAVE`), which it loads when it starts again. */
+async function saveSnapshot(url: string): Promise<void> {
+  const client = new Redis(url);
+  try {
+    await client.save();
+  } finally {
+    client.disconnect();
+  }
+}
+
 describe('a restart from an older snapshot', () => {
   const { instances, started } = suite(baseEnv, async (keep) => {
     const dir = mkdtempSync(join(tmpdir(), 'rs256-auth-snapshot-'));
     keep({ stop: async () => rmSync(dir, { recursive: true, force: true }) });
-    return keep(await startRedis({ dir }));
+    const redis = keep(await startRedis({ dir }));
+    // A path to it that the test can cut: instances behind it stay away from a restarted server until it is mended.
+    return { redis, proxy: keep(await startDelayProxy(redis.port, 0)) };
   });
 
   it('brings back neither a logged-out session nor a subject signed out everywhere, refresh tokens included', async () => {
-    const redis = started();
+    const { redis } = started();
     const env = { JWT_REDIS_URL: redis.url };
     const [a, b] = [await instances.start(env), await instances.start(env)];
     const loggedOut = await login(a, 'snapshot-one');
     const signedOut = await login(a, 'snapshot-all');
-    const client = new Redis(redis.url);
-    try {
-      // The snapshot, taken before the logout and the logout-all.
-      await client.save();
-    } finally {
-      client.disconnect();
-    }
+    // The snapshot, taken before the logout and the logout-all.
+    await saveSnapshot(redis.url);
     expect((await post(a, '/session/logout', loggedOut.accessToken)).status).toBe(204);
     expect((await post(b, '/session/logout-all', signedOut.accessToken)).status).toBe(204);
 
@@ -132,7 +139,7 @@ describe('a restart from an older snapshot', () => {
   }, 60_000);
 
   it('brings back neither a spent refresh token nor a logged-out session, also while the server waits to be given back what it lost', async () => {
-    const redis = started();
+    const { redis } = started();
     // No reuse grace: a spent token presented again is a reuse at once.
     const env = { JWT_REDIS_URL: redis.url, JWT_REFRESH_REUSE_GRACE: '0' };
     const [a, b] = [await instances.start(env), await instances.start(env)];
@@ -178,6 +185,70 @@ describe('a restart from an older snapshot', () => {
     expect(reused.body.code).toBe('RS256_REFRESH_TOKEN_REUSED');
     // A reuse revokes the session: its access tokens too, on both instances.
     for (const instance of [a, b]) await until(async () => (await status(instance, spent.accessToken)) === 401, 5000, 'the reused session revoked');
+  }, 60_000);
+
+  it('a new instance started before the running ones reconnect serves no refresh until they have given back what the server lost', async () => {
+    const { redis, proxy } = started();
+    // The earlier tests' instances would give the server back what they know, sooner than this test looks.
+    await instances.stopAll();
+    const env = { JWT_REFRESH_REUSE_GRACE: '0' };
+    // A and B reach the server through the proxy; C, started later (autoscaling, a deploy), directly.
+    const [a, b] = [await instances.start({ ...env, JWT_REDIS_URL: proxy.url }), await instances.start({ ...env, JWT_REDIS_URL: proxy.url })];
+    const spent = await login(a, 'late-spent');
+    const loggedOut = await login(a, 'late-logout');
+    await saveSnapshot(redis.url);
+    expect((await refresh(b, spent.refreshToken)).status).toBe(200);
+    expect((await post(a, '/session/logout', loggedOut.accessToken)).status).toBe(204);
+
+    // A and B lose the server, which restarts from the snapshot taken before the refresh and the logout.
+    const mend = proxy.cut();
+    let mended = false;
+    try {
+      await redis.stop();
+      await redis.start();
+      expect(redis.output()).toMatch(/DB loaded from disk/);
+      const c = await instances.start({ ...env, JWT_REDIS_URL: redis.url });
+      // The server holds the session records as they were before the refresh and the logout: C does not rotate them.
+      for (const token of [spent.refreshToken, loggedOut.refreshToken]) {
+        const refused = await refresh(c, token);
+        expect(refused.status).toBe(503);
+        expect(refused.body.message).toMatch(/not yet given back what it lost/);
+      }
+      expect(await status(c, loggedOut.accessToken)).not.toBe(200);
+
+      mend();
+      mended = true;
+      // A or B gives the server back what it lost; C then refuses both tokens for what they are.
+      await until(async () => (await refresh(c, loggedOut.refreshToken)).status === 401, 10_000, 'given back: the logged-out session refused on C');
+      expect(await status(c, loggedOut.accessToken)).toBe(401);
+      const reused = await refresh(c, spent.refreshToken);
+      expect(reused.status).toBe(401);
+      expect(reused.body.code).toBe('RS256_REFRESH_TOKEN_REUSED');
+      expect([a, b, c].flatMap((instance) => instance.logs.matching(/gave \d+ revocations back/))).toHaveLength(1);
+    } finally {
+      if (!mended) mend();
+    }
+  }, 60_000);
+
+  it('a lone instance restarted with the server restored, nobody knowing more, serves refreshes again after a bounded wait', async () => {
+    const { redis } = started();
+    await instances.stopAll();
+    const env = { JWT_REDIS_URL: redis.url };
+    const a = await instances.start(env);
+    await saveSnapshot(redis.url);
+    await instances.stop(a);
+    await redis.stop();
+    await redis.start();
+
+    const restarted = await instances.start(env);
+    const fresh = await login(restarted, 'lone');
+    expect((await refresh(restarted, fresh.refreshToken)).status).toBe(503);
+    // The bound is the re-seed lock's lifetime (15 s); no instance comes, so it serves what the server holds.
+    await until(async () => (await refresh(restarted, fresh.refreshToken)).status === 200, 30_000, 'refreshes served again');
+    expect(restarted.logs.matching(/no instance gave it back what it lost within 15 s/)).toHaveLength(1);
+    // Recorded: an instance started now does not wait.
+    const later = await instances.start(env);
+    expect((await refresh(later, (await login(later, 'lone-later')).refreshToken)).status).toBe(200);
   }, 60_000);
 });
 

@@ -11,6 +11,7 @@ import { loadIssuerKeys, trustedIssuer } from '../options/resolve-issuers.js';
 import { RemoteKeySource } from './remote-key-source.js';
 import { issuerIdentifierProblem } from './issuer-identifier.js';
 import { NewIssuerBudget } from './new-issuer-budget.js';
+import { withinTimeout } from '../within-timeout.js';
 import { SETTINGS } from '../options/settings.js';
 import type { AuditTrail } from '../observability/audit-events.js';
 import type { KeyTelemetry } from '../observability/key-telemetry.js';
@@ -258,7 +259,7 @@ export class IssuerRegistry implements KeySource {
     let failed = false;
     try {
       // Every request naming this iss waits for the answer: a resolver that never settles must not hold them all.
-      const options = await withinTimeout(() => resolver!(iss), timeoutMs);
+      const options = await withinTimeout(() => resolver!(iss), timeoutMs, `it did not answer within ${timeoutMs} ms (jwksTimeout)`);
       if (options !== undefined) {
         if (options.issuer !== iss) {
           throw new Error(`it answered for issuer ${quotedUrl(String(options.issuer).slice(0, 200))}`);
@@ -335,18 +336,5 @@ export class IssuerRegistry implements KeySource {
     yield* this.configured.values();
     yield* this.resolved.values();
     yield* this.probation.values();
-  }
-}
-
-/** What `call` resolves to, or an error once `ms` have passed without an answer (or when it throws). */
-async function withinTimeout<T>(call: () => T | Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`it did not answer within ${ms} ms (jwksTimeout)`)), ms);
-  });
-  try {
-    return await Promise.race([Promise.resolve().then(call), timeout]);
-  } finally {
-    clearTimeout(timer);
   }
 }

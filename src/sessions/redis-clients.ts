@@ -144,19 +144,6 @@ export function processHold(client: RedisClient, holds: () => boolean): { apply(
   return { apply: () => nodes.forEach(set) };
 }
 
-/** `reply`, or a failure once `timeoutMs` has passed without it. */
-export async function withinTimeout<T>(reply: Promise<T>, timeoutMs: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, fail) => {
-    timer = setTimeout(() => fail(new Error(`no reply within ${timeoutMs} ms`)), timeoutMs);
-  });
-  try {
-    return await Promise.race([reply, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 /** Resolves once `client` is ready, or once `timeoutMs` has passed (a server down at start-up does not stop it). */
 export function whenReady(client: RedisClient, timeoutMs: number): Promise<void> {
   if (client.status === 'ready') return Promise.resolve();

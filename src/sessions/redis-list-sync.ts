@@ -53,6 +53,8 @@ async function inBatches<T>(target: ReseedTarget, items: readonly T[], write: (b
 export async function reseed(target: ReseedTarget, known: readonly Revocation[], marks: readonly RotationMark[]): Promise<void> {
   await inBatches(target, known, (batch) => {
     const now = Date.now();
+    // Every sid, sub and all revocation is given back with its refresh side: right while `SessionService.retention()`
+    // sets `refreshMs` on each of them. One recorded for access tokens alone would be widened here, silently.
     return target.writeRevocations(
       batch.map(({ kind, value, until, before }) => ({ kind, value, until, before, refreshMs: kind === 'jti' ? undefined : until - now })),
     );

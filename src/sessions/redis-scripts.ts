@@ -158,11 +158,13 @@ return message
 `;
 
 /**
- * Ends a re-seed: records which server incarnation now holds what the instances know, and frees the lock if this
- * instance still holds it. KEYS: epoch, lock. ARGV: incarnation, this instance's id.
+ * Ends a re-seed: records which server incarnation now holds what the instances know (given back, and so served
+ * from), and frees the lock if this instance still holds it. KEYS: epoch, lock, serving. ARGV: incarnation, this
+ * instance's id.
  */
 const RESEEDED_SCRIPT = `
 redis.call('SET', KEYS[1], ARGV[1])
+redis.call('SET', KEYS[3], ARGV[1])
 if redis.call('GET', KEYS[2]) == ARGV[2] then redis.call('DEL', KEYS[2]) end
 return 1
 `;
@@ -182,6 +184,6 @@ export function defineScripts(client: RedisClient): ScriptCommands {
   client.defineCommand('rs256AuthRotate', { lua: ROTATE_SCRIPT, numberOfKeys: 6 });
   client.defineCommand('rs256AuthMark', { lua: MARK_SCRIPT, numberOfKeys: 2 });
   client.defineCommand('rs256AuthRevoke', { lua: REVOKE_SCRIPT });
-  client.defineCommand('rs256AuthReseeded', { lua: RESEEDED_SCRIPT, numberOfKeys: 2 });
+  client.defineCommand('rs256AuthReseeded', { lua: RESEEDED_SCRIPT, numberOfKeys: 3 });
   return client as unknown as ScriptCommands;
 }

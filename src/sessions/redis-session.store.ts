@@ -3,7 +3,8 @@ import { randomUUID } from 'node:crypto';
 import type { SessionsConfig } from '../options/rs256-auth-config.js';
 import { Rs256AuthError, messageOf } from '../errors/rs256-auth.error.js';
 import { redactedText } from '../observability/redacted-url.js';
-import { openRedis, processHold, whenReady, withinTimeout, type RedisClient, type RedisConnections } from './redis-clients.js';
+import { openRedis, processHold, whenReady, type RedisClient, type RedisConnections } from './redis-clients.js';
+import { withinTimeout } from '../within-timeout.js';
 import { evictionPolicies, evictionRisk, incarnationOf, serverInfos } from './redis-server-info.js';
 import { defineScripts, type ScriptCommands } from './redis-scripts.js';
 import { parseMessage, parseRevocations } from './redis-messages.js';
@@ -41,7 +42,10 @@ const MIN_HEARTBEAT_MS = 25;
  * Cluster). An incarnation not yet marked in the epoch key has restarted (empty, or from an older snapshot) or
  * been failed over to (perhaps a lagging replica): one instance, under a lock, gives it back what it knows, the
  * refresh side included, without publishing it; every instance then loads the list once, in pages. Until then no
- * refresh reaches the server (503): the sessions it restored may be older than what instances know of them.
+ * refresh reaches the server (503): the sessions it restored may be older than what instances know of them. An
+ * instance that never loaded cannot tell what the server lost: the serving key (the incarnation instances have
+ * served refreshes from) tells it whether the server restarted or was failed over to since, and if so it waits for
+ * the instances that know more to give it back, for a bounded time (see `mayServe`).
  *
  * Every rotation leaves a mark, `<prefix>rotations` (the stamp of the session's latest rotation, kept as long as
  * the token it spent could live), published to every instance like a revocation and given back like one: a
@@ -60,6 +64,8 @@ export class RedisSessionStore implements SessionStore {
   /** Which server incarnation has been given back what instances know, and who is doing it. */
   private readonly epochKey: string;
   private readonly lockKey: string;
+  /** Which server incarnation instances have served refreshes from (given back to, or found new). */
+  private readonly servingKey: string;
   /** Prefix of every key: on a Cluster, with the hash tag that keeps them in one slot. */
   private readonly keyBase: string;
   private readonly id = randomUUID();
@@ -76,6 +82,8 @@ export class RedisSessionStore implements SessionStore {
   private loadedOnce = false;
   /** The server incarnation the view was last loaded from. */
   private incarnation?: string;
+  /** Since when this instance, never loaded, has waited for the server answering to be given back what it lost. */
+  private waiting?: { readonly incarnation: string; readonly since: number };
   /** Another instance re-seeded the server: load the list again, once. */
   private reloadWanted = false;
   private lastConfirmed = 0;
@@ -100,6 +108,7 @@ export class RedisSessionStore implements SessionStore {
     this.marksKeys = [`${this.keyBase}rotations`, `${this.keyBase}rotations:expiry`];
     this.epochKey = `${this.keyBase}epoch`;
     this.lockKey = `${this.keyBase}reseeding`;
+    this.servingKey = `${this.keyBase}serving`;
     this.scripts = defineScripts(this.commands);
     // Only the connections the store opened: a client from the `redisClient` factory is the application's.
     this.holds = (connections.ownsCommands ? [this.commands, this.subscriber] : [this.subscriber]).map((client) =>
@@ -284,7 +293,7 @@ export class RedisSessionStore implements SessionStore {
    * Rebuilds the view after a (re)connection. A view loaded from another incarnation of the server than the one
    * now answering may hold what the server lost: unless the epoch key says it was given back already, this instance
    * gives it back, under a lock; while another instance holds the lock, it waits (and, complete once and subscribed
-   * again, confirms its view meanwhile), as does an instance that never loaded. False while it waits.
+   * again, confirms its view meanwhile). An instance that never loaded waits as `mayServe` says. False while it waits.
    */
   private async sync(sink: SharedStateSink): Promise<boolean> {
     // Subscribed first: a revocation published from here on arrives as a message; one made before is in the hash.
@@ -299,9 +308,10 @@ export class RedisSessionStore implements SessionStore {
         (await this.commands.set(this.lockKey, this.id, 'PX', RESEED_LOCK_MS, 'NX')) === 'OK' || (await this.commands.get(this.lockKey)) === this.id;
       if (!locked) return true;
       await this.giveBack(sink, incarnation);
-    } else if (!this.loadedOnce && (await this.commands.exists(this.lockKey)) === 1) {
+    } else if (!this.loadedOnce && !(await this.mayServe(incarnation))) {
       return false;
     }
+    this.waiting = undefined;
     this.reloadWanted = false;
     this.refreshable = true;
     // After a re-seed by this instance, its view was complete all along; after a mere reconnection, it may lack what
@@ -310,6 +320,30 @@ export class RedisSessionStore implements SessionStore {
     this.incarnation = incarnation;
     this.synced = true;
     this.loadedOnce = true;
+    return true;
+  }
+
+  /**
+   * Whether an instance that never loaded may load and serve refreshes from the server answering. Not while an
+   * instance re-seeds it. At once if it is the incarnation instances have served from, or if none is recorded: a
+   * server never used (or used only by versions that did not record it), or one that restarted empty, which holds no
+   * session to bring back (what it lost is given back when the running instances reconnect, and loaded here then).
+   * Another recorded incarnation means it restarted from a snapshot or was failed over to, and was not given back what
+   * running instances know: their spent refresh tokens and logouts could pass. It waits for one of them to take the
+   * lock, as long as a crashed holder's lock lasts; then (nobody knows more, or nobody came) it serves what the server
+   * holds, and records the incarnation so that instances started later need not wait.
+   */
+  private async mayServe(incarnation: string): Promise<boolean> {
+    if ((await this.commands.exists(this.lockKey)) === 1) return false;
+    const serving = await this.commands.get(this.servingKey);
+    if (serving === null) await this.commands.set(this.servingKey, incarnation, 'NX');
+    if (serving === null || serving === incarnation) return true;
+    if (this.waiting?.incarnation !== incarnation) this.waiting = { incarnation, since: Date.now() };
+    if (Date.now() - this.waiting.since < RESEED_LOCK_MS) return false;
+    await this.commands.set(this.servingKey, incarnation);
+    this.logger.warn(
+      `Redis session store: the server restarted or was failed over to, and no instance gave it back what it lost within ${RESEED_LOCK_MS / 1000} s; serving what it holds (refresh tokens spent, and sessions ended, after its data was taken may pass until an instance that knows them reconnects).`,
+    );
     return true;
   }
 
@@ -329,7 +363,7 @@ export class RedisSessionStore implements SessionStore {
       keepCurrent: () => this.stillCurrent(sink),
     };
     await reseed(target, known, marks);
-    await this.scripts.rs256AuthReseeded(this.epochKey, this.lockKey, incarnation, this.id);
+    await this.scripts.rs256AuthReseeded(this.epochKey, this.lockKey, this.servingKey, incarnation, this.id);
     await this.commands.publish(this.channel, JSON.stringify({ reload: this.id }));
     if (known.length + marks.length > 0) {
       this.logger.log(
@@ -386,7 +420,7 @@ export class RedisSessionStore implements SessionStore {
 
   /** `reply`, or a failure once the timeout has passed without it. */
   private bounded<T>(reply: Promise<T>): Promise<T> {
-    return withinTimeout(reply, this.settings.timeoutMs);
+    return withinTimeout(() => reply, this.settings.timeoutMs);
   }
 
   private reportDown(error: unknown): void {

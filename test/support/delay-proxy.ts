@@ -15,6 +15,8 @@ export interface DelayProxy {
    * still open); connections made afterwards are carried as usual.
    */
   stallOpenConnections(): void;
+  /** Ends every connection and refuses new ones (each ends as it opens) until the returned function is called. */
+  cut(): () => void;
   /** Closes the listener and every connection it carries. */
   close(): Promise<void>;
 }
@@ -33,8 +35,13 @@ export async function startDelayProxy(targetPort: number, delayMs: number): Prom
   };
   /** Connections silenced by `stallOpenConnections`. */
   const stalled = new WeakSet<Socket>();
+  let cut = false;
   const server = createServer((client) => {
     track(client);
+    if (cut) {
+      client.destroy();
+      return;
+    }
     const target = track(connect(targetPort, '127.0.0.1'));
     const relay = (from: Socket, to: Socket, forwarded: boolean): void => {
       from.on('data', (chunk: Buffer) => {
@@ -72,6 +79,13 @@ export async function startDelayProxy(targetPort: number, delayMs: number): Prom
     },
     stallOpenConnections() {
       for (const socket of sockets) stalled.add(socket);
+    },
+    cut() {
+      cut = true;
+      for (const socket of sockets) socket.destroy();
+      return () => {
+        cut = false;
+      };
     },
     close: () =>
       new Promise<void>((done) => {
