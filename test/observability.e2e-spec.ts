@@ -127,7 +127,7 @@ describe('observability: OpenTelemetry metrics (real SDK, in-memory reader) and 
     const { app } = await createApp({
       logger: logs,
       env: { JWT_PRIVATE_KEY_PATH: keys.privatePath },
-      options: { meterProvider: meter.provider, sessions: true, refreshReuseGrace: 0, onAuditEvent },
+      options: { meterProvider: meter.provider, sessions: { refreshReuseGrace: 0 }, onAuditEvent },
     });
     apps.push(app);
     const sessions = app.get(SessionService);

@@ -358,7 +358,7 @@ const cases: Case[] = [
     [
       ['JWT_JWKS_CACHE_MAX_AGE', '600'],
       ['JWT_JWKS_COOLDOWN', '60'],
-      ['JWT_JWKS_TIMEOUT_MS', '2000'],
+      ['JWT_JWKS_TIMEOUT', '2'],
       ['JWT_JWKS_MAX_BYTES', '4096'],
       ['JWT_JWKS_MAX_KEYS', '10'],
       ['JWT_JWKS_ALLOW_HTTP', 'false'],
@@ -494,13 +494,13 @@ describe.each(WIRINGS)('start-up checks (%s)', (wiring) => {
     it.each<[string, () => Rs256AuthModuleOptions, string]>([
       [
         'with local keys',
-        () => ({ privateKeyPath: keys.privatePath, jwksCooldown: 60 }) as unknown as Rs256AuthModuleOptions,
-        'jwksCooldown option is 60, but no JWK Set is fetched: none of JWT_JWKS_URI',
+        () => ({ privateKeyPath: keys.privatePath, remote: { cooldown: 60 } }) as unknown as Rs256AuthModuleOptions,
+        'remote.cooldown option is 60, but no JWK Set is fetched: none of JWT_JWKS_URI',
       ],
       [
         'with trusted issuers that all have local keys',
-        () => ({ trustedIssuers: [{ issuer: 'internal', publicKeyPath: keys.publicPath }], jwksMaxKeys: 10 }),
-        'jwksMaxKeys option is 10, but no JWK Set is fetched: every issuer of trustedIssuers option has local keys',
+        () => ({ trustedIssuers: [{ issuer: 'internal', publicKeyPath: keys.publicPath }], remote: { maxKeys: 10 } }),
+        'remote.maxKeys option is 10, but no JWK Set is fetched: every issuer of trustedIssuers option has local keys',
       ],
     ])('a JWK Set fetch setting %s', async (_name, options, message) => {
       const error = await startupError(wiring, { options: options() });
@@ -546,6 +546,16 @@ describe.each(WIRINGS)('start-up checks (%s)', (wiring) => {
       expect(error.message).toContain(`${typo} is not a setting of this module; did you mean ${meant}?`);
       expect(error.message).toContain('ignoreEnv option');
       expect(error.message).not.toContain(VALUE);
+    });
+
+    it.each([
+      ['JWT_REDIS_TIMEOUT_MS', '500', 'set JWT_REDIS_TIMEOUT instead, in seconds (JWT_REDIS_TIMEOUT=0.5)'],
+      ['JWT_REVOCATION_MAX_STALENESS_MS', '10000', 'set JWT_REVOCATION_MAX_STALENESS instead, in seconds (JWT_REVOCATION_MAX_STALENESS=10)'],
+      ['JWT_JWKS_TIMEOUT_MS', 'soon', 'set JWT_JWKS_TIMEOUT instead, in seconds (JWT_JWKS_TIMEOUT=0.5 for 500 ms)'],
+    ])('a variable once in milliseconds, %s, stops start-up naming its successor in seconds', async (old, value, advice) => {
+      const error = await startupError(wiring, { env: { JWT_PRIVATE_KEY_PATH: keys.privatePath, [old]: value } });
+      expect(error.code).toBe('RS256_CONFIG_INVALID');
+      expect(error.message).toBe(`${old} is no longer read: ${advice}, and remove ${old}.`);
     });
 
     it('a misspelling in the .env file ConfigModule loads stops start-up too', async () => {
@@ -619,14 +629,14 @@ describe.each(WIRINGS)('start-up checks (%s)', (wiring) => {
 
   describe('JWK Set fetch settings that are accepted: some key set is fetched, or may be', () => {
     it.each<[string, () => Rs256AuthModuleOptions]>([
-      ['a JWKS URI', () => ({ jwksUri: 'https://id.example.com/jwks.json', audience: 'api', jwksCooldown: 60, jwksMaxBytes: 4096 })],
-      ['an issuer URL', () => ({ issuerUrl: 'https://id.example.com', audience: 'api', jwksTimeout: 2000 })],
+      ['a JWKS URI', () => ({ jwksUri: 'https://id.example.com/jwks.json', audience: 'api', remote: { cooldown: 60, maxBytes: 4096 } })],
+      ['an issuer URL', () => ({ issuerUrl: 'https://id.example.com', audience: 'api', remote: { timeout: 2 } })],
       [
         'one trusted issuer of several with a fetched set',
         () => ({
           trustedIssuers: [{ issuer: 'internal', publicKeyPath: keys.publicPath }, 'https://id.example.com'],
           audience: 'api',
-          jwksMaxKeys: 10,
+          remote: { maxKeys: 10 },
         }),
       ],
       [
@@ -635,7 +645,7 @@ describe.each(WIRINGS)('start-up checks (%s)', (wiring) => {
           trustedIssuers: [{ issuer: 'internal', publicKeyPath: keys.publicPath }],
           issuerResolver: () => undefined,
           audience: 'api',
-          jwksCacheMaxAge: 60,
+          remote: { cacheMaxAge: 60 },
         }),
       ],
     ])('%s', async (_name, options) => {

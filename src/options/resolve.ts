@@ -4,7 +4,7 @@ import type { Rs256AuthModuleOptions, TokenExtractor } from './rs256-auth-option
 import { KeySet } from '../keys/key-set.js';
 import { quotedUrl } from '../observability/redacted-url.js';
 import { firstOf, fromAuthHeader, fromCookie, HTTP_TOKEN } from '../transports/token-extractors.js';
-import { checkEnvNames, refuseSecrets } from './env-names.js';
+import { checkEnvNames, refuseRenamedEnv, refuseSecrets } from './env-names.js';
 import { SettingsReader } from './from-env.js';
 import { BOOLEAN_WORDS, invalid } from './parse.js';
 import { keySetSources, loadLocalKeys, watchKeyFiles } from './resolve-keys.js';
@@ -48,6 +48,7 @@ export async function resolveRs256AuthConfig(options: Rs256AuthModuleOptions = {
  */
 export async function resolveRs256Auth(options: Rs256AuthModuleOptions = {}, config?: ConfigService): Promise<ResolvedRs256Auth> {
   refuseSecrets(options, config);
+  refuseRenamedEnv(config);
   if (config) {
     checkEnvNames(options.ignoreEnv);
   }
@@ -66,7 +67,9 @@ export async function resolveRs256Auth(options: Rs256AuthModuleOptions = {}, con
   // A resource server starts with no key; its RemoteKeySource fills the set from the issuer. With several issuers each
   // has its own keys (IssuerRegistry), and this set stays empty.
   const own = remoteJwks || trustedIssuers ? new KeySet([]) : await loadLocalKeys(keySources);
-  const sessions = reader.read('sessions') ? resolveSessions(reader, options.redisClient) : undefined;
+  const sessions = reader.read('sessions')
+    ? resolveSessions(reader, typeof options.sessions === 'object' ? options.sessions.redis?.client : undefined)
+    : undefined;
   const resolved: Rs256AuthConfig = {
     remoteJwks,
     trustedIssuers,

@@ -5,14 +5,14 @@ import type { DpopModuleOptions } from './dpop-options.interface.js';
 import type { KeySourceOptions } from './key-source-options.interface.js';
 import type { CertificateBindingOptions } from './mtls-options.interface.js';
 import type { PublishingOptions } from './publishing-options.interface.js';
-import type { SessionOptions } from './session-options.interface.js';
+import type { SessionModuleOptions } from './session-options.interface.js';
 import type { TokenOptions } from './token-options.interface.js';
 import type { TransportOptions } from './transport-options.interface.js';
 
 export type { TokenExtractor };
-export type { IssuerResolver, KeySourceOptions, TrustedIssuerOptions } from './key-source-options.interface.js';
+export type { IssuerResolver, KeySourceOptions, RemoteFetchOptions, TrustedIssuerOptions } from './key-source-options.interface.js';
 export type { JwksOptions, PublishingOptions, ResourceMetadataOptions } from './publishing-options.interface.js';
-export type { SessionOptions } from './session-options.interface.js';
+export type { RedisOptions, SessionOptions } from './session-options.interface.js';
 export type { TokenOptions } from './token-options.interface.js';
 export type { TransportOptions } from './transport-options.interface.js';
 
@@ -27,7 +27,7 @@ export type Rs256AuthModuleOptions = KeySourceOptions &
   CertificateBindingOptions &
   KeyReloadOptions &
   PublishingOptions &
-  SessionOptions &
+  SessionModuleOptions &
   ObservabilityOptions &
   EnvironmentOptions &
   DpopModuleOptions;

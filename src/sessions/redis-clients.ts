@@ -9,7 +9,7 @@ export type RedisClient = Redis | Cluster;
 export interface RedisConnections {
   readonly commands: RedisClient;
   readonly subscriber: RedisClient;
-  /** False when the commands client came from the `redisClient` factory: the store never closes it. */
+  /** False when the commands client came from the `sessions.redis.client` factory: the store never closes it. */
   readonly ownsCommands: boolean;
 }
 
@@ -89,14 +89,14 @@ function isClient(value: unknown): value is RedisClient {
   );
 }
 
-/** Opens (or, with the `redisClient` factory, takes) the store's connections. */
+/** Opens (or, with the `sessions.redis.client` factory, takes) the store's connections. */
 export async function openRedis(topology: RedisTopology, timeoutMs: number): Promise<RedisConnections> {
   if (topology.kind !== 'client') {
     return { commands: open(topology, timeoutMs), subscriber: open(topology, timeoutMs), ownsCommands: true };
   }
   const given: unknown = await topology.factory();
   if (!isClient(given)) {
-    throw new Rs256AuthError('RS256_CONFIG_INVALID', 'redisClient option returned something other than an ioredis Redis or Cluster.');
+    throw new Rs256AuthError('RS256_CONFIG_INVALID', 'sessions.redis.client option returned something other than an ioredis Redis or Cluster.');
   }
   // A subscribed connection can send nothing else: the store subscribes on a copy of its own, with the store's
   // timeouts over the application's options (a Cluster's copy keeps the application's: its node options are one

@@ -32,7 +32,7 @@ export const CODE_ONLY_OPTIONS: readonly { readonly option: string; readonly doc
     defaultDoc: 'none',
   },
   {
-    option: 'redisClient',
+    option: 'sessions.redis.client',
     doc: "any other Redis shape (TLS client certificates, a managed service's endpoint): a function returning an `ioredis` `Redis` or `Cluster`, instead of `JWT_REDIS_URL`, Sentinel or Cluster; the store never closes it (see [Running several instances](redis.md))",
     defaultDoc: 'none',
   },
