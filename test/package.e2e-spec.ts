@@ -143,7 +143,7 @@ export class ProfileController {
 import { Rs256AuthModule } from 'nestjs-rs256-auth';
 import { ProfileController } from './profile.controller${ext}';
 
-@Module({ imports: [Rs256AuthModule.forRoot({ jwks: true })], controllers: [ProfileController] })
+@Module({ imports: [Rs256AuthModule.forRoot({ publishing: { jwks: true } })], controllers: [ProfileController] })
 export class AppModule {}
 `,
   };

@@ -467,7 +467,7 @@ describe.each(WIRINGS)('start-up checks (%s)', (wiring) => {
 
     it.each<[string, Rs256AuthModuleOptions, string]>([
       ['a negative lifetime', { expiresIn: -3 }, 'expiresIn option is -3;'],
-      ['a boolean where a number belongs', { cacheSize: true as unknown as number }, 'cacheSize option is true;'],
+      ['a boolean where a number belongs', { verification: { cacheSize: true as unknown as number } }, 'verification.cacheSize option is true;'],
       ['a number where a boolean belongs', { watchKeyFiles: 1 as unknown as boolean }, 'watchKeyFiles option is 1;'],
       ['an empty audience array', { audience: [] }, 'audience option is an array;'],
       ['a required claim with a space', { requiredClaims: ['sub', 'tenant id'] }, 'requiredClaims option names the claim "tenant id"'],
@@ -486,9 +486,12 @@ describe.each(WIRINGS)('start-up checks (%s)', (wiring) => {
     });
 
     it('a JWKS path in the environment while the jwks option turns the endpoint off', async () => {
-      const error = await startupError(wiring, { options: { privateKeyPath: keys.privatePath, jwks: false }, env: { JWT_JWKS_PATH: '/keys.json' } });
+      const error = await startupError(wiring, {
+        options: { privateKeyPath: keys.privatePath, publishing: { jwks: false } },
+        env: { JWT_JWKS_PATH: '/keys.json' },
+      });
       expect(error.code).toBe('RS256_CONFIG_INVALID');
-      expect(error.message).toContain('JWT_JWKS_PATH is "/keys.json", but the JWK Set endpoint is off (jwks option is false)');
+      expect(error.message).toContain('JWT_JWKS_PATH is "/keys.json", but the JWK Set endpoint is off (publishing.jwks option is false)');
     });
 
     it.each<[string, () => Rs256AuthModuleOptions, string]>([

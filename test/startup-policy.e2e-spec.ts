@@ -25,13 +25,10 @@ describe('the start-up policy line', () => {
     expect(
       await policyLines({
         clockTolerance: 0,
-        cacheSize: 0,
+        verification: { cacheSize: 0, logRefusals: 'debug' },
         sessions: true,
-        logRefusals: 'debug',
         issuer: 'http://127.0.0.1:3000/auth',
-        jwks: true,
-        discovery: true,
-        resourceMetadata: { resource: 'http://127.0.0.1:3000/api' },
+        publishing: { jwks: true, discovery: true, resourceMetadata: { resource: 'http://127.0.0.1:3000/api' } },
       }),
     ).toEqual([
       'LOG Policy: clock tolerance 0 s; verified-token cache off; sessions on, stored in memory (this process only); refusals logged at debug; ' +

@@ -25,12 +25,12 @@ describe('SettingsReader', () => {
   });
 
   it('follows a dotted option path; an object where a switch is read turns it on', () => {
-    const reader = new SettingsReader({ jwks: { path: '/keys.json' } }, environment({ JWT_JWKS_MAX_AGE: '60' }));
+    const reader = new SettingsReader({ publishing: { jwks: { path: '/keys.json' } } }, environment({ JWT_JWKS_MAX_AGE: '60' }));
     expect(reader.read('jwksEnabled')).toBe(true);
     expect(reader.read('jwksPath')).toBe('/keys.json');
     expect(reader.label('jwksPath')).toBe('jwks.path option');
     expect(reader.read('jwksMaxAge')).toBe(60);
-    expect(new SettingsReader({ jwks: false }).read('jwksEnabled')).toBe(false);
+    expect(new SettingsReader({ publishing: { jwks: false } }).read('jwksEnabled')).toBe(false);
   });
 
   it("refuses a value its row's parser refuses, naming the setting", () => {

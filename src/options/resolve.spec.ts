@@ -41,7 +41,7 @@ describe('the resolved configuration is frozen plain data', () => {
     ],
     [
       'one issuer found by discovery',
-      () => ({ issuerUrl: 'https://issuer.test', audience: 'api', jwtFromRequest: () => null }),
+      () => ({ issuerUrl: 'https://issuer.test', audience: 'api', transport: { extractor: () => null } }),
       ['config.jwtFromRequest'],
     ],
     [

@@ -63,7 +63,7 @@ export async function resolveRs256Auth(options: Rs256AuthModuleOptions = {}, con
   refuseIssuerCacheSize(reader, trustedIssuers);
   const issuer = resolveIssuer(reader);
   const tokenProfile = resolveTokenProfile(reader, issuer, audience);
-  const transport = resolveTransport(reader, options.jwtFromRequest);
+  const transport = resolveTransport(reader, options.transport?.extractor);
   // A resource server starts with no key; its RemoteKeySource fills the set from the issuer. With several issuers each
   // has its own keys (IssuerRegistry), and this set stays empty.
   const own = remoteJwks || trustedIssuers ? new KeySet([]) : await loadLocalKeys(keySources);
@@ -192,7 +192,7 @@ function resolveTransport(
   if (cookieName !== undefined && custom) {
     throw new Rs256AuthError(
       'RS256_CONFIG_INVALID',
-      `${reader.label('cookieName')} is set together with the jwtFromRequest option, which replaces the built-in extractors; ` +
+      `${reader.label('cookieName')} is set together with the transport.extractor option, which replaces the built-in extractors; ` +
         'unset it, or add fromCookie(name) to your extractor.',
     );
   }

@@ -4,16 +4,16 @@ import type { TokenExtractor } from '../transports/token-extractors.js';
 import type { DpopModuleOptions } from './dpop-options.interface.js';
 import type { KeySourceOptions } from './key-source-options.interface.js';
 import type { CertificateBindingOptions } from './mtls-options.interface.js';
-import type { PublishingOptions } from './publishing-options.interface.js';
+import type { PublishingModuleOptions } from './publishing-options.interface.js';
 import type { SessionModuleOptions } from './session-options.interface.js';
-import type { TokenOptions } from './token-options.interface.js';
-import type { TransportOptions } from './transport-options.interface.js';
+import type { TokenOptions, VerificationModuleOptions } from './token-options.interface.js';
+import type { TransportModuleOptions } from './transport-options.interface.js';
 
 export type { TokenExtractor };
 export type { IssuerResolver, KeySourceOptions, RemoteFetchOptions, TrustedIssuerOptions } from './key-source-options.interface.js';
 export type { JwksOptions, PublishingOptions, ResourceMetadataOptions } from './publishing-options.interface.js';
 export type { RedisOptions, SessionOptions } from './session-options.interface.js';
-export type { TokenOptions } from './token-options.interface.js';
+export type { TokenOptions, VerificationOptions } from './token-options.interface.js';
 export type { TransportOptions } from './transport-options.interface.js';
 
 /**
@@ -23,12 +23,13 @@ export type { TransportOptions } from './transport-options.interface.js';
  */
 export type Rs256AuthModuleOptions = KeySourceOptions &
   TokenOptions &
-  TransportOptions &
+  TransportModuleOptions &
+  VerificationModuleOptions &
   CertificateBindingOptions &
   KeyReloadOptions &
-  PublishingOptions &
+  PublishingModuleOptions &
   SessionModuleOptions &
-  ObservabilityOptions &
+  ObservabilityModuleOptions &
   EnvironmentOptions &
   DpopModuleOptions;
 
@@ -54,7 +55,11 @@ export interface KeyReloadOptions {
   watchKeyFiles?: boolean;
 }
 
-/** How the environment is read. */
+/** Where metrics and audit events go (see docs/observability.md). */
+export interface ObservabilityModuleOptions {
+  observability?: ObservabilityOptions;
+}
+
 /** Where metrics and audit events go (see docs/observability.md). */
 export interface ObservabilityOptions {
   /**
@@ -72,11 +77,12 @@ export interface ObservabilityOptions {
    * @env none: a function, given in code only
    * @default none
    * @example
-   * Rs256AuthModule.forRoot({ onAuditEvent: (event) => siem.send(event) })
+   * Rs256AuthModule.forRoot({ observability: { onAuditEvent: (event) => siem.send(event) } })
    */
   onAuditEvent?: (event: Rs256AuthAuditEvent) => void | Promise<void>;
 }
 
+/** How the environment is read. */
 export interface EnvironmentOptions {
   /**
    * The application's own `JWT_*` variables. At start-up every `JWT_*` name in `process.env` (where `ConfigModule`

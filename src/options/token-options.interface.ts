@@ -97,7 +97,15 @@ export interface TokenOptions {
    * @default 8192
    */
   maxTokenLength?: number;
+}
 
+/** How tokens are verified: caching, threads, logging refusals. */
+export interface VerificationModuleOptions {
+  verification?: VerificationOptions;
+}
+
+/** How tokens are verified: caching, threads, logging refusals. */
+export interface VerificationOptions {
   /**
    * Most verified tokens remembered, so a client reusing its token costs no RSA operation. Entries are keyed by
    * the whole token, never served past the token's `exp`, re-checked against the clock on every hit, and dropped
@@ -116,7 +124,7 @@ export interface TokenOptions {
    * @env JWT_VERIFY_OFF_THREAD
    * @default false
    */
-  verifyOffThread?: boolean;
+  offThread?: boolean;
 
   /**
    * Log every token the guard refuses, at `'debug'` or `'warn'`: the `RS256_TOKEN_*` code and reason, and the

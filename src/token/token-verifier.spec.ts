@@ -206,8 +206,8 @@ describe('TokenVerifier cache of verified tokens', () => {
   });
 
   it('holds at most cacheSize entries, and none with cacheSize 0', async () => {
-    const bounded = await verifier({ cacheSize: 3 });
-    const unbounded = await verifier({ cacheSize: 0 });
+    const bounded = await verifier({ verification: { cacheSize: 3 } });
+    const unbounded = await verifier({ verification: { cacheSize: 0 } });
     for (let i = 0; i < 10; i++) {
       const t = token({ exp: NOW + 100, jti: `t${i}` });
       bounded.verify(t, NOW);
@@ -227,7 +227,7 @@ describe('TokenVerifier cache of verified tokens', () => {
 describe('TokenVerifier.verifyRequestToken with verifyOffThread', () => {
   // No clock tolerance, so that NOW + 100 is exactly a token's expiry.
   const offThread = (options: Rs256AuthModuleOptions = {}): Promise<TokenVerifier> =>
-    verifier({ verifyOffThread: true, clockTolerance: 0, ...options });
+    verifier({ verification: { offThread: true }, clockTolerance: 0, ...options });
 
   it('checks a new token in a promise and answers a cached one at once, with the same frozen claims', async () => {
     const v = await offThread();
@@ -257,7 +257,7 @@ describe('TokenVerifier.verifyRequestToken with verifyOffThread', () => {
   });
 
   it('does not remember a token whose key set was replaced while its signature was checked', async () => {
-    const { v, store } = await built({ publicKeyPath: keys.publicPath, verifyOffThread: true });
+    const { v, store } = await built({ publicKeyPath: keys.publicPath, verification: { offThread: true } });
     const pending = v.verifyRequestToken(token({ exp: NOW + 100 }), NOW);
     store.replace(await keySetOf({ publicKeyPath: keys.otherPublicPath }));
     // The next request sees the new key set (and is refused: its token is signed with the old key).

@@ -107,7 +107,7 @@ export const TOKEN_SETTINGS = {
   }),
   cacheSize: setting({
     env: 'JWT_CACHE_SIZE',
-    option: 'cacheSize',
+    option: 'verification.cacheSize',
     parse: integer({ min: 0 }),
     section: 'tokens',
     default: '5000',
@@ -117,7 +117,7 @@ export const TOKEN_SETTINGS = {
   }),
   verifyOffThread: setting({
     env: 'JWT_VERIFY_OFF_THREAD',
-    option: 'verifyOffThread',
+    option: 'verification.offThread',
     parse: boolean,
     section: 'tokens',
     default: 'false',
@@ -126,7 +126,7 @@ export const TOKEN_SETTINGS = {
   }),
   logRefusals: setting({
     env: 'JWT_LOG_REFUSALS',
-    option: 'logRefusals',
+    option: 'verification.logRefusals',
     parse: raw,
     section: 'tokens',
     default: 'off',
@@ -135,7 +135,7 @@ export const TOKEN_SETTINGS = {
   }),
   realm: setting({
     env: 'JWT_REALM',
-    option: 'realm',
+    option: 'transport.realm',
     parse: text(),
     section: 'tokens',
     default: 'api',
