@@ -1,5 +1,6 @@
 import { cpus, totalmem } from 'node:os';
 import { httpRows, HTTP_SERVERS, HTTP_SETTINGS, type HttpRow } from './http.js';
+import { custodyRows } from './custody.js';
 import { DPOP_ALGS, dpopGoal, dpopRows } from './dpop-rows.js';
 import { memoryRun } from './memory.js';
 import { signRows, TRANSPORT_ROWS, verifyRows, type Row } from './micro.js';
@@ -52,6 +53,8 @@ const verify = await verifyRows(
 );
 progress('sign');
 const sign = await signRows(keys);
+progress('sign in an HSM');
+const custody = await custodyRows(keys);
 progress('http');
 const http = await httpRows(keys, tokens[0], tokens);
 progress('memory');
@@ -72,6 +75,8 @@ log(
 log();
 table('Verify (in process, distinct tokens unless said; best of 15 rounds)', 'µs/op', relative(verify), 'x raw verify');
 table('Sign (best of 12 rounds)', 'µs/op', relative(sign), 'x raw sign');
+if (custody) table('Sign in an HSM: SoftHSM over PKCS#11 (best of 12 rounds)', 'µs/op', relative(custody), 'x raw sign');
+else log('Sign in an HSM: softhsm2 is not installed, no rows.\n');
 
 const repetitions = HTTP_SERVERS.map(({ variant, repetitions }) => `${variant} ${repetitions}`).join(', ');
 log(

@@ -9,6 +9,7 @@ import './peer-versions.guard.js';
 export { Rs256AuthModule } from './rs256-auth.module.js';
 export type { Rs256AuthModuleExtras } from './rs256-auth.module-definition.js';
 export type { Rs256AuthModuleOptions, TokenExtractor, TrustedIssuerOptions } from './options/rs256-auth-options.interface.js';
+export type { Rs256Signer } from './custody/signer.interface.js';
 export { InjectRs256AuthSettings, type Rs256AuthSettings } from './rs256-auth.settings.js';
 export type { RedisClientFactory, RedisClientLike } from './options/redis-client.interface.js';
 

@@ -28,5 +28,6 @@ export function createKeySource({ config, keys }: ResolvedRs256Auth, own: KeySto
     telemetry?.track(own, config.remoteJwks.maxStaleMs);
     return new RemoteKeySource(config.remoteJwks, own, telemetry);
   }
-  return new LocalKeySource(config.keySources, own, undefined, telemetry);
+  // A key in custody is rebuilt into every set a reload reads, so it goes with the sources.
+  return new LocalKeySource({ ...config.keySources, custody: keys.custody }, own, undefined, telemetry);
 }

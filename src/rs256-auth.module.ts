@@ -39,6 +39,7 @@ import { TokenVerifier } from './token/token-verifier.js';
 import { AuditTrail } from './observability/audit-events.js';
 import { AuthMetrics } from './observability/auth-metrics.js';
 import { KeyTelemetry } from './observability/key-telemetry.js';
+import { CustodyLifecycle } from './custody/custody.lifecycle.js';
 
 /**
  * RS256 JWT authentication: loads and checks the keys once at start-up, exports a `JwtService` that signs with
@@ -90,6 +91,7 @@ import { KeyTelemetry } from './observability/key-telemetry.js';
     AuthMetrics,
     AuditTrail,
     KeyTelemetry,
+    CustodyLifecycle,
   ],
   exports: [
     RS256_AUTH_CONFIG,

@@ -10,6 +10,7 @@ import { KeyStore } from './keys/key-store.js';
 import { RS256_AUTH_CONFIG, RS256_KEY_SOURCE } from './rs256-auth.constants.js';
 import { RevocationList } from './sessions/revocation-list.js';
 import { checkToken, checkTokenWithRecovery } from './token/token-checks.js';
+import { signInCustody, signInCustodySync, signingInputOf } from './custody/custody-signature.js';
 import { TokenVerifier } from './token/token-verifier.js';
 import { SETTINGS } from './options/settings.js';
 
@@ -128,7 +129,10 @@ export class StrictJwtService extends JwtService {
         if (accessTokens && requestType === JwtSecretRequestType.SIGN) {
           checkAccessTokenClaims(payload);
         }
-        return keyStore.keys.signingKey().key;
+        // A key in custody (HSM, KMS) is not here: jsonwebtoken shapes the token with a stand-in key, whose signature
+        // is replaced by the custody's (see signingInput).
+        const signing = keyStore.keys.signingKey();
+        return signing.custody ? signing.custody.standIn : signing.key;
       },
       signOptions,
     });
@@ -146,7 +150,27 @@ export class StrictJwtService extends JwtService {
   override sign<T extends object = JwtClaims>(payload: T, options?: JwtSignOptions): string;
   override sign(payload: string | Buffer | object, options?: JwtSignOptions): string {
     const claims = this.withTokenId(payload);
+    const custody = this.keyStore.keys.custody;
+    if (custody) {
+      // An HSM signs synchronously (blocking the event loop for its round trip); a signer refuses, before any work.
+      return signInCustodySync(custody, () => this.signingInput(claims, options));
+    }
     return options === undefined && signableDirectly(claims) ? this.signDirectly(claims) : super.sign(claims as object, options);
+  }
+
+  /**
+   * The signing input (`header.payload`) of the token `sign` would make, for a key in custody to sign: built
+   * directly where `signDirectly` would sign, else by jsonwebtoken (with the custody's stand-in key, whose
+   * signature is cut off), so per-call options and claims keep their jsonwebtoken meaning.
+   */
+  private signingInput(claims: string | Buffer | object, options: JwtSignOptions | undefined): string {
+    if (options === undefined && signableDirectly(claims)) {
+      if (this.config.tokenProfile === 'rfc9068') {
+        checkAccessTokenClaims(claims);
+      }
+      return this.directInput(claims, this.keyStore.keys.signingKey().kid);
+    }
+    return signingInputOf(super.sign(claims as object, options));
   }
 
   /**
@@ -156,11 +180,17 @@ export class StrictJwtService extends JwtService {
    * more than a tenth of the RSA operation itself (`npm run bench`). Only for payloads `signableDirectly` accepts.
    */
   private signDirectly(payload: Record<string, unknown>): string {
-    const { config } = this;
-    if (config.tokenProfile === 'rfc9068') {
+    if (this.config.tokenProfile === 'rfc9068') {
       checkAccessTokenClaims(payload);
     }
     const { kid, key } = this.keyStore.keys.signingKey();
+    const input = this.directInput(payload, kid);
+    return `${input}.${signWithKey('sha256', Buffer.from(input), key!).toString('base64url')}`;
+  }
+
+  /** `header.payload` of the token jsonwebtoken would make of `payload` with the module's sign options. */
+  private directInput(payload: Record<string, unknown>, kid: string): string {
+    const { config } = this;
     // jsonwebtoken's steps, in its order: a copy, then iat, exp, aud and iss appended (so in that order in the JSON).
     const claims: Record<string, unknown> = Object.assign({}, payload);
     const issuedAt = Math.floor(Date.now() / 1000);
@@ -172,8 +202,7 @@ export class StrictJwtService extends JwtService {
     if (config.issuer !== undefined) {
       claims.iss = config.issuer;
     }
-    const input = `${this.headerSegment(kid)}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`;
-    return `${input}.${signWithKey('sha256', Buffer.from(input), key).toString('base64url')}`;
+    return `${this.headerSegment(kid)}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`;
   }
 
   /** The encoded header jsonwebtoken writes: `alg`, `typ` (`at+jwt` under RFC 9068), `kid`, encoded as latin1. */
@@ -189,8 +218,11 @@ export class StrictJwtService extends JwtService {
   override signAsync(payload: string, options?: Omit<JwtSignOptions, keyof SignOptions>): Promise<string>;
   override signAsync(payload: Buffer, options?: JwtSignOptions): Promise<string>;
   override signAsync<T extends object = JwtClaims>(payload: T, options?: JwtSignOptions): Promise<string>;
-  override signAsync(payload: string | Buffer | object, options?: JwtSignOptions): Promise<string> {
-    return super.signAsync(this.withTokenId(payload) as object, options);
+  override async signAsync(payload: string | Buffer | object, options?: JwtSignOptions): Promise<string> {
+    const claims = this.withTokenId(payload);
+    const custody = this.keyStore.keys.custody;
+    // A key in custody (HSM, KMS) signs without blocking the event loop.
+    return custody ? signInCustody(custody, this.signingInput(claims, options)) : super.signAsync(claims as object, options);
   }
 
   /**

@@ -56,6 +56,11 @@ describe('optional transport peers', () => {
     expect(modulesLoadedBy().filter((url) => /node_modules\/@nestjs\/(terminus|event-emitter)\//.test(url))).toEqual([]);
   });
 
+  it('loads no pkcs11js (a native addon) on import: only an HSM setting (JWT_PKCS11_MODULE) does', () => {
+    expect(modulesLoadedBy().filter((url) => url.includes('node_modules/pkcs11js/'))).toEqual([]);
+    expect(modulesLoadedBy(['pkcs11js']).some((url) => url.includes('node_modules/pkcs11js/'))).toBe(true);
+  });
+
   it('sees them when they are loaded (the check itself works)', () => {
     const loaded = modulesLoadedBy(['@nestjs/microservices', '@nestjs/websockets']);
     expect(loaded.some((url) => url.includes('node_modules/@nestjs/microservices/'))).toBe(true);

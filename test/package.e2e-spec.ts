@@ -408,6 +408,7 @@ describe('the npm package', () => {
       '@nestjs/terminus',
       '@nestjs/websockets',
       'ioredis',
+      'pkcs11js',
     ]);
     expect(Object.keys(manifest.peerDependencies)).toEqual(expect.arrayContaining(optional));
   });

@@ -25,7 +25,7 @@ function modeLines(logs: LogCapture): string[] {
 }
 
 describe.each(PLATFORMS)('the start-up log line (%s)', (platform) => {
-  it('says signing mode, the signing and verification kids and the JWK Set route', async () => {
+  it('says signing mode, the signing and verification kids, where the signing key lives and the JWK Set route', async () => {
     const logs = new LogCapture();
     const { app, jwt } = await createApp({
       platform,
@@ -44,7 +44,7 @@ describe.each(PLATFORMS)('the start-up log line (%s)', (platform) => {
       expect(lines).toHaveLength(1);
       expect(lines[0]).toMatch(
         new RegExp(
-          `^LOG Signing mode: signs RS256 tokens with kid ${kid}, verifies kids \\[[^\\]]*${kid}[^\\]]*, [^\\]]+\\]; JWK Set served at /keys\\.json; checks no issuer \\(JWT_ISSUER is not set\\) and no audience \\(JWT_AUDIENCE is not set\\)\\.$`,
+          `^LOG Signing mode: signs RS256 tokens with kid ${kid} from JWT_PRIVATE_KEY_PATH \\("${keys.encryptedPath.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"\\), verifies kids \\[[^\\]]*${kid}[^\\]]*, [^\\]]+\\]; JWK Set served at /keys\\.json; checks no issuer \\(JWT_ISSUER is not set\\) and no audience \\(JWT_AUDIENCE is not set\\)\\.$`,
         ),
       );
       for (const secret of secrets()) {

@@ -1,8 +1,9 @@
 import { join } from 'node:path';
+import type { SigningCustody } from './signing-custody.js';
 import { Rs256AuthError } from '../errors/rs256-auth.error.js';
 import { listFolder, statPath } from './key-file.reader.js';
 import { describeKeyOrigin, loadPrivateKey, loadPublicKey, publicKeyOf, rsaThumbprint, type KeyOrigin } from './key-loader.js';
-import { KeySet, verificationKey, type VerificationKey } from './key-set.js';
+import { KeySet, verificationKey, type SigningKey, type VerificationKey } from './key-set.js';
 
 /** A configured public key: a file, a folder of key files, or an inline PEM, with an optional fixed `kid`. */
 export type PublicKeySource = KeyOrigin & { kid?: string };
@@ -10,6 +11,8 @@ export type PublicKeySource = KeyOrigin & { kid?: string };
 /** Everything needed to (re)build the key set; read again on every reload. */
 export interface KeySetSources {
   privateKey?: KeyOrigin;
+  /** A signing key in an HSM or behind a KMS, opened once at start-up; excludes `privateKey`. */
+  custody?: SigningCustody;
   passphrase: { setting: string; value?: string };
   publicKeys: PublicKeySource[];
 }
@@ -52,6 +55,7 @@ async function expand(source: PublicKeySource): Promise<PublicKeySource[]> {
  * @throws Rs256AuthError (as a rejection) naming the setting and path at fault
  */
 export async function loadKeySet(sources: KeySetSources): Promise<KeySet> {
+  const { custody } = sources;
   const privateKey = sources.privateKey && (await loadPrivateKey(sources.privateKey, sources.passphrase));
   const entries: PublicKeySource[] = [];
   for (const source of sources.publicKeys) {
@@ -74,7 +78,7 @@ export async function loadKeySet(sources: KeySetSources): Promise<KeySet> {
       byKid.set(kid, { entry: verificationKey(kid, key), source, thumbprint });
     }
   }
-  if (!privateKey) {
+  if (!privateKey && !custody) {
     if (byKid.size === 0) {
       throw new Rs256AuthError(
         'RS256_NO_KEY',
@@ -84,23 +88,25 @@ export async function loadKeySet(sources: KeySetSources): Promise<KeySet> {
     }
     return new KeySet([...byKid.values()].map(({ entry }) => entry));
   }
-  const ownPublic = publicKeyOf(privateKey);
+  const ownPublic = custody ? custody.publicKey : publicKeyOf(privateKey!);
   const ownThumbprint = rsaThumbprint(ownPublic);
+  const signing = (kid: string): SigningKey => (custody ? { kid, custody } : { kid, key: privateKey! });
   if (byKid.size === 0) {
-    return new KeySet([verificationKey(ownThumbprint, ownPublic)], { kid: ownThumbprint, key: privateKey });
+    const kid = custody?.kid ?? ownThumbprint;
+    return new KeySet([verificationKey(kid, ownPublic)], signing(kid));
   }
   const own = [...byKid.values()].find(({ thumbprint }) => thumbprint === ownThumbprint);
   if (!own) {
     const publics = entries.map((source) => describeKeyOrigin(source)).join(', ');
     throw new Rs256AuthError(
       'RS256_KEY_MISMATCH',
-      `No configured public key (${publics}) belongs to the private key (${describeKeyOrigin(sources.privateKey!)}); ` +
+      `No configured public key (${publics}) belongs to the private key (${custody ? custody.where : describeKeyOrigin(sources.privateKey!)}); ` +
         'tokens signed with this private key would never verify.',
     );
   }
   return new KeySet(
     [...byKid.values()].map(({ entry }) => entry),
-    { kid: own.entry.kid, key: privateKey },
+    signing(own.entry.kid),
   );
 }
 

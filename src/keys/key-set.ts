@@ -1,4 +1,5 @@
 import type { KeyObject } from 'node:crypto';
+import type { SigningCustody } from './signing-custody.js';
 import { Rs256AuthError } from '../errors/rs256-auth.error.js';
 
 /** A public key that verifies tokens, with the `kid` that selects it. */
@@ -15,11 +16,13 @@ export interface VerificationKey {
   readonly encodedSignatureLength: number;
 }
 
-/** The private key that signs tokens, with the `kid` written into their header. */
-export interface SigningKey {
-  readonly kid: string;
-  readonly key: KeyObject;
-}
+/**
+ * What signs tokens, with the `kid` written into their header: a private key this process holds, or a key in custody
+ * (an HSM, a KMS) that signs on request.
+ */
+export type SigningKey =
+  | { readonly kid: string; readonly key: KeyObject; readonly custody?: never }
+  | { readonly kid: string; readonly custody: SigningCustody; readonly key?: never };
 
 export function verificationKey(kid: string, key: KeyObject): VerificationKey {
   const signatureLength = Math.ceil((key.asymmetricKeyDetails?.modulusLength ?? 0) / 8);
@@ -56,6 +59,11 @@ export class KeySet {
       );
     }
     return this.signing;
+  }
+
+  /** The HSM or KMS that signs, when the signing key is in custody rather than in this process. */
+  get custody(): SigningCustody | undefined {
+    return this.signing?.custody;
   }
 
   /** `kid` that issued tokens carry, or `undefined` in verify-only mode. */

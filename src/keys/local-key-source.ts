@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { statSync, watch, type FSWatcher } from 'node:fs';
 import { dirname } from 'node:path';
 import { messageOf } from '../errors/rs256-auth.error.js';
+import { describeKeyOrigin } from './key-loader.js';
 import { keyPaths, loadKeySet, type KeySetSources } from './key-set.loader.js';
 import type { KeyStore } from './key-store.js';
 import type { ReloadTrigger } from './key-source.js';
@@ -34,6 +35,12 @@ export class LocalKeySource extends StoredKeySource {
     private readonly observer?: KeyObserver,
   ) {
     super(keyStore);
+  }
+
+  /** The private key's setting and path (or inline setting) where the key is not in custody. */
+  protected override signingKeyPlace(): string {
+    const { privateKey } = this.sources;
+    return this.keys.custody || !privateKey ? super.signingKeyPlace() : ` from ${describeKeyOrigin(privateKey)}`;
   }
 
   /** True when at least one key comes from a file or folder, so that a reload can find anything new. */

@@ -54,8 +54,14 @@ export class StoredKeySource implements KeySource {
     const { keys } = this;
     const kids = `[${keys.verificationKeys.map((key) => key.kid).join(', ')}]`;
     if (keys.signingKid !== undefined) {
-      return `Signing mode: signs RS256 tokens with kid ${keys.signingKid}, verifies kids ${kids}`;
+      return `Signing mode: signs RS256 tokens with kid ${keys.signingKid}${this.signingKeyPlace()}, verifies kids ${kids}`;
     }
     return `Verify-only mode (no private key): verifies RS256 tokens with kids ${kids}`;
+  }
+
+  /** Where the signing key lives, for the start-up line (never a secret): here, only a key in custody is known. */
+  protected signingKeyPlace(): string {
+    const { custody } = this.keys;
+    return custody ? ` held in ${custody.where}` : '';
   }
 }

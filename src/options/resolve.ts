@@ -7,6 +7,9 @@ import { firstOf, fromAuthHeader, fromCookie, HTTP_TOKEN } from '../transports/t
 import { checkEnvNames, refuseRenamedEnv, refuseSecrets } from './env-names.js';
 import { SettingsReader } from './from-env.js';
 import { BOOLEAN_WORDS, invalid } from './parse.js';
+import { openCustody } from '../custody/open-custody.js';
+import type { SigningCustody } from '../keys/signing-custody.js';
+import { resolveCustody } from './resolve-custody.js';
 import { keySetSources, loadLocalKeys, watchKeyFiles } from './resolve-keys.js';
 import { refuseIssuerCacheSize, resolveTrustedIssuers } from './resolve-issuers.js';
 import { resolvePublishing, resolveResourceMetadata } from './resolve-publishing.js';
@@ -25,6 +28,8 @@ export interface LoadedKeys {
   readonly own: KeySet;
   /** Trusted issuers' local key sets, by issuer. */
   readonly issuers: ReadonlyMap<string, KeySet>;
+  /** The HSM or KMS holding the signing key, opened and checked; kept out of the frozen configuration (live state). */
+  readonly custody?: SigningCustody;
 }
 
 /** The configuration, frozen, with the keys it names read (the key source's starting point). */
@@ -47,6 +52,21 @@ export async function resolveRs256AuthConfig(options: Rs256AuthModuleOptions = {
  * @throws Rs256AuthError (as a rejection) naming the setting (and path) at fault
  */
 export async function resolveRs256Auth(options: Rs256AuthModuleOptions = {}, config?: ConfigService): Promise<ResolvedRs256Auth> {
+  const opened: { custody?: SigningCustody } = {};
+  try {
+    return await resolveWithKeys(options, config, opened);
+  } catch (error) {
+    // A setting checked after the HSM session was opened stops start-up: the session is not left open.
+    await opened.custody?.close();
+    throw error;
+  }
+}
+
+async function resolveWithKeys(
+  options: Rs256AuthModuleOptions,
+  config: ConfigService | undefined,
+  opened: { custody?: SigningCustody },
+): Promise<ResolvedRs256Auth> {
   refuseSecrets(options, config);
   refuseRenamedEnv(config);
   if (config) {
@@ -64,9 +84,11 @@ export async function resolveRs256Auth(options: Rs256AuthModuleOptions = {}, con
   const issuer = resolveIssuer(reader);
   const tokenProfile = resolveTokenProfile(reader, issuer, audience);
   const transport = resolveTransport(reader, options.transport?.extractor);
+  const custody = await resolveCustody(reader, options.signer);
+  opened.custody = custody && (await openCustody(custody));
   // A resource server starts with no key; its RemoteKeySource fills the set from the issuer. With several issuers each
   // has its own keys (IssuerRegistry), and this set stays empty.
-  const own = remoteJwks || trustedIssuers ? new KeySet([]) : await loadLocalKeys(keySources);
+  const own = remoteJwks || trustedIssuers ? new KeySet([]) : await loadLocalKeys({ ...keySources, custody: opened.custody });
   const sessions = reader.read('sessions')
     ? resolveSessions(reader, typeof options.sessions === 'object' ? options.sessions.redis?.client : undefined)
     : undefined;
@@ -101,7 +123,7 @@ export async function resolveRs256Auth(options: Rs256AuthModuleOptions = {}, con
     // Last: every other setting is checked first, so a mistake there is named before the missing audience is.
     acceptAnyAudience: resolveAudienceCheck(reader, audience, remoteJwks, trustedIssuers),
   };
-  return { config: deepFrozen(resolved), keys: { own, issuers: issuers?.keys ?? new Map() } };
+  return { config: deepFrozen(resolved), keys: { own, issuers: issuers?.keys ?? new Map(), custody: opened.custody } };
 }
 
 /** `debug` or `warn`; `false`, `off` (or any word a boolean reads as false) logs nothing. */

@@ -1,6 +1,7 @@
 import type { MeterProvider } from '@opentelemetry/api';
 import type { Rs256AuthAuditEvent } from '../observability/audit-events.js';
 import type { TokenExtractor } from '../transports/token-extractors.js';
+import type { CustodyOptions } from './custody-options.interface.js';
 import type { DpopModuleOptions } from './dpop-options.interface.js';
 import type { KeySourceOptions } from './key-source-options.interface.js';
 import type { CertificateBindingOptions } from './mtls-options.interface.js';
@@ -22,6 +23,7 @@ export type { TransportOptions } from './transport-options.interface.js';
  * docs/configuration.md), and an option given here overrides that variable.
  */
 export type Rs256AuthModuleOptions = KeySourceOptions &
+  CustodyOptions &
   TokenOptions &
   TransportModuleOptions &
   VerificationModuleOptions &

@@ -1,5 +1,6 @@
 import type { Parser } from './parse.js';
 import { KEY_SETTINGS } from './settings/keys.settings.js';
+import { CUSTODY_SETTINGS } from './settings/custody.settings.js';
 import { TOKEN_SETTINGS } from './settings/tokens.settings.js';
 import { TRANSPORT_SETTINGS } from './settings/transport.settings.js';
 import { PUBLISHING_SETTINGS } from './settings/publishing.settings.js';
@@ -20,6 +21,7 @@ export { CODE_ONLY_OPTIONS } from './settings/code-only-options.js';
  */
 export const SETTINGS = {
   ...KEY_SETTINGS,
+  ...CUSTODY_SETTINGS,
   ...TOKEN_SETTINGS,
   ...TRANSPORT_SETTINGS,
   ...PUBLISHING_SETTINGS,

@@ -37,6 +37,11 @@ export const CODE_ONLY_OPTIONS: readonly { readonly option: string; readonly doc
     defaultDoc: 'none',
   },
   {
+    option: 'signer',
+    doc: '`{ sign(signingInput), publicKey, kid? }`: tokens are signed by a KMS (AWS KMS, Google Cloud KMS, Azure Key Vault, Vault transit) instead of a private key; `JwtService.sign` then throws `RS256_SIGNER_ASYNC`, `signAsync` works (see [Key custody](key-custody.md#any-other-kms-the-signer-option))',
+    defaultDoc: 'none',
+  },
+  {
     option: 'ignoreEnv',
     doc: "the application's own `JWT_*` variables, neither taken for typos nor warned about (e.g. `['JWT_REFRESH_SECRET']`); a name from this table cannot be listed",
     defaultDoc: '`[]`',

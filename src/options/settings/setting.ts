@@ -9,6 +9,10 @@ export type Unit = 'seconds' | 'lifetime' | 'bytes' | 'count';
 /** The concerns settings are grouped by, in the reference and in `.env.example`. */
 export const SECTIONS = {
   keys: { title: 'Keys', note: 'RSA key pair. npm start creates keys/private.pem and keys/public.pem (development keys) when they are missing.' },
+  custody: {
+    title: 'Signing key in an HSM (PKCS#11)',
+    note: 'Instead of a private key file: the key stays in the token and signs there (see [Key custody](key-custody.md)); needs the `pkcs11js` package.',
+  },
   tokens: { title: 'Tokens', note: 'Claims written into issued tokens and required on verification. Lists are comma-separated.' },
   transport: { title: 'Where the token comes from' },
   publishing: { title: 'Publishing keys and metadata' },
