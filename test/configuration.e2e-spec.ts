@@ -95,7 +95,7 @@ describe.each(PLATFORM_WIRINGS)('configuration (%s, %s)', (platform, wiring) => 
 
     it('module options override the environment', async () => {
       const env = { JWT_PUBLIC_KEY_PATH: keys.otherPublicPath, JWT_ISSUER: 'env-issuer' };
-      await withApp(scenario(env, { publicKeyPath: keys.publicPath, issuer: 'option-issuer' }), async (url) => {
+      await withApp(scenario(env, { publicKeyPath: keys.publicPath, tokens: { issuer: 'option-issuer' } }), async (url) => {
         expect(await status(url, rs256Token(keys.main.privateKey, validClaims({ iss: 'option-issuer' })))).toBe(200);
         expect(await status(url, rs256Token(keys.main.privateKey, validClaims({ iss: 'env-issuer' })))).toBe(401);
       });

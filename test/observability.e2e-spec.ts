@@ -215,8 +215,8 @@ describe('observability: OpenTelemetry metrics (real SDK, in-memory reader) and 
       options: {
         issuerResolver: async () => undefined,
         newIssuersPerMinute: 1,
-        audience: API,
         observability: { meterProvider: meter.provider, onAuditEvent: (event) => void events.push(event) },
+        tokens: { audience: API },
       },
     });
     apps.push(app);

@@ -220,7 +220,7 @@ describe('a resource server verifying through the JWK Set of this app', () => {
 
   it('verifies tokens with the keys fetched from the JWK Set', async () => {
     const fixture = await Test.createTestingModule({
-      imports: [Rs256AuthModule.forRoot({ jwksUri, audience: 'orders-api' })],
+      imports: [Rs256AuthModule.forRoot({ jwksUri, tokens: { audience: 'orders-api' } })],
       controllers: [ProfileController],
     }).compile();
     const server = fixture.createNestApplication({ logger: false });
@@ -246,7 +246,7 @@ function kitTest(kind: AppKind, ext: string): string {
     let server: INestApplication | undefined;
     try {
       const fixture = await Test.createTestingModule({
-        imports: [Rs256AuthModule.forRoot({ issuerUrl: issuer.url, audience: 'https://api.test' })],
+        imports: [Rs256AuthModule.forRoot({ issuerUrl: issuer.url, tokens: { audience: 'https://api.test' } })],
         controllers: [ProfileController],
       }).compile();
       server = fixture.createNestApplication({ logger: false });

@@ -66,7 +66,10 @@ describe('JWT_LOG_REFUSALS: refused tokens logged with expected and actual iss, 
   });
 
   it('shows an expected issuer as every configured URL is shown: query values masked', async () => {
-    const { app, url, logs } = await start({ verification: { logRefusals: 'warn' }, issuer: 'https://issuer.test/?tenant=acme&key=s3cret' });
+    const { app, url, logs } = await start({
+      verification: { logRefusals: 'warn' },
+      tokens: { issuer: 'https://issuer.test/?tenant=acme&key=s3cret' },
+    });
     apps.push(app);
     await request(url, '/profile', { token: kit.signTestToken({}) });
     expect(logs.refusals()).toEqual([expect.stringContaining('expected "https://issuer.test/?tenant=***&key=***"; ')]);

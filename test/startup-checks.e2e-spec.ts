@@ -459,18 +459,22 @@ describe.each(WIRINGS)('start-up checks (%s)', (wiring) => {
     });
 
     it('an option of the wrong type', async () => {
-      const options = { privateKeyPath: keys.privatePath, clockTolerance: 1.5 };
+      const options = { privateKeyPath: keys.privatePath, tokens: { clockTolerance: 1.5 } };
       const error = await startupError(wiring, { options });
       expect(error.code).toBe('RS256_CONFIG_INVALID');
-      expect(error.message).toContain('clockTolerance option is 1.5;');
+      expect(error.message).toContain('tokens.clockTolerance option is 1.5;');
     });
 
     it.each<[string, Rs256AuthModuleOptions, string]>([
-      ['a negative lifetime', { expiresIn: -3 }, 'expiresIn option is -3;'],
+      ['a negative lifetime', { tokens: { expiresIn: -3 } }, 'tokens.expiresIn option is -3;'],
       ['a boolean where a number belongs', { verification: { cacheSize: true as unknown as number } }, 'verification.cacheSize option is true;'],
       ['a number where a boolean belongs', { watchKeyFiles: 1 as unknown as boolean }, 'watchKeyFiles option is 1;'],
-      ['an empty audience array', { audience: [] }, 'audience option is an array;'],
-      ['a required claim with a space', { requiredClaims: ['sub', 'tenant id'] }, 'requiredClaims option names the claim "tenant id"'],
+      ['an empty audience array', { tokens: { audience: [] } }, 'tokens.audience option is an array;'],
+      [
+        'a required claim with a space',
+        { tokens: { requiredClaims: ['sub', 'tenant id'] } },
+        'tokens.requiredClaims option names the claim "tenant id"',
+      ],
     ])('%s is quoted as given', async (_name, extra, message) => {
       const error = await startupError(wiring, { options: { privateKeyPath: keys.privatePath, ...extra } as Rs256AuthModuleOptions });
       expect(error.code).toBe('RS256_CONFIG_INVALID');
@@ -513,7 +517,7 @@ describe.each(WIRINGS)('start-up checks (%s)', (wiring) => {
 
     it('an empty requiredClaims array still requires no claim', async () => {
       const moduleRef = await Test.createTestingModule({
-        imports: [appModule({ wiring, options: { privateKeyPath: keys.privatePath, requiredClaims: [] } })],
+        imports: [appModule({ wiring, options: { privateKeyPath: keys.privatePath, tokens: { requiredClaims: [] } } })],
       }).compile();
       await moduleRef.close();
     });
@@ -632,8 +636,8 @@ describe.each(WIRINGS)('start-up checks (%s)', (wiring) => {
 
   describe('JWK Set fetch settings that are accepted: some key set is fetched, or may be', () => {
     it.each<[string, () => Rs256AuthModuleOptions]>([
-      ['a JWKS URI', () => ({ jwksUri: 'https://id.example.com/jwks.json', audience: 'api', remote: { cooldown: 60, maxBytes: 4096 } })],
-      ['an issuer URL', () => ({ issuerUrl: 'https://id.example.com', audience: 'api', remote: { timeout: 2 } })],
+      ['a JWKS URI', () => ({ jwksUri: 'https://id.example.com/jwks.json', remote: { cooldown: 60, maxBytes: 4096 }, tokens: { audience: 'api' } })],
+      ['an issuer URL', () => ({ issuerUrl: 'https://id.example.com', remote: { timeout: 2 }, tokens: { audience: 'api' } })],
       [
         'one trusted issuer of several with a fetched set',
         () => ({
@@ -668,7 +672,7 @@ describe.each(WIRINGS)('start-up checks (%s)', (wiring) => {
           watchKeyFiles: true,
         }),
       ],
-      ['a resolver, whose answers may name key files', () => ({ issuerResolver: () => undefined, audience: 'api', watchKeyFiles: true })],
+      ['a resolver, whose answers may name key files', () => ({ issuerResolver: () => undefined, watchKeyFiles: true, tokens: { audience: 'api' } })],
       ['inline keys, with watching off', () => ({ publicKey: readFileSync(keys.publicPath, 'utf8'), watchKeyFiles: false })],
     ])('%s', async (_name, options) => {
       const moduleRef = await Test.createTestingModule({ imports: [appModule({ wiring, options: options() })] }).compile();

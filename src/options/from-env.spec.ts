@@ -9,9 +9,9 @@ function environment(env: Record<string, string>): ConfigService {
 
 describe('SettingsReader', () => {
   it('reads an option before its variable, and names the setting where its value came from', () => {
-    const reader = new SettingsReader({ clockTolerance: 7 }, environment({ JWT_CLOCK_TOLERANCE: '9', JWT_REALM: 'orders' }));
+    const reader = new SettingsReader({ tokens: { clockTolerance: 7 } }, environment({ JWT_CLOCK_TOLERANCE: '9', JWT_REALM: 'orders' }));
     expect(reader.read('clockTolerance')).toBe(7);
-    expect(reader.label('clockTolerance')).toBe('clockTolerance option');
+    expect(reader.label('clockTolerance')).toBe('tokens.clockTolerance option');
     expect(reader.read('realm')).toBe('orders');
     expect(reader.label('realm')).toBe('JWT_REALM');
   });

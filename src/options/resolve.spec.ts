@@ -69,7 +69,7 @@ describe('the resolved configuration is frozen plain data', () => {
 it("freezes a copy: the arrays the application passed as options stay the application's to change", async () => {
   const audience = ['api'];
   const trusted = { issuer: 'https://a.test', jwksUri: 'https://a.test/jwks', audience: ['a-api'] };
-  const config = await resolveRs256AuthConfig({ trustedIssuers: [trusted], audience });
+  const config = await resolveRs256AuthConfig({ trustedIssuers: [trusted], tokens: { audience } });
   expect(Object.isFrozen(audience)).toBe(false);
   expect(Object.isFrozen(trusted.audience)).toBe(false);
   expect(config.trustedIssuers?.list[0].audience).toEqual(['a-api']);

@@ -5,6 +5,7 @@ import { KeySet } from '../keys/key-set.js';
 import { quotedUrl } from '../observability/redacted-url.js';
 import { firstOf, fromAuthHeader, fromCookie, HTTP_TOKEN } from '../transports/token-extractors.js';
 import { checkEnvNames, refuseRenamedEnv, refuseSecrets } from './env-names.js';
+import { refuseMovedOptions } from './moved-options.js';
 import { SettingsReader } from './from-env.js';
 import { BOOLEAN_WORDS, invalid } from './parse.js';
 import { openCustody } from '../custody/open-custody.js';
@@ -68,6 +69,7 @@ async function resolveWithKeys(
   opened: { custody?: SigningCustody },
 ): Promise<ResolvedRs256Auth> {
   refuseSecrets(options, config);
+  refuseMovedOptions(options);
   refuseRenamedEnv(config);
   if (config) {
     checkEnvNames(options.ignoreEnv);
@@ -177,7 +179,7 @@ function resolveTokenProfile(reader: SettingsReader, issuer: string | undefined,
   if (profile === 'rfc9068' && (issuer === undefined || audience === undefined || audience.length === 0)) {
     throw new Rs256AuthError(
       'RS256_CONFIG_INVALID',
-      `${setting} is "rfc9068", which puts iss and aud into every token (RFC 9068 §2.2); set ${SETTINGS.issuer.env} and ${SETTINGS.audience.env} (issuer and audience options) too.`,
+      `${setting} is "rfc9068", which puts iss and aud into every token (RFC 9068 §2.2); set ${SETTINGS.issuer.env} and ${SETTINGS.audience.env} (tokens.issuer and tokens.audience options) too.`,
     );
   }
   return profile as TokenProfile;
@@ -256,7 +258,7 @@ function resolveAudienceCheck(
   const optOut = reader.read('acceptAnyAudience');
   const optOutSetting = reader.label('acceptAnyAudience');
   const audienceSetting = reader.label('audience');
-  const optOutName = `${SETTINGS.acceptAnyAudience.env}=true (acceptAnyAudience option)`;
+  const optOutName = `${SETTINGS.acceptAnyAudience.env}=true (${SETTINGS.acceptAnyAudience.option} option)`;
   if (remoteJwks === undefined && trustedIssuers === undefined) {
     if (optOut) {
       throw new Rs256AuthError(
@@ -275,7 +277,7 @@ function resolveAudienceCheck(
   if (optOut) {
     return true;
   }
-  const fix = `set ${SETTINGS.audience.env} (audience option) to the identifier of this API, or set ${optOutName} to accept tokens whatever their audience.`;
+  const fix = `set ${SETTINGS.audience.env} (${SETTINGS.audience.option} option) to the identifier of this API, or set ${optOutName} to accept tokens whatever their audience.`;
   if (remoteJwks !== undefined && audience === undefined) {
     const source = reader.label(remoteJwks.uri ? 'jwksUri' : 'issuerUrl');
     throw new Rs256AuthError(

@@ -181,6 +181,6 @@ export interface ClaimPaths {
 
 export const DEFAULT_CLAIM_PATHS: ClaimPaths = { roles: [['roles']], scopes: [['scope'], ['scp']] };
 
-/** Profiles of issued tokens; see the `tokenProfile` option. */
+/** Profiles of issued tokens; see the `tokens.profile` option. */
 export const TOKEN_PROFILES = ['jwt', 'rfc9068'] as const;
 export type TokenProfile = (typeof TOKEN_PROFILES)[number];

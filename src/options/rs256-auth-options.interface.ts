@@ -7,7 +7,7 @@ import type { KeySourceOptions } from './key-source-options.interface.js';
 import type { CertificateBindingOptions } from './mtls-options.interface.js';
 import type { PublishingModuleOptions } from './publishing-options.interface.js';
 import type { SessionModuleOptions } from './session-options.interface.js';
-import type { TokenOptions, VerificationModuleOptions } from './token-options.interface.js';
+import type { TokenModuleOptions, VerificationModuleOptions } from './token-options.interface.js';
 import type { TransportModuleOptions } from './transport-options.interface.js';
 
 export type { TokenExtractor };
@@ -24,7 +24,7 @@ export type { TransportOptions } from './transport-options.interface.js';
  */
 export type Rs256AuthModuleOptions = KeySourceOptions &
   CustodyOptions &
-  TokenOptions &
+  TokenModuleOptions &
   TransportModuleOptions &
   VerificationModuleOptions &
   CertificateBindingOptions &

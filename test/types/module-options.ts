@@ -6,9 +6,9 @@ export const modules = [
   Rs256AuthModule.forRoot(),
   Rs256AuthModule.forRoot({ privateKeyPath: 'keys/private.pem', publicKeyPath: ['keys/public.pem', { path: 'keys/old.pem', kid: 'old' }] }),
   Rs256AuthModule.forRoot({ privateKeyPath: 'keys/private.pem', publicKey: '-----BEGIN PUBLIC KEY-----' }),
-  Rs256AuthModule.forRoot({ jwksUri: 'https://id.example.com/jwks.json', audience: 'api', remote: { cooldown: 10 } }),
-  Rs256AuthModule.forRoot({ issuerUrl: 'https://id.example.com', audience: 'api', strategy: undefined }),
-  Rs256AuthModule.forRoot({ trustedIssuers: ['https://a.example.com'], issuerResolver: () => undefined, audience: 'api' }),
+  Rs256AuthModule.forRoot({ jwksUri: 'https://id.example.com/jwks.json', remote: { cooldown: 10 }, tokens: { audience: 'api' } }),
+  Rs256AuthModule.forRoot({ issuerUrl: 'https://id.example.com', strategy: undefined, tokens: { audience: 'api' } }),
+  Rs256AuthModule.forRoot({ trustedIssuers: ['https://a.example.com'], issuerResolver: () => undefined, tokens: { audience: 'api' } }),
   Rs256AuthModule.forRootAsync({ useFactory: async (): Promise<Rs256AuthModuleOptions> => ({ jwksUri: 'https://id.example.com/jwks.json' }) }),
 ];
 
