@@ -439,7 +439,7 @@ describe('the npm package', () => {
         `import { Module } from '@nestjs/common';
 import { JwtAuthGuard, Rs256AuthError, Rs256AuthModule, type JwtClaims, type Rs256AuthModuleOptions } from 'nestjs-rs256-auth';
 
-const options: Rs256AuthModuleOptions = { issuer: 'https://id.example.com', audience: ['web'] };
+const options: Rs256AuthModuleOptions = { tokens: { issuer: 'https://id.example.com', audience: ['web'] } };
 
 @Module({ imports: [Rs256AuthModule.forRoot(options)], providers: [JwtAuthGuard] })
 export class AppModule {}

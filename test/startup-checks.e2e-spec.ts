@@ -642,8 +642,8 @@ describe.each(WIRINGS)('start-up checks (%s)', (wiring) => {
         'one trusted issuer of several with a fetched set',
         () => ({
           trustedIssuers: [{ issuer: 'internal', publicKeyPath: keys.publicPath }, 'https://id.example.com'],
-          audience: 'api',
           remote: { maxKeys: 10 },
+          tokens: { audience: 'api' },
         }),
       ],
       [
@@ -651,8 +651,8 @@ describe.each(WIRINGS)('start-up checks (%s)', (wiring) => {
         () => ({
           trustedIssuers: [{ issuer: 'internal', publicKeyPath: keys.publicPath }],
           issuerResolver: () => undefined,
-          audience: 'api',
           remote: { cacheMaxAge: 60 },
+          tokens: { audience: 'api' },
         }),
       ],
     ])('%s', async (_name, options) => {
@@ -668,8 +668,8 @@ describe.each(WIRINGS)('start-up checks (%s)', (wiring) => {
         'one trusted issuer of several with a key file',
         () => ({
           trustedIssuers: [{ issuer: 'internal', publicKeyPath: keys.publicPath }, 'https://id.example.com'],
-          audience: 'api',
           watchKeyFiles: true,
+          tokens: { audience: 'api' },
         }),
       ],
       ['a resolver, whose answers may name key files', () => ({ issuerResolver: () => undefined, watchKeyFiles: true, tokens: { audience: 'api' } })],

@@ -36,12 +36,17 @@ describe('the resolved configuration is frozen plain data', () => {
   it.each<[string, () => Rs256AuthModuleOptions, string[]]>([
     [
       'local keys that sign, with sessions',
-      () => ({ privateKeyPath: keys.privatePath, publicKeyPath: keys.publicPath, issuer: 'https://issuer.test', audience: ['api'], sessions: true }),
+      () => ({
+        privateKeyPath: keys.privatePath,
+        publicKeyPath: keys.publicPath,
+        sessions: true,
+        tokens: { issuer: 'https://issuer.test', audience: ['api'] },
+      }),
       ['config.jwtFromRequest'],
     ],
     [
       'one issuer found by discovery',
-      () => ({ issuerUrl: 'https://issuer.test', audience: 'api', transport: { extractor: () => null } }),
+      () => ({ issuerUrl: 'https://issuer.test', transport: { extractor: () => null }, tokens: { audience: 'api' } }),
       ['config.jwtFromRequest'],
     ],
     [
@@ -52,7 +57,7 @@ describe('the resolved configuration is frozen plain data', () => {
           { issuer: 'https://b.test', publicKeyPath: keys.publicPath },
         ],
         issuerResolver: () => undefined,
-        audience: 'api',
+        tokens: { audience: 'api' },
       }),
       ['config.jwtFromRequest', 'config.trustedIssuers.resolver'],
     ],
