@@ -481,6 +481,15 @@ describe.each(WIRINGS)('start-up checks (%s)', (wiring) => {
       expect(error.message).toContain(message);
     });
 
+    it('an option of the flat shape, given without its type (JavaScript, a cast), stops start-up naming its new path', async () => {
+      const flat = { privateKeyPath: keys.privatePath, issuer: 'https://issuer.test', redisTimeout: 500 } as unknown as Rs256AuthModuleOptions;
+      const error = await startupError(wiring, { options: flat });
+      expect(error.code).toBe('RS256_CONFIG_INVALID');
+      expect(error.message).toBe(
+        "Options moved when they were grouped by concern: issuer is now tokens.issuer; redisTimeout is now sessions.redis.timeout, in seconds. See the CHANGELOG's migration table.",
+      );
+    });
+
     it('a passphrase of the wrong type is named by its type only, never quoted', async () => {
       const options = { privateKeyPath: keys.encryptedPath, privateKeyPassphrase: 271828 as unknown as string };
       const error = await startupError(wiring, { options });
