@@ -253,6 +253,11 @@ describe('an HSM that cannot sign stops start-up, naming the setting and never t
     const error = await startupError('forRoot', { env: hsmEnv({ JWT_PRIVATE_KEY: 'x' }) });
     expect(error.message).toMatch(/^JWT_PKCS11_MODULE is set together with JWT_PRIVATE_KEY/);
   });
+
+  it('refuses automatic key rotation beside the HSM: the key is rotated in the HSM', async () => {
+    const error = await startupError('forRoot', { env: hsmEnv({ JWT_KEY_ROTATION: '30d' }) });
+    expect(error.message).toMatch(/^JWT_PKCS11_MODULE is set together with JWT_KEY_ROTATION: automatic rotation creates its own keys/);
+  });
 });
 
 /** A signer backed by node:crypto, as a KMS client would be: asynchronous, the private key out of the module's reach. */

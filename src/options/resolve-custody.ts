@@ -94,13 +94,15 @@ export async function resolveCustody(reader: SettingsReader, signer: Rs256Signer
       `${custody} and the signer option are both set: the signing key lives in one place; keep one of them.`,
     );
   }
-  const conflicting = (['privateKeyPath', 'privateKey', 'privateKeyPassphrase', 'jwksUri', 'issuerUrl', 'trustedIssuers'] as const).find((key) =>
-    reader.has(key),
-  );
+  const conflicting = (
+    ['privateKeyPath', 'privateKey', 'privateKeyPassphrase', 'keyRotation', 'jwksUri', 'issuerUrl', 'trustedIssuers'] as const
+  ).find((key) => reader.has(key));
   if (conflicting !== undefined) {
     const why = conflicting.startsWith('private')
       ? 'the signing key is in custody, so no private key is read'
-      : "a resource server verifies with the issuer's keys and signs nothing";
+      : conflicting === 'keyRotation'
+        ? 'automatic rotation creates its own keys, while a key in custody never leaves the HSM or KMS (rotate it there)'
+        : "a resource server verifies with the issuer's keys and signs nothing";
     throw new Rs256AuthError('RS256_CONFIG_INVALID', `${custody} is set together with ${reader.label(conflicting)}: ${why}; unset one of them.`);
   }
   if (signer !== undefined) {

@@ -15,6 +15,7 @@ import { keySetSources, loadLocalKeys, watchKeyFiles } from './resolve-keys.js';
 import { refuseIssuerCacheSize, resolveTrustedIssuers } from './resolve-issuers.js';
 import { resolvePublishing, resolveResourceMetadata } from './resolve-publishing.js';
 import { refuseRemoteKeySettings, resolveRemoteJwks } from './resolve-remote.js';
+import { resolveKeyRotation, rotationOn } from './resolve-rotation.js';
 import { resolveDpop } from './resolve-dpop.js';
 import { resolveSessions } from './resolve-sessions.js';
 import { resolveMtls } from './resolve-mtls.js';
@@ -89,8 +90,12 @@ async function resolveWithKeys(
   const custody = await resolveCustody(reader, options.signer);
   opened.custody = custody && (await openCustody(custody));
   // A resource server starts with no key; its RemoteKeySource fills the set from the issuer. With several issuers each
-  // has its own keys (IssuerRegistry), and this set stays empty.
-  const own = remoteJwks || trustedIssuers ? new KeySet([]) : await loadLocalKeys({ ...keySources, custody: opened.custody });
+  // has its own keys (IssuerRegistry), and this set stays empty. With rotation on, the rotating key source fills it
+  // from its store while the module is built.
+  const own = remoteJwks || trustedIssuers || rotationOn(reader) ? new KeySet([]) : await loadLocalKeys({ ...keySources, custody: opened.custody });
+  const expiresIn = reader.read('expiresIn');
+  const clockTolerance = reader.read('clockTolerance');
+  const publishing = resolvePublishing(reader, issuer, remoteJwks !== undefined || trustedIssuers !== undefined);
   const sessions = reader.read('sessions')
     ? resolveSessions(reader, typeof options.sessions === 'object' ? options.sessions.redis?.client : undefined)
     : undefined;
@@ -100,9 +105,9 @@ async function resolveWithKeys(
     keySources,
     issuer,
     audience,
-    expiresIn: reader.read('expiresIn'),
+    expiresIn,
     tokenProfile,
-    clockTolerance: reader.read('clockTolerance'),
+    clockTolerance,
     tokenTypes: resolveTokenTypes(reader, tokenProfile),
     requiredClaims,
     claimPaths: { roles: claimPaths(reader, 'rolesClaim'), scopes: claimPaths(reader, 'scopesClaim') },
@@ -116,11 +121,12 @@ async function resolveWithKeys(
     // In resource-server mode the signal fetches the issuer's set instead of reading key files.
     reloadOnSignal: reader.read('reloadOnSignal'),
     watchKeyFiles: watchKeyFiles(reader, keySources, trustedIssuers),
-    ...resolvePublishing(reader, issuer, remoteJwks !== undefined || trustedIssuers !== undefined),
+    ...publishing,
     resourceMetadata: reader.read('resourceMetadataEnabled')
       ? resolveResourceMetadata(reader, audience, trustedIssuers?.list.map((trusted) => trusted.issuer) ?? (issuer !== undefined ? [issuer] : []))
       : undefined,
     sessions,
+    keyRotation: resolveKeyRotation(reader, { keySources, jwks: publishing.jwks, sessions, expiresIn, clockTolerance, remoteJwks, trustedIssuers }),
     dpop: resolveDpop(reader, sessions?.store === 'redis'),
     // Last: every other setting is checked first, so a mistake there is named before the missing audience is.
     acceptAnyAudience: resolveAudienceCheck(reader, audience, remoteJwks, trustedIssuers),

@@ -2,6 +2,7 @@ import type { DpopConfig } from './dpop-config.js';
 import type { IssuerResolver, TokenExtractor } from './rs256-auth-options.interface.js';
 import type { KeySetSources } from '../keys/key-set.loader.js';
 import type { RedisTopology } from './redis-topology.js';
+import type { RotationTimes } from './rotation-times.js';
 
 /**
  * The configuration in force after options and environment are merged and validated: deeply frozen plain data (no
@@ -82,6 +83,18 @@ export interface Rs256AuthConfig {
   readonly sessions?: SessionsConfig;
   /** DPoP (RFC 9449): the default mode, and how proofs are checked wherever a route or the default turns it on. */
   readonly dpop: DpopConfig;
+  /** Automatic rotation of the signing key; `undefined` when it is off. */
+  readonly keyRotation?: KeyRotationConfig;
+}
+
+/** Automatic key rotation: its schedule, where the keys are kept, and the passphrase that encrypts them there. */
+export interface KeyRotationConfig {
+  readonly times: RotationTimes;
+  readonly intervalSeconds: number;
+  readonly store:
+    { readonly kind: 'redis'; readonly redis: NonNullable<SessionsConfig['redis']> } | { readonly kind: 'folder'; readonly path: string };
+  /** Secret: never logged. */
+  readonly passphrase: string;
 }
 
 /** Refresh tokens, revocation and where their state is kept. */

@@ -2,6 +2,7 @@ import type { MeterProvider } from '@opentelemetry/api';
 import type { Rs256AuthAuditEvent } from '../observability/audit-events.js';
 import type { TokenExtractor } from '../transports/token-extractors.js';
 import type { CustodyOptions } from './custody-options.interface.js';
+import type { KeyRotationOptions } from './key-rotation-options.interface.js';
 import type { DpopModuleOptions } from './dpop-options.interface.js';
 import type { KeySourceOptions } from './key-source-options.interface.js';
 import type { CertificateBindingOptions } from './mtls-options.interface.js';
@@ -29,6 +30,7 @@ export type Rs256AuthModuleOptions = KeySourceOptions &
   VerificationModuleOptions &
   CertificateBindingOptions &
   KeyReloadOptions &
+  KeyRotationOptions &
   PublishingModuleOptions &
   SessionModuleOptions &
   ObservabilityModuleOptions &

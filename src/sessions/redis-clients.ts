@@ -91,18 +91,30 @@ function isClient(value: unknown): value is RedisClient {
 
 /** Opens (or, with the `sessions.redis.client` factory, takes) the store's connections. */
 export async function openRedis(topology: RedisTopology, timeoutMs: number): Promise<RedisConnections> {
+  const { client: given } = await openCommandClient(topology, timeoutMs);
   if (topology.kind !== 'client') {
-    return { commands: open(topology, timeoutMs), subscriber: open(topology, timeoutMs), ownsCommands: true };
-  }
-  const given: unknown = await topology.factory();
-  if (!isClient(given)) {
-    throw new Rs256AuthError('RS256_CONFIG_INVALID', 'sessions.redis.client option returned something other than an ioredis Redis or Cluster.');
+    return { commands: given, subscriber: open(topology, timeoutMs), ownsCommands: true };
   }
   // A subscribed connection can send nothing else: the store subscribes on a copy of its own, with the store's
   // timeouts over the application's options (a Cluster's copy keeps the application's: its node options are one
   // object, which would be replaced whole).
   const subscriber = given.isCluster ? (given as Cluster).duplicate() : (given as Redis).duplicate(connectionOptions(timeoutMs));
   return { commands: given, subscriber, ownsCommands: false };
+}
+
+/**
+ * One connection for commands (key rotation's): opened with the store's options, or the `sessions.redis.client` factory's
+ * client, which its owner closes.
+ */
+export async function openCommandClient(topology: RedisTopology, timeoutMs: number): Promise<{ client: RedisClient; owned: boolean }> {
+  if (topology.kind !== 'client') {
+    return { client: open(topology, timeoutMs), owned: true };
+  }
+  const given: unknown = await topology.factory();
+  if (!isClient(given)) {
+    throw new Rs256AuthError('RS256_CONFIG_INVALID', 'sessions.redis.client option returned something other than an ioredis Redis or Cluster.');
+  }
+  return { client: given, owned: false };
 }
 
 /**

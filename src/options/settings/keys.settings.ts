@@ -1,4 +1,4 @@
-import { boolean, raw, text } from '../parse.js';
+import { boolean, lifetime, raw, text } from '../parse.js';
 import { setting } from './setting.js';
 
 /** The settings of keys (section `keys`): rows of SETTINGS (see settings.ts). */
@@ -63,5 +63,33 @@ export const KEY_SETTINGS = {
     default: 'false',
     demo: 'false',
     doc: "also reload when a key file or key folder changes (trusted issuers' `publicKeyPath` files too); `true` where no key is read from a file stops start-up",
+  }),
+  keyRotation: setting({
+    env: 'JWT_KEY_ROTATION',
+    option: 'keyRotation.interval',
+    parse: lifetime,
+    section: 'keys',
+    unit: 'lifetime',
+    defaultDoc: 'none: no rotation',
+    example: '30d',
+    doc: 'rotate the signing key automatically at this interval (see [Key custody](key-custody.md#automatic-rotation)): keys are created, published in the JWK Set ahead of use, switched and retired by the module; needs the JWK Set endpoint, `JWT_KEY_ROTATION_STORE` and `JWT_KEY_ROTATION_PASSPHRASE`, and no other key setting',
+  }),
+  keyRotationStore: setting({
+    env: 'JWT_KEY_ROTATION_STORE',
+    option: 'keyRotation.store',
+    parse: text(),
+    section: 'keys',
+    defaultDoc: 'none: required with `JWT_KEY_ROTATION`',
+    example: 'redis',
+    doc: "where rotated keys and their schedule are kept and instances coordinate: `redis` (the session store's Redis, `JWT_SESSION_STORE=redis`) or the path of a folder every instance shares",
+  }),
+  keyRotationPassphrase: setting({
+    env: 'JWT_KEY_ROTATION_PASSPHRASE',
+    option: 'keyRotation.passphrase',
+    parse: text({ secret: true }),
+    section: 'keys',
+    secret: true,
+    defaultDoc: 'none: required with `JWT_KEY_ROTATION`',
+    doc: 'passphrase (at least 16 characters) that encrypts the rotated private keys at rest (PKCS#8, AES-256-CBC); never logged',
   }),
 };

@@ -1,0 +1,279 @@
+import { Logger } from '@nestjs/common';
+import { createPrivateKey, generateKeyPair, type KeyObject } from 'node:crypto';
+import { promisify } from 'node:util';
+import { Rs256AuthError, messageOf } from '../errors/rs256-auth.error.js';
+import { publicKeyOf, rsaThumbprint } from '../keys/key-loader.js';
+import { KeySet, verificationKey, type VerificationKey } from '../keys/key-set.js';
+import type { ReloadTrigger } from '../keys/key-source.js';
+import type { KeyStore } from '../keys/key-store.js';
+import { StoredKeySource } from '../keys/stored-key-source.js';
+import { redactedText } from '../observability/redacted-url.js';
+import type { KeyRotationConfig } from '../options/rs256-auth-config.js';
+import { SETTINGS } from '../options/settings.js';
+import { activationOfNext, stateAt, type StoredKey } from './rotation-schedule.js';
+import { ROTATION_LOCK_MS, type RotationStore } from './rotation-store.js';
+
+/** Size of the keys rotation creates: the size every verifier accepts, and a fast enough signature. */
+const MODULUS_LENGTH = 2048;
+/** Pause before reading the store again while another instance holds the lock, or after a failure. */
+const RETRY_MS = 1000;
+/** The store is read at least this often, so that anything changed there (a restore, a key deleted) is seen. */
+const REREAD_MS = 10 * 60_000;
+
+const generateRsa = promisify(generateKeyPair);
+const sleep = (ms: number): Promise<void> => new Promise((done) => setTimeout(done, ms));
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+/** A stored key made usable: its private key decrypted, its public half ready for verification. */
+interface OpenedKey {
+  readonly privateKey: KeyObject;
+  readonly verification: VerificationKey;
+}
+
+async function openStore(rotation: KeyRotationConfig): Promise<RotationStore> {
+  const setting = SETTINGS.keyRotationStore.env;
+  if (rotation.store.kind === 'folder') {
+    const { FolderRotationStore } = await import('./folder-rotation.store.js');
+    try {
+      return await FolderRotationStore.open(rotation.store.path);
+    } catch (error) {
+      throw new Rs256AuthError(
+        'RS256_CONFIG_INVALID',
+        `${setting} is the folder "${rotation.store.path}", where keys cannot be kept: ${messageOf(error)}.`,
+        {
+          cause: error,
+        },
+      );
+    }
+  }
+  // Loaded only when chosen, as the session store's Redis client is.
+  const { RedisRotationStore } = await import('./redis-rotation.store.js');
+  try {
+    return await RedisRotationStore.open(rotation.store.redis);
+  } catch (error) {
+    throw new Rs256AuthError(
+      'RS256_SESSION_STORE_UNAVAILABLE',
+      `${setting} is "redis", but the session store's Redis did not answer: ${redactedText(messageOf(error))}.`,
+      { cause: error },
+    );
+  }
+}
+
+/**
+ * The key source of automatic rotation: rotates the signing key on a schedule every instance computes alike from the
+ * stored keys (see rotation-schedule). Reads the store while the module is built (creating the first key if there is
+ * none), gives the module's key store the set in force at each moment, and at the time the next key is due takes the
+ * store's lock and creates it, unless another instance did; `SIGHUP` reads the store again. Private keys are kept
+ * encrypted with the rotation passphrase; this class is the only one that decrypts them, and neither they nor the
+ * passphrase are ever logged.
+ */
+export class RotatingKeySource extends StoredKeySource {
+  private readonly logger = new Logger('Rs256Auth');
+  private store?: RotationStore;
+  private stored: readonly StoredKey[] = [];
+  private readonly opened = new Map<string, OpenedKey>();
+  private syncing?: Promise<void>;
+  private timer?: NodeJS.Timeout;
+  private closed = false;
+  /** The set last handed out, and what it was made of, so an unchanged state keeps the same set (and caches). */
+  private lastSet?: { readonly signature: string; readonly keys: KeySet };
+
+  private constructor(
+    private readonly rotation: KeyRotationConfig,
+    keyStore: KeyStore,
+  ) {
+    super(keyStore);
+  }
+
+  /**
+   * Opens the store and reads (or creates) the keys while the module is built, so a store that cannot be reached or
+   * a passphrase that does not decrypt stops start-up.
+   */
+  static async open(rotation: KeyRotationConfig, keyStore: KeyStore): Promise<RotatingKeySource> {
+    const source = new RotatingKeySource(rotation, keyStore);
+    const store = await openStore(rotation);
+    source.store = store;
+    try {
+      await source.firstSync();
+    } catch (error) {
+      await store.close();
+      throw error;
+    }
+    source.arm();
+    return source;
+  }
+
+  /** The start-up line's phrase: where the keys are and which signs, the kids in force; nothing secret. */
+  override describe(): string {
+    const { rotation } = this;
+    const state = stateAt(this.stored, rotation.times, Date.now());
+    const next = this.stored.find((key) => key.activeFrom > Date.now());
+    const switching = next ? `next kid ${next.kid} signs from ${iso(next.activeFrom)}` : `next key created at ${iso(state.createDueAt)}`;
+    const kids = this.keys.verificationKeys.map((key) => key.kid).join(', ');
+    return (
+      `Signing mode: signs RS256 tokens, keys rotated every ${lifetimeText(rotation.intervalSeconds)}, kept encrypted in ${this.store!.description}; ` +
+      `current kid ${state.signing.kid}, ${switching}; verifies kids [${kids}]`
+    );
+  }
+
+  /** Reads the store again now (`SIGHUP`); resolves to whether the keys in force changed, never rejects. */
+  override async reload(_trigger: ReloadTrigger): Promise<boolean> {
+    const before = this.keys;
+    await this.background();
+    return this.keys !== before;
+  }
+
+  override stop(): void {
+    this.closed = true;
+    clearTimeout(this.timer);
+    void (this.syncing ?? Promise.resolve()).catch(() => undefined).then(() => this.store?.close());
+  }
+
+  /**
+   * The store's keys, read until there is at least one: an instance that finds the store empty while another
+   * holds the lock waits for that one to create the first key (at most as long as a lock lives).
+   */
+  private async firstSync(): Promise<void> {
+    const started = performance.now();
+    for (;;) {
+      await this.sync();
+      if (this.stored.length > 0) return;
+      if (performance.now() - started > ROTATION_LOCK_MS) {
+        throw new Rs256AuthError(
+          'RS256_NO_KEY',
+          `${SETTINGS.keyRotation.env} is set, but no key appeared in ${this.store!.description} while another instance held its lock.`,
+        );
+      }
+      await sleep(RETRY_MS / 10);
+    }
+  }
+
+  /** Reads the store, creating or deleting keys first if that is due; one at a time. */
+  private sync(): Promise<void> {
+    this.syncing ??= this.syncNow().finally(() => (this.syncing = undefined));
+    return this.syncing;
+  }
+
+  private async syncNow(): Promise<void> {
+    const store = this.store!;
+    const { times } = this.rotation;
+    const before = await store.read();
+    if (this.due(before)) {
+      await store.locked(async () => {
+        // Read again under the lock: another instance may have done it between the first read and the lock.
+        const keys = await store.read();
+        if (keys.length === 0 && this.stored.length > 0) {
+          // The store lost its keys (a Redis without persistence restarted, a folder emptied): written back as this
+          // instance knows them, so the schedule goes on. A fresh first key would sign at once, unpublished.
+          for (const key of this.stored) if (await store.add(key)) keys.push(key);
+          this.logger.warn(`Key rotation: ${store.description} had lost its keys; the ${keys.length} this instance holds were written back.`);
+        }
+        const now = Date.now();
+        if (keys.length === 0 || now >= stateAt(keys, times, now).createDueAt) {
+          const last = keys.reduce<StoredKey | undefined>((latest, key) => (latest === undefined || key.seq > latest.seq ? key : latest), undefined);
+          const key = await this.createKey(last === undefined ? 0 : last.seq + 1, activationOfNext(last, times, now), now);
+          if (await store.add(key)) {
+            this.logger.log(`Key rotation: created kid ${key.kid}, published from now, signs from ${iso(key.activeFrom)}.`);
+          }
+        }
+        const removable = keys.length === 0 ? [] : stateAt(keys, times, now).removable;
+        if (removable.length > 0) await store.remove(removable);
+      });
+    }
+    this.adopt(await store.read());
+  }
+
+  /** Whether the lock is worth taking: no key yet, the next one due, or retired keys to delete. */
+  private due(keys: readonly StoredKey[]): boolean {
+    if (keys.length === 0) return true;
+    const now = Date.now();
+    const state = stateAt(keys, this.rotation.times, now);
+    return now >= state.createDueAt || state.removable.length > 0;
+  }
+
+  private async createKey(seq: number, activeFrom: number, now: number): Promise<StoredKey> {
+    const { privateKey } = await generateRsa('rsa', { modulusLength: MODULUS_LENGTH });
+    const pem = privateKey.export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase: this.rotation.passphrase }) as string;
+    return { seq, kid: rsaThumbprint(publicKeyOf(privateKey)), createdAt: now, activeFrom, privateKey: pem };
+  }
+
+  /** Takes the keys read from the store as the state in force; a key that does not decrypt stops it all. */
+  private adopt(keys: readonly StoredKey[]): void {
+    if (keys.length === 0) return;
+    for (const key of keys) {
+      if (!this.opened.has(key.kid)) this.opened.set(key.kid, this.open(key));
+    }
+    this.stored = keys;
+    this.keyStore.follow((now) => this.keySetAt(now));
+  }
+
+  private open(key: StoredKey): OpenedKey {
+    let privateKey: KeyObject;
+    try {
+      privateKey = createPrivateKey({ key: key.privateKey, format: 'pem', passphrase: this.rotation.passphrase });
+    } catch (error) {
+      throw new Rs256AuthError(
+        'RS256_PASSPHRASE_INVALID',
+        `${SETTINGS.keyRotationPassphrase.env} does not decrypt kid ${key.kid} in ${this.store!.description}: every instance must use the same passphrase.`,
+        { cause: error },
+      );
+    }
+    const publicKey = publicKeyOf(privateKey);
+    if (rsaThumbprint(publicKey) !== key.kid) {
+      throw new Rs256AuthError('RS256_KEY_MISMATCH', `Key ${key.seq} in ${this.store!.description} is not the key its kid ${key.kid} names.`);
+    }
+    return { privateKey, verification: verificationKey(key.kid, publicKey) };
+  }
+
+  /** The set in force at `now`, and until when; starts creating the next key, or deleting retired ones, when due. */
+  private keySetAt(now: number): { keys: KeySet; until: number } {
+    const state = stateAt(this.stored, this.rotation.times, now);
+    if ((now >= state.createDueAt || state.removable.length > 0) && !this.closed) void this.background();
+    const signature = [state.signing.kid, ...state.published.map((key) => key.kid)].join(' ');
+    if (this.lastSet?.signature !== signature) {
+      const previous = this.lastSet?.keys.signingKid;
+      const signing = this.opened.get(state.signing.kid)!;
+      const keys = new KeySet(
+        state.published.map((key) => this.opened.get(key.kid)!.verification),
+        { kid: state.signing.kid, key: signing.privateKey },
+      );
+      if (previous !== undefined && previous !== state.signing.kid) this.logger.log(`Key rotation: now signing with kid ${state.signing.kid}.`);
+      this.lastSet = { signature, keys };
+    }
+    return { keys: this.lastSet!.keys, until: state.changesAt };
+  }
+
+  /** A sync outside start-up: a failure is logged (the keys in force stay) and retried. */
+  private async background(): Promise<void> {
+    try {
+      await this.sync();
+    } catch (error) {
+      this.logger.error(
+        `Key rotation: ${this.store!.description} could not be read or updated; the keys in force stay, retrying. ${redactedText(messageOf(error))}`,
+      );
+    }
+    this.arm();
+  }
+
+  /** Sets the timer for the next visit to the store: when the next key is due, soon while it is overdue. */
+  private arm(): void {
+    if (this.closed) return;
+    clearTimeout(this.timer);
+    const now = Date.now();
+    const state = stateAt(this.stored, this.rotation.times, now);
+    const wait = now >= state.createDueAt || state.removable.length > 0 ? RETRY_MS : Math.min(state.createDueAt - now, REREAD_MS);
+    this.timer = setTimeout(() => void this.background(), wait).unref();
+  }
+}
+
+/** Seconds as the largest whole unit a lifetime setting takes: `2592000` is `30d`. */
+function lifetimeText(seconds: number): string {
+  const units: [string, number][] = [
+    ['w', 604800],
+    ['d', 86400],
+    ['h', 3600],
+    ['m', 60],
+  ];
+  const unit = units.find(([, size]) => seconds % size === 0);
+  return unit ? `${seconds / unit[1]}${unit[0]}` : `${seconds}s`;
+}
