@@ -228,6 +228,13 @@ describe.each(PLATFORMS)('DPoP at the guard (%s)', (platform) => {
     expect(await get(unbound, proofFor(unbound))).toMatchObject({ status: 401, body: { code: 'RS256_DPOP_TOKEN_UNBOUND' } });
   });
 
+  it('refuses a bound token as a bearer token on a @Dpop("off") route too (RFC 9449 §7.2), and accepts an unbound one', async () => {
+    const response = await request(url, '/dpop/off', { token: bound() });
+    expect(response).toMatchObject({ status: 401, body: { code: 'RS256_DPOP_TOKEN_BOUND' } });
+    expect(response.headers.get('www-authenticate')).toMatch(/^Bearer realm="api", error="invalid_token", error_description="[^"]+"$/);
+    expect(await request(url, '/dpop/off', { token: jwt.sign({ sub: 'bo' }) })).toMatchObject({ status: 200, body: { subject: 'bo' } });
+  });
+
   it("holds AuthGuard('rs256-jwt') routes to the module's rule: a bound token needs its proof there too", async () => {
     const token = bound();
     expect((await request(url, '/passport', { token })).status).toBe(401);
@@ -351,6 +358,27 @@ describe('DPoP off (the default)', () => {
     expect(response.headers.get('www-authenticate')).toBe('Bearer realm="api"');
     const required = dpopProof(client, { htm: 'GET', htu: `${url}/dpop/required`, accessToken: token });
     expect((await call(url, '/dpop/required', { token, proof: required })).status).toBe(200);
+  });
+
+  it('refuses a DPoP-bound token sent as a bearer token all the same (RFC 9449 §7.2), at the guard and through passport', async () => {
+    const token = jwt.sign({ sub: 'ada', cnf: { jkt: dpopKey().jkt } });
+    const response = await request(url, '/dpop/resource', { token });
+    expect(response).toMatchObject({ status: 401, body: { code: 'RS256_DPOP_TOKEN_BOUND' } });
+    expect(response.headers.get('www-authenticate')).toMatch(/^Bearer realm="api", error="invalid_token", error_description="[^"]+"$/);
+    // Plain AuthGuard('rs256-jwt') answers its own bare 401.
+    expect((await request(url, '/passport', { token })).status).toBe(401);
+    for (const path of ['/dpop/resource', '/passport']) {
+      expect(await request(url, path, { token: jwt.sign({ sub: 'bo' }) })).toMatchObject({ status: 200, body: { subject: 'bo' } });
+    }
+  });
+
+  it('issues bearer tokens at sign-in even when the request carries a proof: no binding that nothing here would accept', async () => {
+    const proof = dpopProof(dpopKey(), { htm: 'POST', htu: `${url}/dpop/login` });
+    const signedIn = await call(url, '/dpop/login', { method: 'POST', body: { sub: 'ada' }, proof });
+    expect(signedIn).toMatchObject({ status: 200, body: { tokenType: 'Bearer' } });
+    const { accessToken } = signedIn.body as { accessToken: string };
+    expect(jwt.decode<Record<string, unknown>>(accessToken).cnf).toBeUndefined();
+    expect((await request(url, '/dpop/resource', { token: accessToken })).status).toBe(200);
   });
 });
 

@@ -157,14 +157,16 @@ export class DpopService {
   /**
    * The key a token request proves (RFC 9449 §5), for binding the tokens it gets: the RFC 7638 thumbprint of a
    * valid proof's key, checked against `request` (no `ath`: there is no access token yet), its `jti` marked used and
-   * its nonce checked when nonces are on; `undefined` when the request carries no `DPoP` header.
+   * its nonce checked when nonces are on; `undefined` when the request carries no `DPoP` header, or when JWT_DPOP is
+   * `off` (the tokens are then bearer tokens).
    * @param request the HTTP request (Express or Fastify) of the sign-in or refresh route
    * @throws Rs256AuthError with an `RS256_DPOP_*` code (a 400 `invalid_dpop_proof` or `use_dpop_nonce` through
    * `SessionErrorFilter`), `RS256_SESSION_STORE_UNAVAILABLE`
    */
   async proofKey(request: object): Promise<string | undefined> {
     const http = httpRequestOf(request);
-    if (!http || http.headers?.dpop === undefined) {
+    // With JWT_DPOP off no bound token would be accepted anywhere (`refuseUnproven`): none is issued.
+    if (this.config.dpop.mode === 'off' || !http || http.headers?.dpop === undefined) {
       return undefined;
     }
     const proof = this.check(http, undefined);
