@@ -186,6 +186,20 @@ describe.each(PLATFORMS)('DPoP at the guard (%s)', (platform) => {
     expect(response).toMatchObject({ status: 401, body: { code: 'RS256_DPOP_PROOF_INVALID', message: 'more than one DPoP proof' } });
   });
 
+  it('refuses a Host header that is more than host[:port], which would move htu onto another path', async () => {
+    const token = bound();
+    const { host, port } = new URL(url);
+    // Glued before the path, this Host would make the target `${url}/dpop/other`: the proof for it must not pass here.
+    const proof = proofFor(token, { htu: `${url}/dpop/other` });
+    for (const crafted of [`${host}/dpop/other#`, `${host}/dpop/other?`, `user@${host}`, `${host}\\dpop`]) {
+      const response = await rawGet(url, '/dpop/resource', { host: crafted, authorization: `DPoP ${token}`, dpop: proof });
+      expect(response).toMatchObject({ status: 401, body: { code: 'RS256_DPOP_PROOF_URL' } });
+    }
+    // An IPv6 literal in brackets is a host like any other.
+    const ipv6 = proofFor(token, { htu: `http://[::1]:${port}/dpop/resource` });
+    expect(await rawGet(url, '/dpop/resource', { host: `[::1]:${port}`, authorization: `DPoP ${token}`, dpop: ipv6 })).toMatchObject({ status: 200 });
+  });
+
   it.each(refusals)('refuses %s with invalid_dpop_proof', async (_case, make, code) => {
     const { token, proof } = make();
     const response = await get(token, proof);
@@ -408,6 +422,20 @@ describe('DPoP behind a proxy: the origin from its header, believed only from it
       });
       expect(response.status).toBe(status);
       if (status === 401) expect(response.body.code).toBe('RS256_DPOP_PROOF_URL');
+    }
+  });
+
+  it("refuses a trusted proxy's origin header that is more than scheme://host[:port]", async () => {
+    const client = dpopKey();
+    const { jwt, url } = await started('127.0.0.1');
+    const token = jwt.sign({ sub: 'ada', cnf: { jkt: client.jkt } });
+    const proof = dpopProof(client, { htm: 'GET', htu: `${ORIGIN}/dpop/other`, accessToken: token });
+    for (const origin of [`${ORIGIN}/dpop/other#`, `${ORIGIN}/dpop/other?`, 'https://user@api.example.com', `${ORIGIN}/`]) {
+      const response = await request(url, '/dpop/resource', {
+        authorization: `DPoP ${token}`,
+        headers: { dpop: proof, 'x-external-origin': origin },
+      });
+      expect(response).toMatchObject({ status: 401, body: { code: 'RS256_DPOP_PROOF_URL' } });
     }
   });
 

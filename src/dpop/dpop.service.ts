@@ -46,6 +46,17 @@ export type ResponseHeaderSetter = (name: string, value: string) => void;
 const failed = (error: unknown): Outcome => (error instanceof Rs256AuthError ? { refused: error } : { error });
 
 const RESPONSE = 1;
+
+/**
+ * `host[:port]` as RFC 9110 §7.2 has the `Host` header (an RFC 3986 authority without userinfo): a name or IPv4
+ * address, or an IPv6 address in brackets. Anything else is refused before the origin is parsed as a URL: Node's
+ * HTTP server lets `Host: api.example.com/public#` through, which glued before the path would name `/public`, so a
+ * proof for one path would pass for every other.
+ */
+const HOST = String.raw`(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._~-]+)(?::[0-9]{0,5})?`;
+const AUTHORITY = new RegExp(`^${HOST}$`);
+/** What a trusted proxy's origin header may hold: `scheme://host[:port]`, no userinfo, path, query or fragment. */
+const ORIGIN = new RegExp(`^https?://${HOST}$`, 'i');
 const dpopToken = fromAuthHeader('DPoP');
 const reflector = new Reflector();
 
@@ -216,8 +227,14 @@ export class DpopService {
     if (this.proxies && this.fromTrustedProxy(request)) {
       const value = request.headers?.[this.proxies.header];
       origin = typeof value === 'string' ? value.trim() : undefined;
+      if (origin !== undefined && !ORIGIN.test(origin)) {
+        throw refusal('RS256_DPOP_PROOF_URL', `request origin invalid: the ${this.proxies.header} header is not scheme://host[:port]`);
+      }
     } else {
       const host = request.headers?.host;
+      if (typeof host === 'string' && !AUTHORITY.test(host)) {
+        throw refusal('RS256_DPOP_PROOF_URL', 'request origin invalid: the Host header is not host[:port]');
+      }
       origin = typeof host === 'string' ? `${request.socket?.encrypted ? 'https' : 'http'}://${host}` : undefined;
     }
     const path = String(request.originalUrl ?? request.url ?? '/').split(/[?#]/, 1)[0];
