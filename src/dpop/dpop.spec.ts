@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { BoundedCache } from './bounded-cache.js';
 import { DpopNonces } from './dpop-nonces.js';
 import { normalisedHtu } from './dpop-proof.js';
@@ -21,6 +22,26 @@ describe('proofKeyOf', () => {
     expect(proofKeyOf(jwk, 'PS256')).toMatchObject({ thumbprint: 'NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs' });
     expect(proofKeyOf(jwk, 'ES256')).toBe('jwk header is not a key for ES256');
     expect(proofKeyOf({ ...jwk, d: 'x' }, 'RS256')).toBe('jwk header holds a private or symmetric key');
+  });
+});
+
+describe('proofKeyOf with RSA keys', () => {
+  const { n } = generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({ format: 'jwk' });
+  const unsigned = (value: bigint): string =>
+    Buffer.from(value.toString(16).padStart(Math.ceil(value.toString(16).length / 2) * 2, '0'), 'hex').toString('base64url');
+
+  it('refuses the exponents start-up refuses (a huge one makes each verification far dearer), and accepts 65537', () => {
+    expect(proofKeyOf({ kty: 'RSA', n, e: 'AQAB' }, 'RS256')).toMatchObject({ thumbprint: expect.any(String) as string });
+    const huge = (1n << 3071n) + 1n;
+    expect(proofKeyOf({ kty: 'RSA', n, e: unsigned(huge) }, 'RS256')).toBe(
+      'jwk header: the RSA public exponent is a 3072-bit number; expected an odd exponent from 65537 to 2^256 (FIPS 186-5)',
+    );
+    expect(proofKeyOf({ kty: 'RSA', n, e: unsigned(3n) }, 'PS256')).toMatch(/^jwk header: the RSA public exponent is 3;/);
+  });
+
+  it('refuses a modulus longer than 8192 bits', () => {
+    const long = (1n << 9215n) + 1n;
+    expect(proofKeyOf({ kty: 'RSA', n: unsigned(long), e: 'AQAB' }, 'RS256')).toBe('jwk header is an RSA key longer than 8192 bits');
   });
 });
 
