@@ -11,7 +11,7 @@ import type { DpopAlgorithm, DpopMode } from '../options/dpop-config.js';
 import { proxyBlockList } from '../options/proxy-addresses.js';
 import { DpopNonces } from './dpop-nonces.js';
 import { checkProof, normalisedHtu, type CheckedProof } from './dpop-proof.js';
-import { ReplayMarks } from './replay-marks.js';
+import { ReplayMarks, replayMarkLifetime } from './replay-marks.js';
 
 /** The parts of an HTTP request (Express, Fastify, or GraphQL's over HTTP) a proof is checked against. */
 interface HttpRequestLike {
@@ -273,7 +273,7 @@ export class DpopService {
    */
   private markOnce(proof: CheckedProof): boolean | Promise<boolean> {
     const name = hash('sha256', `${proof.jkt}.${proof.jti}`, 'base64url');
-    const ttlMs = (this.config.dpop.proofMaxAge + 2 * this.config.clockTolerance) * 1000;
+    const ttlMs = replayMarkLifetime(this.config.dpop.proofMaxAge, this.config.clockTolerance);
     return this.store?.markOnce ? this.store.markOnce(`dpop:${name}`, ttlMs) : this.marks.markOnce(name, ttlMs);
   }
 

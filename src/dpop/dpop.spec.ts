@@ -1,9 +1,10 @@
 import { generateKeyPairSync } from 'node:crypto';
+import { dpopKey, dpopProof } from '../../test/support/dpop.js';
 import { BoundedCache } from './bounded-cache.js';
 import { DpopNonces } from './dpop-nonces.js';
-import { normalisedHtu } from './dpop-proof.js';
+import { checkProof, normalisedHtu } from './dpop-proof.js';
 import { proofKeyOf } from './proof-key.js';
-import { ReplayMarks } from './replay-marks.js';
+import { ReplayMarks, replayMarkLifetime } from './replay-marks.js';
 
 describe('proofKeyOf', () => {
   it('computes the thumbprint of the example of RFC 7638 §3.1', () => {
@@ -137,5 +138,38 @@ describe('ReplayMarks', () => {
     now = 11_000;
     expect(marks.markOnce('x', 1000)).toBe(true);
     expect(marks.size).toBe(2);
+  });
+});
+
+describe('replay marks against the proof window', () => {
+  const maxAge = 60;
+  const leeway = 5;
+  const htu = 'https://api.example.com/resource';
+  const key = dpopKey('ES256');
+
+  it.each([0, 1, 500, 999])('outlive the last instant a proof is accepted, for a proof marked at ms %i of its second', (ms) => {
+    // An explicit clock: the service floors it to seconds for `iat`, the marks count it in ms.
+    let now = 1_800_000_000_000 + ms;
+    const marks = new ReplayMarks(() => now);
+    // The latest iat accepted then (leeway into the future), so the proof stays acceptable the longest.
+    const iat = Math.floor(now / 1000) + leeway;
+    const proof = dpopProof(key, { htm: 'GET', htu, iat });
+    const accepted = (): boolean => {
+      try {
+        checkProof(proof, { method: 'GET', url: htu, algorithms: new Set(['ES256']), maxAge, leeway, now: Math.floor(now / 1000) });
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    expect(accepted()).toBe(true);
+    expect(marks.markOnce('proof', replayMarkLifetime(maxAge, leeway))).toBe(true);
+    // The last millisecond the proof is accepted: its mark must still stand.
+    now = (iat + maxAge + leeway + 1) * 1000 - 1;
+    expect(accepted()).toBe(true);
+    expect(marks.markOnce('proof', replayMarkLifetime(maxAge, leeway))).toBe(false);
+    // A millisecond later it is stale, and its mark may go.
+    now += 1;
+    expect(accepted()).toBe(false);
   });
 });
