@@ -13,6 +13,7 @@ import { rsaPair } from './support/keys.js';
 import { LogCapture } from './support/log-capture.js';
 import { DIST } from './support/paths.js';
 import { createSoftHsm, SOFTHSM_LIBRARY, type SoftHsm } from './support/softhsm.js';
+import * as pkcs11js from 'pkcs11js';
 import { errorText, startupError } from './support/startup.js';
 
 const PIN = '482917';
@@ -97,6 +98,35 @@ describe('signing in an HSM over PKCS#11 (SoftHSM)', () => {
     const after = await jwt.signAsync({ sub: 'grace' });
     expect(after.split('.')[0]).toBe(before.split('.')[0]);
     expect((await request(url, '/profile', { token: after })).status).toBe(200);
+  });
+
+  it('refuses a per-call algorithm, keyid or header that the HSM key does not sign with, issuing no token', async () => {
+    for (const options of [{ algorithm: 'PS256' as const }, { keyid: 'attacker' }, { header: { alg: 'PS256', kid: 'attacker' } }]) {
+      await expect(jwt.signAsync({ sub: 'mallory' }, options)).rejects.toMatchObject({ code: 'RS256_SIGNING_FAILED' });
+      expect(() => jwt.sign({ sub: 'mallory' }, options)).toThrow(expect.objectContaining({ code: 'RS256_SIGNING_FAILED' }));
+    }
+    // Restating the key's own algorithm and kid is accepted.
+    const kid = JSON.parse(Buffer.from((await jwt.signAsync({ sub: 'x' })).split('.')[0], 'base64url').toString()).kid as string;
+    expect(jwt.verify(await jwt.signAsync({ sub: 'oscar' }, { algorithm: 'RS256', keyid: kid }))).toMatchObject({ sub: 'oscar' });
+  });
+
+  it('reopens its sessions and logs in again after they were all closed from outside (an HSM restart), then signs', async () => {
+    // A second handle on the same library shares its process-wide state: closing every session there logs the
+    // application out of the token, as a token or HSM restart does.
+    // pkcs11js is CommonJS: its exports are under `default` when imported from an ES module.
+    const { PKCS11 } = (pkcs11js as typeof pkcs11js & { default?: typeof pkcs11js }).default ?? pkcs11js;
+    const outside = new PKCS11();
+    outside.load(SOFTHSM_LIBRARY);
+    try {
+      const slots = outside.C_GetSlotList(true).filter((candidate) => outside.C_GetTokenInfo(candidate).label.trim() === TOKEN);
+      for (const candidate of slots) outside.C_CloseAllSessions(candidate);
+    } finally {
+      outside.close();
+    }
+    const token = await jwt.signAsync({ sub: 'peggy' });
+    expect((await request(url, '/profile', { token })).status).toBe(200);
+    expect(jwt.verify(jwt.sign({ sub: 'sync' }))).toMatchObject({ sub: 'sync' });
+    expect(logs.lines.join('\n')).not.toContain(PIN);
   });
 
   it("publishes the token's public half, and the start-up line names the token and key label, never the PIN", async () => {
@@ -303,6 +333,17 @@ describe('the signer option (any KMS)', () => {
     } finally {
       await started.app.close();
     }
+  });
+
+  it('refuses a per-call algorithm, keyid or header that the signer key does not sign with, issuing no token', async () => {
+    for (const options of [{ algorithm: 'PS256' as const }, { keyid: 'attacker' }, { header: { alg: 'RS256', kid: 'attacker' } }]) {
+      await expect(jwt.signAsync({ sub: 'mallory' }, options)).rejects.toMatchObject({
+        code: 'RS256_SIGNING_FAILED',
+        message: expect.stringContaining('no token was issued'),
+      });
+    }
+    const token = await jwt.signAsync({ sub: 'oscar' }, { algorithm: 'RS256', keyid: 'kms-2026' });
+    expect((await request(url, '/profile', { token })).status).toBe(200);
   });
 
   it('refuses sync sign with RS256_SIGNER_ASYNC, saying to use signAsync', () => {
