@@ -221,7 +221,10 @@ export class Pkcs11Token {
       login(this.library, this.settings, session);
       const privateKey = findKey(pkcs11, ck, session, this.settings, ck.CKO_PRIVATE_KEY);
       if (!readPublicKey(pkcs11, ck, session, this.settings, privateKey).equals(this.publicKey)) {
-        throw failure('RS256_PKCS11_FAILED', `${this.settings.key.setting}: the key found after reopening the session is not the key signing before.`);
+        throw failure(
+          'RS256_PKCS11_FAILED',
+          `${this.settings.key.setting}: the key found after reopening the session is not the key signing before.`,
+        );
       }
       this.privateKey = privateKey;
       return session;
@@ -258,7 +261,11 @@ function login(library: LoadedLibrary, settings: Pkcs11Settings, session: Pkcs11
     library.pkcs11.C_Login(session, library.constants.CKU_USER, settings.pin.value);
   } catch (error) {
     if (ckr(error) !== 'CKR_USER_ALREADY_LOGGED_IN') {
-      throw failure('RS256_PKCS11_FAILED', `${settings.token.setting}: the token refused the login (${ckr(error)}); check ${settings.pin.setting}.`, error);
+      throw failure(
+        'RS256_PKCS11_FAILED',
+        `${settings.token.setting}: the token refused the login (${ckr(error)}); check ${settings.pin.setting}.`,
+        error,
+      );
     }
   }
 }
