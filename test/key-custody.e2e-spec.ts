@@ -18,6 +18,7 @@ import { errorText, startupError } from './support/startup.js';
 
 const PIN = '482917';
 const TOKEN = 'jwt-custody';
+const RELOGIN_TOKEN = 'jwt-relogin';
 let hsm: SoftHsm;
 let pinPath: string;
 let slot: number;
@@ -29,6 +30,8 @@ beforeAll(() => {
     // Below the accepted minimum: the size check must catch it in an HSM as in a file.
     { label: 'small', id: '02', bits: 1024 },
   ]);
+  // A token of its own for the test that changes its PIN.
+  hsm.initToken(RELOGIN_TOKEN, PIN, [{ label: 'signing', id: '01', bits: 2048 }]);
   pinPath = join(hsm.dir, 'pin');
   writeFileSync(pinPath, `${PIN}\n`, { mode: 0o600 });
 }, 120_000);
@@ -47,6 +50,24 @@ async function jwksOf(url: string): Promise<ReturnType<typeof createLocalJWKSet>
   const response = await request(url, '/.well-known/jwks.json');
   expect(response.status).toBe(200);
   return createLocalJWKSet(response.body);
+}
+
+/** pkcs11js, as the test drives the token from outside the module (CommonJS: its exports under `default` from ESM). */
+const { PKCS11, CKF_SERIAL_SESSION, CKF_RW_SESSION, CKU_SO } = (pkcs11js as typeof pkcs11js & { default?: typeof pkcs11js }).default ?? pkcs11js;
+
+/**
+ * Runs `step` on a second handle of the same library, which shares its process-wide state (sessions, logins):
+ * closing every session there logs the application out of the token, as a token or HSM restart does.
+ */
+function fromOutside(label: string, step: (outside: InstanceType<typeof PKCS11>, slot: Buffer) => void): void {
+  const outside = new PKCS11();
+  outside.load(SOFTHSM_LIBRARY);
+  try {
+    const [found] = outside.C_GetSlotList(true).filter((candidate) => outside.C_GetTokenInfo(candidate).label.trim() === label);
+    step(outside, found);
+  } finally {
+    outside.close();
+  }
 }
 
 describe('signing in an HSM over PKCS#11 (SoftHSM)', () => {
@@ -111,18 +132,7 @@ describe('signing in an HSM over PKCS#11 (SoftHSM)', () => {
   });
 
   it('reopens its sessions and logs in again after they were all closed from outside (an HSM restart), then signs', async () => {
-    // A second handle on the same library shares its process-wide state: closing every session there logs the
-    // application out of the token, as a token or HSM restart does.
-    // pkcs11js is CommonJS: its exports are under `default` when imported from an ES module.
-    const { PKCS11 } = (pkcs11js as typeof pkcs11js & { default?: typeof pkcs11js }).default ?? pkcs11js;
-    const outside = new PKCS11();
-    outside.load(SOFTHSM_LIBRARY);
-    try {
-      const slots = outside.C_GetSlotList(true).filter((candidate) => outside.C_GetTokenInfo(candidate).label.trim() === TOKEN);
-      for (const candidate of slots) outside.C_CloseAllSessions(candidate);
-    } finally {
-      outside.close();
-    }
+    fromOutside(TOKEN, (outside, found) => outside.C_CloseAllSessions(found));
     const token = await jwt.signAsync({ sub: 'peggy' });
     expect((await request(url, '/profile', { token })).status).toBe(200);
     expect(jwt.verify(jwt.sign({ sub: 'sync' }))).toMatchObject({ sub: 'sync' });
@@ -159,6 +169,28 @@ it('closes its sessions when the application closes, leaving another application
   } finally {
     await first.app.close();
     await second.app.close();
+  }
+});
+
+it('fails a sign with RS256_PKCS11_FAILED, without the PIN, when the login after a lost session is refused', async () => {
+  const { app, jwt } = await createApp({ env: hsmEnv({ JWT_PKCS11_TOKEN_LABEL: RELOGIN_TOKEN }) });
+  try {
+    await jwt.signAsync({ sub: 'before' });
+    // The sessions are lost, and meanwhile the user PIN was changed: logging in again with the old one fails.
+    fromOutside(RELOGIN_TOKEN, (outside, found) => {
+      outside.C_CloseAllSessions(found);
+      const session = outside.C_OpenSession(found, CKF_SERIAL_SESSION | CKF_RW_SESSION);
+      outside.C_Login(session, CKU_SO, `so-${PIN}`);
+      outside.C_InitPIN(session, '135790');
+      outside.C_Logout(session);
+      outside.C_CloseSession(session);
+    });
+    const refused = await jwt.signAsync({ sub: 'after' }).catch((error: unknown) => error as Error & { code: string });
+    expect(refused).toMatchObject({ code: 'RS256_PKCS11_FAILED', message: expect.stringContaining('CKR_PIN_INCORRECT') });
+    expect(errorText(refused as Error)).not.toContain(PIN);
+    expect(() => jwt.sign({ sub: 'after' })).toThrow(expect.objectContaining({ code: 'RS256_PKCS11_FAILED' }));
+  } finally {
+    await app.close();
   }
 });
 
@@ -257,7 +289,7 @@ describe('an HSM that cannot sign stops start-up, naming the setting and never t
       'a slot that holds no token',
       { JWT_PKCS11_TOKEN_LABEL: '', JWT_PKCS11_SLOT: '4242' },
       'RS256_PKCS11_FAILED',
-      /^JWT_PKCS11_SLOT: no slot 4242 holds a token \(tokens present: "jwt-custody"/,
+      /^JWT_PKCS11_SLOT: no slot 4242 holds a token \(tokens present: .*"jwt-custody"/,
     ],
   ])('%s', async (_, overrides, code, message) => {
     const error = await startupError('forRoot', { env: hsmEnv(overrides) });
