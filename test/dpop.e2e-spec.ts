@@ -398,7 +398,7 @@ describe('DPoP refusals in the metrics', () => {
   let url: string;
 
   beforeAll(async () => {
-    ({ app, jwt, url } = await start('express', {}, { meterProvider: meter.provider }));
+    ({ app, jwt, url } = await start('express', {}, { observability: { meterProvider: meter.provider } }));
   });
   afterAll(async () => {
     await app?.close();

@@ -344,7 +344,10 @@ describe('the signer option (any KMS)', () => {
 
   beforeAll(async () => {
     const pem = pair.publicKey.export({ type: 'spki', format: 'pem' }).toString();
-    ({ app, jwt } = await createApp({ options: { signer: cryptoSigner(pair.privateKey, pem, 'kms-2026'), jwks: true }, logger: logs }));
+    ({ app, jwt } = await createApp({
+      options: { signer: cryptoSigner(pair.privateKey, pem, 'kms-2026'), publishing: { jwks: true } },
+      logger: logs,
+    }));
     url = await listen(app);
   }, 120_000);
   afterAll(() => app?.close());

@@ -110,7 +110,7 @@ export class RedisSessionStore implements SessionStore {
     this.lockKey = `${this.keyBase}reseeding`;
     this.servingKey = `${this.keyBase}serving`;
     this.scripts = defineScripts(this.commands);
-    // Only the connections the store opened: a client from the `redisClient` factory is the application's.
+    // Only the connections the store opened: a client from the `sessions.redis.client` factory is the application's.
     this.holds = (connections.ownsCommands ? [this.commands, this.subscriber] : [this.subscriber]).map((client) =>
       processHold(client, () => this.holdsProcess),
     );
@@ -222,7 +222,7 @@ export class RedisSessionStore implements SessionStore {
     for (const hold of this.holds) hold.apply();
   }
 
-  /** Closes the connections this store opened; a client from the `redisClient` factory stays open. */
+  /** Closes the connections this store opened; a client from the `sessions.redis.client` factory stays open. */
   async close(): Promise<void> {
     this.closed = true;
     clearInterval(this.heartbeat);
@@ -279,7 +279,7 @@ export class RedisSessionStore implements SessionStore {
       this.reportDown(error);
       // Missed: a connection that stopped answering is ended and opened again, not waited on (a silent path can
       // leave a TCP connection open for many minutes).
-      // A client from the `redisClient` factory is the application's: only the store's own connections are ended.
+      // A client from the `sessions.redis.client` factory is the application's: only the store's own connections are ended.
       const own = this.connections.ownsCommands ? [this.subscriber, this.commands] : [this.subscriber];
       for (const client of this.sink ? own : []) {
         if (client.status === 'ready') client.disconnect(true);
@@ -407,7 +407,7 @@ export class RedisSessionStore implements SessionStore {
 
   /**
    * Runs a command, turning any failure (unreachable, timed out) into the one error callers map to 503. Bounded
-   * here too: a client from the `redisClient` factory may queue commands while disconnected.
+   * here too: a client from the `sessions.redis.client` factory may queue commands while disconnected.
    */
   private async run<T>(command: () => Promise<T>): Promise<T> {
     try {
