@@ -172,7 +172,9 @@ export class StrictJwtService extends JwtService {
       // An HSM signs synchronously (blocking the event loop for its round trip); a signer refuses, before any work.
       return signInCustodySync(custody, () => this.signingInput(claims, options));
     }
-    return options === undefined && signableDirectly(claims) ? this.signDirectly(claims) : this.withOneKeySet(() => super.sign(claims as object, options));
+    return options === undefined && signableDirectly(claims)
+      ? this.signDirectly(claims)
+      : this.withOneKeySet(() => super.sign(claims as object, options));
   }
 
   /**
@@ -240,7 +242,9 @@ export class StrictJwtService extends JwtService {
     const custody = this.keyStore.keys.custody;
     // A key in custody (HSM, KMS) signs without blocking the event loop.
     // @nestjs/jwt reads the kid and the key before its promise: both from one set.
-    return custody ? signInCustody(custody, this.signingInput(claims, options)) : this.withOneKeySet(() => super.signAsync(claims as object, options));
+    return custody
+      ? signInCustody(custody, this.signingInput(claims, options))
+      : this.withOneKeySet(() => super.signAsync(claims as object, options));
   }
 
   /**
