@@ -1,14 +1,14 @@
 import { Inject, Injectable, type ExecutionContext, type Type } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { hash } from 'node:crypto';
-import { isIPv4, type BlockList } from 'node:net';
+import type { BlockList } from 'node:net';
 import { Rs256AuthError, type Rs256AuthErrorCode } from '../errors/rs256-auth.error.js';
 import type { JwtClaims } from '../interfaces/jwt-claims.interface.js';
 import type { Rs256AuthConfig } from '../options/rs256-auth-config.js';
 import { DPOP_MODE_KEY, RS256_AUTH_CONFIG, SESSION_STORE } from '../rs256-auth.constants.js';
 import { fromAuthHeader } from '../transports/token-extractors.js';
 import type { DpopAlgorithm, DpopMode } from '../options/dpop-config.js';
-import { proxyBlockList } from '../options/proxy-addresses.js';
+import { checkedProxyList, fromProxy } from '../options/proxy-addresses.js';
 import { DpopNonces } from './dpop-nonces.js';
 import { checkProof, normalisedHtu, type CheckedProof } from './dpop-proof.js';
 import { ReplayMarks, replayMarkLifetime } from './replay-marks.js';
@@ -95,7 +95,7 @@ export class DpopService {
     this.nonces = config.dpop.nonce && new DpopNonces(config.dpop.nonce.secret, config.dpop.nonce.lifetime * 1000);
     const { origin } = config.dpop;
     // Start-up has checked every address, so the list builds.
-    this.proxies = origin && { header: origin.header, list: proxyBlockList(origin.trustedProxies, () => undefined as never) };
+    this.proxies = origin && { header: origin.header, list: checkedProxyList(origin.trustedProxies) };
   }
 
   /** The route's mode: its `@Dpop()` (the method's over the class's), else `JWT_DPOP`. Read once per route. */
@@ -224,7 +224,7 @@ export class DpopService {
    */
   private targetUri(request: HttpRequestLike): string {
     let origin: string | undefined;
-    if (this.proxies && this.fromTrustedProxy(request)) {
+    if (this.proxies && fromProxy(this.proxies.list, request.socket?.remoteAddress)) {
       const value = request.headers?.[this.proxies.header];
       origin = typeof value === 'string' ? value.trim() : undefined;
       if (origin !== undefined && !ORIGIN.test(origin)) {
@@ -244,12 +244,6 @@ export class DpopService {
       throw refusal('RS256_DPOP_PROOF_URL', 'request URL unknown: no valid origin to check the DPoP proof htu against');
     }
     return url;
-  }
-
-  /** Whether the connection comes from a configured proxy: by the socket's own address, never a forwarded one. */
-  private fromTrustedProxy(request: HttpRequestLike): boolean {
-    const address = request.socket?.remoteAddress;
-    return address !== undefined && this.proxies!.list.check(address, isIPv4(address) ? 'ipv4' : 'ipv6');
   }
 
   private checkNonce(proof: CheckedProof, setHeader: ResponseHeaderSetter | undefined): void {

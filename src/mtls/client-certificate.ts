@@ -1,7 +1,7 @@
 import type { X509Certificate } from 'node:crypto';
-import { isIPv4, type BlockList } from 'node:net';
+import type { BlockList } from 'node:net';
 import type { MtlsConfig } from '../options/rs256-auth-config.js';
-import { proxyBlockList } from '../options/proxy-addresses.js';
+import { checkedProxyList, fromProxy } from '../options/proxy-addresses.js';
 
 /** The parts of an HTTP request (Express's, or Fastify's `request`) a client certificate is found in. */
 interface RequestLike {
@@ -38,16 +38,13 @@ function fromHeader(value: string | string[] | undefined): PresentedCertificate 
 
 /** Whether the connection comes from a configured proxy: by the socket's own address, never a forwarded one. */
 function fromTrustedProxy(config: MtlsConfig, request: RequestLike): boolean {
-  const address = request.socket?.remoteAddress;
-  if (address === undefined || config.trustedProxies === undefined) return false;
+  if (config.trustedProxies === undefined) return false;
   let proxies = proxyLists.get(config);
   if (proxies === undefined) {
-    proxies = proxyBlockList(config.trustedProxies, (item) => {
-      throw new Error(`Unchecked proxy address ${item}`);
-    });
+    proxies = checkedProxyList(config.trustedProxies);
     proxyLists.set(config, proxies);
   }
-  return proxies.check(address, isIPv4(address) ? 'ipv4' : 'ipv6');
+  return fromProxy(proxies, request.socket?.remoteAddress);
 }
 
 /** The block list of each configuration's proxies, built on first use (start-up has checked every address). */

@@ -4,7 +4,7 @@ import { DPOP_ALGORITHMS, DPOP_MODES, type DpopAlgorithm, type DpopConfig, type 
 import { HTTP_TOKEN } from '../transports/token-extractors.js';
 import type { SettingsReader } from './from-env.js';
 import { invalid } from './parse.js';
-import { proxyBlockList } from './proxy-addresses.js';
+import { checkedProxyAddresses } from './proxy-addresses.js';
 
 /** Nonce secrets shorter than this are refused: the nonces' HMAC key, guessed, lets a client mint its own. */
 const MIN_NONCE_SECRET_LENGTH = 32;
@@ -40,11 +40,7 @@ export function resolveDpop(reader: SettingsReader, sharedStore: boolean): DpopC
       `${reader.label(set)} is set but ${reader.label(unset)} is not; the origin header is believed only from the proxies' addresses: set both, or neither.`,
     );
   }
-  if (proxies !== undefined) {
-    proxyBlockList(proxies, (item) => {
-      throw invalid(reader.label('dpopTrustedProxies'), item, "IPv4 or IPv6 addresses or CIDR ranges such as '10.0.0.0/8' or '::1'");
-    });
-  }
+  if (proxies !== undefined) checkedProxyAddresses(reader.label('dpopTrustedProxies'), proxies);
   return {
     mode: mode as DpopMode,
     algorithms: [...new Set(algorithms)] as DpopAlgorithm[],

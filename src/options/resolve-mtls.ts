@@ -2,7 +2,7 @@ import { Rs256AuthError } from '../errors/rs256-auth.error.js';
 import type { SettingsReader } from './from-env.js';
 import { invalid } from './parse.js';
 import type { MtlsConfig } from './rs256-auth-config.js';
-import { proxyBlockList } from './proxy-addresses.js';
+import { checkedProxyAddresses } from './proxy-addresses.js';
 import { HTTP_TOKEN } from '../transports/token-extractors.js';
 
 const MODES = ['off', 'when-bound', 'required'] as const;
@@ -51,14 +51,9 @@ export function resolveMtls(reader: SettingsReader): MtlsConfig | undefined {
   return {
     bound: bound as MtlsConfig['bound'],
     ...(header !== undefined &&
-      proxies !== undefined && { certificateHeader: header.toLowerCase(), trustedProxies: checkedProxies(reader, proxies) }),
+      proxies !== undefined && {
+        certificateHeader: header.toLowerCase(),
+        trustedProxies: checkedProxyAddresses(reader.label('mtlsTrustedProxies'), proxies),
+      }),
   };
-}
-
-/** The proxy addresses, each checked to be an address or a CIDR range (kept as written: the config is plain data). */
-function checkedProxies(reader: SettingsReader, items: readonly string[]): readonly string[] {
-  proxyBlockList(items, (item) => {
-    throw invalid(reader.label('mtlsTrustedProxies'), item, "IPv4 or IPv6 addresses or CIDR ranges such as '10.0.0.0/8' or '::1'");
-  });
-  return items;
 }
