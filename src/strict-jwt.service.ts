@@ -6,6 +6,7 @@ import type { Rs256AuthConfig } from './options/rs256-auth-config.js';
 import { Rs256AuthError } from './errors/rs256-auth.error.js';
 import type { JwtClaims } from './interfaces/jwt-claims.interface.js';
 import type { KeySource } from './keys/key-source.js';
+import type { KeySet } from './keys/key-set.js';
 import { KeyStore } from './keys/key-store.js';
 import { RS256_AUTH_CONFIG, RS256_KEY_SOURCE } from './rs256-auth.constants.js';
 import { RevocationList } from './sessions/revocation-list.js';
@@ -107,6 +108,9 @@ export class StrictJwtService extends JwtService {
     private readonly keyStore: KeyStore,
   ) {
     const accessTokens = config.tokenProfile === 'rfc9068';
+    // The set one sign reads its kid and its key from: @nestjs/jwt reads `keyid` and the key provider separately, and
+    // a rotation may switch the set between the two reads.
+    const pinned: { keys?: KeySet } = {};
     // jsonwebtoken refuses sign options that are present but undefined, so unset ones are left out entirely.
     const signOptions: JwtSignOptions = {
       algorithm: 'RS256',
@@ -116,7 +120,7 @@ export class StrictJwtService extends JwtService {
       // Read at every sign (@nestjs/jwt spreads these options per call): after a key reload, tokens carry the
       // new signing key's kid.
       get keyid(): string | undefined {
-        return keyStore.keys.signingKid;
+        return (pinned.keys ?? keyStore.keys).signingKid;
       },
       // RFC 9068 §2.1: access tokens are typed at+jwt.
       ...(accessTokens && { header: { alg: 'RS256', typ: 'at+jwt' } }),
@@ -131,11 +135,24 @@ export class StrictJwtService extends JwtService {
         }
         // A key in custody (HSM, KMS) is not here: jsonwebtoken shapes the token with a stand-in key, whose signature
         // is replaced by the custody's (see signingInput).
-        const signing = keyStore.keys.signingKey();
+        const signing = (pinned.keys ?? keyStore.keys).signingKey();
         return signing.custody ? signing.custody.standIn : signing.key;
       },
       signOptions,
     });
+    this.pinned = pinned;
+  }
+
+  private readonly pinned: { keys?: KeySet };
+
+  /** Runs `@nestjs/jwt`'s (synchronous) reads of the kid and the key against one key set. */
+  private withOneKeySet<T>(run: () => T): T {
+    this.pinned.keys = this.keyStore.keys;
+    try {
+      return run();
+    } finally {
+      this.pinned.keys = undefined;
+    }
   }
 
   /** The header segment of tokens signed under `kid`, kept for the signing key's `kid` (it changes with a reload). */
@@ -155,7 +172,7 @@ export class StrictJwtService extends JwtService {
       // An HSM signs synchronously (blocking the event loop for its round trip); a signer refuses, before any work.
       return signInCustodySync(custody, () => this.signingInput(claims, options));
     }
-    return options === undefined && signableDirectly(claims) ? this.signDirectly(claims) : super.sign(claims as object, options);
+    return options === undefined && signableDirectly(claims) ? this.signDirectly(claims) : this.withOneKeySet(() => super.sign(claims as object, options));
   }
 
   /**
@@ -222,7 +239,8 @@ export class StrictJwtService extends JwtService {
     const claims = this.withTokenId(payload);
     const custody = this.keyStore.keys.custody;
     // A key in custody (HSM, KMS) signs without blocking the event loop.
-    return custody ? signInCustody(custody, this.signingInput(claims, options)) : super.signAsync(claims as object, options);
+    // @nestjs/jwt reads the kid and the key before its promise: both from one set.
+    return custody ? signInCustody(custody, this.signingInput(claims, options)) : this.withOneKeySet(() => super.signAsync(claims as object, options));
   }
 
   /**

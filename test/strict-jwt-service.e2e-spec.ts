@@ -1,8 +1,11 @@
+import { generateKeyPairSync, verify as verifySignature } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Injectable, Module, type INestApplication, type ModuleMetadata, type Provider } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { JwtModule, JwtService } from '@nestjs/jwt';
 import { Rs256AuthError, Rs256AuthModule, StrictJwtService, type Rs256AuthModuleExtras } from '../src/index.js';
+import { KeySet, verificationKey } from '../src/keys/key-set.js';
+import { KeyStore } from '../src/keys/key-store.js';
 import { TokenVerifier } from '../src/token/token-verifier.js';
 import { createApp, WIRINGS } from './fixtures/app.js';
 import { listen, request } from './support/http.js';
@@ -373,5 +376,30 @@ describe('one JwtService per application', () => {
     const linkJwt = { provide: 'LINK_JWT', useFactory: () => new JwtService({ secret: 'links-secret-for-tests-only' }) };
     expect(await startWithFeature({ providers: [linkJwt] })).toBeUndefined();
     expect(await startWithFeature({ imports: [Rs256AuthModule.forRoot({ privateKeyPath: keys.privatePath })] })).toBeUndefined();
+  });
+});
+
+describe('the JwtService signs with the key its kid names while the key set switches (key rotation)', () => {
+  let app: INestApplication | undefined;
+  afterAll(() => app?.close());
+
+  it('reads the kid and the key from one set, even if the set changes between the two reads', async () => {
+    let jwt: JwtService;
+    ({ app, jwt } = await createApp({ env: { JWT_PRIVATE_KEY_PATH: keys.privatePath } }));
+    const sets = ['kid-a', 'kid-b'].map((kid) => {
+      const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+      return new KeySet([verificationKey(kid, publicKey)], { kid, key: privateKey });
+    });
+    const publicKeys = new Map(sets.map((set) => [set.signingKid!, set.verificationKeys[0].key]));
+    // A schedule whose set is over the moment it is handed out: every read of the store gets the other set, as reads
+    // across a rotation's switch would.
+    let reads = 0;
+    app.get(KeyStore).follow(() => ({ keys: sets[reads++ % 2], until: 0 }));
+    for (const token of [jwt.sign({ sub: 'switch' }, { expiresIn: 60 }), await jwt.signAsync({ sub: 'switch' }, { expiresIn: 60 })]) {
+      const [header, payload, signature] = token.split('.');
+      const { kid } = JSON.parse(Buffer.from(header, 'base64url').toString()) as { kid: string };
+      const signedBy = verifySignature('sha256', Buffer.from(`${header}.${payload}`), publicKeys.get(kid)!, Buffer.from(signature, 'base64url'));
+      expect({ kid, signedBy }).toEqual({ kid, signedBy: true });
+    }
   });
 });
