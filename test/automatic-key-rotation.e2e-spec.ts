@@ -392,6 +392,15 @@ describe.each<StoreKind>(['redis', 'folder'])('automatic key rotation: entries w
     expect((await startupError('forRoot', { env: env() }, logs)).code).toBe('RS256_PASSPHRASE_INVALID');
     expect(logs.lines.join('\n')).not.toContain(PASSPHRASE);
   }, 60_000);
+
+  it('refuses to sign a token that would outlive its key: a per-call expiresIn beyond JWT_EXPIRES_IN', async () => {
+    const { jwt } = issuer!;
+    const now = Math.floor(Date.now() / 1000);
+    const refusal = { code: 'RS256_TOKEN_LIFETIME_TOO_LONG', message: expect.stringContaining('JWT_EXPIRES_IN (900 s)') };
+    expect(() => jwt.sign({ sub: 'long' }, { expiresIn: EXPIRES_IN_S + 3600 })).toThrow(expect.objectContaining(refusal));
+    await expect(jwt.signAsync({ sub: 'long' }, { expiresIn: '30d' })).rejects.toMatchObject(refusal);
+    expect(expOf(jwt.sign({ sub: 'short' }, { expiresIn: 60 }))).toBe((now + 60) * 1000);
+  });
 });
 
 describe('automatic key rotation: a store that fails or forgets', () => {
