@@ -196,9 +196,8 @@ export function benchModule(options: BenchAppOptions): DynamicModule {
           Rs256AuthModule.forRoot({
             privateKeyPath: options.privatePath,
             publicKeyPath: options.publicPath,
-            cacheSize: options.cacheSize,
-            meterProvider: options.meterProvider,
-            verifyOffThread: options.variant === 'library-off-thread',
+            verification: { cacheSize: options.cacheSize, offThread: options.variant === 'library-off-thread' },
+            observability: { meterProvider: options.meterProvider },
             sessions: options.variant === 'library-revocation',
           }),
         ],

@@ -15,9 +15,7 @@ const gc = (globalThis as { gc?: () => void }).gc!;
   imports: [
     Rs256AuthModule.forRoot({
       privateKeyPath: process.env.BENCH_PRIVATE_KEY_PATH,
-      sessions: true,
-      sessionStore: 'redis',
-      redisUrl: process.env.BENCH_REDIS_URL,
+      sessions: { store: 'redis', redis: { url: process.env.BENCH_REDIS_URL } },
     }),
   ],
 })

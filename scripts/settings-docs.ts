@@ -9,7 +9,6 @@ const ROWS: readonly Setting[] = Object.values(SETTINGS);
 
 const UNITS: Record<NonNullable<Setting['unit']>, string> = {
   seconds: 'seconds',
-  milliseconds: 'milliseconds',
   lifetime: 'seconds, or `15m`, `1h`, `7d`',
   bytes: 'bytes',
   count: '',
@@ -38,7 +37,7 @@ const RULES: readonly string[] = [
   '  `requiredClaims: []` as an option.',
   '- Booleans accept `true`, `false`, `1`, `0`, `yes`, `no`, in any case.',
   '- `JWT_JWKS_PATH` and `JWT_JWKS_MAX_AGE` are refused while the JWK Set endpoint is off.',
-  '- The JWK Set fetch settings (`JWT_JWKS_CACHE_MAX_AGE`, `JWT_JWKS_COOLDOWN`, `JWT_JWKS_TIMEOUT_MS`,',
+  '- The JWK Set fetch settings (`JWT_JWKS_CACHE_MAX_AGE`, `JWT_JWKS_COOLDOWN`, `JWT_JWKS_TIMEOUT`,',
   '  `JWT_JWKS_MAX_BYTES`, `JWT_JWKS_MAX_KEYS`, `JWT_JWKS_ALLOW_HTTP`, `JWT_JWKS_MAX_STALE`, and their options) are refused where no JWK Set',
   '  is fetched: with local keys, or with trusted issuers that all have local keys and no `issuerResolver`. The message',
   '  names the setting and what is missing (`JWT_JWKS_URI`, `JWT_ISSUER_URL`, `JWT_TRUSTED_ISSUERS`, or an issuer with a',
@@ -78,8 +77,10 @@ export function renderConfigurationReference(): string {
     '',
     ...RULES,
     '',
-    "Durations are in seconds, but where the variable's name ends in `_MS`; lifetimes take seconds or a unit (`s`, `m`,",
-    '`h`, `d`, `w`).',
+    'Durations are in seconds (decimals where less than a second matters: `JWT_REDIS_TIMEOUT=0.5`); lifetimes take seconds',
+    'or a unit (`s`, `m`, `h`, `d`, `w`). The variables once in milliseconds are renamed, and their old names stop',
+    'start-up naming the new one: `JWT_REDIS_TIMEOUT_MS` is now `JWT_REDIS_TIMEOUT`, `JWT_REVOCATION_MAX_STALENESS_MS`',
+    '`JWT_REVOCATION_MAX_STALENESS`, `JWT_JWKS_TIMEOUT_MS` `JWT_JWKS_TIMEOUT`, all in seconds.',
   ];
   for (const [section, { title }] of Object.entries(SECTIONS) as [Section, { title: string }][]) {
     lines.push('', `## ${title}`, '', '| variable | option | meaning | unit | default |', '|---|---|---|---|---|');

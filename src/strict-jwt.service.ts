@@ -194,7 +194,7 @@ export class StrictJwtService extends JwtService {
       }
       return this.directInput(claims, this.keyStore.keys.signingKey().kid);
     }
-    return signingInputOf(super.sign(claims as object, options));
+    return signingInputOf(super.sign(claims as object, options), this.keyStore.keys.signingKey().kid);
   }
 
   /**

@@ -124,7 +124,7 @@ function issuerEnv(store: string, redis?: { url: string; prefix: string }): Reco
       JWT_REDIS_URL: redis.url,
       JWT_REDIS_KEY_PREFIX: redis.prefix,
       // The clock jumps up to a day at a time: the revocation list's freshness (measured by it) is not under test.
-      JWT_REVOCATION_MAX_STALENESS_MS: String(7 * INTERVAL_MS),
+      JWT_REVOCATION_MAX_STALENESS: String(7 * INTERVAL_S),
     }),
   };
 }

@@ -95,7 +95,7 @@ describe.each(PLATFORM_WIRINGS)('configuration (%s, %s)', (platform, wiring) => 
 
     it('module options override the environment', async () => {
       const env = { JWT_PUBLIC_KEY_PATH: keys.otherPublicPath, JWT_ISSUER: 'env-issuer' };
-      await withApp(scenario(env, { publicKeyPath: keys.publicPath, issuer: 'option-issuer' }), async (url) => {
+      await withApp(scenario(env, { publicKeyPath: keys.publicPath, tokens: { issuer: 'option-issuer' } }), async (url) => {
         expect(await status(url, rs256Token(keys.main.privateKey, validClaims({ iss: 'option-issuer' })))).toBe(200);
         expect(await status(url, rs256Token(keys.main.privateKey, validClaims({ iss: 'env-issuer' })))).toBe(401);
       });
@@ -186,9 +186,9 @@ describe.each(PLATFORM_WIRINGS)('configuration (%s, %s)', (platform, wiring) => 
     });
   });
 
-  it('jwtFromRequest accepts passport-jwt extractors, e.g. a query parameter', async () => {
-    const jwtFromRequest = ExtractJwt.fromExtractors([ExtractJwt.fromAuthHeaderAsBearerToken(), ExtractJwt.fromUrlQueryParameter('access_token')]);
-    await withApp(scenario({ JWT_PRIVATE_KEY_PATH: keys.privatePath }, { jwtFromRequest }), async (url, jwt) => {
+  it('transport.extractor accepts passport-jwt extractors, e.g. a query parameter', async () => {
+    const extractor = ExtractJwt.fromExtractors([ExtractJwt.fromAuthHeaderAsBearerToken(), ExtractJwt.fromUrlQueryParameter('access_token')]);
+    await withApp(scenario({ JWT_PRIVATE_KEY_PATH: keys.privatePath }, { transport: { extractor } }), async (url, jwt) => {
       const token = jwt.sign({ sub: 'u' });
       expect((await fetch(`${url}/profile?access_token=${token}`)).status).toBe(200);
       expect(await status(url, token)).toBe(200);

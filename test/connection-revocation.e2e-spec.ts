@@ -60,7 +60,7 @@ describe.each(['memory', 'redis'] as const)('connections end when their token is
 
   beforeAll(async () => {
     redis = store === 'redis' ? await startRedis() : undefined;
-    options = { sessions: true, sessionStore: store, ...(redis && { redisUrl: redis.url }) };
+    options = { sessions: { store, ...(redis && { redis: { url: redis.url } }) } };
     if (redis) {
       revoker = await Test.createTestingModule({
         imports: [Rs256AuthModule.forRoot({ privateKeyPath: keys.privatePath, ...options } as Rs256AuthModuleOptions)],

@@ -37,7 +37,7 @@ async function compile(options: Rs256AuthModuleOptions): Promise<INestApplicatio
 async function startIssuer(path = ''): Promise<{ app: INestApplication; issuer: string }> {
   const port = await freePort();
   const issuer = `http://127.0.0.1:${port}${path}`;
-  const app = await compile({ issuer, jwks: true, discovery: true });
+  const app = await compile({ publishing: { jwks: true, discovery: true }, tokens: { issuer } });
   try {
     await app.listen(port, '127.0.0.1');
   } catch (error) {
@@ -80,7 +80,7 @@ describe('JWT_DISCOVERY_ENABLED: an issuer of ours publishes its metadata', () =
     apps.push(issuerApp);
     const server = await (
       await Test.createTestingModule({
-        imports: [Rs256AuthModule.forRoot({ issuerUrl: issuer, audience: AUDIENCE })],
+        imports: [Rs256AuthModule.forRoot({ issuerUrl: issuer, tokens: { audience: AUDIENCE } })],
         controllers: [ProfileController],
       }).compile()
     ).createNestApplication({ logger: false });
@@ -107,23 +107,31 @@ describe('JWT_DISCOVERY_ENABLED: an issuer of ours publishes its metadata', () =
   });
 
   it('serves nothing unless turned on', async () => {
-    const app = await compile({ issuer: 'http://127.0.0.1', jwks: true });
+    const app = await compile({ publishing: { jwks: true }, tokens: { issuer: 'http://127.0.0.1' } });
     apps.push(app);
     await app.listen(0, '127.0.0.1');
     expect((await request(await app.getUrl(), '/.well-known/openid-configuration')).status).toBe(404);
   });
 
   it.each<[string, Rs256AuthModuleOptions, string]>([
-    ['no issuer', { jwks: true, discovery: true }, 'discovery option is true, but JWT_ISSUER is not set; expected the https: URL'],
-    ['an issuer that is not a URL', { issuer: 'my-app', jwks: true, discovery: true }, 'issuer option is "my-app"; expected the https: URL'],
+    [
+      'no issuer',
+      { publishing: { jwks: true, discovery: true } },
+      'publishing.discovery option is true, but JWT_ISSUER is not set; expected the https: URL',
+    ],
+    [
+      'an issuer that is not a URL',
+      { tokens: { issuer: 'my-app' }, publishing: { jwks: true, discovery: true } },
+      'tokens.issuer option is "my-app"; expected the https: URL',
+    ],
     [
       'an http: issuer not on loopback',
-      { issuer: 'http://auth.example.com', jwks: true, discovery: true },
-      'issuer option is "http://auth.example.com"',
+      { tokens: { issuer: 'http://auth.example.com' }, publishing: { jwks: true, discovery: true } },
+      'tokens.issuer option is "http://auth.example.com"',
     ],
     [
       'the JWK Set endpoint off',
-      { issuer: 'https://auth.example.com', discovery: true },
+      { tokens: { issuer: 'https://auth.example.com' }, publishing: { discovery: true } },
       'the JWK Set endpoint is off; turn it on (JWT_JWKS_ENABLED=true',
     ],
   ])('stops start-up with %s, naming the settings', async (_name, options, message) => {
@@ -137,7 +145,7 @@ describe('JWT_DISCOVERY_ENABLED: an issuer of ours publishes its metadata', () =
 
   it('stops start-up on a resource server: only the issuer publishes its metadata', async () => {
     const failure = await Test.createTestingModule({
-      imports: [Rs256AuthModule.forRoot({ issuerUrl: 'https://auth.example.com', audience: AUDIENCE, discovery: true })],
+      imports: [Rs256AuthModule.forRoot({ issuerUrl: 'https://auth.example.com', publishing: { discovery: true }, tokens: { audience: AUDIENCE } })],
     })
       .compile()
       .then(
@@ -155,7 +163,7 @@ describe('JWT_DISCOVERY_ENABLED: an issuer of ours publishes its metadata', () =
     const port = await freePort();
     Object.assign(process.env, { JWT_ISSUER: `http://127.0.0.1:${port}`, JWT_JWKS_ENABLED: 'true', JWT_DISCOVERY_ENABLED: 'yes' });
     try {
-      const app = await compile({ issuer: undefined });
+      const app = await compile({ tokens: { issuer: undefined } });
       apps.push(app);
       await app.listen(port, '127.0.0.1');
       expect((await request(`http://127.0.0.1:${port}`, '/.well-known/openid-configuration')).body.issuer).toBe(`http://127.0.0.1:${port}`);

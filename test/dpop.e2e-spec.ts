@@ -186,6 +186,20 @@ describe.each(PLATFORMS)('DPoP at the guard (%s)', (platform) => {
     expect(response).toMatchObject({ status: 401, body: { code: 'RS256_DPOP_PROOF_INVALID', message: 'more than one DPoP proof' } });
   });
 
+  it('refuses a Host header that is more than host[:port], which would move htu onto another path', async () => {
+    const token = bound();
+    const { host, port } = new URL(url);
+    // Glued before the path, this Host would make the target `${url}/dpop/other`: the proof for it must not pass here.
+    const proof = proofFor(token, { htu: `${url}/dpop/other` });
+    for (const crafted of [`${host}/dpop/other#`, `${host}/dpop/other?`, `user@${host}`, `${host}\\dpop`]) {
+      const response = await rawGet(url, '/dpop/resource', { host: crafted, authorization: `DPoP ${token}`, dpop: proof });
+      expect(response).toMatchObject({ status: 401, body: { code: 'RS256_DPOP_PROOF_URL' } });
+    }
+    // An IPv6 literal in brackets is a host like any other.
+    const ipv6 = proofFor(token, { htu: `http://[::1]:${port}/dpop/resource` });
+    expect(await rawGet(url, '/dpop/resource', { host: `[::1]:${port}`, authorization: `DPoP ${token}`, dpop: ipv6 })).toMatchObject({ status: 200 });
+  });
+
   it.each(refusals)('refuses %s with invalid_dpop_proof', async (_case, make, code) => {
     const { token, proof } = make();
     const response = await get(token, proof);
@@ -226,6 +240,13 @@ describe.each(PLATFORMS)('DPoP at the guard (%s)', (platform) => {
     );
     const unbound = jwt.sign({ sub: 'ada' });
     expect(await get(unbound, proofFor(unbound))).toMatchObject({ status: 401, body: { code: 'RS256_DPOP_TOKEN_UNBOUND' } });
+  });
+
+  it('refuses a bound token as a bearer token on a @Dpop("off") route too (RFC 9449 §7.2), and accepts an unbound one', async () => {
+    const response = await request(url, '/dpop/off', { token: bound() });
+    expect(response).toMatchObject({ status: 401, body: { code: 'RS256_DPOP_TOKEN_BOUND' } });
+    expect(response.headers.get('www-authenticate')).toMatch(/^Bearer realm="api", error="invalid_token", error_description="[^"]+"$/);
+    expect(await request(url, '/dpop/off', { token: jwt.sign({ sub: 'bo' }) })).toMatchObject({ status: 200, body: { subject: 'bo' } });
   });
 
   it("holds AuthGuard('rs256-jwt') routes to the module's rule: a bound token needs its proof there too", async () => {
@@ -352,6 +373,27 @@ describe('DPoP off (the default)', () => {
     const required = dpopProof(client, { htm: 'GET', htu: `${url}/dpop/required`, accessToken: token });
     expect((await call(url, '/dpop/required', { token, proof: required })).status).toBe(200);
   });
+
+  it('refuses a DPoP-bound token sent as a bearer token all the same (RFC 9449 §7.2), at the guard and through passport', async () => {
+    const token = jwt.sign({ sub: 'ada', cnf: { jkt: dpopKey().jkt } });
+    const response = await request(url, '/dpop/resource', { token });
+    expect(response).toMatchObject({ status: 401, body: { code: 'RS256_DPOP_TOKEN_BOUND' } });
+    expect(response.headers.get('www-authenticate')).toMatch(/^Bearer realm="api", error="invalid_token", error_description="[^"]+"$/);
+    // Plain AuthGuard('rs256-jwt') answers its own bare 401.
+    expect((await request(url, '/passport', { token })).status).toBe(401);
+    for (const path of ['/dpop/resource', '/passport']) {
+      expect(await request(url, path, { token: jwt.sign({ sub: 'bo' }) })).toMatchObject({ status: 200, body: { subject: 'bo' } });
+    }
+  });
+
+  it('issues bearer tokens at sign-in even when the request carries a proof: no binding that nothing here would accept', async () => {
+    const proof = dpopProof(dpopKey(), { htm: 'POST', htu: `${url}/dpop/login` });
+    const signedIn = await call(url, '/dpop/login', { method: 'POST', body: { sub: 'ada' }, proof });
+    expect(signedIn).toMatchObject({ status: 200, body: { tokenType: 'Bearer' } });
+    const { accessToken } = signedIn.body as { accessToken: string };
+    expect(jwt.decode<Record<string, unknown>>(accessToken).cnf).toBeUndefined();
+    expect((await request(url, '/dpop/resource', { token: accessToken })).status).toBe(200);
+  });
 });
 
 describe('DPoP behind a proxy: the origin from its header, believed only from its addresses', () => {
@@ -383,6 +425,20 @@ describe('DPoP behind a proxy: the origin from its header, believed only from it
     }
   });
 
+  it("refuses a trusted proxy's origin header that is more than scheme://host[:port]", async () => {
+    const client = dpopKey();
+    const { jwt, url } = await started('127.0.0.1');
+    const token = jwt.sign({ sub: 'ada', cnf: { jkt: client.jkt } });
+    const proof = dpopProof(client, { htm: 'GET', htu: `${ORIGIN}/dpop/other`, accessToken: token });
+    for (const origin of [`${ORIGIN}/dpop/other#`, `${ORIGIN}/dpop/other?`, 'https://user@api.example.com', `${ORIGIN}/`]) {
+      const response = await request(url, '/dpop/resource', {
+        authorization: `DPoP ${token}`,
+        headers: { dpop: proof, 'x-external-origin': origin },
+      });
+      expect(response).toMatchObject({ status: 401, body: { code: 'RS256_DPOP_PROOF_URL' } });
+    }
+  });
+
   it('stops start-up with the origin header but no proxy addresses, naming both settings', async () => {
     await expect(start('express', { JWT_DPOP_ORIGIN_HEADER: 'X-External-Origin' })).rejects.toMatchObject({
       code: 'RS256_CONFIG_INVALID',
@@ -398,7 +454,7 @@ describe('DPoP refusals in the metrics', () => {
   let url: string;
 
   beforeAll(async () => {
-    ({ app, jwt, url } = await start('express', {}, { meterProvider: meter.provider }));
+    ({ app, jwt, url } = await start('express', {}, { observability: { meterProvider: meter.provider } }));
   });
   afterAll(async () => {
     await app?.close();

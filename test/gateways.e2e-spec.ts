@@ -126,7 +126,7 @@ describe('a refused `ws` upgrade with RFC 9728 metadata on', () => {
   let gw: GatewayApp | undefined;
   const resource = 'https://api.example.test/chat';
   beforeAll(async () => {
-    gw = await createGatewayApp('ws', 'express', 'global', keys.privatePath, new LogCapture(), { resourceMetadata: { resource } });
+    gw = await createGatewayApp('ws', 'express', 'global', keys.privatePath, new LogCapture(), { publishing: { resourceMetadata: { resource } } });
   });
   afterAll(() => gw?.app.close());
 

@@ -106,7 +106,7 @@ describe.each(WIRINGS)('issuerResolver: dynamic tenants (%s)', (wiring) => {
       if (iss === 'https://tenant-c.test') return { issuer: iss, publicKeyPath: keys.publicPath };
       return undefined;
     };
-    const { app } = await createApp({ wiring, options: { issuerResolver: resolver, audience: API, issuerCacheSize: 2 } });
+    const { app } = await createApp({ wiring, options: { issuerResolver: resolver, issuerCacheSize: 2, tokens: { audience: API } } });
     const run = async (url: string): Promise<void> => {
       const tokenA = rs256Token(keys.main.privateKey, validClaims({ iss: 'https://tenant-a.test', aud: API }));
       const tokenB = rs256Token(keys.other.privateKey, validClaims({ iss: 'https://tenant-b.test', aud: 'b-api' }));
@@ -146,7 +146,7 @@ describe.each(WIRINGS)('issuerResolver: dynamic tenants (%s)', (wiring) => {
     const resolver = (iss: string): TrustedIssuerOptions | undefined =>
       iss === 'https://tenant-e.test' ? { issuer: iss, publicKeyPath: keyFile } : undefined;
     const logs = new LogCapture();
-    const { app } = await createApp({ wiring, options: { issuerResolver: resolver, audience: API }, logger: logs });
+    const { app } = await createApp({ wiring, options: { issuerResolver: resolver, tokens: { audience: API } }, logger: logs });
     try {
       const url = await listen(app);
       const status = async (pair: RsaPair): Promise<number> =>
@@ -192,9 +192,9 @@ describe.each(WIRINGS)('issuerResolver: dynamic tenants (%s)', (wiring) => {
       options: {
         trustedIssuers: [{ issuer: 'https://tenant-f.test', publicKeyPath: configuredFile }],
         issuerResolver: resolver,
-        audience: API,
         issuerCacheSize: 1,
         watchKeyFiles: true,
+        tokens: { audience: API },
       },
       logger: logs,
     });
@@ -242,7 +242,7 @@ describe.each(WIRINGS)('issuerResolver: dynamic tenants (%s)', (wiring) => {
   it('JwtService.verifyAsync resolves an issuer as the guard does; verify, synchronous, knows only resolved ones', async () => {
     const resolver = (iss: string): TrustedIssuerOptions | undefined =>
       iss === 'https://tenant-c.test' ? { issuer: iss, publicKeyPath: keys.publicPath } : undefined;
-    const { app, jwt } = await createApp({ wiring, options: { issuerResolver: resolver, audience: API } });
+    const { app, jwt } = await createApp({ wiring, options: { issuerResolver: resolver, tokens: { audience: API } } });
     try {
       const token = rs256Token(keys.main.privateKey, validClaims({ iss: 'https://tenant-c.test', aud: API }));
       expect(() => jwt.verify(token)).toThrow('issuer not accepted');
@@ -264,7 +264,7 @@ describe('issuerResolver that fails: its tenant is refused for the cooldown, not
   });
   afterAll(() => keys.cleanup());
 
-  it('asks again once jwksCooldown has passed after a resolver threw', async () => {
+  it('asks again once remote.cooldown has passed after a resolver threw', async () => {
     const asked: string[] = [];
     const resolver = (iss: string): TrustedIssuerOptions => {
       asked.push(iss);
@@ -272,7 +272,7 @@ describe('issuerResolver that fails: its tenant is refused for the cooldown, not
       return { issuer: iss, publicKeyPath: keys.publicPath };
     };
     const logs = new LogCapture();
-    const { app } = await createApp({ options: { issuerResolver: resolver, audience: API, jwksCooldown: 1 }, logger: logs });
+    const { app } = await createApp({ options: { issuerResolver: resolver, remote: { cooldown: 1 }, tokens: { audience: API } }, logger: logs });
     try {
       const url = await listen(app);
       const token = rs256Token(keys.main.privateKey, validClaims({ iss: 'https://tenant-t.test', aud: API }));
@@ -282,7 +282,7 @@ describe('issuerResolver that fails: its tenant is refused for the cooldown, not
       expect(await status()).toBe(401);
       expect(asked).toHaveLength(1);
       expect(logs.matching(/issuerResolver could not resolve/)).toEqual([
-        expect.stringContaining('refused for 1 s (jwksCooldown), then it is asked again'),
+        expect.stringContaining('refused for 1 s (remote.cooldown), then it is asked again'),
       ]);
       // Past it, asked again: the tenant is back.
       await until(async () => (await status()) === 200, 10_000, 'the tenant accepted after the cooldown');
@@ -292,14 +292,14 @@ describe('issuerResolver that fails: its tenant is refused for the cooldown, not
     }
   });
 
-  it('answers 401 within jwksTimeout when the resolver never settles, for every request waiting on it', async () => {
+  it('answers 401 within remote.timeout when the resolver never settles, for every request waiting on it', async () => {
     const asked: string[] = [];
     const resolver = (iss: string): Promise<TrustedIssuerOptions> => {
       asked.push(iss);
       return new Promise(() => undefined);
     };
     const logs = new LogCapture();
-    const { app } = await createApp({ options: { issuerResolver: resolver, audience: API, jwksTimeout: 500 }, logger: logs });
+    const { app } = await createApp({ options: { issuerResolver: resolver, remote: { timeout: 0.5 }, tokens: { audience: API } }, logger: logs });
     try {
       const url = await listen(app);
       const token = rs256Token(keys.main.privateKey, validClaims({ iss: 'https://tenant-h.test', aud: API }));
@@ -308,7 +308,7 @@ describe('issuerResolver that fails: its tenant is refused for the cooldown, not
       expect(answers.map((answer) => answer.status)).toEqual([401, 401, 401]);
       expect(performance.now() - start).toBeLessThan(5000);
       expect(asked).toEqual(['https://tenant-h.test']);
-      expect(logs.matching(/issuerResolver could not resolve/)).toEqual([expect.stringContaining('did not answer within 500 ms (jwksTimeout)')]);
+      expect(logs.matching(/issuerResolver could not resolve/)).toEqual([expect.stringContaining('did not answer within 0.5 s (remote.timeout)')]);
     } finally {
       await app.close();
     }

@@ -51,7 +51,7 @@ describe.each(PLATFORM_WIRINGS)('JWKS endpoint (%s, %s)', (platform, wiring) => 
   });
 
   it('takes path and max-age from the module option', async () => {
-    const { app, url } = await serve({ JWT_PUBLIC_KEY_PATH: keys.publicPath }, { jwks: { path: '/keys.json', maxAge: 60 } });
+    const { app, url } = await serve({ JWT_PUBLIC_KEY_PATH: keys.publicPath }, { publishing: { jwks: { path: '/keys.json', maxAge: 60 } } });
     try {
       const response = await request(url, '/keys.json');
       expect(response.status).toBe(200);

@@ -13,10 +13,12 @@ import { rsaPair } from './support/keys.js';
 import { LogCapture } from './support/log-capture.js';
 import { DIST } from './support/paths.js';
 import { createSoftHsm, SOFTHSM_LIBRARY, type SoftHsm } from './support/softhsm.js';
+import * as pkcs11js from 'pkcs11js';
 import { errorText, startupError } from './support/startup.js';
 
 const PIN = '482917';
 const TOKEN = 'jwt-custody';
+const RELOGIN_TOKEN = 'jwt-relogin';
 let hsm: SoftHsm;
 let pinPath: string;
 let slot: number;
@@ -28,6 +30,8 @@ beforeAll(() => {
     // Below the accepted minimum: the size check must catch it in an HSM as in a file.
     { label: 'small', id: '02', bits: 1024 },
   ]);
+  // A token of its own for the test that changes its PIN.
+  hsm.initToken(RELOGIN_TOKEN, PIN, [{ label: 'signing', id: '01', bits: 2048 }]);
   pinPath = join(hsm.dir, 'pin');
   writeFileSync(pinPath, `${PIN}\n`, { mode: 0o600 });
 }, 120_000);
@@ -46,6 +50,24 @@ async function jwksOf(url: string): Promise<ReturnType<typeof createLocalJWKSet>
   const response = await request(url, '/.well-known/jwks.json');
   expect(response.status).toBe(200);
   return createLocalJWKSet(response.body);
+}
+
+/** pkcs11js, as the test drives the token from outside the module (CommonJS: its exports under `default` from ESM). */
+const { PKCS11, CKF_SERIAL_SESSION, CKF_RW_SESSION, CKU_SO } = (pkcs11js as typeof pkcs11js & { default?: typeof pkcs11js }).default ?? pkcs11js;
+
+/**
+ * Runs `step` on a second handle of the same library, which shares its process-wide state (sessions, logins):
+ * closing every session there logs the application out of the token, as a token or HSM restart does.
+ */
+function fromOutside(label: string, step: (outside: InstanceType<typeof PKCS11>, slot: Buffer) => void): void {
+  const outside = new PKCS11();
+  outside.load(SOFTHSM_LIBRARY);
+  try {
+    const [found] = outside.C_GetSlotList(true).filter((candidate) => outside.C_GetTokenInfo(candidate).label.trim() === label);
+    step(outside, found);
+  } finally {
+    outside.close();
+  }
 }
 
 describe('signing in an HSM over PKCS#11 (SoftHSM)', () => {
@@ -99,6 +121,24 @@ describe('signing in an HSM over PKCS#11 (SoftHSM)', () => {
     expect((await request(url, '/profile', { token: after })).status).toBe(200);
   });
 
+  it('refuses a per-call algorithm, keyid or header that the HSM key does not sign with, issuing no token', async () => {
+    for (const options of [{ algorithm: 'PS256' as const }, { keyid: 'attacker' }, { header: { alg: 'PS256', kid: 'attacker' } }]) {
+      await expect(jwt.signAsync({ sub: 'mallory' }, options)).rejects.toMatchObject({ code: 'RS256_SIGNING_FAILED' });
+      expect(() => jwt.sign({ sub: 'mallory' }, options)).toThrow(expect.objectContaining({ code: 'RS256_SIGNING_FAILED' }));
+    }
+    // Restating the key's own algorithm and kid is accepted.
+    const kid = JSON.parse(Buffer.from((await jwt.signAsync({ sub: 'x' })).split('.')[0], 'base64url').toString()).kid as string;
+    expect(jwt.verify(await jwt.signAsync({ sub: 'oscar' }, { algorithm: 'RS256', keyid: kid }))).toMatchObject({ sub: 'oscar' });
+  });
+
+  it('reopens its sessions and logs in again after they were all closed from outside (an HSM restart), then signs', async () => {
+    fromOutside(TOKEN, (outside, found) => outside.C_CloseAllSessions(found));
+    const token = await jwt.signAsync({ sub: 'peggy' });
+    expect((await request(url, '/profile', { token })).status).toBe(200);
+    expect(jwt.verify(jwt.sign({ sub: 'sync' }))).toMatchObject({ sub: 'sync' });
+    expect(logs.lines.join('\n')).not.toContain(PIN);
+  });
+
   it("publishes the token's public half, and the start-up line names the token and key label, never the PIN", async () => {
     const { body } = await request(url, '/.well-known/jwks.json');
     expect(body.keys).toHaveLength(1);
@@ -129,6 +169,28 @@ it('closes its sessions when the application closes, leaving another application
   } finally {
     await first.app.close();
     await second.app.close();
+  }
+});
+
+it('fails a sign with RS256_PKCS11_FAILED, without the PIN, when the login after a lost session is refused', async () => {
+  const { app, jwt } = await createApp({ env: hsmEnv({ JWT_PKCS11_TOKEN_LABEL: RELOGIN_TOKEN }) });
+  try {
+    await jwt.signAsync({ sub: 'before' });
+    // The sessions are lost, and meanwhile the user PIN was changed: logging in again with the old one fails.
+    fromOutside(RELOGIN_TOKEN, (outside, found) => {
+      outside.C_CloseAllSessions(found);
+      const session = outside.C_OpenSession(found, CKF_SERIAL_SESSION | CKF_RW_SESSION);
+      outside.C_Login(session, CKU_SO, `so-${PIN}`);
+      outside.C_InitPIN(session, '135790');
+      outside.C_Logout(session);
+      outside.C_CloseSession(session);
+    });
+    const refused = await jwt.signAsync({ sub: 'after' }).catch((error: unknown) => error as Error & { code: string });
+    expect(refused).toMatchObject({ code: 'RS256_PKCS11_FAILED', message: expect.stringContaining('CKR_PIN_INCORRECT') });
+    expect(errorText(refused as Error)).not.toContain(PIN);
+    expect(() => jwt.sign({ sub: 'after' })).toThrow(expect.objectContaining({ code: 'RS256_PKCS11_FAILED' }));
+  } finally {
+    await app.close();
   }
 });
 
@@ -227,7 +289,7 @@ describe('an HSM that cannot sign stops start-up, naming the setting and never t
       'a slot that holds no token',
       { JWT_PKCS11_TOKEN_LABEL: '', JWT_PKCS11_SLOT: '4242' },
       'RS256_PKCS11_FAILED',
-      /^JWT_PKCS11_SLOT: no slot 4242 holds a token \(tokens present: "jwt-custody"/,
+      /^JWT_PKCS11_SLOT: no slot 4242 holds a token \(tokens present: .*"jwt-custody"/,
     ],
   ])('%s', async (_, overrides, code, message) => {
     const error = await startupError('forRoot', { env: hsmEnv(overrides) });
@@ -282,7 +344,10 @@ describe('the signer option (any KMS)', () => {
 
   beforeAll(async () => {
     const pem = pair.publicKey.export({ type: 'spki', format: 'pem' }).toString();
-    ({ app, jwt } = await createApp({ options: { signer: cryptoSigner(pair.privateKey, pem, 'kms-2026'), jwks: true }, logger: logs }));
+    ({ app, jwt } = await createApp({
+      options: { signer: cryptoSigner(pair.privateKey, pem, 'kms-2026'), publishing: { jwks: true } },
+      logger: logs,
+    }));
     url = await listen(app);
   }, 120_000);
   afterAll(() => app?.close());
@@ -303,6 +368,17 @@ describe('the signer option (any KMS)', () => {
     } finally {
       await started.app.close();
     }
+  });
+
+  it('refuses a per-call algorithm, keyid or header that the signer key does not sign with, issuing no token', async () => {
+    for (const options of [{ algorithm: 'PS256' as const }, { keyid: 'attacker' }, { header: { alg: 'RS256', kid: 'attacker' } }]) {
+      await expect(jwt.signAsync({ sub: 'mallory' }, options)).rejects.toMatchObject({
+        code: 'RS256_SIGNING_FAILED',
+        message: expect.stringContaining('no token was issued'),
+      });
+    }
+    const token = await jwt.signAsync({ sub: 'oscar' }, { algorithm: 'RS256', keyid: 'kms-2026' });
+    expect((await request(url, '/profile', { token })).status).toBe(200);
   });
 
   it('refuses sync sign with RS256_SIGNER_ASYNC, saying to use signAsync', () => {

@@ -56,7 +56,7 @@ describe('observability: OpenTelemetry metrics (real SDK, in-memory reader) and 
     const events: Rs256AuthAuditEvent[] = [];
     const { app, jwt } = await createApp({
       env: { JWT_PRIVATE_KEY_PATH: keys.privatePath },
-      options: { meterProvider: meter.provider, onAuditEvent: (event) => void events.push(event) },
+      options: { observability: { meterProvider: meter.provider, onAuditEvent: (event) => void events.push(event) } },
     });
     apps.push(app);
     const url = await listen(app);
@@ -127,7 +127,7 @@ describe('observability: OpenTelemetry metrics (real SDK, in-memory reader) and 
     const { app } = await createApp({
       logger: logs,
       env: { JWT_PRIVATE_KEY_PATH: keys.privatePath },
-      options: { meterProvider: meter.provider, sessions: true, refreshReuseGrace: 0, onAuditEvent },
+      options: { observability: { meterProvider: meter.provider, onAuditEvent }, sessions: { refreshReuseGrace: 0 } },
     });
     apps.push(app);
     const sessions = app.get(SessionService);
@@ -168,7 +168,7 @@ describe('observability: OpenTelemetry metrics (real SDK, in-memory reader) and 
     const events: Rs256AuthAuditEvent[] = [];
     const resource = await createApp({
       env: { JWT_JWKS_URI: `${issuerUrl}/.well-known/jwks.json`, JWT_AUDIENCE: API },
-      options: { meterProvider: meter.provider, onAuditEvent: (event) => void events.push(event) },
+      options: { observability: { meterProvider: meter.provider, onAuditEvent: (event) => void events.push(event) } },
     });
     apps.push(resource.app);
     const remote = resource.app.get(RemoteJwks);
@@ -199,7 +199,7 @@ describe('observability: OpenTelemetry metrics (real SDK, in-memory reader) and 
     const discovering = await createApp({
       logger: new LogCapture(),
       env: { JWT_ISSUER_URL: closedPort, JWT_AUDIENCE: API },
-      options: { meterProvider: discoveryMeter.provider, onAuditEvent: (event) => void discoveryEvents.push(event) },
+      options: { observability: { meterProvider: discoveryMeter.provider, onAuditEvent: (event) => void discoveryEvents.push(event) } },
     });
     apps.push(discovering.app);
     expect(await discoveryMeter.total('rs256auth.issuer.fetches', { 'rs256auth.document': 'discovery', 'rs256auth.outcome': 'failed' })).toBe(1);
@@ -215,9 +215,8 @@ describe('observability: OpenTelemetry metrics (real SDK, in-memory reader) and 
       options: {
         issuerResolver: async () => undefined,
         newIssuersPerMinute: 1,
-        audience: API,
-        meterProvider: meter.provider,
-        onAuditEvent: (event) => void events.push(event),
+        observability: { meterProvider: meter.provider, onAuditEvent: (event) => void events.push(event) },
+        tokens: { audience: API },
       },
     });
     apps.push(app);
@@ -269,7 +268,10 @@ describe('observability: OpenTelemetry metrics (real SDK, in-memory reader) and 
 
   it('counts GraphQL, WebSocket and microservice requests under their own transport', async () => {
     const meter = testMetrics();
-    const { app, jwt } = await createApp({ env: { JWT_PRIVATE_KEY_PATH: keys.privatePath }, options: { meterProvider: meter.provider } });
+    const { app, jwt } = await createApp({
+      env: { JWT_PRIVATE_KEY_PATH: keys.privatePath },
+      options: { observability: { meterProvider: meter.provider } },
+    });
     apps.push(app);
     const guard = app.get(JwtAuthGuard);
     class Handlers {
@@ -325,8 +327,8 @@ describe('observability: revocation propagation lag across two instances on a re
     const redis = started();
     const env = { JWT_REDIS_URL: redis.url };
     const [a, b] = [
-      await instances.start(env, { meterProvider: meters[0].provider }),
-      await instances.start(env, { meterProvider: meters[1].provider }),
+      await instances.start(env, { observability: { meterProvider: meters[0].provider } }),
+      await instances.start(env, { observability: { meterProvider: meters[1].provider } }),
     ];
     const pair = await login(a, 'lag');
     expect((await post(a, '/session/logout', pair.accessToken)).status).toBe(204);

@@ -52,7 +52,7 @@ describe('an empty Redis restart', () => {
     const redis = started();
     const entries = 20_000;
     await fillRevocations(redis.url, entries, 'known-');
-    const env = { JWT_REDIS_URL: redis.url, JWT_REVOCATION_MAX_STALENESS_MS: '2000' };
+    const env = { JWT_REDIS_URL: redis.url, JWT_REVOCATION_MAX_STALENESS: '2' };
     const all = [await instances.start(env), await instances.start(env), await instances.start(env)];
     const jwt = all[0].app.get(JwtService);
     const valid = jwt.sign({ sub: 'someone', sid: 'live' });
@@ -282,8 +282,8 @@ describe('a connection that goes silent', () => {
     const staleness = 1000;
     const silent = await instances.start({
       JWT_REDIS_URL: proxy.url,
-      JWT_REDIS_TIMEOUT_MS: '300',
-      JWT_REVOCATION_MAX_STALENESS_MS: String(staleness),
+      JWT_REDIS_TIMEOUT: '0.3',
+      JWT_REVOCATION_MAX_STALENESS: String(staleness / 1000),
     });
     const direct = await instances.start({ JWT_REDIS_URL: redis.url });
     const valid = await login(silent, 'stall');

@@ -53,7 +53,7 @@ describe('JWT_LOG_REFUSALS: refused tokens logged with expected and actual iss, 
   });
 
   it('at warn, names the code, the token’s iss, aud and kid and the expected ones, and never the token', async () => {
-    const { app, url, logs } = await start({ logRefusals: 'warn' });
+    const { app, url, logs } = await start({ verification: { logRefusals: 'warn' } });
     apps.push(app);
     const token = kit.signTestToken({}, { iss: 'https://wrong.test', aud: ['https://other.test'] });
     await request(url, '/profile', { token });
@@ -66,7 +66,10 @@ describe('JWT_LOG_REFUSALS: refused tokens logged with expected and actual iss, 
   });
 
   it('shows an expected issuer as every configured URL is shown: query values masked', async () => {
-    const { app, url, logs } = await start({ logRefusals: 'warn', issuer: 'https://issuer.test/?tenant=acme&key=s3cret' });
+    const { app, url, logs } = await start({
+      verification: { logRefusals: 'warn' },
+      tokens: { issuer: 'https://issuer.test/?tenant=acme&key=s3cret' },
+    });
     apps.push(app);
     await request(url, '/profile', { token: kit.signTestToken({}) });
     expect(logs.refusals()).toEqual([expect.stringContaining('expected "https://issuer.test/?tenant=***&key=***"; ')]);
@@ -74,7 +77,7 @@ describe('JWT_LOG_REFUSALS: refused tokens logged with expected and actual iss, 
   });
 
   it('at debug, logs each refusal at debug; a request without a token is not logged', async () => {
-    const { app, url, logs } = await start({ logRefusals: 'debug' });
+    const { app, url, logs } = await start({ verification: { logRefusals: 'debug' } });
     apps.push(app);
     await request(url, '/profile');
     await request(url, '/profile', { token: kit.signTestToken({}, { aud: 'https://other.test' }) });
@@ -89,7 +92,7 @@ describe('JWT_LOG_REFUSALS: refused tokens logged with expected and actual iss, 
   });
 
   it('escapes and shortens what the token says: one line, whatever it carries', async () => {
-    const { app, url, logs } = await start({ logRefusals: 'warn' });
+    const { app, url, logs } = await start({ verification: { logRefusals: 'warn' } });
     apps.push(app);
     await request(url, '/profile', { token: kit.signTestToken({}, { iss: `evil\n${'x'.repeat(500)}`, kid: 'k\r\nFAKE LOG LINE' }) });
     const [line] = logs.refusals();

@@ -86,7 +86,7 @@ function startResourceServer(cwd: string, jwksUri: string, env: Record<string, s
       JWT_ISSUER: DEMO_ISSUER,
       JWT_AUDIENCE: DEMO_ISSUER,
       JWT_JWKS_COOLDOWN: String(COOLDOWN_SECONDS),
-      JWT_JWKS_TIMEOUT_MS: String(TIMEOUT_MS),
+      JWT_JWKS_TIMEOUT: String(TIMEOUT_MS / 1000),
       // Stale after a second, so the tests also cover background refreshes while the issuer is down.
       JWT_JWKS_CACHE_MAX_AGE: '1',
       ...env,
@@ -291,7 +291,7 @@ describe("resource-server mode: verifying with the issuer's JWK Set (two real pr
   describe('with a timeout long enough that only the caps can cut a fetch short', () => {
     let roomy: ServerProcess;
     beforeAll(async () => {
-      roomy = await startResourceServer(resourceDir, jwksUri, { JWT_JWKS_TIMEOUT_MS: '10000' });
+      roomy = await startResourceServer(resourceDir, jwksUri, { JWT_JWKS_TIMEOUT: '10' });
       await roomy.waitFor('verification kids');
     }, SETUP_TIMEOUT);
     afterAll(() => stopDemo(roomy));

@@ -78,7 +78,12 @@ describe.each(WIRINGS)('RFC 9728 settings (%s)', (wiring) => {
     const { app } = await createApp({
       wiring,
       options: {
-        resourceMetadata: { resource: 'https://api.example.test/orders', authorizationServers: ['https://a.example.test', 'https://b.example.test'] },
+        publishing: {
+          resourceMetadata: {
+            resource: 'https://api.example.test/orders',
+            authorizationServers: ['https://a.example.test', 'https://b.example.test'],
+          },
+        },
       },
       env: { JWT_PRIVATE_KEY_PATH: keys.privatePath },
     });

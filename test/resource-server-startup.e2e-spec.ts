@@ -40,8 +40,8 @@ describe.each(WIRINGS)('resource servers at start-up (%s)', (wiring) => {
       expect(error.code).toBe('RS256_CONFIG_INVALID');
       for (const fragment of [
         ...mustMention,
-        'JWT_AUDIENCE (audience option)',
-        'JWT_ACCEPT_ANY_AUDIENCE=true (acceptAnyAudience option)',
+        'JWT_AUDIENCE (tokens.audience option)',
+        'JWT_ACCEPT_ANY_AUDIENCE=true (tokens.acceptAnyAudience option)',
         'another API',
       ]) {
         expect(error.message).toContain(fragment);
@@ -61,8 +61,8 @@ describe.each(WIRINGS)('resource servers at start-up (%s)', (wiring) => {
     });
 
     it.each<[string, () => Rs256AuthModuleOptions]>([
-      ['a JWKS URI and an audience', () => ({ jwksUri: 'https://id.example.com/jwks.json', audience: 'api' })],
-      ['a JWKS URI and the opt-out', () => ({ jwksUri: 'https://id.example.com/jwks.json', acceptAnyAudience: true })],
+      ['a JWKS URI and an audience', () => ({ jwksUri: 'https://id.example.com/jwks.json', tokens: { audience: 'api' } })],
+      ['a JWKS URI and the opt-out', () => ({ jwksUri: 'https://id.example.com/jwks.json', tokens: { acceptAnyAudience: true } })],
       [
         'trusted issuers, each with its own audience',
         () => ({
@@ -72,8 +72,8 @@ describe.each(WIRINGS)('resource servers at start-up (%s)', (wiring) => {
           ],
         }),
       ],
-      ['trusted issuers and the opt-out', () => ({ trustedIssuers: ['https://a.example.com'], acceptAnyAudience: true })],
-      ['a resolver and the opt-out', () => ({ issuerResolver: () => undefined, acceptAnyAudience: true })],
+      ['trusted issuers and the opt-out', () => ({ trustedIssuers: ['https://a.example.com'], tokens: { acceptAnyAudience: true } })],
+      ['a resolver and the opt-out', () => ({ issuerResolver: () => undefined, tokens: { acceptAnyAudience: true } })],
       ['local keys without an audience', () => ({ publicKeyPath: keys.publicPath })],
     ])('%s starts', async (_name, options) => {
       const moduleRef = await Test.createTestingModule({ imports: [appModule({ wiring, options: options() })] }).compile();
@@ -136,7 +136,7 @@ describe.each(WIRINGS)('resource servers at start-up (%s)', (wiring) => {
     });
 
     it('a new-issuer rate of zero stops start-up', async () => {
-      const error = await startupError(wiring, { options: { issuerResolver: () => undefined, audience: 'api', newIssuersPerMinute: 0 } });
+      const error = await startupError(wiring, { options: { issuerResolver: () => undefined, newIssuersPerMinute: 0, tokens: { audience: 'api' } } });
       expect(error.code).toBe('RS256_CONFIG_INVALID');
       expect(error.message).toContain('newIssuersPerMinute option is 0; expected a whole number of at least 1');
     });

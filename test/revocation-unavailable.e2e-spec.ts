@@ -46,12 +46,12 @@ describe('revocation list unavailable (Redis stopped past the staleness bound)',
     redis = await startRedis();
     const options: Rs256AuthModuleOptions = {
       privateKeyPath: keys.privatePath,
-      sessions: true,
-      sessionStore: 'redis',
-      redisUrl: redis.url,
-      // Short: the test stops Redis, and the list must go stale (and requests fail fast) within the test's bounds.
-      redisTimeout: 200,
-      revocationMaxStaleness: MAX_STALENESS_MS,
+      sessions: {
+        store: 'redis',
+        // Short: the test stops Redis, and the list must go stale (and requests fail fast) within the test's bounds.
+        redis: { url: redis.url, timeout: 0.2 },
+        revocationMaxStaleness: MAX_STALENESS_MS / 1000,
+      },
     };
     ({ app: http } = await createApp({ options, logger: logs }));
     httpUrl = await listen(http);

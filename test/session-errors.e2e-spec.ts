@@ -30,11 +30,15 @@ describe.each(PLATFORMS)('session failures answer by themselves (%s)', (platform
     redis = await startRedis();
     // No reuse grace period (`refreshReuseGrace`, where the module has one): a second presentation is reuse at once.
     const noReuseGrace = { refreshReuseGrace: 0 };
-    const base = { privateKeyPath: keys.privatePath, sessions: true, ...noReuseGrace };
+    const base = { privateKeyPath: keys.privatePath };
     const started = [
-      await createTokenEndpointApp(platform, { ...base, sessionStore: 'memory' }, logs),
+      await createTokenEndpointApp(platform, { ...base, sessions: { ...noReuseGrace, store: 'memory' } }, logs),
       // A short Redis timeout: this app serves the test that stops Redis, whose requests must fail fast with a 503.
-      await createTokenEndpointApp(platform, { ...base, sessionStore: 'redis', redisUrl: redis.url, redisTimeout: 200 }, logs),
+      await createTokenEndpointApp(
+        platform,
+        { ...base, sessions: { ...noReuseGrace, store: 'redis', redis: { url: redis.url, timeout: 0.2 } } },
+        logs,
+      ),
     ];
     apps.push(...started.map(({ app }) => app));
     [memory, shared] = started.map(({ url }) => url);

@@ -43,8 +43,8 @@ describe('two demo instances sharing one redis-server', () => {
     env = {
       JWT_SESSION_STORE: 'redis',
       JWT_REDIS_URL: redis.url,
-      JWT_REDIS_TIMEOUT_MS: String(REDIS_TIMEOUT_MS),
-      JWT_REVOCATION_MAX_STALENESS_MS: String(MAX_STALENESS_MS),
+      JWT_REDIS_TIMEOUT: String(REDIS_TIMEOUT_MS / 1000),
+      JWT_REVOCATION_MAX_STALENESS: String(MAX_STALENESS_MS / 1000),
       JWT_REFRESH_REUSE_GRACE: String(REUSE_GRACE),
     };
     [a, b, open, short] = await Promise.all([

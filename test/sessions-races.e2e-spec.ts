@@ -47,7 +47,7 @@ describe('sessions across instances on one redis-server: races', () => {
         JWT_SESSIONS_ENABLED: 'true',
         JWT_SESSION_STORE: 'redis',
         JWT_REDIS_URL: redisUrl,
-        JWT_REDIS_TIMEOUT_MS: String(timeoutMs),
+        JWT_REDIS_TIMEOUT: String(timeoutMs / 1000),
       },
       controllers: [SessionsController],
     });

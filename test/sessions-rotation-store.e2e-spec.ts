@@ -110,7 +110,7 @@ describe('a reuse whose answer never reaches the instance', () => {
   it("the session's access tokens are refused everywhere all the same: the revocation was part of the reuse", async () => {
     const { redis, proxy } = started();
     // No reuse grace period: presenting a spent token again is reuse at once.
-    const env = { JWT_REFRESH_REUSE_GRACE: '0', JWT_REDIS_TIMEOUT_MS: '300' };
+    const env = { JWT_REFRESH_REUSE_GRACE: '0', JWT_REDIS_TIMEOUT: '0.3' };
     const thief = await instances.start({ ...env, JWT_REDIS_URL: proxy.url });
     const other = await instances.start({ ...env, JWT_REDIS_URL: redis.url });
     const stolen = await login(thief, 'victim');

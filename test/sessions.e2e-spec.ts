@@ -74,7 +74,7 @@ function sessionsOverHttp(store: Store, wiring: Wiring, lifetimes: { grace?: num
               ...(redis && { JWT_REDIS_URL: redis.url }),
             },
           }
-        : { options: { sessions: true, sessionStore: store, redisUrl: redis?.url, refreshReuseGrace: grace, sessionMaxLifetime: maxLifetime } };
+        : { options: { sessions: { store, redis: { url: redis?.url }, refreshReuseGrace: grace, maxLifetime } } };
     ({ app } = await createApp({
       wiring,
       ...settings,
@@ -441,7 +441,7 @@ describe('session settings', () => {
     [{ JWT_SESSION_STORE: 'redis', JWT_REDIS_SENTINELS: '127.0.0.1:26379' }, /JWT_REDIS_SENTINELS is set but JWT_REDIS_SENTINEL_MASTER is not/],
     [
       { JWT_SESSION_STORE: 'redis', JWT_REDIS_URL: 'redis://127.0.0.1:6379', JWT_REDIS_CLUSTER_NODES: '127.0.0.1:7000' },
-      /exactly one of JWT_REDIS_URL, JWT_REDIS_SENTINELS with JWT_REDIS_SENTINEL_MASTER, JWT_REDIS_CLUSTER_NODES, or the redisClient option; JWT_REDIS_URL and JWT_REDIS_CLUSTER_NODES are set/,
+      /exactly one of JWT_REDIS_URL, JWT_REDIS_SENTINELS with JWT_REDIS_SENTINEL_MASTER, JWT_REDIS_CLUSTER_NODES, or the sessions.redis.client option; JWT_REDIS_URL and JWT_REDIS_CLUSTER_NODES are set/,
     ],
     [
       { JWT_SESSION_STORE: 'redis', JWT_REDIS_CLUSTER_NODES: 'redis://:hunter2@10.0.0.1:notaport' },
@@ -463,7 +463,7 @@ describe('session settings', () => {
     [{ JWT_REFRESH_EXPIRES_IN: 'forever' }, /JWT_REFRESH_EXPIRES_IN is "forever"/],
     [{ JWT_SESSION_MAX_LIFETIME: '0' }, /JWT_SESSION_MAX_LIFETIME is "0"; expected a positive lifetime/],
     [{ JWT_REFRESH_REUSE_GRACE: '-1' }, /JWT_REFRESH_REUSE_GRACE is "-1"; expected a whole number of at least 0/],
-    [{ JWT_REVOCATION_MAX_STALENESS_MS: '-5' }, /JWT_REVOCATION_MAX_STALENESS_MS is "-5"/],
+    [{ JWT_REVOCATION_MAX_STALENESS: '-5' }, /JWT_REVOCATION_MAX_STALENESS is "-5"/],
     [{ JWT_REVOCATION_FAIL_OPEN: 'maybe' }, /JWT_REVOCATION_FAIL_OPEN is "maybe"; expected one of true, false, 1, 0, yes, no/],
   ])('refuses %j at start-up', async (env, message) => {
     const error = await startupError(env);

@@ -18,7 +18,10 @@ class SettingsController {
   @Public()
   @Get()
   read(): { settings: Rs256AuthSettings; frozen: boolean } {
-    return { settings: this.settings, frozen: Object.isFrozen(this.settings) && Object.isFrozen(this.settings.audience) };
+    return {
+      settings: this.settings,
+      frozen: Object.isFrozen(this.settings) && Object.isFrozen(this.settings.tokens) && Object.isFrozen(this.settings.tokens.audience),
+    };
   }
 }
 
@@ -44,24 +47,24 @@ describe.each(['forRoot', 'forRootAsync'] as const)('InjectRs256AuthSettings (%s
   it('gives the settings in force, as frozen plain data without keys', async () => {
     const options: Rs256AuthModuleOptions = {
       privateKeyPath: keys.privatePath,
-      issuer: 'https://issuer.test',
-      audience: ['api.test', 'other.test'],
-      expiresIn: '15m',
-      tokenProfile: 'rfc9068',
       sessions: true,
+      tokens: { issuer: 'https://issuer.test', audience: ['api.test', 'other.test'], expiresIn: '15m', profile: 'rfc9068' },
     };
     const app = await startApp(wiring, options);
     const { status, body } = await request(await app.getUrl(), '/settings');
     expect(status).toBe(200);
     expect(body).toEqual({
-      settings: { issuer: 'https://issuer.test', audience: ['api.test', 'other.test'], expiresIn: 900, tokenProfile: 'rfc9068', sessions: true },
+      settings: {
+        tokens: { issuer: 'https://issuer.test', audience: ['api.test', 'other.test'], expiresIn: 900, profile: 'rfc9068' },
+        sessions: true,
+      },
       frozen: true,
     });
   });
 
   it('says when sessions are off and no issuer or audience is set', async () => {
-    const app = await startApp(wiring, { privateKeyPath: keys.privatePath, expiresIn: 60 });
+    const app = await startApp(wiring, { privateKeyPath: keys.privatePath, tokens: { expiresIn: 60 } });
     const { body } = await request(await app.getUrl(), '/settings');
-    expect((body as { settings: unknown }).settings).toEqual({ expiresIn: 60, tokenProfile: 'jwt', sessions: false });
+    expect((body as { settings: unknown }).settings).toEqual({ tokens: { expiresIn: 60, profile: 'jwt' }, sessions: false });
   });
 });

@@ -358,7 +358,7 @@ const cases: Case[] = [
     [
       ['JWT_JWKS_CACHE_MAX_AGE', '600'],
       ['JWT_JWKS_COOLDOWN', '60'],
-      ['JWT_JWKS_TIMEOUT_MS', '2000'],
+      ['JWT_JWKS_TIMEOUT', '2'],
       ['JWT_JWKS_MAX_BYTES', '4096'],
       ['JWT_JWKS_MAX_KEYS', '10'],
       ['JWT_JWKS_ALLOW_HTTP', 'false'],
@@ -459,22 +459,35 @@ describe.each(WIRINGS)('start-up checks (%s)', (wiring) => {
     });
 
     it('an option of the wrong type', async () => {
-      const options = { privateKeyPath: keys.privatePath, clockTolerance: 1.5 };
+      const options = { privateKeyPath: keys.privatePath, tokens: { clockTolerance: 1.5 } };
       const error = await startupError(wiring, { options });
       expect(error.code).toBe('RS256_CONFIG_INVALID');
-      expect(error.message).toContain('clockTolerance option is 1.5;');
+      expect(error.message).toContain('tokens.clockTolerance option is 1.5;');
     });
 
     it.each<[string, Rs256AuthModuleOptions, string]>([
-      ['a negative lifetime', { expiresIn: -3 }, 'expiresIn option is -3;'],
-      ['a boolean where a number belongs', { cacheSize: true as unknown as number }, 'cacheSize option is true;'],
+      ['a negative lifetime', { tokens: { expiresIn: -3 } }, 'tokens.expiresIn option is -3;'],
+      ['a boolean where a number belongs', { verification: { cacheSize: true as unknown as number } }, 'verification.cacheSize option is true;'],
       ['a number where a boolean belongs', { watchKeyFiles: 1 as unknown as boolean }, 'watchKeyFiles option is 1;'],
-      ['an empty audience array', { audience: [] }, 'audience option is an array;'],
-      ['a required claim with a space', { requiredClaims: ['sub', 'tenant id'] }, 'requiredClaims option names the claim "tenant id"'],
+      ['an empty audience array', { tokens: { audience: [] } }, 'tokens.audience option is an array;'],
+      [
+        'a required claim with a space',
+        { tokens: { requiredClaims: ['sub', 'tenant id'] } },
+        'tokens.requiredClaims option names the claim "tenant id"',
+      ],
     ])('%s is quoted as given', async (_name, extra, message) => {
       const error = await startupError(wiring, { options: { privateKeyPath: keys.privatePath, ...extra } as Rs256AuthModuleOptions });
       expect(error.code).toBe('RS256_CONFIG_INVALID');
       expect(error.message).toContain(message);
+    });
+
+    it('an option of the flat shape, given without its type (JavaScript, a cast), stops start-up naming its new path', async () => {
+      const flat = { privateKeyPath: keys.privatePath, issuer: 'https://issuer.test', redisTimeout: 500 } as unknown as Rs256AuthModuleOptions;
+      const error = await startupError(wiring, { options: flat });
+      expect(error.code).toBe('RS256_CONFIG_INVALID');
+      expect(error.message).toBe(
+        "Options moved when they were grouped by concern: issuer is now tokens.issuer; redisTimeout is now sessions.redis.timeout, in seconds. See the CHANGELOG's migration table.",
+      );
     });
 
     it('a passphrase of the wrong type is named by its type only, never quoted', async () => {
@@ -486,21 +499,24 @@ describe.each(WIRINGS)('start-up checks (%s)', (wiring) => {
     });
 
     it('a JWKS path in the environment while the jwks option turns the endpoint off', async () => {
-      const error = await startupError(wiring, { options: { privateKeyPath: keys.privatePath, jwks: false }, env: { JWT_JWKS_PATH: '/keys.json' } });
+      const error = await startupError(wiring, {
+        options: { privateKeyPath: keys.privatePath, publishing: { jwks: false } },
+        env: { JWT_JWKS_PATH: '/keys.json' },
+      });
       expect(error.code).toBe('RS256_CONFIG_INVALID');
-      expect(error.message).toContain('JWT_JWKS_PATH is "/keys.json", but the JWK Set endpoint is off (jwks option is false)');
+      expect(error.message).toContain('JWT_JWKS_PATH is "/keys.json", but the JWK Set endpoint is off (publishing.jwks option is false)');
     });
 
     it.each<[string, () => Rs256AuthModuleOptions, string]>([
       [
         'with local keys',
-        () => ({ privateKeyPath: keys.privatePath, jwksCooldown: 60 }) as unknown as Rs256AuthModuleOptions,
-        'jwksCooldown option is 60, but no JWK Set is fetched: none of JWT_JWKS_URI',
+        () => ({ privateKeyPath: keys.privatePath, remote: { cooldown: 60 } }) as unknown as Rs256AuthModuleOptions,
+        'remote.cooldown option is 60, but no JWK Set is fetched: none of JWT_JWKS_URI',
       ],
       [
         'with trusted issuers that all have local keys',
-        () => ({ trustedIssuers: [{ issuer: 'internal', publicKeyPath: keys.publicPath }], jwksMaxKeys: 10 }),
-        'jwksMaxKeys option is 10, but no JWK Set is fetched: every issuer of trustedIssuers option has local keys',
+        () => ({ trustedIssuers: [{ issuer: 'internal', publicKeyPath: keys.publicPath }], remote: { maxKeys: 10 } }),
+        'remote.maxKeys option is 10, but no JWK Set is fetched: every issuer of trustedIssuers option has local keys',
       ],
     ])('a JWK Set fetch setting %s', async (_name, options, message) => {
       const error = await startupError(wiring, { options: options() });
@@ -510,7 +526,7 @@ describe.each(WIRINGS)('start-up checks (%s)', (wiring) => {
 
     it('an empty requiredClaims array still requires no claim', async () => {
       const moduleRef = await Test.createTestingModule({
-        imports: [appModule({ wiring, options: { privateKeyPath: keys.privatePath, requiredClaims: [] } })],
+        imports: [appModule({ wiring, options: { privateKeyPath: keys.privatePath, tokens: { requiredClaims: [] } } })],
       }).compile();
       await moduleRef.close();
     });
@@ -546,6 +562,16 @@ describe.each(WIRINGS)('start-up checks (%s)', (wiring) => {
       expect(error.message).toContain(`${typo} is not a setting of this module; did you mean ${meant}?`);
       expect(error.message).toContain('ignoreEnv option');
       expect(error.message).not.toContain(VALUE);
+    });
+
+    it.each([
+      ['JWT_REDIS_TIMEOUT_MS', '500', 'set JWT_REDIS_TIMEOUT instead, in seconds (JWT_REDIS_TIMEOUT=0.5)'],
+      ['JWT_REVOCATION_MAX_STALENESS_MS', '10000', 'set JWT_REVOCATION_MAX_STALENESS instead, in seconds (JWT_REVOCATION_MAX_STALENESS=10)'],
+      ['JWT_JWKS_TIMEOUT_MS', 'soon', 'set JWT_JWKS_TIMEOUT instead, in seconds (JWT_JWKS_TIMEOUT=0.5 for 500 ms)'],
+    ])('a variable once in milliseconds, %s, stops start-up naming its successor in seconds', async (old, value, advice) => {
+      const error = await startupError(wiring, { env: { JWT_PRIVATE_KEY_PATH: keys.privatePath, [old]: value } });
+      expect(error.code).toBe('RS256_CONFIG_INVALID');
+      expect(error.message).toBe(`${old} is no longer read: ${advice}, and remove ${old}.`);
     });
 
     it('a misspelling in the .env file ConfigModule loads stops start-up too', async () => {
@@ -619,14 +645,14 @@ describe.each(WIRINGS)('start-up checks (%s)', (wiring) => {
 
   describe('JWK Set fetch settings that are accepted: some key set is fetched, or may be', () => {
     it.each<[string, () => Rs256AuthModuleOptions]>([
-      ['a JWKS URI', () => ({ jwksUri: 'https://id.example.com/jwks.json', audience: 'api', jwksCooldown: 60, jwksMaxBytes: 4096 })],
-      ['an issuer URL', () => ({ issuerUrl: 'https://id.example.com', audience: 'api', jwksTimeout: 2000 })],
+      ['a JWKS URI', () => ({ jwksUri: 'https://id.example.com/jwks.json', remote: { cooldown: 60, maxBytes: 4096 }, tokens: { audience: 'api' } })],
+      ['an issuer URL', () => ({ issuerUrl: 'https://id.example.com', remote: { timeout: 2 }, tokens: { audience: 'api' } })],
       [
         'one trusted issuer of several with a fetched set',
         () => ({
           trustedIssuers: [{ issuer: 'internal', publicKeyPath: keys.publicPath }, 'https://id.example.com'],
-          audience: 'api',
-          jwksMaxKeys: 10,
+          remote: { maxKeys: 10 },
+          tokens: { audience: 'api' },
         }),
       ],
       [
@@ -634,8 +660,8 @@ describe.each(WIRINGS)('start-up checks (%s)', (wiring) => {
         () => ({
           trustedIssuers: [{ issuer: 'internal', publicKeyPath: keys.publicPath }],
           issuerResolver: () => undefined,
-          audience: 'api',
-          jwksCacheMaxAge: 60,
+          remote: { cacheMaxAge: 60 },
+          tokens: { audience: 'api' },
         }),
       ],
     ])('%s', async (_name, options) => {
@@ -651,11 +677,11 @@ describe.each(WIRINGS)('start-up checks (%s)', (wiring) => {
         'one trusted issuer of several with a key file',
         () => ({
           trustedIssuers: [{ issuer: 'internal', publicKeyPath: keys.publicPath }, 'https://id.example.com'],
-          audience: 'api',
           watchKeyFiles: true,
+          tokens: { audience: 'api' },
         }),
       ],
-      ['a resolver, whose answers may name key files', () => ({ issuerResolver: () => undefined, audience: 'api', watchKeyFiles: true })],
+      ['a resolver, whose answers may name key files', () => ({ issuerResolver: () => undefined, watchKeyFiles: true, tokens: { audience: 'api' } })],
       ['inline keys, with watching off', () => ({ publicKey: readFileSync(keys.publicPath, 'utf8'), watchKeyFiles: false })],
     ])('%s', async (_name, options) => {
       const moduleRef = await Test.createTestingModule({ imports: [appModule({ wiring, options: options() })] }).compile();

@@ -24,14 +24,10 @@ describe('the start-up policy line', () => {
   it('says what is configured: sessions and their store, refusal logging, the metadata routes', async () => {
     expect(
       await policyLines({
-        clockTolerance: 0,
-        cacheSize: 0,
+        verification: { cacheSize: 0, logRefusals: 'debug' },
         sessions: true,
-        logRefusals: 'debug',
-        issuer: 'http://127.0.0.1:3000/auth',
-        jwks: true,
-        discovery: true,
-        resourceMetadata: { resource: 'http://127.0.0.1:3000/api' },
+        publishing: { jwks: true, discovery: true, resourceMetadata: { resource: 'http://127.0.0.1:3000/api' } },
+        tokens: { clockTolerance: 0, issuer: 'http://127.0.0.1:3000/auth' },
       }),
     ).toEqual([
       'LOG Policy: clock tolerance 0 s; verified-token cache off; sessions on, stored in memory (this process only); refusals logged at debug; ' +

@@ -91,7 +91,7 @@ describe.each(PLATFORM_WIRINGS)('token transport over HTTP (%s, %s)', (platform,
       platform,
       wiring,
       env: { JWT_PRIVATE_KEY_PATH: keys.privatePath },
-      options: { jwtFromRequest: firstOf(fromAuthHeader(), fromQuery('access_token')) },
+      options: { transport: { extractor: firstOf(fromAuthHeader(), fromQuery('access_token')) } },
     }));
 
     it('reads ?access_token= and still the header', async () => {
@@ -110,17 +110,17 @@ describe('the transport settings are checked at start-up', () => {
     }).compile();
 
   it.each([
-    ['authScheme option', { authScheme: 'Bearer token' }, 'an authorization scheme'],
-    ['authScheme option', { authScheme: '' }, 'an authorization scheme'],
-    ['cookieName option', { cookieName: 'access token' }, 'a cookie name'],
-    ['cookieName option', { cookieName: 'a=b' }, 'a cookie name'],
+    ['transport.scheme option', { transport: { scheme: 'Bearer token' } }, 'an authorization scheme'],
+    ['transport.scheme option', { transport: { scheme: '' } }, 'an authorization scheme'],
+    ['transport.cookie option', { transport: { cookie: 'access token' } }, 'a cookie name'],
+    ['transport.cookie option', { transport: { cookie: 'a=b' } }, 'a cookie name'],
   ])('refuses the %s %j', async (setting, options, expected) => {
     await expect(build(options)).rejects.toMatchObject({ code: 'RS256_CONFIG_INVALID', message: expect.stringContaining(setting) });
     await expect(build(options)).rejects.toThrow(expected);
   });
 
-  it('refuses JWT_COOKIE_NAME together with a custom jwtFromRequest, which would ignore it', async () => {
-    await expect(build({ cookieName: 'access_token', jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken() })).rejects.toMatchObject({
+  it('refuses JWT_COOKIE_NAME together with a custom transport.extractor, which would ignore it', async () => {
+    await expect(build({ transport: { cookie: 'access_token', extractor: ExtractJwt.fromAuthHeaderAsBearerToken() } })).rejects.toMatchObject({
       code: 'RS256_CONFIG_INVALID',
       message: expect.stringContaining('fromCookie'),
     });

@@ -100,7 +100,7 @@ describe('URLs in logs: no credentials, no query values', () => {
         JWT_SESSIONS_ENABLED: 'true',
         JWT_SESSION_STORE: 'redis',
         JWT_REDIS_URL: `redis://user:${PASSWORD}@127.0.0.1:${port}/0`,
-        JWT_REDIS_TIMEOUT_MS: '300',
+        JWT_REDIS_TIMEOUT: '0.3',
       },
     });
     apps.push(app);

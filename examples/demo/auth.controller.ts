@@ -88,12 +88,12 @@ export class AuthController {
       throw new UnauthorizedException('Invalid username or password.');
     }
     // RFC 9068 §2.2 requires client_id in an access token: under that profile, the demo names itself.
-    const claims = { scope: user.scopes.join(' '), ...(this.settings.tokenProfile === 'rfc9068' && { client_id: DEMO_CLIENT_ID }) };
+    const claims = { scope: user.scopes.join(' '), ...(this.settings.tokens.profile === 'rfc9068' && { client_id: DEMO_CLIENT_ID }) };
     if (this.settings.sessions) {
       return toTokenResponse(await this.sessions.issue(user.username, claims));
     }
     const accessToken = await this.jwt.signAsync({ sub: user.username, ...claims });
-    return { access_token: accessToken, token_type: 'Bearer', expires_in: this.settings.expiresIn };
+    return { access_token: accessToken, token_type: 'Bearer', expires_in: this.settings.tokens.expiresIn };
   }
 
   /** Exchanges a refresh token for a new pair; the presented one is spent. */

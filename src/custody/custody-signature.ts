@@ -54,7 +54,21 @@ export async function signInCustody(custody: SigningCustody, signingInput: strin
   return token(custody, input, signingInput, signature);
 }
 
-/** The signing input of a token jsonwebtoken signed with the custody's stand-in key: its signature cut off. */
-export function signingInputOf(token: string): string {
-  return token.slice(0, token.lastIndexOf('.'));
+/**
+ * The signing input of a token jsonwebtoken signed with the custody's stand-in key: its signature cut off, and its
+ * header checked. Per-call options (`algorithm`, `keyid`, `header`) shape that header, and it leaves the process
+ * under the custody's signature, so it must say what that signature is: RS256, under the signing key's `kid`.
+ */
+export function signingInputOf(token: string, kid: string): string {
+  const signingInput = token.slice(0, token.lastIndexOf('.'));
+  const header = JSON.parse(Buffer.from(signingInput.slice(0, signingInput.indexOf('.')), 'base64url').toString('utf8')) as Record<string, unknown>;
+  if (header.alg !== 'RS256' || header.kid !== kid) {
+    throw new Rs256AuthError(
+      'RS256_SIGNING_FAILED',
+      `JwtService.sign cannot sign a token whose header says alg ${JSON.stringify(header.alg)} and kid ${JSON.stringify(header.kid)} ` +
+        `with the key in custody, which signs RS256 under kid "${kid}"; no token was issued. Remove the per-call ` +
+        "'algorithm', 'keyid' or 'header' option, or pass only values that restate them.",
+    );
+  }
+  return signingInput;
 }

@@ -7,7 +7,10 @@ export interface Pkcs11Settings {
   readonly module: { readonly setting: string; readonly path: string };
   readonly token: { readonly setting: string; readonly label: string } | { readonly setting: string; readonly slot: number };
   readonly key: { readonly setting: string; readonly label: string } | { readonly setting: string; readonly id: string };
-  /** The user PIN; never quoted, logged or kept anywhere but the login call. */
+  /**
+   * The user PIN; never quoted or logged. Held in memory for the process's lifetime: a session lost to an HSM or
+   * token restart is reopened and the user logged in again with it.
+   */
   readonly pin: { readonly setting: string; readonly value: string };
 }
 
@@ -23,6 +26,12 @@ const LIBRARIES = new Map<string, { loading: Promise<LoadedLibrary>; users: numb
 function failure(code: Rs256AuthErrorCode, message: string, error?: unknown): Rs256AuthError {
   return new Rs256AuthError(code, message, error === undefined ? undefined : { cause: error });
 }
+
+/**
+ * What a token answers once the sessions or the login are gone (the HSM, the token or its daemon restarted, or
+ * something closed the application's sessions): reopening a session and logging in again recovers.
+ */
+const SESSION_LOST = new Set(['CKR_SESSION_HANDLE_INVALID', 'CKR_SESSION_CLOSED', 'CKR_USER_NOT_LOGGED_IN']);
 
 /** The CKR_* name of a pkcs11js error (its message is that name), or the message of anything else. */
 function ckr(error: unknown): string {
@@ -87,7 +96,8 @@ function ulong(value: Buffer): bigint {
  * An RSA private key in a PKCS#11 token, signing with `CKM_SHA256_RSA_PKCS`: the key never leaves the token. Two
  * sessions are opened, and the user logged in once (a login holds for every session of the application): one for
  * synchronous signs, which cannot interleave, and one for asynchronous signs (run off the event loop by pkcs11js),
- * queued one after another since a session runs one operation at a time.
+ * queued one after another since a session runs one operation at a time. A sign that finds its session or the
+ * login gone reopens that session, logs in again and retries, once.
  */
 export class Pkcs11Token {
   private queue: Promise<unknown> = Promise.resolve();
@@ -97,9 +107,10 @@ export class Pkcs11Token {
   private constructor(
     private readonly library: LoadedLibrary,
     private readonly settings: Pkcs11Settings,
-    private readonly syncSession: Pkcs11Handle,
-    private readonly asyncSession: Pkcs11Handle,
-    private readonly privateKey: Pkcs11Handle,
+    private readonly slot: Pkcs11Handle,
+    private syncSession: Pkcs11Handle,
+    private asyncSession: Pkcs11Handle,
+    private privateKey: Pkcs11Handle,
     /** The public half, read from the token. */
     readonly publicKey: KeyObject,
     private readonly signatureLength: number,
@@ -122,22 +133,11 @@ export class Pkcs11Token {
           throw failure('RS256_PKCS11_FAILED', `${settings.token.setting}: a session could not be opened on the token (${ckr(error)}).`, error);
         }
       }
-      try {
-        pkcs11.C_Login(sessions[0], ck.CKU_USER, settings.pin.value);
-      } catch (error) {
-        // Another module of this process using the same token is logged in already: the login holds for us too.
-        if (ckr(error) !== 'CKR_USER_ALREADY_LOGGED_IN') {
-          throw failure(
-            'RS256_PKCS11_FAILED',
-            `${settings.token.setting}: the token refused the login (${ckr(error)}); check ${settings.pin.setting}.`,
-            error,
-          );
-        }
-      }
+      login(library, settings, sessions[0]);
       const privateKey = findKey(pkcs11, ck, sessions[0], settings, ck.CKO_PRIVATE_KEY);
       const publicKey = readPublicKey(pkcs11, ck, sessions[0], settings, privateKey);
       const bits = publicKey.asymmetricKeyDetails?.modulusLength ?? 0;
-      return new Pkcs11Token(library, settings, sessions[0], sessions[1], privateKey, publicKey, Math.ceil(bits / 8));
+      return new Pkcs11Token(library, settings, slot, sessions[0], sessions[1], privateKey, publicKey, Math.ceil(bits / 8));
     } catch (error) {
       for (const session of sessions) closeQuietly(() => pkcs11.C_CloseSession(session));
       releaseLibrary(settings.module.path, library);
@@ -155,18 +155,32 @@ export class Pkcs11Token {
   /** Signs synchronously, blocking the event loop for the token's round trip. */
   signSync(input: Buffer): Buffer {
     const { pkcs11, constants: ck } = this.library;
-    this.refuseClosed();
-    pkcs11.C_SignInit(this.syncSession, { mechanism: ck.CKM_SHA256_RSA_PKCS }, this.privateKey);
-    return pkcs11.C_Sign(this.syncSession, input, Buffer.alloc(this.signatureLength));
+    const attempt = (): Buffer => {
+      this.refuseClosed();
+      pkcs11.C_SignInit(this.syncSession, { mechanism: ck.CKM_SHA256_RSA_PKCS }, this.privateKey);
+      return pkcs11.C_Sign(this.syncSession, input, Buffer.alloc(this.signatureLength));
+    };
+    try {
+      return attempt();
+    } catch (error) {
+      if (!SESSION_LOST.has(ckr(error))) throw error;
+      this.syncSession = this.reopen(this.syncSession, error);
+      return this.retried(attempt);
+    }
   }
 
   /** Signs off the event loop, after every sign queued before. */
   sign(input: Buffer): Promise<Buffer> {
-    const next = this.queue.then(() => {
+    const attempt = (): Promise<Buffer> => {
       const { pkcs11, constants: ck } = this.library;
       this.refuseClosed();
       pkcs11.C_SignInit(this.asyncSession, { mechanism: ck.CKM_SHA256_RSA_PKCS }, this.privateKey);
       return pkcs11.C_SignAsync(this.asyncSession, input, Buffer.alloc(this.signatureLength));
+    };
+    const next = this.queue.then(attempt).catch(async (error: unknown) => {
+      if (!SESSION_LOST.has(ckr(error))) throw error;
+      this.asyncSession = this.reopen(this.asyncSession, error);
+      return this.retried(attempt);
     });
     this.queue = next.catch(() => undefined);
     return next;
@@ -191,9 +205,67 @@ export class Pkcs11Token {
     releaseLibrary(this.settings.module.path, this.library);
   }
 
+  /**
+   * A new session in place of `lost` (each path only ever uses its own, so no other operation runs on it), the user
+   * logged in again (the login holds for every session of the application) and the key found again (object handles
+   * need not outlive the sessions), checked to be the same key.
+   * @throws Rs256AuthError `RS256_PKCS11_FAILED`, never quoting the PIN
+   */
+  private reopen(lost: Pkcs11Handle, cause: unknown): Pkcs11Handle {
+    const { pkcs11, constants: ck } = this.library;
+    this.refuseClosed();
+    closeQuietly(() => pkcs11.C_CloseSession(lost));
+    let session: Pkcs11Handle | undefined;
+    try {
+      session = pkcs11.C_OpenSession(this.slot, ck.CKF_SERIAL_SESSION);
+      login(this.library, this.settings, session);
+      const privateKey = findKey(pkcs11, ck, session, this.settings, ck.CKO_PRIVATE_KEY);
+      if (!readPublicKey(pkcs11, ck, session, this.settings, privateKey).equals(this.publicKey)) {
+        throw failure(
+          'RS256_PKCS11_FAILED',
+          `${this.settings.key.setting}: the key found after reopening the session is not the key signing before.`,
+        );
+      }
+      this.privateKey = privateKey;
+      return session;
+    } catch (error) {
+      const opened = session;
+      if (opened !== undefined) closeQuietly(() => pkcs11.C_CloseSession(opened));
+      throw failure(
+        'RS256_PKCS11_FAILED',
+        `Signing in ${this.where} lost its session (${ckr(cause)}), which could not be reopened (${ckr(error)}); no token was issued.`,
+        error,
+      );
+    }
+  }
+
+  /** The sign retried once after its session was reopened; a second failure is final. */
+  private retried<T>(attempt: () => T): T {
+    try {
+      return attempt();
+    } catch (error) {
+      throw failure('RS256_PKCS11_FAILED', `Signing in ${this.where} failed again after its session was reopened (${ckr(error)}).`, error);
+    }
+  }
+
   private refuseClosed(): void {
     if (this.closed) {
       throw new Rs256AuthError('RS256_SIGNING_FAILED', 'Cannot sign: the PKCS#11 session is closed (the module was destroyed).');
+    }
+  }
+}
+
+/** Logs the user in; a login already held by the application (another module, another session) holds for us too. */
+function login(library: LoadedLibrary, settings: Pkcs11Settings, session: Pkcs11Handle): void {
+  try {
+    library.pkcs11.C_Login(session, library.constants.CKU_USER, settings.pin.value);
+  } catch (error) {
+    if (ckr(error) !== 'CKR_USER_ALREADY_LOGGED_IN') {
+      throw failure(
+        'RS256_PKCS11_FAILED',
+        `${settings.token.setting}: the token refused the login (${ckr(error)}); check ${settings.pin.setting}.`,
+        error,
+      );
     }
   }
 }

@@ -11,7 +11,7 @@ import type { DpopAlgorithm, DpopMode } from '../options/dpop-config.js';
 import { proxyBlockList } from '../options/proxy-addresses.js';
 import { DpopNonces } from './dpop-nonces.js';
 import { checkProof, normalisedHtu, type CheckedProof } from './dpop-proof.js';
-import { ReplayMarks } from './replay-marks.js';
+import { ReplayMarks, replayMarkLifetime } from './replay-marks.js';
 
 /** The parts of an HTTP request (Express, Fastify, or GraphQL's over HTTP) a proof is checked against. */
 interface HttpRequestLike {
@@ -46,6 +46,17 @@ export type ResponseHeaderSetter = (name: string, value: string) => void;
 const failed = (error: unknown): Outcome => (error instanceof Rs256AuthError ? { refused: error } : { error });
 
 const RESPONSE = 1;
+
+/**
+ * `host[:port]` as RFC 9110 §7.2 has the `Host` header (an RFC 3986 authority without userinfo): a name or IPv4
+ * address, or an IPv6 address in brackets. Anything else is refused before the origin is parsed as a URL: Node's
+ * HTTP server lets `Host: api.example.com/public#` through, which glued before the path would name `/public`, so a
+ * proof for one path would pass for every other.
+ */
+const HOST = String.raw`(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._~-]+)(?::[0-9]{0,5})?`;
+const AUTHORITY = new RegExp(`^${HOST}$`);
+/** What a trusted proxy's origin header may hold: `scheme://host[:port]`, no userinfo, path, query or fragment. */
+const ORIGIN = new RegExp(`^https?://${HOST}$`, 'i');
 const dpopToken = fromAuthHeader('DPoP');
 const reflector = new Reflector();
 
@@ -157,14 +168,16 @@ export class DpopService {
   /**
    * The key a token request proves (RFC 9449 §5), for binding the tokens it gets: the RFC 7638 thumbprint of a
    * valid proof's key, checked against `request` (no `ath`: there is no access token yet), its `jti` marked used and
-   * its nonce checked when nonces are on; `undefined` when the request carries no `DPoP` header.
+   * its nonce checked when nonces are on; `undefined` when the request carries no `DPoP` header, or when JWT_DPOP is
+   * `off` (the tokens are then bearer tokens).
    * @param request the HTTP request (Express or Fastify) of the sign-in or refresh route
    * @throws Rs256AuthError with an `RS256_DPOP_*` code (a 400 `invalid_dpop_proof` or `use_dpop_nonce` through
    * `SessionErrorFilter`), `RS256_SESSION_STORE_UNAVAILABLE`
    */
   async proofKey(request: object): Promise<string | undefined> {
     const http = httpRequestOf(request);
-    if (!http || http.headers?.dpop === undefined) {
+    // With JWT_DPOP off no bound token would be accepted anywhere (`refuseUnproven`): none is issued.
+    if (this.config.dpop.mode === 'off' || !http || http.headers?.dpop === undefined) {
       return undefined;
     }
     const proof = this.check(http, undefined);
@@ -214,8 +227,14 @@ export class DpopService {
     if (this.proxies && this.fromTrustedProxy(request)) {
       const value = request.headers?.[this.proxies.header];
       origin = typeof value === 'string' ? value.trim() : undefined;
+      if (origin !== undefined && !ORIGIN.test(origin)) {
+        throw refusal('RS256_DPOP_PROOF_URL', `request origin invalid: the ${this.proxies.header} header is not scheme://host[:port]`);
+      }
     } else {
       const host = request.headers?.host;
+      if (typeof host === 'string' && !AUTHORITY.test(host)) {
+        throw refusal('RS256_DPOP_PROOF_URL', 'request origin invalid: the Host header is not host[:port]');
+      }
       origin = typeof host === 'string' ? `${request.socket?.encrypted ? 'https' : 'http'}://${host}` : undefined;
     }
     const path = String(request.originalUrl ?? request.url ?? '/').split(/[?#]/, 1)[0];
@@ -254,7 +273,7 @@ export class DpopService {
    */
   private markOnce(proof: CheckedProof): boolean | Promise<boolean> {
     const name = hash('sha256', `${proof.jkt}.${proof.jti}`, 'base64url');
-    const ttlMs = (this.config.dpop.proofMaxAge + 2 * this.config.clockTolerance) * 1000;
+    const ttlMs = replayMarkLifetime(this.config.dpop.proofMaxAge, this.config.clockTolerance);
     return this.store?.markOnce ? this.store.markOnce(`dpop:${name}`, ttlMs) : this.marks.markOnce(name, ttlMs);
   }
 

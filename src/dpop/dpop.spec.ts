@@ -1,8 +1,10 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { dpopKey, dpopProof } from '../../test/support/dpop.js';
 import { BoundedCache } from './bounded-cache.js';
 import { DpopNonces } from './dpop-nonces.js';
-import { normalisedHtu } from './dpop-proof.js';
+import { checkProof, normalisedHtu } from './dpop-proof.js';
 import { proofKeyOf } from './proof-key.js';
-import { ReplayMarks } from './replay-marks.js';
+import { ReplayMarks, replayMarkLifetime } from './replay-marks.js';
 
 describe('proofKeyOf', () => {
   it('computes the thumbprint of the example of RFC 7638 §3.1', () => {
@@ -21,6 +23,26 @@ describe('proofKeyOf', () => {
     expect(proofKeyOf(jwk, 'PS256')).toMatchObject({ thumbprint: 'NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs' });
     expect(proofKeyOf(jwk, 'ES256')).toBe('jwk header is not a key for ES256');
     expect(proofKeyOf({ ...jwk, d: 'x' }, 'RS256')).toBe('jwk header holds a private or symmetric key');
+  });
+});
+
+describe('proofKeyOf with RSA keys', () => {
+  const { n } = generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({ format: 'jwk' });
+  const unsigned = (value: bigint): string =>
+    Buffer.from(value.toString(16).padStart(Math.ceil(value.toString(16).length / 2) * 2, '0'), 'hex').toString('base64url');
+
+  it('refuses the exponents start-up refuses (a huge one makes each verification far dearer), and accepts 65537', () => {
+    expect(proofKeyOf({ kty: 'RSA', n, e: 'AQAB' }, 'RS256')).toMatchObject({ thumbprint: expect.any(String) as string });
+    const huge = (1n << 3071n) + 1n;
+    expect(proofKeyOf({ kty: 'RSA', n, e: unsigned(huge) }, 'RS256')).toBe(
+      'jwk header: the RSA public exponent is a 3072-bit number; expected an odd exponent from 65537 to 2^256 (FIPS 186-5)',
+    );
+    expect(proofKeyOf({ kty: 'RSA', n, e: unsigned(3n) }, 'PS256')).toMatch(/^jwk header: the RSA public exponent is 3;/);
+  });
+
+  it('refuses a modulus longer than 8192 bits', () => {
+    const long = (1n << 9215n) + 1n;
+    expect(proofKeyOf({ kty: 'RSA', n: unsigned(long), e: 'AQAB' }, 'RS256')).toBe('jwk header is an RSA key longer than 8192 bits');
   });
 });
 
@@ -116,5 +138,38 @@ describe('ReplayMarks', () => {
     now = 11_000;
     expect(marks.markOnce('x', 1000)).toBe(true);
     expect(marks.size).toBe(2);
+  });
+});
+
+describe('replay marks against the proof window', () => {
+  const maxAge = 60;
+  const leeway = 5;
+  const htu = 'https://api.example.com/resource';
+  const key = dpopKey('ES256');
+
+  it.each([0, 1, 500, 999])('outlive the last instant a proof is accepted, for a proof marked at ms %i of its second', (ms) => {
+    // An explicit clock: the service floors it to seconds for `iat`, the marks count it in ms.
+    let now = 1_800_000_000_000 + ms;
+    const marks = new ReplayMarks(() => now);
+    // The latest iat accepted then (leeway into the future), so the proof stays acceptable the longest.
+    const iat = Math.floor(now / 1000) + leeway;
+    const proof = dpopProof(key, { htm: 'GET', htu, iat });
+    const accepted = (): boolean => {
+      try {
+        checkProof(proof, { method: 'GET', url: htu, algorithms: new Set(['ES256']), maxAge, leeway, now: Math.floor(now / 1000) });
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    expect(accepted()).toBe(true);
+    expect(marks.markOnce('proof', replayMarkLifetime(maxAge, leeway))).toBe(true);
+    // The last millisecond the proof is accepted: its mark must still stand.
+    now = (iat + maxAge + leeway + 1) * 1000 - 1;
+    expect(accepted()).toBe(true);
+    expect(marks.markOnce('proof', replayMarkLifetime(maxAge, leeway))).toBe(false);
+    // A millisecond later it is stale, and its mark may go.
+    now += 1;
+    expect(accepted()).toBe(false);
   });
 });

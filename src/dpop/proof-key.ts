@@ -1,4 +1,5 @@
 import { createPublicKey, hash, constants, verify, type JsonWebKey, type KeyObject } from 'node:crypto';
+import { rsaKeyProblem } from '../keys/key-loader.js';
 import type { DpopAlgorithm } from '../options/dpop-config.js';
 
 /** JWK members that only a private (or symmetric) key has (RFC 7517 §9.2, RFC 7518 §6.2.2, §6.3.2, §6.4.1). */
@@ -32,8 +33,11 @@ const SHAPES: Readonly<Record<DpopAlgorithm, AlgorithmShape>> = {
   EdDSA: { kty: 'OKP', curves: ['Ed25519', 'Ed448'], digest: null },
 };
 
-/** RSA proof keys shorter than this are refused, as for access-token keys (NIST SP 800-131A). */
-const MIN_RSA_BITS = 2048;
+/**
+ * RSA proof keys longer than this are refused: verifying costs about the square of the modulus length, and a proof
+ * is checked before anything proves who sent it (on refresh, without credentials).
+ */
+const MAX_RSA_BITS = 8192;
 
 /** A proof key, checked: the key object that verifies, and its RFC 7638 thumbprint (what `cnf.jkt` holds). */
 export interface ProofKey {
@@ -43,7 +47,8 @@ export interface ProofKey {
 
 /**
  * The public key of a proof's `jwk` header, fit for `alg`; a string saying why not otherwise (a private member, a
- * key type or curve that does not go with `alg`, a short RSA key, a JWK Node cannot read).
+ * key type or curve that does not go with `alg`, an RSA key too short or too long or with an unfit exponent, a JWK
+ * Node cannot read).
  */
 export function proofKeyOf(jwk: unknown, alg: DpopAlgorithm): ProofKey | string {
   if (typeof jwk !== 'object' || jwk === null || Array.isArray(jwk)) {
@@ -68,8 +73,16 @@ export function proofKeyOf(jwk: unknown, alg: DpopAlgorithm): ProofKey | string 
   } catch {
     return 'jwk header is not a valid public key';
   }
-  if (shape.kty === 'RSA' && (key.asymmetricKeyDetails?.modulusLength ?? 0) < MIN_RSA_BITS) {
-    return `jwk header is an RSA key shorter than ${MIN_RSA_BITS} bits`;
+  if (shape.kty === 'RSA') {
+    // The rule start-up holds access-token keys to (at least 2048 bits, an odd exponent from 65537 to 2^256): a huge
+    // exponent makes each verification many times dearer.
+    const problem = rsaKeyProblem(key);
+    if (problem) {
+      return `jwk header: ${problem.reason}`;
+    }
+    if ((key.asymmetricKeyDetails?.modulusLength ?? 0) > MAX_RSA_BITS) {
+      return `jwk header is an RSA key longer than ${MAX_RSA_BITS} bits`;
+    }
   }
   // RFC 7638 §3: the thumbprint is the SHA-256 of that same canonical JSON.
   return { key, thumbprint: hash('sha256', canonical, 'base64url') };

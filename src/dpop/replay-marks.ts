@@ -6,6 +6,17 @@
 const MAX_MARKS = 1_000_000;
 
 /**
+ * How long a proof's replay mark lasts, in ms: until the proof would be refused as stale anyway. `iat` is compared in
+ * whole seconds against a floored clock, so a proof marked early in a second is accepted up to a second beyond
+ * `maxAge + 2 × leeway` from then; the extra second keeps the mark alive until then, whatever the millisecond.
+ * @param maxAge seconds a proof is accepted after its `iat` (JWT_DPOP_PROOF_MAX_AGE)
+ * @param leeway seconds of clock difference allowed either way (JWT_CLOCK_TOLERANCE)
+ */
+export function replayMarkLifetime(maxAge: number, leeway: number): number {
+  return (maxAge + 2 * leeway + 1) * 1000;
+}
+
+/**
  * The DPoP replay cache of one process: `jti`s seen, each until its proof would be refused as stale anyway. Marks
  * are kept in insertion order, which is expiry order since every mark lives as long, so expired ones are swept from
  * the front.

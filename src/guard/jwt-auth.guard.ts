@@ -27,7 +27,7 @@ import { logRefusal } from './refusal-log.js';
 import { routePolicy, type RoutePolicy } from './route-policy.js';
 import { wwwAuthenticate, type ChallengeReason } from './www-authenticate.js';
 import { dpopChallenge } from './dpop-challenge.js';
-import { confirmBinding, type BindingRules } from './token-binding.js';
+import { confirmBinding, refuseUnproven, type BindingRules } from './token-binding.js';
 
 /**
  * The JSON body of a 401, 403 or 503: Nest's usual `statusCode`, `message` and `error`, plus the library's `code`
@@ -113,6 +113,9 @@ export class JwtAuthGuard extends AuthGuard(RS256_STRATEGY) {
         const request = transport.connectionRequest ? (transport.connectionRequest(carrier) ?? {}) : carrier;
         outcome =
           outcome instanceof Promise ? outcome.then((settled) => confirmBinding(settled, request, rules)) : confirmBinding(outcome, request, rules);
+      } else {
+        // No binding rule here, but a DPoP-bound token is still no bearer token (RFC 9449 §7.2).
+        outcome = outcome instanceof Promise ? outcome.then(refuseUnproven) : refuseUnproven(outcome);
       }
     } catch (error) {
       outcome = { error };

@@ -10,7 +10,7 @@ import { RevocationList } from '../sessions/revocation-list.js';
 import { checkTokenWithRecovery } from '../token/token-checks.js';
 import { TokenVerifier } from '../token/token-verifier.js';
 import { DpopService, type ResponseHeaderSetter } from '../dpop/dpop.service.js';
-import { confirmBinding, type BindingRules } from './token-binding.js';
+import { confirmBinding, refuseUnproven, type BindingRules } from './token-binding.js';
 
 /** The methods passport adds to a strategy for the duration of one `authenticate` call. */
 interface PassportActions {
@@ -132,7 +132,8 @@ export class Rs256Strategy extends PassportStrategy(Strategy, RS256_STRATEGY) {
     const outcome = dpopToken === undefined ? this.authenticateRequest(request) : this.authenticateToken(dpopToken);
     const { mtls } = this.config;
     if (!mtls && dpopMode === 'off') {
-      return outcome;
+      // No binding rule here, but a DPoP-bound token is still no bearer token (RFC 9449 §7.2).
+      return outcome instanceof Promise ? outcome.then(refuseUnproven) : refuseUnproven(outcome);
     }
     // Express hangs the response on the request (`res`), where a `DPoP-Nonce` can go; Fastify's request has none.
     const response = (request as { res?: { setHeader?: (name: string, value: string) => unknown } } | undefined)?.res;

@@ -6,8 +6,8 @@ import { RevocationList } from '../sessions/revocation-list.js';
 /**
  * A `@nestjs/terminus` health indicator for readiness probes: down when the module cannot verify tokens as it
  * should. It checks that verification keys are loaded; that each fetched JWK Set (the module's own, or a configured
- * trusted issuer's) was fetched successfully within its staleness bound (`jwksMaxStale`); and, with sessions in a
- * shared store, that the revocation list was confirmed within `revocationMaxStaleness` (the store is reachable).
+ * trusted issuer's) was fetched successfully within its staleness bound (`remote.maxStale`); and, with sessions in a
+ * shared store, that the revocation list was confirmed within `sessions.revocationMaxStaleness` (the store is reachable).
  * It reads state the module keeps anyway: no request leaves the process.
  *
  * Imported from `nestjs-rs256-auth/health`, so that only applications that use it load `@nestjs/terminus`.
@@ -37,7 +37,7 @@ export class Rs256AuthHealthIndicator {
       if (lastSuccess === undefined || keyStore.keys.verificationKeys.length === 0) {
         problems.push('a JWK Set has not been fetched yet');
       } else if (keyStore.keys.stale === true || now - lastSuccess > maxStaleMs) {
-        problems.push(`a JWK Set was last fetched ${Math.round((now - lastSuccess) / 1000)} s ago, past jwksMaxStale (${maxStaleMs / 1000} s)`);
+        problems.push(`a JWK Set was last fetched ${Math.round((now - lastSuccess) / 1000)} s ago, past remote.maxStale (${maxStaleMs / 1000} s)`);
       }
       if (lastSuccess !== undefined) oldestFetch = Math.min(oldestFetch ?? lastSuccess, lastSuccess);
     }

@@ -37,7 +37,7 @@ describe('issuerIdentifierProblem: which iss values may reach an issuerResolver'
     expect(issuerIdentifierProblem(iss, false)).toBe(problem);
   });
 
-  it('accepts http: on any host only where jwksAllowHttp says so', () => {
+  it('accepts http: on any host only where remote.allowHttp says so', () => {
     expect(issuerIdentifierProblem('http://id.internal/realms/a', true)).toBeUndefined();
     expect(issuerIdentifierProblem('http://id.internal/realms/../a', true)).toBe('has a dot segment');
   });

@@ -44,8 +44,8 @@ const RESOLVER_NO_LIFETIME_MS = 10 * 60_000;
  * - an `iss` that is not a plain issuer identifier (see issuerIdentifierProblem) never reaches the resolver;
  * - at most `newIssuersPerMinute` issuers not seen before are put to it (and their keys fetched) in any minute;
  * - its answers are remembered: a no for RESOLVER_NO_LIFETIME_MS (10 minutes), a resolver that threw or did not
- *   answer within the JWK Set timeout (`jwksTimeout`), or an issuer whose keys could not be fetched, until the JWK
- *   Set cooldown (`jwksCooldown`) has passed, all in a bounded list of their own (oldest first out); a yes first on
+ *   answer within the JWK Set timeout (`remote.timeout`), or an issuer whose keys could not be fetched, until the JWK
+ *   Set cooldown (`remote.cooldown`) has passed, all in a bounded list of their own (oldest first out); a yes first on
  *   probation;
  * - an issuer on probation joins the cache of active issuers only once one of its tokens has passed verification,
  *   signature included. Only then can it push an active issuer out (least recently used first), and only that
@@ -259,7 +259,7 @@ export class IssuerRegistry implements KeySource {
     let failed = false;
     try {
       // Every request naming this iss waits for the answer: a resolver that never settles must not hold them all.
-      const options = await withinTimeout(() => resolver!(iss), timeoutMs, `it did not answer within ${timeoutMs} ms (jwksTimeout)`);
+      const options = await withinTimeout(() => resolver!(iss), timeoutMs, `it did not answer within ${timeoutMs / 1000} s (remote.timeout)`);
       if (options !== undefined) {
         if (options.issuer !== iss) {
           throw new Error(`it answered for issuer ${quotedUrl(String(options.issuer).slice(0, 200))}`);
@@ -272,7 +272,7 @@ export class IssuerRegistry implements KeySource {
       // tenant for good over one failure (a database that was down a moment).
       failed = true;
       this.logger.warn(
-        `issuerResolver could not resolve an issuer (${redactedText(messageOf(error))}); its tokens are refused for ${Math.ceil(cooldownMs / 1000)} s (jwksCooldown), then it is asked again.`,
+        `issuerResolver could not resolve an issuer (${redactedText(messageOf(error))}); its tokens are refused for ${Math.ceil(cooldownMs / 1000)} s (remote.cooldown), then it is asked again.`,
       );
     }
     if (!context) {

@@ -15,8 +15,9 @@ export interface SigningCustody {
   readonly kid?: string;
   /**
    * A throwaway key of this process that jsonwebtoken signs with where it shapes a token (per-call options, a
-   * payload with its own `iat`, `exp`…): its signature is cut off and the token signed in custody. It signs nothing
-   * that leaves the process, and no verifier knows it.
+   * payload with its own `iat`, `exp`…): its signature is cut off and the token signed in custody. Its signature
+   * never leaves the process and no verifier knows it; the header and payload it shaped do leave, so the header is
+   * checked first (RS256 and the signing key's `kid`, see `signingInputOf`).
    */
   readonly standIn: KeyObject;
   /** The RS256 signature (RSASSA-PKCS1-v1_5 with SHA-256) of a token's signing input. */

@@ -5,7 +5,7 @@ import { RS256_AUTH_MODULE_OPTIONS } from '../rs256-auth.constants.js';
 import { redactedText } from './redacted-url.js';
 
 /**
- * The events a security team wants in its SIEM, delivered to the `onAuditEvent` option. Each carries its `type` and
+ * The events a security team wants in its SIEM, delivered to the `observability.onAuditEvent` option. Each carries its `type` and
  * the time it happened; identifiers are the library's own (session ids, subjects), never a token or key material,
  * and URLs are redacted as log lines are.
  */
@@ -42,7 +42,7 @@ interface EventEmitter {
 }
 
 /**
- * Sends audit events to the application's `onAuditEvent` subscriber and, when the application has set up
+ * Sends audit events to the application's `observability.onAuditEvent` subscriber and, when the application has set up
  * `@nestjs/event-emitter` (`EventEmitterModule.forRoot()`), as `rs256auth.<type>` events (`@OnEvent('rs256auth.*')`
  * with a wildcard emitter, or `@OnEvent('rs256auth.refresh_token_reused')`). Off the request path: the calls are made on
  * a later turn of the event loop, a promise they return is not awaited, and what they throw (or reject with) is
@@ -61,12 +61,12 @@ export class AuditTrail implements OnModuleInit {
     }
   };
 
-  /** @param options the module's options, of which only `onAuditEvent` is read here */
+  /** @param options the module's options, of which only `observability.onAuditEvent` is read here */
   constructor(
-    @Optional() @Inject(RS256_AUTH_MODULE_OPTIONS) options?: { onAuditEvent?: (event: Rs256AuthAuditEvent) => unknown },
+    @Optional() @Inject(RS256_AUTH_MODULE_OPTIONS) options?: { observability?: { onAuditEvent?: (event: Rs256AuthAuditEvent) => unknown } },
     @Optional() private readonly moduleRef?: ModuleRef,
   ) {
-    this.subscriber = options?.onAuditEvent;
+    this.subscriber = options?.observability?.onAuditEvent;
   }
 
   /** Finds the application's `EventEmitter2`, if `@nestjs/event-emitter` is installed and set up; loads nothing otherwise. */

@@ -22,7 +22,7 @@ describe('AuthMetrics: verification times reach the SDK histogram, every one, wi
   afterEach(() => meter.shutdown());
 
   it('hands every time recorded before a collection to it, more than its buffer holds, each under its outcome and cached flag', async () => {
-    const metrics = new AuthMetrics({ meterProvider: meter.provider });
+    const metrics = new AuthMetrics({ observability: { meterProvider: meter.provider } });
     for (let index = 0; index < 2_500; index++) {
       // A third refused; one in five a cache hit; the others began 5 ms ago, so their times are at least 0.005 s.
       const started = metrics.start();
@@ -44,7 +44,7 @@ describe('AuthMetrics: verification times reach the SDK histogram, every one, wi
   });
 
   it('sees a time recorded just before it collects, and never counts one twice', async () => {
-    const metrics = new AuthMetrics({ meterProvider: meter.provider });
+    const metrics = new AuthMetrics({ observability: { meterProvider: meter.provider } });
     metrics.verified('ws', metrics.start(), undefined);
     expect(sum(await meter.collect(), DURATION, { 'rs256auth.outcome': 'accepted' })).toBe(1);
 

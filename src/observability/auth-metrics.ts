@@ -67,7 +67,7 @@ const VERIFICATION_BUCKETS = [0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.000
 const PROPAGATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 /** Verification times held between two collections before they are recorded anyway (9 KiB with their attributes). */
 export const PENDING_CAPACITY = 1024;
-/** Seconds buckets for fetches from an issuer, bounded by `jwksTimeout`. */
+/** Seconds buckets for fetches from an issuer, bounded by `remote.timeout`. */
 const FETCH_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 /** Reads a current value for an observable instrument; `undefined` when there is nothing to report. */
@@ -76,7 +76,7 @@ export type Gauge = () => number | undefined;
 /**
  * The library's OpenTelemetry instruments (listed with their units in docs/observability.md). Through
  * `@opentelemetry/api` alone they are no-ops; they report once the application registers an SDK's meter provider
- * before the module is built, or passes one as the `meterProvider` option.
+ * before the module is built, or passes one as the `observability.meterProvider` option.
  *
  * Recording allocates nothing on the request path: every attribute set is built once, here, for each combination of
  * its closed values, and a verification picks one. No token, subject, key or issuer URL ever becomes an attribute.
@@ -115,9 +115,9 @@ export class AuthMetrics {
   private current = Number.NaN;
   private hitFor = Number.NaN;
 
-  /** @param options the module's options, of which only `meterProvider` is read here */
-  constructor(@Optional() @Inject(RS256_AUTH_MODULE_OPTIONS) options?: { meterProvider?: MeterProvider }) {
-    this.meter = (options?.meterProvider ?? metrics.getMeterProvider()).getMeter(METER_NAME);
+  /** @param options the module's options, of which only `observability.meterProvider` is read here */
+  constructor(@Optional() @Inject(RS256_AUTH_MODULE_OPTIONS) options?: { observability?: { meterProvider?: MeterProvider } }) {
+    this.meter = (options?.observability?.meterProvider ?? metrics.getMeterProvider()).getMeter(METER_NAME);
     const meter = this.meter;
     this.verificationDuration = meter.createHistogram('rs256auth.token.verification.duration', {
       description: 'Time to authenticate a request: token extraction, verification, revocation check, validate and claim requirements.',

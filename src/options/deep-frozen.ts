@@ -1,6 +1,6 @@
 /**
  * A frozen copy of plain data, all the way down: arrays and plain objects are copied and frozen; functions (the
- * application's own callbacks, such as `jwtFromRequest`) and anything else are kept as they are, since they are the
+ * application's own callbacks, such as `transport.extractor`) and anything else are kept as they are, since they are the
  * application's. Resolved configuration is shared by every provider, so none of them can change it under another;
  * copying leaves the arrays and objects the application passed as options its own to change.
  */

@@ -3,7 +3,7 @@ import type { ConfigService } from '@nestjs/config';
 import { Rs256AuthError } from '../errors/rs256-auth.error.js';
 import type { Rs256AuthModuleOptions } from './rs256-auth-options.interface.js';
 import { invalid } from './parse.js';
-import { KNOWN_ENV, SECRET_ENV, SETTINGS } from './settings.js';
+import { KNOWN_ENV, RENAMED_ENV, SECRET_ENV, SETTINGS } from './settings.js';
 import { ENV_PREFIX, findUnknownEnv, pathVariableFor } from './unknown-env.js';
 
 /** Option names that would turn RS256 into a shared-secret scheme; none of them has a meaning here. */
@@ -26,6 +26,21 @@ export function refuseSecrets(options: Rs256AuthModuleOptions, config?: ConfigSe
       'RS256_SECRET_REFUSED',
       `${SECRET_ENV} is set, but this module never uses a shared secret; remove it and set ${KEY_PATHS} instead.`,
     );
+  }
+}
+
+/**
+ * A variable of the millisecond era (`JWT_REDIS_TIMEOUT_MS`) stops start-up naming its successor in seconds, with the
+ * value converted when it is a number: ignored, it would silently leave the setting at its default.
+ */
+export function refuseRenamedEnv(config?: ConfigService): void {
+  for (const [old, key] of Object.entries(RENAMED_ENV)) {
+    const value: unknown = config?.get(old);
+    if (value === undefined || value === '') continue;
+    const next = SETTINGS[key].env;
+    const milliseconds = Number(value);
+    const example = Number.isFinite(milliseconds) && milliseconds > 0 ? `${next}=${milliseconds / 1000}` : `${next}=0.5 for 500 ms`;
+    throw new Rs256AuthError('RS256_CONFIG_INVALID', `${old} is no longer read: set ${next} instead, in seconds (${example}), and remove ${old}.`);
   }
 }
 

@@ -9,9 +9,9 @@ function environment(env: Record<string, string>): ConfigService {
 
 describe('SettingsReader', () => {
   it('reads an option before its variable, and names the setting where its value came from', () => {
-    const reader = new SettingsReader({ clockTolerance: 7 }, environment({ JWT_CLOCK_TOLERANCE: '9', JWT_REALM: 'orders' }));
+    const reader = new SettingsReader({ tokens: { clockTolerance: 7 } }, environment({ JWT_CLOCK_TOLERANCE: '9', JWT_REALM: 'orders' }));
     expect(reader.read('clockTolerance')).toBe(7);
-    expect(reader.label('clockTolerance')).toBe('clockTolerance option');
+    expect(reader.label('clockTolerance')).toBe('tokens.clockTolerance option');
     expect(reader.read('realm')).toBe('orders');
     expect(reader.label('realm')).toBe('JWT_REALM');
   });
@@ -25,12 +25,25 @@ describe('SettingsReader', () => {
   });
 
   it('follows a dotted option path; an object where a switch is read turns it on', () => {
-    const reader = new SettingsReader({ jwks: { path: '/keys.json' } }, environment({ JWT_JWKS_MAX_AGE: '60' }));
+    const reader = new SettingsReader({ publishing: { jwks: { path: '/keys.json' } } }, environment({ JWT_JWKS_MAX_AGE: '60' }));
     expect(reader.read('jwksEnabled')).toBe(true);
     expect(reader.read('jwksPath')).toBe('/keys.json');
-    expect(reader.label('jwksPath')).toBe('jwks.path option');
+    expect(reader.label('jwksPath')).toBe('publishing.jwks.path option');
     expect(reader.read('jwksMaxAge')).toBe(60);
-    expect(new SettingsReader({ jwks: false }).read('jwksEnabled')).toBe(false);
+    expect(new SettingsReader({ publishing: { jwks: false } }).read('jwksEnabled')).toBe(false);
+    const sessions = new SettingsReader({ sessions: { store: 'redis', redis: { timeout: 0.5 } } });
+    expect(sessions.read('sessions')).toBe(true);
+    expect(sessions.read('sessionStore')).toBe('redis');
+    expect(sessions.read('redisTimeout')).toBe(0.5);
+    expect(sessions.label('redisTimeout')).toBe('sessions.redis.timeout option');
+  });
+
+  it('reads durations in seconds, decimals included, and refuses anything else naming the variable', () => {
+    expect(new SettingsReader({}, environment({ JWT_JWKS_TIMEOUT: '0.25' })).read('jwksTimeout')).toBe(0.25);
+    expect(new SettingsReader({}, environment({})).read('revocationMaxStaleness')).toBe(10);
+    expect(() => new SettingsReader({}, environment({ JWT_REDIS_TIMEOUT: '500ms' })).read('redisTimeout')).toThrow(
+      'JWT_REDIS_TIMEOUT is "500ms"; expected a number of seconds of at least 0.001 (decimals allowed: 0.5).',
+    );
   });
 
   it("refuses a value its row's parser refuses, naming the setting", () => {

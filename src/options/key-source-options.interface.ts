@@ -5,10 +5,10 @@
  * (and, through the environment, a start-up error naming both settings).
  */
 export type KeySourceOptions =
-  | (LocalKeyOptions & Unset<JwksUriSource & IssuerUrlSource & TrustedIssuersSource & RemoteFetchOptions>)
-  | (JwksUriSource & RemoteFetchOptions & Unset<LocalKeyOptions & IssuerUrlSource & TrustedIssuersSource>)
-  | (IssuerUrlSource & RemoteFetchOptions & Unset<LocalKeyOptions & JwksUriSource & TrustedIssuersSource>)
-  | (TrustedIssuersSource & RemoteFetchOptions & Unset<LocalKeyOptions & JwksUriSource & IssuerUrlSource>);
+  | (LocalKeyOptions & Unset<JwksUriSource & IssuerUrlSource & TrustedIssuersSource & RemoteModuleOptions>)
+  | (JwksUriSource & RemoteModuleOptions & Unset<LocalKeyOptions & IssuerUrlSource & TrustedIssuersSource>)
+  | (IssuerUrlSource & RemoteModuleOptions & Unset<LocalKeyOptions & JwksUriSource & TrustedIssuersSource>)
+  | (TrustedIssuersSource & RemoteModuleOptions & Unset<LocalKeyOptions & JwksUriSource & IssuerUrlSource>);
 
 /** The options of another choice, named so that they cannot be given. */
 type Unset<T> = { [K in keyof T]?: never };
@@ -64,7 +64,7 @@ export interface LocalKeyOptions {
 export interface JwksUriSource {
   /**
    * Resource-server mode: verify with the keys of an issuer's JWK Set instead of local key files. Only `https:`
-   * unless the host is loopback or `jwksAllowHttp` is set. Excludes local keys: such a service signs nothing.
+   * unless the host is loopback or `remote.allowHttp` is set. Excludes local keys: such a service signs nothing.
    * @env JWT_JWKS_URI
    * @default none (local keys)
    * @example 'https://id.example.com/.well-known/jwks.json'
@@ -79,7 +79,7 @@ export interface IssuerUrlSource {
    * `<issuer>/.well-known/openid-configuration` (OpenID Connect Discovery), else from RFC 8414's
    * `/.well-known/oauth-authorization-server`; the document's `issuer` must equal this value exactly, and its
    * `jwks_uri` is then used as `jwksUri` would be. Tokens must carry this `iss`. An issuer that is down at start-up
-   * does not stop the service: it is asked again (at most once per `jwksCooldown`) until it answers. Excludes
+   * does not stop the service: it is asked again (at most once per `remote.cooldown`) until it answers. Excludes
    * `jwksUri`, local keys and `trustedIssuers`.
    * @env JWT_ISSUER_URL
    * @default none
@@ -113,8 +113,8 @@ export interface TrustedIssuersSource {
    * options (the same checks apply as to configured ones), or `undefined` to refuse it. Answers, yes or no, are
    * remembered for up to `issuerCacheSize` issuers, so the resolver runs once per issuer, not once per token: a yes
    * while its issuer stays among the active ones (least recently used first out), a no for 10 minutes (oldest first
-   * out). A resolver that throws, or has not answered within `jwksTimeout`, refuses that issuer's tokens (401) until
-   * `jwksCooldown` has passed; it is then asked again. The `iss` is read before any signature is checked, so it is
+   * out). A resolver that throws, or has not answered within `remote.timeout`, refuses that issuer's tokens (401) until
+   * `remote.cooldown` has passed; it is then asked again. The `iss` is read before any signature is checked, so it is
    * bounded first: only an
    * absolute `https:` URL (`http:` on loopback) of at most 256 characters without userinfo, query, fragment or dot
    * segments reaches the resolver, at most `newIssuersPerMinute` new ones a minute; an accepted issuer joins the
@@ -145,14 +145,20 @@ export interface TrustedIssuersSource {
   newIssuersPerMinute?: number;
 }
 
-/** How fetched JWK Sets (and issuer metadata) are fetched and kept; durations in seconds but for `jwksTimeout`. */
+/** Fetching keys from identity providers, where keys are fetched. */
+export interface RemoteModuleOptions {
+  /** How JWK Sets (and issuer metadata) are fetched and kept. */
+  remote?: RemoteFetchOptions;
+}
+
+/** How fetched JWK Sets (and issuer metadata) are fetched and kept; durations in seconds. */
 export interface RemoteFetchOptions {
   /**
    * Seconds after which the fetched JWK Set is refreshed in the background; cached keys keep serving meanwhile.
    * @env JWT_JWKS_CACHE_MAX_AGE
    * @default 600
    */
-  jwksCacheMaxAge?: number;
+  cacheMaxAge?: number;
 
   /**
    * Seconds between two fetches of the JWK Set: an unknown `kid` triggers a fetch only past this window, so a
@@ -160,14 +166,14 @@ export interface RemoteFetchOptions {
    * @env JWT_JWKS_COOLDOWN
    * @default 30
    */
-  jwksCooldown?: number;
+  cooldown?: number;
 
   /**
-   * Milliseconds a JWK Set fetch may take before it is given up.
-   * @env JWT_JWKS_TIMEOUT_MS
-   * @default 5000
+   * Seconds a JWK Set fetch may take before it is given up (decimals allowed: `0.5`).
+   * @env JWT_JWKS_TIMEOUT
+   * @default 5
    */
-  jwksTimeout?: number;
+  timeout?: number;
 
   /**
    * Largest JWK Set response read, in bytes (at least 1024). The download is cut off past it and the fetch fails,
@@ -175,7 +181,7 @@ export interface RemoteFetchOptions {
    * @env JWT_JWKS_MAX_BYTES
    * @default 1048576 (1 MiB)
    */
-  jwksMaxBytes?: number;
+  maxBytes?: number;
 
   /**
    * Most entries read from one JWK Set (at least 1); later entries are ignored, and the fetch's warning says how
@@ -183,24 +189,24 @@ export interface RemoteFetchOptions {
    * @env JWT_JWKS_MAX_KEYS
    * @default 100
    */
-  jwksMaxKeys?: number;
+  maxKeys?: number;
 
   /**
    * Allow an `http:` `jwksUri` on a host that is not loopback (never do this across a network you do not own).
    * @env JWT_JWKS_ALLOW_HTTP
    * @default false
    */
-  jwksAllowHttp?: boolean;
+  allowHttp?: boolean;
 
   /**
    * Seconds a fetched JWK Set may keep verifying after its last successful fetch while its refreshes fail. Past
    * it, tokens are refused (`RS256_TOKEN_KEYS_STALE`, "verification keys are stale") and one error is logged, until
    * a fetch succeeds again; a key the identity provider has withdrawn meanwhile stops being trusted. At least
-   * `jwksCacheMaxAge`.
+   * `cacheMaxAge`.
    * @env JWT_JWKS_MAX_STALE
    * @default 86400 (one day)
    */
-  jwksMaxStale?: number;
+  maxStale?: number;
 }
 
 /**

@@ -90,6 +90,20 @@ export function integer({ min }: { min: number }): Parser<number> {
   };
 }
 
+/**
+ * A duration in seconds, decimals allowed where less than a second matters (`0.5`), as a number or as written in a
+ * variable; at least `min`.
+ */
+export function seconds({ min }: { min: number }): Parser<number> {
+  return (value, setting) => {
+    const number = typeof value === 'string' && /^\s*\d+(\.\d+)?\s*$/.test(value) ? Number(value) : value;
+    if (typeof number !== 'number' || !Number.isFinite(number) || number < min) {
+      throw invalid(setting, value, `a number of seconds of at least ${min} (decimals allowed: 0.5)`);
+    }
+    return number;
+  };
+}
+
 /** A lifetime in seconds: seconds as a number or digits, or digits with one unit of s, m, h, d or w. */
 export const lifetime: Parser<number> = (value, setting) => {
   if (typeof value === 'number' && Number.isInteger(value) && value > 0) {

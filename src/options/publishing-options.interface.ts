@@ -1,3 +1,8 @@
+/** What this application publishes. */
+export interface PublishingModuleOptions {
+  publishing?: PublishingOptions;
+}
+
 /** What this application publishes: its JWK Set, discovery metadata, RFC 9728 metadata. */
 export interface PublishingOptions {
   /**

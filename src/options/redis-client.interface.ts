@@ -9,5 +9,5 @@ export interface RedisClientLike {
   defineCommand(name: string, definition: { lua: string; numberOfKeys?: number }): void;
 }
 
-/** Returns the client the session store sends its commands through; see the `redisClient` option. */
+/** Returns the client the session store sends its commands through; see the `sessions.redis.client` option. */
 export type RedisClientFactory = () => RedisClientLike | Promise<RedisClientLike>;

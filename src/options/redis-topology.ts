@@ -56,7 +56,7 @@ export function redisTopology(settings: RedisTopologySettings): RedisTopology {
   if (given.length !== 1) {
     throw new Rs256AuthError(
       'RS256_CONFIG_INVALID',
-      `the Redis session store needs exactly one of ${url.setting}, ${sentinels.setting} with ${master.setting}, ${cluster.setting}, or the redisClient option; ` +
+      `the Redis session store needs exactly one of ${url.setting}, ${sentinels.setting} with ${master.setting}, ${cluster.setting}, or the sessions.redis.client option; ` +
         (given.length === 0 ? 'none is set.' : `${given.join(' and ')} are set.`),
     );
   }

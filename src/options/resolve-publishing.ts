@@ -13,7 +13,7 @@ const JWKS_ENDPOINT_SETTINGS = ['jwksPath', 'jwksMaxAge'] as const satisfies rea
 /** RFC 9728 §3.1: the well-known segment goes between the host and the path of the resource identifier. */
 const RESOURCE_METADATA_SEGMENT = '/.well-known/oauth-protected-resource';
 
-const TURN_JWKS_ON = `${SETTINGS.jwksEnabled.env}=true, or the jwks option`;
+const TURN_JWKS_ON = `${SETTINGS.jwksEnabled.env}=true, or the ${SETTINGS.jwksEnabled.option} option`;
 
 /** The JWK Set endpoint, and the discovery metadata that names it. */
 export function resolvePublishing(

@@ -33,7 +33,7 @@ export function remoteBounds(reader: SettingsReader): Omit<RemoteKeySettings, 'u
     cacheMaxAgeMs: cacheMaxAge * 1000,
     maxStaleMs: maxStale * 1000,
     cooldownMs: reader.read('jwksCooldown') * 1000,
-    timeoutMs: reader.read('jwksTimeout'),
+    timeoutMs: Math.round(reader.read('jwksTimeout') * 1000),
     maxBytes: reader.read('jwksMaxBytes'),
     maxKeys: reader.read('jwksMaxKeys'),
     allowHttp: reader.read('jwksAllowHttp'),

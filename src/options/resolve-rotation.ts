@@ -37,7 +37,7 @@ export function resolveKeyRotation(reader: SettingsReader, resolved: Resolved): 
   }
   if (!resolved.jwks) {
     throw refuse(
-      `${setting} is set, but the JWK Set endpoint is off: verifiers learn rotated keys from it; turn it on (${SETTINGS.jwksEnabled.env}=true, or the jwks option).`,
+      `${setting} is set, but the JWK Set endpoint is off: verifiers learn rotated keys from it; turn it on (${SETTINGS.jwksEnabled.env}=true, or the ${SETTINGS.jwksEnabled.option} option).`,
     );
   }
   const times = rotationTimes(interval, resolved.jwks.maxAge, resolved.expiresIn, resolved.clockTolerance);

@@ -16,13 +16,13 @@ export function resolveSessions(reader: SettingsReader, redisClient: unknown): S
     sentinels: { value: reader.read('redisSentinels'), setting: reader.label('redisSentinels') },
     master: { value: reader.read('redisSentinelMaster'), setting: reader.label('redisSentinelMaster') },
     cluster: { value: reader.read('redisClusterNodes'), setting: reader.label('redisClusterNodes') },
-    client: { value: redisClient, setting: 'redisClient option' },
+    client: { value: redisClient, setting: 'sessions.redis.client option' },
   };
   const named = redisTopologyGiven(redis);
   if (store === 'redis' && named.length === 0) {
     throw new Rs256AuthError(
       'RS256_CONFIG_INVALID',
-      `${storeSetting} is "redis" but ${redis.url.setting} is not set; expected a URL such as redis://127.0.0.1:6379 (or ${redis.sentinels.setting} with ${redis.master.setting}, ${redis.cluster.setting}, or the redisClient option).`,
+      `${storeSetting} is "redis" but ${redis.url.setting} is not set; expected a URL such as redis://127.0.0.1:6379 (or ${redis.sentinels.setting} with ${redis.master.setting}, ${redis.cluster.setting}, or the sessions.redis.client option).`,
     );
   }
   if (named.length > 0 && store !== 'redis') {
@@ -36,12 +36,12 @@ export function resolveSessions(reader: SettingsReader, redisClient: unknown): S
     store: store === 'redis' ? 'redis' : 'memory',
     redis:
       store === 'redis'
-        ? { topology: redisTopology(redis), timeoutMs: reader.read('redisTimeout'), keyPrefix: reader.read('redisKeyPrefix') }
+        ? { topology: redisTopology(redis), timeoutMs: Math.round(reader.read('redisTimeout') * 1000), keyPrefix: reader.read('redisKeyPrefix') }
         : undefined,
     refreshExpiresIn: reader.read('refreshExpiresIn'),
     maxLifetime: reader.read('sessionMaxLifetime'),
     reuseGrace: reader.read('refreshReuseGrace'),
-    maxStalenessMs: reader.read('revocationMaxStaleness'),
+    maxStalenessMs: Math.round(reader.read('revocationMaxStaleness') * 1000),
     failOpen: reader.read('revocationFailOpen'),
   };
 }

@@ -36,12 +36,17 @@ describe('the resolved configuration is frozen plain data', () => {
   it.each<[string, () => Rs256AuthModuleOptions, string[]]>([
     [
       'local keys that sign, with sessions',
-      () => ({ privateKeyPath: keys.privatePath, publicKeyPath: keys.publicPath, issuer: 'https://issuer.test', audience: ['api'], sessions: true }),
+      () => ({
+        privateKeyPath: keys.privatePath,
+        publicKeyPath: keys.publicPath,
+        sessions: true,
+        tokens: { issuer: 'https://issuer.test', audience: ['api'] },
+      }),
       ['config.jwtFromRequest'],
     ],
     [
       'one issuer found by discovery',
-      () => ({ issuerUrl: 'https://issuer.test', audience: 'api', jwtFromRequest: () => null }),
+      () => ({ issuerUrl: 'https://issuer.test', transport: { extractor: () => null }, tokens: { audience: 'api' } }),
       ['config.jwtFromRequest'],
     ],
     [
@@ -52,7 +57,7 @@ describe('the resolved configuration is frozen plain data', () => {
           { issuer: 'https://b.test', publicKeyPath: keys.publicPath },
         ],
         issuerResolver: () => undefined,
-        audience: 'api',
+        tokens: { audience: 'api' },
       }),
       ['config.jwtFromRequest', 'config.trustedIssuers.resolver'],
     ],
@@ -69,7 +74,7 @@ describe('the resolved configuration is frozen plain data', () => {
 it("freezes a copy: the arrays the application passed as options stay the application's to change", async () => {
   const audience = ['api'];
   const trusted = { issuer: 'https://a.test', jwksUri: 'https://a.test/jwks', audience: ['a-api'] };
-  const config = await resolveRs256AuthConfig({ trustedIssuers: [trusted], audience });
+  const config = await resolveRs256AuthConfig({ trustedIssuers: [trusted], tokens: { audience } });
   expect(Object.isFrozen(audience)).toBe(false);
   expect(Object.isFrozen(trusted.audience)).toBe(false);
   expect(config.trustedIssuers?.list[0].audience).toEqual(['a-api']);

@@ -4,7 +4,8 @@ import type { Rs256AuthModuleOptions, TokenExtractor } from './rs256-auth-option
 import { KeySet } from '../keys/key-set.js';
 import { quotedUrl } from '../observability/redacted-url.js';
 import { firstOf, fromAuthHeader, fromCookie, HTTP_TOKEN } from '../transports/token-extractors.js';
-import { checkEnvNames, refuseSecrets } from './env-names.js';
+import { checkEnvNames, refuseRenamedEnv, refuseSecrets } from './env-names.js';
+import { refuseMovedOptions } from './moved-options.js';
 import { SettingsReader } from './from-env.js';
 import { BOOLEAN_WORDS, invalid } from './parse.js';
 import { openCustody } from '../custody/open-custody.js';
@@ -69,6 +70,8 @@ async function resolveWithKeys(
   opened: { custody?: SigningCustody },
 ): Promise<ResolvedRs256Auth> {
   refuseSecrets(options, config);
+  refuseMovedOptions(options);
+  refuseRenamedEnv(config);
   if (config) {
     checkEnvNames(options.ignoreEnv);
   }
@@ -83,7 +86,7 @@ async function resolveWithKeys(
   refuseIssuerCacheSize(reader, trustedIssuers);
   const issuer = resolveIssuer(reader);
   const tokenProfile = resolveTokenProfile(reader, issuer, audience);
-  const transport = resolveTransport(reader, options.jwtFromRequest);
+  const transport = resolveTransport(reader, options.transport?.extractor);
   const custody = await resolveCustody(reader, options.signer);
   opened.custody = custody && (await openCustody(custody));
   // A resource server starts with no key; its RemoteKeySource fills the set from the issuer. With several issuers each
@@ -93,7 +96,9 @@ async function resolveWithKeys(
   const expiresIn = reader.read('expiresIn');
   const clockTolerance = reader.read('clockTolerance');
   const publishing = resolvePublishing(reader, issuer, remoteJwks !== undefined || trustedIssuers !== undefined);
-  const sessions = reader.read('sessions') ? resolveSessions(reader, options.redisClient) : undefined;
+  const sessions = reader.read('sessions')
+    ? resolveSessions(reader, typeof options.sessions === 'object' ? options.sessions.redis?.client : undefined)
+    : undefined;
   const resolved: Rs256AuthConfig = {
     remoteJwks,
     trustedIssuers,
@@ -180,7 +185,7 @@ function resolveTokenProfile(reader: SettingsReader, issuer: string | undefined,
   if (profile === 'rfc9068' && (issuer === undefined || audience === undefined || audience.length === 0)) {
     throw new Rs256AuthError(
       'RS256_CONFIG_INVALID',
-      `${setting} is "rfc9068", which puts iss and aud into every token (RFC 9068 §2.2); set ${SETTINGS.issuer.env} and ${SETTINGS.audience.env} (issuer and audience options) too.`,
+      `${setting} is "rfc9068", which puts iss and aud into every token (RFC 9068 §2.2); set ${SETTINGS.issuer.env} and ${SETTINGS.audience.env} (tokens.issuer and tokens.audience options) too.`,
     );
   }
   return profile as TokenProfile;
@@ -217,7 +222,7 @@ function resolveTransport(
   if (cookieName !== undefined && custom) {
     throw new Rs256AuthError(
       'RS256_CONFIG_INVALID',
-      `${reader.label('cookieName')} is set together with the jwtFromRequest option, which replaces the built-in extractors; ` +
+      `${reader.label('cookieName')} is set together with the transport.extractor option, which replaces the built-in extractors; ` +
         'unset it, or add fromCookie(name) to your extractor.',
     );
   }
@@ -259,7 +264,7 @@ function resolveAudienceCheck(
   const optOut = reader.read('acceptAnyAudience');
   const optOutSetting = reader.label('acceptAnyAudience');
   const audienceSetting = reader.label('audience');
-  const optOutName = `${SETTINGS.acceptAnyAudience.env}=true (acceptAnyAudience option)`;
+  const optOutName = `${SETTINGS.acceptAnyAudience.env}=true (${SETTINGS.acceptAnyAudience.option} option)`;
   if (remoteJwks === undefined && trustedIssuers === undefined) {
     if (optOut) {
       throw new Rs256AuthError(
@@ -278,7 +283,7 @@ function resolveAudienceCheck(
   if (optOut) {
     return true;
   }
-  const fix = `set ${SETTINGS.audience.env} (audience option) to the identifier of this API, or set ${optOutName} to accept tokens whatever their audience.`;
+  const fix = `set ${SETTINGS.audience.env} (${SETTINGS.audience.option} option) to the identifier of this API, or set ${optOutName} to accept tokens whatever their audience.`;
   if (remoteJwks !== undefined && audience === undefined) {
     const source = reader.label(remoteJwks.uri ? 'jwksUri' : 'issuerUrl');
     throw new Rs256AuthError(

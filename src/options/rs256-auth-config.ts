@@ -165,7 +165,7 @@ export interface TrustedIssuers {
   readonly cacheSize: number;
   /** Most issuers not yet known that are put to the resolver (and whose keys are fetched) in one minute. */
   readonly newPerMinute: number;
-  /** `jwksAllowHttp`: an `iss` put to the resolver may be an `http:` URL on a host that is not loopback. */
+  /** `remote.allowHttp`: an `iss` put to the resolver may be an `http:` URL on a host that is not loopback. */
   readonly allowHttp: boolean;
   /**
    * The JWK Set cooldown and timeout every resolved issuer gets, which bound the resolver's own answers too: a
@@ -194,6 +194,6 @@ export interface ClaimPaths {
 
 export const DEFAULT_CLAIM_PATHS: ClaimPaths = { roles: [['roles']], scopes: [['scope'], ['scp']] };
 
-/** Profiles of issued tokens; see the `tokenProfile` option. */
+/** Profiles of issued tokens; see the `tokens.profile` option. */
 export const TOKEN_PROFILES = ['jwt', 'rfc9068'] as const;
 export type TokenProfile = (typeof TOKEN_PROFILES)[number];

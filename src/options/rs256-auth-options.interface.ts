@@ -6,16 +6,16 @@ import type { KeyRotationOptions } from './key-rotation-options.interface.js';
 import type { DpopModuleOptions } from './dpop-options.interface.js';
 import type { KeySourceOptions } from './key-source-options.interface.js';
 import type { CertificateBindingOptions } from './mtls-options.interface.js';
-import type { PublishingOptions } from './publishing-options.interface.js';
-import type { SessionOptions } from './session-options.interface.js';
-import type { TokenOptions } from './token-options.interface.js';
-import type { TransportOptions } from './transport-options.interface.js';
+import type { PublishingModuleOptions } from './publishing-options.interface.js';
+import type { SessionModuleOptions } from './session-options.interface.js';
+import type { TokenModuleOptions, VerificationModuleOptions } from './token-options.interface.js';
+import type { TransportModuleOptions } from './transport-options.interface.js';
 
 export type { TokenExtractor };
-export type { IssuerResolver, KeySourceOptions, TrustedIssuerOptions } from './key-source-options.interface.js';
+export type { IssuerResolver, KeySourceOptions, RemoteFetchOptions, TrustedIssuerOptions } from './key-source-options.interface.js';
 export type { JwksOptions, PublishingOptions, ResourceMetadataOptions } from './publishing-options.interface.js';
-export type { SessionOptions } from './session-options.interface.js';
-export type { TokenOptions } from './token-options.interface.js';
+export type { RedisOptions, SessionOptions } from './session-options.interface.js';
+export type { TokenOptions, VerificationOptions } from './token-options.interface.js';
 export type { TransportOptions } from './transport-options.interface.js';
 
 /**
@@ -25,14 +25,15 @@ export type { TransportOptions } from './transport-options.interface.js';
  */
 export type Rs256AuthModuleOptions = KeySourceOptions &
   CustodyOptions &
-  TokenOptions &
-  TransportOptions &
+  TokenModuleOptions &
+  TransportModuleOptions &
+  VerificationModuleOptions &
   CertificateBindingOptions &
   KeyReloadOptions &
   KeyRotationOptions &
-  PublishingOptions &
-  SessionOptions &
-  ObservabilityOptions &
+  PublishingModuleOptions &
+  SessionModuleOptions &
+  ObservabilityModuleOptions &
   EnvironmentOptions &
   DpopModuleOptions;
 
@@ -58,7 +59,11 @@ export interface KeyReloadOptions {
   watchKeyFiles?: boolean;
 }
 
-/** How the environment is read. */
+/** Where metrics and audit events go (see docs/observability.md). */
+export interface ObservabilityModuleOptions {
+  observability?: ObservabilityOptions;
+}
+
 /** Where metrics and audit events go (see docs/observability.md). */
 export interface ObservabilityOptions {
   /**
@@ -76,11 +81,12 @@ export interface ObservabilityOptions {
    * @env none: a function, given in code only
    * @default none
    * @example
-   * Rs256AuthModule.forRoot({ onAuditEvent: (event) => siem.send(event) })
+   * Rs256AuthModule.forRoot({ observability: { onAuditEvent: (event) => siem.send(event) } })
    */
   onAuditEvent?: (event: Rs256AuthAuditEvent) => void | Promise<void>;
 }
 
+/** How the environment is read. */
 export interface EnvironmentOptions {
   /**
    * The application's own `JWT_*` variables. At start-up every `JWT_*` name in `process.env` (where `ConfigModule`

@@ -1,89 +1,34 @@
 import type { RedisClientFactory } from './redis-client.interface.js';
 
-/** Refresh tokens, revocation, and where their state is kept. */
-export interface SessionOptions {
+/** Sessions on or off, or on with these settings. */
+export interface SessionModuleOptions {
   /**
    * Sessions: `SessionService` issues refresh tokens with access tokens (each access token then carries `sid` and
-   * `jti`), and every guarded request is checked against the revocations (by `jti`, by `sid`, by `sub`).
+   * `jti`), and every guarded request is checked against the revocations (by `jti`, by `sid`, by `sub`). `true` uses
+   * the defaults below; an object turns sessions on with its settings.
    * @env JWT_SESSIONS_ENABLED
    * @default false
    */
-  sessions?: boolean;
+  sessions?: boolean | SessionOptions;
+}
 
+/** Refresh tokens, revocation, and where their state is kept. Durations in seconds, or lifetimes (`'14d'`). */
+export interface SessionOptions {
   /**
    * Where refresh tokens and revocations are kept: `'memory'` (one process) or `'redis'` (several instances share
-   * them; needs the `ioredis` package and one Redis: `redisUrl`, `redisSentinels`, `redisClusterNodes` or
-   * `redisClient`).
+   * them; needs the `ioredis` package and one Redis under `redis`: `url`, `sentinels`, `clusterNodes` or `client`).
    * @env JWT_SESSION_STORE
    * @default 'memory'
    */
-  sessionStore?: 'memory' | 'redis';
+  store?: 'memory' | 'redis';
 
-  /**
-   * The Redis server of the `'redis'` session store. Never logged (it may hold a password).
-   * @env JWT_REDIS_URL
-   * @default none (required with sessionStore 'redis')
-   * @example 'redis://127.0.0.1:6379/0'
-   */
-  redisUrl?: string;
-
-  /**
-   * Redis Sentinel instead of `redisUrl`: the sentinels, as `host:port` items (or `redis://` / `rediss://` URLs of
-   * one sentinel each, for the sentinels' own password and TLS). Needs `redisSentinelMaster`.
-   * @env JWT_REDIS_SENTINELS (comma-separated)
-   * @default none
-   * @example ['10.0.0.1:26379', '10.0.0.2:26379', '10.0.0.3:26379']
-   */
-  redisSentinels?: string[];
-
-  /**
-   * The master name the sentinels watch, or a URL naming it as the host, for the primary's password, TLS and
-   * database (`rediss://:password@mymaster/0`).
-   * @env JWT_REDIS_SENTINEL_MASTER
-   * @default none (required with redisSentinels)
-   * @example 'mymaster'
-   */
-  redisSentinelMaster?: string;
-
-  /**
-   * Redis Cluster instead of `redisUrl`: seed nodes as `host:port` items (or `redis://` / `rediss://` URLs of one
-   * node each, for password and TLS, the same for every node). Every key of the store carries one hash tag (the key
-   * prefix), so the store lives in one slot.
-   * @env JWT_REDIS_CLUSTER_NODES (comma-separated)
-   * @default none
-   * @example ['10.0.0.1:6379', '10.0.0.2:6379', '10.0.0.3:6379']
-   */
-  redisClusterNodes?: string[];
-
-  /**
-   * Any other Redis shape (TLS client certificates, a managed service's endpoint): a function returning an ioredis
-   * `Redis` or `Cluster`, instead of `redisUrl`, `redisSentinels` or `redisClusterNodes`. The store sends its
-   * commands through it and subscribes on a `duplicate()` of it; it never closes the client it was given (it
-   * closes only the duplicate). Option only.
-   * @default none
-   * @example () => new Redis({ host: 'redis.internal', port: 6380, tls: { cert, key, ca } })
-   */
-  redisClient?: RedisClientFactory;
-
-  /**
-   * Milliseconds a Redis connection attempt or command may take before it is given up: refreshing and revoking
-   * then fail with `RS256_SESSION_STORE_UNAVAILABLE` instead of waiting.
-   * @env JWT_REDIS_TIMEOUT_MS
-   * @default 1000
-   */
-  redisTimeout?: number;
-
-  /**
-   * Prefix of every Redis key and channel the session store uses, so several applications can share a server.
-   * @env JWT_REDIS_KEY_PREFIX
-   * @default 'rs256-auth:'
-   */
-  redisKeyPrefix?: string;
+  /** The Redis server of the `'redis'` store, and how it is used. */
+  redis?: RedisOptions;
 
   /**
    * Lifetime of refresh tokens: seconds as a number, or a string such as `'12h'`, `'14d'`. Counted from each
    * refresh, so it is the sessions' idle timeout: a session used at least this often lives on until it is revoked or
-   * reaches `sessionMaxLifetime`.
+   * reaches `maxLifetime`.
    * @env JWT_REFRESH_EXPIRES_IN
    * @default '14d'
    */
@@ -96,7 +41,7 @@ export interface SessionOptions {
    * @env JWT_SESSION_MAX_LIFETIME
    * @default '30d'
    */
-  sessionMaxLifetime?: string | number;
+  maxLifetime?: string | number;
 
   /**
    * Seconds during which presenting the refresh token just spent again (a second tab, a retry after a timeout)
@@ -108,11 +53,11 @@ export interface SessionOptions {
   refreshReuseGrace?: number;
 
   /**
-   * Milliseconds for which verification keeps trusting its local view of revocations after it lost contact with
-   * the Redis store. Past it, tokens are refused (`RS256_TOKEN_REVOCATION_STALE`: 503 with `Retry-After` over HTTP,
-   * not a 401, for the token may be good) unless `revocationFailOpen`.
-   * @env JWT_REVOCATION_MAX_STALENESS_MS
-   * @default 10000
+   * Seconds for which verification keeps trusting its local view of revocations after it lost contact with the
+   * Redis store (decimals allowed: `0.5`). Past it, tokens are refused (`RS256_TOKEN_REVOCATION_STALE`: 503 with
+   * `Retry-After` over HTTP, not a 401, for the token may be good) unless `revocationFailOpen`.
+   * @env JWT_REVOCATION_MAX_STALENESS
+   * @default 10
    */
   revocationMaxStaleness?: number;
 
@@ -123,4 +68,68 @@ export interface SessionOptions {
    * @default false
    */
   revocationFailOpen?: boolean;
+}
+
+/** The Redis of the `'redis'` session store: exactly one of `url`, `sentinels` (with `sentinelMaster`), `clusterNodes`, `client`. */
+export interface RedisOptions {
+  /**
+   * The Redis server. Never logged (it may hold a password).
+   * @env JWT_REDIS_URL
+   * @default none (one of the shapes is required with store 'redis')
+   * @example 'redis://127.0.0.1:6379/0'
+   */
+  url?: string;
+
+  /**
+   * Redis Sentinel instead of `url`: the sentinels, as `host:port` items (or `redis://` / `rediss://` URLs of one
+   * sentinel each, for the sentinels' own password and TLS). Needs `sentinelMaster`.
+   * @env JWT_REDIS_SENTINELS (comma-separated)
+   * @default none
+   * @example ['10.0.0.1:26379', '10.0.0.2:26379', '10.0.0.3:26379']
+   */
+  sentinels?: string[];
+
+  /**
+   * The master name the sentinels watch, or a URL naming it as the host, for the primary's password, TLS and
+   * database (`rediss://:password@mymaster/0`).
+   * @env JWT_REDIS_SENTINEL_MASTER
+   * @default none (required with sentinels)
+   * @example 'mymaster'
+   */
+  sentinelMaster?: string;
+
+  /**
+   * Redis Cluster instead of `url`: seed nodes as `host:port` items (or `redis://` / `rediss://` URLs of one node
+   * each, for password and TLS, the same for every node). Every key of the store carries one hash tag (the key
+   * prefix), so the store lives in one slot.
+   * @env JWT_REDIS_CLUSTER_NODES (comma-separated)
+   * @default none
+   * @example ['10.0.0.1:6379', '10.0.0.2:6379', '10.0.0.3:6379']
+   */
+  clusterNodes?: string[];
+
+  /**
+   * Any other Redis shape (TLS client certificates, a managed service's endpoint): a function returning an ioredis
+   * `Redis` or `Cluster`, instead of `url`, `sentinels` or `clusterNodes`. The store sends its commands through it
+   * and subscribes on a `duplicate()` of it; it never closes the client it was given (it closes only the
+   * duplicate). Option only.
+   * @default none
+   * @example () => new Redis({ host: 'redis.internal', port: 6380, tls: { cert, key, ca } })
+   */
+  client?: RedisClientFactory;
+
+  /**
+   * Seconds a Redis connection attempt or command may take before it is given up (decimals allowed: `0.5`):
+   * refreshing and revoking then fail with `RS256_SESSION_STORE_UNAVAILABLE` instead of waiting.
+   * @env JWT_REDIS_TIMEOUT
+   * @default 1
+   */
+  timeout?: number;
+
+  /**
+   * Prefix of every Redis key and channel the session store uses, so several applications can share a server.
+   * @env JWT_REDIS_KEY_PREFIX
+   * @default 'rs256-auth:'
+   */
+  keyPrefix?: string;
 }

@@ -38,5 +38,15 @@ export type SettingValue<K extends SettingKey> = (typeof SETTINGS)[K]['parse'] e
 /** The variable of a shared-secret scheme: refused, and known, so that its misspellings are caught too. */
 export const SECRET_ENV = 'JWT_SECRET';
 
+/**
+ * Variables renamed when their unit became seconds, with the setting that replaces each: set, they stop start-up
+ * naming the new variable, since read as seconds their millisecond values would be a thousand times too long.
+ */
+export const RENAMED_ENV: Readonly<Record<`JWT_${string}`, SettingKey>> = {
+  JWT_REDIS_TIMEOUT_MS: 'redisTimeout',
+  JWT_REVOCATION_MAX_STALENESS_MS: 'revocationMaxStaleness',
+  JWT_JWKS_TIMEOUT_MS: 'jwksTimeout',
+};
+
 /** Every `JWT_*` name the module knows: its settings, and the refused shared-secret variable. */
 export const KNOWN_ENV: readonly string[] = [...Object.values(SETTINGS).map((row: Setting) => row.env), SECRET_ENV];

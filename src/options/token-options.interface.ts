@@ -1,4 +1,9 @@
 /** What issued tokens carry and what verified ones must. */
+export interface TokenModuleOptions {
+  tokens?: TokenOptions;
+}
+
+/** What issued tokens carry and what verified ones must. */
 export interface TokenOptions {
   /**
    * `iss` written into issued tokens and required, exactly, in verified ones.
@@ -38,11 +43,11 @@ export interface TokenOptions {
    * demand: header `typ: at+jwt`, a fresh `jti` per token (unless the payload brings one), and `iss`, `aud`, `iat`,
    * `exp` from the configuration; the payload must carry `sub` and `client_id` (strings), or `sign` throws
    * `RS256_ACCESS_TOKEN_CLAIMS`. Needs `issuer` and `audience`; verification then expects `typ: at+jwt` unless
-   * `tokenType` says otherwise.
+   * `type` says otherwise.
    * @env JWT_TOKEN_PROFILE (`jwt` or `rfc9068`)
    * @default 'jwt'
    */
-  tokenProfile?: 'jwt' | 'rfc9068';
+  profile?: 'jwt' | 'rfc9068';
 
   /**
    * Seconds of leeway when checking `exp`, `nbf` and `iat` against the clock. A few seconds, as peers use, so that
@@ -59,9 +64,9 @@ export interface TokenOptions {
    * The environment variable is comma-separated.
    * @env JWT_TOKEN_TYPE
    * @default none (any `typ`, or none)
-   * @example tokenType: 'at+jwt'
+   * @example type: 'at+jwt'
    */
-  tokenType?: string | string[];
+  type?: string | string[];
 
   /**
    * Claims every verified token must carry. The environment variable is comma-separated (a name with white space
@@ -96,8 +101,16 @@ export interface TokenOptions {
    * @env JWT_MAX_TOKEN_LENGTH
    * @default 8192
    */
-  maxTokenLength?: number;
+  maxLength?: number;
+}
 
+/** How tokens are verified: caching, threads, logging refusals. */
+export interface VerificationModuleOptions {
+  verification?: VerificationOptions;
+}
+
+/** How tokens are verified: caching, threads, logging refusals. */
+export interface VerificationOptions {
   /**
    * Most verified tokens remembered, so a client reusing its token costs no RSA operation. Entries are keyed by
    * the whole token, never served past the token's `exp`, re-checked against the clock on every hit, and dropped
@@ -116,7 +129,7 @@ export interface TokenOptions {
    * @env JWT_VERIFY_OFF_THREAD
    * @default false
    */
-  verifyOffThread?: boolean;
+  offThread?: boolean;
 
   /**
    * Log every token the guard refuses, at `'debug'` or `'warn'`: the `RS256_TOKEN_*` code and reason, and the

@@ -50,7 +50,7 @@ export class ResourceMetadataRoute implements OnModuleInit {
       resource: settings.resource,
       ...(settings.authorizationServers.length > 0 && { authorization_servers: [...settings.authorizationServers] }),
       scopes_supported: this.routeScopes.collect(),
-      // The guard takes the token from the Authorization header unless jwtFromRequest says otherwise.
+      // The guard takes the token from the Authorization header unless transport.extractor says otherwise.
       bearer_methods_supported: ['header'],
       // RFC 9728 §2 names RFC 8705 support: certificate-bound tokens are checked (JWT_MTLS_BOUND), not taken as bearer.
       ...(this.config.mtls && { tls_client_certificate_bound_access_tokens: true }),

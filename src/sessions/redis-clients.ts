@@ -9,7 +9,7 @@ export type RedisClient = Redis | Cluster;
 export interface RedisConnections {
   readonly commands: RedisClient;
   readonly subscriber: RedisClient;
-  /** False when the commands client came from the `redisClient` factory: the store never closes it. */
+  /** False when the commands client came from the `sessions.redis.client` factory: the store never closes it. */
   readonly ownsCommands: boolean;
 }
 
@@ -89,7 +89,7 @@ function isClient(value: unknown): value is RedisClient {
   );
 }
 
-/** Opens (or, with the `redisClient` factory, takes) the store's connections. */
+/** Opens (or, with the `sessions.redis.client` factory, takes) the store's connections. */
 export async function openRedis(topology: RedisTopology, timeoutMs: number): Promise<RedisConnections> {
   const { client: given } = await openCommandClient(topology, timeoutMs);
   if (topology.kind !== 'client') {
@@ -103,7 +103,7 @@ export async function openRedis(topology: RedisTopology, timeoutMs: number): Pro
 }
 
 /**
- * One connection for commands (key rotation's): opened with the store's options, or the `redisClient` factory's
+ * One connection for commands (key rotation's): opened with the store's options, or the `sessions.redis.client` factory's
  * client, which its owner closes.
  */
 export async function openCommandClient(topology: RedisTopology, timeoutMs: number): Promise<{ client: RedisClient; owned: boolean }> {
@@ -112,7 +112,7 @@ export async function openCommandClient(topology: RedisTopology, timeoutMs: numb
   }
   const given: unknown = await topology.factory();
   if (!isClient(given)) {
-    throw new Rs256AuthError('RS256_CONFIG_INVALID', 'redisClient option returned something other than an ioredis Redis or Cluster.');
+    throw new Rs256AuthError('RS256_CONFIG_INVALID', 'sessions.redis.client option returned something other than an ioredis Redis or Cluster.');
   }
   return { client: given, owned: false };
 }

@@ -9,6 +9,7 @@ import { evictionPolicies, evictionRisk, incarnationOf, serverInfos } from './re
 import { defineScripts, type ScriptCommands } from './redis-scripts.js';
 import { parseMessage, parseRevocations } from './redis-messages.js';
 import { loadState, reseed, RESEED_LOCK_MS, type ReseedTarget } from './redis-list-sync.js';
+import { redisStoreKeys, type RedisStoreKeys } from './redis-keys.js';
 import type {
   NewSession,
   Revocation,
@@ -54,20 +55,7 @@ const MIN_HEARTBEAT_MS = 25;
 export class RedisSessionStore implements SessionStore {
   readonly shared = true;
   private readonly logger = new Logger('Rs256Auth');
-  private readonly channel: string;
-  /** Revocations, cut-offs and their expiry indexes, as the revoke script takes them in KEYS. */
-  private readonly listKeys: readonly [string, string, string, string];
-  /** The cut-offs hash, which creating and rotating a session read. */
-  private readonly cutOffsKey: string;
-  /** The marks hash and its expiry index. */
-  private readonly marksKeys: readonly [string, string];
-  /** Which server incarnation has been given back what instances know, and who is doing it. */
-  private readonly epochKey: string;
-  private readonly lockKey: string;
-  /** Which server incarnation instances have served refreshes from (given back to, or found new). */
-  private readonly servingKey: string;
-  /** Prefix of every key: on a Cluster, with the hash tag that keeps them in one slot. */
-  private readonly keyBase: string;
+  private readonly keys: RedisStoreKeys;
   private readonly id = randomUUID();
   private readonly scripts: ScriptCommands;
   private sink?: SharedStateSink;
@@ -100,17 +88,9 @@ export class RedisSessionStore implements SessionStore {
     private readonly heartbeatMs: number,
     private readonly connections: RedisConnections,
   ) {
-    const prefix = settings.keyPrefix;
-    this.keyBase = this.commands.isCluster ? `{${prefix}}` : prefix;
-    this.channel = `${prefix}revocations`;
-    this.cutOffsKey = `${this.keyBase}cutoffs`;
-    this.listKeys = [`${this.keyBase}revocations`, `${this.keyBase}revocations:expiry`, this.cutOffsKey, `${this.keyBase}cutoffs:expiry`];
-    this.marksKeys = [`${this.keyBase}rotations`, `${this.keyBase}rotations:expiry`];
-    this.epochKey = `${this.keyBase}epoch`;
-    this.lockKey = `${this.keyBase}reseeding`;
-    this.servingKey = `${this.keyBase}serving`;
+    this.keys = redisStoreKeys(settings.keyPrefix, this.commands.isCluster);
     this.scripts = defineScripts(this.commands);
-    // Only the connections the store opened: a client from the `redisClient` factory is the application's.
+    // Only the connections the store opened: a client from the `sessions.redis.client` factory is the application's.
     this.holds = (connections.ownsCommands ? [this.commands, this.subscriber] : [this.subscriber]).map((client) =>
       processHold(client, () => this.holdsProcess),
     );
@@ -172,12 +152,12 @@ export class RedisSessionStore implements SessionStore {
 
   async markOnce(name: string, ttlMs: number): Promise<boolean> {
     // Under the key base, so with Cluster the mark lives in the store's one slot like every other key.
-    return (await this.run(() => this.commands.set(`${this.keyBase}once:${name}`, '1', 'PX', ttlMs, 'NX'))) === 'OK';
+    return (await this.run(() => this.commands.set(`${this.keys.base}once:${name}`, '1', 'PX', ttlMs, 'NX'))) === 'OK';
   }
 
   async createSession(session: NewSession, { idleMs, maxMs }: SessionLifetimes): Promise<number> {
     const { sid, sub, claims, family, current } = session;
-    const keys = [this.sessionKey(sid), this.cutOffsKey];
+    const keys = [this.sessionKey(sid), this.keys.cutOffs];
     return Number(await this.run(() => this.scripts.rs256AuthCreate(...keys, sub, JSON.stringify(claims), family, current, idleMs, maxMs)));
   }
 
@@ -191,8 +171,8 @@ export class RedisSessionStore implements SessionStore {
         reachable ? 'session store not yet given back what it lost; try again later' : 'session store unavailable; try again later',
       );
     }
-    const keys = [this.sessionKey(sid), this.cutOffsKey, this.listKeys[0], this.listKeys[1], ...this.marksKeys];
-    const args = [presented, family, next, nonce, idleMs, maxMs, graceMs, this.channel, sid, reuse.accessMs, reuse.refreshMs];
+    const keys = [this.sessionKey(sid), this.keys.cutOffs, this.keys.list[0], this.keys.list[1], ...this.keys.marks];
+    const args = [presented, family, next, nonce, idleMs, maxMs, graceMs, this.keys.channel, sid, reuse.accessMs, reuse.refreshMs];
     const reply = await this.run(() => this.scripts.rs256AuthRotate(...keys, ...args));
     const [status, sub, claims, bornAt, stamp, rotationNonce] = reply;
     if (status === 'rotated' || status === 'replayed') {
@@ -214,7 +194,7 @@ export class RedisSessionStore implements SessionStore {
   }
 
   async revoke(requests: readonly RevocationRequest[]): Promise<Revocation[]> {
-    return this.run(() => this.writeRevocations(requests, this.channel));
+    return this.run(() => this.writeRevocations(requests, this.keys.channel));
   }
 
   started(): void {
@@ -222,7 +202,7 @@ export class RedisSessionStore implements SessionStore {
     for (const hold of this.holds) hold.apply();
   }
 
-  /** Closes the connections this store opened; a client from the `redisClient` factory stays open. */
+  /** Closes the connections this store opened; a client from the `sessions.redis.client` factory stays open. */
   async close(): Promise<void> {
     this.closed = true;
     clearInterval(this.heartbeat);
@@ -246,7 +226,7 @@ export class RedisSessionStore implements SessionStore {
     const sessionKeys = requests
       .filter(({ kind, refreshMs }) => kind === 'sid' && refreshMs !== undefined)
       .map(({ value }) => this.sessionKey(value));
-    const keys = [...this.listKeys, ...sessionKeys];
+    const keys = [...this.keys.list, ...sessionKeys];
     const recorded = await this.scripts.rs256AuthRevoke(keys.length, ...keys, channel, JSON.stringify(requests));
     return parseRevocations(String(recorded));
   }
@@ -279,7 +259,7 @@ export class RedisSessionStore implements SessionStore {
       this.reportDown(error);
       // Missed: a connection that stopped answering is ended and opened again, not waited on (a silent path can
       // leave a TCP connection open for many minutes).
-      // A client from the `redisClient` factory is the application's: only the store's own connections are ended.
+      // A client from the `sessions.redis.client` factory is the application's: only the store's own connections are ended.
       const own = this.connections.ownsCommands ? [this.subscriber, this.commands] : [this.subscriber];
       for (const client of this.sink ? own : []) {
         if (client.status === 'ready') client.disconnect(true);
@@ -297,15 +277,16 @@ export class RedisSessionStore implements SessionStore {
    */
   private async sync(sink: SharedStateSink): Promise<boolean> {
     // Subscribed first: a revocation published from here on arrives as a message; one made before is in the hash.
-    await this.subscriber.subscribe(this.channel);
+    await this.subscriber.subscribe(this.keys.channel);
     const infos = await serverInfos(this.commands);
     await this.checkEviction(infos, false);
     const incarnation = incarnationOf(infos);
     const mayHoldMore = this.loadedOnce && this.incarnation !== incarnation;
-    if (mayHoldMore && (await this.commands.get(this.epochKey)) !== incarnation) {
+    if (mayHoldMore && (await this.commands.get(this.keys.epoch)) !== incarnation) {
       // Held already if this instance's own re-seed failed half-way: it starts again rather than wait for the lock.
       const locked =
-        (await this.commands.set(this.lockKey, this.id, 'PX', RESEED_LOCK_MS, 'NX')) === 'OK' || (await this.commands.get(this.lockKey)) === this.id;
+        (await this.commands.set(this.keys.lock, this.id, 'PX', RESEED_LOCK_MS, 'NX')) === 'OK' ||
+        (await this.commands.get(this.keys.lock)) === this.id;
       if (!locked) return true;
       await this.giveBack(sink, incarnation);
     } else if (!this.loadedOnce && !(await this.mayServe(incarnation))) {
@@ -334,13 +315,13 @@ export class RedisSessionStore implements SessionStore {
    * holds, and records the incarnation so that instances started later need not wait.
    */
   private async mayServe(incarnation: string): Promise<boolean> {
-    if ((await this.commands.exists(this.lockKey)) === 1) return false;
-    const serving = await this.commands.get(this.servingKey);
-    if (serving === null) await this.commands.set(this.servingKey, incarnation, 'NX');
+    if ((await this.commands.exists(this.keys.lock)) === 1) return false;
+    const serving = await this.commands.get(this.keys.serving);
+    if (serving === null) await this.commands.set(this.keys.serving, incarnation, 'NX');
     if (serving === null || serving === incarnation) return true;
     if (this.waiting?.incarnation !== incarnation) this.waiting = { incarnation, since: Date.now() };
     if (Date.now() - this.waiting.since < RESEED_LOCK_MS) return false;
-    await this.commands.set(this.servingKey, incarnation);
+    await this.commands.set(this.keys.serving, incarnation);
     this.logger.warn(
       `Redis session store: the server restarted or was failed over to, and no instance gave it back what it lost within ${RESEED_LOCK_MS / 1000} s; serving what it holds (refresh tokens spent, and sessions ended, after its data was taken may pass until an instance that knows them reconnects).`,
     );
@@ -357,14 +338,14 @@ export class RedisSessionStore implements SessionStore {
     const target: ReseedTarget = {
       commands: this.commands,
       scripts: this.scripts,
-      lockKey: this.lockKey,
-      marksKeys: this.marksKeys,
+      lockKey: this.keys.lock,
+      marksKeys: this.keys.marks,
       writeRevocations: (requests) => this.writeRevocations(requests, ''),
       keepCurrent: () => this.stillCurrent(sink),
     };
     await reseed(target, known, marks);
-    await this.scripts.rs256AuthReseeded(this.epochKey, this.lockKey, this.servingKey, incarnation, this.id);
-    await this.commands.publish(this.channel, JSON.stringify({ reload: this.id }));
+    await this.scripts.rs256AuthReseeded(this.keys.epoch, this.keys.lock, this.keys.serving, incarnation, this.id);
+    await this.commands.publish(this.keys.channel, JSON.stringify({ reload: this.id }));
     if (known.length + marks.length > 0) {
       this.logger.log(
         `Redis session store: gave ${known.length} revocations back to a restarted server, with ${marks.length} sessions' rotation marks, in ${Date.now() - started} ms.`,
@@ -374,7 +355,7 @@ export class RedisSessionStore implements SessionStore {
 
   /** Loads the list and the marks in pages. A view that is `current` meanwhile keeps being confirmed. */
   private async load(sink: SharedStateSink, current: boolean): Promise<void> {
-    await loadState(this.commands, this.listKeys[0], this.marksKeys[0], sink, () => (current ? this.stillCurrent(sink) : Promise.resolve()));
+    await loadState(this.commands, this.keys.list[0], this.keys.marks[0], sink, () => (current ? this.stillCurrent(sink) : Promise.resolve()));
   }
 
   /**
@@ -402,12 +383,12 @@ export class RedisSessionStore implements SessionStore {
 
   /** One hash per session; the hash tag keeps whatever else a session may need in its slot. */
   private sessionKey(sid: string): string {
-    return `${this.keyBase}session:{${sid}}`;
+    return `${this.keys.base}session:{${sid}}`;
   }
 
   /**
    * Runs a command, turning any failure (unreachable, timed out) into the one error callers map to 503. Bounded
-   * here too: a client from the `redisClient` factory may queue commands while disconnected.
+   * here too: a client from the `sessions.redis.client` factory may queue commands while disconnected.
    */
   private async run<T>(command: () => Promise<T>): Promise<T> {
     try {

@@ -119,7 +119,7 @@ export class RevocationList implements SharedStateSink, OnModuleInit, OnModuleDe
     return this.enabled && this.shared ? (this.confirmedAt === 0 ? Number.POSITIVE_INFINITY : now - this.confirmedAt) : undefined;
   }
 
-  /** The staleness bound (`revocationMaxStaleness`), in milliseconds. */
+  /** The staleness bound (`sessions.revocationMaxStaleness`), in milliseconds. */
   get maxAgeMs(): number {
     return this.maxStalenessMs;
   }
@@ -129,7 +129,7 @@ export class RevocationList implements SharedStateSink, OnModuleInit, OnModuleDe
       this.staleReported = true;
       const age = this.confirmedAt === 0 ? 'never loaded' : `${now - this.confirmedAt} ms old`;
       this.logger.warn(
-        `Revocation list ${age} (limit ${this.maxStalenessMs} ms, ${SETTINGS.revocationMaxStaleness.env}): the session store is unreachable; ` +
+        `Revocation list ${age} (limit ${this.maxStalenessMs / 1000} s, ${SETTINGS.revocationMaxStaleness.env}): the session store is unreachable; ` +
           (this.failOpen
             ? `accepting tokens on the stale list (${SETTINGS.revocationFailOpen.env}=true).`
             : 'refusing every token until it is back (fail closed).'),

@@ -71,15 +71,14 @@ export function createAuthTestKit(options: AuthTestKitOptions = {}): AuthTestKit
   const otherKey = lazyOtherKey();
   const moduleOptions: Rs256AuthModuleOptions = {
     privateKey: keys.privateKey,
-    ...(issuer !== undefined && { issuer }),
-    ...(audience !== undefined && { audience: [audience] }),
+    tokens: { ...(issuer !== undefined && { issuer }), ...(audience !== undefined && { audience: [audience] }) },
   };
   return {
     keys,
     issuer,
     audience,
     moduleOptions,
-    module: (overrides = {}) => Rs256AuthModule.forRoot({ ...moduleOptions, ...overrides } as Rs256AuthModuleOptions),
+    module: (overrides = {}) => Rs256AuthModule.forRoot(withOverrides(moduleOptions, overrides)),
     env: () => ({
       [SETTINGS.privateKey.env]: keys.privateKey,
       ...(issuer !== undefined && { [SETTINGS.issuer.env]: issuer }),
@@ -88,4 +87,18 @@ export function createAuthTestKit(options: AuthTestKitOptions = {}): AuthTestKit
     signTestToken: (claims, tokenOptions) => signWith(signer, claims, tokenOptions),
     badTokens: (claims) => badTokensOf(signer, otherKey, claims),
   };
+}
+
+/**
+ * The kit's options with the test's on top, a group at a time: `{ tokens: { clockTolerance: 0 } }` keeps the kit's
+ * issuer and audience, where a plain spread would drop them.
+ */
+function withOverrides(base: Rs256AuthModuleOptions, overrides: Partial<Rs256AuthModuleOptions>): Rs256AuthModuleOptions {
+  const merged: Record<string, unknown> = { ...base };
+  for (const [name, value] of Object.entries(overrides)) {
+    const under = merged[name];
+    const group = (candidate: unknown): candidate is object => typeof candidate === 'object' && candidate !== null && !Array.isArray(candidate);
+    merged[name] = group(under) && group(value) ? { ...under, ...value } : value;
+  }
+  return merged as Rs256AuthModuleOptions;
 }

@@ -45,7 +45,7 @@ function token(claims: Record<string, unknown>): string {
 
 describe('TokenVerifier time checks against an explicit clock', () => {
   /** No leeway, so the boundaries below are the claims' own. */
-  const exact = (): Promise<TokenVerifier> => verifier({ clockTolerance: 0 });
+  const exact = (): Promise<TokenVerifier> => verifier({ tokens: { clockTolerance: 0 } });
 
   it('accepts up to the second before exp and refuses from exp on (RFC 7519 §4.1.4)', async () => {
     const t = token({ exp: NOW });
@@ -61,7 +61,7 @@ describe('TokenVerifier time checks against an explicit clock', () => {
 
   it('extends exp by exactly the clock tolerance', async () => {
     const t = token({ exp: NOW });
-    const lenient = await verifier({ clockTolerance: 30 });
+    const lenient = await verifier({ tokens: { clockTolerance: 30 } });
     expect(() => lenient.verify(t, NOW + 29)).not.toThrow();
     expect(() => lenient.verify(t, NOW + 30)).toThrow('token expired');
   });
@@ -85,9 +85,9 @@ describe('TokenVerifier time checks against an explicit clock', () => {
     expect(() => v9.verify(t, NOW + 59)).toThrow('token not yet valid');
     const v10 = await exact();
     expect(() => v10.verify(t, NOW + 60)).not.toThrow();
-    const v11 = await verifier({ clockTolerance: 60 });
+    const v11 = await verifier({ tokens: { clockTolerance: 60 } });
     expect(() => v11.verify(t, NOW)).not.toThrow();
-    const v12 = await verifier({ clockTolerance: 59 });
+    const v12 = await verifier({ tokens: { clockTolerance: 59 } });
     expect(() => v12.verify(t, NOW)).toThrow('token not yet valid');
   });
 
@@ -95,7 +95,7 @@ describe('TokenVerifier time checks against an explicit clock', () => {
     const t = token({ exp: NOW + 600, iat: NOW + 10 });
     const v13 = await exact();
     expect(() => v13.verify(t, NOW)).toThrow('token issued in the future');
-    const v14 = await verifier({ clockTolerance: 10 });
+    const v14 = await verifier({ tokens: { clockTolerance: 10 } });
     expect(() => v14.verify(t, NOW)).not.toThrow();
   });
 
@@ -119,16 +119,16 @@ describe('TokenVerifier typ header (JWT_TOKEN_TYPE)', () => {
   });
 
   it.each(['at+jwt', 'application/at+jwt', 'AT+JWT', 'Application/At+Jwt'])('accepts typ %s when at+jwt is configured', async (typ) => {
-    const v16 = await verifier({ tokenType: 'at+jwt' });
+    const v16 = await verifier({ tokens: { type: 'at+jwt' } });
     expect(v16.verify(typed(typ), NOW).sub).toBe('u');
-    const v17 = await verifier({ tokenType: 'application/at+jwt' });
+    const v17 = await verifier({ tokens: { type: 'application/at+jwt' } });
     expect(v17.verify(typed(typ), NOW).sub).toBe('u');
   });
 
   it.each([['JWT'], ['jwt'], ['application/jwt'], ['at+jwt2'], ['text/at+jwt'], [undefined], [42]])(
     'refuses typ %p when at+jwt is configured',
     async (typ) => {
-      const v18 = await verifier({ tokenType: 'at+jwt' });
+      const v18 = await verifier({ tokens: { type: 'at+jwt' } });
       expect(() => v18.verify(typed(typ), NOW)).toThrow(
         expect.objectContaining({ code: 'RS256_TOKEN_TYPE', message: 'token type not accepted; expected at+jwt' }),
       );
@@ -136,7 +136,7 @@ describe('TokenVerifier typ header (JWT_TOKEN_TYPE)', () => {
   );
 
   it('accepts any of several configured types', async () => {
-    const v = await verifier({ tokenType: ['at+jwt', 'JWT'] });
+    const v = await verifier({ tokens: { type: ['at+jwt', 'JWT'] } });
     expect(() => v.verify(typed('jwt'), NOW)).not.toThrow();
     expect(() => v.verify(typed('application/at+jwt'), NOW)).not.toThrow();
     expect(() => v.verify(typed('dpop+jwt'), NOW)).toThrow('token type not accepted; expected at+jwt or jwt');
@@ -146,7 +146,7 @@ describe('TokenVerifier typ header (JWT_TOKEN_TYPE)', () => {
     const t = typed('JWT');
     const v19 = await verifier();
     expect(() => v19.verify(t, NOW)).not.toThrow();
-    const v20 = await verifier({ tokenType: 'at+jwt' });
+    const v20 = await verifier({ tokens: { type: 'at+jwt' } });
     expect(() => v20.verify(t, NOW)).toThrow('token type not accepted');
   });
 });
@@ -166,7 +166,7 @@ describe('TokenVerifier cache of verified tokens', () => {
   });
 
   it('never serves an entry at or after the token exp, and drops it then', async () => {
-    const v = await verifier({ clockTolerance: 0 });
+    const v = await verifier({ tokens: { clockTolerance: 0 } });
     const t = token({ exp: NOW + 100 });
     v.verify(t, NOW);
     expect(() => v.verify(t, NOW + 100)).toThrow('token expired');
@@ -174,7 +174,7 @@ describe('TokenVerifier cache of verified tokens', () => {
   });
 
   it('re-checks exp and nbf with the clock tolerance on every hit', async () => {
-    const v = await verifier({ clockTolerance: 30 });
+    const v = await verifier({ tokens: { clockTolerance: 30 } });
     const t = token({ exp: NOW + 100 });
     v.verify(t, NOW);
     expect(() => v.verify(t, NOW + 129)).not.toThrow();
@@ -206,8 +206,8 @@ describe('TokenVerifier cache of verified tokens', () => {
   });
 
   it('holds at most cacheSize entries, and none with cacheSize 0', async () => {
-    const bounded = await verifier({ cacheSize: 3 });
-    const unbounded = await verifier({ cacheSize: 0 });
+    const bounded = await verifier({ verification: { cacheSize: 3 } });
+    const unbounded = await verifier({ verification: { cacheSize: 0 } });
     for (let i = 0; i < 10; i++) {
       const t = token({ exp: NOW + 100, jti: `t${i}` });
       bounded.verify(t, NOW);
@@ -218,7 +218,7 @@ describe('TokenVerifier cache of verified tokens', () => {
   });
 
   it('does not cache tokens without exp', async () => {
-    const v = await verifier({ requiredClaims: ['sub'] });
+    const v = await verifier({ tokens: { requiredClaims: ['sub'] } });
     v.verify(rs256Token(keys.main.privateKey, { sub: 'u' }), NOW);
     expect(v.cachedTokens).toBe(0);
   });
@@ -227,7 +227,7 @@ describe('TokenVerifier cache of verified tokens', () => {
 describe('TokenVerifier.verifyRequestToken with verifyOffThread', () => {
   // No clock tolerance, so that NOW + 100 is exactly a token's expiry.
   const offThread = (options: Rs256AuthModuleOptions = {}): Promise<TokenVerifier> =>
-    verifier({ verifyOffThread: true, clockTolerance: 0, ...options });
+    verifier({ verification: { offThread: true }, ...options, tokens: { clockTolerance: 0, ...options.tokens } });
 
   it('checks a new token in a promise and answers a cached one at once, with the same frozen claims', async () => {
     const v = await offThread();
@@ -242,7 +242,7 @@ describe('TokenVerifier.verifyRequestToken with verifyOffThread', () => {
   });
 
   it('refuses in the promise what the signature or the claims refuse, and at once what comes before', async () => {
-    const v = await offThread({ issuer: 'https://issuer.test' });
+    const v = await offThread({ tokens: { issuer: 'https://issuer.test' } });
     const good = token({ exp: NOW + 100, iss: 'https://issuer.test' });
     const [header, payload, signature] = good.split('.');
     const forged = `${header}.${b64url({ sub: 'admin', exp: NOW + 100, iss: 'https://issuer.test' })}.${signature}`;
@@ -257,7 +257,7 @@ describe('TokenVerifier.verifyRequestToken with verifyOffThread', () => {
   });
 
   it('does not remember a token whose key set was replaced while its signature was checked', async () => {
-    const { v, store } = await built({ publicKeyPath: keys.publicPath, verifyOffThread: true });
+    const { v, store } = await built({ publicKeyPath: keys.publicPath, verification: { offThread: true } });
     const pending = v.verifyRequestToken(token({ exp: NOW + 100 }), NOW);
     store.replace(await keySetOf({ publicKeyPath: keys.otherPublicPath }));
     // The next request sees the new key set (and is refused: its token is signed with the old key).
@@ -297,7 +297,7 @@ describe('TokenVerifier refuses JSON nested deeper than MAX_JSON_DEPTH, without 
   const claimsAt = (depth: number): string => `{"sub":"u","iat":${NOW - 10},"exp":${NOW + 100},"deep":${nested(depth - 1)}}`;
 
   it('accepts a payload nested exactly at the limit, frozen all the way down, and refuses one level more', async () => {
-    const v = await verifier({ maxTokenLength: 16384 });
+    const v = await verifier({ tokens: { maxLength: 16384 } });
     const atLimit = v.verify(rs256Token(keys.main.privateKey, claimsAt(MAX_JSON_DEPTH)), NOW);
     let level = atLimit.deep as { a?: unknown };
     for (let depth = 2; depth < MAX_JSON_DEPTH; depth++) {
@@ -312,7 +312,7 @@ describe('TokenVerifier refuses JSON nested deeper than MAX_JSON_DEPTH, without 
   });
 
   it('counts arrays as levels too, in a header as well as a payload', async () => {
-    const v = await verifier({ maxTokenLength: 16384 });
+    const v = await verifier({ tokens: { maxLength: 16384 } });
     const deepArray = '['.repeat(MAX_JSON_DEPTH) + ']'.repeat(MAX_JSON_DEPTH);
     expect(() => v.verify(rs256Token(keys.main.privateKey, `{"sub":"u","x":${deepArray}}`), NOW)).toThrow('payload nests deeper');
     const header = `{"alg":"RS256","x":${deepArray}}`;
@@ -322,7 +322,7 @@ describe('TokenVerifier refuses JSON nested deeper than MAX_JSON_DEPTH, without 
   });
 
   it('refuses thousands of levels (a stack overflow for a recursive walk) as malformed', async () => {
-    const v = await verifier({ maxTokenLength: 16384 });
+    const v = await verifier({ tokens: { maxLength: 16384 } });
     const deep = '['.repeat(5000) + ']'.repeat(5000);
     const malformed = expect.objectContaining({ code: 'RS256_TOKEN_MALFORMED' });
     expect(() => v.verify(`${b64url(`{"alg":"RS256","x":${deep}}`)}.${b64url({ sub: 'u' })}.AAAA`, NOW)).toThrow(malformed);
@@ -330,7 +330,7 @@ describe('TokenVerifier refuses JSON nested deeper than MAX_JSON_DEPTH, without 
   });
 
   it('skips brackets inside strings, also after escaped quotes and backslashes', async () => {
-    const v = await verifier({ maxTokenLength: 16384 });
+    const v = await verifier({ tokens: { maxLength: 16384 } });
     const brackets = '{['.repeat(100);
     // Raw JSON text: "\"{[..." holds an escaped quote, "\\{[..." an escaped backslash, then the string goes on.
     const inStrings = String.raw`{"sub":"u","iat":${NOW - 10},"exp":${NOW + 100},"a":"\"${brackets}","b":"\\${brackets}","${brackets}":"\u005b"}`;
@@ -346,7 +346,7 @@ describe('TokenVerifier refuses JSON nested deeper than MAX_JSON_DEPTH, without 
 
 describe('TokenVerifier reads claims as own properties only', () => {
   it('does not count inherited members as required claims', async () => {
-    const v = await verifier({ requiredClaims: ['sub', 'toString', 'constructor'] });
+    const v = await verifier({ tokens: { requiredClaims: ['sub', 'toString', 'constructor'] } });
     expect(() => v.verify(token({ exp: NOW + 100 }), NOW)).toThrow(
       expect.objectContaining({ code: 'RS256_TOKEN_CLAIM_MISSING', message: "missing claim 'toString'" }),
     );

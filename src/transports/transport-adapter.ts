@@ -7,7 +7,7 @@ export interface AuthCarrier {
 }
 
 /**
- * The configured `jwtFromRequest`, as transports call it: on their HTTP request where they have one. Declared here
+ * The configured `transport.extractor`, as transports call it: on their HTTP request where they have one. Declared here
  * rather than imported from the options, which would make a (type-only) circle through `guard/`.
  */
 export type ExtractToken = (request: object) => string | null | undefined;
@@ -23,7 +23,7 @@ export interface TransportAdapter {
   carrier(context: ExecutionContext): AuthCarrier;
   /**
    * The token the client presented for this call, or `null`/`undefined` when it presented none. `carrier` is what
-   * `carrier()` returned (or the guard's `getRequest` override); `extract` is the configured `jwtFromRequest`, which
+   * `carrier()` returned (or the guard's `getRequest` override); `extract` is the configured `transport.extractor`, which
    * transports hand their HTTP request where they have one.
    */
   token(context: ExecutionContext, carrier: AuthCarrier, extract: ExtractToken): string | null | undefined;

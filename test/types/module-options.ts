@@ -6,9 +6,9 @@ export const modules = [
   Rs256AuthModule.forRoot(),
   Rs256AuthModule.forRoot({ privateKeyPath: 'keys/private.pem', publicKeyPath: ['keys/public.pem', { path: 'keys/old.pem', kid: 'old' }] }),
   Rs256AuthModule.forRoot({ privateKeyPath: 'keys/private.pem', publicKey: '-----BEGIN PUBLIC KEY-----' }),
-  Rs256AuthModule.forRoot({ jwksUri: 'https://id.example.com/jwks.json', audience: 'api', jwksCooldown: 10 }),
-  Rs256AuthModule.forRoot({ issuerUrl: 'https://id.example.com', audience: 'api', strategy: undefined }),
-  Rs256AuthModule.forRoot({ trustedIssuers: ['https://a.example.com'], issuerResolver: () => undefined, audience: 'api' }),
+  Rs256AuthModule.forRoot({ jwksUri: 'https://id.example.com/jwks.json', remote: { cooldown: 10 }, tokens: { audience: 'api' } }),
+  Rs256AuthModule.forRoot({ issuerUrl: 'https://id.example.com', strategy: undefined, tokens: { audience: 'api' } }),
+  Rs256AuthModule.forRoot({ trustedIssuers: ['https://a.example.com'], issuerResolver: () => undefined, tokens: { audience: 'api' } }),
   Rs256AuthModule.forRootAsync({ useFactory: async (): Promise<Rs256AuthModuleOptions> => ({ jwksUri: 'https://id.example.com/jwks.json' }) }),
 ];
 
@@ -19,4 +19,4 @@ export const uriAndIssuer: Rs256AuthModuleOptions = { jwksUri: 'https://id.examp
 // @ts-expect-error several issuers and an issuer URL
 export const issuersAndIssuerUrl: Rs256AuthModuleOptions = { trustedIssuers: ['https://a.example.com'], issuerUrl: 'https://b.example.com' };
 // @ts-expect-error fetch bounds without a fetched key set
-export const boundsWithLocalKeys: Rs256AuthModuleOptions = { privateKeyPath: 'keys/private.pem', jwksCooldown: 10 };
+export const boundsWithLocalKeys: Rs256AuthModuleOptions = { privateKeyPath: 'keys/private.pem', remote: { cooldown: 10 } };

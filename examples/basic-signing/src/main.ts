@@ -23,7 +23,7 @@ class TokenController {
 
 @Module({
   // JWT_PRIVATE_KEY_PATH signs; its public half verifies and is published at /.well-known/jwks.json.
-  imports: [Rs256AuthModule.forRoot({ jwks: true })],
+  imports: [Rs256AuthModule.forRoot({ publishing: { jwks: true } })],
   controllers: [TokenController],
 })
 class AppModule {}

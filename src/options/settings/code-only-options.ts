@@ -6,8 +6,8 @@ export const CODE_ONLY_OPTIONS: readonly { readonly option: string; readonly doc
     defaultDoc: 'none',
   },
   {
-    option: 'jwtFromRequest',
-    doc: 'where the guard finds the token, replacing `authScheme` and `cookieName` (see [Where the token comes from](protecting-routes.md#where-the-token-comes-from))',
+    option: 'transport.extractor',
+    doc: 'where the guard finds the token, replacing `transport.scheme` and `transport.cookie` (see [Where the token comes from](protecting-routes.md#where-the-token-comes-from))',
     defaultDoc: 'the header, then the cookie if set',
   },
   { option: 'isGlobal', doc: 'register the module globally', defaultDoc: '`true`' },
@@ -22,17 +22,17 @@ export const CODE_ONLY_OPTIONS: readonly { readonly option: string; readonly doc
     defaultDoc: '`[]`',
   },
   {
-    option: 'meterProvider',
+    option: 'observability.meterProvider',
     doc: 'where the OpenTelemetry instruments report (see [Observability](observability.md))',
     defaultDoc: 'the global meter provider (a no-op until an SDK is registered)',
   },
   {
-    option: 'onAuditEvent',
+    option: 'observability.onAuditEvent',
     doc: '`(event) => void`, receives audit events, called off the request path (see [Observability](observability.md#audit-events))',
     defaultDoc: 'none',
   },
   {
-    option: 'redisClient',
+    option: 'sessions.redis.client',
     doc: "any other Redis shape (TLS client certificates, a managed service's endpoint): a function returning an `ioredis` `Redis` or `Cluster`, instead of `JWT_REDIS_URL`, Sentinel or Cluster; the store never closes it (see [Running several instances](redis.md))",
     defaultDoc: 'none',
   },

@@ -5,7 +5,7 @@ import { setting } from './setting.js';
 export const PUBLISHING_SETTINGS = {
   jwksEnabled: setting({
     env: 'JWT_JWKS_ENABLED',
-    option: 'jwks',
+    option: 'publishing.jwks',
     parse: boolean,
     section: 'publishing',
     default: 'false',
@@ -14,7 +14,7 @@ export const PUBLISHING_SETTINGS = {
   }),
   jwksPath: setting({
     env: 'JWT_JWKS_PATH',
-    option: 'jwks.path',
+    option: 'publishing.jwks.path',
     parse: text(),
     section: 'publishing',
     default: '/.well-known/jwks.json',
@@ -23,7 +23,7 @@ export const PUBLISHING_SETTINGS = {
   }),
   jwksMaxAge: setting({
     env: 'JWT_JWKS_MAX_AGE',
-    option: 'jwks.maxAge',
+    option: 'publishing.jwks.maxAge',
     parse: integer({ min: 0 }),
     section: 'publishing',
     default: '300',
@@ -33,7 +33,7 @@ export const PUBLISHING_SETTINGS = {
   }),
   discovery: setting({
     env: 'JWT_DISCOVERY_ENABLED',
-    option: 'discovery',
+    option: 'publishing.discovery',
     parse: boolean,
     section: 'publishing',
     default: 'false',
@@ -42,7 +42,7 @@ export const PUBLISHING_SETTINGS = {
   }),
   resourceMetadataEnabled: setting({
     env: 'JWT_RESOURCE_METADATA_ENABLED',
-    option: 'resourceMetadata',
+    option: 'publishing.resourceMetadata',
     parse: boolean,
     section: 'publishing',
     default: 'false',
@@ -51,7 +51,7 @@ export const PUBLISHING_SETTINGS = {
   }),
   resource: setting({
     env: 'JWT_RESOURCE',
-    option: 'resourceMetadata.resource',
+    option: 'publishing.resourceMetadata.resource',
     parse: text(),
     section: 'publishing',
     defaultDoc: 'the first `JWT_AUDIENCE`, if a URL',
@@ -60,7 +60,7 @@ export const PUBLISHING_SETTINGS = {
   }),
   authorizationServers: setting({
     env: 'JWT_AUTHORIZATION_SERVERS',
-    option: 'resourceMetadata.authorizationServers',
+    option: 'publishing.resourceMetadata.authorizationServers',
     parse: list(),
     section: 'publishing',
     defaultDoc: '`JWT_ISSUER`',

@@ -1,4 +1,4 @@
-import { boolean, integer, raw, text } from '../parse.js';
+import { boolean, integer, raw, seconds, text } from '../parse.js';
 import { setting } from './setting.js';
 
 /** The settings of identity providers: an issuer's keys (section `remote`): rows of SETTINGS (see settings.ts). */
@@ -51,7 +51,7 @@ export const REMOTE_SETTINGS = {
   }),
   jwksCacheMaxAge: setting({
     env: 'JWT_JWKS_CACHE_MAX_AGE',
-    option: 'jwksCacheMaxAge',
+    option: 'remote.cacheMaxAge',
     parse: integer({ min: 1 }),
     section: 'remote',
     default: '600',
@@ -61,7 +61,7 @@ export const REMOTE_SETTINGS = {
   jwksCooldown: setting({
     // Under a second, a flood of unknown kids would become a flood of fetches at the issuer.
     env: 'JWT_JWKS_COOLDOWN',
-    option: 'jwksCooldown',
+    option: 'remote.cooldown',
     parse: integer({ min: 1 }),
     section: 'remote',
     default: '30',
@@ -69,17 +69,17 @@ export const REMOTE_SETTINGS = {
     doc: 'time between two fetches of the set, whatever triggers them (but `SIGHUP`); at least `1`',
   }),
   jwksTimeout: setting({
-    env: 'JWT_JWKS_TIMEOUT_MS',
-    option: 'jwksTimeout',
-    parse: integer({ min: 1 }),
+    env: 'JWT_JWKS_TIMEOUT',
+    option: 'remote.timeout',
+    parse: seconds({ min: 0.001 }),
     section: 'remote',
-    default: '5000',
-    unit: 'milliseconds',
-    doc: 'time a fetch may take',
+    default: '5',
+    unit: 'seconds',
+    doc: 'time a fetch may take (decimals for less than a second: `0.5`)',
   }),
   jwksAllowHttp: setting({
     env: 'JWT_JWKS_ALLOW_HTTP',
-    option: 'jwksAllowHttp',
+    option: 'remote.allowHttp',
     parse: boolean,
     section: 'remote',
     default: 'false',
@@ -89,7 +89,7 @@ export const REMOTE_SETTINGS = {
     // A day rides out an identity provider's outage (or a network partition) of a working day, and still stops
     // trusting, within that day, a key the provider may have withdrawn meanwhile.
     env: 'JWT_JWKS_MAX_STALE',
-    option: 'jwksMaxStale',
+    option: 'remote.maxStale',
     parse: integer({ min: 1 }),
     section: 'remote',
     default: '86400',
@@ -99,7 +99,7 @@ export const REMOTE_SETTINGS = {
   jwksMaxBytes: setting({
     // A JWK Set holds a few keys of a few hundred bytes each; anything near these caps is not a key set.
     env: 'JWT_JWKS_MAX_BYTES',
-    option: 'jwksMaxBytes',
+    option: 'remote.maxBytes',
     parse: integer({ min: 1024 }),
     section: 'remote',
     default: '1048576',
@@ -108,7 +108,7 @@ export const REMOTE_SETTINGS = {
   }),
   jwksMaxKeys: setting({
     env: 'JWT_JWKS_MAX_KEYS',
-    option: 'jwksMaxKeys',
+    option: 'remote.maxKeys',
     parse: integer({ min: 1 }),
     section: 'remote',
     default: '100',

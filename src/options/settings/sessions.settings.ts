@@ -1,4 +1,4 @@
-import { boolean, integer, lifetime, list, text } from '../parse.js';
+import { boolean, integer, lifetime, list, seconds, text } from '../parse.js';
 import { setting } from './setting.js';
 
 /** The settings of sessions, refresh tokens and their store (section `sessions`): rows of SETTINGS (see settings.ts). */
@@ -14,7 +14,7 @@ export const SESSION_SETTINGS = {
   }),
   refreshExpiresIn: setting({
     env: 'JWT_REFRESH_EXPIRES_IN',
-    option: 'refreshExpiresIn',
+    option: 'sessions.refreshExpiresIn',
     parse: lifetime,
     section: 'sessions',
     default: '14d',
@@ -24,7 +24,7 @@ export const SESSION_SETTINGS = {
   }),
   sessionMaxLifetime: setting({
     env: 'JWT_SESSION_MAX_LIFETIME',
-    option: 'sessionMaxLifetime',
+    option: 'sessions.maxLifetime',
     parse: lifetime,
     section: 'sessions',
     default: '30d',
@@ -35,7 +35,7 @@ export const SESSION_SETTINGS = {
   refreshReuseGrace: setting({
     // Long enough for a client's retry after a timed-out refresh and for tabs racing; see the README's sessions section.
     env: 'JWT_REFRESH_REUSE_GRACE',
-    option: 'refreshReuseGrace',
+    option: 'sessions.refreshReuseGrace',
     parse: integer({ min: 0 }),
     section: 'sessions',
     default: '10',
@@ -46,7 +46,7 @@ export const SESSION_SETTINGS = {
   sessionStore: setting({
     // No default value: messages say when it is not set.
     env: 'JWT_SESSION_STORE',
-    option: 'sessionStore',
+    option: 'sessions.store',
     parse: text(),
     section: 'sessions',
     defaultDoc: '`memory`',
@@ -55,16 +55,16 @@ export const SESSION_SETTINGS = {
   }),
   redisUrl: setting({
     env: 'JWT_REDIS_URL',
-    option: 'redisUrl',
+    option: 'sessions.redis.url',
     parse: text(),
     section: 'sessions',
-    defaultDoc: 'none: with `redis`, this, Sentinel, Cluster or the `redisClient` option is required',
+    defaultDoc: 'none: with `redis`, this, Sentinel, Cluster or the `sessions.redis.client` option is required',
     example: 'redis://127.0.0.1:6379',
     doc: '`redis://` or `rediss://` URL of the Redis store, checked at start-up; shown redacted (no password)',
   }),
   redisSentinels: setting({
     env: 'JWT_REDIS_SENTINELS',
-    option: 'redisSentinels',
+    option: 'sessions.redis.sentinels',
     parse: list(),
     section: 'sessions',
     defaultDoc: 'none',
@@ -73,7 +73,7 @@ export const SESSION_SETTINGS = {
   }),
   redisSentinelMaster: setting({
     env: 'JWT_REDIS_SENTINEL_MASTER',
-    option: 'redisSentinelMaster',
+    option: 'sessions.redis.sentinelMaster',
     parse: text(),
     section: 'sessions',
     defaultDoc: 'none: required with `JWT_REDIS_SENTINELS`',
@@ -82,7 +82,7 @@ export const SESSION_SETTINGS = {
   }),
   redisClusterNodes: setting({
     env: 'JWT_REDIS_CLUSTER_NODES',
-    option: 'redisClusterNodes',
+    option: 'sessions.redis.clusterNodes',
     parse: list(),
     section: 'sessions',
     defaultDoc: 'none',
@@ -90,35 +90,35 @@ export const SESSION_SETTINGS = {
     doc: 'Redis Cluster instead of `JWT_REDIS_URL`: seed nodes, comma-separated `host:port` items (or `redis://` / `rediss://` URLs of one node each, the same password and TLS for every node); the key prefix is the hash tag of every key, so the store lives in one slot',
   }),
   redisTimeout: setting({
-    env: 'JWT_REDIS_TIMEOUT_MS',
-    option: 'redisTimeout',
-    parse: integer({ min: 1 }),
+    env: 'JWT_REDIS_TIMEOUT',
+    option: 'sessions.redis.timeout',
+    parse: seconds({ min: 0.001 }),
     section: 'sessions',
-    default: '1000',
-    unit: 'milliseconds',
-    doc: 'time a Redis connection attempt or command may take before refresh or revoke fails with 503',
+    default: '1',
+    unit: 'seconds',
+    doc: 'time a Redis connection attempt or command may take before refresh or revoke fails with 503 (decimals for less than a second: `0.5`)',
   }),
   redisKeyPrefix: setting({
     env: 'JWT_REDIS_KEY_PREFIX',
-    option: 'redisKeyPrefix',
+    option: 'sessions.redis.keyPrefix',
     parse: text(),
     section: 'sessions',
     default: 'rs256-auth:',
     doc: 'prefix of every Redis key and channel, so applications can share a server',
   }),
   revocationMaxStaleness: setting({
-    env: 'JWT_REVOCATION_MAX_STALENESS_MS',
-    option: 'revocationMaxStaleness',
-    parse: integer({ min: 1 }),
+    env: 'JWT_REVOCATION_MAX_STALENESS',
+    option: 'sessions.revocationMaxStaleness',
+    parse: seconds({ min: 0.001 }),
     section: 'sessions',
-    default: '10000',
-    unit: 'milliseconds',
-    demo: '10000',
+    default: '10',
+    unit: 'seconds',
+    demo: '10',
     doc: 'how long verification trusts its local revocation list while Redis is unreachable; past it every token is answered 503 with `Retry-After` (bad tokens still 401)',
   }),
   revocationFailOpen: setting({
     env: 'JWT_REVOCATION_FAIL_OPEN',
-    option: 'revocationFailOpen',
+    option: 'sessions.revocationFailOpen',
     parse: boolean,
     section: 'sessions',
     default: 'false',

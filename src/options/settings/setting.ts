@@ -1,10 +1,10 @@
 import type { Parser } from '../parse.js';
 
 /**
- * Units of the quantities settings hold. Durations are seconds, but for the few variables whose name says `_MS`;
- * lifetimes are seconds too, also written with a unit (`15m`, `14d`).
+ * Units of the quantities settings hold: one per kind. Durations are seconds (decimals where less than a second
+ * matters); lifetimes are seconds too, also written with a unit (`15m`, `14d`).
  */
-export type Unit = 'seconds' | 'milliseconds' | 'lifetime' | 'bytes' | 'count';
+export type Unit = 'seconds' | 'lifetime' | 'bytes' | 'count';
 
 /** The concerns settings are grouped by, in the reference and in `.env.example`. */
 export const SECTIONS = {

@@ -5,7 +5,7 @@ import { setting } from './setting.js';
 export const TOKEN_SETTINGS = {
   issuer: setting({
     env: 'JWT_ISSUER',
-    option: 'issuer',
+    option: 'tokens.issuer',
     parse: text(),
     section: 'tokens',
     defaultDoc: 'none: not written, not checked',
@@ -14,7 +14,7 @@ export const TOKEN_SETTINGS = {
   }),
   audience: setting({
     env: 'JWT_AUDIENCE',
-    option: 'audience',
+    option: 'tokens.audience',
     parse: list(),
     section: 'tokens',
     defaultDoc: 'none: not written, not checked',
@@ -23,7 +23,7 @@ export const TOKEN_SETTINGS = {
   }),
   acceptAnyAudience: setting({
     env: 'JWT_ACCEPT_ANY_AUDIENCE',
-    option: 'acceptAnyAudience',
+    option: 'tokens.acceptAnyAudience',
     parse: boolean,
     section: 'tokens',
     default: 'false',
@@ -31,7 +31,7 @@ export const TOKEN_SETTINGS = {
   }),
   expiresIn: setting({
     env: 'JWT_EXPIRES_IN',
-    option: 'expiresIn',
+    option: 'tokens.expiresIn',
     parse: lifetime,
     section: 'tokens',
     default: '15m',
@@ -41,7 +41,7 @@ export const TOKEN_SETTINGS = {
   }),
   tokenProfile: setting({
     env: 'JWT_TOKEN_PROFILE',
-    option: 'tokenProfile',
+    option: 'tokens.profile',
     parse: text(),
     section: 'tokens',
     default: 'jwt',
@@ -51,7 +51,7 @@ export const TOKEN_SETTINGS = {
   clockTolerance: setting({
     // Clocks of two hosts are rarely more than a few seconds apart.
     env: 'JWT_CLOCK_TOLERANCE',
-    option: 'clockTolerance',
+    option: 'tokens.clockTolerance',
     parse: integer({ min: 0 }),
     section: 'tokens',
     default: '5',
@@ -61,7 +61,7 @@ export const TOKEN_SETTINGS = {
   }),
   tokenType: setting({
     env: 'JWT_TOKEN_TYPE',
-    option: 'tokenType',
+    option: 'tokens.type',
     parse: list(),
     section: 'tokens',
     defaultDoc: 'none: any `typ` (`at+jwt` under the `rfc9068` profile)',
@@ -70,7 +70,7 @@ export const TOKEN_SETTINGS = {
   }),
   requiredClaims: setting({
     env: 'JWT_REQUIRED_CLAIMS',
-    option: 'requiredClaims',
+    option: 'tokens.requiredClaims',
     parse: list({ allowEmpty: true }),
     section: 'tokens',
     default: 'exp,iat,sub',
@@ -79,7 +79,7 @@ export const TOKEN_SETTINGS = {
   }),
   rolesClaim: setting({
     env: 'JWT_ROLES_CLAIM',
-    option: 'rolesClaim',
+    option: 'tokens.rolesClaim',
     parse: list(),
     section: 'tokens',
     default: 'roles',
@@ -88,7 +88,7 @@ export const TOKEN_SETTINGS = {
   }),
   scopesClaim: setting({
     env: 'JWT_SCOPES_CLAIM',
-    option: 'scopesClaim',
+    option: 'tokens.scopesClaim',
     parse: list(),
     section: 'tokens',
     default: 'scope,scp',
@@ -97,7 +97,7 @@ export const TOKEN_SETTINGS = {
   }),
   maxTokenLength: setting({
     env: 'JWT_MAX_TOKEN_LENGTH',
-    option: 'maxTokenLength',
+    option: 'tokens.maxLength',
     parse: integer({ min: 16 }),
     section: 'tokens',
     default: '8192',
@@ -107,7 +107,7 @@ export const TOKEN_SETTINGS = {
   }),
   cacheSize: setting({
     env: 'JWT_CACHE_SIZE',
-    option: 'cacheSize',
+    option: 'verification.cacheSize',
     parse: integer({ min: 0 }),
     section: 'tokens',
     default: '5000',
@@ -117,7 +117,7 @@ export const TOKEN_SETTINGS = {
   }),
   verifyOffThread: setting({
     env: 'JWT_VERIFY_OFF_THREAD',
-    option: 'verifyOffThread',
+    option: 'verification.offThread',
     parse: boolean,
     section: 'tokens',
     default: 'false',
@@ -126,7 +126,7 @@ export const TOKEN_SETTINGS = {
   }),
   logRefusals: setting({
     env: 'JWT_LOG_REFUSALS',
-    option: 'logRefusals',
+    option: 'verification.logRefusals',
     parse: raw,
     section: 'tokens',
     default: 'off',
@@ -135,7 +135,7 @@ export const TOKEN_SETTINGS = {
   }),
   realm: setting({
     env: 'JWT_REALM',
-    option: 'realm',
+    option: 'transport.realm',
     parse: text(),
     section: 'tokens',
     default: 'api',

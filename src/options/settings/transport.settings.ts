@@ -5,7 +5,7 @@ import { setting } from './setting.js';
 export const TRANSPORT_SETTINGS = {
   authScheme: setting({
     env: 'JWT_AUTH_SCHEME',
-    option: 'authScheme',
+    option: 'transport.scheme',
     parse: text(),
     section: 'transport',
     default: 'Bearer',
@@ -14,7 +14,7 @@ export const TRANSPORT_SETTINGS = {
   }),
   cookieName: setting({
     env: 'JWT_COOKIE_NAME',
-    option: 'cookieName',
+    option: 'transport.cookie',
     parse: text(),
     section: 'transport',
     defaultDoc: 'none: cookies are not read',

@@ -1,0 +1,64 @@
+import { Rs256AuthError } from '../errors/rs256-auth.error.js';
+
+/**
+ * Options of the flat shape the module once took, each with its place in the nested one (and its new unit where
+ * that changed). Given, they stop start-up naming the new path: ignored, they would silently leave their setting at
+ * its default, and TypeScript does not catch them where options are built without a type (JavaScript, a cast).
+ */
+const MOVED_OPTIONS: Readonly<Record<string, string>> = {
+  issuer: 'tokens.issuer',
+  audience: 'tokens.audience',
+  acceptAnyAudience: 'tokens.acceptAnyAudience',
+  expiresIn: 'tokens.expiresIn',
+  tokenProfile: 'tokens.profile',
+  clockTolerance: 'tokens.clockTolerance',
+  tokenType: 'tokens.type',
+  requiredClaims: 'tokens.requiredClaims',
+  rolesClaim: 'tokens.rolesClaim',
+  scopesClaim: 'tokens.scopesClaim',
+  maxTokenLength: 'tokens.maxLength',
+  cacheSize: 'verification.cacheSize',
+  verifyOffThread: 'verification.offThread',
+  logRefusals: 'verification.logRefusals',
+  realm: 'transport.realm',
+  authScheme: 'transport.scheme',
+  cookieName: 'transport.cookie',
+  jwtFromRequest: 'transport.extractor',
+  jwks: 'publishing.jwks',
+  discovery: 'publishing.discovery',
+  resourceMetadata: 'publishing.resourceMetadata',
+  meterProvider: 'observability.meterProvider',
+  onAuditEvent: 'observability.onAuditEvent',
+  sessionStore: 'sessions.store',
+  redisUrl: 'sessions.redis.url',
+  redisSentinels: 'sessions.redis.sentinels',
+  redisSentinelMaster: 'sessions.redis.sentinelMaster',
+  redisClusterNodes: 'sessions.redis.clusterNodes',
+  redisClient: 'sessions.redis.client',
+  redisTimeout: 'sessions.redis.timeout, in seconds',
+  redisKeyPrefix: 'sessions.redis.keyPrefix',
+  refreshExpiresIn: 'sessions.refreshExpiresIn',
+  sessionMaxLifetime: 'sessions.maxLifetime',
+  refreshReuseGrace: 'sessions.refreshReuseGrace',
+  revocationMaxStaleness: 'sessions.revocationMaxStaleness, in seconds',
+  revocationFailOpen: 'sessions.revocationFailOpen',
+  jwksCacheMaxAge: 'remote.cacheMaxAge',
+  jwksCooldown: 'remote.cooldown',
+  jwksTimeout: 'remote.timeout, in seconds',
+  jwksMaxBytes: 'remote.maxBytes',
+  jwksMaxKeys: 'remote.maxKeys',
+  jwksAllowHttp: 'remote.allowHttp',
+  jwksMaxStale: 'remote.maxStale',
+};
+
+/** An option of the flat shape stops start-up naming where it moved. */
+export function refuseMovedOptions(options: object): void {
+  const moved = Object.keys(options).filter((name) => Object.hasOwn(MOVED_OPTIONS, name));
+  if (moved.length > 0) {
+    const where = moved.map((name) => `${name} is now ${MOVED_OPTIONS[name]}`).join('; ');
+    throw new Rs256AuthError(
+      'RS256_CONFIG_INVALID',
+      `Options moved when they were grouped by concern: ${where}. See the CHANGELOG's migration table.`,
+    );
+  }
+}
