@@ -15,7 +15,8 @@ export interface SealedKeyMetadata {
   readonly activeFrom: number;
 }
 
-const associatedData = ({ seq, kid, createdAt, activeFrom }: SealedKeyMetadata): Buffer => Buffer.from(JSON.stringify([FORMAT, seq, kid, createdAt, activeFrom]));
+const associatedData = ({ seq, kid, createdAt, activeFrom }: SealedKeyMetadata): Buffer =>
+  Buffer.from(JSON.stringify([FORMAT, seq, kid, createdAt, activeFrom]));
 
 /**
  * Seals rotated private keys at rest: the PKCS#8 DER encrypted with AES-256-GCM under a key derived by scrypt from
@@ -51,7 +52,9 @@ export class KeySeal {
     if (format !== FORMAT || parts.length !== 4 || salt.length !== 16 || iv.length !== 12 || tag.length !== 16) {
       throw new Error(`not a ${FORMAT} sealed key`);
     }
-    const decipher = createDecipheriv('aes-256-gcm', await this.keyFor(salt), iv).setAAD(associatedData(metadata)).setAuthTag(tag);
+    const decipher = createDecipheriv('aes-256-gcm', await this.keyFor(salt), iv)
+      .setAAD(associatedData(metadata))
+      .setAuthTag(tag);
     const der = Buffer.concat([decipher.update(data), decipher.final()]);
     return createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
   }
