@@ -13,6 +13,7 @@ import { RevocationList } from './sessions/revocation-list.js';
 import { checkToken, checkTokenWithRecovery } from './token/token-checks.js';
 import { signInCustody, signInCustodySync, signingInputOf } from './custody/custody-signature.js';
 import { TokenVerifier } from './token/token-verifier.js';
+import { checkRotatedLifetime } from './rotation/rotation-lifetime.js';
 import { SETTINGS } from './options/settings.js';
 
 /** A per-call option is accepted only when it says what the module's policy already says. */
@@ -172,9 +173,13 @@ export class StrictJwtService extends JwtService {
       // An HSM signs synchronously (blocking the event loop for its round trip); a signer refuses, before any work.
       return signInCustodySync(custody, () => this.signingInput(claims, options));
     }
+    // The direct path's exp is always JWT_EXPIRES_IN after now; anything else is checked under key rotation.
     return options === undefined && signableDirectly(claims)
       ? this.signDirectly(claims)
-      : this.withOneKeySet(() => super.sign(claims as object, options));
+      : checkRotatedLifetime(
+          this.withOneKeySet(() => super.sign(claims as object, options)),
+          this.config,
+        );
   }
 
   /**
@@ -242,9 +247,8 @@ export class StrictJwtService extends JwtService {
     const custody = this.keyStore.keys.custody;
     // A key in custody (HSM, KMS) signs without blocking the event loop.
     // @nestjs/jwt reads the kid and the key before its promise: both from one set.
-    return custody
-      ? signInCustody(custody, this.signingInput(claims, options))
-      : this.withOneKeySet(() => super.signAsync(claims as object, options));
+    if (custody) return signInCustody(custody, this.signingInput(claims, options));
+    return checkRotatedLifetime(await this.withOneKeySet(() => super.signAsync(claims as object, options)), this.config);
   }
 
   /**

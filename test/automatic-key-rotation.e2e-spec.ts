@@ -1,13 +1,14 @@
 import { jest } from '@jest/globals';
 import type { INestApplication } from '@nestjs/common';
 import type { JwtService } from '@nestjs/jwt';
-import { createPublicKey, verify, type JsonWebKey } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createPublicKey, generateKeyPairSync, verify, type JsonWebKey } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { KeyReloader } from '../src/index.js';
+import { rsaThumbprint } from '../src/keys/key-loader.js';
 import { createApp } from './fixtures/app.js';
 import { clockAt } from './support/fake-clock.js';
 import { listen, request } from './support/http.js';
@@ -257,8 +258,9 @@ describe.each<StoreKind>(['redis', 'folder'])('automatic key rotation, keys kept
               client.disconnect();
             }
           })();
-    expect(stored).toContain('BEGIN ENCRYPTED PRIVATE KEY');
-    expect(stored).not.toContain('BEGIN PRIVATE KEY');
+    // Sealed: AES-256-GCM under a key scrypt derives from the passphrase, the entry's other fields authenticated.
+    expect(JSON.parse(stored).privateKey).toMatch(/^scrypt-aes-256-gcm\.[\w-]+\.[\w-]+\.[\w-]+\.[\w-]+$/);
+    expect(stored).not.toContain('PRIVATE KEY');
   });
 
   it('prepublishes, switches together and retires, cycle after cycle, and no verifier ever refuses a valid token', async () => {
@@ -314,6 +316,91 @@ describe.each<StoreKind>(['redis', 'folder'])('automatic key rotation, keys kept
     // Exactly one instance created each key: three keys, three creation lines in all.
     expect(creations()).toHaveLength(3);
   }, 120_000);
+});
+
+describe.each<StoreKind>(['redis', 'folder'])('automatic key rotation: entries written into the %s store without the passphrase', (kind) => {
+  const prefix = `rotation-forgery-${kind}-test:`;
+  const logs = new LogCapture();
+  let redis: RedisServer | undefined;
+  let folder: string | undefined;
+  let issuer: { app: INestApplication; jwt: JwtService; url: string } | undefined;
+
+  const env = (): Record<string, string> => (kind === 'redis' ? issuerEnv('redis', { url: redis!.url, prefix }) : issuerEnv(folder!));
+  /** Writes an entry straight into the store, as anyone who can write to Redis or the folder could. */
+  const write = async (seq: number, entry: object | undefined): Promise<void> => {
+    if (kind === 'folder') {
+      const path = join(folder!, `key-${seq}.json`);
+      if (entry) writeFileSync(path, JSON.stringify(entry));
+      else unlinkSync(path);
+      return;
+    }
+    const client = new Redis(redis!.url);
+    try {
+      if (entry) await client.hset(`${prefix}rotation:keys`, String(seq), JSON.stringify(entry));
+      else await client.hdel(`${prefix}rotation:keys`, String(seq));
+    } finally {
+      client.disconnect();
+    }
+  };
+  const read = async (seq: number): Promise<{ kid: string; activeFrom: number; createdAt: number; privateKey: string }> => {
+    if (kind === 'folder') return JSON.parse(readFileSync(join(folder!, `key-${seq}.json`), 'utf8'));
+    const client = new Redis(redis!.url);
+    try {
+      return JSON.parse((await client.hget(`${prefix}rotation:keys`, String(seq)))!);
+    } finally {
+      client.disconnect();
+    }
+  };
+
+  beforeAll(async () => {
+    if (kind === 'redis') redis = await startRedis();
+    else folder = join(mkdtempSync(join(tmpdir(), 'rs256-auth-rotation-')), 'keys');
+    clockAt(Date.now());
+    const { app, jwt } = await createApp({ env: env(), logger: logs });
+    issuer = { app, jwt, url: await listen(app) };
+  }, SETUP_TIMEOUT);
+  afterAll(async () => {
+    jest.useRealTimers();
+    await issuer?.app.close();
+    await redis?.stop();
+    if (folder) rmSync(join(folder, '..'), { recursive: true, force: true });
+  });
+
+  it('never publishes or signs with an unencrypted key, nor trusts changed metadata; a new instance refuses to start', async () => {
+    const genuine = await read(0);
+    const { app, jwt, url } = issuer!;
+    // An attacker's key, unencrypted, named by its own thumbprint, signing from now on.
+    const attacker = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const forgedKid = rsaThumbprint(attacker.publicKey);
+    const pem = attacker.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
+    await write(1, { seq: 1, kid: forgedKid, createdAt: Date.now() - LEAD_MS, activeFrom: Date.now() - 1000, privateKey: pem });
+    expect(await app.get(KeyReloader).reload()).toBe(false);
+    expect(await jwksKids(url)).toEqual([genuine.kid]);
+    expect(kidOf(jwt.sign({ sub: 'forgery' }))).toBe(genuine.kid);
+    expect(logs.matching(new RegExp(`refused.*kid ${forgedKid} \\(key 1\\)`))).toHaveLength(1);
+    const refusal = await startupError('forRoot', { env: env() }, logs);
+    expect(refusal.code).toBe('RS256_PASSPHRASE_INVALID');
+    expect(refusal.message).not.toContain(PASSPHRASE);
+
+    // The genuine entry with an earlier activeFrom (its sealed key untouched): refused as well.
+    await write(1, undefined);
+    await write(0, { ...genuine, seq: 0, activeFrom: genuine.activeFrom - INTERVAL_MS });
+    expect(await app.get(KeyReloader).reload()).toBe(false);
+    expect(logs.matching(new RegExp(`refused.*kid ${genuine.kid} \\(key 0\\)`))).toHaveLength(1);
+    expect(kidOf(jwt.sign({ sub: 'forgery' }))).toBe(genuine.kid);
+    expect(await jwksKids(url)).toEqual([genuine.kid]);
+    expect((await startupError('forRoot', { env: env() }, logs)).code).toBe('RS256_PASSPHRASE_INVALID');
+    expect(logs.lines.join('\n')).not.toContain(PASSPHRASE);
+  }, 60_000);
+
+  it('refuses to sign a token that would outlive its key: a per-call expiresIn beyond JWT_EXPIRES_IN', async () => {
+    const { jwt } = issuer!;
+    const now = Math.floor(Date.now() / 1000);
+    const refusal = { code: 'RS256_TOKEN_LIFETIME_TOO_LONG', message: expect.stringContaining('JWT_EXPIRES_IN (900 s)') };
+    expect(() => jwt.sign({ sub: 'long' }, { expiresIn: EXPIRES_IN_S + 3600 })).toThrow(expect.objectContaining(refusal));
+    await expect(jwt.signAsync({ sub: 'long' }, { expiresIn: '30d' })).rejects.toMatchObject(refusal);
+    expect(expOf(jwt.sign({ sub: 'short' }, { expiresIn: 60 }))).toBe((now + 60) * 1000);
+  });
 });
 
 describe('automatic key rotation: a store that fails or forgets', () => {

@@ -20,7 +20,8 @@ export interface RotationTimes {
   /**
    * How long a retired key stays published after its successor took over: the longest a token it signed may still
    * be accepted (`JWT_EXPIRES_IN` plus the clock tolerance verifiers allow) plus the margin. Refresh tokens are
-   * opaque, not signed, so access tokens are the longest-lived tokens a key signs.
+   * opaque, not signed; `JwtService.sign` with rotation on refuses a token living longer than `JWT_EXPIRES_IN` (a
+   * per-call `expiresIn`: RS256_TOKEN_LIFETIME_TOO_LONG), so no token a key signs outlives this.
    */
   readonly retentionMs: number;
 }

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { createPrivateKey, generateKeyPair, type KeyObject } from 'node:crypto';
+import { generateKeyPair, type KeyObject } from 'node:crypto';
 import { promisify } from 'node:util';
 import { Rs256AuthError, messageOf } from '../errors/rs256-auth.error.js';
 import { publicKeyOf, rsaThumbprint } from '../keys/key-loader.js';
@@ -10,13 +10,16 @@ import { StoredKeySource } from '../keys/stored-key-source.js';
 import { redactedText } from '../observability/redacted-url.js';
 import type { KeyRotationConfig } from '../options/rs256-auth-config.js';
 import { SETTINGS } from '../options/settings.js';
+import { KeySeal } from './key-seal.js';
 import { activationOfNext, stateAt, type StoredKey } from './rotation-schedule.js';
 import { ROTATION_LOCK_MS, type RotationStore } from './rotation-store.js';
 
 /** Size of the keys rotation creates: the size every verifier accepts, and a fast enough signature. */
 const MODULUS_LENGTH = 2048;
-/** Pause before reading the store again while another instance holds the lock, or after a failure. */
+/** Pause before reading the store again while another instance holds the lock, or after a first failure. */
 const RETRY_MS = 1000;
+/** Failures in a row double the pause up to this, so a store that stays unreachable is not asked (and logged) every second. */
+const MAX_RETRY_MS = 60_000;
 /** The store is read at least this often, so that anything changed there (a restore, a key deleted) is seen. */
 const REREAD_MS = 10 * 60_000;
 
@@ -71,10 +74,18 @@ export class RotatingKeySource extends StoredKeySource {
   private readonly logger = new Logger('Rs256Auth');
   private store?: RotationStore;
   private stored: readonly StoredKey[] = [];
+  /** The authenticated entries, opened, by {@link entryId}: an entry altered in any field is a different one. */
   private readonly opened = new Map<string, OpenedKey>();
+  private readonly seal: KeySeal;
+  /** Entries that failed authentication, by {@link entryId}: logged once each, never used. */
+  private readonly refused = new Set<string>();
+  /** Failed visits to the store in a row: the retry pause doubles with each. */
+  private failures = 0;
   private syncing?: Promise<void>;
   private timer?: NodeJS.Timeout;
   private closed = false;
+  /** Past start-up: an entry that fails authentication is then ignored rather than stopping start-up. */
+  private started = false;
   /** The set last handed out, and what it was made of, so an unchanged state keeps the same set (and caches). */
   private lastSet?: { readonly signature: string; readonly keys: KeySet };
 
@@ -83,6 +94,7 @@ export class RotatingKeySource extends StoredKeySource {
     keyStore: KeyStore,
   ) {
     super(keyStore);
+    this.seal = new KeySeal(rotation.passphrase);
   }
 
   /**
@@ -99,6 +111,7 @@ export class RotatingKeySource extends StoredKeySource {
       await store.close();
       throw error;
     }
+    source.started = true;
     source.arm();
     return source;
   }
@@ -157,21 +170,27 @@ export class RotatingKeySource extends StoredKeySource {
   private async syncNow(): Promise<void> {
     const store = this.store!;
     const { times } = this.rotation;
-    const before = await store.read();
+    const before = await this.authentic(await store.read());
     if (this.due(before)) {
       await store.locked(async () => {
         // Read again under the lock: another instance may have done it between the first read and the lock.
-        const keys = await store.read();
+        const all = await store.read();
+        const keys = await this.authentic(all);
         if (keys.length === 0 && this.stored.length > 0) {
-          // The store lost its keys (a Redis without persistence restarted, a folder emptied): written back as this
-          // instance knows them, so the schedule goes on. A fresh first key would sign at once, unpublished.
-          for (const key of this.stored) if (await store.add(key)) keys.push(key);
-          this.logger.warn(`Key rotation: ${store.description} had lost its keys; the ${keys.length} this instance holds were written back.`);
+          // The store lost its keys (a Redis without persistence restarted, a folder emptied, entries overwritten):
+          // written back as this instance knows them, so the schedule goes on. A fresh first key would sign at once,
+          // unpublished. Where a refused entry holds a key's number, the schedule goes on from the keys held here.
+          let written = 0;
+          for (const key of this.stored) if (await store.add(key)) written++;
+          keys.push(...this.stored);
+          this.logger.warn(`Key rotation: ${store.description} had lost its keys; the ${written} this instance holds were written back.`);
         }
         const now = Date.now();
         if (keys.length === 0 || now >= stateAt(keys, times, now).createDueAt) {
           const last = keys.reduce<StoredKey | undefined>((latest, key) => (latest === undefined || key.seq > latest.seq ? key : latest), undefined);
-          const key = await this.createKey(last === undefined ? 0 : last.seq + 1, activationOfNext(last, times, now), now);
+          // Past every number taken, refused entries included, so a forged entry cannot hold the next number.
+          const seq = all.reduce((highest, entry) => Math.max(highest, entry.seq + 1), 0);
+          const key = await this.createKey(seq, last);
           if (await store.add(key)) {
             this.logger.log(`Key rotation: created kid ${key.kid}, published from now, signs from ${iso(key.activeFrom)}.`);
           }
@@ -180,7 +199,7 @@ export class RotatingKeySource extends StoredKeySource {
         if (removable.length > 0) await store.remove(removable);
       });
     }
-    this.adopt(await store.read());
+    this.adopt(await this.authentic(await store.read()));
   }
 
   /** Whether the lock is worth taking: no key yet, the next one due, or retired keys to delete. */
@@ -191,38 +210,79 @@ export class RotatingKeySource extends StoredKeySource {
     return now >= state.createDueAt || state.removable.length > 0;
   }
 
-  private async createKey(seq: number, activeFrom: number, now: number): Promise<StoredKey> {
+  /**
+   * A new key, sealed with its metadata. Its `activeFrom` is computed once the RSA key exists (generation may take a
+   * second or more), so the key is published at least one lead before it signs; the first key signs at once.
+   */
+  private async createKey(seq: number, last: StoredKey | undefined): Promise<StoredKey> {
     const { privateKey } = await generateRsa('rsa', { modulusLength: MODULUS_LENGTH });
-    const pem = privateKey.export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase: this.rotation.passphrase }) as string;
-    return { seq, kid: rsaThumbprint(publicKeyOf(privateKey)), createdAt: now, activeFrom, privateKey: pem };
+    const kid = rsaThumbprint(publicKeyOf(privateKey));
+    // Derived before the clock is read: the first derivation is slow by design.
+    await this.seal.prepare();
+    const now = Date.now();
+    const metadata = { seq, kid, createdAt: now, activeFrom: activationOfNext(last, this.rotation.times, now) };
+    return { ...metadata, privateKey: await this.seal.seal(privateKey, metadata) };
   }
 
-  /** Takes the keys read from the store as the state in force; a key that does not decrypt stops it all. */
+  /** Takes the (authenticated) keys read from the store as the state in force; forgets keys no longer there. */
   private adopt(keys: readonly StoredKey[]): void {
     if (keys.length === 0) return;
-    for (const key of keys) {
-      if (!this.opened.has(key.kid)) this.opened.set(key.kid, this.open(key));
-    }
+    const kept = new Set(keys.map(entryId));
+    for (const id of this.opened.keys()) if (!kept.has(id)) this.opened.delete(id);
     this.stored = keys;
     this.keyStore.follow((now) => this.keySetAt(now));
   }
 
-  private open(key: StoredKey): OpenedKey {
+  /**
+   * The entries that open with the passphrase and their own metadata, opened. One that does not stops start-up (a
+   * wrong passphrase, or an entry written by someone without it); after start-up it is left out and logged once.
+   */
+  private async authentic(entries: readonly StoredKey[]): Promise<StoredKey[]> {
+    const keys: StoredKey[] = [];
+    for (const entry of entries) {
+      const id = entryId(entry);
+      if (this.refused.has(id)) continue;
+      if (!this.opened.has(id)) {
+        const opened = await this.open(entry);
+        if (!opened) {
+          this.refused.add(id);
+          continue;
+        }
+        this.opened.set(id, opened);
+      }
+      keys.push(entry);
+    }
+    const present = new Set(entries.map(entryId));
+    for (const id of this.refused) if (!present.has(id)) this.refused.delete(id);
+    return keys;
+  }
+
+  private async open(key: StoredKey): Promise<OpenedKey | undefined> {
+    const where = this.store!.description;
     let privateKey: KeyObject;
     try {
-      privateKey = createPrivateKey({ key: key.privateKey, format: 'pem', passphrase: this.rotation.passphrase });
+      privateKey = await this.seal.open(key.privateKey, key);
     } catch (error) {
-      throw new Rs256AuthError(
+      const refusal = new Rs256AuthError(
         'RS256_PASSPHRASE_INVALID',
-        `${SETTINGS.keyRotationPassphrase.env} does not decrypt kid ${key.kid} in ${this.store!.description}: every instance must use the same passphrase.`,
+        `${SETTINGS.keyRotationPassphrase.env} does not decrypt kid ${key.kid} (key ${key.seq}) in ${where}, or the entry was altered: ` +
+          'every instance must use the same passphrase, and only they may write keys there.',
         { cause: error },
       );
+      return this.refuse(refusal);
     }
     const publicKey = publicKeyOf(privateKey);
     if (rsaThumbprint(publicKey) !== key.kid) {
-      throw new Rs256AuthError('RS256_KEY_MISMATCH', `Key ${key.seq} in ${this.store!.description} is not the key its kid ${key.kid} names.`);
+      return this.refuse(new Rs256AuthError('RS256_KEY_MISMATCH', `Key ${key.seq} in ${where} is not the key its kid ${key.kid} names.`));
     }
     return { privateKey, verification: verificationKey(key.kid, publicKey) };
+  }
+
+  /** An entry that failed authentication: stops start-up; later, it is logged and ignored. */
+  private refuse(error: Rs256AuthError): undefined {
+    if (!this.started) throw error;
+    this.logger.error(`Key rotation: an entry was refused and is ignored. ${error.message}`);
+    return undefined;
   }
 
   /** The set in force at `now`, and until when; starts creating the next key, or deleting retired ones, when due. */
@@ -232,9 +292,9 @@ export class RotatingKeySource extends StoredKeySource {
     const signature = [state.signing.kid, ...state.published.map((key) => key.kid)].join(' ');
     if (this.lastSet?.signature !== signature) {
       const previous = this.lastSet?.keys.signingKid;
-      const signing = this.opened.get(state.signing.kid)!;
+      const signing = this.opened.get(entryId(state.signing))!;
       const keys = new KeySet(
-        state.published.map((key) => this.opened.get(key.kid)!.verification),
+        state.published.map((key) => this.opened.get(entryId(key))!.verification),
         { kid: state.signing.kid, key: signing.privateKey },
       );
       if (previous !== undefined && previous !== state.signing.kid) this.logger.log(`Key rotation: now signing with kid ${state.signing.kid}.`);
@@ -247,7 +307,9 @@ export class RotatingKeySource extends StoredKeySource {
   private async background(): Promise<void> {
     try {
       await this.sync();
+      this.failures = 0;
     } catch (error) {
+      this.failures++;
       this.logger.error(
         `Key rotation: ${this.store!.description} could not be read or updated; the keys in force stay, retrying. ${redactedText(messageOf(error))}`,
       );
@@ -261,10 +323,14 @@ export class RotatingKeySource extends StoredKeySource {
     clearTimeout(this.timer);
     const now = Date.now();
     const state = stateAt(this.stored, this.rotation.times, now);
-    const wait = now >= state.createDueAt || state.removable.length > 0 ? RETRY_MS : Math.min(state.createDueAt - now, REREAD_MS);
+    const retry = Math.min(RETRY_MS * 2 ** Math.max(this.failures - 1, 0), MAX_RETRY_MS);
+    const wait = this.failures > 0 || now >= state.createDueAt || state.removable.length > 0 ? retry : Math.min(state.createDueAt - now, REREAD_MS);
     this.timer = setTimeout(() => void this.background(), wait).unref();
   }
 }
+
+/** An entry's identity: all of its fields, so that an entry changed in any of them is opened (and checked) anew. */
+const entryId = (key: StoredKey): string => JSON.stringify([key.seq, key.kid, key.createdAt, key.activeFrom, key.privateKey]);
 
 /** Seconds as the largest whole unit a lifetime setting takes: `2592000` is `30d`. */
 function lifetimeText(seconds: number): string {

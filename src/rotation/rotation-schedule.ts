@@ -10,7 +10,7 @@ export interface StoredKey {
   readonly createdAt: number;
   /** When it starts signing, in ms since the epoch; until then it is only published. */
   readonly activeFrom: number;
-  /** The private key as PKCS#8 PEM, encrypted with the rotation passphrase. */
+  /** The private key sealed with the rotation passphrase, the other fields as authenticated data (see key-seal). */
   readonly privateKey: string;
 }
 
