@@ -2,26 +2,11 @@ import type { JwtClaims } from '../interfaces/jwt-claims.interface.js';
 
 /**
  * Characters at the end of a token that file its entry: the tail of the signature, 96 bits that look random for
- * every signed token. A hit still compares the whole token, so two tokens that end alike (a forgery aimed at an
- * entry, say) only ever share a slot, never claims.
+ * every signed token. Hashing them costs a few hundred instructions, where hashing a whole token (several hundred
+ * characters, a new string with every request) costs thousands. A hit still compares the whole token, so two tokens
+ * that end alike (a forgery aimed at an entry, say) only ever share a slot, never claims.
  */
 const KEY_LENGTH = 16;
-
-/**
- * The number an entry is filed under: FNV-1a over the token's last `KEY_LENGTH` characters, cut to 30 bits so that
- * it stays a small integer (a Smi) on every V8 build. A Map keyed by Smis compares keys where they lie in its table
- * and hashes them in a few instructions, where string keys (a new slice of the token with every request) had their
- * hash computed on each lookup and every probe of the table went out to a string elsewhere in memory: with thousands
- * of entries turning over, those cache misses were most of what a lookup cost. Two tails on one number are the same
- * rare, harmless case as two tokens with the same tail: one slot, and a hit still needs the whole token to be equal.
- */
-function keyOf(token: string): number {
-  let hash = 0x811c9dc5;
-  for (let i = Math.max(0, token.length - KEY_LENGTH); i < token.length; i++) {
-    hash = Math.imul(hash ^ token.charCodeAt(i), 0x01000193);
-  }
-  return hash & 0x3fffffff;
-}
 
 interface Entry {
   readonly token: string;
@@ -36,15 +21,15 @@ interface Entry {
  * cache when the key set changes; route requirements are checked by the guard on every request, cached or not.
  */
 export class VerifiedTokenCache {
-  /** Entries by the key of their token (`keyOf`). */
-  private readonly entries = new Map<number, Entry>();
+  /** Entries by the last `KEY_LENGTH` characters of their token. */
+  private readonly entries = new Map<string, Entry>();
   /**
    * Keys in the order they were stored, as a ring that grows to `maxEntries` slots: once full, `order[next]` is the
    * oldest and the slot the next key takes. Evicting through it costs the same at any size, where asking the Map
    * for its first key walks past every entry deleted since the Map last compacted (thousands, once the cache is full
    * and turning over).
    */
-  private readonly order: number[] = [];
+  private readonly order: string[] = [];
   private next = 0;
 
   constructor(readonly maxEntries: number) {}
@@ -58,7 +43,7 @@ export class VerifiedTokenCache {
     if (this.maxEntries === 0) {
       return undefined;
     }
-    const entry = this.entries.get(keyOf(token));
+    const entry = this.entries.get(token.slice(-KEY_LENGTH));
     return entry !== undefined && entry.token === token ? entry.claims : undefined;
   }
 
@@ -67,7 +52,7 @@ export class VerifiedTokenCache {
     if (this.maxEntries === 0 || claims.exp === undefined) {
       return;
     }
-    const key = keyOf(token);
+    const key = token.slice(-KEY_LENGTH);
     // Every entry's key sits in a slot of the ring, so the Map never holds more than `maxEntries`. A slot may name an
     // entry deleted since (expired) or replaced by a token with the same tail: deleting it again is a no-op, or makes
     // the newer entry leave early, which only costs a verification.
@@ -82,7 +67,7 @@ export class VerifiedTokenCache {
   }
 
   delete(token: string): void {
-    const key = keyOf(token);
+    const key = token.slice(-KEY_LENGTH);
     if (this.entries.get(key)?.token === token) {
       this.entries.delete(key);
     }
