@@ -163,7 +163,9 @@ export class DpopService {
         }
         return outcome;
       }
-      const request = httpRequestOf(carrier)!;
+      // A token under the DPoP scheme was read from an HTTP request (tokenOf): where there is none, no proof either.
+      const request = httpRequestOf(carrier);
+      if (!request) throw refusal('RS256_DPOP_PROOF_MISSING', 'DPoP proof missing');
       const proof = this.check(request, token);
       if (typeof jkt !== 'string') {
         throw refusal('RS256_DPOP_TOKEN_UNBOUND', 'token is not DPoP-bound (no cnf.jkt)');
@@ -177,7 +179,7 @@ export class DpopService {
       return typeof first === 'boolean' ? settled(first, outcome) : first.then((once) => settled(once, outcome), failed);
     } catch (error) {
       if (error instanceof Rs256AuthError && error.code === 'RS256_DPOP_NONCE_REQUIRED') {
-        setHeader?.('DPoP-Nonce', this.nonces!.current());
+        if (this.nonces) setHeader?.('DPoP-Nonce', this.nonces.current());
       }
       return failed(error);
     }
@@ -295,6 +297,7 @@ export class DpopService {
       return undefined;
     }
     const response = context.getArgByIndex<{ header?: (name: string, value: string) => unknown } | undefined>(RESPONSE);
-    return response?.header && ((name, value) => response.header!(name, value));
+    const header = response?.header;
+    return header && ((name, value) => header.call(response, name, value));
   }
 }

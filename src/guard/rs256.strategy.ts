@@ -136,8 +136,9 @@ export class Rs256Strategy extends PassportStrategy(Strategy, RS256_STRATEGY) {
   }
 
   private authenticateBound(request: unknown): AuthOutcome | Promise<AuthOutcome> {
-    const dpopMode = this.dpop ? this.config.dpop.mode : 'off';
-    const dpopToken = dpopMode === 'off' ? undefined : this.dpop!.tokenOf(request);
+    const dpop = this.dpop;
+    const dpopMode = dpop ? this.config.dpop.mode : 'off';
+    const dpopToken = dpop && dpopMode !== 'off' ? dpop.tokenOf(request) : undefined;
     const outcome = dpopToken === undefined ? this.authenticateRequest(request) : this.authenticateToken(dpopToken);
     const { mtls } = this.config;
     if (!mtls && dpopMode === 'off') {
@@ -146,8 +147,9 @@ export class Rs256Strategy extends PassportStrategy(Strategy, RS256_STRATEGY) {
     }
     // Express hangs the response on the request (`res`), where a `DPoP-Nonce` can go; Fastify's request has none.
     const response = (request as { res?: { setHeader?: (name: string, value: string) => unknown } } | undefined)?.res;
-    const setHeader: ResponseHeaderSetter | undefined = response?.setHeader && ((name, value) => response.setHeader!(name, value));
-    const rules: BindingRules = { mtls, dpop: this.dpop, dpopMode, dpopToken, setHeader };
+    const setter = response?.setHeader;
+    const setHeader: ResponseHeaderSetter | undefined = setter && ((name, value) => setter.call(response, name, value));
+    const rules: BindingRules = { mtls, dpop, dpopMode, dpopToken, setHeader };
     return outcome instanceof Promise ? outcome.then((settled) => confirmBinding(settled, request, rules)) : confirmBinding(outcome, request, rules);
   }
 }
