@@ -55,7 +55,12 @@ describe('KeySeal', () => {
       return parts.map((part, at) => (at === index ? bytes.toString('base64url') : part)).join('.');
     };
     for (const index of [1, 2, 3, 4]) await expect(seal.open(flip(index), metadata)).rejects.toThrow();
-    const shortTag = [...parts.slice(0, 4), Buffer.from(parts[4] ?? '', 'base64url').subarray(0, 4).toString('base64url')].join('.');
+    const shortTag = [
+      ...parts.slice(0, 4),
+      Buffer.from(parts[4] ?? '', 'base64url')
+        .subarray(0, 4)
+        .toString('base64url'),
+    ].join('.');
     await expect(seal.open(shortTag, metadata)).rejects.toThrow('not a scrypt-aes-256-gcm sealed key');
     await expect(seal.open(`${sealed}.x`, metadata)).rejects.toThrow('not a scrypt-aes-256-gcm sealed key');
     await expect(seal.open(privateKey.export({ type: 'pkcs8', format: 'pem' }) as string, metadata)).rejects.toThrow();
