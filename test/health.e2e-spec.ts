@@ -64,7 +64,7 @@ describe('Rs256AuthHealthIndicator (nestjs-rs256-auth/health) behind a @nestjs/t
   it('is up with keys loaded and Redis reachable, and down once Redis is stopped and the revocation list goes stale', async () => {
     redis = await startRedis();
     const app = await appWithHealth({
-      privateKeyPath: keys.privatePath,
+      keys: { privateKeyPath: keys.privatePath },
       sessions: {
         store: 'redis',
         redis: { url: redis.url, timeout: 0.2 },

@@ -106,7 +106,7 @@ describe.each(WIRINGS)('issuerResolver: dynamic tenants (%s)', (wiring) => {
       if (iss === 'https://tenant-c.test') return { issuer: iss, publicKeyPath: keys.publicPath };
       return undefined;
     };
-    const { app } = await createApp({ wiring, options: { issuerResolver: resolver, issuerCacheSize: 2, tokens: { audience: API } } });
+    const { app } = await createApp({ wiring, options: { keys: { issuerResolver: resolver, issuerCacheSize: 2 }, tokens: { audience: API } } });
     const run = async (url: string): Promise<void> => {
       const tokenA = rs256Token(keys.main.privateKey, validClaims({ iss: 'https://tenant-a.test', aud: API }));
       const tokenB = rs256Token(keys.other.privateKey, validClaims({ iss: 'https://tenant-b.test', aud: 'b-api' }));
@@ -146,7 +146,7 @@ describe.each(WIRINGS)('issuerResolver: dynamic tenants (%s)', (wiring) => {
     const resolver = (iss: string): TrustedIssuerOptions | undefined =>
       iss === 'https://tenant-e.test' ? { issuer: iss, publicKeyPath: keyFile } : undefined;
     const logs = new LogCapture();
-    const { app } = await createApp({ wiring, options: { issuerResolver: resolver, tokens: { audience: API } }, logger: logs });
+    const { app } = await createApp({ wiring, options: { keys: { issuerResolver: resolver }, tokens: { audience: API } }, logger: logs });
     try {
       const url = await listen(app);
       const status = async (pair: RsaPair): Promise<number> =>
@@ -190,10 +190,12 @@ describe.each(WIRINGS)('issuerResolver: dynamic tenants (%s)', (wiring) => {
     const { app } = await createApp({
       wiring,
       options: {
-        trustedIssuers: [{ issuer: 'https://tenant-f.test', publicKeyPath: configuredFile }],
-        issuerResolver: resolver,
-        issuerCacheSize: 1,
-        watchKeyFiles: true,
+        keys: {
+          trustedIssuers: [{ issuer: 'https://tenant-f.test', publicKeyPath: configuredFile }],
+          issuerResolver: resolver,
+          issuerCacheSize: 1,
+          watchFiles: true,
+        },
         tokens: { audience: API },
       },
       logger: logs,
@@ -242,7 +244,7 @@ describe.each(WIRINGS)('issuerResolver: dynamic tenants (%s)', (wiring) => {
   it('JwtService.verifyAsync resolves an issuer as the guard does; verify, synchronous, knows only resolved ones', async () => {
     const resolver = (iss: string): TrustedIssuerOptions | undefined =>
       iss === 'https://tenant-c.test' ? { issuer: iss, publicKeyPath: keys.publicPath } : undefined;
-    const { app, jwt } = await createApp({ wiring, options: { issuerResolver: resolver, tokens: { audience: API } } });
+    const { app, jwt } = await createApp({ wiring, options: { keys: { issuerResolver: resolver }, tokens: { audience: API } } });
     try {
       const token = rs256Token(keys.main.privateKey, validClaims({ iss: 'https://tenant-c.test', aud: API }));
       expect(() => jwt.verify(token)).toThrow('issuer not accepted');
@@ -272,7 +274,10 @@ describe('issuerResolver that fails: its tenant is refused for the cooldown, not
       return { issuer: iss, publicKeyPath: keys.publicPath };
     };
     const logs = new LogCapture();
-    const { app } = await createApp({ options: { issuerResolver: resolver, remote: { cooldown: 1 }, tokens: { audience: API } }, logger: logs });
+    const { app } = await createApp({
+      options: { keys: { issuerResolver: resolver, remote: { cooldown: 1 } }, tokens: { audience: API } },
+      logger: logs,
+    });
     try {
       const url = await listen(app);
       const token = rs256Token(keys.main.privateKey, validClaims({ iss: 'https://tenant-t.test', aud: API }));
@@ -299,7 +304,10 @@ describe('issuerResolver that fails: its tenant is refused for the cooldown, not
       return new Promise(() => undefined);
     };
     const logs = new LogCapture();
-    const { app } = await createApp({ options: { issuerResolver: resolver, remote: { timeout: 0.5 }, tokens: { audience: API } }, logger: logs });
+    const { app } = await createApp({
+      options: { keys: { issuerResolver: resolver, remote: { timeout: 0.5 } }, tokens: { audience: API } },
+      logger: logs,
+    });
     try {
       const url = await listen(app);
       const token = rs256Token(keys.main.privateKey, validClaims({ iss: 'https://tenant-h.test', aud: API }));

@@ -80,12 +80,12 @@ describe.each(WIRINGS)('key material given as a path is never quoted (%s)', (wir
     ['a value longer than any path', () => ({ env: { JWT_PRIVATE_KEY_PATH: 'A'.repeat(5000) } }), ['JWT_PRIVATE_KEY_PATH', '4096']],
     [
       'a PEM in the privateKeyPath option',
-      () => ({ options: { privateKeyPath: privatePem() } }),
+      () => ({ options: { keys: { privateKeyPath: privatePem() } } }),
       ['privateKeyPath option', 'inline in privateKey option,'],
     ],
     [
       'a PEM in the publicKeyPath option list',
-      () => ({ options: { publicKeyPath: [{ path: publicPem(), kid: 'k' }] } }),
+      () => ({ options: { keys: { publicKeyPath: [{ path: publicPem(), kid: 'k' }] } } }),
       ['publicKeyPath option', 'inline in publicKey option,'],
     ],
   ] as [string, () => { env?: Record<string, string>; options?: Rs256AuthModuleOptions }, string[]][])(
@@ -209,7 +209,7 @@ describe('only regular files of at most 64 KiB are read', () => {
 
   it('a FIFO as the private key path, likewise', async () => {
     const path = mkfifo('private.pem');
-    const error = await startupError('forRootAsync', { options: { privateKeyPath: path } });
+    const error = await startupError('forRootAsync', { options: { keys: { privateKeyPath: path } } });
     expect(error.code).toBe('RS256_KEY_UNREADABLE');
     expect(error.message).toContain(`privateKeyPath option ("${path}")`);
   });
@@ -353,7 +353,7 @@ describe.each(WIRINGS)('a passphrase for an unencrypted private key is refused (
   });
 
   it('from module options, an inline PKCS#1 key', async () => {
-    const error = await startupError(wiring, { options: { privateKey: read(keys.privatePkcs1Path), privateKeyPassphrase: 'secret' } });
+    const error = await startupError(wiring, { options: { keys: { privateKey: read(keys.privatePkcs1Path), privateKeyPassphrase: 'secret' } } });
     expect(error.code).toBe('RS256_CONFIG_INVALID');
     expect(error.message).toContain('privateKeyPassphrase option');
     expect(error.message).toContain('privateKey option');

@@ -21,7 +21,7 @@ export type { TransportOptions } from './transport-options.interface.js';
  * left out is read from `ConfigService` under the environment variable named in its documentation (see
  * docs/configuration.md), and an option given here overrides that variable.
  */
-export type Rs256AuthModuleOptions = KeyModuleOptions & TempMovedNever &
+export type Rs256AuthModuleOptions = KeyModuleOptions &
   TokenModuleOptions &
   TransportModuleOptions &
   VerificationModuleOptions &
@@ -73,5 +73,3 @@ export interface EnvironmentOptions {
    */
   ignoreEnv?: string[];
 }
-// TEMP-MIGRATION
-export type TempMovedNever = { [K in 'privateKeyPath' | 'privateKey' | 'privateKeyPassphrase' | 'publicKeyPath' | 'publicKey' | 'jwksUri' | 'issuerUrl' | 'trustedIssuers' | 'issuerResolver' | 'issuerCacheSize' | 'newIssuersPerMinute' | 'remote' | 'reloadOnSignal' | 'watchKeyFiles' | 'pkcs11' | 'signer' | 'keyRotation']?: never };
