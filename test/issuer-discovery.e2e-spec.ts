@@ -162,7 +162,7 @@ describe.each(WIRINGS)('issuerResolver: dynamic tenants (%s)', (wiring) => {
       expect(await status(keys.other)).toBe(200);
       expect(logs.matching(/^ERROR/)).toEqual([
         expect.stringContaining(
-          `Key reload of issuer "https://tenant-e.test" failed; the current keys stay in force. issuerResolver option (issuer "https://tenant-e.test") publicKeyPath ("${keyFile}")`,
+          `Key reload of issuer "https://tenant-e.test" failed; the current keys stay in force. keys.issuerResolver option (issuer "https://tenant-e.test") publicKeyPath ("${keyFile}")`,
         ),
       ]);
       expect(logs.lines.join('\n')).not.toContain('PRIVATE KEY');
@@ -171,7 +171,7 @@ describe.each(WIRINGS)('issuerResolver: dynamic tenants (%s)', (wiring) => {
     }
   });
 
-  it('with watchKeyFiles, watches the key files of configured and resolved issuers, a resolved one until it leaves the cache', async () => {
+  it('with keys.watchFiles, watches the key files of configured and resolved issuers, a resolved one until it leaves the cache', async () => {
     // A folder each: a watch sees every change in its folder, and a reload of one issuer set off by a write for the
     // other could still be logging when the test counts.
     const [configuredFile, resolvedFile] = [
@@ -266,7 +266,7 @@ describe('issuerResolver that fails: its tenant is refused for the cooldown, not
   });
   afterAll(() => keys.cleanup());
 
-  it('asks again once remote.cooldown has passed after a resolver threw', async () => {
+  it('asks again once keys.remote.cooldown has passed after a resolver threw', async () => {
     const asked: string[] = [];
     const resolver = (iss: string): TrustedIssuerOptions => {
       asked.push(iss);
@@ -287,7 +287,7 @@ describe('issuerResolver that fails: its tenant is refused for the cooldown, not
       expect(await status()).toBe(401);
       expect(asked).toHaveLength(1);
       expect(logs.matching(/issuerResolver could not resolve/)).toEqual([
-        expect.stringContaining('refused for 1 s (remote.cooldown), then it is asked again'),
+        expect.stringContaining('refused for 1 s (keys.remote.cooldown), then it is asked again'),
       ]);
       // Past it, asked again: the tenant is back.
       await until(async () => (await status()) === 200, 10_000, 'the tenant accepted after the cooldown');
@@ -297,7 +297,7 @@ describe('issuerResolver that fails: its tenant is refused for the cooldown, not
     }
   });
 
-  it('answers 401 within remote.timeout when the resolver never settles, for every request waiting on it', async () => {
+  it('answers 401 within keys.remote.timeout when the resolver never settles, for every request waiting on it', async () => {
     const asked: string[] = [];
     const resolver = (iss: string): Promise<TrustedIssuerOptions> => {
       asked.push(iss);
@@ -316,7 +316,9 @@ describe('issuerResolver that fails: its tenant is refused for the cooldown, not
       expect(answers.map((answer) => answer.status)).toEqual([401, 401, 401]);
       expect(performance.now() - start).toBeLessThan(5000);
       expect(asked).toEqual(['https://tenant-h.test']);
-      expect(logs.matching(/issuerResolver could not resolve/)).toEqual([expect.stringContaining('did not answer within 0.5 s (remote.timeout)')]);
+      expect(logs.matching(/issuerResolver could not resolve/)).toEqual([
+        expect.stringContaining('did not answer within 0.5 s (keys.remote.timeout)'),
+      ]);
     } finally {
       await app.close();
     }

@@ -141,7 +141,7 @@ describe("an issuerResolver written as the README's example, flooded with unsign
 
     // The bound was reached and said so once, however many tokens came past it.
     expect(logs.matching(/issuers not seen before in a minute/)).toEqual([
-      expect.stringContaining('newIssuersPerMinute, JWT_NEW_ISSUERS_PER_MINUTE'),
+      expect.stringContaining('keys.newIssuersPerMinute, JWT_NEW_ISSUERS_PER_MINUTE'),
     ]);
   });
 });

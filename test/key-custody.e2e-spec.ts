@@ -307,7 +307,7 @@ describe('an HSM that cannot sign stops start-up, naming the setting and never t
     const wrong = await startupError('forRoot', {
       options: { keys: { pkcs11: { module: SOFTHSM_LIBRARY, tokenLabel: TOKEN, keyId: '01', pin: 'nope-pin' } } },
     });
-    expect(wrong.message).toContain('pkcs11.pin option');
+    expect(wrong.message).toContain('keys.pkcs11.pin option');
     expect(errorText(wrong)).not.toContain('nope-pin');
   });
 
@@ -335,7 +335,7 @@ function cryptoSigner(privateKey: KeyObject, publicKey: KeyObject | string, kid?
   };
 }
 
-describe('the signer option (any KMS)', () => {
+describe('the keys.signer option (any KMS)', () => {
   const pair = rsaPair();
   let app: INestApplication;
   let jwt: JwtService;
@@ -388,14 +388,14 @@ describe('the signer option (any KMS)', () => {
   });
 
   it('names the signer on the start-up line', () => {
-    expect(logs.matching(/Signing mode/)[0]).toContain('with kid kms-2026 held in the KMS behind the signer option');
+    expect(logs.matching(/Signing mode/)[0]).toContain('with kid kms-2026 held in the KMS behind the keys.signer option');
   });
 
   it('stops start-up when the public key given is not the signer key’s (a probe is signed and verified)', async () => {
     const other = rsaPair();
     const error = await startupError('forRoot', { options: { keys: { signer: cryptoSigner(pair.privateKey, other.publicKey) } } });
     expect(error.code).toBe('RS256_KEY_MISMATCH');
-    expect(error.message).toMatch(/^signer option: a start-up probe signed by the KMS behind the signer option does not verify/);
+    expect(error.message).toMatch(/^keys.signer option: a start-up probe signed by the KMS behind the keys.signer option does not verify/);
   });
 
   it('refuses a public key under 2048 bits before asking the signer for anything', async () => {

@@ -197,7 +197,7 @@ describe('rotation without restart', () => {
     expect(process.listenerCount('SIGHUP')).toBe(before);
   });
 
-  it('reloads by itself when a key file changes, with watchKeyFiles', async () => {
+  it('reloads by itself when a key file changes, with keys.watchFiles', async () => {
     mkdirSync(join(work, 'public'));
     writeFileSync(join(work, 'public/a.pem'), pem.public(keys.main));
     const { app } = await createApp({ env: { JWT_PUBLIC_KEY_PATH: join(work, 'public'), JWT_WATCH_KEY_FILES: 'true' } });

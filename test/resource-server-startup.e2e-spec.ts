@@ -17,12 +17,12 @@ const QUERY_VALUE = 'q-s3cret';
 describe.each(WIRINGS)('resource servers at start-up (%s)', (wiring) => {
   describe('no audience, no start: keys from an identity provider need an audience, or the explicit opt-out', () => {
     it.each<[string, () => Rs256AuthModuleOptions, string[]]>([
-      ['a JWKS URI', () => ({ keys: { jwksUri: 'https://id.example.com/jwks.json' } }), ['jwksUri option is set but JWT_AUDIENCE is not']],
-      ['an issuer URL', () => ({ keys: { issuerUrl: 'https://id.example.com' } }), ['issuerUrl option is set but JWT_AUDIENCE is not']],
+      ['a JWKS URI', () => ({ keys: { jwksUri: 'https://id.example.com/jwks.json' } }), ['keys.jwksUri option is set but JWT_AUDIENCE is not']],
+      ['an issuer URL', () => ({ keys: { issuerUrl: 'https://id.example.com' } }), ['keys.issuerUrl option is set but JWT_AUDIENCE is not']],
       [
         'trusted issuers',
         () => ({ keys: { trustedIssuers: ['https://a.example.com'] } }),
-        ['trustedIssuers option (issuer "https://a.example.com") has no audience'],
+        ['keys.trustedIssuers option (issuer "https://a.example.com") has no audience'],
       ],
       [
         'a trusted issuer of several without an audience of its own',
@@ -36,7 +36,11 @@ describe.each(WIRINGS)('resource servers at start-up (%s)', (wiring) => {
         }),
         ['(issuer "internal") has no audience'],
       ],
-      ['an issuer resolver', () => ({ keys: { issuerResolver: () => undefined } }), ['the issuerResolver option is set but JWT_AUDIENCE is not']],
+      [
+        'an issuer resolver',
+        () => ({ keys: { issuerResolver: () => undefined } }),
+        ['the keys.issuerResolver option is set but JWT_AUDIENCE is not'],
+      ],
     ])('%s without an audience stops start-up, naming the audience and the opt-out', async (_name, options, mustMention) => {
       const error = await startupError(wiring, { options: options() });
       expect(error.code).toBe('RS256_CONFIG_INVALID');
@@ -129,7 +133,7 @@ describe.each(WIRINGS)('resource servers at start-up (%s)', (wiring) => {
       [
         'a new-issuer rate without a resolver',
         () => ({ JWT_TRUSTED_ISSUERS: 'https://a.example.com', JWT_AUDIENCE: 'api', JWT_NEW_ISSUERS_PER_MINUTE: '5' }),
-        ['JWT_NEW_ISSUERS_PER_MINUTE is "5", but there is no issuerResolver option'],
+        ['JWT_NEW_ISSUERS_PER_MINUTE is "5", but there is no keys.issuerResolver option'],
       ],
     ])('%s stops start-up, naming the setting', async (_name, env, mustMention) => {
       const error = await startupError(wiring, { env: env() });
@@ -144,7 +148,7 @@ describe.each(WIRINGS)('resource servers at start-up (%s)', (wiring) => {
         options: { keys: { issuerResolver: () => undefined, newIssuersPerMinute: 0 }, tokens: { audience: 'api' } },
       });
       expect(error.code).toBe('RS256_CONFIG_INVALID');
-      expect(error.message).toContain('newIssuersPerMinute option is 0; expected a whole number of at least 1');
+      expect(error.message).toContain('keys.newIssuersPerMinute option is 0; expected a whole number of at least 1');
     });
   });
 

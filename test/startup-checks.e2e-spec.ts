@@ -384,13 +384,13 @@ const cases: Case[] = [
     'an issuer cache size without an issuerResolver',
     'RS256_CONFIG_INVALID',
     () => ({ JWT_TRUSTED_ISSUERS: JSON.stringify([{ issuer: 'internal', publicKeyPath: keys.publicPath }]), JWT_ISSUER_CACHE_SIZE: '50' }),
-    () => ['JWT_ISSUER_CACHE_SIZE is "50", but there is no issuerResolver option', 'unset JWT_ISSUER_CACHE_SIZE'],
+    () => ['JWT_ISSUER_CACHE_SIZE is "50", but there is no keys.issuerResolver option', 'unset JWT_ISSUER_CACHE_SIZE'],
   ],
   [
     'an issuer cache size with local keys alone',
     'RS256_CONFIG_INVALID',
     () => ({ JWT_PRIVATE_KEY_PATH: keys.privatePath, JWT_ISSUER_CACHE_SIZE: '50' }),
-    () => ['JWT_ISSUER_CACHE_SIZE is "50", but there is no issuerResolver option'],
+    () => ['JWT_ISSUER_CACHE_SIZE is "50", but there is no keys.issuerResolver option'],
   ],
   [
     'a JWKS size cap with trusted issuers that all have local keys',
@@ -442,13 +442,13 @@ describe.each(WIRINGS)('start-up checks (%s)', (wiring) => {
     it('a missing file', async () => {
       const error = await startupError(wiring, { options: { keys: { privateKeyPath: keys.missingPath } } });
       expect(error.code).toBe('RS256_KEY_NOT_FOUND');
-      expect(error.message).toContain(`privateKeyPath option ("${keys.missingPath}")`);
+      expect(error.message).toContain(`keys.privateKeyPath option ("${keys.missingPath}")`);
     });
 
     it('a private key as the public key', async () => {
       const error = await startupError(wiring, { options: { keys: { publicKeyPath: keys.otherPrivatePath } } });
       expect(error.code).toBe('RS256_PRIVATE_KEY_AS_PUBLIC');
-      expect(error.message).toContain('publicKeyPath option');
+      expect(error.message).toContain('keys.publicKeyPath option');
     });
 
     it.each(['secret', 'secretOrPrivateKey', 'secretOrKey', 'secretOrKeyProvider'])('a %s option', async (name) => {
@@ -468,7 +468,7 @@ describe.each(WIRINGS)('start-up checks (%s)', (wiring) => {
     it.each<[string, Rs256AuthModuleOptions, string]>([
       ['a negative lifetime', { tokens: { expiresIn: -3 } }, 'tokens.expiresIn option is -3;'],
       ['a boolean where a number belongs', { verification: { cacheSize: true as unknown as number } }, 'verification.cacheSize option is true;'],
-      ['a number where a boolean belongs', { keys: { watchFiles: 1 as unknown as boolean } }, 'watchKeyFiles option is 1;'],
+      ['a number where a boolean belongs', { keys: { watchFiles: 1 as unknown as boolean } }, 'keys.watchFiles option is 1;'],
       ['an empty audience array', { tokens: { audience: [] } }, 'tokens.audience option is an array;'],
       [
         'a required claim with a space',
@@ -482,7 +482,11 @@ describe.each(WIRINGS)('start-up checks (%s)', (wiring) => {
     });
 
     it('an option of the flat shape, given without its type (JavaScript, a cast), stops start-up naming its new path', async () => {
-      const flat = { privateKeyPath: keys.privatePath, issuer: 'https://issuer.test', redisTimeout: 500 } as unknown as Rs256AuthModuleOptions;
+      const flat = {
+        keys: { privateKeyPath: keys.privatePath },
+        issuer: 'https://issuer.test',
+        redisTimeout: 500,
+      } as unknown as Rs256AuthModuleOptions;
       const error = await startupError(wiring, { options: flat });
       expect(error.code).toBe('RS256_CONFIG_INVALID');
       expect(error.message).toBe(
@@ -490,11 +494,26 @@ describe.each(WIRINGS)('start-up checks (%s)', (wiring) => {
       );
     });
 
+    it('a key option at the top level, where it was before the keys group, stops start-up naming its place under keys', async () => {
+      const flat = {
+        privateKeyPath: keys.privatePath,
+        watchKeyFiles: true,
+        keyRotation: { interval: '30d' },
+        jwksCooldown: 60,
+      } as unknown as Rs256AuthModuleOptions;
+      const error = await startupError(wiring, { options: flat });
+      expect(error.code).toBe('RS256_CONFIG_INVALID');
+      expect(error.message).toBe(
+        'Options moved when they were grouped by concern: privateKeyPath is now keys.privateKeyPath; watchKeyFiles is now keys.watchFiles; ' +
+          "keyRotation is now keys.rotation; jwksCooldown is now keys.remote.cooldown. See the CHANGELOG's migration table.",
+      );
+    });
+
     it('a passphrase of the wrong type is named by its type only, never quoted', async () => {
       const options = { keys: { privateKeyPath: keys.encryptedPath, privateKeyPassphrase: 271828 as unknown as string } };
       const error = await startupError(wiring, { options });
       expect(error.code).toBe('RS256_CONFIG_INVALID');
-      expect(error.message).toContain('privateKeyPassphrase option is a number;');
+      expect(error.message).toContain('keys.privateKeyPassphrase option is a number;');
       expect(error.message).not.toContain('271828');
     });
 
@@ -511,12 +530,12 @@ describe.each(WIRINGS)('start-up checks (%s)', (wiring) => {
       [
         'with local keys',
         () => ({ keys: { privateKeyPath: keys.privatePath, remote: { cooldown: 60 } } }) as unknown as Rs256AuthModuleOptions,
-        'remote.cooldown option is 60, but no JWK Set is fetched: none of JWT_JWKS_URI',
+        'keys.remote.cooldown option is 60, but no JWK Set is fetched: none of JWT_JWKS_URI',
       ],
       [
         'with trusted issuers that all have local keys',
         () => ({ keys: { trustedIssuers: [{ issuer: 'internal', publicKeyPath: keys.publicPath }], remote: { maxKeys: 10 } } }),
-        'remote.maxKeys option is 10, but no JWK Set is fetched: every issuer of trustedIssuers option has local keys',
+        'keys.remote.maxKeys option is 10, but no JWK Set is fetched: every issuer of keys.trustedIssuers option has local keys',
       ],
     ])('a JWK Set fetch setting %s', async (_name, options, message) => {
       const error = await startupError(wiring, { options: options() });
@@ -610,7 +629,7 @@ describe.each(WIRINGS)('start-up checks (%s)', (wiring) => {
       ]);
       expect(error.code).toBe('RS256_NO_KEY');
       expect(error.message).toMatch(
-        /^No key is configured: .* or the privateKeyPath\/publicKeyPath options\. For JWT_PRIVATE_KEY_FILE, set JWT_PRIVATE_KEY_PATH instead/,
+        /^No key is configured: .* or the keys\.privateKeyPath\/keys\.publicKeyPath options\. For JWT_PRIVATE_KEY_FILE, set JWT_PRIVATE_KEY_PATH instead/,
       );
       expect(`${error.message}\n${logs.lines.join('\n')}`).not.toContain(keys.privatePath);
     });
