@@ -303,7 +303,7 @@ describe('an HSM that cannot sign stops start-up, naming the setting and never t
       options: { keys: { pkcs11: { module: SOFTHSM_LIBRARY, tokenLabel: TOKEN, keyId: '02', pin: PIN } } },
     });
     expect(error.code).toBe('RS256_KEY_TOO_SMALL');
-    expect(error.message).toMatch(/^pkcs11\.keyId option: /);
+    expect(error.message).toMatch(/^keys\.pkcs11\.keyId option: /);
     const wrong = await startupError('forRoot', {
       options: { keys: { pkcs11: { module: SOFTHSM_LIBRARY, tokenLabel: TOKEN, keyId: '01', pin: 'nope-pin' } } },
     });
