@@ -476,7 +476,9 @@ describe.each(WIRINGS)('start-up checks (%s)', (wiring) => {
         'tokens.requiredClaims option names the claim "tenant id"',
       ],
     ])('%s is quoted as given', async (_name, extra, message) => {
-      const error = await startupError(wiring, { options: { keys: { privateKeyPath: keys.privatePath }, ...extra } as Rs256AuthModuleOptions });
+      const error = await startupError(wiring, {
+        options: { ...extra, keys: { privateKeyPath: keys.privatePath, ...extra.keys } } as Rs256AuthModuleOptions,
+      });
       expect(error.code).toBe('RS256_CONFIG_INVALID');
       expect(error.message).toContain(message);
     });
