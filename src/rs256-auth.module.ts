@@ -79,7 +79,13 @@ import { CustodyLifecycle } from './custody/custody.lifecycle.js';
     RemoteJwks,
     RouteScopes,
     ResourceMetadataRoute,
-    { provide: SESSION_STORE, inject: [RS256_AUTH_CONFIG], useFactory: createSessionStore },
+    // After the key source (injected only to order the two): keys that stop start-up (a rotation passphrase that does
+    // not decrypt) do so before the store connects, since Nest closes nothing a failed start-up had built.
+    {
+      provide: SESSION_STORE,
+      inject: [RS256_AUTH_CONFIG, RS256_KEY_SOURCE],
+      useFactory: (config: Rs256AuthConfig) => createSessionStore(config),
+    },
     RevocationList,
     DpopService,
     SessionService,

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { link, mkdir, open, readdir, readFile, stat, unlink, writeFile } from 'node:fs/promises';
+import { link, mkdir, readdir, readFile, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ROTATION_LOCK_MS, parseStoredKey, type RotationStore } from './rotation-store.js';
 import type { StoredKey } from './rotation-schedule.js';
@@ -13,8 +13,8 @@ const keyFile = (seq: number): string => `key-${seq}.json`;
  * Rotated keys in a folder every instance shares (a volume, NFS): one file per key, `key-<seq>.json`, and a lock
  * file. A key file is written under a temporary name and linked to its own, which fails if the name exists, so
  * a reader never sees half a file and a sequence number is never taken twice. The lock is a file created with
- * `wx` (fails if it exists); one older than {@link ROTATION_LOCK_MS} was left by an instance that died, and is
- * removed.
+ * `wx` (fails if it exists) holding its taker's random token, so an instance removes only its own lock; one older
+ * than {@link ROTATION_LOCK_MS} was left by an instance that died, and is removed.
  */
 export class FolderRotationStore implements RotationStore {
   readonly description: string;
@@ -39,13 +39,13 @@ export class FolderRotationStore implements RotationStore {
 
   async locked(task: () => Promise<void>): Promise<boolean> {
     const path = join(this.folder, LOCK_FILE);
-    const handle = await this.takeLock(path);
-    if (!handle) return false;
+    const token = randomUUID();
+    if (!(await this.takeLock(path, token))) return false;
     try {
       await task();
     } finally {
-      await handle.close();
-      await unlink(path).catch(() => undefined);
+      // Only our own lock: had the task outlived ROTATION_LOCK_MS, another instance may hold the lock now.
+      if ((await readFile(path, 'utf8').catch(() => undefined)) === token) await unlink(path).catch(() => undefined);
     }
     return true;
   }
@@ -70,22 +70,22 @@ export class FolderRotationStore implements RotationStore {
 
   async close(): Promise<void> {}
 
-  private async takeLock(path: string): Promise<import('node:fs/promises').FileHandle | undefined> {
+  /** Creates the lock file holding `token`; false if another instance holds the lock. */
+  private async takeLock(path: string, token: string): Promise<boolean> {
     for (let attempt = 0; attempt < 2; attempt++) {
       try {
-        return await open(path, 'wx', 0o600);
+        await writeFile(path, token, { flag: 'wx', mode: 0o600 });
+        return true;
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       }
-      const since = await stat(path).then(
-        ({ mtimeMs }) => Date.now() - mtimeMs,
-        () => Infinity,
-      );
-      if (since < ROTATION_LOCK_MS) return undefined;
-      // Left by an instance that died while holding it. Two instances may both find it stale and both remove it;
-      // the second removal may then remove the first's new lock, which is why adding a key is atomic on its own.
-      await unlink(path).catch(() => undefined);
+      const held = await Promise.all([readFile(path, 'utf8'), stat(path)]).catch(() => undefined);
+      if (held && Date.now() - held[1].mtimeMs < ROTATION_LOCK_MS) return false;
+      // Left by an instance that died while holding it, and removed only if it still holds the token found stale.
+      // Two instances may both find it stale, and between the second's read and its removal the first may have
+      // taken the lock: a narrow race, which is why adding a key is atomic on its own.
+      if (held && (await readFile(path, 'utf8').catch(() => undefined)) === held[0]) await unlink(path).catch(() => undefined);
     }
-    return undefined;
+    return false;
   }
 }

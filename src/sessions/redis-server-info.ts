@@ -1,11 +1,13 @@
+import type { LoggerService } from '@nestjs/common';
 import type { Cluster, Redis } from 'ioredis';
+import { Rs256AuthError } from '../errors/rs256-auth.error.js';
 import type { RedisClient } from './redis-clients.js';
 
 /** Eviction policies that may evict the revocation list, which has no expiry: a silent fail-open. */
 const EVICTS_LIST = /^allkeys-/;
 
 /** What an eviction policy means for the store: `refuse` stops start-up (and is an error later), `warn` is logged. */
-export interface EvictionRisk {
+interface EvictionRisk {
   readonly level: 'refuse' | 'error' | 'warn';
   readonly message: string;
 }
@@ -30,7 +32,7 @@ export function incarnationOf(infos: string[]): string {
 }
 
 /** The eviction policies in force, as one string (one per primary of a Cluster). */
-export function evictionPolicies(infos: string[]): string {
+function evictionPolicies(infos: string[]): string {
   return [...new Set(infos.map((info) => infoField(info, 'maxmemory_policy') ?? 'unknown'))].join(', ');
 }
 
@@ -38,7 +40,7 @@ export function evictionPolicies(infos: string[]): string {
  * An eviction policy that may evict the revocation list (which has no expiry) is a silent fail-open: refused at
  * start-up, an error after a reconnection. One that may evict sessions (which expire) signs users out early: a warning.
  */
-export function evictionRisk(infos: string[], starting: boolean): EvictionRisk | undefined {
+function evictionRisk(infos: string[], starting: boolean): EvictionRisk | undefined {
   const policies = evictionPolicies(infos);
   const limited = infos.some((info) => Number(infoField(info, 'maxmemory') ?? 0) > 0);
   const advice =
@@ -62,4 +64,21 @@ export function evictionRisk(infos: string[], starting: boolean): EvictionRisk |
     };
   }
   return undefined;
+}
+
+/** Refuses at start-up, or logs, an eviction policy that may evict the store's keys; each policy reported once. */
+export class EvictionWatch {
+  private reported?: string;
+
+  constructor(private readonly logger: LoggerService) {}
+
+  check(infos: string[], starting: boolean): void {
+    const policies = evictionPolicies(infos);
+    if (policies === this.reported) return;
+    this.reported = policies;
+    const risk = evictionRisk(infos, starting);
+    if (risk?.level === 'refuse') throw new Rs256AuthError('RS256_CONFIG_INVALID', risk.message);
+    if (risk?.level === 'error') this.logger.error(risk.message);
+    else if (risk) this.logger.warn(risk.message);
+  }
 }

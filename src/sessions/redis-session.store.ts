@@ -5,7 +5,7 @@ import { Rs256AuthError, messageOf } from '../errors/rs256-auth.error.js';
 import { redactedText } from '../observability/redacted-url.js';
 import { openRedis, processHold, whenReady, type RedisClient, type RedisConnections } from './redis-clients.js';
 import { withinTimeout } from '../within-timeout.js';
-import { evictionPolicies, evictionRisk, incarnationOf, serverInfos } from './redis-server-info.js';
+import { EvictionWatch, incarnationOf, serverInfos } from './redis-server-info.js';
 import { defineScripts, type ScriptCommands } from './redis-scripts.js';
 import { parseMessage, parseRevocations } from './redis-messages.js';
 import { loadState, reseed, RESEED_LOCK_MS, type ReseedTarget } from './redis-list-sync.js';
@@ -77,7 +77,7 @@ export class RedisSessionStore implements SessionStore {
   private lastConfirmed = 0;
   private busy = false;
   private reportedDown = false;
-  private evictionReported?: string;
+  private readonly eviction = new EvictionWatch(this.logger);
   private closed = false;
   /** Whether the application has started: until then the store's connections do not keep the process alive. */
   private holdsProcess = false;
@@ -135,7 +135,7 @@ export class RedisSessionStore implements SessionStore {
     await Promise.all([store.commands, store.subscriber].map((client) => whenReady(client, settings.timeoutMs)));
     if (store.commands.status === 'ready') {
       try {
-        await store.checkEviction(await serverInfos(store.commands), true);
+        store.eviction.check(await serverInfos(store.commands), true);
       } catch (error) {
         await store.close();
         throw error;
@@ -279,7 +279,7 @@ export class RedisSessionStore implements SessionStore {
     // Subscribed first: a revocation published from here on arrives as a message; one made before is in the hash.
     await this.subscriber.subscribe(this.keys.channel);
     const infos = await serverInfos(this.commands);
-    await this.checkEviction(infos, false);
+    this.eviction.check(infos, false);
     const incarnation = incarnationOf(infos);
     const mayHoldMore = this.loadedOnce && this.incarnation !== incarnation;
     if (mayHoldMore && (await this.commands.get(this.keys.epoch)) !== incarnation) {
@@ -368,17 +368,6 @@ export class RedisSessionStore implements SessionStore {
     await this.bounded(this.subscriber.ping());
     sink.confirm(sent);
     this.lastConfirmed = sent;
-  }
-
-  /** Refuses at start-up, or logs, an eviction policy that may evict the store's keys; each policy reported once. */
-  private async checkEviction(infos: string[], starting: boolean): Promise<void> {
-    const policies = evictionPolicies(infos);
-    if (policies === this.evictionReported) return;
-    this.evictionReported = policies;
-    const risk = evictionRisk(infos, starting);
-    if (risk?.level === 'refuse') throw new Rs256AuthError('RS256_CONFIG_INVALID', risk.message);
-    if (risk?.level === 'error') this.logger.error(risk.message);
-    else if (risk) this.logger.warn(risk.message);
   }
 
   /** One hash per session; the hash tag keeps whatever else a session may need in its slot. */
