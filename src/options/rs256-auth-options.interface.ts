@@ -10,7 +10,7 @@ import type { TokenModuleOptions, VerificationModuleOptions } from './token-opti
 import type { TransportModuleOptions } from './transport-options.interface.js';
 
 export type { TokenExtractor };
-export type { IssuerResolver, KeyOptions, KeySourceOptions, RemoteFetchOptions, TrustedIssuerOptions } from './key-source-options.interface.js';
+export type { IssuerResolver, KeySourceOptions, RemoteFetchOptions, TrustedIssuerOptions } from './key-source-options.interface.js';
 export type { JwksOptions, PublishingOptions, ResourceMetadataOptions } from './publishing-options.interface.js';
 export type { RedisOptions, SessionOptions } from './session-options.interface.js';
 export type { TokenOptions, VerificationOptions } from './token-options.interface.js';
