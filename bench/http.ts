@@ -147,13 +147,18 @@ async function load(server: ChildProcess, url: string, path: string, tokens: str
  * Every scenario of every server in `HTTP_SERVERS`, on Express and Fastify. The scenarios of one server are measured
  * in the same run and interleaved, so that drift on a shared machine hits them alike: the ratio to the public route
  * is the guard's cost (and the token's bytes). `distinctTokens` should outnumber the verified-token cache so every
- * request of a distinct-token scenario is a miss.
+ * request of a distinct-token scenario is a miss. `only` narrows the run to some platforms and servers (`bench:http`).
  */
-export async function httpRows(keys: BenchKeys, oneToken: string, distinctTokens: string[]): Promise<HttpRow[]> {
+export async function httpRows(
+  keys: BenchKeys,
+  oneToken: string,
+  distinctTokens: string[],
+  only: { platforms?: readonly Platform[]; variants?: readonly Variant[] } = {},
+): Promise<HttpRow[]> {
   const rows: HttpRow[] = [];
   const tokensOf = { none: [], one: [oneToken], distinct: distinctTokens } satisfies Record<Scenario['tokens'], string[]>;
-  for (const platform of ['express', 'fastify'] as Platform[]) {
-    for (const { variant, repetitions, scenarios } of HTTP_SERVERS) {
+  for (const platform of only.platforms ?? (['express', 'fastify'] as Platform[])) {
+    for (const { variant, repetitions, scenarios } of HTTP_SERVERS.filter(({ variant }) => only.variants?.includes(variant) ?? true)) {
       const { child, url } = await startServer(platform, variant, keys);
       try {
         for (const { path, tokens } of scenarios) {

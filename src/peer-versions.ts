@@ -52,13 +52,14 @@ export function checkPeerVersions(from: string | readonly string[]): void {
   if (common?.version?.split('.')[0] !== '11') {
     return;
   }
-  const mismatched = Object.keys(NEST11_LINE)
-    .map((name) => ({ name, found: manifest(name, folders) }))
-    .filter(({ found }) => found?.type === 'module');
+  const mismatched = Object.keys(NEST11_LINE).flatMap((name) => {
+    const found = manifest(name, folders);
+    return found?.type === 'module' ? [{ name, found }] : [];
+  });
   if (mismatched.length === 0) {
     return;
   }
-  const named = mismatched.map(({ name, found }) => `${name} ${found!.version}`).join(', ');
+  const named = mismatched.map(({ name, found }) => `${name} ${found.version}`).join(', ');
   const install = Object.entries(NEST11_LINE)
     .map(([name, major]) => `${name}@${major}`)
     .join(' ');

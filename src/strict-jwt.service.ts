@@ -208,8 +208,10 @@ export class StrictJwtService extends JwtService {
       checkAccessTokenClaims(payload);
     }
     const { kid, key } = this.keyStore.keys.signingKey();
+    // sign() hands a key in custody to signInCustodySync before this: here the private key is in the process.
+    if (!key) throw new Rs256AuthError('RS256_NO_PRIVATE_KEY', 'Cannot sign in process: the signing key is in custody.');
     const input = this.directInput(payload, kid);
-    return `${input}.${signWithKey('sha256', Buffer.from(input), key!).toString('base64url')}`;
+    return `${input}.${signWithKey('sha256', Buffer.from(input), key).toString('base64url')}`;
   }
 
   /** `header.payload` of the token jsonwebtoken would make of `payload` with the module's sign options. */

@@ -45,7 +45,14 @@ export type ResponseHeaderSetter = (name: string, value: string) => void;
 /** A refusal when the library refused, the error as it is otherwise. */
 const failed = (error: unknown): Outcome => (error instanceof Rs256AuthError ? { refused: error } : { error });
 
+/** The outcome once the replay cache has answered: as it was for a proof seen the first time, a refusal otherwise. */
+function settled<T extends Outcome>(once: boolean, outcome: T): T | Outcome {
+  return once ? outcome : { refused: new Rs256AuthError('RS256_DPOP_PROOF_REPLAYED', 'DPoP proof already used') };
+}
+
 const RESPONSE = 1;
+const QUESTION_MARK = 0x3f;
+const NUMBER_SIGN = 0x23;
 
 /**
  * `host[:port]` as RFC 9110 §7.2 has the `Host` header (an RFC 3986 authority without userinfo): a name or IPv4
@@ -62,6 +69,17 @@ const reflector = new Reflector();
 
 function refusal(code: Rs256AuthErrorCode, message: string): Rs256AuthError {
   return new Rs256AuthError(code, message);
+}
+
+/** The path of a request target: what comes before its query or fragment (a scan, where a split would build an array). */
+function pathOf(target: string): string {
+  for (let i = 0; i < target.length; i++) {
+    const code = target.charCodeAt(i);
+    if (code === QUESTION_MARK || code === NUMBER_SIGN) {
+      return target.slice(0, i);
+    }
+  }
+  return target;
 }
 
 /** The request when `carrier` is an HTTP request (GraphQL's over HTTP included, not a subscription's context). */
@@ -145,7 +163,9 @@ export class DpopService {
         }
         return outcome;
       }
-      const request = httpRequestOf(carrier)!;
+      // A token under the DPoP scheme was read from an HTTP request (tokenOf): where there is none, no proof either.
+      const request = httpRequestOf(carrier);
+      if (!request) throw refusal('RS256_DPOP_PROOF_MISSING', 'DPoP proof missing');
       const proof = this.check(request, token);
       if (typeof jkt !== 'string') {
         throw refusal('RS256_DPOP_TOKEN_UNBOUND', 'token is not DPoP-bound (no cnf.jkt)');
@@ -155,11 +175,11 @@ export class DpopService {
       }
       this.checkNonce(proof, setHeader);
       const first = this.markOnce(proof);
-      const settle = (once: boolean): T | Outcome => (once ? outcome : { refused: refusal('RS256_DPOP_PROOF_REPLAYED', 'DPoP proof already used') });
-      return typeof first === 'boolean' ? settle(first) : first.then(settle, failed);
+      // The in-process replay cache answers at once: no closure for it; the shared store's promise gets one.
+      return typeof first === 'boolean' ? settled(first, outcome) : first.then((once) => settled(once, outcome), failed);
     } catch (error) {
       if (error instanceof Rs256AuthError && error.code === 'RS256_DPOP_NONCE_REQUIRED') {
-        setHeader?.('DPoP-Nonce', this.nonces!.current());
+        if (this.nonces) setHeader?.('DPoP-Nonce', this.nonces.current());
       }
       return failed(error);
     }
@@ -237,7 +257,7 @@ export class DpopService {
       }
       origin = typeof host === 'string' ? `${request.socket?.encrypted ? 'https' : 'http'}://${host}` : undefined;
     }
-    const path = String(request.originalUrl ?? request.url ?? '/').split(/[?#]/, 1)[0];
+    const path = pathOf(String(request.originalUrl ?? request.url ?? '/'));
     // Normalised as `htu` is (and remembered alike): the two then compare as strings.
     const url = origin === undefined ? undefined : normalisedHtu(`${origin}${path.startsWith('/') ? path : `/${path}`}`);
     if (url === undefined) {
@@ -277,6 +297,7 @@ export class DpopService {
       return undefined;
     }
     const response = context.getArgByIndex<{ header?: (name: string, value: string) => unknown } | undefined>(RESPONSE);
-    return response?.header && ((name, value) => response.header!(name, value));
+    const header = response?.header;
+    return header && ((name, value) => header.call(response, name, value));
   }
 }

@@ -96,8 +96,9 @@ export class JwtAuthGuard extends AuthGuard(RS256_STRATEGY) {
     let outcome: AuthOutcome | Promise<AuthOutcome>;
     let token: string | null | undefined;
     // DPoP (src/dpop/): a token under the `DPoP` scheme where the route has it on; then the token's binding.
-    const dpopMode = this.dpop?.modeFor(context) ?? 'off';
-    const dpopToken = dpopMode === 'off' ? undefined : this.dpop!.tokenOf(carrier);
+    const dpop = this.dpop;
+    const dpopMode = dpop?.modeFor(context) ?? 'off';
+    const dpopToken = dpop && dpopMode !== 'off' ? dpop.tokenOf(carrier) : undefined;
     try {
       token = dpopToken ?? transport.token(context, carrier, this.config.jwtFromRequest);
       if (!token && policy.isOptional) {
@@ -107,8 +108,8 @@ export class JwtAuthGuard extends AuthGuard(RS256_STRATEGY) {
       // RFC 8705 §3 (JWT_MTLS_BOUND, @RequireCertificateBound()) and RFC 9449 (JWT_DPOP, @Dpop()): src/mtls/, src/dpop/.
       const mtls = routeMtls(this.config.mtls, policy.certificateBound);
       if (mtls || dpopMode !== 'off') {
-        const setHeader = dpopMode === 'off' ? undefined : this.dpop!.headerSetter(context);
-        const rules: BindingRules = { mtls, dpop: this.dpop, dpopMode, dpopToken, setHeader };
+        const setHeader = dpop && dpopMode !== 'off' ? dpop.headerSetter(context) : undefined;
+        const rules: BindingRules = { mtls, dpop, dpopMode, dpopToken, setHeader };
         // A gateway message's certificate is its connection's: the one presented at the upgrade.
         const request = transport.connectionRequest ? (transport.connectionRequest(carrier) ?? {}) : carrier;
         outcome =

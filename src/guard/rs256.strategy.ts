@@ -33,6 +33,11 @@ function refusedOrError(error: unknown): AuthOutcome {
   return error instanceof Rs256AuthError ? { refused: error } : { error };
 }
 
+/** What `validate` returned, as an outcome: a falsy user refuses the token. */
+function accepted(user: unknown, claims: JwtClaims): AuthOutcome {
+  return user ? { user, claims } : { refused: new Rs256AuthError('RS256_TOKEN_REJECTED', 'token not accepted') };
+}
+
 /**
  * The passport strategy behind `JwtAuthGuard`, registered with passport as `'rs256-jwt'` (so
  * `AuthGuard('rs256-jwt')` works too). It takes the token with the configured extractor, verifies it with
@@ -90,15 +95,19 @@ export class Rs256Strategy extends PassportStrategy(Strategy, RS256_STRATEGY) {
   }
 
   private validated(claims: JwtClaims): AuthOutcome | Promise<AuthOutcome> {
-    const accept = (user: unknown): AuthOutcome =>
-      user ? { user, claims } : { refused: new Rs256AuthError('RS256_TOKEN_REJECTED', 'token not accepted') };
     let user: unknown;
     try {
       user = this.validate(claims);
     } catch (error) {
       return { error };
     }
-    return user instanceof Promise ? user.then(accept, (error: unknown) => ({ error })) : accept(user);
+    // Closures only for an asynchronous `validate`: the common, synchronous one allocates none per request.
+    return user instanceof Promise
+      ? user.then(
+          (settled) => accepted(settled, claims),
+          (error: unknown) => ({ error }),
+        )
+      : accepted(user, claims);
   }
 
   /**
@@ -127,8 +136,9 @@ export class Rs256Strategy extends PassportStrategy(Strategy, RS256_STRATEGY) {
   }
 
   private authenticateBound(request: unknown): AuthOutcome | Promise<AuthOutcome> {
-    const dpopMode = this.dpop ? this.config.dpop.mode : 'off';
-    const dpopToken = dpopMode === 'off' ? undefined : this.dpop!.tokenOf(request);
+    const dpop = this.dpop;
+    const dpopMode = dpop ? this.config.dpop.mode : 'off';
+    const dpopToken = dpop && dpopMode !== 'off' ? dpop.tokenOf(request) : undefined;
     const outcome = dpopToken === undefined ? this.authenticateRequest(request) : this.authenticateToken(dpopToken);
     const { mtls } = this.config;
     if (!mtls && dpopMode === 'off') {
@@ -137,8 +147,9 @@ export class Rs256Strategy extends PassportStrategy(Strategy, RS256_STRATEGY) {
     }
     // Express hangs the response on the request (`res`), where a `DPoP-Nonce` can go; Fastify's request has none.
     const response = (request as { res?: { setHeader?: (name: string, value: string) => unknown } } | undefined)?.res;
-    const setHeader: ResponseHeaderSetter | undefined = response?.setHeader && ((name, value) => response.setHeader!(name, value));
-    const rules: BindingRules = { mtls, dpop: this.dpop, dpopMode, dpopToken, setHeader };
+    const setter = response?.setHeader;
+    const setHeader: ResponseHeaderSetter | undefined = setter && ((name, value) => setter.call(response, name, value));
+    const rules: BindingRules = { mtls, dpop, dpopMode, dpopToken, setHeader };
     return outcome instanceof Promise ? outcome.then((settled) => confirmBinding(settled, request, rules)) : confirmBinding(outcome, request, rules);
   }
 }

@@ -14,6 +14,7 @@ import { NewIssuerBudget } from './new-issuer-budget.js';
 import { withinTimeout } from '../within-timeout.js';
 import { SETTINGS } from '../options/settings.js';
 import type { AuditTrail } from '../observability/audit-events.js';
+import type { IssuerResolver } from '../options/key-source-options.interface.js';
 import type { KeyTelemetry } from '../observability/key-telemetry.js';
 
 /** One trusted issuer at run time: what its tokens must carry, and its own key source. */
@@ -66,7 +67,8 @@ export class IssuerRegistry implements KeySource {
    * their own: a flood of tokens naming made-up issuers must never push an accepted issuer out.
    */
   private readonly refused = new Map<string, number>();
-  private readonly budget?: NewIssuerBudget;
+  /** With an `issuerResolver`: it, and the minute's budget of new issuers put to it. */
+  private readonly dynamic?: { readonly resolver: IssuerResolver; readonly budget: NewIssuerBudget };
   private lastBudgetWarning = Number.NEGATIVE_INFINITY;
   private readonly resolving = new Map<string, Promise<boolean>>();
   private lastSweep = 0;
@@ -88,7 +90,7 @@ export class IssuerRegistry implements KeySource {
       if ('remote' in issuer.keys) telemetry?.track(context.source.keyStore, issuer.keys.remote.maxStaleMs);
     }
     if (config.resolver) {
-      this.budget = new NewIssuerBudget(config.newPerMinute);
+      this.dynamic = { resolver: config.resolver, budget: new NewIssuerBudget(config.newPerMinute) };
     }
   }
 
@@ -168,7 +170,9 @@ export class IssuerRegistry implements KeySource {
    *   changes no version when its keys change)
    */
   admit(chosen: ChosenKey): boolean {
-    const iss = chosen.policy!.issuer!;
+    // Every key this registry chooses carries its issuer's policy (see keyFor).
+    const iss = chosen.policy?.issuer;
+    if (iss === undefined) return false;
     const waiting = this.probation.get(iss);
     let context: IssuerContext | undefined;
     if (waiting !== undefined && waiting.issuer === chosen.policy) {
@@ -176,9 +180,7 @@ export class IssuerRegistry implements KeySource {
       this.probation.delete(iss);
       this.resolved.set(iss, waiting);
       if (this.resolved.size > this.config.cacheSize) {
-        const [evicted, { source }] = this.resolved.entries().next().value!;
-        this.resolved.delete(evicted);
-        source.stop();
+        evictOldest(this.resolved)?.source.stop();
         // Its tokens must not outlive it in the verified-token cache: they are to be resolved again.
         this.generation++;
       }
@@ -204,11 +206,12 @@ export class IssuerRegistry implements KeySource {
   recover(code: Rs256AuthErrorCode, issuer: () => unknown): Promise<boolean> | undefined {
     const iss = issuer();
     if (typeof iss !== 'string') return undefined;
-    if (code === 'RS256_TOKEN_ISSUER' && this.config.resolver && !this.known(iss)) {
+    const dynamic = this.dynamic;
+    if (code === 'RS256_TOKEN_ISSUER' && dynamic && !this.known(iss)) {
       let pending = this.resolving.get(iss);
       if (!pending) {
-        if (!this.mayResolve(iss)) return undefined;
-        pending = this.resolve(iss).finally(() => this.resolving.delete(iss));
+        if (!this.mayResolve(iss, dynamic.budget)) return undefined;
+        pending = this.resolve(iss, dynamic.resolver).finally(() => this.resolving.delete(iss));
         this.resolving.set(iss, pending);
       }
       return pending;
@@ -231,12 +234,12 @@ export class IssuerRegistry implements KeySource {
    * minute's budget of new issuers must have room. A refusal here is not remembered: the token is refused, and the
    * same `iss` is looked at afresh next time.
    */
-  private mayResolve(iss: string): boolean {
+  private mayResolve(iss: string, budget: NewIssuerBudget): boolean {
     const { allowHttp, newPerMinute } = this.config;
     if (issuerIdentifierProblem(iss, allowHttp) !== undefined) {
       return false;
     }
-    if (this.budget!.take()) {
+    if (budget.take()) {
       return true;
     }
     // One warning a minute at most, however many tokens the flood brings.
@@ -246,20 +249,20 @@ export class IssuerRegistry implements KeySource {
       this.audit?.emit({ type: 'issuer_resolution_refused', newIssuersPerMinute: newPerMinute });
       this.logger.warn(
         `More than ${newPerMinute} issuers not seen before in a minute (${SETTINGS.newIssuersPerMinute.option}, ${SETTINGS.newIssuersPerMinute.env}): ` +
-          `tokens of further new issuers are refused without asking the issuerResolver for the next ${Math.ceil(this.budget!.waitMs() / 1000)} s; known issuers are not affected.`,
+          `tokens of further new issuers are refused without asking the issuerResolver for the next ${Math.ceil(budget.waitMs() / 1000)} s; known issuers are not affected.`,
       );
     }
     return false;
   }
 
-  private async resolve(iss: string): Promise<boolean> {
-    const { resolver, defaults, resolverBounds } = this.config;
+  private async resolve(iss: string, resolver: IssuerResolver): Promise<boolean> {
+    const { defaults, resolverBounds } = this.config;
     const { cooldownMs, timeoutMs } = resolverBounds;
     let context: IssuerContext | null = null;
     let failed = false;
     try {
       // Every request naming this iss waits for the answer: a resolver that never settles must not hold them all.
-      const options = await withinTimeout(() => resolver!(iss), timeoutMs, `it did not answer within ${timeoutMs / 1000} s (keys.remote.timeout)`);
+      const options = await withinTimeout(() => resolver(iss), timeoutMs, `it did not answer within ${timeoutMs / 1000} s (keys.remote.timeout)`);
       if (options !== undefined) {
         if (options.issuer !== iss) {
           throw new Error(`it answered for issuer ${quotedUrl(String(options.issuer).slice(0, 200))}`);
@@ -293,9 +296,7 @@ export class IssuerRegistry implements KeySource {
     if (this.watching) context.source.watch();
     if (this.probation.size > this.config.cacheSize) {
       // None of its tokens has verified, so none is in the verified-token cache: nothing else to undo.
-      const [evicted, { source }] = this.probation.entries().next().value!;
-      this.probation.delete(evicted);
-      source.stop();
+      evictOldest(this.probation)?.source.stop();
     }
     return true;
   }
@@ -303,7 +304,7 @@ export class IssuerRegistry implements KeySource {
   private refuse(iss: string, until: number): void {
     this.refused.set(iss, until);
     if (this.refused.size > this.config.cacheSize) {
-      this.refused.delete(this.refused.keys().next().value!);
+      evictOldest(this.refused);
     }
   }
 
@@ -337,4 +338,13 @@ export class IssuerRegistry implements KeySource {
     yield* this.resolved.values();
     yield* this.probation.values();
   }
+}
+
+/** Removes a map's first entry, the oldest by insertion (Map order), and returns its value. */
+function evictOldest<K, V>(map: Map<K, V>): V | undefined {
+  for (const [key, value] of map) {
+    map.delete(key);
+    return value;
+  }
+  return undefined;
 }

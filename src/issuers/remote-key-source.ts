@@ -67,12 +67,10 @@ type FetchOutcome = 'changed' | 'unchanged' | 'failed';
  */
 export class RemoteKeySource extends StoredKeySource {
   private readonly logger = new Logger('Rs256Auth');
-  /** The JWK Set's URI, once configured or discovered. */
-  private remote?: URL;
+  /** The JWK Set's URI once configured or discovered, and as logs show it (see redactedUrl). */
+  private jwks?: { readonly url: URL; readonly shown: string };
   private lastAttempt = Number.NEGATIVE_INFINITY;
   private inFlight?: Promise<FetchOutcome>;
-  /** The JWK Set's URI, once configured or discovered, as logs show it (see redactedUrl). */
-  private jwksUri?: string;
   private initial?: Promise<void>;
   /** When a fetch last succeeded (changed or not); `undefined` before the first. */
   private lastSuccess?: number;
@@ -107,9 +105,9 @@ export class RemoteKeySource extends StoredKeySource {
   }
 
   override describe(): string {
-    const { uri, discover } = this.settings;
+    const { settings } = this;
     const kids = this.keys.verificationKeys.map((key) => key.kid);
-    const source = uri ? redactedUrl(uri) : `issuer ${redactedUrl(discover!)} (by discovery)`;
+    const source = settings.uri !== undefined ? redactedUrl(settings.uri) : `issuer ${redactedUrl(settings.discover)} (by discovery)`;
     return `Resource-server mode: verifies RS256 tokens with the JWK Set of ${source}, kids ${kids.length > 0 ? `[${kids.join(', ')}]` : '[] (none fetched yet)'}`;
   }
 
@@ -118,7 +116,7 @@ export class RemoteKeySource extends StoredKeySource {
    * `remote.maxStale` without a successful fetch stops trusting the keys.
    */
   override refreshIfStale(): void {
-    if (this.remote && !this.fresh()) {
+    if (this.jwks && !this.fresh()) {
       this.expireIfStale();
       void this.refresh();
     }
@@ -142,7 +140,7 @@ export class RemoteKeySource extends StoredKeySource {
     this.keyStore.replace(new KeySet(current.verificationKeys, undefined, true));
     const seconds = Math.round((Date.now() - this.lastSuccess) / 1000);
     this.logger.error(
-      `The JWK Set from ${this.jwksUri} could not be refreshed for ${seconds} s, past ${SETTINGS.jwksMaxStale.option} (${SETTINGS.jwksMaxStale.env}, ${this.settings.maxStaleMs / 1000} s): ` +
+      `The JWK Set from ${this.jwks?.shown} could not be refreshed for ${seconds} s, past ${SETTINGS.jwksMaxStale.option} (${SETTINGS.jwksMaxStale.env}, ${this.settings.maxStaleMs / 1000} s): ` +
         'its keys are stale and every token is refused until a fetch succeeds.',
     );
   }
@@ -167,7 +165,7 @@ export class RemoteKeySource extends StoredKeySource {
     const outcome = await this.begin();
     if (outcome === 'unchanged') {
       const kids = this.keyStore.keys.verificationKeys.map((key) => shown(key.kid));
-      this.logger.log(`JWK Set from ${this.jwksUri} fetched on request, unchanged: verification kids [${kids.join(', ')}].`);
+      this.logger.log(`JWK Set from ${this.jwks?.shown} fetched on request, unchanged: verification kids [${kids.join(', ')}].`);
     }
     return outcome === 'changed';
   }
@@ -183,43 +181,40 @@ export class RemoteKeySource extends StoredKeySource {
     return this.inFlight;
   }
 
-  /** The JWK Set's URI, discovering it first if need be (once: the URI is kept once found). */
-  private async located(): Promise<URL> {
-    if (!this.remote) {
-      const { uri: configured, discover, timeoutMs, maxBytes, allowHttp } = this.settings;
-      const began = performance.now();
-      const uri = configured !== undefined ? new URL(configured) : await discoverJwksUri(discover!, { timeoutMs, maxBytes, allowHttp });
-      if (!configured) {
-        this.observer?.fetched(this.keyStore, 'discovery', 'succeeded', performance.now() - began, redactedUrl(discover!));
-        this.logger.log(`Issuer ${redactedUrl(discover!)} publishes its keys at ${redactedUrl(uri)}.`);
-      }
-      this.jwksUri = redactedUrl(uri);
-      this.remote = uri;
+  /** The JWK Set's URI, discovering it first if need be (once: the URI is kept once found); undefined if discovery failed. */
+  private async located(): Promise<{ readonly url: URL; readonly shown: string } | undefined> {
+    if (!this.jwks) {
+      const { settings } = this;
+      const url = settings.uri !== undefined ? new URL(settings.uri) : await this.discovered(settings.discover);
+      if (!url) return undefined;
+      this.jwks = { url, shown: redactedUrl(url) };
     }
-    return this.remote;
+    return this.jwks;
+  }
+
+  /** The `jwks_uri` of the issuer's metadata; a failure is reported and logged here. */
+  private async discovered(issuer: string): Promise<URL | undefined> {
+    const { timeoutMs, maxBytes, allowHttp } = this.settings;
+    const began = performance.now();
+    try {
+      const uri = await discoverJwksUri(issuer, { timeoutMs, maxBytes, allowHttp });
+      this.observer?.fetched(this.keyStore, 'discovery', 'succeeded', performance.now() - began, redactedUrl(issuer));
+      this.logger.log(`Issuer ${redactedUrl(issuer)} publishes its keys at ${redactedUrl(uri)}.`);
+      return uri;
+    } catch (error) {
+      this.observer?.fetched(this.keyStore, 'discovery', 'failed', performance.now() - began, redactedUrl(issuer), redactedText(messageOf(error)));
+      this.logger.warn(
+        `Discovering the keys of issuer ${redactedUrl(issuer)} failed (${redactedText(messageOf(error))}); ${this.keyStore.keys.verificationKeys.length} cached key(s) stay in use.`,
+      );
+      return undefined;
+    }
   }
 
   private async fetch(): Promise<FetchOutcome> {
     const cached = (): number => this.keyStore.keys.verificationKeys.length;
-    let remote: URL;
-    const discovering = performance.now();
-    try {
-      remote = await this.located();
-    } catch (error) {
-      this.observer?.fetched(
-        this.keyStore,
-        'discovery',
-        'failed',
-        performance.now() - discovering,
-        redactedUrl(this.settings.discover!),
-        redactedText(messageOf(error)),
-      );
-      this.logger.warn(
-        `Discovering the keys of issuer ${redactedUrl(this.settings.discover!)} failed (${redactedText(messageOf(error))}); ${cached()} cached key(s) stay in use.`,
-      );
-      return 'failed';
-    }
-    const uri = this.jwksUri!;
+    const located = await this.located();
+    if (!located) return 'failed';
+    const { url: remote, shown: uri } = located;
     const { timeoutMs, maxBytes, maxKeys } = this.settings;
     let document: JwkSetDocument;
     const began = performance.now();

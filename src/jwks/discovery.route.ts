@@ -23,14 +23,14 @@ export class DiscoveryRoute implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    const { discovery, issuer } = this.config;
+    const { discovery } = this.config;
     const adapter = this.adapterHost.httpAdapter;
     // No HTTP adapter in a standalone application or a microservice: nothing to serve on.
     if (!discovery || !adapter) {
       return;
     }
     const document: IssuerMetadata = {
-      issuer: issuer!,
+      issuer: discovery.issuer,
       jwks_uri: discovery.jwksUri,
       id_token_signing_alg_values_supported: ['RS256'],
     };

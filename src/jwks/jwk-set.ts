@@ -1,3 +1,4 @@
+import type { KeyObject } from 'node:crypto';
 import type { KeySet } from '../keys/key-set.js';
 
 /** An RSA public key as RFC 7517 §4 describes it, with only public members. */
@@ -18,8 +19,14 @@ export interface RsaPublicJwk {
 export function toJwkSet(keys: KeySet): { keys: RsaPublicJwk[] } {
   return {
     keys: keys.verificationKeys.map(({ kid, key }) => {
-      const { n, e } = key.export({ format: 'jwk' });
-      return { kty: 'RSA', n: n!, e: e!, kid, alg: 'RS256', use: 'sig' };
+      return rsaPublicJwk(key, kid);
     }),
   };
+}
+
+/** An RSA public key as a JWK with only its public members; every key here was checked to be RSA when loaded. */
+export function rsaPublicJwk(key: KeyObject, kid: string): RsaPublicJwk {
+  const { n, e } = key.export({ format: 'jwk' });
+  if (n === undefined || e === undefined) throw new TypeError(`key ${kid} is not an RSA key`);
+  return { kty: 'RSA', n, e, kid, alg: 'RS256', use: 'sig' };
 }

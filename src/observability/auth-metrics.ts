@@ -94,13 +94,15 @@ export class AuthMetrics {
   /** Index of the first count of each transport, then offset of each reason (or `accepted`, `error`). */
   private readonly transportBase = new Map<string, number>();
   private readonly reasonOffset = new Map<string, number>();
+  /** Where `reasonOf` found no listed code: `other` (every reason it returns is listed, so never used in practice). */
+  private otherOffset = 0;
   private readonly fetches: Counter;
   private readonly fetchDuration: Histogram;
   private readonly sessionOperations: Counter;
   private readonly propagation: Histogram;
   /** Histogram attributes by outcome, each twice: not cached (even index), cached (odd). */
   private readonly durationAttributes: Attributes[] = [];
-  private readonly durationOffset = new Map<string, number>();
+  private readonly durationOffset: Record<VerificationOutcome, number> = { accepted: 0, refused: 0, forbidden: 0, unavailable: 0, error: 0 };
   /**
    * Verification times not yet handed to the histogram, with the index of their attributes: recorded in one loop
    * when the SDK collects (the verifications counter's callback, which runs before the histogram is read), or when
@@ -151,6 +153,7 @@ export class AuthMetrics {
     });
     const reasons = ['accepted', 'error', ...REASONS];
     reasons.forEach((reason, offset) => this.reasonOffset.set(reason, offset));
+    this.otherOffset = reasons.indexOf('other');
     for (const transport of TRANSPORTS) {
       this.transportBase.set(transport, this.countAttributes.length);
       for (const reason of reasons) {
@@ -168,7 +171,7 @@ export class AuthMetrics {
       this.counts.forEach((count, index) => count > 0 && result.observe(count, this.countAttributes[index]));
     });
     for (const outcome of ['accepted', 'refused', 'forbidden', 'unavailable', 'error'] as const) {
-      this.durationOffset.set(outcome, this.durationAttributes.length);
+      this.durationOffset[outcome] = this.durationAttributes.length;
       this.durationAttributes.push(
         { 'rs256auth.outcome': outcome, 'rs256auth.cached': false },
         { 'rs256auth.outcome': outcome, 'rs256auth.cached': true },
@@ -202,11 +205,11 @@ export class AuthMetrics {
    */
   verified(transport: string, started: number, refusal: unknown): void {
     const reason = refusal === undefined ? 'accepted' : reasonOf(refusal);
-    const offset = this.reasonOffset.get(reason)!;
+    const offset = this.reasonOffset.get(reason) ?? this.otherOffset;
     this.counts[(this.transportBase.get(transport) ?? 0) + offset]++;
     if (this.pending === PENDING_CAPACITY) this.flushDurations();
     this.pendingSeconds[this.pending] = (performance.now() - started) / 1000;
-    this.pendingAttributes[this.pending++] = this.durationOffset.get(outcomeOf(reason))! + (this.hitFor === started ? 1 : 0);
+    this.pendingAttributes[this.pending++] = this.durationOffset[outcomeOf(reason)] + (this.hitFor === started ? 1 : 0);
   }
 
   /** Hands the pending verification times to the histogram, each with its own attributes. */

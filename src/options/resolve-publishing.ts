@@ -35,7 +35,7 @@ export function resolvePublishing(
   }
   const url = issuer === undefined ? undefined : absoluteHttpsUrl(issuer);
   // OpenID Connect Discovery §3, RFC 8414 §2: an https URL with no query or fragment.
-  if (url === undefined || url.search !== '' || url.hash !== '') {
+  if (issuer === undefined || url === undefined || url.search !== '' || url.hash !== '') {
     throw new Rs256AuthError(
       'RS256_CONFIG_INVALID',
       `${setting} is true, but ${reader.label('issuer')} is ${issuer === undefined ? 'not set' : shown(issuer, false)}; ` +
@@ -52,6 +52,7 @@ export function resolvePublishing(
   return {
     jwks,
     discovery: {
+      issuer,
       paths: [`${path}/.well-known/openid-configuration`, `/.well-known/oauth-authorization-server${path}`],
       jwksUri: `${url.origin}${jwks.path}`,
     },

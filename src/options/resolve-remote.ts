@@ -44,24 +44,21 @@ export function remoteBounds(reader: SettingsReader): Omit<RemoteKeySettings, 'u
 export function resolveRemoteJwks(reader: SettingsReader, keySources: KeySetSources): Rs256AuthConfig['remoteJwks'] {
   const jwksUri = reader.read('jwksUri');
   const issuerUrl = reader.read('issuerUrl');
-  if (jwksUri === undefined && issuerUrl === undefined) {
-    return undefined;
+  if (jwksUri === undefined) {
+    if (issuerUrl === undefined) return undefined;
+    fetchableUrl(issuerUrl, reader.label('issuerUrl'), reader.read('jwksAllowHttp'), 'an issuer');
+    refuseLocalKeys(reader.label('issuerUrl'), keySources);
+    return { discover: issuerUrl, ...remoteBounds(reader) };
   }
-  if (jwksUri !== undefined && issuerUrl !== undefined) {
+  if (issuerUrl !== undefined) {
     throw new Rs256AuthError(
       'RS256_CONFIG_INVALID',
       `${reader.label('jwksUri')} and ${reader.label('issuerUrl')} are both set; set only one: the issuer URL finds the JWK Set URI by discovery.`,
     );
   }
-  const allowHttp = reader.read('jwksAllowHttp');
-  if (jwksUri !== undefined) {
-    const uri = fetchableUrl(jwksUri, reader.label('jwksUri'), allowHttp, 'a JWK Set');
-    refuseLocalKeys(reader.label('jwksUri'), keySources);
-    return { uri: uri.href, ...remoteBounds(reader) };
-  }
-  fetchableUrl(issuerUrl!, reader.label('issuerUrl'), allowHttp, 'an issuer');
-  refuseLocalKeys(reader.label('issuerUrl'), keySources);
-  return { discover: issuerUrl, ...remoteBounds(reader) };
+  const uri = fetchableUrl(jwksUri, reader.label('jwksUri'), reader.read('jwksAllowHttp'), 'a JWK Set');
+  refuseLocalKeys(reader.label('jwksUri'), keySources);
+  return { uri: uri.href, ...remoteBounds(reader) };
 }
 
 /**

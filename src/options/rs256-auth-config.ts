@@ -63,6 +63,8 @@ export interface Rs256AuthConfig {
   readonly jwks?: { readonly path: string; readonly maxAge: number };
   /** Authorization-server metadata (OpenID Connect Discovery, RFC 8414); `undefined` when it is not served. */
   readonly discovery?: {
+    /** The `issuer` the document names: `tokens.issuer`, this application's URL. */
+    readonly issuer: string;
     /** Routes of the metadata document on this server. */
     readonly paths: readonly string[];
     /** The `jwks_uri` the document names. */
@@ -125,11 +127,14 @@ export interface SessionsConfig {
 }
 
 /** Where an issuer's JWK Set is, and the bounds every fetch of it (and of the issuer's metadata) keeps to. */
-export interface RemoteKeySettings {
-  /** The JWK Set's URI, when configured directly. */
-  readonly uri?: string;
-  /** The issuer whose metadata names the JWK Set (`jwks_uri`), when it is discovered. */
-  readonly discover?: string;
+export type RemoteKeySettings = RemoteFetchSettings &
+  (
+    | { /** The JWK Set's URI, configured directly. */ readonly uri: string; readonly discover?: undefined }
+    | { readonly uri?: undefined; /** The issuer whose metadata names the JWK Set (`jwks_uri`). */ readonly discover: string }
+  );
+
+/** How a JWK Set is fetched and kept, wherever its URI comes from. */
+export interface RemoteFetchSettings {
   readonly cacheMaxAgeMs: number;
   readonly cooldownMs: number;
   readonly timeoutMs: number;

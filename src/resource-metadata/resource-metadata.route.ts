@@ -39,13 +39,12 @@ export class ResourceMetadataRoute implements OnModuleInit {
     adapter.get(metadata.path, (_request: unknown, response: unknown) => {
       adapter.setHeader(response, 'Cache-Control', 'public, max-age=300');
       adapter.setHeader(response, 'Content-Type', 'application/json');
-      adapter.reply(response, this.metadata(), 200);
+      adapter.reply(response, this.metadata(metadata), 200);
     });
   }
 
   /** The document served. */
-  metadata(): ProtectedResourceMetadata {
-    const settings = this.config.resourceMetadata!;
+  private metadata(settings: NonNullable<Rs256AuthConfig['resourceMetadata']>): ProtectedResourceMetadata {
     this.document ??= {
       resource: settings.resource,
       ...(settings.authorizationServers.length > 0 && { authorization_servers: [...settings.authorizationServers] }),

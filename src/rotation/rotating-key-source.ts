@@ -72,7 +72,6 @@ async function openStore(rotation: KeyRotationConfig): Promise<RotationStore> {
  */
 export class RotatingKeySource extends StoredKeySource {
   private readonly logger = new Logger('Rs256Auth');
-  private store?: RotationStore;
   private stored: readonly StoredKey[] = [];
   /** The authenticated entries, opened, by {@link entryId}: an entry altered in any field is a different one. */
   private readonly opened = new Map<string, OpenedKey>();
@@ -92,6 +91,7 @@ export class RotatingKeySource extends StoredKeySource {
   private constructor(
     private readonly rotation: KeyRotationConfig,
     keyStore: KeyStore,
+    private readonly store: RotationStore,
   ) {
     super(keyStore);
     this.seal = new KeySeal(rotation.passphrase);
@@ -102,10 +102,10 @@ export class RotatingKeySource extends StoredKeySource {
    * a passphrase that does not decrypt stops start-up.
    */
   static async open(rotation: KeyRotationConfig, keyStore: KeyStore): Promise<RotatingKeySource> {
-    const source = new RotatingKeySource(rotation, keyStore);
     const store = await openStore(rotation);
-    source.store = store;
+    let source: RotatingKeySource;
     try {
+      source = new RotatingKeySource(rotation, keyStore, store);
       await source.firstSync();
     } catch (error) {
       await store.close();
@@ -124,7 +124,7 @@ export class RotatingKeySource extends StoredKeySource {
     const switching = next ? `next kid ${next.kid} signs from ${iso(next.activeFrom)}` : `next key created at ${iso(state.createDueAt)}`;
     const kids = this.keys.verificationKeys.map((key) => key.kid).join(', ');
     return (
-      `Signing mode: signs RS256 tokens, keys rotated every ${lifetimeText(rotation.intervalSeconds)}, kept encrypted in ${this.store!.description}; ` +
+      `Signing mode: signs RS256 tokens, keys rotated every ${lifetimeText(rotation.intervalSeconds)}, kept encrypted in ${this.store.description}; ` +
       `current kid ${state.signing.kid}, ${switching}; verifies kids [${kids}]`
     );
   }
@@ -139,7 +139,7 @@ export class RotatingKeySource extends StoredKeySource {
   override stop(): void {
     this.closed = true;
     clearTimeout(this.timer);
-    void (this.syncing ?? Promise.resolve()).catch(() => undefined).then(() => this.store?.close());
+    void (this.syncing ?? Promise.resolve()).catch(() => undefined).then(() => this.store.close());
   }
 
   /**
@@ -154,7 +154,7 @@ export class RotatingKeySource extends StoredKeySource {
       if (performance.now() - started > ROTATION_LOCK_MS) {
         throw new Rs256AuthError(
           'RS256_NO_KEY',
-          `${SETTINGS.keyRotation.env} is set, but no key appeared in ${this.store!.description} while another instance held its lock.`,
+          `${SETTINGS.keyRotation.env} is set, but no key appeared in ${this.store.description} while another instance held its lock.`,
         );
       }
       await sleep(RETRY_MS / 10);
@@ -168,7 +168,7 @@ export class RotatingKeySource extends StoredKeySource {
   }
 
   private async syncNow(): Promise<void> {
-    const store = this.store!;
+    const { store } = this;
     const { times } = this.rotation;
     const before = await this.authentic(await store.read());
     if (this.due(before)) {
@@ -258,7 +258,7 @@ export class RotatingKeySource extends StoredKeySource {
   }
 
   private async open(key: StoredKey): Promise<OpenedKey | undefined> {
-    const where = this.store!.description;
+    const where = this.store.description;
     let privateKey: KeyObject;
     try {
       privateKey = await this.seal.open(key.privateKey, key);
@@ -292,15 +292,23 @@ export class RotatingKeySource extends StoredKeySource {
     const signature = [state.signing.kid, ...state.published.map((key) => key.kid)].join(' ');
     if (this.lastSet?.signature !== signature) {
       const previous = this.lastSet?.keys.signingKid;
-      const signing = this.opened.get(entryId(state.signing))!;
+      const signing = this.openedKey(state.signing);
       const keys = new KeySet(
-        state.published.map((key) => this.opened.get(entryId(key))!.verification),
+        state.published.map((key) => this.openedKey(key).verification),
         { kid: state.signing.kid, key: signing.privateKey },
       );
       if (previous !== undefined && previous !== state.signing.kid) this.logger.log(`Key rotation: now signing with kid ${state.signing.kid}.`);
       this.lastSet = { signature, keys };
+      return { keys, until: state.changesAt };
     }
-    return { keys: this.lastSet!.keys, until: state.changesAt };
+    return { keys: this.lastSet.keys, until: state.changesAt };
+  }
+
+  /** Every key adopted was opened first (see authentic), and stays opened while it is stored. */
+  private openedKey(key: StoredKey): OpenedKey {
+    const opened = this.opened.get(entryId(key));
+    if (!opened) throw new Error(`Key rotation: key ${key.seq} (kid ${key.kid}) was adopted without being opened`);
+    return opened;
   }
 
   /** A sync outside start-up: a failure is logged (the keys in force stay) and retried. */
@@ -311,7 +319,7 @@ export class RotatingKeySource extends StoredKeySource {
     } catch (error) {
       this.failures++;
       this.logger.error(
-        `Key rotation: ${this.store!.description} could not be read or updated; the keys in force stay, retrying. ${redactedText(messageOf(error))}`,
+        `Key rotation: ${this.store.description} could not be read or updated; the keys in force stay, retrying. ${redactedText(messageOf(error))}`,
       );
     }
     this.arm();

@@ -109,8 +109,11 @@ export class MemorySessionStore implements SessionStore {
 
   /** The latest cut-off in force for the subject's refresh tokens (its own or everyone's); -Infinity if none. */
   private cutOff(sub: string, now: number): number {
-    const cutOffs = [this.subjects.get(sub), this.everyone].filter((cutOff) => cutOff !== undefined && cutOff.until > now);
-    return Math.max(-Infinity, ...cutOffs.map((cutOff) => cutOff!.before));
+    let latest = -Infinity;
+    for (const cutOff of [this.subjects.get(sub), this.everyone]) {
+      if (cutOff !== undefined && cutOff.until > now) latest = Math.max(latest, cutOff.before);
+    }
+    return latest;
   }
 
   private sweep(now: number): void {

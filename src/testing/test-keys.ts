@@ -1,7 +1,7 @@
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { closeSync, fchmodSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { RsaPublicJwk } from '../jwks/jwk-set.js';
+import { rsaPublicJwk, type RsaPublicJwk } from '../jwks/jwk-set.js';
 import { rsaThumbprint } from '../keys/key-loader.js';
 import { refuseProduction } from './production-guard.js';
 
@@ -40,12 +40,11 @@ function testKeyPair(privateKey: KeyObject, publicKey: KeyObject): TestKeyPair {
   const privatePem = privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
   const publicPem = publicKey.export({ type: 'spki', format: 'pem' }) as string;
   const kid = rsaThumbprint(publicKey);
-  const { n, e } = publicKey.export({ format: 'jwk' });
   return {
     privateKey: privatePem,
     publicKey: publicPem,
     kid,
-    publicJwk: { kty: 'RSA', n: n!, e: e!, kid, alg: 'RS256', use: 'sig' },
+    publicJwk: rsaPublicJwk(publicKey, kid),
     signingKey: privateKey,
     writeKeyFiles(dir: string) {
       mkdirSync(dir, { recursive: true });
