@@ -83,7 +83,7 @@ export async function loadKeySet(sources: KeySetSources): Promise<KeySet> {
       throw new Rs256AuthError(
         'RS256_NO_KEY',
         'No key is configured: set JWT_PRIVATE_KEY_PATH (to sign and verify) or JWT_PUBLIC_KEY_PATH (to verify only), ' +
-          'or the privateKeyPath/publicKeyPath options.',
+          'or the keys.privateKeyPath/keys.publicKeyPath options.',
       );
     }
     return new KeySet([...byKid.values()].map(({ entry }) => entry));

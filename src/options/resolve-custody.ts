@@ -80,18 +80,18 @@ export async function resolveCustody(reader: SettingsReader, signer: Rs256Signer
     if (stray !== undefined) {
       throw new Rs256AuthError(
         'RS256_CONFIG_INVALID',
-        `${reader.label(stray)} is set but ${SETTINGS.pkcs11Module.env} (pkcs11.module option) is not; set it, or unset ${reader.label(stray)}.`,
+        `${reader.label(stray)} is set but ${SETTINGS.pkcs11Module.env} (${SETTINGS.pkcs11Module.option} option) is not; set it, or unset ${reader.label(stray)}.`,
       );
     }
   }
   if (!hsm && signer === undefined) {
     return undefined;
   }
-  const custody = hsm ? reader.label('pkcs11Module') : 'signer option';
+  const custody = hsm ? reader.label('pkcs11Module') : 'keys.signer option';
   if (hsm && signer !== undefined) {
     throw new Rs256AuthError(
       'RS256_CONFIG_INVALID',
-      `${custody} and the signer option are both set: the signing key lives in one place; keep one of them.`,
+      `${custody} and the keys.signer option are both set: the signing key lives in one place; keep one of them.`,
     );
   }
   const conflicting = (
@@ -107,7 +107,7 @@ export async function resolveCustody(reader: SettingsReader, signer: Rs256Signer
   }
   if (signer !== undefined) {
     if (typeof signer !== 'object' || signer === null) {
-      throw new Rs256AuthError('RS256_CONFIG_INVALID', 'signer option: expected { sign(signingInput): Promise<Buffer>, publicKey, kid? }.');
+      throw new Rs256AuthError('RS256_CONFIG_INVALID', 'keys.signer option: expected { sign(signingInput): Promise<Buffer>, publicKey, kid? }.');
     }
     return { signer, setting: custody };
   }
