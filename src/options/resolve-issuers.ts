@@ -48,7 +48,7 @@ export function trustedIssuer(entry: unknown, setting: string, defaults: IssuerD
     fetchableUrl(issuer, at, defaults.bounds.allowHttp, 'an issuer (its keys are found by discovery)');
     keys = { remote: { discover: issuer, ...defaults.bounds } };
   }
-  const requiredClaims = options.requiredClaims === undefined ? defaults.requiredClaims : list(options.requiredClaims, 'requiredClaims')!;
+  const requiredClaims = list(options.requiredClaims, 'requiredClaims') ?? defaults.requiredClaims;
   return { issuer, keys, audience: list(options.audience, 'audience') ?? defaults.audience, requiredClaims };
 }
 
