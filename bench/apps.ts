@@ -194,8 +194,7 @@ export function benchModule(options: BenchAppOptions): DynamicModule {
         module: BenchModule,
         imports: [
           Rs256AuthModule.forRoot({
-            privateKeyPath: options.privatePath,
-            publicKeyPath: options.publicPath,
+            keys: { privateKeyPath: options.privatePath, publicKeyPath: options.publicPath },
             verification: { cacheSize: options.cacheSize, offThread: options.variant === 'library-off-thread' },
             observability: { meterProvider: options.meterProvider },
             sessions: options.variant === 'library-revocation',

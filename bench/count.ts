@@ -60,7 +60,9 @@ if (command === 'prepare') {
   const header = Buffer.from(JSON.stringify({ alg: 'RS256', typ: 'JWT' })).toString('base64url');
   const dpopModule = await Test.createTestingModule({
     // Proofs a day old accepted: they are made by `prepare`, well before valgrind gets to them.
-    imports: [Rs256AuthModule.forRoot({ privateKeyPath: privatePath, publicKeyPath: publicPath, dpop: { mode: 'allowed', proofMaxAge: 86_400 } })],
+    imports: [
+      Rs256AuthModule.forRoot({ keys: { privateKeyPath: privatePath, publicKeyPath: publicPath }, dpop: { mode: 'allowed', proofMaxAge: 86_400 } }),
+    ],
   }).compile();
   const dpopApp = await dpopModule.init();
   const dpopGuard = dpopApp.get(JwtAuthGuard);

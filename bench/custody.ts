@@ -50,10 +50,10 @@ export async function custodyRows(keys: BenchKeys): Promise<Row[] | undefined> {
   const token = softHsmToken();
   if (!token) return undefined;
   const pkcs11 = { module: SOFTHSM_LIBRARY, tokenLabel: TOKEN, keyLabel: 'jwt', pin: PIN };
-  const hsmApp = await (await Test.createTestingModule({ imports: [Rs256AuthModule.forRoot({ pkcs11 })] }).compile()).init();
+  const hsmApp = await (await Test.createTestingModule({ imports: [Rs256AuthModule.forRoot({ keys: { pkcs11 } })] }).compile()).init();
   const fileApp = await (
     await Test.createTestingModule({
-      imports: [Rs256AuthModule.forRoot({ privateKeyPath: keys.privatePath, publicKeyPath: keys.publicPath })],
+      imports: [Rs256AuthModule.forRoot({ keys: { privateKeyPath: keys.privatePath, publicKeyPath: keys.publicPath } })],
     }).compile()
   ).init();
   // The PKCS#11 call alone, through a second login to the same token (the module's own stays untouched).

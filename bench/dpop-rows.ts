@@ -77,7 +77,7 @@ export const dpopProofFloorName = (alg: (typeof DPOP_ALGS)[number]): string => `
 export async function dpopRows(keys: BenchKeys): Promise<Row[]> {
   const moduleRef = await (
     await Test.createTestingModule({
-      imports: [Rs256AuthModule.forRoot({ privateKeyPath: keys.privatePath, publicKeyPath: keys.publicPath, dpop: { mode: 'allowed' } })],
+      imports: [Rs256AuthModule.forRoot({ keys: { privateKeyPath: keys.privatePath, publicKeyPath: keys.publicPath }, dpop: { mode: 'allowed' } })],
     }).compile()
   ).init();
   const guard = moduleRef.get(JwtAuthGuard);

@@ -24,7 +24,7 @@ function heapUsed(): number {
  */
 export async function memoryRun(keys: BenchKeys, total: number, batch: number): Promise<MemoryResult> {
   if (!gc) throw new Error('run the bench with node --expose-gc');
-  const { config, keys: loaded } = await resolveRs256Auth({ publicKeyPath: keys.publicPath });
+  const { config, keys: loaded } = await resolveRs256Auth({ keys: { publicKeyPath: keys.publicPath } });
   const verifier = new TokenVerifier(new StoredKeySource(new KeyStore(loaded.own)), config);
   const before = heapUsed();
   let pending = signTokens(keys, batch, 0);

@@ -14,7 +14,7 @@ const gc = (globalThis as { gc?: () => void }).gc!;
 @Module({
   imports: [
     Rs256AuthModule.forRoot({
-      privateKeyPath: process.env.BENCH_PRIVATE_KEY_PATH,
+      keys: { privateKeyPath: process.env.BENCH_PRIVATE_KEY_PATH },
       sessions: { store: 'redis', redis: { url: process.env.BENCH_REDIS_URL } },
     }),
   ],

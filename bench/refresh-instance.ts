@@ -10,7 +10,7 @@ export const BENCH_CLAIMS = { scope: 'orders:read orders:write profile' };
 /** One instance of an API with sessions on Redis: a Nest application context (no HTTP), as `SessionService` runs in one. */
 export async function sessionInstance(privatePath: string, redisUrl: string): Promise<INestApplicationContext> {
   @Module({
-    imports: [Rs256AuthModule.forRoot({ privateKeyPath: privatePath, sessions: { store: 'redis', redis: { url: redisUrl, timeout: 5 } } })],
+    imports: [Rs256AuthModule.forRoot({ keys: { privateKeyPath: privatePath }, sessions: { store: 'redis', redis: { url: redisUrl, timeout: 5 } } })],
   })
   class InstanceModule {}
   return NestFactory.createApplicationContext(InstanceModule, { logger: false });

@@ -95,7 +95,7 @@ describe.each(PLATFORM_WIRINGS)('configuration (%s, %s)', (platform, wiring) => 
 
     it('module options override the environment', async () => {
       const env = { JWT_PUBLIC_KEY_PATH: keys.otherPublicPath, JWT_ISSUER: 'env-issuer' };
-      await withApp(scenario(env, { publicKeyPath: keys.publicPath, tokens: { issuer: 'option-issuer' } }), async (url) => {
+      await withApp(scenario(env, { keys: { publicKeyPath: keys.publicPath }, tokens: { issuer: 'option-issuer' } }), async (url) => {
         expect(await status(url, rs256Token(keys.main.privateKey, validClaims({ iss: 'option-issuer' })))).toBe(200);
         expect(await status(url, rs256Token(keys.main.privateKey, validClaims({ iss: 'env-issuer' })))).toBe(401);
       });
@@ -278,7 +278,9 @@ describe('works without the application importing ConfigModule', () => {
   });
 
   it('forRoot(options) needs no environment at all', async () => {
-    const moduleRef = await Test.createTestingModule({ imports: [Rs256AuthModule.forRoot({ privateKeyPath: keys.privatePath })] }).compile();
+    const moduleRef = await Test.createTestingModule({
+      imports: [Rs256AuthModule.forRoot({ keys: { privateKeyPath: keys.privatePath } })],
+    }).compile();
     expect(moduleRef.get(JwtService).sign({ sub: 'u' })).toMatch(/^eyJ/);
     await moduleRef.close();
   });

@@ -63,7 +63,7 @@ describe.each(['memory', 'redis'] as const)('connections end when their token is
     options = { sessions: { store, ...(redis && { redis: { url: redis.url } }) } };
     if (redis) {
       revoker = await Test.createTestingModule({
-        imports: [Rs256AuthModule.forRoot({ privateKeyPath: keys.privatePath, ...options } as Rs256AuthModuleOptions)],
+        imports: [Rs256AuthModule.forRoot({ keys: { privateKeyPath: keys.privatePath }, ...options } as Rs256AuthModuleOptions)],
       }).compile();
       await revoker.init();
     }

@@ -86,7 +86,7 @@ describe('a strategy the application registers nowhere', () => {
         Rs256AuthModule.forRootAsync({
           strategy: UserStrategy,
           imports: [UsersModule],
-          useFactory: () => ({ privateKeyPath: keys.privatePath }),
+          useFactory: () => ({ keys: { privateKeyPath: keys.privatePath } }),
         }),
       ],
       controllers: [UserController],
@@ -105,7 +105,7 @@ describe('a strategy the application registers nowhere', () => {
 
   it('stops start-up naming the strategy option when its dependencies are nowhere to be found', async () => {
     const moduleRef = await Test.createTestingModule({
-      imports: [Rs256AuthModule.forRoot({ strategy: UserStrategy, privateKeyPath: keys.privatePath })],
+      imports: [Rs256AuthModule.forRoot({ strategy: UserStrategy, keys: { privateKeyPath: keys.privatePath } })],
     }).compile();
     const app = moduleRef.createNestApplication({ logger: false });
     await expect(app.init()).rejects.toMatchObject({

@@ -80,7 +80,7 @@ describe('JWT_DISCOVERY_ENABLED: an issuer of ours publishes its metadata', () =
     apps.push(issuerApp);
     const server = await (
       await Test.createTestingModule({
-        imports: [Rs256AuthModule.forRoot({ issuerUrl: issuer, tokens: { audience: AUDIENCE } })],
+        imports: [Rs256AuthModule.forRoot({ keys: { issuerUrl: issuer }, tokens: { audience: AUDIENCE } })],
         controllers: [ProfileController],
       }).compile()
     ).createNestApplication({ logger: false });
@@ -145,7 +145,9 @@ describe('JWT_DISCOVERY_ENABLED: an issuer of ours publishes its metadata', () =
 
   it('stops start-up on a resource server: only the issuer publishes its metadata', async () => {
     const failure = await Test.createTestingModule({
-      imports: [Rs256AuthModule.forRoot({ issuerUrl: 'https://auth.example.com', publishing: { discovery: true }, tokens: { audience: AUDIENCE } })],
+      imports: [
+        Rs256AuthModule.forRoot({ keys: { issuerUrl: 'https://auth.example.com' }, publishing: { discovery: true }, tokens: { audience: AUDIENCE } }),
+      ],
     })
       .compile()
       .then(

@@ -64,7 +64,7 @@ describe('Rs256AuthHealthIndicator (nestjs-rs256-auth/health) behind a @nestjs/t
   it('is up with keys loaded and Redis reachable, and down once Redis is stopped and the revocation list goes stale', async () => {
     redis = await startRedis();
     const app = await appWithHealth({
-      privateKeyPath: keys.privatePath,
+      keys: { privateKeyPath: keys.privatePath },
       sessions: {
         store: 'redis',
         redis: { url: redis.url, timeout: 0.2 },
@@ -87,7 +87,7 @@ describe('Rs256AuthHealthIndicator (nestjs-rs256-auth/health) behind a @nestjs/t
     });
   });
 
-  it('is down once the fetched JWK Set is older than remote.maxStale, and up again when a fetch succeeds', async () => {
+  it('is down once the fetched JWK Set is older than keys.remote.maxStale, and up again when a fetch succeeds', async () => {
     const issuer = await createApp({
       env: { JWT_PRIVATE_KEY_PATH: keys.privatePath, JWT_ISSUER: ISSUER, JWT_AUDIENCE: API, JWT_JWKS_ENABLED: 'true' },
     });
@@ -116,7 +116,7 @@ describe('Rs256AuthHealthIndicator (nestjs-rs256-auth/health) behind a @nestjs/t
       status: 'down',
       keys: 1,
       keyAgeSeconds: MAX_STALE_SECONDS + 60,
-      problems: [`a JWK Set was last fetched ${MAX_STALE_SECONDS + 60} s ago, past remote.maxStale (${MAX_STALE_SECONDS} s)`],
+      problems: [`a JWK Set was last fetched ${MAX_STALE_SECONDS + 60} s ago, past keys.remote.maxStale (${MAX_STALE_SECONDS} s)`],
     });
 
     // The issuer is back on its port: the next fetch makes the keys fresh, and the service ready.

@@ -106,7 +106,7 @@ describe.each(WIRINGS)('issuerResolver: dynamic tenants (%s)', (wiring) => {
       if (iss === 'https://tenant-c.test') return { issuer: iss, publicKeyPath: keys.publicPath };
       return undefined;
     };
-    const { app } = await createApp({ wiring, options: { issuerResolver: resolver, issuerCacheSize: 2, tokens: { audience: API } } });
+    const { app } = await createApp({ wiring, options: { keys: { issuerResolver: resolver, issuerCacheSize: 2 }, tokens: { audience: API } } });
     const run = async (url: string): Promise<void> => {
       const tokenA = rs256Token(keys.main.privateKey, validClaims({ iss: 'https://tenant-a.test', aud: API }));
       const tokenB = rs256Token(keys.other.privateKey, validClaims({ iss: 'https://tenant-b.test', aud: 'b-api' }));
@@ -146,7 +146,7 @@ describe.each(WIRINGS)('issuerResolver: dynamic tenants (%s)', (wiring) => {
     const resolver = (iss: string): TrustedIssuerOptions | undefined =>
       iss === 'https://tenant-e.test' ? { issuer: iss, publicKeyPath: keyFile } : undefined;
     const logs = new LogCapture();
-    const { app } = await createApp({ wiring, options: { issuerResolver: resolver, tokens: { audience: API } }, logger: logs });
+    const { app } = await createApp({ wiring, options: { keys: { issuerResolver: resolver }, tokens: { audience: API } }, logger: logs });
     try {
       const url = await listen(app);
       const status = async (pair: RsaPair): Promise<number> =>
@@ -162,7 +162,7 @@ describe.each(WIRINGS)('issuerResolver: dynamic tenants (%s)', (wiring) => {
       expect(await status(keys.other)).toBe(200);
       expect(logs.matching(/^ERROR/)).toEqual([
         expect.stringContaining(
-          `Key reload of issuer "https://tenant-e.test" failed; the current keys stay in force. issuerResolver option (issuer "https://tenant-e.test") publicKeyPath ("${keyFile}")`,
+          `Key reload of issuer "https://tenant-e.test" failed; the current keys stay in force. keys.issuerResolver option (issuer "https://tenant-e.test") publicKeyPath ("${keyFile}")`,
         ),
       ]);
       expect(logs.lines.join('\n')).not.toContain('PRIVATE KEY');
@@ -171,7 +171,7 @@ describe.each(WIRINGS)('issuerResolver: dynamic tenants (%s)', (wiring) => {
     }
   });
 
-  it('with watchKeyFiles, watches the key files of configured and resolved issuers, a resolved one until it leaves the cache', async () => {
+  it('with keys.watchFiles, watches the key files of configured and resolved issuers, a resolved one until it leaves the cache', async () => {
     // A folder each: a watch sees every change in its folder, and a reload of one issuer set off by a write for the
     // other could still be logging when the test counts.
     const [configuredFile, resolvedFile] = [
@@ -190,10 +190,12 @@ describe.each(WIRINGS)('issuerResolver: dynamic tenants (%s)', (wiring) => {
     const { app } = await createApp({
       wiring,
       options: {
-        trustedIssuers: [{ issuer: 'https://tenant-f.test', publicKeyPath: configuredFile }],
-        issuerResolver: resolver,
-        issuerCacheSize: 1,
-        watchKeyFiles: true,
+        keys: {
+          trustedIssuers: [{ issuer: 'https://tenant-f.test', publicKeyPath: configuredFile }],
+          issuerResolver: resolver,
+          issuerCacheSize: 1,
+          watchFiles: true,
+        },
         tokens: { audience: API },
       },
       logger: logs,
@@ -242,7 +244,7 @@ describe.each(WIRINGS)('issuerResolver: dynamic tenants (%s)', (wiring) => {
   it('JwtService.verifyAsync resolves an issuer as the guard does; verify, synchronous, knows only resolved ones', async () => {
     const resolver = (iss: string): TrustedIssuerOptions | undefined =>
       iss === 'https://tenant-c.test' ? { issuer: iss, publicKeyPath: keys.publicPath } : undefined;
-    const { app, jwt } = await createApp({ wiring, options: { issuerResolver: resolver, tokens: { audience: API } } });
+    const { app, jwt } = await createApp({ wiring, options: { keys: { issuerResolver: resolver }, tokens: { audience: API } } });
     try {
       const token = rs256Token(keys.main.privateKey, validClaims({ iss: 'https://tenant-c.test', aud: API }));
       expect(() => jwt.verify(token)).toThrow('issuer not accepted');
@@ -264,7 +266,7 @@ describe('issuerResolver that fails: its tenant is refused for the cooldown, not
   });
   afterAll(() => keys.cleanup());
 
-  it('asks again once remote.cooldown has passed after a resolver threw', async () => {
+  it('asks again once keys.remote.cooldown has passed after a resolver threw', async () => {
     const asked: string[] = [];
     const resolver = (iss: string): TrustedIssuerOptions => {
       asked.push(iss);
@@ -272,7 +274,10 @@ describe('issuerResolver that fails: its tenant is refused for the cooldown, not
       return { issuer: iss, publicKeyPath: keys.publicPath };
     };
     const logs = new LogCapture();
-    const { app } = await createApp({ options: { issuerResolver: resolver, remote: { cooldown: 1 }, tokens: { audience: API } }, logger: logs });
+    const { app } = await createApp({
+      options: { keys: { issuerResolver: resolver, remote: { cooldown: 1 } }, tokens: { audience: API } },
+      logger: logs,
+    });
     try {
       const url = await listen(app);
       const token = rs256Token(keys.main.privateKey, validClaims({ iss: 'https://tenant-t.test', aud: API }));
@@ -282,7 +287,7 @@ describe('issuerResolver that fails: its tenant is refused for the cooldown, not
       expect(await status()).toBe(401);
       expect(asked).toHaveLength(1);
       expect(logs.matching(/issuerResolver could not resolve/)).toEqual([
-        expect.stringContaining('refused for 1 s (remote.cooldown), then it is asked again'),
+        expect.stringContaining('refused for 1 s (keys.remote.cooldown), then it is asked again'),
       ]);
       // Past it, asked again: the tenant is back.
       await until(async () => (await status()) === 200, 10_000, 'the tenant accepted after the cooldown');
@@ -292,14 +297,17 @@ describe('issuerResolver that fails: its tenant is refused for the cooldown, not
     }
   });
 
-  it('answers 401 within remote.timeout when the resolver never settles, for every request waiting on it', async () => {
+  it('answers 401 within keys.remote.timeout when the resolver never settles, for every request waiting on it', async () => {
     const asked: string[] = [];
     const resolver = (iss: string): Promise<TrustedIssuerOptions> => {
       asked.push(iss);
       return new Promise(() => undefined);
     };
     const logs = new LogCapture();
-    const { app } = await createApp({ options: { issuerResolver: resolver, remote: { timeout: 0.5 }, tokens: { audience: API } }, logger: logs });
+    const { app } = await createApp({
+      options: { keys: { issuerResolver: resolver, remote: { timeout: 0.5 } }, tokens: { audience: API } },
+      logger: logs,
+    });
     try {
       const url = await listen(app);
       const token = rs256Token(keys.main.privateKey, validClaims({ iss: 'https://tenant-h.test', aud: API }));
@@ -308,7 +316,9 @@ describe('issuerResolver that fails: its tenant is refused for the cooldown, not
       expect(answers.map((answer) => answer.status)).toEqual([401, 401, 401]);
       expect(performance.now() - start).toBeLessThan(5000);
       expect(asked).toEqual(['https://tenant-h.test']);
-      expect(logs.matching(/issuerResolver could not resolve/)).toEqual([expect.stringContaining('did not answer within 0.5 s (remote.timeout)')]);
+      expect(logs.matching(/issuerResolver could not resolve/)).toEqual([
+        expect.stringContaining('did not answer within 0.5 s (keys.remote.timeout)'),
+      ]);
     } finally {
       await app.close();
     }

@@ -75,7 +75,7 @@ describe("an issuerResolver written as the README's example, flooded with unsign
       return iss.startsWith(prefix) ? { issuer: iss } : undefined;
     };
     // Two active issuers fit the cache: a flood of 150 would push both out many times over if it could.
-    ({ app } = await createApp({ options: { issuerResolver: resolver, issuerCacheSize: 2, tokens: { audience: API } }, logger: logs }));
+    ({ app } = await createApp({ options: { keys: { issuerResolver: resolver, issuerCacheSize: 2 }, tokens: { audience: API } }, logger: logs }));
     url = await listen(app);
   });
 
@@ -141,7 +141,7 @@ describe("an issuerResolver written as the README's example, flooded with unsign
 
     // The bound was reached and said so once, however many tokens came past it.
     expect(logs.matching(/issuers not seen before in a minute/)).toEqual([
-      expect.stringContaining('newIssuersPerMinute, JWT_NEW_ISSUERS_PER_MINUTE'),
+      expect.stringContaining('keys.newIssuersPerMinute, JWT_NEW_ISSUERS_PER_MINUTE'),
     ]);
   });
 });
@@ -157,7 +157,7 @@ describe('an issuerResolver with budget to spare: a refused issuer is asked abou
       return undefined;
     };
     // A budget the flood below never uses up: what stops a second question can only be the memory of the first answer.
-    ({ app } = await createApp({ options: { issuerResolver: resolver, newIssuersPerMinute: 1000, tokens: { audience: API } } }));
+    ({ app } = await createApp({ options: { keys: { issuerResolver: resolver, newIssuersPerMinute: 1000 }, tokens: { audience: API } } }));
     url = await listen(app);
   });
   afterAll(() => app?.close());

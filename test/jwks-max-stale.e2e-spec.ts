@@ -68,7 +68,7 @@ describe('JWT_JWKS_MAX_STALE: fetched keys that cannot be refreshed stop verifyi
       expect(refused.headers.get('www-authenticate')).toContain('error_description="verification keys are stale');
     }
     expect(logs.matching(/^ERROR /)).toEqual([
-      expect.stringContaining('past remote.maxStale (JWT_JWKS_MAX_STALE, 3600 s): its keys are stale and every token is refused'),
+      expect.stringContaining('past keys.remote.maxStale (JWT_JWKS_MAX_STALE, 3600 s): its keys are stale and every token is refused'),
     ]);
 
     // The issuer is back: past the cooldown, a token that meets stale keys fetches again, and is accepted.
@@ -117,6 +117,6 @@ describe('JWT_JWKS_MAX_STALE: fetched keys that cannot be refreshed stop verifyi
       expect(refused.status).toBe(401);
       expect(refused.headers.get('www-authenticate')).toContain('error_description="verification keys are stale');
     }
-    expect(logs.matching(/^ERROR /)).toEqual([expect.stringContaining('past remote.maxStale (JWT_JWKS_MAX_STALE, 3600 s)')]);
+    expect(logs.matching(/^ERROR /)).toEqual([expect.stringContaining('past keys.remote.maxStale (JWT_JWKS_MAX_STALE, 3600 s)')]);
   });
 });

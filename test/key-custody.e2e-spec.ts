@@ -6,7 +6,7 @@ import { pathToFileURL } from 'node:url';
 import type { INestApplication } from '@nestjs/common';
 import type { JwtService } from '@nestjs/jwt';
 import { createLocalJWKSet, jwtVerify } from 'jose';
-import { KeyReloader, SessionService, type Rs256AuthModuleOptions } from '../src/index.js';
+import { KeyReloader, SessionService, type Rs256Signer } from '../src/index.js';
 import { createApp } from './fixtures/app.js';
 import { listen, request } from './support/http.js';
 import { rsaPair } from './support/keys.js';
@@ -300,14 +300,14 @@ describe('an HSM that cannot sign stops start-up, naming the setting and never t
 
   it('takes the same settings as nested options (pkcs11: { module, tokenLabel, keyId, pin }), named as options', async () => {
     const error = await startupError('forRootAsync', {
-      options: { pkcs11: { module: SOFTHSM_LIBRARY, tokenLabel: TOKEN, keyId: '02', pin: PIN } },
+      options: { keys: { pkcs11: { module: SOFTHSM_LIBRARY, tokenLabel: TOKEN, keyId: '02', pin: PIN } } },
     });
     expect(error.code).toBe('RS256_KEY_TOO_SMALL');
-    expect(error.message).toMatch(/^pkcs11\.keyId option: /);
+    expect(error.message).toMatch(/^keys\.pkcs11\.keyId option: /);
     const wrong = await startupError('forRoot', {
-      options: { pkcs11: { module: SOFTHSM_LIBRARY, tokenLabel: TOKEN, keyId: '01', pin: 'nope-pin' } },
+      options: { keys: { pkcs11: { module: SOFTHSM_LIBRARY, tokenLabel: TOKEN, keyId: '01', pin: 'nope-pin' } } },
     });
-    expect(wrong.message).toContain('pkcs11.pin option');
+    expect(wrong.message).toContain('keys.pkcs11.pin option');
     expect(errorText(wrong)).not.toContain('nope-pin');
   });
 
@@ -323,7 +323,7 @@ describe('an HSM that cannot sign stops start-up, naming the setting and never t
 });
 
 /** A signer backed by node:crypto, as a KMS client would be: asynchronous, the private key out of the module's reach. */
-function cryptoSigner(privateKey: KeyObject, publicKey: KeyObject | string, kid?: string): NonNullable<Rs256AuthModuleOptions['signer']> {
+function cryptoSigner(privateKey: KeyObject, publicKey: KeyObject | string, kid?: string): Rs256Signer {
   return {
     publicKey,
     kid,
@@ -335,7 +335,7 @@ function cryptoSigner(privateKey: KeyObject, publicKey: KeyObject | string, kid?
   };
 }
 
-describe('the signer option (any KMS)', () => {
+describe('the keys.signer option (any KMS)', () => {
   const pair = rsaPair();
   let app: INestApplication;
   let jwt: JwtService;
@@ -345,7 +345,7 @@ describe('the signer option (any KMS)', () => {
   beforeAll(async () => {
     const pem = pair.publicKey.export({ type: 'spki', format: 'pem' }).toString();
     ({ app, jwt } = await createApp({
-      options: { signer: cryptoSigner(pair.privateKey, pem, 'kms-2026'), publishing: { jwks: true } },
+      options: { keys: { signer: cryptoSigner(pair.privateKey, pem, 'kms-2026') }, publishing: { jwks: true } },
       logger: logs,
     }));
     url = await listen(app);
@@ -360,7 +360,7 @@ describe('the signer option (any KMS)', () => {
   });
 
   it('issues sessions through it: the session service signs with signAsync, and its access token passes the guard', async () => {
-    const started = await createApp({ options: { signer: cryptoSigner(pair.privateKey, pair.publicKey), sessions: true } });
+    const started = await createApp({ options: { keys: { signer: cryptoSigner(pair.privateKey, pair.publicKey) }, sessions: true } });
     try {
       const session = await started.app.get(SessionService).issue('ivan');
       const served = await listen(started.app);
@@ -388,21 +388,21 @@ describe('the signer option (any KMS)', () => {
   });
 
   it('names the signer on the start-up line', () => {
-    expect(logs.matching(/Signing mode/)[0]).toContain('with kid kms-2026 held in the KMS behind the signer option');
+    expect(logs.matching(/Signing mode/)[0]).toContain('with kid kms-2026 held in the KMS behind the keys.signer option');
   });
 
   it('stops start-up when the public key given is not the signer key’s (a probe is signed and verified)', async () => {
     const other = rsaPair();
-    const error = await startupError('forRoot', { options: { signer: cryptoSigner(pair.privateKey, other.publicKey) } });
+    const error = await startupError('forRoot', { options: { keys: { signer: cryptoSigner(pair.privateKey, other.publicKey) } } });
     expect(error.code).toBe('RS256_KEY_MISMATCH');
-    expect(error.message).toMatch(/^signer option: a start-up probe signed by the KMS behind the signer option does not verify/);
+    expect(error.message).toMatch(/^keys.signer option: a start-up probe signed by the KMS behind the keys.signer option does not verify/);
   });
 
   it('refuses a public key under 2048 bits before asking the signer for anything', async () => {
     const small = rsaPair(1024);
     let asked = false;
     const signer = { publicKey: small.publicKey, sign: async (): Promise<Buffer> => ((asked = true), Buffer.alloc(0)) };
-    const error = await startupError('forRoot', { options: { signer } });
+    const error = await startupError('forRoot', { options: { keys: { signer } } });
     expect(error.code).toBe('RS256_KEY_TOO_SMALL');
     expect(asked).toBe(false);
   });
@@ -411,7 +411,7 @@ describe('the signer option (any KMS)', () => {
     const other = createPrivateKey(rsaPair().privateKey.export({ type: 'pkcs8', format: 'pem' }));
     let answerWith = pair.privateKey;
     const signer = { publicKey: createPublicKey(pair.privateKey), sign: async (input: Buffer) => signWithKey('sha256', input, answerWith) };
-    const started = await createApp({ options: { signer } });
+    const started = await createApp({ options: { keys: { signer } } });
     try {
       answerWith = other;
       await expect(started.jwt.signAsync({ sub: 'frank' })).rejects.toMatchObject({ code: 'RS256_SIGNING_FAILED' });

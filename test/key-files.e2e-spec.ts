@@ -79,14 +79,14 @@ describe.each(WIRINGS)('key material given as a path is never quoted (%s)', (wir
     ],
     ['a value longer than any path', () => ({ env: { JWT_PRIVATE_KEY_PATH: 'A'.repeat(5000) } }), ['JWT_PRIVATE_KEY_PATH', '4096']],
     [
-      'a PEM in the privateKeyPath option',
-      () => ({ options: { privateKeyPath: privatePem() } }),
-      ['privateKeyPath option', 'inline in privateKey option,'],
+      'a PEM in the keys.privateKeyPath option',
+      () => ({ options: { keys: { privateKeyPath: privatePem() } } }),
+      ['keys.privateKeyPath option', 'inline in keys.privateKey option,'],
     ],
     [
-      'a PEM in the publicKeyPath option list',
-      () => ({ options: { publicKeyPath: [{ path: publicPem(), kid: 'k' }] } }),
-      ['publicKeyPath option', 'inline in publicKey option,'],
+      'a PEM in the keys.publicKeyPath option list',
+      () => ({ options: { keys: { publicKeyPath: [{ path: publicPem(), kid: 'k' }] } } }),
+      ['keys.publicKeyPath option', 'inline in keys.publicKey option,'],
     ],
   ] as [string, () => { env?: Record<string, string>; options?: Rs256AuthModuleOptions }, string[]][])(
     '%s: refused, naming the inline setting, with no key body in message, causes, stack or logs',
@@ -209,9 +209,9 @@ describe('only regular files of at most 64 KiB are read', () => {
 
   it('a FIFO as the private key path, likewise', async () => {
     const path = mkfifo('private.pem');
-    const error = await startupError('forRootAsync', { options: { privateKeyPath: path } });
+    const error = await startupError('forRootAsync', { options: { keys: { privateKeyPath: path } } });
     expect(error.code).toBe('RS256_KEY_UNREADABLE');
-    expect(error.message).toContain(`privateKeyPath option ("${path}")`);
+    expect(error.message).toContain(`keys.privateKeyPath option ("${path}")`);
   });
 
   it('in a key folder, a FIFO named like a key file is refused; one named otherwise is never opened', async () => {
@@ -353,9 +353,9 @@ describe.each(WIRINGS)('a passphrase for an unencrypted private key is refused (
   });
 
   it('from module options, an inline PKCS#1 key', async () => {
-    const error = await startupError(wiring, { options: { privateKey: read(keys.privatePkcs1Path), privateKeyPassphrase: 'secret' } });
+    const error = await startupError(wiring, { options: { keys: { privateKey: read(keys.privatePkcs1Path), privateKeyPassphrase: 'secret' } } });
     expect(error.code).toBe('RS256_CONFIG_INVALID');
-    expect(error.message).toContain('privateKeyPassphrase option');
-    expect(error.message).toContain('privateKey option');
+    expect(error.message).toContain('keys.privateKeyPassphrase option');
+    expect(error.message).toContain('keys.privateKey option');
   });
 });

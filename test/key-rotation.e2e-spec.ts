@@ -77,7 +77,7 @@ describe('several verification keys, selected by kid', () => {
 
   it('uses a configured kid in place of the thumbprint, for verifying and for signing', async () => {
     const { app, jwt } = await createApp({
-      options: { privateKeyPath: keys.privatePath, publicKeyPath: [keys.otherPublicPath, { path: keys.publicPath, kid: 'main-2026' }] },
+      options: { keys: { privateKeyPath: keys.privatePath, publicKeyPath: [keys.otherPublicPath, { path: keys.publicPath, kid: 'main-2026' }] } },
     });
     try {
       const url = await listen(app);
@@ -104,10 +104,12 @@ describe('several verification keys, selected by kid', () => {
 
   it('refuses one kid for two different keys', async () => {
     const options = {
-      publicKeyPath: [
-        { path: keys.publicPath, kid: 'k' },
-        { path: keys.otherPublicPath, kid: 'k' },
-      ],
+      keys: {
+        publicKeyPath: [
+          { path: keys.publicPath, kid: 'k' },
+          { path: keys.otherPublicPath, kid: 'k' },
+        ],
+      },
     };
     await expect(Test.createTestingModule({ imports: [appModule({ options })] }).compile()).rejects.toMatchObject({
       code: 'RS256_CONFIG_INVALID',
@@ -195,7 +197,7 @@ describe('rotation without restart', () => {
     expect(process.listenerCount('SIGHUP')).toBe(before);
   });
 
-  it('reloads by itself when a key file changes, with watchKeyFiles', async () => {
+  it('reloads by itself when a key file changes, with keys.watchFiles', async () => {
     mkdirSync(join(work, 'public'));
     writeFileSync(join(work, 'public/a.pem'), pem.public(keys.main));
     const { app } = await createApp({ env: { JWT_PUBLIC_KEY_PATH: join(work, 'public'), JWT_WATCH_KEY_FILES: 'true' } });

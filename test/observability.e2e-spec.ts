@@ -213,8 +213,7 @@ describe('observability: OpenTelemetry metrics (real SDK, in-memory reader) and 
     const { app } = await createApp({
       logger: new LogCapture(),
       options: {
-        issuerResolver: async () => undefined,
-        newIssuersPerMinute: 1,
+        keys: { issuerResolver: async () => undefined, newIssuersPerMinute: 1 },
         observability: { meterProvider: meter.provider, onAuditEvent: (event) => void events.push(event) },
         tokens: { audience: API },
       },

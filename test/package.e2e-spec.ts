@@ -220,7 +220,7 @@ describe('a resource server verifying through the JWK Set of this app', () => {
 
   it('verifies tokens with the keys fetched from the JWK Set', async () => {
     const fixture = await Test.createTestingModule({
-      imports: [Rs256AuthModule.forRoot({ jwksUri, tokens: { audience: 'orders-api' } })],
+      imports: [Rs256AuthModule.forRoot({ keys: { jwksUri }, tokens: { audience: 'orders-api' } })],
       controllers: [ProfileController],
     }).compile();
     const server = fixture.createNestApplication({ logger: false });
@@ -246,7 +246,7 @@ function kitTest(kind: AppKind, ext: string): string {
     let server: INestApplication | undefined;
     try {
       const fixture = await Test.createTestingModule({
-        imports: [Rs256AuthModule.forRoot({ issuerUrl: issuer.url, tokens: { audience: 'https://api.test' } })],
+        imports: [Rs256AuthModule.forRoot({ keys: { issuerUrl: issuer.url }, tokens: { audience: 'https://api.test' } })],
         controllers: [ProfileController],
       }).compile();
       server = fixture.createNestApplication({ logger: false });
@@ -439,7 +439,7 @@ describe('the npm package', () => {
         `import { Module } from '@nestjs/common';
 import { JwtAuthGuard, Rs256AuthError, Rs256AuthModule, type JwtClaims, type Rs256AuthModuleOptions } from 'nestjs-rs256-auth';
 
-const options: Rs256AuthModuleOptions = { tokens: { issuer: 'https://id.example.com', audience: ['web'] } };
+const options: Rs256AuthModuleOptions = { keys: { publicKeyPath: 'keys/public.pem', watchFiles: true }, tokens: { issuer: 'https://id.example.com', audience: ['web'] } };
 
 @Module({ imports: [Rs256AuthModule.forRoot(options)], providers: [JwtAuthGuard] })
 export class AppModule {}

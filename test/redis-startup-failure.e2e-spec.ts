@@ -26,7 +26,7 @@ const { Rs256AuthModule } = await import(process.env.LIBRARY);
 class FailingCheck { onModuleInit() { throw new Error('start-up check failed'); } }
 class App {}
 Module({
-  imports: [Rs256AuthModule.forRoot({ privateKeyPath: process.env.KEY, sessions: { store: 'redis', redis: { url: process.env.REDIS } } })],
+  imports: [Rs256AuthModule.forRoot({ keys: { privateKeyPath: process.env.KEY }, sessions: { store: 'redis', redis: { url: process.env.REDIS } } })],
   providers: [FailingCheck],
 })(App);
 const app = await NestFactory.create(App, { logger: false });

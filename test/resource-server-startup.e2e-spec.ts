@@ -17,24 +17,30 @@ const QUERY_VALUE = 'q-s3cret';
 describe.each(WIRINGS)('resource servers at start-up (%s)', (wiring) => {
   describe('no audience, no start: keys from an identity provider need an audience, or the explicit opt-out', () => {
     it.each<[string, () => Rs256AuthModuleOptions, string[]]>([
-      ['a JWKS URI', () => ({ jwksUri: 'https://id.example.com/jwks.json' }), ['jwksUri option is set but JWT_AUDIENCE is not']],
-      ['an issuer URL', () => ({ issuerUrl: 'https://id.example.com' }), ['issuerUrl option is set but JWT_AUDIENCE is not']],
+      ['a JWKS URI', () => ({ keys: { jwksUri: 'https://id.example.com/jwks.json' } }), ['keys.jwksUri option is set but JWT_AUDIENCE is not']],
+      ['an issuer URL', () => ({ keys: { issuerUrl: 'https://id.example.com' } }), ['keys.issuerUrl option is set but JWT_AUDIENCE is not']],
       [
         'trusted issuers',
-        () => ({ trustedIssuers: ['https://a.example.com'] }),
-        ['trustedIssuers option (issuer "https://a.example.com") has no audience'],
+        () => ({ keys: { trustedIssuers: ['https://a.example.com'] } }),
+        ['keys.trustedIssuers option (issuer "https://a.example.com") has no audience'],
       ],
       [
         'a trusted issuer of several without an audience of its own',
         () => ({
-          trustedIssuers: [
-            { issuer: 'https://a.example.com', audience: 'a-api' },
-            { issuer: 'internal', publicKeyPath: keys.publicPath },
-          ],
+          keys: {
+            trustedIssuers: [
+              { issuer: 'https://a.example.com', audience: 'a-api' },
+              { issuer: 'internal', publicKeyPath: keys.publicPath },
+            ],
+          },
         }),
         ['(issuer "internal") has no audience'],
       ],
-      ['an issuer resolver', () => ({ issuerResolver: () => undefined }), ['the issuerResolver option is set but JWT_AUDIENCE is not']],
+      [
+        'an issuer resolver',
+        () => ({ keys: { issuerResolver: () => undefined } }),
+        ['the keys.issuerResolver option is set but JWT_AUDIENCE is not'],
+      ],
     ])('%s without an audience stops start-up, naming the audience and the opt-out', async (_name, options, mustMention) => {
       const error = await startupError(wiring, { options: options() });
       expect(error.code).toBe('RS256_CONFIG_INVALID');
@@ -61,20 +67,22 @@ describe.each(WIRINGS)('resource servers at start-up (%s)', (wiring) => {
     });
 
     it.each<[string, () => Rs256AuthModuleOptions]>([
-      ['a JWKS URI and an audience', () => ({ jwksUri: 'https://id.example.com/jwks.json', tokens: { audience: 'api' } })],
-      ['a JWKS URI and the opt-out', () => ({ jwksUri: 'https://id.example.com/jwks.json', tokens: { acceptAnyAudience: true } })],
+      ['a JWKS URI and an audience', () => ({ keys: { jwksUri: 'https://id.example.com/jwks.json' }, tokens: { audience: 'api' } })],
+      ['a JWKS URI and the opt-out', () => ({ keys: { jwksUri: 'https://id.example.com/jwks.json' }, tokens: { acceptAnyAudience: true } })],
       [
         'trusted issuers, each with its own audience',
         () => ({
-          trustedIssuers: [
-            { issuer: 'https://a.example.com', audience: 'a-api' },
-            { issuer: 'https://b.example.com', audience: 'b-api' },
-          ],
+          keys: {
+            trustedIssuers: [
+              { issuer: 'https://a.example.com', audience: 'a-api' },
+              { issuer: 'https://b.example.com', audience: 'b-api' },
+            ],
+          },
         }),
       ],
-      ['trusted issuers and the opt-out', () => ({ trustedIssuers: ['https://a.example.com'], tokens: { acceptAnyAudience: true } })],
-      ['a resolver and the opt-out', () => ({ issuerResolver: () => undefined, tokens: { acceptAnyAudience: true } })],
-      ['local keys without an audience', () => ({ publicKeyPath: keys.publicPath })],
+      ['trusted issuers and the opt-out', () => ({ keys: { trustedIssuers: ['https://a.example.com'] }, tokens: { acceptAnyAudience: true } })],
+      ['a resolver and the opt-out', () => ({ keys: { issuerResolver: () => undefined }, tokens: { acceptAnyAudience: true } })],
+      ['local keys without an audience', () => ({ keys: { publicKeyPath: keys.publicPath } })],
     ])('%s starts', async (_name, options) => {
       const moduleRef = await Test.createTestingModule({ imports: [appModule({ wiring, options: options() })] }).compile();
       await moduleRef.close();
@@ -125,7 +133,7 @@ describe.each(WIRINGS)('resource servers at start-up (%s)', (wiring) => {
       [
         'a new-issuer rate without a resolver',
         () => ({ JWT_TRUSTED_ISSUERS: 'https://a.example.com', JWT_AUDIENCE: 'api', JWT_NEW_ISSUERS_PER_MINUTE: '5' }),
-        ['JWT_NEW_ISSUERS_PER_MINUTE is "5", but there is no issuerResolver option'],
+        ['JWT_NEW_ISSUERS_PER_MINUTE is "5", but there is no keys.issuerResolver option'],
       ],
     ])('%s stops start-up, naming the setting', async (_name, env, mustMention) => {
       const error = await startupError(wiring, { env: env() });
@@ -136,9 +144,11 @@ describe.each(WIRINGS)('resource servers at start-up (%s)', (wiring) => {
     });
 
     it('a new-issuer rate of zero stops start-up', async () => {
-      const error = await startupError(wiring, { options: { issuerResolver: () => undefined, newIssuersPerMinute: 0, tokens: { audience: 'api' } } });
+      const error = await startupError(wiring, {
+        options: { keys: { issuerResolver: () => undefined, newIssuersPerMinute: 0 }, tokens: { audience: 'api' } },
+      });
       expect(error.code).toBe('RS256_CONFIG_INVALID');
-      expect(error.message).toContain('newIssuersPerMinute option is 0; expected a whole number of at least 1');
+      expect(error.message).toContain('keys.newIssuersPerMinute option is 0; expected a whole number of at least 1');
     });
   });
 

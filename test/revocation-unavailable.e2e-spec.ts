@@ -45,7 +45,7 @@ describe('revocation list unavailable (Redis stopped past the staleness bound)',
   beforeAll(async () => {
     redis = await startRedis();
     const options: Rs256AuthModuleOptions = {
-      privateKeyPath: keys.privatePath,
+      keys: { privateKeyPath: keys.privatePath },
       sessions: {
         store: 'redis',
         // Short: the test stops Redis, and the list must go stale (and requests fail fast) within the test's bounds.

@@ -30,7 +30,7 @@ describe.each(PLATFORMS)('session failures answer by themselves (%s)', (platform
     redis = await startRedis();
     // No reuse grace period (`refreshReuseGrace`, where the module has one): a second presentation is reuse at once.
     const noReuseGrace = { refreshReuseGrace: 0 };
-    const base = { privateKeyPath: keys.privatePath };
+    const base = { keys: { privateKeyPath: keys.privatePath } };
     const started = [
       await createTokenEndpointApp(platform, { ...base, sessions: { ...noReuseGrace, store: 'memory' } }, logs),
       // A short Redis timeout: this app serves the test that stops Redis, whose requests must fail fast with a 503.
@@ -113,7 +113,7 @@ describe.each(PLATFORMS)('session failures answer by themselves (%s)', (platform
   });
 
   it('leaves every other error alone: sessions disabled is still a server error', async () => {
-    const { app, url } = await createTokenEndpointApp(platform, { privateKeyPath: keys.privatePath }, new LogCapture());
+    const { app, url } = await createTokenEndpointApp(platform, { keys: { privateKeyPath: keys.privatePath } }, new LogCapture());
     try {
       expect((await signIn(url)).status).toBe(500);
     } finally {

@@ -46,7 +46,7 @@ async function startApp(wiring: 'forRoot' | 'forRootAsync', options: Rs256AuthMo
 describe.each(['forRoot', 'forRootAsync'] as const)('InjectRs256AuthSettings (%s)', (wiring) => {
   it('gives the settings in force, as frozen plain data without keys', async () => {
     const options: Rs256AuthModuleOptions = {
-      privateKeyPath: keys.privatePath,
+      keys: { privateKeyPath: keys.privatePath },
       sessions: true,
       tokens: { issuer: 'https://issuer.test', audience: ['api.test', 'other.test'], expiresIn: '15m', profile: 'rfc9068' },
     };
@@ -63,7 +63,7 @@ describe.each(['forRoot', 'forRootAsync'] as const)('InjectRs256AuthSettings (%s
   });
 
   it('says when sessions are off and no issuer or audience is set', async () => {
-    const app = await startApp(wiring, { privateKeyPath: keys.privatePath, tokens: { expiresIn: 60 } });
+    const app = await startApp(wiring, { keys: { privateKeyPath: keys.privatePath }, tokens: { expiresIn: 60 } });
     const { body } = await request(await app.getUrl(), '/settings');
     expect((body as { settings: unknown }).settings).toEqual({ tokens: { expiresIn: 60, profile: 'jwt' }, sessions: false });
   });

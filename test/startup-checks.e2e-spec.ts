@@ -384,13 +384,13 @@ const cases: Case[] = [
     'an issuer cache size without an issuerResolver',
     'RS256_CONFIG_INVALID',
     () => ({ JWT_TRUSTED_ISSUERS: JSON.stringify([{ issuer: 'internal', publicKeyPath: keys.publicPath }]), JWT_ISSUER_CACHE_SIZE: '50' }),
-    () => ['JWT_ISSUER_CACHE_SIZE is "50", but there is no issuerResolver option', 'unset JWT_ISSUER_CACHE_SIZE'],
+    () => ['JWT_ISSUER_CACHE_SIZE is "50", but there is no keys.issuerResolver option', 'unset JWT_ISSUER_CACHE_SIZE'],
   ],
   [
     'an issuer cache size with local keys alone',
     'RS256_CONFIG_INVALID',
     () => ({ JWT_PRIVATE_KEY_PATH: keys.privatePath, JWT_ISSUER_CACHE_SIZE: '50' }),
-    () => ['JWT_ISSUER_CACHE_SIZE is "50", but there is no issuerResolver option'],
+    () => ['JWT_ISSUER_CACHE_SIZE is "50", but there is no keys.issuerResolver option'],
   ],
   [
     'a JWKS size cap with trusted issuers that all have local keys',
@@ -440,26 +440,26 @@ describe.each(WIRINGS)('start-up checks (%s)', (wiring) => {
 
   describe('from module options, which name the option', () => {
     it('a missing file', async () => {
-      const error = await startupError(wiring, { options: { privateKeyPath: keys.missingPath } });
+      const error = await startupError(wiring, { options: { keys: { privateKeyPath: keys.missingPath } } });
       expect(error.code).toBe('RS256_KEY_NOT_FOUND');
-      expect(error.message).toContain(`privateKeyPath option ("${keys.missingPath}")`);
+      expect(error.message).toContain(`keys.privateKeyPath option ("${keys.missingPath}")`);
     });
 
     it('a private key as the public key', async () => {
-      const error = await startupError(wiring, { options: { publicKeyPath: keys.otherPrivatePath } });
+      const error = await startupError(wiring, { options: { keys: { publicKeyPath: keys.otherPrivatePath } } });
       expect(error.code).toBe('RS256_PRIVATE_KEY_AS_PUBLIC');
-      expect(error.message).toContain('publicKeyPath option');
+      expect(error.message).toContain('keys.publicKeyPath option');
     });
 
     it.each(['secret', 'secretOrPrivateKey', 'secretOrKey', 'secretOrKeyProvider'])('a %s option', async (name) => {
-      const options = { privateKeyPath: keys.privatePath, [name]: 'shh' } as Rs256AuthModuleOptions;
+      const options = { keys: { privateKeyPath: keys.privatePath }, [name]: 'shh' } as Rs256AuthModuleOptions;
       const error = await startupError(wiring, { options });
       expect(error.code).toBe('RS256_SECRET_REFUSED');
       expect(error.message).toContain(`${name} option`);
     });
 
     it('an option of the wrong type', async () => {
-      const options = { privateKeyPath: keys.privatePath, tokens: { clockTolerance: 1.5 } };
+      const options = { keys: { privateKeyPath: keys.privatePath }, tokens: { clockTolerance: 1.5 } };
       const error = await startupError(wiring, { options });
       expect(error.code).toBe('RS256_CONFIG_INVALID');
       expect(error.message).toContain('tokens.clockTolerance option is 1.5;');
@@ -468,7 +468,7 @@ describe.each(WIRINGS)('start-up checks (%s)', (wiring) => {
     it.each<[string, Rs256AuthModuleOptions, string]>([
       ['a negative lifetime', { tokens: { expiresIn: -3 } }, 'tokens.expiresIn option is -3;'],
       ['a boolean where a number belongs', { verification: { cacheSize: true as unknown as number } }, 'verification.cacheSize option is true;'],
-      ['a number where a boolean belongs', { watchKeyFiles: 1 as unknown as boolean }, 'watchKeyFiles option is 1;'],
+      ['a number where a boolean belongs', { keys: { watchFiles: 1 as unknown as boolean } }, 'keys.watchFiles option is 1;'],
       ['an empty audience array', { tokens: { audience: [] } }, 'tokens.audience option is an array;'],
       [
         'a required claim with a space',
@@ -476,13 +476,19 @@ describe.each(WIRINGS)('start-up checks (%s)', (wiring) => {
         'tokens.requiredClaims option names the claim "tenant id"',
       ],
     ])('%s is quoted as given', async (_name, extra, message) => {
-      const error = await startupError(wiring, { options: { privateKeyPath: keys.privatePath, ...extra } as Rs256AuthModuleOptions });
+      const error = await startupError(wiring, {
+        options: { ...extra, keys: { privateKeyPath: keys.privatePath, ...extra.keys } } as Rs256AuthModuleOptions,
+      });
       expect(error.code).toBe('RS256_CONFIG_INVALID');
       expect(error.message).toContain(message);
     });
 
     it('an option of the flat shape, given without its type (JavaScript, a cast), stops start-up naming its new path', async () => {
-      const flat = { privateKeyPath: keys.privatePath, issuer: 'https://issuer.test', redisTimeout: 500 } as unknown as Rs256AuthModuleOptions;
+      const flat = {
+        keys: { privateKeyPath: keys.privatePath },
+        issuer: 'https://issuer.test',
+        redisTimeout: 500,
+      } as unknown as Rs256AuthModuleOptions;
       const error = await startupError(wiring, { options: flat });
       expect(error.code).toBe('RS256_CONFIG_INVALID');
       expect(error.message).toBe(
@@ -490,17 +496,32 @@ describe.each(WIRINGS)('start-up checks (%s)', (wiring) => {
       );
     });
 
+    it('a key option at the top level, where it was before the keys group, stops start-up naming its place under keys', async () => {
+      const flat = {
+        privateKeyPath: keys.privatePath,
+        watchKeyFiles: true,
+        keyRotation: { interval: '30d' },
+        jwksCooldown: 60,
+      } as unknown as Rs256AuthModuleOptions;
+      const error = await startupError(wiring, { options: flat });
+      expect(error.code).toBe('RS256_CONFIG_INVALID');
+      expect(error.message).toBe(
+        'Options moved when they were grouped by concern: privateKeyPath is now keys.privateKeyPath; watchKeyFiles is now keys.watchFiles; ' +
+          "keyRotation is now keys.rotation; jwksCooldown is now keys.remote.cooldown. See the CHANGELOG's migration table.",
+      );
+    });
+
     it('a passphrase of the wrong type is named by its type only, never quoted', async () => {
-      const options = { privateKeyPath: keys.encryptedPath, privateKeyPassphrase: 271828 as unknown as string };
+      const options = { keys: { privateKeyPath: keys.encryptedPath, privateKeyPassphrase: 271828 as unknown as string } };
       const error = await startupError(wiring, { options });
       expect(error.code).toBe('RS256_CONFIG_INVALID');
-      expect(error.message).toContain('privateKeyPassphrase option is a number;');
+      expect(error.message).toContain('keys.privateKeyPassphrase option is a number;');
       expect(error.message).not.toContain('271828');
     });
 
     it('a JWKS path in the environment while the jwks option turns the endpoint off', async () => {
       const error = await startupError(wiring, {
-        options: { privateKeyPath: keys.privatePath, publishing: { jwks: false } },
+        options: { keys: { privateKeyPath: keys.privatePath }, publishing: { jwks: false } },
         env: { JWT_JWKS_PATH: '/keys.json' },
       });
       expect(error.code).toBe('RS256_CONFIG_INVALID');
@@ -510,13 +531,13 @@ describe.each(WIRINGS)('start-up checks (%s)', (wiring) => {
     it.each<[string, () => Rs256AuthModuleOptions, string]>([
       [
         'with local keys',
-        () => ({ privateKeyPath: keys.privatePath, remote: { cooldown: 60 } }) as unknown as Rs256AuthModuleOptions,
-        'remote.cooldown option is 60, but no JWK Set is fetched: none of JWT_JWKS_URI',
+        () => ({ keys: { privateKeyPath: keys.privatePath, remote: { cooldown: 60 } } }) as unknown as Rs256AuthModuleOptions,
+        'keys.remote.cooldown option is 60, but no JWK Set is fetched: none of JWT_JWKS_URI',
       ],
       [
         'with trusted issuers that all have local keys',
-        () => ({ trustedIssuers: [{ issuer: 'internal', publicKeyPath: keys.publicPath }], remote: { maxKeys: 10 } }),
-        'remote.maxKeys option is 10, but no JWK Set is fetched: every issuer of trustedIssuers option has local keys',
+        () => ({ keys: { trustedIssuers: [{ issuer: 'internal', publicKeyPath: keys.publicPath }], remote: { maxKeys: 10 } } }),
+        'keys.remote.maxKeys option is 10, but no JWK Set is fetched: every issuer of keys.trustedIssuers option has local keys',
       ],
     ])('a JWK Set fetch setting %s', async (_name, options, message) => {
       const error = await startupError(wiring, { options: options() });
@@ -526,7 +547,7 @@ describe.each(WIRINGS)('start-up checks (%s)', (wiring) => {
 
     it('an empty requiredClaims array still requires no claim', async () => {
       const moduleRef = await Test.createTestingModule({
-        imports: [appModule({ wiring, options: { privateKeyPath: keys.privatePath, tokens: { requiredClaims: [] } } })],
+        imports: [appModule({ wiring, options: { keys: { privateKeyPath: keys.privatePath }, tokens: { requiredClaims: [] } } })],
       }).compile();
       await moduleRef.close();
     });
@@ -610,7 +631,7 @@ describe.each(WIRINGS)('start-up checks (%s)', (wiring) => {
       ]);
       expect(error.code).toBe('RS256_NO_KEY');
       expect(error.message).toMatch(
-        /^No key is configured: .* or the privateKeyPath\/publicKeyPath options\. For JWT_PRIVATE_KEY_FILE, set JWT_PRIVATE_KEY_PATH instead/,
+        /^No key is configured: .* or the keys\.privateKeyPath\/keys\.publicKeyPath options\. For JWT_PRIVATE_KEY_FILE, set JWT_PRIVATE_KEY_PATH instead/,
       );
       expect(`${error.message}\n${logs.lines.join('\n')}`).not.toContain(keys.privatePath);
     });
@@ -626,7 +647,7 @@ describe.each(WIRINGS)('start-up checks (%s)', (wiring) => {
     it("ignoreEnv declares the application's own names, near-misses included: no error, no warning", async () => {
       setEnv({ JWT_ISSUERS: VALUE, JWT_REFRESH_SECRET: VALUE });
       const logs = new LogCapture();
-      const options = { privateKeyPath: keys.privatePath, ignoreEnv: ['JWT_ISSUERS', 'JWT_REFRESH_SECRET'] };
+      const options = { keys: { privateKeyPath: keys.privatePath }, ignoreEnv: ['JWT_ISSUERS', 'JWT_REFRESH_SECRET'] };
       const { app } = await createApp({ wiring, options, logger: logs });
       await app.close();
       expect(logs.matching(/^(WARN|ERROR) .*JWT_/)).toEqual([]);
@@ -636,7 +657,7 @@ describe.each(WIRINGS)('start-up checks (%s)', (wiring) => {
       ['a setting of this module', ['JWT_ISSUER'], 'ignoreEnv option lists JWT_ISSUER, a setting of this module'],
       ['not an array', 'JWT_REFRESH_SECRET', 'ignoreEnv option is "JWT_REFRESH_SECRET"; expected an array of variable names'],
     ])('ignoreEnv listing %s stops start-up', async (_name, ignoreEnv, message) => {
-      const options = { privateKeyPath: keys.privatePath, ignoreEnv } as Rs256AuthModuleOptions;
+      const options = { keys: { privateKeyPath: keys.privatePath }, ignoreEnv } as Rs256AuthModuleOptions;
       const error = await startupError(wiring, { options });
       expect(error.code).toBe('RS256_CONFIG_INVALID');
       expect(error.message).toContain(message);
@@ -645,22 +666,26 @@ describe.each(WIRINGS)('start-up checks (%s)', (wiring) => {
 
   describe('JWK Set fetch settings that are accepted: some key set is fetched, or may be', () => {
     it.each<[string, () => Rs256AuthModuleOptions]>([
-      ['a JWKS URI', () => ({ jwksUri: 'https://id.example.com/jwks.json', remote: { cooldown: 60, maxBytes: 4096 }, tokens: { audience: 'api' } })],
-      ['an issuer URL', () => ({ issuerUrl: 'https://id.example.com', remote: { timeout: 2 }, tokens: { audience: 'api' } })],
+      [
+        'a JWKS URI',
+        () => ({ keys: { jwksUri: 'https://id.example.com/jwks.json', remote: { cooldown: 60, maxBytes: 4096 } }, tokens: { audience: 'api' } }),
+      ],
+      ['an issuer URL', () => ({ keys: { issuerUrl: 'https://id.example.com', remote: { timeout: 2 } }, tokens: { audience: 'api' } })],
       [
         'one trusted issuer of several with a fetched set',
         () => ({
-          trustedIssuers: [{ issuer: 'internal', publicKeyPath: keys.publicPath }, 'https://id.example.com'],
-          remote: { maxKeys: 10 },
+          keys: { trustedIssuers: [{ issuer: 'internal', publicKeyPath: keys.publicPath }, 'https://id.example.com'], remote: { maxKeys: 10 } },
           tokens: { audience: 'api' },
         }),
       ],
       [
         'local trusted issuers and a resolver, whose answers may name a JWK Set',
         () => ({
-          trustedIssuers: [{ issuer: 'internal', publicKeyPath: keys.publicPath }],
-          issuerResolver: () => undefined,
-          remote: { cacheMaxAge: 60 },
+          keys: {
+            trustedIssuers: [{ issuer: 'internal', publicKeyPath: keys.publicPath }],
+            issuerResolver: () => undefined,
+            remote: { cacheMaxAge: 60 },
+          },
           tokens: { audience: 'api' },
         }),
       ],
@@ -672,17 +697,19 @@ describe.each(WIRINGS)('start-up checks (%s)', (wiring) => {
 
   describe('key-file watching that is accepted: some key is read from a file, or may be', () => {
     it.each<[string, () => Rs256AuthModuleOptions]>([
-      ['a key file', () => ({ privateKeyPath: keys.privatePath, watchKeyFiles: true })],
+      ['a key file', () => ({ keys: { privateKeyPath: keys.privatePath, watchFiles: true } })],
       [
         'one trusted issuer of several with a key file',
         () => ({
-          trustedIssuers: [{ issuer: 'internal', publicKeyPath: keys.publicPath }, 'https://id.example.com'],
-          watchKeyFiles: true,
+          keys: { trustedIssuers: [{ issuer: 'internal', publicKeyPath: keys.publicPath }, 'https://id.example.com'], watchFiles: true },
           tokens: { audience: 'api' },
         }),
       ],
-      ['a resolver, whose answers may name key files', () => ({ issuerResolver: () => undefined, watchKeyFiles: true, tokens: { audience: 'api' } })],
-      ['inline keys, with watching off', () => ({ publicKey: readFileSync(keys.publicPath, 'utf8'), watchKeyFiles: false })],
+      [
+        'a resolver, whose answers may name key files',
+        () => ({ keys: { issuerResolver: () => undefined, watchFiles: true }, tokens: { audience: 'api' } }),
+      ],
+      ['inline keys, with watching off', () => ({ keys: { publicKey: readFileSync(keys.publicPath, 'utf8'), watchFiles: false } })],
     ])('%s', async (_name, options) => {
       const moduleRef = await Test.createTestingModule({ imports: [appModule({ wiring, options: options() })] }).compile();
       await moduleRef.close();

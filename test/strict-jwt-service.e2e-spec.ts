@@ -310,7 +310,7 @@ describe('one JwtService per application', () => {
     }
     @Module({ imports: feature.imports ?? [], providers: [Tokens, ...(feature.providers ?? [])], exports: [Tokens] })
     class OrdersModule {}
-    @Module({ imports: [Rs256AuthModule.forRoot({ privateKeyPath: keys.privatePath, ...extras }), OrdersModule] })
+    @Module({ imports: [Rs256AuthModule.forRoot({ keys: { privateKeyPath: keys.privatePath }, ...extras }), OrdersModule] })
     class AppModule {}
     const app = await NestFactory.create(AppModule, { logger: false, abortOnError: false });
     try {
@@ -375,7 +375,7 @@ describe('one JwtService per application', () => {
   it('accepts a second JwtService under a token of its own, and a feature module that imports Rs256AuthModule', async () => {
     const linkJwt = { provide: 'LINK_JWT', useFactory: () => new JwtService({ secret: 'links-secret-for-tests-only' }) };
     expect(await startWithFeature({ providers: [linkJwt] })).toBeUndefined();
-    expect(await startWithFeature({ imports: [Rs256AuthModule.forRoot({ privateKeyPath: keys.privatePath })] })).toBeUndefined();
+    expect(await startWithFeature({ imports: [Rs256AuthModule.forRoot({ keys: { privateKeyPath: keys.privatePath } })] })).toBeUndefined();
   });
 });
 

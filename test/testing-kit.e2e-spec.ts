@@ -196,7 +196,7 @@ describe('nestjs-rs256-auth/testing: startFakeIssuer, and a resource server on J
 
   beforeAll(async () => {
     issuer = await startFakeIssuer();
-    server = await startApp([Rs256AuthModule.forRoot({ issuerUrl: issuer.url, tokens: { audience: [issuer.audience!] } })]);
+    server = await startApp([Rs256AuthModule.forRoot({ keys: { issuerUrl: issuer.url }, tokens: { audience: [issuer.audience!] } })]);
   });
   afterAll(async () => {
     await server?.app.close();

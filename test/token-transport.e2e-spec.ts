@@ -106,7 +106,7 @@ describe.each(PLATFORM_WIRINGS)('token transport over HTTP (%s, %s)', (platform,
 describe('the transport settings are checked at start-up', () => {
   const build = (options: Parameters<typeof Rs256AuthModule.forRoot>[0]) =>
     Test.createTestingModule({
-      imports: [Rs256AuthModule.forRoot({ privateKeyPath: keys.privatePath, ...options } as Parameters<typeof Rs256AuthModule.forRoot>[0])],
+      imports: [Rs256AuthModule.forRoot({ keys: { privateKeyPath: keys.privatePath }, ...options } as Parameters<typeof Rs256AuthModule.forRoot>[0])],
     }).compile();
 
   it.each([

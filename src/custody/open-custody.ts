@@ -33,7 +33,7 @@ export async function openCustody(settings: CustodySettings): Promise<SigningCus
   }
   const { signer, setting } = settings;
   return checked(setting, {
-    where: 'the KMS behind the signer option',
+    where: 'the KMS behind the keys.signer option',
     publicKey: signerPublicKey(signer, setting),
     kid: signerKid(signer, setting),
     sign: async (input) => asBuffer(await signer.sign(input)),
@@ -48,7 +48,7 @@ function asBuffer(signature: unknown): Buffer {
   }
   throw new Rs256AuthError(
     'RS256_SIGNING_FAILED',
-    `The signer option's sign returned ${signature === null ? 'null' : typeof signature}; expected the signature as a Buffer.`,
+    `The keys.signer option's sign returned ${signature === null ? 'null' : typeof signature}; expected the signature as a Buffer.`,
   );
 }
 

@@ -1,14 +1,14 @@
 import type { KeyObject } from 'node:crypto';
 
 /**
- * A signing key held by a KMS (AWS KMS, Google Cloud KMS, Azure Key Vault, Vault's transit engine…): the `signer`
+ * A signing key held by a KMS (AWS KMS, Google Cloud KMS, Azure Key Vault, Vault's transit engine…): the `keys.signer`
  * option. The module hands it each token's signing input and writes what it returns as the token's signature.
  * @example
- * signer: {
+ * keys: { signer: {
  *   publicKey: readFileSync('kms-public.pem', 'utf8'),
  *   sign: async (signingInput) =>
  *     Buffer.from((await kms.send(new SignCommand({ KeyId, Message: signingInput, MessageType: 'RAW', SigningAlgorithm: 'RSASSA_PKCS1_V1_5_SHA_256' }))).Signature!),
- * }
+ * } }
  */
 export interface Rs256Signer {
   /**

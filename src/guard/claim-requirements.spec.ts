@@ -82,7 +82,10 @@ describe('findUnmetRequirement with configured claim paths (Keycloak-shaped toke
   let configured: ClaimPaths;
   beforeAll(async () => {
     configured = (
-      await resolveRs256AuthConfig({ publicKeyPath: keys.publicPath, tokens: { rolesClaim: 'realm_access.roles,resource_access.orders-api.roles' } })
+      await resolveRs256AuthConfig({
+        keys: { publicKeyPath: keys.publicPath },
+        tokens: { rolesClaim: 'realm_access.roles,resource_access.orders-api.roles' },
+      })
     ).claimPaths;
   });
   const paths = () => configured;
@@ -110,18 +113,20 @@ describe('findUnmetRequirement with configured claim paths (Keycloak-shaped toke
     const nestedInherited: JwtClaims = { realm_access: Object.create({ roles: ['auditor'] }) };
     expect(findUnmetRequirement(nestedInherited, [{ roles: ['auditor'] }], paths())).toEqual({ description: 'missing role auditor' });
     const viaArray: JwtClaims = { realm_access: [['auditor']] };
-    const indexPaths = (await resolveRs256AuthConfig({ publicKeyPath: keys.publicPath, tokens: { rolesClaim: 'realm_access.0' } })).claimPaths;
+    const indexPaths = (await resolveRs256AuthConfig({ keys: { publicKeyPath: keys.publicPath }, tokens: { rolesClaim: 'realm_access.0' } }))
+      .claimPaths;
     expect(findUnmetRequirement(viaArray, [{ roles: ['auditor'] }], indexPaths)).toEqual({ description: 'missing role auditor' });
   });
 
   it('reads scopes from a configured path', async () => {
-    const scopesPaths = (await resolveRs256AuthConfig({ publicKeyPath: keys.publicPath, tokens: { scopesClaim: ['permissions'] } })).claimPaths;
+    const scopesPaths = (await resolveRs256AuthConfig({ keys: { publicKeyPath: keys.publicPath }, tokens: { scopesClaim: ['permissions'] } }))
+      .claimPaths;
     expect(findUnmetRequirement({ permissions: ['orders:read'] }, [{ scopes: ['orders:read'] }], scopesPaths)).toBeNull();
     expect(findUnmetRequirement({ scope: 'orders:read' }, [{ scopes: ['orders:read'] }], scopesPaths)).not.toBeNull();
   });
 
   it('refuses an empty path member at start-up, naming the setting', async () => {
-    await expect(resolveRs256AuthConfig({ publicKeyPath: keys.publicPath, tokens: { rolesClaim: 'realm_access..roles' } })).rejects.toThrow(
+    await expect(resolveRs256AuthConfig({ keys: { publicKeyPath: keys.publicPath }, tokens: { rolesClaim: 'realm_access..roles' } })).rejects.toThrow(
       expect.objectContaining({
         code: 'RS256_CONFIG_INVALID',
         message: expect.stringContaining('tokens.rolesClaim option is "realm_access..roles"'),

@@ -37,7 +37,9 @@ export class Rs256AuthHealthIndicator {
       if (lastSuccess === undefined || keyStore.keys.verificationKeys.length === 0) {
         problems.push('a JWK Set has not been fetched yet');
       } else if (keyStore.keys.stale === true || now - lastSuccess > maxStaleMs) {
-        problems.push(`a JWK Set was last fetched ${Math.round((now - lastSuccess) / 1000)} s ago, past remote.maxStale (${maxStaleMs / 1000} s)`);
+        problems.push(
+          `a JWK Set was last fetched ${Math.round((now - lastSuccess) / 1000)} s ago, past keys.remote.maxStale (${maxStaleMs / 1000} s)`,
+        );
       }
       if (lastSuccess !== undefined) oldestFetch = Math.min(oldestFetch ?? lastSuccess, lastSuccess);
     }

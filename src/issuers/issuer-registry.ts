@@ -262,12 +262,12 @@ export class IssuerRegistry implements KeySource {
     let failed = false;
     try {
       // Every request naming this iss waits for the answer: a resolver that never settles must not hold them all.
-      const options = await withinTimeout(() => resolver(iss), timeoutMs, `it did not answer within ${timeoutMs / 1000} s (remote.timeout)`);
+      const options = await withinTimeout(() => resolver(iss), timeoutMs, `it did not answer within ${timeoutMs / 1000} s (keys.remote.timeout)`);
       if (options !== undefined) {
         if (options.issuer !== iss) {
           throw new Error(`it answered for issuer ${quotedUrl(String(options.issuer).slice(0, 200))}`);
         }
-        const trusted = trustedIssuer(options, 'issuerResolver option', defaults);
+        const trusted = trustedIssuer(options, 'keys.issuerResolver option', defaults);
         context = this.context(trusted, await loadIssuerKeys(trusted));
       }
     } catch (error) {
@@ -275,7 +275,7 @@ export class IssuerRegistry implements KeySource {
       // tenant for good over one failure (a database that was down a moment).
       failed = true;
       this.logger.warn(
-        `issuerResolver could not resolve an issuer (${redactedText(messageOf(error))}); its tokens are refused for ${Math.ceil(cooldownMs / 1000)} s (remote.cooldown), then it is asked again.`,
+        `issuerResolver could not resolve an issuer (${redactedText(messageOf(error))}); its tokens are refused for ${Math.ceil(cooldownMs / 1000)} s (keys.remote.cooldown), then it is asked again.`,
       );
     }
     if (!context) {

@@ -78,35 +78,42 @@ export async function loadKeySet(sources: KeySetSources): Promise<KeySet> {
       byKid.set(kid, { entry: verificationKey(kid, key), source, thumbprint });
     }
   }
-  if (!privateKey && !custody) {
+  // The signing key: in custody (HSM, KMS), or read into this process; neither means verify-only.
+  const signer = custody
+    ? { publicKey: custody.publicKey, where: custody.where, signing: (kid: string): SigningKey => ({ kid, custody }) }
+    : privateKey && sources.privateKey
+      ? {
+          publicKey: publicKeyOf(privateKey),
+          where: describeKeyOrigin(sources.privateKey),
+          signing: (kid: string): SigningKey => ({ kid, key: privateKey }),
+        }
+      : undefined;
+  if (!signer) {
     if (byKid.size === 0) {
       throw new Rs256AuthError(
         'RS256_NO_KEY',
         'No key is configured: set JWT_PRIVATE_KEY_PATH (to sign and verify) or JWT_PUBLIC_KEY_PATH (to verify only), ' +
-          'or the privateKeyPath/publicKeyPath options.',
+          'or the keys.privateKeyPath/keys.publicKeyPath options.',
       );
     }
     return new KeySet([...byKid.values()].map(({ entry }) => entry));
   }
-  const ownPublic = custody ? custody.publicKey : publicKeyOf(privateKey!);
-  const ownThumbprint = rsaThumbprint(ownPublic);
-  const signing = (kid: string): SigningKey => (custody ? { kid, custody } : { kid, key: privateKey! });
+  const ownThumbprint = rsaThumbprint(signer.publicKey);
   if (byKid.size === 0) {
     const kid = custody?.kid ?? ownThumbprint;
-    return new KeySet([verificationKey(kid, ownPublic)], signing(kid));
+    return new KeySet([verificationKey(kid, signer.publicKey)], signer.signing(kid));
   }
   const own = [...byKid.values()].find(({ thumbprint }) => thumbprint === ownThumbprint);
   if (!own) {
     const publics = entries.map((source) => describeKeyOrigin(source)).join(', ');
     throw new Rs256AuthError(
       'RS256_KEY_MISMATCH',
-      `No configured public key (${publics}) belongs to the private key (${custody ? custody.where : describeKeyOrigin(sources.privateKey!)}); ` +
-        'tokens signed with this private key would never verify.',
+      `No configured public key (${publics}) belongs to the private key (${signer.where}); tokens signed with this private key would never verify.`,
     );
   }
   return new KeySet(
     [...byKid.values()].map(({ entry }) => entry),
-    signing(own.entry.kid),
+    signer.signing(own.entry.kid),
   );
 }
 

@@ -55,7 +55,7 @@ export class KeySet {
     if (!this.signing) {
       throw new Rs256AuthError(
         'RS256_NO_PRIVATE_KEY',
-        'Cannot sign: no private key is configured (verify-only mode). Set JWT_PRIVATE_KEY_PATH or the privateKeyPath option.',
+        'Cannot sign: no private key is configured (verify-only mode). Set JWT_PRIVATE_KEY_PATH or the keys.privateKeyPath option.',
       );
     }
     return this.signing;

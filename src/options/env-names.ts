@@ -18,7 +18,7 @@ export function refuseSecrets(options: Rs256AuthModuleOptions, config?: ConfigSe
     throw new Rs256AuthError(
       'RS256_SECRET_REFUSED',
       `The ${given} option is not accepted: RS256 signs with a private key and verifies with a public key. ` +
-        `Use privateKeyPath/publicKeyPath (${KEY_PATHS}) instead.`,
+        `Use keys.privateKeyPath/keys.publicKeyPath (${KEY_PATHS}) instead.`,
     );
   }
   if (config?.get(SECRET_ENV)) {

@@ -7,7 +7,7 @@ export interface KeyRotationOptions {
    * schedule from the store, so exactly one creates each key and all switch together. Needs the JWK Set endpoint,
    * and excludes every other key setting: the keys come from the store.
    */
-  keyRotation?: {
+  rotation?: {
     /**
      * Time between two switches of the signing key: seconds, or a lifetime such as `'30d'`. Must exceed the JWK
      * Set's cache lifetime plus the margin, the time a new key is published before it signs.

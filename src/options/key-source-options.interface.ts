@@ -1,14 +1,58 @@
+import type { CustodyOptions } from './custody-options.interface.js';
+import type { KeyRotationOptions } from './key-rotation-options.interface.js';
+
+/** Where the keys come from, how they are reloaded, and where the signing key lives. */
+export interface KeyModuleOptions {
+  /**
+   * The keys: one key source (local keys, a JWK Set URI, an issuer URL or trusted issuers), how they are reloaded,
+   * and, with local keys, where the signing key lives (an HSM, a KMS, or rotated by the module).
+   * @example
+   * keys: { privateKeyPath: 'keys/private.pem', publicKeyPath: 'keys/public.pem' }
+   * @example
+   * keys: { issuerUrl: 'https://id.example.com/realms/shop', remote: { cooldown: 30 } }
+   */
+  keys?: KeyOptions;
+}
+
+/** The `keys` option group: one key source, and the reload settings every source shares. */
+export type KeyOptions = KeySourceOptions & KeyReloadOptions;
+
 /**
- * Where the verification (and signing) keys come from: one of local keys (files or inline PEMs, as the module has
- * always taken them, one way per key), a JWK Set URI, an issuer found by discovery, or several trusted issuers.
- * The choices exclude each other: a variant names the others' options as `never`, so giving two is a type error
- * (and, through the environment, a start-up error naming both settings).
+ * Where the verification (and signing) keys come from: one of local keys (files or inline PEMs, one way per key,
+ * with the signing key optionally in custody or rotated), a JWK Set URI, an issuer found by discovery, or several
+ * trusted issuers. The choices exclude each other: a variant names the others' options as `never`, so giving two is
+ * a type error (and, through the environment, a start-up error naming both settings).
  */
 export type KeySourceOptions =
-  | (LocalKeyOptions & Unset<JwksUriSource & IssuerUrlSource & TrustedIssuersSource & RemoteModuleOptions>)
-  | (JwksUriSource & RemoteModuleOptions & Unset<LocalKeyOptions & IssuerUrlSource & TrustedIssuersSource>)
-  | (IssuerUrlSource & RemoteModuleOptions & Unset<LocalKeyOptions & JwksUriSource & TrustedIssuersSource>)
-  | (TrustedIssuersSource & RemoteModuleOptions & Unset<LocalKeyOptions & JwksUriSource & IssuerUrlSource>);
+  | (SigningKeyOptions & Unset<JwksUriSource & IssuerUrlSource & TrustedIssuersSource & RemoteModuleOptions>)
+  | (JwksUriSource & RemoteModuleOptions & Unset<SigningKeyOptions & IssuerUrlSource & TrustedIssuersSource>)
+  | (IssuerUrlSource & RemoteModuleOptions & Unset<SigningKeyOptions & JwksUriSource & TrustedIssuersSource>)
+  | (TrustedIssuersSource & RemoteModuleOptions & Unset<SigningKeyOptions & JwksUriSource & IssuerUrlSource>);
+
+/** Keys this application holds or signs with; where keys are fetched from an issuer, it signs nothing. */
+type SigningKeyOptions = LocalKeyOptions & CustodyOptions & KeyRotationOptions;
+
+/** Reloading keys without a restart, whatever their source. */
+export interface KeyReloadOptions {
+  /**
+   * Re-read and re-check every key file on `SIGHUP`, replacing the key set without a restart if all checks pass.
+   * Where keys are fetched instead (`jwksUri`, `issuerUrl`, `trustedIssuers`), `SIGHUP` fetches every issuer's JWK
+   * Set at once, whatever the cooldown, and logs the kids it got; trusted issuers with local keys (`publicKeyPath`)
+   * have their key files re-read and re-checked the same way.
+   * @env JWT_RELOAD_ON_SIGHUP
+   * @default true
+   */
+  reloadOnSignal?: boolean;
+
+  /**
+   * Also reload when a key file (or a file in a key folder) changes; with several issuers, when one of an issuer's
+   * `publicKeyPath` files changes (a resolved issuer's while it stays in the issuer cache). Turned on where no key is
+   * read from a file (inline or fetched keys, and no `issuerResolver`), it stops start-up: there is nothing to watch.
+   * @env JWT_WATCH_KEY_FILES
+   * @default false
+   */
+  watchFiles?: boolean;
+}
 
 /** The options of another choice, named so that they cannot be given. */
 type Unset<T> = { [K in keyof T]?: never };

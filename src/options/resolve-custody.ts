@@ -5,7 +5,7 @@ import { Rs256AuthError } from '../errors/rs256-auth.error.js';
 import type { Rs256Signer } from '../custody/signer.interface.js';
 import type { SettingsReader } from './from-env.js';
 import { invalid } from './parse.js';
-import { SETTINGS, type SettingKey } from './settings.js';
+import { SETTINGS, type SettingKey, type SettingValue } from './settings.js';
 
 const PKCS11_DETAILS = ['pkcs11TokenLabel', 'pkcs11Slot', 'pkcs11KeyLabel', 'pkcs11KeyId', 'pkcs11Pin', 'pkcs11PinPath'] as const;
 
@@ -13,7 +13,7 @@ const PKCS11_DETAILS = ['pkcs11TokenLabel', 'pkcs11Slot', 'pkcs11KeyLabel', 'pkc
 const MAX_PIN_FILE_BYTES = 1024;
 
 /** Exactly one of two settings that say the same thing two ways. */
-function oneOf(reader: SettingsReader, first: SettingKey, second: SettingKey): SettingKey {
+function oneOf<K extends SettingKey>(reader: SettingsReader, first: K, second: K): K {
   const given = [first, second].filter((key) => reader.has(key));
   if (given.length !== 1) {
     const problem = given.length === 0 ? 'neither is set' : 'both are set';
@@ -23,6 +23,13 @@ function oneOf(reader: SettingsReader, first: SettingKey, second: SettingKey): S
     );
   }
   return given[0];
+}
+
+/** The value of a setting found set (by `oneOf`, or `pkcs11Module` itself). */
+function given<K extends SettingKey>(reader: SettingsReader, key: K): NonNullable<SettingValue<K>> {
+  const value = reader.read(key);
+  if (value === undefined || value === null) throw new Rs256AuthError('RS256_CONFIG_INVALID', `${reader.label(key)} is set but empty.`);
+  return value;
 }
 
 /** The PIN file's content without its trailing newline; neither the content nor its length is ever quoted. */
@@ -51,18 +58,18 @@ async function pkcs11Settings(reader: SettingsReader): Promise<Pkcs11Settings> {
   }
   const pinPath = reader.read('pkcs11PinPath');
   return {
-    module: { setting: reader.label('pkcs11Module'), path: reader.read('pkcs11Module')! },
+    module: { setting: reader.label('pkcs11Module'), path: given(reader, 'pkcs11Module') },
     token:
       tokenBy === 'pkcs11Slot'
-        ? { setting: reader.label('pkcs11Slot'), slot: reader.read('pkcs11Slot')! }
-        : { setting: reader.label('pkcs11TokenLabel'), label: reader.read('pkcs11TokenLabel')! },
+        ? { setting: reader.label('pkcs11Slot'), slot: given(reader, 'pkcs11Slot') }
+        : { setting: reader.label('pkcs11TokenLabel'), label: given(reader, 'pkcs11TokenLabel') },
     key:
       keyBy === 'pkcs11KeyId'
-        ? { setting: reader.label('pkcs11KeyId'), id: keyId! }
-        : { setting: reader.label('pkcs11KeyLabel'), label: reader.read('pkcs11KeyLabel')! },
+        ? { setting: reader.label('pkcs11KeyId'), id: given(reader, 'pkcs11KeyId') }
+        : { setting: reader.label('pkcs11KeyLabel'), label: given(reader, 'pkcs11KeyLabel') },
     pin: {
       setting: reader.label(pinBy),
-      value: pinPath === undefined ? reader.read('pkcs11Pin')! : await readPin(reader.label('pkcs11PinPath'), pinPath),
+      value: pinPath === undefined ? given(reader, 'pkcs11Pin') : await readPin(reader.label('pkcs11PinPath'), pinPath),
     },
   };
 }
@@ -80,18 +87,18 @@ export async function resolveCustody(reader: SettingsReader, signer: Rs256Signer
     if (stray !== undefined) {
       throw new Rs256AuthError(
         'RS256_CONFIG_INVALID',
-        `${reader.label(stray)} is set but ${SETTINGS.pkcs11Module.env} (pkcs11.module option) is not; set it, or unset ${reader.label(stray)}.`,
+        `${reader.label(stray)} is set but ${SETTINGS.pkcs11Module.env} (${SETTINGS.pkcs11Module.option} option) is not; set it, or unset ${reader.label(stray)}.`,
       );
     }
   }
   if (!hsm && signer === undefined) {
     return undefined;
   }
-  const custody = hsm ? reader.label('pkcs11Module') : 'signer option';
+  const custody = hsm ? reader.label('pkcs11Module') : 'keys.signer option';
   if (hsm && signer !== undefined) {
     throw new Rs256AuthError(
       'RS256_CONFIG_INVALID',
-      `${custody} and the signer option are both set: the signing key lives in one place; keep one of them.`,
+      `${custody} and the keys.signer option are both set: the signing key lives in one place; keep one of them.`,
     );
   }
   const conflicting = (
@@ -107,7 +114,7 @@ export async function resolveCustody(reader: SettingsReader, signer: Rs256Signer
   }
   if (signer !== undefined) {
     if (typeof signer !== 'object' || signer === null) {
-      throw new Rs256AuthError('RS256_CONFIG_INVALID', 'signer option: expected { sign(signingInput): Promise<Buffer>, publicKey, kid? }.');
+      throw new Rs256AuthError('RS256_CONFIG_INVALID', 'keys.signer option: expected { sign(signingInput): Promise<Buffer>, publicKey, kid? }.');
     }
     return { signer, setting: custody };
   }

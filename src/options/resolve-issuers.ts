@@ -39,7 +39,7 @@ export function trustedIssuer(entry: unknown, setting: string, defaults: IssuerD
     const publicKeys: PublicKeySource[] = publicKeyPaths
       ? publicKeyPaths.map((path) => ({ setting: `${at} publicKeyPath`, path, inlineSetting: `${at} publicKey` }))
       : [{ setting: `${at} publicKey`, inline: String(options.publicKey) }];
-    keys = { sources: { publicKeys, passphrase: { setting: 'privateKeyPassphrase option' } } };
+    keys = { sources: { publicKeys, passphrase: { setting: 'keys.privateKeyPassphrase option' } } };
   } else if (options.jwksUri !== undefined) {
     keys = {
       remote: { uri: fetchableUrl(String(options.jwksUri), `${at} jwksUri`, defaults.bounds.allowHttp, 'a JWK Set').href, ...defaults.bounds },
@@ -48,7 +48,7 @@ export function trustedIssuer(entry: unknown, setting: string, defaults: IssuerD
     fetchableUrl(issuer, at, defaults.bounds.allowHttp, 'an issuer (its keys are found by discovery)');
     keys = { remote: { discover: issuer, ...defaults.bounds } };
   }
-  const requiredClaims = options.requiredClaims === undefined ? defaults.requiredClaims : list(options.requiredClaims, 'requiredClaims')!;
+  const requiredClaims = list(options.requiredClaims, 'requiredClaims') ?? defaults.requiredClaims;
   return { issuer, keys, audience: list(options.audience, 'audience') ?? defaults.audience, requiredClaims };
 }
 
@@ -112,7 +112,7 @@ export async function resolveTrustedIssuers(
     return undefined;
   }
   if (resolver !== undefined && typeof resolver !== 'function') {
-    throw invalid('issuerResolver option', resolver, 'a function from iss to issuer options');
+    throw invalid('keys.issuerResolver option', resolver, 'a function from iss to issuer options');
   }
   const entries = issuerEntries(value, setting);
   if (entries.length === 0 && resolver === undefined) {
@@ -123,11 +123,11 @@ export async function resolveTrustedIssuers(
       const other = reader.label(single);
       throw new Rs256AuthError(
         'RS256_CONFIG_INVALID',
-        `${other} is set together with ${value === undefined ? 'issuerResolver option' : setting}: with several issuers, each has its own iss and keys. Unset ${other}.`,
+        `${other} is set together with ${value === undefined ? 'keys.issuerResolver option' : setting}: with several issuers, each has its own iss and keys. Unset ${other}.`,
       );
     }
   }
-  refuseLocalKeys(value === undefined ? 'issuerResolver option' : setting, keySources);
+  refuseLocalKeys(value === undefined ? 'keys.issuerResolver option' : setting, keySources);
   const defaults: IssuerDefaults = { audience, requiredClaims, bounds: remoteBounds(reader) };
   const list: TrustedIssuer[] = [];
   const keys = new Map<string, KeySet>();
@@ -164,7 +164,7 @@ export function refuseIssuerCacheSize(reader: SettingsReader, trustedIssuers: Rs
       const setting = reader.label(name);
       throw new Rs256AuthError(
         'RS256_CONFIG_INVALID',
-        `${setting} is ${shown(value, false)}, but there is no issuerResolver option: it bounds the resolver's work only; pass an issuerResolver or unset ${setting}.`,
+        `${setting} is ${shown(value, false)}, but there is no keys.issuerResolver option: it bounds the resolver's work only; pass an issuerResolver or unset ${setting}.`,
       );
     }
   }

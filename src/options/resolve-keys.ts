@@ -115,8 +115,8 @@ export function watchKeyFiles(reader: SettingsReader, keySources: KeySetSources,
   if (watch && !hasFiles) {
     const setting = reader.label('watchKeyFiles');
     const where = trustedIssuers
-      ? `no issuer of ${reader.label('trustedIssuers')} has a publicKeyPath and there is no issuerResolver option`
-      : `the keys are given inline or fetched (neither ${SETTINGS.privateKeyPath.env} nor ${SETTINGS.publicKeyPath.env} is set, nor the privateKeyPath or publicKeyPath option)`;
+      ? `no issuer of ${reader.label('trustedIssuers')} has a publicKeyPath and there is no keys.issuerResolver option`
+      : `the keys are given inline or fetched (neither ${SETTINGS.privateKeyPath.env} nor ${SETTINGS.publicKeyPath.env} is set, nor the keys.privateKeyPath or keys.publicKeyPath option)`;
     throw new Rs256AuthError(
       'RS256_CONFIG_INVALID',
       `${setting} is true, but no key is read from a file: ${where}; read the keys from files, or unset ${setting}.`,

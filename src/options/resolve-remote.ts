@@ -79,9 +79,9 @@ export function refuseRemoteKeySettings(
     if (value === undefined) continue;
     const setting = reader.label(name);
     const missing = trustedIssuers
-      ? `every issuer of ${reader.label('trustedIssuers')} has local keys (publicKeyPath or publicKey) and there is no issuerResolver option; ` +
+      ? `every issuer of ${reader.label('trustedIssuers')} has local keys (publicKeyPath or publicKey) and there is no keys.issuerResolver option; ` +
         `give an issuer a jwksUri (or neither jwksUri nor local keys, to find its keys by discovery)`
-      : `none of ${SETTINGS.jwksUri.env}, ${SETTINGS.issuerUrl.env} and ${SETTINGS.trustedIssuers.env} is set (nor the jwksUri, issuerUrl, trustedIssuers or issuerResolver option); ` +
+      : `none of ${SETTINGS.jwksUri.env}, ${SETTINGS.issuerUrl.env} and ${SETTINGS.trustedIssuers.env} is set (nor the keys.jwksUri, keys.issuerUrl, keys.trustedIssuers or keys.issuerResolver option); ` +
         "set one to verify with an issuer's keys";
     throw new Rs256AuthError(
       'RS256_CONFIG_INVALID',

@@ -37,8 +37,7 @@ describe('the resolved configuration is frozen plain data', () => {
     [
       'local keys that sign, with sessions',
       () => ({
-        privateKeyPath: keys.privatePath,
-        publicKeyPath: keys.publicPath,
+        keys: { privateKeyPath: keys.privatePath, publicKeyPath: keys.publicPath },
         sessions: true,
         tokens: { issuer: 'https://issuer.test', audience: ['api'] },
       }),
@@ -46,17 +45,19 @@ describe('the resolved configuration is frozen plain data', () => {
     ],
     [
       'one issuer found by discovery',
-      () => ({ issuerUrl: 'https://issuer.test', transport: { extractor: () => null }, tokens: { audience: 'api' } }),
+      () => ({ keys: { issuerUrl: 'https://issuer.test' }, transport: { extractor: () => null }, tokens: { audience: 'api' } }),
       ['config.jwtFromRequest'],
     ],
     [
       'several issuers and a resolver',
       () => ({
-        trustedIssuers: [
-          { issuer: 'https://a.test', jwksUri: 'https://a.test/jwks' },
-          { issuer: 'https://b.test', publicKeyPath: keys.publicPath },
-        ],
-        issuerResolver: () => undefined,
+        keys: {
+          trustedIssuers: [
+            { issuer: 'https://a.test', jwksUri: 'https://a.test/jwks' },
+            { issuer: 'https://b.test', publicKeyPath: keys.publicPath },
+          ],
+          issuerResolver: () => undefined,
+        },
         tokens: { audience: 'api' },
       }),
       ['config.jwtFromRequest', 'config.trustedIssuers.resolver'],
@@ -74,7 +75,7 @@ describe('the resolved configuration is frozen plain data', () => {
 it("freezes a copy: the arrays the application passed as options stay the application's to change", async () => {
   const audience = ['api'];
   const trusted = { issuer: 'https://a.test', jwksUri: 'https://a.test/jwks', audience: ['a-api'] };
-  const config = await resolveRs256AuthConfig({ trustedIssuers: [trusted], tokens: { audience } });
+  const config = await resolveRs256AuthConfig({ keys: { trustedIssuers: [trusted] }, tokens: { audience } });
   expect(Object.isFrozen(audience)).toBe(false);
   expect(Object.isFrozen(trusted.audience)).toBe(false);
   expect(config.trustedIssuers?.list[0].audience).toEqual(['a-api']);

@@ -79,7 +79,7 @@ async function resolveWithKeys(
   const audience = reader.read('audience');
   const keySources = keySetSources(reader);
   const requiredClaims = claimNames(reader);
-  const issuers = await resolveTrustedIssuers(reader, options.issuerResolver, keySources, audience, requiredClaims);
+  const issuers = await resolveTrustedIssuers(reader, options.keys?.issuerResolver, keySources, audience, requiredClaims);
   const trustedIssuers = issuers?.trustedIssuers;
   const remoteJwks = resolveRemoteJwks(reader, keySources);
   refuseRemoteKeySettings(reader, remoteJwks, trustedIssuers);
@@ -87,7 +87,7 @@ async function resolveWithKeys(
   const issuer = resolveIssuer(reader);
   const tokenProfile = resolveTokenProfile(reader, issuer, audience);
   const transport = resolveTransport(reader, options.transport?.extractor);
-  const custody = await resolveCustody(reader, options.signer);
+  const custody = await resolveCustody(reader, options.keys?.signer);
   opened.custody = custody && (await openCustody(custody));
   // A resource server starts with no key; its RemoteKeySource fills the set from the issuer. With several issuers each
   // has its own keys (IssuerRegistry), and this set stays empty. With rotation on, the rotating key source fills it
@@ -269,7 +269,7 @@ function resolveAudienceCheck(
     if (optOut) {
       throw new Rs256AuthError(
         'RS256_CONFIG_INVALID',
-        `${optOutSetting} is true, but the keys are local: it applies only where keys come from an identity provider (${SETTINGS.jwksUri.env}, ${SETTINGS.issuerUrl.env}, ${SETTINGS.trustedIssuers.env}, issuerResolver option); unset ${optOutSetting}.`,
+        `${optOutSetting} is true, but the keys are local: it applies only where keys come from an identity provider (${SETTINGS.jwksUri.env}, ${SETTINGS.issuerUrl.env}, ${SETTINGS.trustedIssuers.env}, keys.issuerResolver option); unset ${optOutSetting}.`,
       );
     }
     return false;
@@ -296,7 +296,7 @@ function resolveAudienceCheck(
     const where = open
       ? `${reader.label('trustedIssuers')} (issuer ${quotedUrl(open.issuer)}) has no audience and ${audienceSetting} is not set`
       : trustedIssuers.resolver && audience === undefined
-        ? `the issuerResolver option is set but ${audienceSetting} is not (the audience of the issuers it accepts, unless they give their own)`
+        ? `the keys.issuerResolver option is set but ${audienceSetting} is not (the audience of the issuers it accepts, unless they give their own)`
         : undefined;
     if (where !== undefined) {
       throw new Rs256AuthError(

@@ -1,10 +1,8 @@
 import type { MeterProvider } from '@opentelemetry/api';
 import type { Rs256AuthAuditEvent } from '../observability/audit-events.js';
 import type { TokenExtractor } from '../transports/token-extractors.js';
-import type { CustodyOptions } from './custody-options.interface.js';
-import type { KeyRotationOptions } from './key-rotation-options.interface.js';
 import type { DpopModuleOptions } from './dpop-options.interface.js';
-import type { KeySourceOptions } from './key-source-options.interface.js';
+import type { KeyModuleOptions } from './key-source-options.interface.js';
 import type { CertificateBindingOptions } from './mtls-options.interface.js';
 import type { PublishingModuleOptions } from './publishing-options.interface.js';
 import type { SessionModuleOptions } from './session-options.interface.js';
@@ -23,41 +21,16 @@ export type { TransportOptions } from './transport-options.interface.js';
  * left out is read from `ConfigService` under the environment variable named in its documentation (see
  * docs/configuration.md), and an option given here overrides that variable.
  */
-export type Rs256AuthModuleOptions = KeySourceOptions &
-  CustodyOptions &
+export type Rs256AuthModuleOptions = KeyModuleOptions &
   TokenModuleOptions &
   TransportModuleOptions &
   VerificationModuleOptions &
   CertificateBindingOptions &
-  KeyReloadOptions &
-  KeyRotationOptions &
   PublishingModuleOptions &
   SessionModuleOptions &
   ObservabilityModuleOptions &
   EnvironmentOptions &
   DpopModuleOptions;
-
-/** Reloading keys without a restart. */
-export interface KeyReloadOptions {
-  /**
-   * Re-read and re-check every key file on `SIGHUP`, replacing the key set without a restart if all checks pass.
-   * Where keys are fetched instead (`jwksUri`, `issuerUrl`, `trustedIssuers`), `SIGHUP` fetches every issuer's JWK
-   * Set at once, whatever the cooldown, and logs the kids it got; trusted issuers with local keys (`publicKeyPath`)
-   * have their key files re-read and re-checked the same way.
-   * @env JWT_RELOAD_ON_SIGHUP
-   * @default true
-   */
-  reloadOnSignal?: boolean;
-
-  /**
-   * Also reload when a key file (or a file in a key folder) changes; with several issuers, when one of an issuer's
-   * `publicKeyPath` files changes (a resolved issuer's while it stays in the issuer cache). Turned on where no key is
-   * read from a file (inline or fetched keys, and no `issuerResolver`), it stops start-up: there is nothing to watch.
-   * @env JWT_WATCH_KEY_FILES
-   * @default false
-   */
-  watchKeyFiles?: boolean;
-}
 
 /** Where metrics and audit events go (see docs/observability.md). */
 export interface ObservabilityModuleOptions {

@@ -21,7 +21,7 @@ export interface TokenOptions {
   audience?: string | string[];
 
   /**
-   * Where keys come from an identity provider (`jwksUri`, `issuerUrl`, `trustedIssuers`, `issuerResolver`), accept
+   * Where keys come from an identity provider (`keys.jwksUri`, `keys.issuerUrl`, `keys.trustedIssuers`, `keys.issuerResolver`), accept
    * its tokens whatever their `aud`. Without it such a resource server refuses to start unless `audience` is set
    * (for trusted issuers: unless each has an audience), since the provider's keys sign tokens for every API of the
    * tenant and a token minted for another API would pass. Refused with local keys, and together with `audience`.

@@ -70,7 +70,7 @@ export function createAuthTestKit(options: AuthTestKitOptions = {}): AuthTestKit
   const signer: TokenSigner = { keys, issuer, audience, typ: 'JWT' };
   const otherKey = lazyOtherKey();
   const moduleOptions: Rs256AuthModuleOptions = {
-    privateKey: keys.privateKey,
+    keys: { privateKey: keys.privateKey },
     tokens: { ...(issuer !== undefined && { issuer }), ...(audience !== undefined && { audience: [audience] }) },
   };
   return {

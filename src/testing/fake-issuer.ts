@@ -120,7 +120,7 @@ function clientCredentials(request: IncomingMessage, form: URLSearchParams): { i
  * Starts an authorization server on 127.0.0.1 for tests: OpenID Connect discovery
  * (`/.well-known/openid-configuration`), RFC 8414 metadata (`/.well-known/oauth-authorization-server`), a JWK Set
  * (`/jwks`) and a `client_credentials` token endpoint (`/token`) issuing RFC 9068 access tokens, with key rotation
- * on demand. A resource server under test points `JWT_ISSUER_URL` (or the `issuerUrl` option) at `url` and needs no
+ * on demand. A resource server under test points `JWT_ISSUER_URL` (or the `keys.issuerUrl` option) at `url` and needs no
  * network. Keys are made in memory for this server and never written anywhere.
  * @throws Rs256AuthError `RS256_TESTING_IN_PRODUCTION` when `NODE_ENV` is `production`
  */

@@ -7,9 +7,9 @@ import { refuseProduction } from './production-guard.js';
 
 /** A throwaway RSA key pair, made in memory for one test run. */
 export interface TestKeyPair {
-  /** The private key as PKCS#8 PEM: what the `privateKey` option (`JWT_PRIVATE_KEY`) takes. */
+  /** The private key as PKCS#8 PEM: what the `keys.privateKey` option (`JWT_PRIVATE_KEY`) takes. */
   readonly privateKey: string;
-  /** The public key as SPKI PEM: what the `publicKey` option (`JWT_PUBLIC_KEY`) takes. */
+  /** The public key as SPKI PEM: what the `keys.publicKey` option (`JWT_PUBLIC_KEY`) takes. */
   readonly publicKey: string;
   /** The RFC 7638 thumbprint: the `kid` the module gives this key, and the one its tokens carry. */
   readonly kid: string;
@@ -20,7 +20,7 @@ export interface TestKeyPair {
   /**
    * Writes `private.pem` (mode 0600) and `public.pem` into `dir` (created if missing), for an application that reads
    * `JWT_PRIVATE_KEY_PATH` or `JWT_PUBLIC_KEY_PATH`; nothing is written unless this is called.
-   * @returns the two paths
+   * @returns the two paths, as the `keys` option takes them: `Rs256AuthModule.forRoot({ keys: kit.keys.writeKeyFiles(dir) })`
    */
   writeKeyFiles(dir: string): { privateKeyPath: string; publicKeyPath: string };
 }

@@ -31,7 +31,7 @@ async function built(options: Rs256AuthModuleOptions): Promise<{ v: TokenVerifie
 }
 
 async function verifier(options: Rs256AuthModuleOptions = {}): Promise<TokenVerifier> {
-  return (await built({ publicKeyPath: keys.publicPath, ...options } as Rs256AuthModuleOptions)).v;
+  return (await built({ keys: { publicKeyPath: keys.publicPath }, ...options } as Rs256AuthModuleOptions)).v;
 }
 
 /** The key set the options name. */
@@ -196,11 +196,11 @@ describe('TokenVerifier cache of verified tokens', () => {
   });
 
   it('is cleared when the key set changes', async () => {
-    const { v, store } = await built({ publicKeyPath: keys.publicPath });
+    const { v, store } = await built({ keys: { publicKeyPath: keys.publicPath } });
     const t = token({ exp: NOW + 100 });
     v.verify(t, NOW);
     expect(v.cachedTokens).toBe(1);
-    store.replace(await keySetOf({ publicKeyPath: keys.otherPublicPath }));
+    store.replace(await keySetOf({ keys: { publicKeyPath: keys.otherPublicPath } }));
     expect(() => v.verify(t, NOW)).toThrow('invalid signature');
     expect(v.cachedTokens).toBe(0);
   });
@@ -257,9 +257,9 @@ describe('TokenVerifier.verifyRequestToken with verifyOffThread', () => {
   });
 
   it('does not remember a token whose key set was replaced while its signature was checked', async () => {
-    const { v, store } = await built({ publicKeyPath: keys.publicPath, verification: { offThread: true } });
+    const { v, store } = await built({ keys: { publicKeyPath: keys.publicPath }, verification: { offThread: true } });
     const pending = v.verifyRequestToken(token({ exp: NOW + 100 }), NOW);
-    store.replace(await keySetOf({ publicKeyPath: keys.otherPublicPath }));
+    store.replace(await keySetOf({ keys: { publicKeyPath: keys.otherPublicPath } }));
     // The next request sees the new key set (and is refused: its token is signed with the old key).
     const next = Promise.resolve(v.verifyRequestToken(token({ exp: NOW + 100, jti: 'under-new-keys' }), NOW));
     await expect(next).rejects.toMatchObject({ code: 'RS256_TOKEN_SIGNATURE' });
@@ -277,7 +277,7 @@ describe('TokenVerifier.verifyRequestToken with verifyOffThread', () => {
 describe('TokenVerifier accepts one spelling of a signature, for every key size', () => {
   it.each(KEY_SIZES)('%i-bit key: every appended character and a removed one are refused', async (size) => {
     const pair = pairs.get(size)!;
-    const { v } = await built({ publicKey: pair.publicKey.export({ type: 'spki', format: 'pem' }) as string });
+    const { v } = await built({ keys: { publicKey: pair.publicKey.export({ type: 'spki', format: 'pem' }) as string } });
     const t = rs256Token(pair.privateKey, { sub: 'u', iat: NOW - 10, exp: NOW + 100 });
     expect(v.verify(t, NOW).sub).toBe('u');
     expect(t.split('.')[2]).toHaveLength(Math.ceil((size / 8) * (4 / 3)));

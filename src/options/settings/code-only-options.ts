@@ -1,7 +1,7 @@
 /** Options given in code only (functions, classes, the module's own shape): in the reference, not in the environment. */
 export const CODE_ONLY_OPTIONS: readonly { readonly option: string; readonly doc: string; readonly defaultDoc: string }[] = [
   {
-    option: 'issuerResolver',
+    option: 'keys.issuerResolver',
     doc: '`async (iss) => options or undefined`, for issuers not listed (dynamic tenants)',
     defaultDoc: 'none',
   },
@@ -37,7 +37,7 @@ export const CODE_ONLY_OPTIONS: readonly { readonly option: string; readonly doc
     defaultDoc: 'none',
   },
   {
-    option: 'signer',
+    option: 'keys.signer',
     doc: '`{ sign(signingInput), publicKey, kid? }`: tokens are signed by a KMS (AWS KMS, Google Cloud KMS, Azure Key Vault, Vault transit) instead of a private key; `JwtService.sign` then throws `RS256_SIGNER_ASYNC`, `signAsync` works (see [Key custody](key-custody.md#any-other-kms-the-signer-option))',
     defaultDoc: 'none',
   },

@@ -5,7 +5,7 @@ import { setting } from './setting.js';
 export const CUSTODY_SETTINGS = {
   pkcs11Module: setting({
     env: 'JWT_PKCS11_MODULE',
-    option: 'pkcs11.module',
+    option: 'keys.pkcs11.module',
     parse: text(),
     section: 'custody',
     defaultDoc: 'none: no HSM',
@@ -14,7 +14,7 @@ export const CUSTODY_SETTINGS = {
   }),
   pkcs11TokenLabel: setting({
     env: 'JWT_PKCS11_TOKEN_LABEL',
-    option: 'pkcs11.tokenLabel',
+    option: 'keys.pkcs11.tokenLabel',
     parse: text(),
     section: 'custody',
     example: 'jwt-signing',
@@ -22,14 +22,14 @@ export const CUSTODY_SETTINGS = {
   }),
   pkcs11Slot: setting({
     env: 'JWT_PKCS11_SLOT',
-    option: 'pkcs11.slot',
+    option: 'keys.pkcs11.slot',
     parse: integer({ min: 0 }),
     section: 'custody',
     doc: 'id of the slot holding the token (as `pkcs11-tool --list-slots` shows it); this or `JWT_PKCS11_TOKEN_LABEL`',
   }),
   pkcs11KeyLabel: setting({
     env: 'JWT_PKCS11_KEY_LABEL',
-    option: 'pkcs11.keyLabel',
+    option: 'keys.pkcs11.keyLabel',
     parse: text(),
     section: 'custody',
     example: 'jwt-2026',
@@ -37,14 +37,14 @@ export const CUSTODY_SETTINGS = {
   }),
   pkcs11KeyId: setting({
     env: 'JWT_PKCS11_KEY_ID',
-    option: 'pkcs11.keyId',
+    option: 'keys.pkcs11.keyId',
     parse: text(),
     section: 'custody',
     doc: 'id (`CKA_ID`) of the RSA private key, in hexadecimal; this or `JWT_PKCS11_KEY_LABEL`',
   }),
   pkcs11Pin: setting({
     env: 'JWT_PKCS11_PIN',
-    option: 'pkcs11.pin',
+    option: 'keys.pkcs11.pin',
     parse: text({ secret: true }),
     section: 'custody',
     secret: true,
@@ -52,7 +52,7 @@ export const CUSTODY_SETTINGS = {
   }),
   pkcs11PinPath: setting({
     env: 'JWT_PKCS11_PIN_PATH',
-    option: 'pkcs11.pinPath',
+    option: 'keys.pkcs11.pinPath',
     parse: text(),
     section: 'custody',
     doc: "file holding the token's user PIN (a trailing newline is ignored), such as a Docker or Kubernetes secret; this or `JWT_PKCS11_PIN`",

@@ -5,7 +5,7 @@ import { setting } from './setting.js';
 export const KEY_SETTINGS = {
   privateKeyPath: setting({
     env: 'JWT_PRIVATE_KEY_PATH',
-    option: 'privateKeyPath',
+    option: 'keys.privateKeyPath',
     parse: text(),
     section: 'keys',
     defaultDoc: 'none: verify-only mode',
@@ -14,7 +14,7 @@ export const KEY_SETTINGS = {
   }),
   privateKeyPassphrase: setting({
     env: 'JWT_PRIVATE_KEY_PASSPHRASE',
-    option: 'privateKeyPassphrase',
+    option: 'keys.privateKeyPassphrase',
     parse: text({ secret: true }),
     section: 'keys',
     secret: true,
@@ -23,7 +23,7 @@ export const KEY_SETTINGS = {
   }),
   publicKeyPath: setting({
     env: 'JWT_PUBLIC_KEY_PATH',
-    option: 'publicKeyPath',
+    option: 'keys.publicKeyPath',
     parse: raw,
     section: 'keys',
     defaultDoc: 'derived from the private key',
@@ -32,7 +32,7 @@ export const KEY_SETTINGS = {
   }),
   privateKey: setting({
     env: 'JWT_PRIVATE_KEY',
-    option: 'privateKey',
+    option: 'keys.privateKey',
     parse: text({ secret: true }),
     section: 'keys',
     secret: true,
@@ -40,7 +40,7 @@ export const KEY_SETTINGS = {
   }),
   publicKey: setting({
     env: 'JWT_PUBLIC_KEY',
-    option: 'publicKey',
+    option: 'keys.publicKey',
     parse: text({ secret: true }),
     section: 'keys',
     secret: true,
@@ -48,7 +48,7 @@ export const KEY_SETTINGS = {
   }),
   reloadOnSignal: setting({
     env: 'JWT_RELOAD_ON_SIGHUP',
-    option: 'reloadOnSignal',
+    option: 'keys.reloadOnSignal',
     parse: boolean,
     section: 'keys',
     default: 'true',
@@ -57,7 +57,7 @@ export const KEY_SETTINGS = {
   }),
   watchKeyFiles: setting({
     env: 'JWT_WATCH_KEY_FILES',
-    option: 'watchKeyFiles',
+    option: 'keys.watchFiles',
     parse: boolean,
     section: 'keys',
     default: 'false',
@@ -66,7 +66,7 @@ export const KEY_SETTINGS = {
   }),
   keyRotation: setting({
     env: 'JWT_KEY_ROTATION',
-    option: 'keyRotation.interval',
+    option: 'keys.rotation.interval',
     parse: lifetime,
     section: 'keys',
     unit: 'lifetime',
@@ -76,7 +76,7 @@ export const KEY_SETTINGS = {
   }),
   keyRotationStore: setting({
     env: 'JWT_KEY_ROTATION_STORE',
-    option: 'keyRotation.store',
+    option: 'keys.rotation.store',
     parse: text(),
     section: 'keys',
     defaultDoc: 'none: required with `JWT_KEY_ROTATION`',
@@ -85,7 +85,7 @@ export const KEY_SETTINGS = {
   }),
   keyRotationPassphrase: setting({
     env: 'JWT_KEY_ROTATION_PASSPHRASE',
-    option: 'keyRotation.passphrase',
+    option: 'keys.rotation.passphrase',
     parse: text({ secret: true }),
     section: 'keys',
     secret: true,

@@ -5,7 +5,7 @@ import { setting } from './setting.js';
 export const REMOTE_SETTINGS = {
   jwksUri: setting({
     env: 'JWT_JWKS_URI',
-    option: 'jwksUri',
+    option: 'keys.jwksUri',
     parse: text(),
     section: 'remote',
     defaultDoc: 'none: local keys',
@@ -14,7 +14,7 @@ export const REMOTE_SETTINGS = {
   }),
   issuerUrl: setting({
     env: 'JWT_ISSUER_URL',
-    option: 'issuerUrl',
+    option: 'keys.issuerUrl',
     parse: text(),
     section: 'remote',
     example: 'https://keycloak.example.com/realms/shop',
@@ -22,7 +22,7 @@ export const REMOTE_SETTINGS = {
   }),
   trustedIssuers: setting({
     env: 'JWT_TRUSTED_ISSUERS',
-    option: 'trustedIssuers',
+    option: 'keys.trustedIssuers',
     parse: raw,
     section: 'remote',
     defaultDoc: 'none: one issuer',
@@ -31,7 +31,7 @@ export const REMOTE_SETTINGS = {
   }),
   issuerCacheSize: setting({
     env: 'JWT_ISSUER_CACHE_SIZE',
-    option: 'issuerCacheSize',
+    option: 'keys.issuerCacheSize',
     parse: integer({ min: 1 }),
     section: 'remote',
     default: '100',
@@ -42,7 +42,7 @@ export const REMOTE_SETTINGS = {
     // Tenants appear one at a time (a sign-up, a new customer): ten a minute is a burst no real onboarding reaches,
     // and what a flood of made-up issuers can cost the identity providers (a few requests each, see issuer-discovery).
     env: 'JWT_NEW_ISSUERS_PER_MINUTE',
-    option: 'newIssuersPerMinute',
+    option: 'keys.newIssuersPerMinute',
     parse: integer({ min: 1 }),
     section: 'remote',
     default: '10',
@@ -51,7 +51,7 @@ export const REMOTE_SETTINGS = {
   }),
   jwksCacheMaxAge: setting({
     env: 'JWT_JWKS_CACHE_MAX_AGE',
-    option: 'remote.cacheMaxAge',
+    option: 'keys.remote.cacheMaxAge',
     parse: integer({ min: 1 }),
     section: 'remote',
     default: '600',
@@ -61,7 +61,7 @@ export const REMOTE_SETTINGS = {
   jwksCooldown: setting({
     // Under a second, a flood of unknown kids would become a flood of fetches at the issuer.
     env: 'JWT_JWKS_COOLDOWN',
-    option: 'remote.cooldown',
+    option: 'keys.remote.cooldown',
     parse: integer({ min: 1 }),
     section: 'remote',
     default: '30',
@@ -70,7 +70,7 @@ export const REMOTE_SETTINGS = {
   }),
   jwksTimeout: setting({
     env: 'JWT_JWKS_TIMEOUT',
-    option: 'remote.timeout',
+    option: 'keys.remote.timeout',
     parse: seconds({ min: 0.001 }),
     section: 'remote',
     default: '5',
@@ -79,7 +79,7 @@ export const REMOTE_SETTINGS = {
   }),
   jwksAllowHttp: setting({
     env: 'JWT_JWKS_ALLOW_HTTP',
-    option: 'remote.allowHttp',
+    option: 'keys.remote.allowHttp',
     parse: boolean,
     section: 'remote',
     default: 'false',
@@ -89,7 +89,7 @@ export const REMOTE_SETTINGS = {
     // A day rides out an identity provider's outage (or a network partition) of a working day, and still stops
     // trusting, within that day, a key the provider may have withdrawn meanwhile.
     env: 'JWT_JWKS_MAX_STALE',
-    option: 'remote.maxStale',
+    option: 'keys.remote.maxStale',
     parse: integer({ min: 1 }),
     section: 'remote',
     default: '86400',
@@ -99,7 +99,7 @@ export const REMOTE_SETTINGS = {
   jwksMaxBytes: setting({
     // A JWK Set holds a few keys of a few hundred bytes each; anything near these caps is not a key set.
     env: 'JWT_JWKS_MAX_BYTES',
-    option: 'remote.maxBytes',
+    option: 'keys.remote.maxBytes',
     parse: integer({ min: 1024 }),
     section: 'remote',
     default: '1048576',
@@ -108,7 +108,7 @@ export const REMOTE_SETTINGS = {
   }),
   jwksMaxKeys: setting({
     env: 'JWT_JWKS_MAX_KEYS',
-    option: 'remote.maxKeys',
+    option: 'keys.remote.maxKeys',
     parse: integer({ min: 1 }),
     section: 'remote',
     default: '100',
