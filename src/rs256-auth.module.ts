@@ -79,12 +79,21 @@ import { CustodyLifecycle } from './custody/custody.lifecycle.js';
     RemoteJwks,
     RouteScopes,
     ResourceMetadataRoute,
-    // After the key source (injected only to order the two): keys that stop start-up (a rotation passphrase that does
-    // not decrypt) do so before the store connects, since Nest closes nothing a failed start-up had built.
+    // After the key source: keys that stop start-up (a rotation passphrase that does not decrypt) do so before the
+    // store connects, since Nest closes nothing a failed start-up had built. For the same reason a store that stops
+    // start-up (Redis unreachable, an evicting maxmemory-policy) stops the key source, which may hold a connection
+    // (rotated keys in Redis) and a schedule of its own.
     {
       provide: SESSION_STORE,
       inject: [RS256_AUTH_CONFIG, RS256_KEY_SOURCE],
-      useFactory: (config: Rs256AuthConfig) => createSessionStore(config),
+      useFactory: async (config: Rs256AuthConfig, keySource: KeySource) => {
+        try {
+          return await createSessionStore(config);
+        } catch (error) {
+          keySource.stop();
+          throw error;
+        }
+      },
     },
     RevocationList,
     DpopService,

@@ -173,3 +173,30 @@ describe('replay marks against the proof window', () => {
     expect(accepted()).toBe(false);
   });
 });
+
+describe('checkProof: the proof is exactly one signed JWT (RFC 9449 §4.3 step 2)', () => {
+  const htu = 'https://api.example.com/resource';
+  const key = dpopKey('ES256');
+  const now = 1_800_000_000;
+  const check = (proof: string): unknown =>
+    checkProof(proof, { method: 'GET', url: htu, algorithms: new Set(['ES256']), maxAge: 60, leeway: 5, now });
+  const proof = dpopProof(key, { htm: 'GET', htu, iat: now });
+  const [header, payload, signature] = proof.split('.');
+
+  it('accepts the proof as it is', () => {
+    expect(check(proof)).toMatchObject({ iat: now });
+  });
+
+  it.each([
+    ['a fourth segment', `${proof}.${signature}`],
+    ['a trailing dot', `${proof}.`],
+    ['two segments', `${header}.${payload}`],
+    ['no dot', `${header}${payload}${signature}`],
+    ['an empty payload', `${header}..${signature}`],
+    ['an empty signature', `${header}.${payload}.`],
+    ['a leading dot', `.${proof}`],
+    ['a non-base64url signature', `${header}.${payload}.${signature}=`],
+  ])('refuses %s', (_shape, shaped) => {
+    expect(() => check(shaped)).toThrow(expect.objectContaining({ code: 'RS256_DPOP_PROOF_INVALID' }) as unknown as Error);
+  });
+});

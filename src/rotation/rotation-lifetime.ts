@@ -9,7 +9,7 @@ import { SETTINGS } from '../options/settings.js';
  */
 export function checkRotatedLifetime(token: string, config: Rs256AuthConfig): string {
   if (config.keyRotation === undefined) return token;
-  const payload = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString()) as { exp?: unknown };
+  const payload = payloadOf(token);
   const latest = Math.floor(Date.now() / 1000) + config.expiresIn + config.clockTolerance;
   if (typeof payload.exp !== 'number' || payload.exp > latest) {
     throw new Rs256AuthError(
@@ -19,4 +19,14 @@ export function checkRotatedLifetime(token: string, config: Rs256AuthConfig): st
     );
   }
   return token;
+}
+
+/** The token's claims; an empty set for a payload that is no JSON object (a string or Buffer signed as it is). */
+function payloadOf(token: string): { exp?: unknown } {
+  try {
+    const payload: unknown = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString());
+    return typeof payload === 'object' && payload !== null ? (payload as { exp?: unknown }) : {};
+  } catch {
+    return {};
+  }
 }
