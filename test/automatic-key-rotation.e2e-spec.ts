@@ -477,6 +477,18 @@ describe('automatic key rotation: a store that fails or forgets', () => {
     clockAt(second.activeFrom);
     expect(signedKid()).toBe(second.kid);
 
+    // The store goes back (restored from a copy older than the second key, or its entry deleted by someone without the
+    // passphrase): the older set is not taken, which would bring the first key back to signing; the newer key is
+    // written back.
+    const rollback = new Redis(redis.url);
+    await rollback.hdel(`${prefix}rotation:keys`, '1');
+    rollback.disconnect();
+    expect(await app.get(KeyReloader).reload()).toBe(false);
+    expect(signedKid()).toBe(second.kid);
+    expect(await jwksKids(issuer.url)).toEqual([first.kid, second.kid].sort());
+    expect((await stored()).map(({ kid }) => kid)).toEqual([first.kid, second.kid]);
+    expect(logs.matching(/had lost its newest key\(s\), from number 1/)).toHaveLength(1);
+
     // Redis forgets everything (no persistence, a restart): at the next visit the instance writes back what it holds,
     // and the schedule goes on where it was instead of starting over with a key that would sign at once.
     const client = new Redis(redis.url);

@@ -171,19 +171,22 @@ export class RotatingKeySource extends StoredKeySource {
     const { store } = this;
     const { times } = this.rotation;
     const before = await this.authentic(await store.read());
-    if (this.due(before)) {
+    if (this.due(before) || this.missingFrom(before).length > 0) {
       await store.locked(async () => {
         // Read again under the lock: another instance may have done it between the first read and the lock.
         const all = await store.read();
         const keys = await this.authentic(all);
-        if (keys.length === 0 && this.stored.length > 0) {
-          // The store lost its keys (a Redis without persistence restarted, a folder emptied, entries overwritten):
-          // written back as this instance knows them, so the schedule goes on. A fresh first key would sign at once,
-          // unpublished. Where a refused entry holds a key's number, the schedule goes on from the keys held here.
+        const missing = this.missingFrom(keys);
+        if (missing.length > 0) {
+          // The store lost its keys (a Redis without persistence restarted, a folder emptied, entries overwritten), or
+          // its newest ones (restored from an older copy, entries deleted): written back as this instance knows them,
+          // so the schedule goes on. A fresh first key would sign at once, unpublished; an older set would bring a
+          // retired key back to signing. Where a refused entry holds a key's number, the keys held here go on.
           let written = 0;
-          for (const key of this.stored) if (await store.add(key)) written++;
-          keys.push(...this.stored);
-          this.logger.warn(`Key rotation: ${store.description} had lost its keys; the ${written} this instance holds were written back.`);
+          for (const key of missing) if (await store.add(key)) written++;
+          const lost = keys.length === 0 ? 'its keys' : `its newest key(s), from number ${missing[0].seq}`;
+          keys.push(...missing);
+          this.logger.warn(`Key rotation: ${store.description} had lost ${lost}; the ${written} this instance holds were written back.`);
         }
         const now = Date.now();
         if (keys.length === 0 || now >= stateAt(keys, times, now).createDueAt) {
@@ -224,9 +227,19 @@ export class RotatingKeySource extends StoredKeySource {
     return { ...metadata, privateKey: await this.seal.seal(privateKey, metadata) };
   }
 
-  /** Takes the (authenticated) keys read from the store as the state in force; forgets keys no longer there. */
+  /** The keys held here that `keys` (read from the store) lacks: all of them, or those numbered past its newest. */
+  private missingFrom(keys: readonly StoredKey[]): StoredKey[] {
+    if (keys.length === 0) return [...this.stored];
+    const newest = Math.max(...keys.map((key) => key.seq));
+    return this.stored.filter((key) => key.seq > newest).sort((a, b) => a.seq - b.seq);
+  }
+
+  /**
+   * Takes the (authenticated) keys read from the store as the state in force; forgets keys no longer there. A set
+   * that lacks keys held here (see missingFrom) is not taken: the next visit writes them back.
+   */
   private adopt(keys: readonly StoredKey[]): void {
-    if (keys.length === 0) return;
+    if (keys.length === 0 || this.missingFrom(keys).length > 0) return;
     const kept = new Set(keys.map(entryId));
     for (const id of this.opened.keys()) if (!kept.has(id)) this.opened.delete(id);
     this.stored = keys;
