@@ -14,7 +14,7 @@ import { clockAt } from './support/fake-clock.js';
 import { listen, request } from './support/http.js';
 import { LogCapture } from './support/log-capture.js';
 import { SETUP_TIMEOUT } from './support/processes.js';
-import { startRedis, type RedisServer } from './support/redis.js';
+import { clientCount, startRedis, type RedisServer } from './support/redis.js';
 import { startupError } from './support/startup.js';
 import { until } from './support/until.js';
 
@@ -342,17 +342,6 @@ describe.each<StoreKind>(['redis', 'folder'])('automatic key rotation: entries w
       client.disconnect();
     }
   };
-  /** Connections Redis has open, the one asking included. */
-  const clientCount = async (): Promise<number> => {
-    const client = new Redis(redis!.url);
-    try {
-      return String(await client.client('LIST'))
-        .trim()
-        .split('\n').length;
-    } finally {
-      client.disconnect();
-    }
-  };
   const read = async (seq: number): Promise<{ kid: string; activeFrom: number; createdAt: number; privateKey: string }> => {
     if (kind === 'folder') return JSON.parse(readFileSync(join(folder!, `key-${seq}.json`), 'utf8'));
     const client = new Redis(redis!.url);
@@ -389,13 +378,14 @@ describe.each<StoreKind>(['redis', 'folder'])('automatic key rotation: entries w
     expect(await jwksKids(url)).toEqual([genuine.kid]);
     expect(kidOf(jwt.sign({ sub: 'forgery' }))).toBe(genuine.kid);
     expect(logs.matching(new RegExp(`refused.*kid ${forgedKid} \\(key 1\\)`))).toHaveLength(1);
-    const connections = kind === 'redis' ? await clientCount() : 0;
+    const connections = kind === 'redis' ? await clientCount(redis!.url) : 0;
     const refusal = await startupError('forRoot', { env: env() }, logs);
     expect(refusal.code).toBe('RS256_PASSPHRASE_INVALID');
     expect(refusal.message).not.toContain(PASSPHRASE);
     // A refused start-up leaves no connection behind (Nest closes nothing it built): the key source, which refused,
     // is opened before the session store connects, and closes its own.
-    if (kind === 'redis') await until(async () => (await clientCount()) === connections, 10_000, 'the refused instance closing its connections');
+    if (kind === 'redis')
+      await until(async () => (await clientCount(redis!.url)) === connections, 10_000, 'the refused instance closing its connections');
 
     // The genuine entry with an earlier activeFrom (its sealed key untouched): refused as well.
     await write(1, undefined);

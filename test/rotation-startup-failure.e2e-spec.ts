@@ -1,7 +1,6 @@
-import { Redis } from 'ioredis';
 import { LogCapture } from './support/log-capture.js';
 import { SETUP_TIMEOUT } from './support/processes.js';
-import { startRedis, type RedisServer } from './support/redis.js';
+import { clientCount, startRedis, type RedisServer } from './support/redis.js';
 import { startupError } from './support/startup.js';
 import { until } from './support/until.js';
 
@@ -21,19 +20,8 @@ describe('automatic key rotation: a start-up the session store refuses', () => {
     await redis?.stop();
   });
 
-  const clientCount = async (): Promise<number> => {
-    const client = new Redis(redis!.url);
-    try {
-      return String(await client.client('LIST'))
-        .trim()
-        .split('\n').length;
-    } finally {
-      client.disconnect();
-    }
-  };
-
   it('leaves no connection of the key source behind', async () => {
-    const before = await clientCount();
+    const before = await clientCount(redis!.url);
     const refusal = await startupError(
       'forRoot',
       {
@@ -54,6 +42,6 @@ describe('automatic key rotation: a start-up the session store refuses', () => {
     );
     expect(refusal.code).toBe('RS256_CONFIG_INVALID');
     expect(refusal.message).toMatch(/maxmemory-policy is allkeys-lru/);
-    await until(async () => (await clientCount()) === before, 5_000, 'the key source closing its connection');
+    await until(async () => (await clientCount(redis!.url)) === before, 5_000, 'the key source closing its connection');
   }, 30_000);
 });

@@ -248,3 +248,15 @@ export async function fillRevocations(url: string, count: number, prefix: string
     client.disconnect();
   }
 }
+
+/** Connections the server at `url` has open, the one asking included: what a test counts to find a leaked client. */
+export async function clientCount(url: string): Promise<number> {
+  const client = new Redis(url);
+  try {
+    return String(await client.client('LIST'))
+      .trim()
+      .split('\n').length;
+  } finally {
+    client.disconnect();
+  }
+}
