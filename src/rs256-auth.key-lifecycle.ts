@@ -7,7 +7,7 @@ import type { KeySource, ReloadTrigger } from './keys/key-source.js';
 /**
  * The one owner of the key source's life: reloads on `SIGHUP` (unless `reloadOnSignal` is off), watches key files
  * (with `watchKeyFiles`), makes the first fetch at start-up (the application starts once it has answered or failed,
- * within `remote.timeout`), then logs the start-up lines with what it brought, and stops it all when the module is
+ * within `keys.remote.timeout`), then logs the start-up lines with what it brought, and stops it all when the module is
  * destroyed. Whatever the kind of key source: local files are read again, a JWK Set fetched at once, and with
  * several issuers every issuer's keys.
  */

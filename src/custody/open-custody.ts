@@ -6,7 +6,7 @@ import { Pkcs11Token, type Pkcs11Settings } from './pkcs11-token.js';
 import type { Rs256Signer } from './signer.interface.js';
 import type { SigningCustody } from '../keys/signing-custody.js';
 
-/** Where the signing key lives when the process does not hold it: an HSM, or a KMS behind the `signer` option. */
+/** Where the signing key lives when the process does not hold it: an HSM, or a KMS behind the `keys.signer` option. */
 export type CustodySettings = { readonly pkcs11: Pkcs11Settings } | { readonly signer: Rs256Signer; readonly setting: string };
 
 /**

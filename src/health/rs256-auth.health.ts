@@ -6,7 +6,7 @@ import { RevocationList } from '../sessions/revocation-list.js';
 /**
  * A `@nestjs/terminus` health indicator for readiness probes: down when the module cannot verify tokens as it
  * should. It checks that verification keys are loaded; that each fetched JWK Set (the module's own, or a configured
- * trusted issuer's) was fetched successfully within its staleness bound (`remote.maxStale`); and, with sessions in a
+ * trusted issuer's) was fetched successfully within its staleness bound (`keys.remote.maxStale`); and, with sessions in a
  * shared store, that the revocation list was confirmed within `sessions.revocationMaxStaleness` (the store is reachable).
  * It reads state the module keeps anyway: no request leaves the process.
  *

@@ -14,7 +14,7 @@ const DOT_SEGMENT = /^(?:\.|%2e){1,2}$/i;
  * Why a token's `iss`, which anyone can write into an unsigned token, cannot be an issuer identifier worth asking
  * the `issuerResolver` about; `undefined` if it can. An issuer identifier is an `https:` URL (OpenID Connect
  * Discovery §3, RFC 8414 §2) with no query or fragment; `http:` only on a loopback host (or with
- * `remote.allowHttp`). Userinfo and dot segments are refused too: a resolver that checks a prefix
+ * `keys.remote.allowHttp`). Userinfo and dot segments are refused too: a resolver that checks a prefix
  * (`iss.startsWith('https://id.example.com/realms/')`) would otherwise accept `…/realms/../internal/admin`, whose
  * metadata URL the URL parser resolves to another path on the provider's host, or `https://id.example.com@evil.test`.
  * The raw string is checked, not its parsed form: the parser removes dot segments and drops an empty query.

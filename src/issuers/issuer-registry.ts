@@ -45,8 +45,8 @@ const RESOLVER_NO_LIFETIME_MS = 10 * 60_000;
  * - an `iss` that is not a plain issuer identifier (see issuerIdentifierProblem) never reaches the resolver;
  * - at most `newIssuersPerMinute` issuers not seen before are put to it (and their keys fetched) in any minute;
  * - its answers are remembered: a no for RESOLVER_NO_LIFETIME_MS (10 minutes), a resolver that threw or did not
- *   answer within the JWK Set timeout (`remote.timeout`), or an issuer whose keys could not be fetched, until the JWK
- *   Set cooldown (`remote.cooldown`) has passed, all in a bounded list of their own (oldest first out); a yes first on
+ *   answer within the JWK Set timeout (`keys.remote.timeout`), or an issuer whose keys could not be fetched, until the JWK
+ *   Set cooldown (`keys.remote.cooldown`) has passed, all in a bounded list of their own (oldest first out); a yes first on
  *   probation;
  * - an issuer on probation joins the cache of active issuers only once one of its tokens has passed verification,
  *   signature included. Only then can it push an active issuer out (least recently used first), and only that

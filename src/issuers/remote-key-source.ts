@@ -49,8 +49,8 @@ type FetchOutcome = 'changed' | 'unchanged' | 'failed';
  * The keys of one issuer, fetched from its JWK Set into a key store: given as a URI (`JWT_JWKS_URI`), or found
  * through the issuer's metadata (`JWT_ISSUER_URL`, each trusted issuer). Discovery happens once, with the first
  * fetch, under the same cooldown: an issuer that is down at start-up is asked again no sooner than a key fetch would be.
- * A fetch is bounded (see fetchJwkSet): it times out after `remote.timeout`, reads at most `remote.maxBytes` of the
- * response (aborting the download past that) and keeps at most `remote.maxKeys` entries, so one fetch costs one JSON
+ * A fetch is bounded (see fetchJwkSet): it times out after `keys.remote.timeout`, reads at most `keys.remote.maxBytes` of the
+ * response (aborting the download past that) and keeps at most `keys.remote.maxKeys` entries, so one fetch costs one JSON
  * parse of a bounded document and a bounded number of key imports (Node's `crypto`, `createPublicKey` of the JWK),
  * and never holds up request handling for long. One fetch runs at a time. This class turns the set into the key
  * set and decides when to fetch:
@@ -113,7 +113,7 @@ export class RemoteKeySource extends StoredKeySource {
 
   /**
    * Per request, and cheap: starts a background fetch once the cached set is older than its max age, and past
-   * `remote.maxStale` without a successful fetch stops trusting the keys.
+   * `keys.remote.maxStale` without a successful fetch stops trusting the keys.
    */
   override refreshIfStale(): void {
     if (this.jwks && !this.fresh()) {
@@ -122,13 +122,13 @@ export class RemoteKeySource extends StoredKeySource {
     }
   }
 
-  /** Whether the last successful fetch is younger than the set's max age (`remote.cacheMaxAge`). */
+  /** Whether the last successful fetch is younger than the set's max age (`keys.remote.cacheMaxAge`). */
   private fresh(): boolean {
     return this.lastSuccess !== undefined && Date.now() < this.lastSuccess + this.settings.cacheMaxAgeMs;
   }
 
   /**
-   * Past `remote.maxStale` since the last successful fetch, replaces the set with the same keys marked stale, which
+   * Past `keys.remote.maxStale` since the last successful fetch, replaces the set with the same keys marked stale, which
    * refuses every token (and, as any replacement does, empties the verified-token cache); logged once, as the
    * change of state it is, not once per refused token.
    */

@@ -42,7 +42,7 @@ export class KeySet {
     readonly verificationKeys: readonly VerificationKey[],
     private readonly signing?: SigningKey,
     /**
-     * Fetched keys that could not be refreshed for longer than `remote.maxStale`: kept (a successful fetch compares
+     * Fetched keys that could not be refreshed for longer than `keys.remote.maxStale`: kept (a successful fetch compares
      * against them) but never selected, so every token is refused until a fetch succeeds.
      */
     readonly stale = false,

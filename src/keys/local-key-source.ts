@@ -50,7 +50,7 @@ export class LocalKeySource extends StoredKeySource {
 
   /**
    * Reloads by itself, once writes settle, whenever something changes in a folder that holds its key files (the
-   * `watchKeyFiles` option) until `stop()`. Watches the folders rather than the files: deploy tools replace a file
+   * `keys.watchFiles` option) until `stop()`. Watches the folders rather than the files: deploy tools replace a file
    * by renaming a new one over it, after which a watch on the old file would see nothing more.
    */
   override watch(): void {

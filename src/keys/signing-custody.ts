@@ -1,7 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 
 /**
- * A signing key the process never holds: in an HSM (PKCS#11) or behind a KMS (the `signer` option), both opened by
+ * A signing key the process never holds: in an HSM (PKCS#11) or behind a KMS (the `keys.signer` option), both opened by
  * src/custody/open-custody.ts; defined here, below both the key set that holds it and the custody code. Opened and
  * checked once at start-up (its public half is RSA, at least 2048 bits, with a valid exponent, and a probe it
  * signed verifies with that public half), then shared by every key set built while the module runs.
@@ -11,7 +11,7 @@ export interface SigningCustody {
   readonly where: string;
   /** The public half, checked, published in the JWK Set and used by the verifier. */
   readonly publicKey: KeyObject;
-  /** The `kid` the key was given (the `signer` option's); `undefined` for its RFC 7638 thumbprint. */
+  /** The `kid` the key was given (the `keys.signer` option's); `undefined` for its RFC 7638 thumbprint. */
   readonly kid?: string;
   /**
    * A throwaway key of this process that jsonwebtoken signs with where it shapes a token (per-call options, a

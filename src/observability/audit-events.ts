@@ -29,7 +29,7 @@ export type Rs256AuthAuditEvent =
   | { readonly type: 'jwks_fetch_failed'; readonly at: Date; readonly document: 'jwks' | 'discovery'; readonly uri: string; readonly reason: string }
   /**
    * Tokens of an issuer not seen before were refused without asking the `issuerResolver`: more new issuers in a
-   * minute than `newIssuersPerMinute` allows. Sent at most once a minute, as the warning it goes with.
+   * minute than `keys.newIssuersPerMinute` allows. Sent at most once a minute, as the warning it goes with.
    */
   | { readonly type: 'issuer_resolution_refused'; readonly at: Date; readonly newIssuersPerMinute: number };
 

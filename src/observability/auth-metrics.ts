@@ -67,7 +67,7 @@ const VERIFICATION_BUCKETS = [0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.000
 const PROPAGATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 /** Verification times held between two collections before they are recorded anyway (9 KiB with their attributes). */
 export const PENDING_CAPACITY = 1024;
-/** Seconds buckets for fetches from an issuer, bounded by `remote.timeout`. */
+/** Seconds buckets for fetches from an issuer, bounded by `keys.remote.timeout`. */
 const FETCH_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 /** Reads a current value for an observable instrument; `undefined` when there is nothing to report. */

@@ -11,7 +11,7 @@ export interface ObservedKeyStore {
 export interface KeyObserver {
   /**
    * A remote key store whose age and freshness are reported (the module's own, or a configured trusted issuer's;
-   * not an `issuerResolver`'s, which come and go), with its staleness bound (`remote.maxStale`, ms).
+   * not an `issuerResolver`'s, which come and go), with its staleness bound (`keys.remote.maxStale`, ms).
    */
   track(keyStore: ObservedKeyStore, maxStaleMs: number): void;
   /** One fetch from an issuer; `failure` is the redacted reason of a failed one, `uri` the redacted URI asked. */

@@ -108,7 +108,7 @@ export interface LocalKeyOptions {
 export interface JwksUriSource {
   /**
    * Resource-server mode: verify with the keys of an issuer's JWK Set instead of local key files. Only `https:`
-   * unless the host is loopback or `remote.allowHttp` is set. Excludes local keys: such a service signs nothing.
+   * unless the host is loopback or `keys.remote.allowHttp` is set. Excludes local keys: such a service signs nothing.
    * @env JWT_JWKS_URI
    * @default none (local keys)
    * @example 'https://id.example.com/.well-known/jwks.json'
@@ -123,7 +123,7 @@ export interface IssuerUrlSource {
    * `<issuer>/.well-known/openid-configuration` (OpenID Connect Discovery), else from RFC 8414's
    * `/.well-known/oauth-authorization-server`; the document's `issuer` must equal this value exactly, and its
    * `jwks_uri` is then used as `jwksUri` would be. Tokens must carry this `iss`. An issuer that is down at start-up
-   * does not stop the service: it is asked again (at most once per `remote.cooldown`) until it answers. Excludes
+   * does not stop the service: it is asked again (at most once per `keys.remote.cooldown`) until it answers. Excludes
    * `jwksUri`, local keys and `trustedIssuers`.
    * @env JWT_ISSUER_URL
    * @default none
@@ -139,7 +139,7 @@ export interface TrustedIssuersSource {
    * read before its signature is checked and only to choose among these, selects the issuer; a token whose `iss`
    * is not trusted is refused (`issuer not accepted`) without any network request, and a key is only ever looked
    * up among the chosen issuer's keys. In the environment: issuer URLs, comma-separated (each by discovery, with
-   * `JWT_AUDIENCE` and `JWT_REQUIRED_CLAIMS`), or a JSON array of the objects below. Excludes `issuer`,
+   * `JWT_AUDIENCE` and `JWT_REQUIRED_CLAIMS`), or a JSON array of the objects below. Excludes `tokens.issuer`,
    * `issuerUrl`, `jwksUri` and local keys.
    * @env JWT_TRUSTED_ISSUERS
    * @default none (one issuer)
@@ -157,13 +157,12 @@ export interface TrustedIssuersSource {
    * options (the same checks apply as to configured ones), or `undefined` to refuse it. Answers, yes or no, are
    * remembered for up to `issuerCacheSize` issuers, so the resolver runs once per issuer, not once per token: a yes
    * while its issuer stays among the active ones (least recently used first out), a no for 10 minutes (oldest first
-   * out). A resolver that throws, or has not answered within `remote.timeout`, refuses that issuer's tokens (401) until
-   * `remote.cooldown` has passed; it is then asked again. The `iss` is read before any signature is checked, so it is
-   * bounded first: only an
-   * absolute `https:` URL (`http:` on loopback) of at most 256 characters without userinfo, query, fragment or dot
-   * segments reaches the resolver, at most `newIssuersPerMinute` new ones a minute; an accepted issuer joins the
-   * cache of active issuers (and can push one out) only once one of its tokens has verified. Needs `audience`, or
-   * `acceptAnyAudience`.
+   * out). A resolver that throws, or has not answered within `keys.remote.timeout`, refuses that issuer's tokens
+   * (401) until `keys.remote.cooldown` has passed; it is then asked again. The `iss` is read before any signature is
+   * checked, so it is bounded first: only an absolute `https:` URL (`http:` on loopback) of at most 256 characters
+   * without userinfo, query, fragment or dot segments reaches the resolver, at most `newIssuersPerMinute` new ones a
+   * minute; an accepted issuer joins the cache of active issuers (and can push one out) only once one of its tokens
+   * has verified. Needs `tokens.audience`, or `tokens.acceptAnyAudience`.
    * @env none: a function, given in code only
    * @default none (only `trustedIssuers`)
    * @example

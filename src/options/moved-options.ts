@@ -68,11 +68,27 @@ const MOVED_OPTIONS: Readonly<Record<string, string>> = {
   keyRotation: 'keys.rotation',
 };
 
-/** An option of the flat shape stops start-up naming where it moved. */
+/**
+ * The two key options renamed when they moved under `keys`, as they would read moved there without their new names
+ * (`keys: { watchKeyFiles: true }`): ignored, they too would silently leave their setting at its default.
+ */
+const RENAMED_UNDER_KEYS: Readonly<Record<string, string>> = {
+  watchKeyFiles: 'keys.watchFiles',
+  keyRotation: 'keys.rotation',
+};
+
+/** An option of the flat shape, or a key option moved under `keys` by its old name, stops start-up naming its path. */
 export function refuseMovedOptions(options: object): void {
-  const moved = Object.keys(options).filter((name) => Object.hasOwn(MOVED_OPTIONS, name));
+  const keys: unknown = (options as { keys?: unknown }).keys;
+  const underKeys = typeof keys === 'object' && keys !== null ? Object.keys(keys).filter((name) => Object.hasOwn(RENAMED_UNDER_KEYS, name)) : [];
+  const moved = [
+    ...Object.keys(options)
+      .filter((name) => Object.hasOwn(MOVED_OPTIONS, name))
+      .map((name) => `${name} is now ${MOVED_OPTIONS[name]}`),
+    ...underKeys.map((name) => `keys.${name} is now ${RENAMED_UNDER_KEYS[name]}`),
+  ];
   if (moved.length > 0) {
-    const where = moved.map((name) => `${name} is now ${MOVED_OPTIONS[name]}`).join('; ');
+    const where = moved.join('; ');
     throw new Rs256AuthError(
       'RS256_CONFIG_INVALID',
       `Options moved when they were grouped by concern: ${where}. See the CHANGELOG's migration table.`,

@@ -75,8 +75,8 @@ async function pkcs11Settings(reader: SettingsReader): Promise<Pkcs11Settings> {
 }
 
 /**
- * Where the signing key lives if not in this process: an HSM (`JWT_PKCS11_*`, the `pkcs11` options) or a KMS (the
- * `signer` option); `undefined` for a private key (or none). A key in custody excludes a private key, the other
+ * Where the signing key lives if not in this process: an HSM (`JWT_PKCS11_*`, the `keys.pkcs11` options) or a KMS (the
+ * `keys.signer` option); `undefined` for a private key (or none). A key in custody excludes a private key, the other
  * custody, and keys fetched from an issuer (a resource server signs nothing).
  * @throws Rs256AuthError naming the settings at fault
  */

@@ -170,7 +170,7 @@ export interface TrustedIssuers {
   readonly cacheSize: number;
   /** Most issuers not yet known that are put to the resolver (and whose keys are fetched) in one minute. */
   readonly newPerMinute: number;
-  /** `remote.allowHttp`: an `iss` put to the resolver may be an `http:` URL on a host that is not loopback. */
+  /** `keys.remote.allowHttp`: an `iss` put to the resolver may be an `http:` URL on a host that is not loopback. */
   readonly allowHttp: boolean;
   /**
    * The JWK Set cooldown and timeout every resolved issuer gets, which bound the resolver's own answers too: a
