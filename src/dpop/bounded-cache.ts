@@ -1,3 +1,5 @@
+import { evictOldest } from '../evict-oldest.js';
+
 /**
  * A map from exact strings to what a pure function of them gave, holding at most `capacity` entries: past it the
  * oldest entry goes first. A miss only costs the caller its own work again, so a client that sends ever new strings
@@ -25,7 +27,7 @@ export class BoundedCache<V> {
       return;
     }
     if (this.entries.size >= this.capacity) {
-      this.entries.delete(this.entries.keys().next().value as string);
+      evictOldest(this.entries);
     }
     this.entries.set(key, value);
   }

@@ -1,3 +1,5 @@
+import { evictOldest } from '../evict-oldest.js';
+
 /**
  * Most proofs remembered by one process. Past it the oldest mark (the nearest to expiry: every mark lives as long)
  * is dropped: at a one-minute window that is over 16,000 proofs a second, and a dropped mark only reopens a replay of
@@ -43,7 +45,7 @@ export class ReplayMarks {
       this.marks.delete(name);
     }
     if (this.marks.size >= MAX_MARKS) {
-      this.marks.delete(this.marks.keys().next().value as string);
+      evictOldest(this.marks);
       this.nextExpiry = this.marks.values().next().value ?? Infinity;
     }
     this.marks.set(name, now + ttlMs);

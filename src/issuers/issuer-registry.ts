@@ -11,6 +11,7 @@ import { loadIssuerKeys, trustedIssuer } from '../options/resolve-issuers.js';
 import { RemoteKeySource } from './remote-key-source.js';
 import { issuerIdentifierProblem } from './issuer-identifier.js';
 import { NewIssuerBudget } from './new-issuer-budget.js';
+import { evictOldest } from '../evict-oldest.js';
 import { withinTimeout } from '../within-timeout.js';
 import { SETTINGS } from '../options/settings.js';
 import type { AuditTrail } from '../observability/audit-events.js';
@@ -338,13 +339,4 @@ export class IssuerRegistry implements KeySource {
     yield* this.resolved.values();
     yield* this.probation.values();
   }
-}
-
-/** Removes a map's first entry, the oldest by insertion (Map order), and returns its value. */
-function evictOldest<K, V>(map: Map<K, V>): V | undefined {
-  for (const [key, value] of map) {
-    map.delete(key);
-    return value;
-  }
-  return undefined;
 }
