@@ -190,7 +190,7 @@ export class RotatingKeySource extends StoredKeySource {
         }
         const now = Date.now();
         if (keys.length === 0 || now >= stateAt(keys, times, now).createDueAt) {
-          const last = keys.reduce<StoredKey | undefined>((latest, key) => (latest === undefined || key.seq > latest.seq ? key : latest), undefined);
+          const last = newestOf(keys);
           // Past every number taken, refused entries included, so a forged entry cannot hold the next number.
           const seq = all.reduce((highest, entry) => Math.max(highest, entry.seq + 1), 0);
           const key = await this.createKey(seq, last);
@@ -229,8 +229,7 @@ export class RotatingKeySource extends StoredKeySource {
 
   /** The keys held here that `keys` (read from the store) lacks: all of them, or those numbered past its newest. */
   private missingFrom(keys: readonly StoredKey[]): StoredKey[] {
-    if (keys.length === 0) return [...this.stored];
-    const newest = Math.max(...keys.map((key) => key.seq));
+    const newest = newestOf(keys)?.seq ?? -1;
     return this.stored.filter((key) => key.seq > newest).sort((a, b) => a.seq - b.seq);
   }
 
@@ -363,4 +362,9 @@ function lifetimeText(seconds: number): string {
   ];
   const unit = units.find(([, size]) => seconds % size === 0);
   return unit ? `${seconds / unit[1]}${unit[0]}` : `${seconds}s`;
+}
+
+/** The key with the highest number: the last one created. */
+function newestOf(keys: readonly StoredKey[]): StoredKey | undefined {
+  return keys.reduce<StoredKey | undefined>((newest, key) => (newest === undefined || key.seq > newest.seq ? key : newest), undefined);
 }
